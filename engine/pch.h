@@ -1,0 +1,9 @@
+// Precompiled header for the engine and the tests that link it: torch is the
+// expensive include. Only stable third-party headers belong here.
+#pragma once
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>

@@ -1,0 +1,37 @@
+// StepMetrics and EvalMetrics: the values one optimiser step or one evaluation
+// produces. Plain values, no torch, so storage/ and ui/ can carry them (they
+// travel in queued Qt signals as registered metatypes).
+#pragma once
+
+#include "engine/adapters/adapter_stats.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace lwb {
+
+struct StepMetrics
+{
+    std::int64_t step = 0;          // 1-based index of the optimiser step just taken
+    std::int64_t totalSteps = 0;
+    std::int64_t tokens = 0;        // non-padding training tokens seen so far (all micro-batches)
+    double loss = 0.0;              // mean token cross-entropy of this step (without aux loss)
+    double learningRate = 0.0;      // learning rate used for this step
+    double gradNorm = 0.0;          // global L2 norm of the adapter gradients before clipping
+    double tokensPerSecond = 0.0;   // throughput of this step
+    std::int64_t peakMemoryBytes = 0; // peak resident memory (CPU) or allocated memory (CUDA)
+    double wallSeconds = 0.0;       // seconds since the run started
+    AdapterStats adapter;
+};
+
+struct EvalMetrics
+{
+    std::int64_t step = 0;
+    double loss = 0.0;       // mean token cross-entropy over the evaluation set
+    double perplexity = 0.0; // exp(loss)
+    std::int64_t tokens = 0; // tokens scored
+    std::map<std::string, double> exactMatchByTask; // greedy answer == reference, per task
+};
+
+} // namespace lwb

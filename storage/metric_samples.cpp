@@ -1,0 +1,91 @@
+// StepMetrics / EvalMetrics -> samples (series names in the header).
+#include "storage/metric_samples.h"
+
+namespace lwb::storage {
+
+bool higherIsBetter(const std::string &seriesName)
+{
+    for (const char *word : {"exact_match", "accuracy", "tokens_per_s"}) {
+        if (seriesName.find(word) != std::string::npos)
+            return true;
+    }
+    return false;
+}
+
+void SampleBatch::clear()
+{
+    scalars.clear();
+    vectors.clear();
+    evaluations.clear();
+}
+
+std::size_t sampleCount(const StepMetrics &metrics)
+{
+    std::size_t count = 5; // loss, lr, grad norm, tokens/s, tokens
+    if (metrics.peakMemoryBytes > 0)
+        ++count;
+    const std::size_t layers = metrics.adapter.layers.size();
+    if (layers > 0 || metrics.adapter.auxLoss != 0.0)
+        ++count;
+    if (layers > 0)
+        count += 2 + 3 * layers; // two means; entropy, dropped fraction, expert load per layer
+    return count;
+}
+
+void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
+{
+    const std::int64_t step = metrics.step;
+    const double wall = metrics.wallSeconds;
+    auto scalar = [&](std::string name, double value) {
+        batch.scalars.push_back(ScalarSample{std::move(name), step, value, wall});
+    };
+    scalar(series::kTrainLoss, metrics.loss);
+    scalar(series::kLearningRate, metrics.learningRate);
+    scalar(series::kGradNorm, metrics.gradNorm);
+    scalar(series::kTokensPerSecond, metrics.tokensPerSecond);
+    scalar(series::kTokens, static_cast<double>(metrics.tokens));
+    if (metrics.peakMemoryBytes > 0)
+        scalar(series::kPeakMemory, static_cast<double>(metrics.peakMemoryBytes));
+
+    const auto &layers = metrics.adapter.layers;
+    if (layers.empty() && metrics.adapter.auxLoss == 0.0)
+        return;
+    scalar(series::kAuxLoss, metrics.adapter.auxLoss);
+    if (layers.empty())
+        return;
+
+    double entropySum = 0.0;
+    std::int64_t routed = 0;
+    std::int64_t dropped = 0;
+    for (const LayerRoutingStats &layer : layers) {
+        const double layerDropped = layer.routedTokens > 0
+            ? static_cast<double>(layer.droppedTokens) / static_cast<double>(layer.routedTokens)
+            : 0.0;
+        scalar(std::string(series::kRoutingEntropy) + "/" + layer.layer, layer.routingEntropy);
+        scalar(std::string(series::kDroppedFraction) + "/" + layer.layer, layerDropped);
+        batch.vectors.push_back(VectorSample{series::kExpertLoad, layer.layer, step, layer.expertLoad, wall});
+        entropySum += layer.routingEntropy;
+        routed += layer.routedTokens;
+        dropped += layer.droppedTokens;
+    }
+    scalar(series::kRoutingEntropy, entropySum / static_cast<double>(layers.size()));
+    scalar(series::kDroppedFraction,
+           routed > 0 ? static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
+}
+
+void appendSamples(const EvalMetrics &metrics, double wallSeconds, SampleBatch &batch)
+{
+    const std::int64_t step = metrics.step;
+    batch.scalars.push_back(ScalarSample{series::kEvalLoss, step, metrics.loss, wallSeconds});
+    batch.scalars.push_back(ScalarSample{series::kEvalPerplexity, step, metrics.perplexity, wallSeconds});
+    batch.evaluations.push_back(EvaluationSample{step, "all", "loss", metrics.loss});
+    batch.evaluations.push_back(EvaluationSample{step, "all", "perplexity", metrics.perplexity});
+    batch.evaluations.push_back(EvaluationSample{step, "all", "tokens", static_cast<double>(metrics.tokens)});
+    for (const auto &[task, exactMatch] : metrics.exactMatchByTask) {
+        batch.scalars.push_back(
+            ScalarSample{std::string(series::kEvalExactMatchPrefix) + task, step, exactMatch, wallSeconds});
+        batch.evaluations.push_back(EvaluationSample{step, task, "exact_match", exactMatch});
+    }
+}
+
+} // namespace lwb::storage

@@ -1,0 +1,84 @@
+// What one StepMetrics / EvalMetrics becomes in the store: named scalar
+// samples, per-layer vector samples and evaluation rows.
+//
+// Series names are the store's vocabulary, shared with the UI's plots:
+//   train/loss  train/lr  train/grad_norm  train/tokens_per_s  train/tokens
+//   train/peak_memory (when reported)  train/aux_loss (mixture adapters)
+//   routing/entropy, routing/dropped_fraction: means over the routed layers
+//   routing/entropy/<layer>, routing/dropped_fraction/<layer>: per layer
+//   routing/expert_load (vector, one per layer): share of assignments per expert
+//   eval/loss  eval/perplexity  eval/exact_match/<task>
+// Evaluation rows: task "all" with metrics loss, perplexity, tokens, and one
+// row per task with metric exact_match.
+#pragma once
+
+#include "engine/train/step_metrics.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lwb::storage {
+
+namespace series {
+inline constexpr char kTrainLoss[] = "train/loss";
+inline constexpr char kLearningRate[] = "train/lr";
+inline constexpr char kGradNorm[] = "train/grad_norm";
+inline constexpr char kTokensPerSecond[] = "train/tokens_per_s";
+inline constexpr char kTokens[] = "train/tokens";
+inline constexpr char kPeakMemory[] = "train/peak_memory";
+inline constexpr char kAuxLoss[] = "train/aux_loss";
+inline constexpr char kRoutingEntropy[] = "routing/entropy";
+inline constexpr char kDroppedFraction[] = "routing/dropped_fraction";
+inline constexpr char kExpertLoad[] = "routing/expert_load";
+inline constexpr char kEvalLoss[] = "eval/loss";
+inline constexpr char kEvalPerplexity[] = "eval/perplexity";
+inline constexpr char kEvalExactMatchPrefix[] = "eval/exact_match/";
+} // namespace series
+
+// Whether a larger value of the series is the better one (for "best" values):
+// accuracies and throughput yes; losses, norms, memory no.
+bool higherIsBetter(const std::string &seriesName);
+
+struct ScalarSample
+{
+    std::string series;
+    std::int64_t step = 0;
+    double value = 0.0;
+    double wallSeconds = 0.0;
+};
+
+struct VectorSample
+{
+    std::string series;
+    std::string layer;
+    std::int64_t step = 0;
+    std::vector<float> values;
+    double wallSeconds = 0.0;
+};
+
+struct EvaluationSample
+{
+    std::int64_t step = 0;
+    std::string task;
+    std::string metric;
+    double value = 0.0;
+};
+
+struct SampleBatch
+{
+    std::vector<ScalarSample> scalars;
+    std::vector<VectorSample> vectors;
+    std::vector<EvaluationSample> evaluations;
+
+    std::size_t size() const { return scalars.size() + vectors.size() + evaluations.size(); }
+    void clear();
+};
+
+// How many samples appendSamples(metrics, ...) adds, without building them.
+std::size_t sampleCount(const StepMetrics &metrics);
+
+void appendSamples(const StepMetrics &metrics, SampleBatch &batch);
+void appendSamples(const EvalMetrics &metrics, double wallSeconds, SampleBatch &batch);
+
+} // namespace lwb::storage

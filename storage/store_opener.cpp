@@ -1,0 +1,128 @@
+// Checks before the first write, then pragmas and migrations (see the header
+// for why in this order).
+#include "storage/store_opener.h"
+
+#include "storage/schema.h"
+#include "storage/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace lwb::storage {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSqliteHeader[] = "SQLite format 3"; // followed by a NUL byte: 16 bytes
+
+// Step 1: the file as a file. Returns true when it exists (and looks usable).
+bool checkExistingFile(const std::string &path)
+{
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT)
+            return false;
+        throw Error(path, std::string("cannot access the file: ") + std::strerror(errno));
+    }
+    if (S_ISDIR(info.st_mode))
+        throw Error(path, "is a folder, not a run store file");
+    if (!S_ISREG(info.st_mode))
+        throw Error(path, "is not a regular file");
+    // No write bit at all counts as read-only even for root, who could write anyway.
+    const bool writeBits = (info.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) != 0;
+    const bool writable = writeBits && ::access(path.c_str(), W_OK) == 0;
+    if (!writable) {
+        const bool readOnlyFileSystem = writeBits && errno == EROFS;
+        throw Error(path, std::string(readOnlyFileSystem ? "the file system is read-only"
+                                                         : "the file is read-only")
+                              + "; the run store needs to write to it");
+    }
+    if (::access(path.c_str(), R_OK) != 0)
+        throw Error(path, std::string("cannot read the file: ") + std::strerror(errno));
+
+    if (info.st_size == 0)
+        return true; // an empty file is an empty SQLite database
+    char header[16] = {};
+    std::ifstream file(path, std::ios::binary);
+    file.read(header, sizeof(header));
+    if (file.gcount() != sizeof(header) || std::memcmp(header, kSqliteHeader, sizeof(header)) != 0)
+        throw Error(path, "not an SQLite database (the file does not start with the SQLite header); "
+                          "left untouched");
+
+    // SQLite writes -wal and -shm files beside the database.
+    const fs::path folder = fs::absolute(fs::path(path)).parent_path();
+    if (::access(folder.c_str(), W_OK) != 0)
+        throw Error(path, "the folder " + folder.string() + " is not writable; the run store needs to "
+                          "create its journal files there");
+    return true;
+}
+
+void ensureParentFolder(const std::string &path)
+{
+    const fs::path folder = fs::absolute(fs::path(path)).parent_path();
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error)
+        throw Error(path, "cannot create the folder " + folder.string() + ": " + error.message());
+}
+
+void applyConnectionSettings(Database &database, const StoreOptions &options)
+{
+    const std::string mode = database.queryText("PRAGMA journal_mode = WAL");
+    if (mode != "wal")
+        throw Error(database.path(), "cannot switch the database to WAL mode (journal mode stays '" + mode
+                                         + "'); is it on a network file system?");
+    database.execute("PRAGMA foreign_keys = ON");
+    database.execute("PRAGMA synchronous = NORMAL");
+    if (options.maxDatabaseBytes > 0) {
+        const std::int64_t pageSize = database.queryInt("PRAGMA page_size");
+        const std::int64_t pages = std::max<std::int64_t>(1, options.maxDatabaseBytes / pageSize);
+        database.execute("PRAGMA max_page_count = " + std::to_string(pages));
+    }
+}
+
+} // namespace
+
+std::unique_ptr<Database> openStoreDatabase(const std::string &path, const StoreOptions &options)
+{
+    if (path.empty())
+        throw Error("run store", "no database file given");
+
+    const bool exists = checkExistingFile(path);
+    if (!exists)
+        ensureParentFolder(path);
+
+    auto database = std::make_unique<Database>(
+        path, exists ? Database::OpenMode::ReadWrite : Database::OpenMode::ReadWriteCreate);
+    sqlite3_busy_timeout(database->handle(), options.busyTimeoutMs);
+
+    // Step 2: read, do not write.
+    int version = 0;
+    try {
+        version = readSchemaVersion(*database);
+    } catch (const Error &error) {
+        throw Error(path, error.reason() + "; left untouched");
+    }
+    if (version < 0)
+        throw Error(path, "an SQLite database, but not a LoRA Workbench run store (no schema_version "
+                          "table); left untouched");
+    if (version > kSchemaVersion)
+        throw Error(path, "made by a newer LoRA Workbench (schema version " + std::to_string(version)
+                              + ", this program knows up to " + std::to_string(kSchemaVersion)
+                              + "); left untouched");
+
+    // Step 3: write.
+    applyConnectionSettings(*database, options);
+    migrate(*database, kSchemaVersion);
+    return database;
+}
+
+} // namespace lwb::storage

@@ -1,0 +1,331 @@
+// readTokenizerJson: tokenizer.json parsing with JSON-path errors.
+#include "engine/tokenizer/tokenizer_json.h"
+
+#include "engine/core/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <sys/stat.h>
+
+namespace lwb {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// A position in the document, for messages: "<file>: model.merges[3]".
+class JsonPath
+{
+public:
+    JsonPath(const std::string &file, std::string path)
+        : file_(file)
+        , path_(std::move(path))
+    {
+    }
+
+    JsonPath operator/(const std::string &key) const
+    {
+        return {file_, path_.empty() ? key : path_ + "." + key};
+    }
+    JsonPath operator[](std::size_t index) const
+    {
+        return {file_, path_ + "[" + std::to_string(index) + "]"};
+    }
+
+    [[noreturn]] void fail(const std::string &reason) const
+    {
+        throw Error(path_.empty() ? file_ : file_ + ": " + path_, reason);
+    }
+
+private:
+    const std::string &file_;
+    std::string path_;
+};
+
+Json readJsonFile(const std::string &path, const std::string &what)
+{
+    struct stat st = {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw Error(path, what + " does not exist");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw Error(path, "cannot open the " + what);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return Json::parse(text.str());
+    } catch (const Json::exception &e) {
+        throw Error(path, "the " + what + " is not valid JSON (" + e.what() + ")");
+    }
+}
+
+const Json &member(const Json &object, const char *key, const JsonPath &at)
+{
+    const auto it = object.find(key);
+    if (it == object.end())
+        (at / key).fail("missing");
+    return *it;
+}
+
+std::string stringOf(const Json &value, const JsonPath &at)
+{
+    if (!value.is_string())
+        at.fail(std::string("expected a string, found ") + value.type_name());
+    return value.get<std::string>();
+}
+
+bool boolOr(const Json &object, const char *key, bool fallback, const JsonPath &at)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null())
+        return fallback;
+    if (!it->is_boolean())
+        (at / key).fail(std::string("expected true or false, found ") + it->type_name());
+    return it->get<bool>();
+}
+
+std::string typeOf(const Json &object, const JsonPath &at)
+{
+    if (!object.is_object())
+        at.fail(std::string("expected an object, found ") + object.type_name());
+    return stringOf(member(object, "type", at), at / "type");
+}
+
+void readNormalizer(const Json &node, const JsonPath &at, std::vector<UnicodeForm> &out)
+{
+    if (node.is_null())
+        return;
+    const std::string type = typeOf(node, at);
+    if (type == "NFC")
+        out.push_back(UnicodeForm::Nfc);
+    else if (type == "NFD")
+        out.push_back(UnicodeForm::Nfd);
+    else if (type == "NFKC")
+        out.push_back(UnicodeForm::Nfkc);
+    else if (type == "NFKD")
+        out.push_back(UnicodeForm::Nfkd);
+    else if (type == "Sequence") {
+        const Json &list = member(node, "normalizers", at);
+        if (!list.is_array())
+            (at / "normalizers").fail("expected an array");
+        for (std::size_t i = 0; i < list.size(); ++i)
+            readNormalizer(list[i], (at / "normalizers")[i], out);
+    } else {
+        (at / "type").fail("unsupported normalizer \"" + type
+                           + "\" (supported: null, NFC, NFD, NFKC, NFKD, Sequence)");
+    }
+}
+
+SplitBehavior behaviorOf(const std::string &name, const JsonPath &at)
+{
+    if (name == "Removed")
+        return SplitBehavior::Removed;
+    if (name == "Isolated")
+        return SplitBehavior::Isolated;
+    if (name == "MergedWithPrevious")
+        return SplitBehavior::MergedWithPrevious;
+    if (name == "MergedWithNext")
+        return SplitBehavior::MergedWithNext;
+    if (name == "Contiguous")
+        return SplitBehavior::Contiguous;
+    at.fail("unknown split behavior \"" + name + "\"");
+}
+
+void readPreTokenizer(const Json &node, const JsonPath &at, std::vector<PreTokenizerStep> &out)
+{
+    const std::string type = typeOf(node, at);
+    if (type == "Sequence") {
+        const Json &list = member(node, "pretokenizers", at);
+        if (!list.is_array())
+            (at / "pretokenizers").fail("expected an array");
+        for (std::size_t i = 0; i < list.size(); ++i)
+            readPreTokenizer(list[i], (at / "pretokenizers")[i], out);
+        return;
+    }
+    PreTokenizerStep step;
+    if (type == "ByteLevel") {
+        step.kind = PreTokenizerStep::Kind::ByteLevel;
+        step.addPrefixSpace = boolOr(node, "add_prefix_space", false, at);
+        step.useRegex = boolOr(node, "use_regex", true, at);
+    } else if (type == "Split") {
+        step.kind = PreTokenizerStep::Kind::Split;
+        const Json &pattern = member(node, "pattern", at);
+        if (pattern.is_object() && pattern.contains("Regex")) {
+            step.pattern = stringOf(pattern["Regex"], at / "pattern" / "Regex");
+        } else if (pattern.is_object() && pattern.contains("String")) {
+            step.pattern = stringOf(pattern["String"], at / "pattern" / "String");
+            step.literal = true;
+        } else {
+            (at / "pattern").fail("expected {\"Regex\": ...} or {\"String\": ...}");
+        }
+        step.behavior = behaviorOf(stringOf(member(node, "behavior", at), at / "behavior"),
+                                   at / "behavior");
+        step.invert = boolOr(node, "invert", false, at);
+        try {
+            SplitRegex check(step.pattern, step.literal);
+        } catch (const std::invalid_argument &e) {
+            (at / "pattern").fail(e.what());
+        }
+    } else {
+        (at / "type").fail("unsupported pre-tokenizer \"" + type
+                           + "\" (supported: ByteLevel, Split, Sequence)");
+    }
+    out.push_back(std::move(step));
+}
+
+void readModel(const Json &node, const JsonPath &at, BpeModelConfig &model)
+{
+    if (!node.is_object())
+        at.fail("expected an object");
+    const auto typeIt = node.find("type");
+    if (typeIt != node.end()) {
+        const std::string type = stringOf(*typeIt, at / "type");
+        if (type != "BPE")
+            (at / "type").fail("unsupported model type \"" + type + "\" (only BPE)");
+    }
+    const auto dropout = node.find("dropout");
+    if (dropout != node.end() && !dropout->is_null()
+        && !(dropout->is_number() && dropout->get<double>() == 0.0))
+        (at / "dropout").fail("BPE dropout is not supported (it makes encoding random)");
+    for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+        const auto it = node.find(key);
+        if (it != node.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty()))
+            (at / key).fail("a subword prefix/suffix is not supported by byte-level BPE");
+    }
+    if (boolOr(node, "byte_fallback", false, at))
+        (at / "byte_fallback").fail("byte_fallback (SentencePiece-style BPE) is not supported");
+    model.ignoreMerges = boolOr(node, "ignore_merges", false, at);
+    model.fuseUnk = boolOr(node, "fuse_unk", false, at);
+    const auto unk = node.find("unk_token");
+    if (unk != node.end() && !unk->is_null())
+        model.unkToken = stringOf(*unk, at / "unk_token");
+
+    const Json &vocab = member(node, "vocab", at);
+    if (!vocab.is_object())
+        (at / "vocab").fail("expected an object of token: id");
+    model.vocab.reserve(vocab.size());
+    for (const auto &[token, id] : vocab.items()) {
+        if (!id.is_number_integer())
+            (at / "vocab" / token).fail("expected an integer id");
+        model.vocab.emplace_back(token, id.get<std::int64_t>());
+    }
+
+    const Json &merges = member(node, "merges", at);
+    if (!merges.is_array())
+        (at / "merges").fail("expected an array");
+    model.merges.reserve(merges.size());
+    for (std::size_t i = 0; i < merges.size(); ++i) {
+        const Json &merge = merges[i];
+        const JsonPath here = (at / "merges")[i];
+        if (merge.is_string()) {
+            const std::string text = merge.get<std::string>();
+            const std::size_t space = text.find(' ');
+            if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos
+                || space == 0 || space + 1 == text.size())
+                here.fail("expected \"left right\" with exactly one space, found \"" + text + "\"");
+            model.merges.emplace_back(text.substr(0, space), text.substr(space + 1));
+        } else if (merge.is_array() && merge.size() == 2) {
+            model.merges.emplace_back(stringOf(merge[0], here[0]), stringOf(merge[1], here[1]));
+        } else {
+            here.fail("expected \"left right\" or [\"left\", \"right\"]");
+        }
+    }
+}
+
+void readAddedTokens(const Json &root, const JsonPath &at, std::vector<AddedToken> &out)
+{
+    const auto it = root.find("added_tokens");
+    if (it == root.end() || it->is_null())
+        return;
+    if (!it->is_array())
+        at.fail("expected an array");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const Json &node = (*it)[i];
+        const JsonPath here = at[i];
+        if (!node.is_object())
+            here.fail("expected an object");
+        AddedToken token;
+        const Json &id = member(node, "id", here);
+        if (!id.is_number_integer() || id.get<std::int64_t>() < 0)
+            (here / "id").fail("expected a non-negative integer");
+        token.id = id.get<std::int64_t>();
+        token.content = stringOf(member(node, "content", here), here / "content");
+        if (token.content.empty())
+            (here / "content").fail("an added token cannot be empty");
+        token.special = boolOr(node, "special", false, here);
+        token.singleWord = boolOr(node, "single_word", false, here);
+        token.lstrip = boolOr(node, "lstrip", false, here);
+        token.rstrip = boolOr(node, "rstrip", false, here);
+        token.normalized = boolOr(node, "normalized", !token.special, here);
+        out.push_back(std::move(token));
+    }
+}
+
+std::optional<std::string> specialTokenOf(const Json &config, const char *key, const JsonPath &at)
+{
+    const auto it = config.find(key);
+    if (it == config.end() || it->is_null())
+        return std::nullopt;
+    if (it->is_string())
+        return it->get<std::string>();
+    if (it->is_object() && it->contains("content"))
+        return stringOf((*it)["content"], at / key / "content");
+    (at / key).fail("expected a string or an object with \"content\"");
+}
+
+} // namespace
+
+TokenizerJson readTokenizerJson(const std::string &path)
+{
+    TokenizerJson result;
+    result.path = path;
+    const Json root = readJsonFile(path, "tokenizer file");
+    const JsonPath top(path, "");
+    if (!root.is_object())
+        top.fail("the tokenizer file must hold a JSON object");
+
+    readModel(member(root, "model", top), top / "model", result.model);
+
+    const auto normalizer = root.find("normalizer");
+    if (normalizer != root.end())
+        readNormalizer(*normalizer, top / "normalizer", result.normalizer);
+
+    const Json &preTokenizer = member(root, "pre_tokenizer", top);
+    if (preTokenizer.is_null())
+        (top / "pre_tokenizer").fail("null, but byte-level BPE needs a ByteLevel pre-tokenizer");
+    readPreTokenizer(preTokenizer, top / "pre_tokenizer", result.preTokenizer);
+    bool byteLevel = false;
+    for (const PreTokenizerStep &step : result.preTokenizer)
+        byteLevel = byteLevel || step.kind == PreTokenizerStep::Kind::ByteLevel;
+    if (!byteLevel)
+        (top / "pre_tokenizer").fail("no ByteLevel step: only byte-level BPE is supported");
+
+    const auto decoder = root.find("decoder");
+    if (decoder != root.end() && !decoder->is_null()) {
+        const std::string type = typeOf(*decoder, top / "decoder");
+        if (type != "ByteLevel")
+            (top / "decoder" / "type").fail("unsupported decoder \"" + type + "\" (only ByteLevel)");
+    }
+
+    readAddedTokens(root, top / "added_tokens", result.addedTokens);
+
+    const std::size_t slash = path.rfind('/');
+    const std::string configPath = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1))
+                                   + "tokenizer_config.json";
+    struct stat st = {};
+    if (::stat(configPath.c_str(), &st) == 0) {
+        const Json config = readJsonFile(configPath, "tokenizer config");
+        const JsonPath configTop(configPath, "");
+        if (!config.is_object())
+            configTop.fail("the tokenizer config must hold a JSON object");
+        result.bosToken = specialTokenOf(config, "bos_token", configTop);
+        result.eosToken = specialTokenOf(config, "eos_token", configTop);
+        result.padToken = specialTokenOf(config, "pad_token", configTop);
+    }
+    return result;
+}
+
+} // namespace lwb

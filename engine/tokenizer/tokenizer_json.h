@@ -1,0 +1,43 @@
+// readTokenizerJson: reads a Hugging Face tokenizer.json (and the
+// tokenizer_config.json beside it, when there is one) into plain settings for
+// BpeTokenizer, refusing anything the byte-level BPE tokenizer cannot honour.
+//
+// Accepted: model BPE (vocab; merges as "a b" strings or ["a", "b"] pairs;
+// ignore_merges; unk_token/fuse_unk; dropout null; no subword prefix/suffix;
+// no byte_fallback), normalizer null / NFC / NFD / NFKC / NFKD / Sequence of
+// those, pre_tokenizer ByteLevel / Split / Sequence of those (at least one
+// ByteLevel), decoder null or ByteLevel, added_tokens. The post_processor is
+// not applied (encode adds no BOS/EOS, see tokenizer.h). Every refusal is an
+// lwb::Error whose `where` is "<file>: <json path>" ("pre_tokenizer.
+// pretokenizers[1].type") and whose reason says what was found.
+//
+// From tokenizer_config.json: bos_token, eos_token, pad_token (a string or an
+// object with "content"), so that bosId()/eosId()/padId() are known.
+#pragma once
+
+#include "engine/tokenizer/added_vocabulary.h"
+#include "engine/tokenizer/bpe_model.h"
+#include "engine/tokenizer/pre_tokenizer.h"
+#include "engine/tokenizer/unicode_normalizer.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+struct TokenizerJson
+{
+    std::string path;
+    std::vector<UnicodeForm> normalizer;
+    std::vector<PreTokenizerStep> preTokenizer;
+    BpeModelConfig model;
+    std::vector<AddedToken> addedTokens;
+    std::optional<std::string> bosToken;
+    std::optional<std::string> eosToken;
+    std::optional<std::string> padToken;
+};
+
+TokenizerJson readTokenizerJson(const std::string &path);
+
+} // namespace lwb

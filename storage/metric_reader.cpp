@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <limits>
 
 namespace lwb::storage {
@@ -70,6 +71,47 @@ std::optional<std::pair<std::int64_t, std::int64_t>> MetricReader::stepRange(
     return std::make_pair(first->columnInt(0), last->columnInt(0));
 }
 
+void MetricReader::readSamples(std::int64_t runId, std::int64_t seriesId, std::int64_t from, std::int64_t to,
+                               const std::function<void(const SeriesPoint &)> &sink)
+{
+    auto rows = database_.cached(
+        "SELECT step, value, wall_seconds FROM scalar_samples "
+        "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step");
+    rows->bind(1, runId).bind(2, seriesId).bind(3, from).bind(4, to);
+    while (rows->step())
+        sink(SeriesPoint{rows->columnInt(0), readValue(*rows, 1), rows->columnDouble(2)});
+}
+
+void MetricReader::readRollups(std::int64_t runId, std::int64_t seriesId, std::int64_t fromBlock,
+                               std::int64_t toBlock, const std::function<void(const SeriesPoint &)> &sink)
+{
+    auto rows = database_.cached(
+        "SELECT min_step, min_value, min_wall, max_step, max_value, max_wall, nan_step, nan_wall "
+        "FROM scalar_rollups WHERE run_id = ?1 AND series_id = ?2 AND block BETWEEN ?3 AND ?4 ORDER BY block");
+    rows->bind(1, runId).bind(2, seriesId).bind(3, fromBlock).bind(4, toBlock);
+    SeriesPoint points[3];
+    while (rows->step()) {
+        // The block's min, max and first NaN, fed in step order.
+        int count = 0;
+        if (!rows->isNull(0))
+            points[count++] = SeriesPoint{rows->columnInt(0), rows->columnDouble(1), rows->columnDouble(2)};
+        if (!rows->isNull(3) && (count == 0 || rows->columnInt(3) != points[0].step))
+            points[count++] = SeriesPoint{rows->columnInt(3), rows->columnDouble(4), rows->columnDouble(5)};
+        if (!rows->isNull(6))
+            points[count++] = SeriesPoint{rows->columnInt(6), std::numeric_limits<double>::quiet_NaN(),
+                                          rows->columnDouble(7)};
+        // Three at most: sorted by two passes of neighbour swaps.
+        for (int pass = 0; pass < 2; ++pass) {
+            for (int i = 0; i + 1 < count; ++i) {
+                if (points[i + 1].step < points[i].step)
+                    std::swap(points[i], points[i + 1]);
+            }
+        }
+        for (int i = 0; i < count; ++i)
+            sink(points[i]);
+    }
+}
+
 std::vector<SeriesPoint> MetricReader::scalarSeries(std::int64_t runId, const std::string &series,
                                                     const SeriesQuery &query)
 {
@@ -78,42 +120,55 @@ std::vector<SeriesPoint> MetricReader::scalarSeries(std::int64_t runId, const st
         return {};
     const std::int64_t from = query.fromStep.value_or(kMinStep);
     const std::int64_t to = query.toStep.value_or(kMaxStep);
-
-    // Downsampling: points go both to a raw buffer (while it holds no more
-    // than maxPoints) and to the min/max buckets; a series that turns out
-    // short enough comes back whole.
-    std::optional<MinMaxDownsampler> sampler;
-    if (query.maxPoints > 0) {
-        const auto range = stepRange(runId, *id, from, to);
-        if (!range)
-            return {};
-        if (static_cast<std::uint64_t>(range->second - range->first) >= query.maxPoints)
-            sampler.emplace(range->first, range->second, std::max<std::size_t>(1, query.maxPoints / 2));
-    }
-
-    auto rows = database_.cached(
-        "SELECT step, value, wall_seconds FROM scalar_samples "
-        "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step");
-    rows->bind(1, runId).bind(2, *id).bind(3, from).bind(4, to);
     std::vector<SeriesPoint> points;
-    bool overflow = false;
-    while (rows->step()) {
-        const SeriesPoint point{rows->columnInt(0), readValue(*rows, 1), rows->columnDouble(2)};
-        if (sampler) {
-            sampler->add(point);
-            if (!overflow) {
-                if (points.size() < query.maxPoints)
-                    points.push_back(point);
-                else
-                    overflow = true;
-            }
-        } else {
-            points.push_back(point);
-        }
+    auto keep = [&](const SeriesPoint &point) { points.push_back(point); };
+
+    // One snapshot for the several statements below.
+    Transaction snapshot(database_, Transaction::Kind::Deferred);
+    const auto range = query.maxPoints > 0 ? stepRange(runId, *id, from, to) : std::nullopt;
+    if (query.maxPoints == 0 || !range
+        || static_cast<std::uint64_t>(range->second - range->first) < query.maxPoints) {
+        readSamples(runId, *id, from, to, keep); // short enough as it is
+        return points;
     }
-    if (sampler && overflow)
-        return sampler->finish();
-    return points;
+
+    const BucketPlan plan = planBuckets(range->first, range->second, std::max<std::size_t>(2, query.maxPoints));
+    MinMaxDownsampler sampler(plan);
+    auto sample = [&](const SeriesPoint &point) { sampler.add(point); };
+    if (!plan.blockAligned) {
+        // Points go both to the buckets and, while there are few enough, to a
+        // plain list: a sparse series comes back whole.
+        bool overflow = false;
+        readSamples(runId, *id, range->first, range->second, [&](const SeriesPoint &point) {
+            sampler.add(point);
+            if (!overflow && points.size() < query.maxPoints)
+                points.push_back(point);
+            else
+                overflow = true;
+        });
+        return overflow ? sampler.finish() : points;
+    }
+
+    // Whole-block buckets: the two edge blocks (which the step range may cut)
+    // from the samples, every block between from the rollups.
+    const std::int64_t firstBlock = rollupBlockOf(range->first);
+    const std::int64_t lastBlock = rollupBlockOf(range->second);
+    auto count = database_.cached(
+        "SELECT coalesce(sum(sample_count), 0) FROM scalar_rollups "
+        "WHERE run_id = ?1 AND series_id = ?2 AND block BETWEEN ?3 AND ?4");
+    count->bind(1, runId).bind(2, *id).bind(3, firstBlock).bind(4, lastBlock);
+    count->step();
+    if (static_cast<std::uint64_t>(count->columnInt(0)) <= query.maxPoints) {
+        readSamples(runId, *id, range->first, range->second, keep); // sparse: every point fits
+        return points;
+    }
+    const std::int64_t firstBlockEnd = (firstBlock + 1) * kRollupBlockSteps - 1;
+    readSamples(runId, *id, range->first, std::min(range->second, firstBlockEnd), sample);
+    if (lastBlock > firstBlock) {
+        readRollups(runId, *id, firstBlock + 1, lastBlock - 1, sample);
+        readSamples(runId, *id, lastBlock * kRollupBlockSteps, range->second, sample);
+    }
+    return sampler.finish();
 }
 
 std::vector<RunSeries> MetricReader::scalarSeries(const std::vector<std::int64_t> &runIds,

@@ -1,7 +1,8 @@
 // MetricReader: the reads behind the plots and the compare view.
 //
 // Scalar series for one run or many (a step range, optionally downsampled to
-// min/max per bucket so spikes survive), vector series (expert load per
+// min/max per bucket so spikes survive — from the rollups when buckets span
+// whole 256-step blocks, see scalar_rollups.h), vector series (expert load per
 // layer), evaluations, and the latest and best value of each series. Works on
 // a RunStore's connection; like the store, one thread at a time.
 #pragma once
@@ -9,6 +10,7 @@
 #include "storage/run_records.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -51,6 +53,10 @@ public:
 
 private:
     std::optional<std::int64_t> seriesId(const std::string &series);
+    void readSamples(std::int64_t runId, std::int64_t seriesId, std::int64_t from, std::int64_t to,
+                     const std::function<void(const SeriesPoint &)> &sink);
+    void readRollups(std::int64_t runId, std::int64_t seriesId, std::int64_t fromBlock, std::int64_t toBlock,
+                     const std::function<void(const SeriesPoint &)> &sink);
     // First and last step of a series within [from, to]; nullopt when none.
     std::optional<std::pair<std::int64_t, std::int64_t>> stepRange(std::int64_t runId, std::int64_t seriesId,
                                                                     std::int64_t from, std::int64_t to);

@@ -37,7 +37,7 @@ inline constexpr char kEvalExactMatchPrefix[] = "eval/exact_match/";
 } // namespace series
 
 // Whether a larger value of the series is the better one (for "best" values):
-// accuracies and throughput yes; losses, norms, memory no.
+// accuracies, throughput and the token counter yes; losses, norms, memory no.
 bool higherIsBetter(const std::string &seriesName);
 
 struct ScalarSample

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
-#include <iomanip>
 
 namespace lwb::storage {
 
@@ -26,6 +26,17 @@ std::string csvField(const std::string &text)
     }
     quoted.push_back('"');
     return quoted;
+}
+
+// The shortest text that reads back as the same double ("0.1", not
+// "0.10000000000000001"); "nan" for NaN.
+std::string shortestNumber(double value)
+{
+    if (std::isnan(value))
+        return "nan";
+    char text[32];
+    const auto result = std::to_chars(text, text + sizeof(text), value);
+    return std::string(text, result.ptr);
 }
 
 nlohmann::json optionalTime(const std::optional<double> &time)
@@ -70,17 +81,11 @@ void exportRunCsv(RunStore &store, std::int64_t runId, std::ostream &out)
     store.run(runId); // throws for a missing run before anything is written
     MetricReader reader(store);
     out << "series,step,value,wall_seconds\n";
-    out << std::setprecision(17);
     for (const std::string &series : reader.scalarSeriesNames(runId)) {
         const std::string field = csvField(series);
-        for (const SeriesPoint &point : reader.scalarSeries(runId, series)) {
-            out << field << ',' << point.step << ',';
-            if (std::isnan(point.value))
-                out << "nan";
-            else
-                out << point.value;
-            out << ',' << point.wallSeconds << '\n';
-        }
+        for (const SeriesPoint &point : reader.scalarSeries(runId, series))
+            out << field << ',' << point.step << ',' << shortestNumber(point.value) << ','
+                << shortestNumber(point.wallSeconds) << '\n';
     }
 }
 

@@ -3,7 +3,9 @@
 
 #include "storage/sqlite_database.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace lwb::storage {
 
@@ -22,6 +24,7 @@ void bindValue(Statement &statement, int index, double value)
 
 SampleWriter::SampleWriter(Database &database)
     : database_(database)
+    , rollups_(database)
     , insertSeries_(database, "INSERT OR IGNORE INTO series (name) VALUES (?1)")
     , selectSeries_(database, "SELECT id FROM series WHERE name = ?1")
     , insertScalar_(database,
@@ -54,9 +57,8 @@ std::int64_t SampleWriter::seriesId(const std::string &name)
     return id;
 }
 
-void SampleWriter::writeScalar(std::int64_t runId, const ScalarSample &sample)
+void SampleWriter::writeScalar(std::int64_t runId, std::int64_t series, const ScalarSample &sample)
 {
-    const std::int64_t series = seriesId(sample.series);
     StatementLease insert(insertScalar_);
     insert->bind(1, runId).bind(2, series).bind(3, sample.step);
     bindValue(*insert, 4, sample.value);
@@ -85,8 +87,19 @@ void SampleWriter::writeEvaluation(std::int64_t runId, const EvaluationSample &s
 
 void SampleWriter::write(std::int64_t runId, const SampleBatch &batch)
 {
-    for (const ScalarSample &sample : batch.scalars)
-        writeScalar(runId, sample);
+    // Step range written per series: the rollup blocks to recompute.
+    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> touched;
+    for (const ScalarSample &sample : batch.scalars) {
+        const std::int64_t series = seriesId(sample.series);
+        writeScalar(runId, series, sample);
+        const auto [entry, inserted] = touched.try_emplace(series, sample.step, sample.step);
+        if (!inserted) {
+            entry->second.first = std::min(entry->second.first, sample.step);
+            entry->second.second = std::max(entry->second.second, sample.step);
+        }
+    }
+    for (const auto &[series, range] : touched)
+        rollups_.refresh(runId, series, range.first, range.second);
     for (const VectorSample &sample : batch.vectors)
         writeVector(runId, sample);
     for (const EvaluationSample &sample : batch.evaluations)

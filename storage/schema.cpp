@@ -111,10 +111,55 @@ ALTER TABLE runs ADD COLUMN trainable_parameters INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN total_parameters INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Frozen copy of the rollup definition (live one: scalar_rollups.cpp), used
+// once to backfill the samples recorded before version 4.
+const char kVersion4[] = R"sql(
+CREATE TABLE scalar_rollups (
+    run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    series_id    INTEGER NOT NULL REFERENCES series(id),
+    block        INTEGER NOT NULL,  -- steps [block * 256, block * 256 + 255]
+    sample_count INTEGER NOT NULL,
+    min_step     INTEGER,           -- NULL when the block holds only NaN
+    min_value    REAL,
+    min_wall     REAL,
+    max_step     INTEGER,
+    max_value    REAL,
+    max_wall     REAL,
+    nan_step     INTEGER,           -- first NaN of the block, NULL when none
+    nan_wall     REAL,
+    PRIMARY KEY (run_id, series_id, block)
+) WITHOUT ROWID;
+
+WITH ranked AS (
+    SELECT run_id, series_id, step >> 8 AS block, step, value, wall_seconds,
+           row_number() OVER (PARTITION BY run_id, series_id, step >> 8
+                              ORDER BY value IS NULL, value, step) AS min_rank,
+           row_number() OVER (PARTITION BY run_id, series_id, step >> 8
+                              ORDER BY value IS NULL, value DESC, step) AS max_rank,
+           row_number() OVER (PARTITION BY run_id, series_id, step >> 8
+                              ORDER BY value IS NOT NULL, step) AS nan_rank
+    FROM scalar_samples
+)
+INSERT INTO scalar_rollups
+    (run_id, series_id, block, sample_count, min_step, min_value, min_wall,
+     max_step, max_value, max_wall, nan_step, nan_wall)
+SELECT run_id, series_id, block, count(*),
+       max(CASE WHEN min_rank = 1 AND value IS NOT NULL THEN step END),
+       max(CASE WHEN min_rank = 1 AND value IS NOT NULL THEN value END),
+       max(CASE WHEN min_rank = 1 AND value IS NOT NULL THEN wall_seconds END),
+       max(CASE WHEN max_rank = 1 AND value IS NOT NULL THEN step END),
+       max(CASE WHEN max_rank = 1 AND value IS NOT NULL THEN value END),
+       max(CASE WHEN max_rank = 1 AND value IS NOT NULL THEN wall_seconds END),
+       max(CASE WHEN nan_rank = 1 AND value IS NULL THEN step END),
+       max(CASE WHEN nan_rank = 1 AND value IS NULL THEN wall_seconds END)
+FROM ranked GROUP BY run_id, series_id, block;
+)sql";
+
 const Migration kMigrations[] = {
     {1, "runs, tags, series, scalar and vector samples, evaluations, artifacts", kVersion1},
     {2, "run owner process and heartbeat for crash detection", kVersion2},
     {3, "run sizes: total and start step, parameter counts", kVersion3},
+    {4, "per-block min/max rollups of scalar series for fast downsampled reads", kVersion4},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

@@ -11,6 +11,8 @@
 //   2  runs: owner_pid, owner_start_ticks, owner_host, heartbeat_at (so that a
 //      run whose process died reads `interrupted`), index on runs(status)
 //   3  runs: total_steps, start_step, trainable_parameters, total_parameters
+//   4  scalar_rollups: min/max/first-NaN per 256-step block of each scalar
+//      series (scalar_rollups.h), backfilled from the samples already there
 //
 // Each migration runs in its own BEGIN IMMEDIATE transaction, which re-reads
 // the version first, so two processes opening an old file at once upgrade it
@@ -21,7 +23,7 @@ namespace lwb::storage {
 
 class Database;
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 struct Migration
 {

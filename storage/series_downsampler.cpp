@@ -1,4 +1,4 @@
-// Min/max-per-bucket downsampling (see the header).
+// Bucket plans and min/max-per-bucket downsampling (see the header).
 #include "storage/series_downsampler.h"
 
 #include <algorithm>
@@ -6,19 +6,54 @@
 
 namespace lwb::storage {
 
-MinMaxDownsampler::MinMaxDownsampler(std::int64_t firstStep, std::int64_t lastStep, std::size_t buckets)
-    : firstStep_(firstStep)
+namespace {
+
+std::int64_t floorDiv(std::int64_t a, std::int64_t b)
 {
+    const std::int64_t quotient = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient;
+}
+
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b)
+{
+    return (a + b - 1) / b; // a >= 0, b > 0
+}
+
+} // namespace
+
+std::int64_t rollupBlockOf(std::int64_t step)
+{
+    return floorDiv(step, kRollupBlockSteps);
+}
+
+BucketPlan planBuckets(std::int64_t firstStep, std::int64_t lastStep, std::size_t maxPoints)
+{
+    const std::int64_t buckets = std::max<std::int64_t>(1, static_cast<std::int64_t>(maxPoints / 2));
     const std::int64_t span = std::max<std::int64_t>(1, lastStep - firstStep + 1);
-    const std::int64_t count = std::max<std::int64_t>(1, static_cast<std::int64_t>(buckets));
-    bucketWidth_ = (span + count - 1) / count; // ceil: never more than `buckets` buckets
-    out_.reserve(2 * static_cast<std::size_t>(count));
+    BucketPlan plan;
+    plan.origin = firstStep;
+    plan.width = ceilDiv(span, buckets);
+    if (plan.width >= kRollupBlockSteps) {
+        // Whole blocks per bucket; the block count decides, so that the
+        // buckets still number at most `buckets`.
+        const std::int64_t firstBlock = rollupBlockOf(firstStep);
+        const std::int64_t blocks = rollupBlockOf(lastStep) - firstBlock + 1;
+        plan.origin = firstBlock * kRollupBlockSteps;
+        plan.width = ceilDiv(blocks, buckets) * kRollupBlockSteps;
+        plan.blockAligned = true;
+    }
+    return plan;
+}
+
+MinMaxDownsampler::MinMaxDownsampler(const BucketPlan &plan)
+    : plan_(plan)
+{
+    plan_.width = std::max<std::int64_t>(1, plan_.width);
 }
 
 void MinMaxDownsampler::add(const SeriesPoint &point)
 {
-    const std::int64_t offset = point.step - firstStep_;
-    const std::int64_t bucket = offset >= 0 ? offset / bucketWidth_ : -1 - (-offset - 1) / bucketWidth_;
+    const std::int64_t bucket = floorDiv(point.step - plan_.origin, plan_.width);
     if (!bucketOpen_ || bucket != currentBucket_) {
         closeBucket();
         bucketOpen_ = true;
@@ -66,7 +101,7 @@ std::vector<SeriesPoint> downsampleMinMax(const std::vector<SeriesPoint> &points
 {
     if (maxPoints == 0 || points.size() <= maxPoints)
         return points;
-    MinMaxDownsampler sampler(points.front().step, points.back().step, std::max<std::size_t>(1, maxPoints / 2));
+    MinMaxDownsampler sampler(planBuckets(points.front().step, points.back().step, maxPoints));
     for (const SeriesPoint &point : points)
         sampler.add(point);
     return sampler.finish();

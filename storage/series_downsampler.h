@@ -1,12 +1,17 @@
 // MinMaxDownsampler: fewer points for a long series without losing spikes.
 //
-// The step range [firstStep, lastStep] is cut into `buckets` equal step
-// ranges; each bucket keeps its minimum and its maximum point (one point when
-// they coincide), in step order. A loss spike at one step therefore survives
-// any zoom level, which an average or every-k-th sample would hide. Points are
-// fed in ascending step order (the order the store reads them), so memory is
-// O(buckets) whatever the series length. A NaN value (stored as NULL, read
-// back as NaN) always survives in its bucket.
+// Steps are cut into equal buckets (a BucketPlan: origin and width); each
+// bucket keeps its minimum and its maximum point (one point when they
+// coincide), in step order. A loss spike at one step therefore survives any
+// zoom level, which an average or every-k-th sample would hide. Points are fed
+// in ascending step order (the order the store reads them), so memory is
+// O(buckets) whatever the series length. Ties keep the earliest step. A NaN
+// (stored as NULL, read back as NaN) always survives: it takes the max slot.
+//
+// planBuckets() picks the plan for a step range and a point budget. Buckets
+// of at least kRollupBlockSteps steps are aligned to whole rollup blocks (see
+// scalar_rollups.h), so the store can answer them from per-block minima and
+// maxima instead of reading every sample — with exactly the same result.
 #pragma once
 
 #include "storage/run_records.h"
@@ -16,11 +21,27 @@
 
 namespace lwb::storage {
 
+// Steps per rollup block; a block is the steps [k * 256, k * 256 + 255].
+constexpr std::int64_t kRollupBlockSteps = 256;
+
+// floor(step / kRollupBlockSteps), also for negative steps.
+std::int64_t rollupBlockOf(std::int64_t step);
+
+struct BucketPlan
+{
+    std::int64_t origin = 0; // first step of bucket 0
+    std::int64_t width = 1;  // steps per bucket
+    bool blockAligned = false; // origin and width are whole rollup blocks
+};
+
+// Buckets for the steps [firstStep, lastStep] so that at most maxPoints
+// points come out (maxPoints >= 2).
+BucketPlan planBuckets(std::int64_t firstStep, std::int64_t lastStep, std::size_t maxPoints);
+
 class MinMaxDownsampler
 {
 public:
-    // At most 2 * buckets points come out. buckets >= 1.
-    MinMaxDownsampler(std::int64_t firstStep, std::int64_t lastStep, std::size_t buckets);
+    explicit MinMaxDownsampler(const BucketPlan &plan);
 
     void add(const SeriesPoint &point);
     std::vector<SeriesPoint> finish();
@@ -28,8 +49,7 @@ public:
 private:
     void closeBucket();
 
-    std::int64_t firstStep_;
-    std::int64_t bucketWidth_;
+    BucketPlan plan_;
     std::int64_t currentBucket_ = 0;
     bool bucketOpen_ = false;
     SeriesPoint min_;
@@ -37,7 +57,9 @@ private:
     std::vector<SeriesPoint> out_;
 };
 
-// Convenience for points already in memory (ascending steps).
+// Convenience for points already in memory (ascending steps): the points as
+// they are when there are at most maxPoints (or maxPoints is 0), else the
+// min/max of the buckets planBuckets() gives.
 std::vector<SeriesPoint> downsampleMinMax(const std::vector<SeriesPoint> &points, std::size_t maxPoints);
 
 } // namespace lwb::storage

@@ -267,6 +267,11 @@ void Database::fail(int resultCode, std::string_view context) const
 Transaction::Transaction(Database &database, Kind kind)
     : database_(database)
 {
+    if (database_.inTransaction()) {
+        joined_ = true;
+        open_ = false;
+        return;
+    }
     database_.execute(kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
@@ -282,6 +287,8 @@ Transaction::~Transaction()
 
 void Transaction::commit()
 {
+    if (joined_)
+        return;
     database_.execute("COMMIT");
     open_ = false;
 }

@@ -143,6 +143,8 @@ private:
 };
 
 // BEGIN ... COMMIT in a scope; rolls back in the destructor unless committed.
+// Inside a transaction that is already open it joins it: no BEGIN, and
+// commit() and rollback are left to the outer one.
 class Transaction
 {
 public:
@@ -158,6 +160,7 @@ public:
 private:
     Database &database_;
     bool open_ = true;
+    bool joined_ = false;
 };
 
 } // namespace lwb::storage

@@ -21,15 +21,15 @@ using namespace lwb::storage;
 
 namespace {
 
-// Brute-force reference: for each bucket of the same width, the min and max point.
-std::vector<SeriesPoint> referenceMinMax(const std::vector<SeriesPoint> &points, std::size_t buckets)
+// Brute-force reference: group by bucket, then each bucket's first minimum
+// and first maximum (NaN ignored here; callers skip buckets holding one).
+std::vector<SeriesPoint> referenceMinMax(const std::vector<SeriesPoint> &points, const BucketPlan &plan)
 {
-    const std::int64_t first = points.front().step;
-    const std::int64_t span = points.back().step - first + 1;
-    const std::int64_t width = (span + std::int64_t(buckets) - 1) / std::int64_t(buckets);
     std::map<std::int64_t, std::vector<SeriesPoint>> byBucket;
-    for (const SeriesPoint &point : points)
-        byBucket[(point.step - first) / width].push_back(point);
+    for (const SeriesPoint &point : points) {
+        if (!std::isnan(point.value))
+            byBucket[(point.step - plan.origin) / plan.width].push_back(point);
+    }
     std::vector<SeriesPoint> out;
     for (auto &[bucket, members] : byBucket) {
         // The sampler keeps the first minimum and the first maximum of a bucket.
@@ -68,11 +68,10 @@ private slots:
 
     void scalarRoundTripWithNaN()
     {
-        SampleWriter writer(store_->database());
-        writer.writeScalar(runId_, {"train/loss", 1, 2.5, 0.25});
-        writer.writeScalar(runId_, {"train/loss", 2, std::numeric_limits<double>::quiet_NaN(), 0.5});
-        writer.writeScalar(runId_, {"train/loss", 3, 1.0 / 3.0, 0.75});
-        writer.writeScalar(runId_, {"train/loss", 3, 0.125, 0.8}); // same step again: replaces
+        writeScalars(runId_, {{"train/loss", 1, 2.5, 0.25},
+                              {"train/loss", 2, std::numeric_limits<double>::quiet_NaN(), 0.5},
+                              {"train/loss", 3, 1.0 / 3.0, 0.75}});
+        writeScalars(runId_, {{"train/loss", 3, 0.125, 0.8}}); // same step again: replaces
         MetricReader reader(*store_);
         const auto points = reader.scalarSeries(runId_, "train/loss");
         QCOMPARE(points.size(), std::size_t(3));
@@ -109,10 +108,11 @@ private slots:
 
     void vectorRoundTripIsBitExact()
     {
-        SampleWriter writer(store_->database());
         const std::vector<float> load{0.1f, 0.2f, 0.3f, 0.4f, std::numeric_limits<float>::denorm_min(), -0.0f};
+        SampleBatch batch;
         for (std::int64_t step = 1; step <= 50; ++step)
-            writer.writeVector(runId_, {"routing/expert_load", "layer.0", step, load, 0.1 * step});
+            batch.vectors.push_back({"routing/expert_load", "layer.0", step, load, 0.1 * double(step)});
+        SampleWriter(store_->database()).write(runId_, batch);
         MetricReader reader(*store_);
         const auto points = reader.vectorSeries(runId_, "routing/expert_load", "layer.0");
         QCOMPARE(points.size(), std::size_t(50));
@@ -177,7 +177,7 @@ private slots:
             all.push_back({step, value, 0.01 * double(step)});
         }
         writeSeries("train/loss", 1, 20000, [&](std::int64_t s) { return all[s - 1].value; });
-        SampleWriter(store_->database()).writeScalar(runId_, {"train/loss", 9999, std::nan(""), 99.99});
+        writeScalars(runId_, {{"train/loss", 9999, std::nan(""), 99.99}});
         all[9998].value = std::nan("");
 
         MetricReader reader(*store_);
@@ -196,16 +196,97 @@ private slots:
         QVERIFY(hasStep(9999));
 
         // Buckets without NaN match a brute-force min/max exactly.
-        std::vector<SeriesPoint> finite = all;
-        const auto reference = referenceMinMax(finite, 200);
+        const BucketPlan plan = planBuckets(1, 20000, 400);
+        QVERIFY(!plan.blockAligned);
+        const auto reference = referenceMinMax(all, plan);
         std::size_t compared = 0;
         for (const SeriesPoint &expected : reference) {
-            if (std::isnan(expected.value) || (expected.step >= 9901 && expected.step <= 10000))
+            if (expected.step >= 9901 && expected.step <= 10000)
                 continue; // the NaN's bucket is checked by hasStep above
             QVERIFY2(hasStep(expected.step), std::to_string(expected.step).c_str());
             ++compared;
         }
         QVERIFY(compared > 300);
+    }
+
+    void rollupsGiveExactlyWhatAFullScanGives_data()
+    {
+        QTest::addColumn<qint64>("from");
+        QTest::addColumn<qint64>("to");
+        QTest::newRow("whole series") << qint64(-1) << qint64(-1);
+        QTest::newRow("cut inside blocks") << qint64(12345) << qint64(250000);
+        QTest::newRow("within two blocks") << qint64(1000) << qint64(1300);
+    }
+
+    void rollupsGiveExactlyWhatAFullScanGives()
+    {
+        QFETCH(qint64, from);
+        QFETCH(qint64, to);
+        // 300,000 steps to 2,000 points: buckets of whole 256-step blocks.
+        std::mt19937 random(99);
+        std::uniform_real_distribution<double> uniform(0.0, 1.0);
+        std::vector<SeriesPoint> all;
+        for (std::int64_t step = 0; step < 300000; ++step) {
+            double value = uniform(random);
+            if (step % 7919 == 0)
+                value = 100.0 + double(step); // spikes
+            if (step == 123456 || step == 200001)
+                value = std::nan("");
+            all.push_back({step, value, 0.01 * double(step)}); // the wall time writeSeries uses
+        }
+        writeSeries("train/loss", 0, 299999, [&](std::int64_t s) { return all[s].value; });
+
+        SeriesQuery query;
+        if (from >= 0) {
+            query.fromStep = from;
+            query.toStep = to;
+        }
+        query.maxPoints = 2000;
+        MetricReader reader(*store_);
+        const auto points = reader.scalarSeries(runId_, "train/loss", query);
+
+        std::vector<SeriesPoint> inRange;
+        for (const SeriesPoint &point : all) {
+            if (from < 0 || (point.step >= from && point.step <= to))
+                inRange.push_back(point);
+        }
+        const auto expected = downsampleMinMax(inRange, 2000); // the full-scan answer
+        QVERIFY(points.size() <= 2000);
+        QCOMPARE(points.size(), expected.size());
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            QCOMPARE(points[i].step, expected[i].step);
+            QCOMPARE(std::isnan(points[i].value), std::isnan(expected[i].value));
+            if (!std::isnan(expected[i].value))
+                QCOMPARE(points[i].value, expected[i].value);
+            QCOMPARE(points[i].wallSeconds, expected[i].wallSeconds);
+        }
+        if (from < 0) {
+            QVERIFY(planBuckets(0, 299999, 2000).blockAligned);
+            auto has = [&](std::int64_t step) {
+                return std::any_of(points.begin(), points.end(), [&](const SeriesPoint &p) { return p.step == step; });
+            };
+            QVERIFY(has(123456) && has(200001) && has(7919 * 30));
+        }
+    }
+
+    void rollupsFollowRewrittenSamples()
+    {
+        // A step written again (a resumed run) must update its block's rollup.
+        writeSeries("train/loss", 0, 99999, [](std::int64_t s) { return double(s % 100); });
+        writeScalars(runId_, {{"train/loss", 50000, 1e9, 0.0}, {"train/loss", 777, -1e9, 0.0}});
+        MetricReader reader(*store_);
+        SeriesQuery query;
+        query.maxPoints = 200;
+        const auto points = reader.scalarSeries(runId_, "train/loss", query);
+        auto valueAt = [&](std::int64_t step) {
+            for (const SeriesPoint &p : points) {
+                if (p.step == step)
+                    return p.value;
+            }
+            return 0.0;
+        };
+        QCOMPARE(valueAt(50000), 1e9);
+        QCOMPARE(valueAt(777), -1e9);
     }
 
     void shortSeriesIsNotDownsampled()
@@ -236,7 +317,7 @@ private slots:
     {
         writeSeries("train/loss", 1, 100, [](std::int64_t s) { return s == 60 ? 0.1 : 1.0 + 1.0 / double(s); });
         writeSeries("eval/exact_match/copy", 10, 100, [](std::int64_t s) { return s == 50 ? 0.9 : 0.5; }, 10);
-        SampleWriter(store_->database()).writeScalar(runId_, {"train/loss", 101, std::nan(""), 10.1});
+        writeScalars(runId_, {{"train/loss", 101, std::nan(""), 10.1}});
         MetricReader reader(*store_);
         const auto loss = reader.summary(runId_, "train/loss");
         QVERIFY(loss.has_value());
@@ -260,9 +341,10 @@ private slots:
         other.name = "other";
         const std::int64_t second = store_->createRun(other);
         writeSeries("train/loss", 1, 30, [](std::int64_t s) { return double(s); });
-        SampleWriter writer(store_->database());
+        std::vector<ScalarSample> samples;
         for (std::int64_t step = 1; step <= 10; ++step)
-            writer.writeScalar(second, {"train/loss", step, -double(step), 0.0});
+            samples.push_back({"train/loss", step, -double(step), 0.0});
+        writeScalars(second, samples);
         MetricReader reader(*store_);
         const auto series = reader.scalarSeries({runId_, second, 999}, "train/loss");
         QCOMPARE(series.size(), std::size_t(3));
@@ -277,11 +359,23 @@ private:
     void writeSeries(const std::string &name, std::int64_t first, std::int64_t last, Function value,
                      std::int64_t stride = 1)
     {
-        SampleWriter writer(store_->database());
-        Transaction transaction(store_->database());
+        std::vector<ScalarSample> samples;
         for (std::int64_t step = first; step <= last; step += stride)
-            writer.writeScalar(runId_, {name, step, value(step), 0.01 * double(step)});
-        transaction.commit();
+            samples.push_back({name, step, value(step), 0.01 * double(step)});
+        writeScalars(runId_, samples);
+    }
+
+    // As the recorder writes: batches of 4096 samples, one transaction each.
+    void writeScalars(std::int64_t runId, const std::vector<ScalarSample> &samples)
+    {
+        SampleWriter writer(store_->database());
+        for (std::size_t begin = 0; begin < samples.size(); begin += 4096) {
+            SampleBatch batch;
+            batch.scalars.assign(samples.begin() + begin, samples.begin() + std::min(samples.size(), begin + 4096));
+            Transaction transaction(store_->database());
+            writer.write(runId, batch);
+            transaction.commit();
+        }
     }
 
     QTemporaryDir dir_;

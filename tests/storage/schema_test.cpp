@@ -7,6 +7,7 @@
 
 #include "storage/run_store.h"
 #include "storage/sample_writer.h"
+#include "storage/scalar_rollups.h"
 #include "storage/schema.h"
 #include "storage/sqlite_database.h"
 
@@ -125,6 +126,10 @@ private slots:
         QCOMPARE(finished.ownerPid, std::int64_t(0));   // v2 column, default
         QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_samples WHERE run_id = 1"), std::int64_t(2));
         QCOMPARE(store.artifacts(1).size(), std::size_t(1));
+        // v4 backfilled the rollups of the samples that were there.
+        QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_rollups"), std::int64_t(2));
+        QCOMPARE(store.database().queryInt("SELECT min_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(2));
+        QCOMPARE(store.database().queryInt("SELECT max_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(1));
 
         // A run left `running` by an old release has no owner and no heartbeat:
         // it is interrupted, and its samples stay.
@@ -135,6 +140,52 @@ private slots:
         // New columns work after the upgrade.
         store.markRunStarted(1, currentProcess());
         QCOMPARE(store.run(1).ownerPid, currentProcess().pid);
+    }
+
+    void backfilledRollupsMatchTheLiveDefinition()
+    {
+        // Version 4 computes rollups of old samples in SQL; the writer computes
+        // them in C++. Both must agree, ties and NaN included.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("old.db").toStdString();
+        {
+            Database old(path, Database::OpenMode::ReadWriteCreate);
+            migrate(old, 3);
+            old.execute("INSERT INTO runs (id, name, status, created_at) VALUES (1, 'r', 'finished', 0);"
+                        "INSERT INTO series (id, name) VALUES (1, 'a'), (2, 'b');");
+            Transaction transaction(old);
+            auto insert = old.prepare("INSERT INTO scalar_samples VALUES (1, ?1, ?2, ?3, ?4)");
+            for (std::int64_t step = -300; step < 3000; ++step) {
+                for (std::int64_t series : {1, 2}) {
+                    insert.bind(1, series).bind(2, step);
+                    if ((step * series) % 97 == 5)
+                        insert.bindNull(3); // NaN
+                    else
+                        insert.bind(3, double((step * 7 * series) % 13)); // many ties
+                    insert.bind(4, 0.5 * double(step));
+                    insert.run();
+                }
+            }
+            old.execute("INSERT INTO scalar_samples VALUES (1, 2, 5000, NULL, 1.0)"); // a block of NaN only
+            transaction.commit();
+        }
+        RunStore store(path);
+        auto snapshot = [&] {
+            std::string text;
+            auto rows = store.database().prepare("SELECT * FROM scalar_rollups ORDER BY run_id, series_id, block");
+            while (rows.step()) {
+                for (int column = 0; column < 12; ++column)
+                    text += (rows.isNull(column) ? std::string("null") : rows.columnText(column)) + " ";
+                text += "\n";
+            }
+            return text;
+        };
+        const std::string backfilled = snapshot();
+        QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_rollups"), std::int64_t(2 * 14 + 1));
+        RollupWriter writer(store.database());
+        writer.refresh(1, 1, -300, 5000);
+        writer.refresh(1, 2, -300, 5000);
+        QCOMPARE(snapshot(), backfilled);
     }
 
     void migratedSchemaEqualsFreshSchema()
@@ -237,10 +288,12 @@ private slots:
         RunStore store(path, options);
         const std::int64_t runId = store.createRun(test::namedRun("big"));
         SampleWriter writer(store.database());
+        SampleBatch batch;
+        for (std::int64_t step = 0; step < 100000; ++step)
+            batch.scalars.push_back(ScalarSample{"train/loss", step, 1.0, 0.0});
         try {
             Transaction transaction(store.database());
-            for (std::int64_t step = 0; step < 1000000; ++step)
-                writer.writeScalar(runId, ScalarSample{"train/loss", step, 1.0, 0.0});
+            writer.write(runId, batch);
             transaction.commit();
             QFAIL("the size limit was never reached");
         } catch (const lwb::Error &error) {

@@ -1,7 +1,7 @@
 // storage_bench: the run store's two figures that matter (issue 3), printed,
 // never asserted:
 //   ingest   samples per second through SampleWriter in 4096-sample
-//            transactions, and through a RunRecorder fed as fast as it takes
+//            batches, one transaction each (rollups included), and through a RunRecorder fed as fast as it takes
 //            (target >= 200k samples/s);
 //   read     one 1M-sample series read back downsampled to 2000 points
 //            (target < 200 ms), and read whole for comparison.
@@ -53,10 +53,13 @@ int main(int argc, char **argv)
             SampleWriter writer(store.database());
             const auto start = Clock::now();
             std::int64_t step = 0;
+            SampleBatch batch;
             while (step < samples) {
-                Transaction transaction(store.database());
+                batch.clear();
                 for (int i = 0; i < 4096 && step < samples; ++i, ++step)
-                    writer.writeScalar(runId, ScalarSample{"train/loss", step, 1.0 / double(step + 1), 0.001 * step});
+                    batch.scalars.push_back(ScalarSample{"train/loss", step, 1.0 / double(step + 1), 0.001 * step});
+                Transaction transaction(store.database());
+                writer.write(runId, batch);
                 transaction.commit();
             }
             const double seconds = secondsSince(start);
@@ -81,7 +84,9 @@ int main(int argc, char **argv)
 
         // 3. RunRecorder end to end: steps of 5 scalar samples plus 4 routed layers.
         {
-            RunRecorder recorder(path);
+            RecorderOptions options;
+            options.queueCapacity = std::size_t(samples) + 1; // measure the writer, not the drop policy
+            RunRecorder recorder(path, options);
             lwb::RunInfo info;
             info.name = "bench recorder";
             recorder.onRunStarted(info);

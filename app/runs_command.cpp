@@ -15,11 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -109,14 +109,9 @@ private:
 
 std::int64_t parseRunId(const std::string &word)
 {
-    std::size_t used = 0;
     long long id = 0;
-    try {
-        id = std::stoll(word, &used);
-    } catch (...) {
-        used = 0;
-    }
-    if (used != word.size() || id <= 0)
+    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), id);
+    if (error != std::errc() || end != word.data() + word.size() || id <= 0)
         throw UsageError{"'" + word + "' is not a run id (a positive number)"};
     return id;
 }
@@ -210,11 +205,9 @@ int listRuns(RunStore &store, const Arguments &args, std::ostream &out)
 
     const std::vector<RunRecord> runs = store.listRuns(filter);
     if (runs.empty()) {
-        out << "No runs" << (filter.statuses.empty() && filter.variant.empty() && filter.tag.empty()
-                                     && filter.text.empty()
-                                 ? " yet"
-                                 : " match")
-            << " in " << store.path() << ".\n";
+        const bool filtered = !filter.statuses.empty() || !filter.variant.empty() || !filter.tag.empty()
+            || !filter.text.empty();
+        out << (filtered ? "No runs match in " : "No runs yet in ") << store.path() << ".\n";
         return 0;
     }
     storage::MetricReader reader(store);
@@ -332,16 +325,12 @@ int compareRuns(RunStore &store, const Arguments &args, std::ostream &out)
     for (const RunRecord &run : comparison.runs)
         header.push_back("run " + std::to_string(run.id));
 
-    std::vector<std::vector<std::string>> runRows{header};
-    std::vector<std::string> names{"name"}, variants{"variant"}, statuses{"status"};
+    std::vector<std::vector<std::string>> runRows{header, {"name"}, {"variant"}, {"status"}};
     for (const RunRecord &run : comparison.runs) {
-        names.push_back(run.name);
-        variants.push_back(run.variant);
-        statuses.push_back(storage::toString(run.status));
+        runRows[1].push_back(run.name);
+        runRows[2].push_back(run.variant);
+        runRows[3].push_back(storage::toString(run.status));
     }
-    runRows.push_back(names);
-    runRows.push_back(variants);
-    runRows.push_back(statuses);
     printTable(out, runRows);
 
     out << "\nConfig differences";
@@ -423,10 +412,11 @@ int deleteRun(RunStore &store, const Arguments &args, std::ostream &out, std::os
             << samples << " samples)? [y/N] " << std::flush;
         std::string answer;
         std::getline(in, answer);
-        answer.erase(0, answer.find_first_not_of(" \t"));
-        answer.erase(answer.find_last_not_of(" \t\r") + 1);
-        std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (answer != "y" && answer != "yes") {
+        std::istringstream words(answer);
+        std::string word; // the first word, lower case: "y" or "yes" deletes
+        words >> word;
+        std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (word != "y" && word != "yes") {
             err << "Not deleted.\n";
             return 1;
         }

@@ -276,7 +276,7 @@ bool RunRecorder::writeEvents(const std::vector<Event> &events)
             }
         }
         return true;
-    } catch (const Error &error) {
+    } catch (const std::exception &error) { // lwb::Error and anything else: never out of the writer thread
         writer_->forgetUncommitted();
         recordError(error.what());
         droppedSamples_ += static_cast<std::int64_t>(batch.size());

@@ -1,0 +1,154 @@
+// lorawb: the command-line front end. Wiring only: parse the words, build
+// engine objects, attach observers, report errors.
+//
+//   lorawb --version
+//   lorawb validate CONFIG.json [--set key.path=value ...]
+//   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
+//   lorawb runs list|show|compare|export|delete|tag|note ...
+#include "app/runs_command.h"
+#include "engine/config/run_config.h"
+#include "engine/core/error.h"
+#include "engine/core/runtime.h"
+#include "engine/train/progress_printer.h"
+#include "engine/train/trainer.h"
+#include "storage/database_location.h"
+#include "storage/run_recorder.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char *kUsage = R"(usage:
+  lorawb --version
+  lorawb validate CONFIG.json [--set key.path=value ...]
+  lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
+  lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
+
+Runs are recorded in the run store: --db PATH, else $LWB_DB, else
+$XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
+--set overrides any value of the config, e.g. --set training.lr=1e-3 --set adapter.targets='["c_attn"]';
+the result is validated like the file. Ctrl-C during training stops after the current step and
+writes a checkpoint; training.resume_from=DIR continues from it.
+)";
+
+struct ConfigArguments
+{
+    std::string path;
+    std::vector<std::string> overrides;
+    std::string database; // "" = the default location
+    bool record = true;
+};
+
+// Throws lwb::Error for words it does not understand.
+ConfigArguments parseConfigArguments(const std::vector<std::string> &words)
+{
+    ConfigArguments args;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const auto &word = words[i];
+        if (word == "--set") {
+            if (i + 1 == words.size())
+                throw lwb::Error("--set", "expects key.path=value");
+            args.overrides.push_back(words[++i]);
+        } else if (word.rfind("--set=", 0) == 0) {
+            args.overrides.push_back(word.substr(6));
+        } else if (word == "--db") {
+            if (i + 1 == words.size())
+                throw lwb::Error("--db", "expects a database path");
+            args.database = words[++i];
+        } else if (word == "--no-db") {
+            args.record = false;
+        } else if (!word.empty() && word[0] == '-') {
+            throw lwb::Error(word, "unknown option");
+        } else if (args.path.empty()) {
+            args.path = word;
+        } else {
+            throw lwb::Error(word, "unexpected argument (only one config file)");
+        }
+    }
+    if (args.path.empty())
+        throw lwb::Error("", "missing CONFIG.json");
+    return args;
+}
+
+lwb::Trainer *gRunningTrainer = nullptr;
+
+void onInterrupt(int)
+{
+    static volatile std::sig_atomic_t interrupts = 0;
+    if (++interrupts > 1)
+        std::_Exit(130); // a second Ctrl-C does not wait for the step
+    if (gRunningTrainer)
+        gRunningTrainer->requestStop(); // an atomic store: safe in a signal handler
+}
+
+int validate(const std::vector<std::string> &words)
+{
+    const auto args = parseConfigArguments(words);
+    const auto config = lwb::loadRunConfig(args.path, args.overrides);
+    std::cout << args.path << ": valid (" << config.adapter.variant << ", " << config.training.steps << " steps)\n";
+    return 0;
+}
+
+int train(const std::vector<std::string> &words)
+{
+    const auto args = parseConfigArguments(words);
+    lwb::Trainer trainer(lwb::loadRunConfig(args.path, args.overrides));
+    lwb::ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO) != 0);
+    trainer.addObserver(&printer);
+    // Opened before training starts, so a bad database file stops the run
+    // before any work is done.
+    std::unique_ptr<lwb::storage::RunRecorder> recorder;
+    if (args.record) {
+        const auto database = args.database.empty() ? lwb::storage::defaultDatabasePath() : args.database;
+        recorder = std::make_unique<lwb::storage::RunRecorder>(database);
+        trainer.addObserver(recorder.get());
+        std::cout << "recording into " << database << "\n";
+    }
+
+    gRunningTrainer = &trainer;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    const auto outcome = trainer.run();
+    gRunningTrainer = nullptr;
+    if (outcome == lwb::RunOutcome::Cancelled)
+        std::cout << "resume with: lorawb train " << args.path << " --set training.resume_from="
+                  << trainer.config().training.outputDir << "\n";
+    return outcome == lwb::RunOutcome::Finished ? 0 : 130;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+        std::cout << kUsage;
+        return words.empty() ? 2 : 0;
+    }
+    try {
+        const std::vector<std::string> rest(words.begin() + 1, words.end());
+        if (words[0] == "--version") {
+            std::cout << lwb::versionLine("lorawb") << '\n';
+            return 0;
+        }
+        if (words[0] == "validate")
+            return validate(rest);
+        if (words[0] == "train")
+            return train(rest);
+        if (words[0] == "runs")
+            return lwb::cli::runRunsCommand(rest, std::cout, std::cerr, std::cin);
+        std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;
+        return 2;
+    } catch (const lwb::Error &error) {
+        std::cerr << "lorawb: " << error.what() << '\n';
+        return 1;
+    } catch (const std::exception &error) {
+        std::cerr << "lorawb: internal error: " << error.what() << '\n';
+        return 3;
+    }
+}

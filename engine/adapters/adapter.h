@@ -1,0 +1,38 @@
+// AdapterImpl: what every LoRA variant plugs into an AdaptedLinear.
+//
+// An adapter computes the addition to the frozen layer's output, h = W x + b
+// + delta(x). Variants that have an exact dense equivalent (LoRA, merged
+// ResLoRA) return it from denseDelta() so the wrapper can merge it into W;
+// routed variants (SiRA, DLP-LoRA) cannot and return nothing. After each
+// forward an adapter may report routing statistics and an auxiliary loss,
+// which the trainer folds into StepMetrics.
+#pragma once
+
+#include "engine/adapters/adapter_stats.h"
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include <optional>
+#include <string>
+
+namespace lwb {
+
+class AdapterImpl : public torch::nn::Module
+{
+public:
+    // x: [..., in_features] -> [..., out_features].
+    virtual torch::Tensor delta(const torch::Tensor &x) = 0;
+
+    // The [out, in] matrix with delta(x) == x @ denseDelta()^T in eval mode,
+    // or nothing when the adapter's output depends on the input's routing.
+    virtual std::optional<torch::Tensor> denseDelta() const { return std::nullopt; }
+
+    // Routing figures of the forward passes since the last call (then reset).
+    virtual void takeStats(const std::string &layerName, AdapterStats &stats) {}
+
+    // Auxiliary loss of the last forward pass (undefined tensor = none).
+    virtual torch::Tensor auxLoss() const { return {}; }
+};
+
+} // namespace lwb

@@ -1,0 +1,41 @@
+// See lora_adapter.h.
+#include "engine/adapters/lora_adapter.h"
+
+#include <torch/nn/init.h>
+
+#include <cmath>
+
+namespace lwb {
+
+double LoraOptions::scale() const
+{
+    return rslora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
+}
+
+LoraAdapterImpl::LoraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, const LoraOptions &options)
+    : options_(options)
+    , scale_(options.scale())
+{
+    loraA = register_parameter("lora_A", torch::empty({options.rank, inFeatures}));
+    loraB = register_parameter("lora_B", torch::zeros({outFeatures, options.rank}));
+    {
+        torch::NoGradGuard noGrad;
+        torch::nn::init::kaiming_uniform_(loraA, std::sqrt(5.0));
+    }
+    if (options.dropout > 0.0)
+        dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+}
+
+torch::Tensor LoraAdapterImpl::delta(const torch::Tensor &x)
+{
+    const auto input = dropout_ ? dropout_->forward(x) : x;
+    // Two thin matmuls (x A^T, then B): never form the [out, in] product.
+    return torch::matmul(torch::matmul(input, loraA.t()), loraB.t()) * scale_;
+}
+
+std::optional<torch::Tensor> LoraAdapterImpl::denseDelta() const
+{
+    return torch::matmul(loraB, loraA) * scale_;
+}
+
+} // namespace lwb

@@ -1,0 +1,88 @@
+// RunConfig: one JSON document that describes a whole run — model, data,
+// adapter, training, evaluation, seed, device, threads.
+//
+// parseRunConfig() checks every key (unknown keys, wrong types, out-of-range
+// values, cross-field rules) and throws one ConfigError listing all problems
+// with their JSON paths; nothing starts on an invalid config. toJson() writes
+// the complete config with every default filled in, which is what a run
+// stores, so a stored run can be repeated exactly.
+#pragma once
+
+#include "engine/config/config_error.h"
+#include "engine/model/model_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+struct DataConfig
+{
+    std::string source = "builtin:tasks";          // the generated task suite
+    std::vector<std::string> tasks = {"reverse", "upper", "add", "sort"};
+    std::int64_t seqLen = 48;                      // tokens per training sequence
+    std::int64_t evalExamples = 256;               // held-out examples for evaluation
+};
+
+struct AdapterConfig
+{
+    std::string variant = "lora";
+    std::vector<std::string> targets; // leaf module names; empty = the architecture's default
+    std::int64_t rank = 8;
+    double alpha = 16.0;
+    double dropout = 0.05;
+    bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
+};
+
+struct TrainingConfig
+{
+    std::int64_t steps = 300;
+    std::int64_t batchSize = 16;
+    std::int64_t gradAccum = 1;
+    double lr = 3e-3;
+    double weightDecay = 0.0;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1e-8;
+    std::int64_t warmupSteps = 20;
+    double minLrRatio = 0.1;       // cosine decays to lr * minLrRatio
+    double maxGradNorm = 1.0;      // 0 = no clipping (the norm is still reported)
+    std::int64_t checkpointEvery = 0; // 0 = only at the end and on stop
+    std::string outputDir;         // checkpoints; "" = chosen by the caller
+    std::string resumeFrom;        // a checkpoint file or an output dir ("" = fresh run)
+};
+
+struct EvalConfig
+{
+    std::int64_t every = 50;      // steps between evaluations (0 = only at the end)
+    std::int64_t batchSize = 64;
+};
+
+struct RunConfig
+{
+    std::string name = "lora-baseline";
+    std::uint64_t seed = 42;
+    std::string device = "cpu";
+    std::int64_t threads = 0; // 0 = one per hardware thread
+    ModelConfig model;
+    DataConfig data;
+    AdapterConfig adapter;
+    TrainingConfig training;
+    EvalConfig eval;
+
+    nlohmann::json toJson() const;
+};
+
+// Parses and validates. source names the file (or "--set", "GUI form") in errors.
+RunConfig parseRunConfig(const nlohmann::json &document, const std::string &source);
+
+// Reads a JSON file, applies "key.path=value" overrides, parses and validates.
+RunConfig loadRunConfig(const std::string &path, const std::vector<std::string> &overrides = {});
+
+// The leaf names of the linear layers an architecture has, in forward order.
+std::vector<std::string> linearLayerNames(Architecture architecture);
+
+} // namespace lwb

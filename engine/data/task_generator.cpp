@@ -1,0 +1,74 @@
+// See task_generator.h.
+#include "engine/data/task_generator.h"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+
+namespace lwb {
+
+namespace {
+
+// SplitMix64 finaliser: decorrelates (seed, index) pairs before they seed
+// the per-example engine.
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+std::string randomWord(std::mt19937_64 &rng)
+{
+    std::uniform_int_distribution<int> length(3, 8);
+    std::uniform_int_distribution<int> letter(0, 25);
+    std::string word(static_cast<std::size_t>(length(rng)), 'a');
+    for (auto &c : word)
+        c = static_cast<char>('a' + letter(rng));
+    return word;
+}
+
+} // namespace
+
+std::vector<std::string> builtinTaskNames()
+{
+    return {"reverse", "upper", "sort", "add"};
+}
+
+TaskGenerator::TaskGenerator(std::vector<std::string> tasks, std::uint64_t seed)
+    : tasks_(std::move(tasks))
+    , seed_(seed)
+{
+    if (tasks_.empty())
+        throw std::invalid_argument("TaskGenerator needs at least one task");
+}
+
+TaskExample TaskGenerator::example(std::uint64_t index) const
+{
+    std::mt19937_64 rng(mix(mix(seed_) ^ index));
+    TaskExample example;
+    example.task = tasks_[rng() % tasks_.size()];
+    if (example.task == "add") {
+        std::uniform_int_distribution<int> number(0, 999);
+        const int a = number(rng), b = number(rng);
+        example.prompt = "add: " + std::to_string(a) + "+" + std::to_string(b) + "\n";
+        example.answer = std::to_string(a + b);
+        return example;
+    }
+    const auto word = randomWord(rng);
+    std::string answer = word;
+    if (example.task == "reverse")
+        std::reverse(answer.begin(), answer.end());
+    else if (example.task == "upper")
+        std::transform(answer.begin(), answer.end(), answer.begin(), [](char c) { return static_cast<char>(c - 'a' + 'A'); });
+    else if (example.task == "sort")
+        std::sort(answer.begin(), answer.end());
+    else
+        throw std::invalid_argument("unknown built-in task \"" + example.task + "\"");
+    example.prompt = example.task + ": " + word + "\n";
+    example.answer = std::move(answer);
+    return example;
+}
+
+} // namespace lwb

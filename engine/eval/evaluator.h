@@ -1,0 +1,24 @@
+// Evaluation of a causal LM on the run's held-out task examples:
+//   loss        mean cross-entropy over every scored token (answer + EOS),
+//               summed over batches then divided once, so batch size does
+//               not change the figure;
+//   perplexity  exp(loss);
+//   exact match per task: greedy decoding from the prompt until EOS (or a
+//               length cap) equals the reference answer exactly.
+#pragma once
+
+#include "engine/data/batch_builder.h"
+#include "engine/model/causal_lm.h"
+#include "engine/train/step_metrics.h"
+
+namespace lwb {
+
+EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device);
+
+// Fills exactMatchByTask; examples are grouped by prompt length so each
+// group decodes as one unpadded batch.
+std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
+                                               const ByteTokenizer &tokenizer, const torch::Device &device,
+                                               std::int64_t maxAnswerTokens = 16);
+
+} // namespace lwb

@@ -1,0 +1,60 @@
+// See attention.h.
+#include "engine/model/attention.h"
+
+#include <cmath>
+
+namespace lwb {
+
+AttentionImpl::AttentionImpl(const ModelConfig &config)
+    : config_(config)
+{
+    const auto d = config.hiddenSize;
+    const auto kvDim = config.numKvHeads * config.headDim();
+    if (config.architecture == Architecture::Gpt2) {
+        cAttn_ = register_module("c_attn", AdaptedLinear(d, 3 * d, true));
+        cProj_ = register_module("c_proj", AdaptedLinear(d, d, true));
+    } else {
+        qProj_ = register_module("q_proj", AdaptedLinear(d, d, config.attentionBias));
+        kProj_ = register_module("k_proj", AdaptedLinear(d, kvDim, config.attentionBias));
+        vProj_ = register_module("v_proj", AdaptedLinear(d, kvDim, config.attentionBias));
+        oProj_ = register_module("o_proj", AdaptedLinear(d, d, false));
+    }
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables &rotary)
+{
+    const auto batch = x.size(0);
+    const auto length = x.size(1);
+    const auto heads = config_.numHeads;
+    const auto kvHeads = config_.numKvHeads;
+    const auto headDim = config_.headDim();
+
+    torch::Tensor q, k, v;
+    if (config_.architecture == Architecture::Gpt2) {
+        const auto qkv = cAttn_->forward(x).split(config_.hiddenSize, -1);
+        q = qkv[0], k = qkv[1], v = qkv[2];
+    } else {
+        q = qProj_->forward(x), k = kProj_->forward(x), v = vProj_->forward(x);
+    }
+    // [B, T, H*Dh] -> [B, H, T, Dh]
+    q = q.view({batch, length, heads, headDim}).transpose(1, 2);
+    k = k.view({batch, length, kvHeads, headDim}).transpose(1, 2);
+    v = v.view({batch, length, kvHeads, headDim}).transpose(1, 2);
+    if (config_.architecture == Architecture::Llama) {
+        q = applyRotary(q, rotary);
+        k = applyRotary(k, rotary);
+    }
+    if (kvHeads != heads) {
+        k = k.repeat_interleave(heads / kvHeads, 1);
+        v = v.repeat_interleave(heads / kvHeads, 1);
+    }
+
+    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(headDim));
+    const auto future = torch::ones({length, length}, x.options().dtype(torch::kBool)).triu(1);
+    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+    const auto weights = torch::softmax(scores, -1);
+    const auto context = torch::matmul(weights, v).transpose(1, 2).reshape({batch, length, heads * headDim});
+    return config_.architecture == Architecture::Gpt2 ? cProj_->forward(context) : oProj_->forward(context);
+}
+
+} // namespace lwb

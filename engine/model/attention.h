@@ -1,0 +1,36 @@
+// Attention: causal multi-head self-attention of both families.
+//
+// GPT-2: one fused projection c_attn (D -> 3D, q|k|v) and c_proj, biases.
+// Llama/Qwen2: q_proj, k_proj, v_proj (optional biases), o_proj, rotary
+// positions and grouped-query attention (each kv head serves
+// num_heads / num_kv_heads query heads, as HF's repeat_kv).
+// Sequences are right-padded, so the causal mask alone keeps real tokens from
+// seeing padding; outputs at padded positions are never scored.
+#pragma once
+
+#include "engine/adapters/adapted_linear.h"
+#include "engine/model/model_config.h"
+#include "engine/model/rotary.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+namespace lwb {
+
+class AttentionImpl : public torch::nn::Module
+{
+public:
+    explicit AttentionImpl(const ModelConfig &config);
+
+    // x: [B, T, D]; rotary is ignored by GPT-2.
+    torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary);
+
+private:
+    ModelConfig config_;
+    AdaptedLinear cAttn_{nullptr}, cProj_{nullptr};                   // GPT-2
+    AdaptedLinear qProj_{nullptr}, kProj_{nullptr}, vProj_{nullptr}, oProj_{nullptr}; // Llama
+};
+
+TORCH_MODULE(Attention);
+
+} // namespace lwb

@@ -1,0 +1,62 @@
+// See causal_lm.h.
+#include "engine/model/causal_lm.h"
+
+#include <torch/nn/init.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace lwb {
+
+CausalLMImpl::CausalLMImpl(const ModelConfig &config)
+    : config_(config)
+{
+    const bool gpt2 = config.architecture == Architecture::Gpt2;
+    const auto d = config.hiddenSize;
+    body_ = register_module(gpt2 ? "transformer" : "model", std::make_shared<torch::nn::Module>());
+    tokenEmbedding_ = body_->register_module(gpt2 ? "wte" : "embed_tokens", torch::nn::Embedding(config.vocabSize, d));
+    if (gpt2)
+        positionEmbedding_ = body_->register_module("wpe", torch::nn::Embedding(config.maxPositions, d));
+    blocks_ = body_->register_module(gpt2 ? "h" : "layers", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < config.numLayers; ++i)
+        blocks_->push_back(TransformerBlock(config));
+    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : "norm", Norm(config.architecture, d, config.normEps));
+    if (!config.tieWordEmbeddings)
+        lmHead_ = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(d, config.vocabSize).bias(false)));
+    initialiseWeights();
+}
+
+void CausalLMImpl::initialiseWeights()
+{
+    // A private generator: building a model never disturbs the caller's RNG.
+    auto generator = at::detail::createCPUGenerator(config_.initSeed);
+    torch::NoGradGuard noGrad;
+    for (auto &item : named_parameters()) {
+        const auto &name = item.key();
+        auto &parameter = item.value();
+        const bool isNorm = name.find("ln_") != std::string::npos || name.find("norm") != std::string::npos;
+        if (isNorm)
+            continue; // ones / zeros from the constructor
+        if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0)
+            parameter.zero_();
+        else
+            parameter.normal_(0.0, config_.initializerRange, generator);
+    }
+}
+
+torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds)
+{
+    const auto length = inputIds.size(1);
+    TORCH_CHECK(length <= config_.maxPositions, "sequence of ", length, " tokens exceeds max_position_embeddings ",
+                config_.maxPositions);
+    auto x = tokenEmbedding_->forward(inputIds);
+    RotaryTables rotary;
+    if (positionEmbedding_)
+        x = x + positionEmbedding_->forward(torch::arange(length, inputIds.options()));
+    else
+        rotary = rotaryTables(length, config_.headDim(), config_.ropeTheta, x.options());
+    for (const auto &block : *blocks_)
+        x = block->as<TransformerBlockImpl>()->forward(x, rotary);
+    x = finalNorm_->forward(x);
+    return lmHead_ ? lmHead_->forward(x) : torch::matmul(x, tokenEmbedding_->weight.t());
+}
+
+} // namespace lwb

@@ -1,0 +1,48 @@
+// CausalLM: the one configurable decoder-only transformer (GPT-2 or Llama
+// family), laid out with Hugging Face's module names so checkpoints load by
+// name:
+//   GPT-2: transformer.wte, transformer.wpe, transformer.h.N.*, transformer.ln_f
+//   Llama: model.embed_tokens, model.layers.N.*, model.norm
+// and lm_head.weight unless the embeddings are tied (then the output
+// projection is the input embedding matrix).
+#pragma once
+
+#include "engine/model/model_config.h"
+#include "engine/model/norm.h"
+#include "engine/model/transformer_block.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+namespace lwb {
+
+class CausalLMImpl : public torch::nn::Module
+{
+public:
+    // Weights are drawn from N(0, initializer_range) (biases 0, norms 1) under
+    // config.initSeed, so every run of a preset starts from the same base.
+    explicit CausalLMImpl(const ModelConfig &config);
+
+    // inputIds: [B, T] int64 -> logits [B, T, vocab].
+    torch::Tensor forward(const torch::Tensor &inputIds);
+
+    const ModelConfig &config() const { return config_; }
+
+private:
+    void initialiseWeights();
+
+    ModelConfig config_;
+    std::shared_ptr<torch::nn::Module> body_; // "transformer" or "model"
+    torch::nn::Embedding tokenEmbedding_{nullptr};
+    torch::nn::Embedding positionEmbedding_{nullptr}; // GPT-2 only
+    torch::nn::ModuleList blocks_{nullptr};
+    Norm finalNorm_{nullptr};
+    torch::nn::Linear lmHead_{nullptr}; // untied only
+};
+
+TORCH_MODULE(CausalLM);
+
+} // namespace lwb

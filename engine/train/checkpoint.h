@@ -1,0 +1,35 @@
+// Checkpoints: the adapter tensors and the optimiser state of a run at one
+// step, written atomically (temp file, then rename), so a crash never leaves
+// a half-written checkpoint where a good one was.
+//
+// Layout under the run's output directory:
+//   checkpoints/step-000120.pt   adapter parameters, AdamW moments, step, config
+//   checkpoints/latest           name of the newest complete checkpoint
+// The base model is not saved: it is rebuilt from the config.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cstdint>
+#include <string>
+
+namespace lwb {
+
+struct CheckpointInfo
+{
+    std::int64_t step = 0;
+    std::string configJson;
+};
+
+// Returns the path written.
+std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, const std::string &configJson,
+                           torch::nn::Module &model, torch::optim::Optimizer &optimizer);
+
+// A checkpoint file, or an output directory (its checkpoints/latest). Throws
+// lwb::Error naming the file when it is missing, unreadable or does not fit
+// the model's adapter parameters (name or shape).
+std::string resolveCheckpoint(const std::string &fileOrDir);
+CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model, torch::optim::Optimizer &optimizer);
+
+} // namespace lwb

@@ -1,0 +1,236 @@
+// See trainer.h.
+#include "engine/train/trainer.h"
+
+#include "engine/adapters/adapter_registry.h"
+#include "engine/core/error.h"
+#include "engine/core/runtime.h"
+#include "engine/eval/evaluator.h"
+#include "engine/train/checkpoint.h"
+#include "engine/train/lr_schedule.h"
+
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <limits>
+
+namespace lwb {
+
+namespace {
+
+double nowSeconds()
+{
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Dropout's generator state for one step: a function of (seed, step) only.
+std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex)
+{
+    return seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(stepIndex) + 1;
+}
+
+} // namespace
+
+std::string defaultOutputDir(const std::string &runName)
+{
+    std::string base;
+    if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+        base = xdg;
+    else if (const char *home = std::getenv("HOME"); home && *home)
+        base = std::string(home) + "/.local/share";
+    else
+        base = ".";
+    const auto now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    return base + "/lora-workbench/runs/" + runName + "-" + stamp;
+}
+
+Trainer::Trainer(RunConfig config)
+    : config_(std::move(config))
+{
+    if (config_.training.outputDir.empty())
+        config_.training.outputDir = defaultOutputDir(config_.name);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::addObserver(TrainObserver *observer)
+{
+    observers_.push_back(observer);
+}
+
+void Trainer::requestStop()
+{
+    stopRequested_.store(true);
+}
+
+void Trainer::prepare()
+{
+    configureThreads(static_cast<int>(config_.threads));
+    device_ = parseDevice(config_.device);
+
+    model_ = CausalLM(config_.model);
+    torch::manual_seed(config_.seed); // adapter initialisation
+    attachAdapters(*model_, config_.adapter);
+    model_->to(device_);
+
+    for (const auto &item : trainableParameters(*model_))
+        parameters_.push_back(item.second);
+    torch::optim::AdamWOptions options(config_.training.lr);
+    options.betas({config_.training.beta1, config_.training.beta2});
+    options.eps(config_.training.eps);
+    options.weight_decay(config_.training.weightDecay);
+    optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, options);
+
+    data_ = std::make_unique<TaskData>(config_.data.tasks, config_.seed, config_.data.seqLen, config_.data.evalExamples);
+
+    if (!config_.training.resumeFrom.empty()) {
+        const auto path = resolveCheckpoint(config_.training.resumeFrom);
+        const auto info = loadCheckpoint(path, *model_, *optimizer_);
+        if (info.step >= config_.training.steps)
+            throw Error(path, "checkpoint is at step " + std::to_string(info.step) + ", the run has only "
+                                  + std::to_string(config_.training.steps) + " steps");
+        startStep_ = info.step;
+        // Tokens seen before the checkpoint, recounted from the data stream (cheap, exact).
+        for (std::int64_t micro = 0; micro < startStep_ * config_.training.gradAccum; ++micro)
+            tokensSeen_ += data_->trainBatch(micro, config_.training.batchSize).inputTokens;
+    }
+}
+
+StepMetrics Trainer::trainStep(std::int64_t stepIndex)
+{
+    const auto &training = config_.training;
+    const double began = nowSeconds();
+    torch::manual_seed(stepSeed(config_.seed, stepIndex));
+    model_->train();
+    optimizer_->zero_grad();
+
+    std::vector<Batch> micro;
+    std::int64_t scored = 0, inputTokens = 0;
+    for (std::int64_t m = 0; m < training.gradAccum; ++m) {
+        micro.push_back(data_->trainBatch(stepIndex * training.gradAccum + m, training.batchSize));
+        scored += micro.back().scoredTokens;
+        inputTokens += micro.back().inputTokens;
+    }
+
+    // Divide the summed token losses by the tokens of the whole step: with
+    // accumulation the gradient is exactly that of one batch of all of them.
+    const auto layers = adaptedLayers(*model_);
+    double lossSum = 0.0;
+    StepMetrics metrics;
+    for (const auto &batch : micro) {
+        const auto logits = model_->forward(batch.inputIds.to(device_));
+        const auto tokenLoss = torch::nn::functional::cross_entropy(
+            logits.reshape({-1, logits.size(-1)}), batch.labels.to(device_).reshape({-1}),
+            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
+        auto objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
+        for (const auto &entry : layers) {
+            const auto aux = entry.layer->adapter()->auxLoss();
+            if (aux.defined()) {
+                objective = objective + aux / static_cast<double>(training.gradAccum);
+                metrics.adapter.auxLoss += aux.item<double>() / static_cast<double>(training.gradAccum);
+            }
+        }
+        objective.backward();
+        lossSum += tokenLoss.item<double>();
+    }
+    for (const auto &entry : layers)
+        entry.layer->adapter()->takeStats(entry.site.path, metrics.adapter);
+
+    const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
+    metrics.gradNorm = torch::nn::utils::clip_grad_norm_(parameters_, maxNorm);
+    metrics.learningRate = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
+    for (auto &group : optimizer_->param_groups())
+        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(metrics.learningRate);
+    optimizer_->step();
+
+    tokensSeen_ += inputTokens;
+    const double seconds = std::max(1e-9, nowSeconds() - began);
+    metrics.step = stepIndex + 1;
+    metrics.totalSteps = training.steps;
+    metrics.tokens = tokensSeen_;
+    metrics.loss = lossSum / static_cast<double>(std::max<std::int64_t>(1, scored));
+    metrics.tokensPerSecond = static_cast<double>(inputTokens) / seconds;
+    metrics.peakMemoryBytes = peakMemoryBytes(device_);
+    metrics.wallSeconds = nowSeconds() - startTime_;
+    return metrics;
+}
+
+EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
+{
+    auto metrics = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_);
+    metrics.step = step;
+    if (withExactMatch)
+        metrics.exactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->tokenizer(), device_);
+    for (auto *observer : observers_)
+        observer->onEval(metrics);
+    return metrics;
+}
+
+void Trainer::checkpoint(std::int64_t step)
+{
+    const auto path = saveCheckpoint(config_.training.outputDir, step, config_.toJson().dump(), *model_, *optimizer_);
+    for (auto *observer : observers_)
+        observer->onCheckpoint(step, path);
+}
+
+RunOutcome Trainer::run()
+{
+    startTime_ = nowSeconds();
+    try {
+        prepare();
+        RunInfo info;
+        info.name = config_.name;
+        info.variant = config_.adapter.variant;
+        info.configJson = config_.toJson().dump(2);
+        info.device = config_.device;
+        info.seed = config_.seed;
+        info.totalSteps = config_.training.steps;
+        info.startStep = startStep_;
+        for (const auto &parameter : model_->parameters()) {
+            info.totalParameters += parameter.numel();
+            if (parameter.requires_grad())
+                info.trainableParameters += parameter.numel();
+        }
+        for (auto *observer : observers_)
+            observer->onRunStarted(info);
+
+        const auto &training = config_.training;
+        std::int64_t step = startStep_;
+        while (step < training.steps && !stopRequested_.load()) {
+            const auto metrics = trainStep(step);
+            ++step;
+            losses_.push_back(metrics.loss);
+            for (auto *observer : observers_)
+                observer->onStep(metrics);
+            const bool last = step == training.steps;
+            if (!last && config_.eval.every > 0 && step % config_.eval.every == 0)
+                evaluate(step, /*withExactMatch=*/false);
+            if (!last && training.checkpointEvery > 0 && step % training.checkpointEvery == 0)
+                checkpoint(step);
+        }
+        if (stopRequested_.load() && step < training.steps) {
+            if (step > startStep_)
+                checkpoint(step);
+            for (auto *observer : observers_)
+                observer->onRunFinished(RunOutcome::Cancelled, "stopped at step " + std::to_string(step));
+            return RunOutcome::Cancelled;
+        }
+        evaluate(step, /*withExactMatch=*/true);
+        checkpoint(step);
+        for (auto *observer : observers_)
+            observer->onRunFinished(RunOutcome::Finished, "");
+        return RunOutcome::Finished;
+    } catch (const std::exception &error) {
+        const std::string message = error.what();
+        for (auto *observer : observers_)
+            observer->onRunFinished(RunOutcome::Failed, message);
+        throw;
+    }
+}
+
+} // namespace lwb

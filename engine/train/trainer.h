@@ -1,0 +1,77 @@
+// Trainer: one run from a validated RunConfig to its final evaluation.
+//
+//   build base model (frozen) -> attach adapters (run seed) -> AdamW
+//   -> [resume from checkpoint] -> per step: micro-batches, forward,
+//      loss = sum of token losses / tokens of the whole step (+ aux),
+//      backward, clip, lr from the schedule, step -> observers
+//   -> periodic eval and checkpoints -> final eval -> final checkpoint
+//
+// Determinism: data example i depends only on (seed, i); dropout draws from
+// torch's generator reseeded from (seed, step) at every step; so the same
+// config and thread count give bitwise the same losses, and a resumed run
+// continues exactly as an uninterrupted one.
+//
+// Threads: run() blocks the calling thread (a worker QThread in the GUI);
+// requestStop() may be called from any thread and is honoured after the
+// current step, which then writes a checkpoint.
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "engine/data/batch_builder.h"
+#include "engine/model/causal_lm.h"
+#include "engine/train/train_observer.h"
+
+#include <torch/optim/adamw.h>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace lwb {
+
+class Trainer
+{
+public:
+    explicit Trainer(RunConfig config);
+    ~Trainer();
+
+    Trainer(const Trainer &) = delete;
+    Trainer &operator=(const Trainer &) = delete;
+
+    void addObserver(TrainObserver *observer); // not owned; must outlive run()
+    void requestStop();
+
+    // Runs to the end, to a stop request or to an error. Observers always get
+    // onRunFinished; an error is rethrown after it (as lwb::Error for bad input).
+    RunOutcome run();
+
+    const RunConfig &config() const { return config_; }
+    CausalLM model() const { return model_; }
+    // The losses of the steps run so far (index = step - 1 - startStep).
+    const std::vector<double> &losses() const { return losses_; }
+
+private:
+    void prepare();
+    StepMetrics trainStep(std::int64_t stepIndex);
+    EvalMetrics evaluate(std::int64_t step, bool withExactMatch);
+    void checkpoint(std::int64_t step);
+
+    RunConfig config_;
+    torch::Device device_{torch::kCPU};
+    CausalLM model_{nullptr};
+    std::unique_ptr<TaskData> data_;
+    std::unique_ptr<torch::optim::AdamW> optimizer_;
+    std::vector<torch::Tensor> parameters_;
+    std::vector<TrainObserver *> observers_;
+    std::atomic<bool> stopRequested_{false};
+    std::int64_t startStep_ = 0;
+    std::int64_t tokensSeen_ = 0;
+    std::vector<double> losses_;
+    double startTime_ = 0.0;
+};
+
+// The default output directory for a run's checkpoints:
+// $XDG_DATA_HOME/lora-workbench/runs/<name>-<yyyymmdd-hhmmss>.
+std::string defaultOutputDir(const std::string &runName);
+
+} // namespace lwb

@@ -1,0 +1,212 @@
+// Trainer: bitwise determinism, resume == uninterrupted, stop leaves a
+// checkpoint, the loss falls on the default task, and bad checkpoints are
+// refused with the file named.
+#include "engine/config/run_config.h"
+#include "engine/core/error.h"
+#include "engine/train/trainer.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+namespace {
+
+// A small, fast run: two layers of width 64, 12 steps of 4 sequences, with
+// dropout and accumulation so the paths that need care are exercised.
+lwb::RunConfig smallConfig(const QString &outputDir)
+{
+    nlohmann::json doc = {
+        {"name", "trainer-test"},
+        {"seed", 5},
+        {"model", {{"preset", "gpt2-tiny"}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+                   {"intermediate_size", 128}}},
+        {"data", {{"eval_examples", 16}}},
+        {"adapter", {{"r", 4}, {"alpha", 8}, {"dropout", 0.1}}},
+        {"training", {{"steps", 12}, {"batch_size", 4}, {"grad_accum", 2}, {"warmup_steps", 3},
+                      {"output_dir", outputDir.toStdString()}}},
+        {"eval", {{"every", 6}, {"batch_size", 8}}},
+    };
+    return lwb::parseRunConfig(doc, "test");
+}
+
+// Stops the trainer once `stopAt` steps are done.
+class StopAt : public lwb::TrainObserver
+{
+public:
+    StopAt(lwb::Trainer &trainer, std::int64_t stopAt)
+        : trainer_(trainer)
+        , stopAt_(stopAt)
+    {
+    }
+    void onStep(const lwb::StepMetrics &m) override
+    {
+        if (m.step == stopAt_)
+            trainer_.requestStop();
+    }
+
+private:
+    lwb::Trainer &trainer_;
+    std::int64_t stopAt_;
+};
+
+// Keeps what the observer interface delivered.
+class Collect : public lwb::TrainObserver
+{
+public:
+    void onRunStarted(const lwb::RunInfo &info) override { started = info; }
+    void onStep(const lwb::StepMetrics &m) override { steps.push_back(m); }
+    void onEval(const lwb::EvalMetrics &m) override { evals.push_back(m); }
+    void onCheckpoint(std::int64_t, const std::string &path) override { checkpoints.push_back(path); }
+    void onRunFinished(lwb::RunOutcome o, const std::string &message) override
+    {
+        outcome = o;
+        finished++;
+        finalMessage = message;
+    }
+
+    lwb::RunInfo started;
+    std::vector<lwb::StepMetrics> steps;
+    std::vector<lwb::EvalMetrics> evals;
+    std::vector<std::string> checkpoints;
+    lwb::RunOutcome outcome = lwb::RunOutcome::Failed;
+    int finished = 0;
+    std::string finalMessage;
+};
+
+} // namespace
+
+class TestTrainer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void sameConfigSameLossesBitwise()
+    {
+        QTemporaryDir a, b;
+        lwb::Trainer first(smallConfig(a.path()));
+        lwb::Trainer second(smallConfig(b.path()));
+        QCOMPARE(first.run(), lwb::RunOutcome::Finished);
+        QCOMPARE(second.run(), lwb::RunOutcome::Finished);
+        QCOMPARE(first.losses().size(), std::size_t(12));
+        QCOMPARE(first.losses(), second.losses()); // exact equality of doubles
+
+        auto other = smallConfig(b.path());
+        other.seed = 6;
+        lwb::Trainer third(other);
+        third.run();
+        QVERIFY(third.losses() != first.losses());
+    }
+
+    void observersSeeTheWholeRun()
+    {
+        QTemporaryDir dir;
+        lwb::Trainer trainer(smallConfig(dir.path()));
+        Collect collect;
+        trainer.addObserver(&collect);
+        QCOMPARE(trainer.run(), lwb::RunOutcome::Finished);
+        QCOMPARE(collect.finished, 1);
+        QCOMPARE(collect.steps.size(), std::size_t(12));
+        QCOMPARE(collect.steps.back().step, std::int64_t(12));
+        QVERIFY(collect.started.trainableParameters > 0);
+        QVERIFY(collect.started.trainableParameters < collect.started.totalParameters / 2);
+        QVERIFY(collect.started.configJson.find("\"output_dir\"") != std::string::npos);
+        QCOMPARE(collect.evals.size(), std::size_t(2)); // step 6 and the final one
+        QCOMPARE(collect.evals.back().exactMatchByTask.size(), std::size_t(4));
+        for (std::size_t i = 1; i < collect.steps.size(); ++i)
+            QVERIFY(collect.steps[i].tokens > collect.steps[i - 1].tokens);
+        QVERIFY(collect.steps.front().learningRate < collect.steps[3].learningRate); // warmup
+        QVERIFY(collect.steps.back().gradNorm > 0.0);
+        QVERIFY(collect.steps.back().peakMemoryBytes > 0);
+        QCOMPARE(collect.checkpoints.size(), std::size_t(1));
+        QVERIFY(std::filesystem::exists(collect.checkpoints.front()));
+    }
+
+    void resumeContinuesExactly()
+    {
+        QTemporaryDir whole, parts;
+        lwb::Trainer uninterrupted(smallConfig(whole.path()));
+        uninterrupted.run();
+
+        lwb::Trainer firstHalf(smallConfig(parts.path()));
+        StopAt stop(firstHalf, 5);
+        firstHalf.addObserver(&stop);
+        QCOMPARE(firstHalf.run(), lwb::RunOutcome::Cancelled);
+        QCOMPARE(firstHalf.losses().size(), std::size_t(5));
+        QVERIFY(std::filesystem::exists(parts.filePath("checkpoints/step-000005.pt").toStdString()));
+
+        auto config = smallConfig(parts.path());
+        config.training.resumeFrom = parts.path().toStdString();
+        lwb::Trainer secondHalf(config);
+        Collect collect;
+        secondHalf.addObserver(&collect);
+        QCOMPARE(secondHalf.run(), lwb::RunOutcome::Finished);
+        QCOMPARE(collect.started.startStep, std::int64_t(5));
+        const std::vector<double> expected(uninterrupted.losses().begin() + 5, uninterrupted.losses().end());
+        QCOMPARE(secondHalf.losses(), expected);
+        // The token count carries on from the checkpoint, too.
+        lwb::Trainer reference(smallConfig(whole.path()));
+        Collect referenceSteps;
+        reference.addObserver(&referenceSteps);
+        reference.run();
+        QCOMPARE(collect.steps.back().tokens, referenceSteps.steps.back().tokens);
+    }
+
+    void badCheckpointsAreRefused()
+    {
+        QTemporaryDir dir;
+        lwb::Trainer trainer(smallConfig(dir.path()));
+        trainer.run();
+
+        auto otherRank = smallConfig(dir.path());
+        otherRank.training.resumeFrom = dir.path().toStdString();
+        otherRank.adapter.rank = 2;
+        try {
+            lwb::Trainer(otherRank).run();
+            QFAIL("a checkpoint of another rank was accepted");
+        } catch (const lwb::Error &error) {
+            QVERIFY2(std::string(error.what()).find("step-000012.pt") != std::string::npos, error.what());
+            QVERIFY2(std::string(error.what()).find("shape") != std::string::npos, error.what());
+        }
+
+        const auto garbage = dir.filePath("garbage.pt").toStdString();
+        std::ofstream(garbage) << "not a checkpoint";
+        auto config = smallConfig(dir.path());
+        config.training.resumeFrom = garbage;
+        Collect collect;
+        lwb::Trainer failing(config);
+        failing.addObserver(&collect);
+        QVERIFY_THROWS_EXCEPTION(lwb::Error, failing.run());
+        QCOMPARE(collect.outcome, lwb::RunOutcome::Failed); // observers still hear the end
+        QVERIFY(collect.finalMessage.find("garbage.pt") != std::string::npos);
+
+        config.training.resumeFrom = dir.filePath("nowhere").toStdString();
+        QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::Trainer(config).run());
+    }
+
+    void lossFallsOnTheDefaultTask()
+    {
+        QTemporaryDir dir;
+        const auto path = qgetenv("LWB_SOURCE_DIR") + "/resources/configs/lora_default.json";
+        auto config = lwb::loadRunConfig(path.toStdString(), {"training.output_dir=" + dir.path().toStdString()});
+        lwb::Trainer trainer(config);
+        Collect collect;
+        trainer.addObserver(&collect);
+        QCOMPARE(trainer.run(), lwb::RunOutcome::Finished);
+        const auto &losses = trainer.losses();
+        const auto mean = [&](std::size_t from, std::size_t to) {
+            double sum = 0.0;
+            for (std::size_t i = from; i < to; ++i)
+                sum += losses[i];
+            return sum / static_cast<double>(to - from);
+        };
+        const double first = mean(0, 20), last = mean(losses.size() - 20, losses.size());
+        qInfo("default run: mean loss of the first 20 steps %.4f, of the last 20 %.4f; eval loss %.4f -> %.4f", first,
+              last, collect.evals.front().loss, collect.evals.back().loss);
+        QVERIFY(last < 0.6 * first);
+        QVERIFY(collect.evals.back().loss < collect.evals.front().loss);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "test_trainer.moc"

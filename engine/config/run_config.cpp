@@ -122,7 +122,11 @@ void parseTraining(JsonReader in, TrainingConfig &training, std::vector<ConfigIs
     in.readString("output_dir", training.outputDir);
     in.readString("resume_from", training.resumeFrom);
     in.finish();
-    if (training.warmupSteps > training.steps)
+    // An explicit warmup longer than the run is a mistake; the default one
+    // is only shortened to fit a short run.
+    if (!in.has("warmup_steps"))
+        training.warmupSteps = std::min(training.warmupSteps, training.steps);
+    else if (training.warmupSteps > training.steps)
         issues.push_back({"training.warmup_steps",
                           "must not exceed training.steps (" + std::to_string(training.steps) + ")"});
 }
@@ -169,8 +173,6 @@ RunConfig parseRunConfig(const nlohmann::json &document, const std::string &sour
     parseAdapter(root.child("adapter"), config.adapter, config.model, issues);
     parseTraining(root.child("training"), config.training, issues);
     parseEval(root.child("eval"), config.eval);
-    if (config.eval.every > config.training.steps)
-        issues.push_back({"eval.every", "must not exceed training.steps (" + std::to_string(config.training.steps) + ")"});
     root.finish();
 
     if (!issues.empty())

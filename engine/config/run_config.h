@@ -57,7 +57,7 @@ struct TrainingConfig
 
 struct EvalConfig
 {
-    std::int64_t every = 50;      // steps between evaluations (0 = only at the end)
+    std::int64_t every = 50;      // steps between evaluations (0 or >= steps: only at the end)
     std::int64_t batchSize = 64;
 };
 

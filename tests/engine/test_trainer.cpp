@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
 
 namespace {
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# lorawb end to end, as a person uses it from a shell: --version, validate
+# (every error at once, non-zero exit), train with --set, Ctrl-C stops after
+# the current step leaving a checkpoint and a resume hint, the resumed run
+# finishes, and both runs are in the run store.
+# usage: test_cli.sh PATH/TO/lorawb SOURCE_DIR
+set -euo pipefail
+lorawb="$1"
+source_dir="$2"
+config="$source_dir/resources/configs/lora_default.json"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+db="$work/runs.db"
+passed=0
+failed=0
+check() { # check NAME COMMAND...
+  if "${@:2}"; then passed=$((passed + 1)); echo "ok: $1"; else failed=$((failed + 1)); echo "FAILED: $1"; fi
+}
+
+"$lorawb" --version >"$work/version.txt"
+check "--version names LibTorch and CUDA" grep -q "LibTorch .*CUDA" "$work/version.txt"
+
+check "the default config validates" "$lorawb" validate "$config"
+
+set +e
+"$lorawb" validate "$config" --set training.lr=-1 --set bogus=1 --set adapter.r=abc >"$work/bad.txt" 2>&1
+status=$?
+set -e
+check "an invalid config exits non-zero" test "$status" -ne 0
+check "every error is reported at once" grep -q "3 problem(s)" "$work/bad.txt"
+check "errors carry their JSON path" grep -q "training.lr: must be > 0" "$work/bad.txt"
+check "unknown keys are named" grep -q "bogus: unknown key" "$work/bad.txt"
+
+# A small, slow-enough run to interrupt: 2 layers, many steps.
+small=(--set model.num_hidden_layers=2 --set model.hidden_size=64 --set training.batch_size=4
+       --set training.steps=400 --set eval.every=0 --set threads=1 --set training.output_dir="$work/out"
+       --db "$db")
+"$lorawb" train "$config" "${small[@]}" >"$work/train.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  grep -q "^step 20/" "$work/train.txt" 2>/dev/null && break
+  sleep 0.1
+done
+kill -INT "$pid"
+set +e
+wait "$pid"
+status=$?
+set -e
+check "Ctrl-C exits with 130" test "$status" -eq 130
+check "Ctrl-C leaves a checkpoint" test -f "$work/out/checkpoints/latest"
+check "the resume command is printed" grep -q "resume with: lorawb train" "$work/train.txt"
+
+"$lorawb" train "$config" "${small[@]}" --set training.resume_from="$work/out" >"$work/resume.txt" 2>&1
+check "the resumed run says where it resumed" grep -q "resumed at step" "$work/resume.txt"
+check "the resumed run finishes" grep -q "run finished" "$work/resume.txt"
+
+"$lorawb" runs list --db "$db" >"$work/runs.txt"
+check "both runs are in the store" test "$(grep -c lora-default "$work/runs.txt")" -eq 2
+check "the interrupted run is cancelled" grep -q cancelled "$work/runs.txt"
+
+echo "$passed passed, $failed failed"
+test "$failed" -eq 0

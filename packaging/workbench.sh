@@ -10,6 +10,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${LWB_BUILD_DIR:-$root/build}"
 jobs="${LWB_JOBS:-$(nproc)}"
+# ccache across clones and build directories: paths relative to the source
+# root, and the precompiled torch header accepted as an input.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 setup_and_build() {
   bash "$root/packaging/setup.sh"

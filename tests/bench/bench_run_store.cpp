@@ -1,4 +1,4 @@
-// storage_bench: the run store's two figures that matter (issue 3), printed,
+// bench_run_store: the run store's two figures that matter (issue 3), printed,
 // never asserted:
 //   ingest   samples per second through SampleWriter in 4096-sample
 //            batches, one transaction each (rollups included), and through a RunRecorder fed as fast as it takes
@@ -6,7 +6,7 @@
 //   read     one 1M-sample series read back downsampled to 2000 points
 //            (target < 200 ms), and read whole for comparison.
 //
-//   storage_bench [DB_PATH] [SAMPLES]   (default: a file in /tmp, 1,000,000)
+//   bench_run_store [DB_PATH] [SAMPLES]   (default: a file in /tmp, 1,000,000)
 #include "storage/metric_reader.h"
 #include "storage/run_recorder.h"
 #include "storage/run_store.h"
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
                         1e6 * queued / double(steps));
         }
     } catch (const std::exception &error) {
-        std::fprintf(stderr, "storage_bench: %s\n", error.what());
+        std::fprintf(stderr, "bench_run_store: %s\n", error.what());
         removeDatabase(path);
         return 1;
     }

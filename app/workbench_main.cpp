@@ -1,0 +1,77 @@
+// lora-workbench: the GUI. Wiring only — parse the command line, make the
+// main window, optionally load a config, start it and take a screenshot.
+//
+//   lora-workbench [--config FILE] [--db FILE] [--start]
+//                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
+//
+// --start with --screenshot is how resources/screenshots/main_window_training.png
+// is made under Xvfb (see ui/README.md).
+#include "ui/main_window.h"
+#include "ui/run_form.h"
+#include "ui/window_screenshot.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QTimer>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("lora-workbench"));
+    QApplication::setApplicationName(QStringLiteral("lora-workbench"));
+    QApplication::setApplicationDisplayName(QStringLiteral("LoRA Workbench"));
+    QApplication::setApplicationVersion(QStringLiteral(LWB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Configure, train and watch LoRA adapters."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Load this run config into the form."),
+                                          QStringLiteral("FILE"));
+    const QCommandLineOption dbOption(QStringLiteral("db"), QStringLiteral("Run store file (default: LWB_DB, else the XDG data dir)."),
+                                      QStringLiteral("FILE"));
+    const QCommandLineOption startOption(QStringLiteral("start"), QStringLiteral("Start the run right away."));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                              QStringLiteral("Save a picture of the window during the run."),
+                                              QStringLiteral("PNG"));
+    const QCommandLineOption stepOption(QStringLiteral("screenshot-step"),
+                                        QStringLiteral("Take the screenshot once this step is reached (default 150)."),
+                                        QStringLiteral("N"), QStringLiteral("150"));
+    const QCommandLineOption quitOption(QStringLiteral("quit-after-screenshot"),
+                                        QStringLiteral("Close the window (stopping the run) after the screenshot."));
+    parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption});
+    parser.process(app);
+
+    lwb::ui::MainWindow window(parser.value(dbOption));
+    if (parser.isSet(configOption)) {
+        QFile file(parser.value(configOption));
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "lora-workbench: cannot read %s\n", qPrintable(file.fileName()));
+            return 2;
+        }
+        const QByteArray bytes = file.readAll();
+        auto document = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+        if (document.is_discarded()) {
+            std::fprintf(stderr, "lora-workbench: %s is not valid JSON\n", qPrintable(file.fileName()));
+            return 2;
+        }
+        window.runForm()->setDocument(document);
+    }
+    if (parser.isSet(screenshotOption)) {
+        new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),
+                                      parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
+    }
+    window.show();
+    if (parser.isSet(startOption)) {
+        if (!window.runForm()->isValid())
+            std::fprintf(stderr, "lora-workbench: not starting; the config has problems:\n  %s\n",
+                         qPrintable(window.runForm()->problems().join(QStringLiteral("\n  "))));
+        QTimer::singleShot(0, &window, &lwb::ui::MainWindow::startJob);
+    }
+    return QApplication::exec();
+}

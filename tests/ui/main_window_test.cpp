@@ -1,0 +1,308 @@
+// MainWindow driven through its real widgets on the offscreen platform: a
+// small run set up in the form, started with a click, the loss curve receives
+// points while the event loop keeps turning, Cancel ends it as cancelled (and
+// the run store says so); a short run finishes with its evaluation points; an
+// invalid field disables Start and says why; a failing job shows its message
+// and leaves the window usable; closing the window mid-run stops the job
+// cleanly; the dock layout and the form come back through QSettings.
+//
+// Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
+// and every run's output folder point into one temporary directory.
+#include "storage/run_store.h"
+#include "ui/field_row.h"
+#include "ui/job_controller.h"
+#include "ui/job_log.h"
+#include "ui/job_status_bar.h"
+#include "ui/loss_plot.h"
+#include "ui/main_window.h"
+#include "ui/run_form.h"
+#include "ui/validation_summary.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using lwb::ui::JobController;
+using lwb::ui::MainWindow;
+
+namespace {
+
+constexpr int kJobTimeoutMs = 60000;
+constexpr int kLongRunSteps = 100000; // never reached: these runs are cancelled or closed
+
+template <typename T>
+T *editor(MainWindow &window, const char *path)
+{
+    auto *widget = window.runForm()->findChild<T *>(QString::fromLatin1(path));
+    if (!widget)
+        qFatal("no editor %s", path);
+    return widget;
+}
+
+void typeInto(QLineEdit *edit, const QString &text)
+{
+    edit->selectAll();
+    QTest::keyClicks(edit, text);
+}
+
+void typeInto(QAbstractSpinBox *spin, int value)
+{
+    spin->selectAll();
+    QTest::keyClicks(spin, QString::number(value));
+}
+
+struct SmallRun
+{
+    QString name;
+    int steps = 100;
+    int evalEvery = 50;
+    int warmup = 2;
+};
+
+// Sets up a small, fast run through the form's widgets (one torch thread, so
+// the GUI thread keeps a core on a small machine).
+void setUpRun(MainWindow &window, const SmallRun &run, const QString &outputDir)
+{
+    typeInto(editor<QLineEdit>(window, "name"), run.name);
+    typeInto(editor<QSpinBox>(window, "training.steps"), run.steps);
+    typeInto(editor<QSpinBox>(window, "training.warmup_steps"), run.warmup);
+    typeInto(editor<QSpinBox>(window, "eval.every"), run.evalEvery);
+    typeInto(editor<QSpinBox>(window, "training.batch_size"), 8);
+    typeInto(editor<QSpinBox>(window, "threads"), 1);
+    typeInto(editor<QLineEdit>(window, "training.output_dir"), outputDir);
+}
+
+std::optional<lwb::storage::RunRecord> storedRun(const QString &databasePath, const QString &name)
+{
+    lwb::storage::RunStore store(databasePath.toStdString());
+    for (const auto &run : store.listRuns()) {
+        if (run.name == name.toStdString())
+            return run;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+class MainWindowTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(dir_.isValid());
+        databasePath_ = dir_.filePath(QStringLiteral("runs.db"));
+        qputenv("LWB_DB", databasePath_.toUtf8());
+        qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
+        qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
+        QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("ui-main-window-test"));
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
+        QSettings().clear();
+    }
+
+    void startPlotsThenCancelStops()
+    {
+        MainWindow window;
+        QCOMPARE(window.databasePath(), databasePath_);
+        QVERIFY(window.isRecording());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // Far more steps than the test waits for: Cancel always comes mid-run.
+        setUpRun(window, {QStringLiteral("gui-cancel"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-cancel")));
+        QVERIFY2(window.startButton()->isEnabled(), qPrintable(window.runForm()->problems().join(QLatin1Char('\n'))));
+        QVERIFY(!window.cancelButton()->isEnabled());
+
+        QSignalSpy finished(window.jobController(), &JobController::jobFinished);
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        QVERIFY(!window.startButton()->isEnabled());
+        QVERIFY(window.cancelButton()->isEnabled());
+
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->drawnTrainPoints() >= 3, kJobTimeoutMs);
+        QVERIFY(window.jobStatusBar()->progressBar()->value() >= 1);
+        QCOMPARE(window.jobStatusBar()->progressBar()->maximum(), kLongRunSteps);
+
+        // The window stays responsive while the job trains: for one second a
+        // 5 ms timer keeps firing; the longest gap between its ticks is how long
+        // the GUI thread was busy at most (printed; the bound only catches a
+        // blocked event loop, it is not a benchmark).
+        QElapsedTimer clock;
+        clock.start();
+        qint64 lastTick = 0;
+        qint64 worstGapMs = 0;
+        QTimer ticker;
+        ticker.setTimerType(Qt::PreciseTimer);
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            worstGapMs = std::max(worstGapMs, clock.elapsed() - lastTick);
+            lastTick = clock.elapsed();
+        });
+        ticker.start(5);
+        QTest::qWait(1000);
+        ticker.stop();
+        QCOMPARE(window.jobController()->state(), JobController::State::Running);
+        qInfo("GUI event loop during training: longest gap between 5 ms ticks %lld ms", static_cast<long long>(worstGapMs));
+        QVERIFY(worstGapMs < 500);
+
+        QTest::mouseClick(window.cancelButton(), Qt::LeftButton);
+        QVERIFY(!window.cancelButton()->isEnabled()); // stopping
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
+        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
+        QVERIFY(finished.at(0).at(1).toString().contains(QStringLiteral("stopped at step")));
+        QCOMPARE(window.jobController()->state(), JobController::State::Idle);
+        QVERIFY(window.startButton()->isEnabled());
+        QVERIFY(!window.cancelButton()->isEnabled());
+        const auto stepsRun = window.lossPlot()->trainSeries().sampleCount();
+        QVERIFY(stepsRun < kLongRunSteps);
+        qInfo("cancelled after %lld steps, drawn in %lld frames", static_cast<long long>(stepsRun),
+              static_cast<long long>(window.lossPlot()->replotCount()));
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("jobState"))->text().contains(QStringLiteral("cancelled")));
+        QVERIFY(window.jobLog()->toPlainText().contains(QStringLiteral("Cancelled")));
+
+        const auto run = storedRun(databasePath_, QStringLiteral("gui-cancel"));
+        QVERIFY(run);
+        QCOMPARE(run->status, lwb::storage::RunStatus::Cancelled);
+        QVERIFY(QDir(dir_.filePath(QStringLiteral("out-cancel"))).exists());
+    }
+
+    void shortRunFinishesWithEvalPoints()
+    {
+        MainWindow window;
+        auto document = lwb::ui::RunForm::defaultDocument();
+        document["data"]["eval_examples"] = 16; // a quick final exact-match pass
+        window.runForm()->setDocument(document);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        setUpRun(window, {QStringLiteral("gui-finish"), 6, 3, 1}, dir_.filePath(QStringLiteral("out-finish")));
+        QVERIFY2(window.startButton()->isEnabled(), qPrintable(window.runForm()->problems().join(QLatin1Char('\n'))));
+
+        QSignalSpy finished(window.jobController(), &JobController::jobFinished);
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
+        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+        QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->drawnTrainPoints(), 6, 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->drawnEvalPoints(), 2, 2000); // step 3 and the final one
+        QCOMPARE(window.jobStatusBar()->progressBar()->value(), 6);
+        QVERIFY(window.jobLog()->toPlainText().contains(QStringLiteral("exact match")));
+        // Replots are driven by the refresh timer, not by each step.
+        QVERIFY(window.lossPlot()->replotCount() >= 1);
+
+        const auto run = storedRun(databasePath_, QStringLiteral("gui-finish"));
+        QVERIFY(run);
+        QCOMPARE(run->status, lwb::storage::RunStatus::Finished);
+        QCOMPARE(run->totalSteps, std::int64_t{6});
+    }
+
+    void invalidFieldDisablesStartAndSaysWhy()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.startButton()->isEnabled());
+        typeInto(editor<QSpinBox>(window, "training.steps"), 30);
+        typeInto(editor<QSpinBox>(window, "eval.every"), 10);
+        typeInto(editor<QSpinBox>(window, "training.warmup_steps"), 50);
+
+        QVERIFY(!window.startButton()->isEnabled());
+        auto *row = window.runForm()->field(QStringLiteral("training.warmup_steps"));
+        QVERIFY(row->errorLabel()->isVisible());
+        QVERIFY2(row->errorLabel()->text().contains(QStringLiteral("must not exceed training.steps (30)")),
+                 qPrintable(row->errorLabel()->text()));
+        QVERIFY(window.startButton()->toolTip().contains(QStringLiteral("training.warmup_steps")));
+        // The summary above Start names the field; its link focuses the editor.
+        auto *summary = window.runForm()->summary();
+        QVERIFY(summary->isVisible());
+        QVERIFY2(summary->text().contains(QStringLiteral("Warmup steps")), qPrintable(summary->text()));
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        Q_EMIT summary->linkActivated(QStringLiteral("training.warmup_steps"));
+        QTRY_COMPARE(QApplication::focusWidget(), row->editor());
+        window.startJob(); // the menu action's slot: ignored while invalid
+        QCOMPARE(window.jobController()->state(), JobController::State::Idle);
+
+        typeInto(editor<QSpinBox>(window, "training.warmup_steps"), 5);
+        QVERIFY(window.startButton()->isEnabled());
+        QVERIFY(!row->errorLabel()->isVisible());
+    }
+
+    void failingJobShowsItsMessageAndTheWindowLivesOn()
+    {
+        MainWindow window;
+        auto document = lwb::ui::RunForm::defaultDocument();
+        document["training"]["resume_from"] = dir_.filePath(QStringLiteral("no-such-checkpoint")).toStdString();
+        window.runForm()->setDocument(document);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.startButton()->isEnabled());
+
+        QSignalSpy finished(window.jobController(), &JobController::jobFinished);
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
+        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Failed);
+        const QString message = finished.at(0).at(1).toString();
+        QVERIFY2(message.contains(QStringLiteral("no such checkpoint")), qPrintable(message));
+        QVERIFY(window.jobLog()->toPlainText().contains(message));
+        auto *box = window.findChild<QMessageBox *>(QStringLiteral("runFailedBox"));
+        QVERIFY(box);
+        QVERIFY(box->text().contains(QStringLiteral("no such checkpoint")));
+        box->close();
+        QVERIFY(window.startButton()->isEnabled());
+        QCOMPARE(window.jobController()->state(), JobController::State::Idle);
+    }
+
+    void closingTheWindowStopsTheRunCleanly()
+    {
+        auto window = std::make_unique<MainWindow>();
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        setUpRun(*window, {QStringLiteral("gui-close"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-close")));
+        QTest::mouseClick(window->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(window->lossPlot()->drawnTrainPoints() >= 2, kJobTimeoutMs);
+
+        QVERIFY(window->close()); // stops the job after its step and joins its thread
+        QCOMPARE(window->jobController()->state(), JobController::State::Stopping);
+        window.reset();
+
+        const auto run = storedRun(databasePath_, QStringLiteral("gui-close"));
+        QVERIFY(run);
+        QCOMPARE(run->status, lwb::storage::RunStatus::Cancelled);
+    }
+
+    void layoutAndFormComeBackFromSettings()
+    {
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            typeInto(editor<QSpinBox>(window, "training.steps"), 123);
+            auto *logDock = window.findChild<QDockWidget *>(QStringLiteral("logDock"));
+            window.addDockWidget(Qt::RightDockWidgetArea, logDock);
+            QVERIFY(window.close());
+        }
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(editor<QSpinBox>(window, "training.steps")->value(), 123);
+        QCOMPARE(window.dockWidgetArea(window.findChild<QDockWidget *>(QStringLiteral("logDock"))),
+                 Qt::RightDockWidgetArea);
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString databasePath_;
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "main_window_test.moc"

@@ -1,0 +1,191 @@
+// RunForm: the built-in default is valid; fields the user edits are checked
+// by the engine's parser and each problem shows under its field (or in the
+// message area when no field shows that key); keys the form has no editor for
+// pass through; a preset switch changes the target layers; values a loaded
+// file has that the editors cannot show are reported, not silently replaced.
+#include "ui/field_row.h"
+#include "ui/run_form.h"
+#include "ui/target_selector.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QtTest>
+
+using lwb::ui::RunForm;
+
+namespace {
+
+template <typename T>
+T *editor(RunForm &form, const char *path)
+{
+    auto *widget = form.findChild<T *>(QString::fromLatin1(path));
+    if (!widget)
+        qFatal("no editor %s", path);
+    return widget;
+}
+
+void typeInto(QLineEdit *edit, const QString &text)
+{
+    edit->selectAll();
+    QTest::keyClicks(edit, text);
+}
+
+void typeInto(QAbstractSpinBox *spin, const QString &text)
+{
+    spin->selectAll();
+    QTest::keyClicks(spin, text);
+}
+
+} // namespace
+
+class RunFormTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void builtInDefaultIsValid()
+    {
+        RunForm form;
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        // The compiled-in resource is the file in resources/configs.
+        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR")) + QStringLiteral("/resources/configs/lora_default.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        const auto expected = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd());
+        QCOMPARE(RunForm::defaultDocument(), expected);
+        QCOMPARE(form.config()->name, expected["name"].get<std::string>());
+        QCOMPARE(form.config()->training.steps, expected["training"]["steps"].get<std::int64_t>());
+        QCOMPARE(form.config()->adapter.rank, expected["adapter"]["r"].get<std::int64_t>());
+        QCOMPARE(editor<QSpinBox>(form, "training.steps")->value(), expected["training"]["steps"].get<int>());
+        QCOMPARE(editor<QLineEdit>(form, "training.lr")->text().toDouble(), expected["training"]["lr"].get<double>());
+        QVERIFY(!form.findChild<QLabel *>(QStringLiteral("fieldError"))->isVisible());
+    }
+
+    void editsReachTheConfig()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        typeInto(editor<QSpinBox>(form, "adapter.r"), QStringLiteral("4"));
+        typeInto(editor<QLineEdit>(form, "training.lr"), QStringLiteral("5e-4"));
+        editor<QCheckBox>(form, "adapter.rslora")->setChecked(true);
+        QTest::mouseClick(form.findChild<QCheckBox *>(QStringLiteral("target_c_fc")), Qt::LeftButton);
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->adapter.rank, std::int64_t{4});
+        QCOMPARE(form.config()->training.lr, 5e-4);
+        QVERIFY(form.config()->adapter.rslora);
+        QCOMPARE(form.config()->adapter.targets, (std::vector<std::string>{"c_attn", "c_proj"}));
+    }
+
+    void crossFieldRuleShowsUnderTheField()
+    {
+        RunForm form;
+        typeInto(editor<QSpinBox>(form, "training.warmup_steps"), QStringLiteral("20"));
+        typeInto(editor<QSpinBox>(form, "eval.every"), QStringLiteral("5"));
+        QVERIFY(form.isValid());
+        QSignalSpy validity(&form, &RunForm::validityChanged);
+        typeInto(editor<QSpinBox>(form, "training.steps"), QStringLiteral("10"));
+        // warmup 20 > steps 10: the engine's rule, shown at training.warmup_steps.
+        QVERIFY(!form.isValid());
+        QCOMPARE(validity.count(), 1);
+        QCOMPARE(validity.at(0).at(0).toBool(), false);
+        auto *warmup = form.field(QStringLiteral("training.warmup_steps"));
+        QVERIFY(warmup->hasError());
+        QVERIFY2(warmup->error().contains(QStringLiteral("must not exceed training.steps")), qPrintable(warmup->error()));
+        QVERIFY(warmup->errorLabel()->isVisibleTo(&form));
+        QVERIFY(warmup->editor()->toolTip().contains(QStringLiteral("must not exceed")));
+        QVERIFY(!form.field(QStringLiteral("training.steps"))->hasError());
+
+        typeInto(editor<QSpinBox>(form, "training.warmup_steps"), QStringLiteral("5"));
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QVERIFY(!warmup->hasError());
+        QCOMPARE(validity.count(), 2);
+    }
+
+    void formAndEngineReasonsForSingleFields()
+    {
+        RunForm form;
+        typeInto(editor<QLineEdit>(form, "training.lr"), QStringLiteral("fast"));
+        QVERIFY(!form.isValid());
+        QVERIFY(form.field(QStringLiteral("training.lr"))->error().contains(QStringLiteral("not a number")));
+        typeInto(editor<QLineEdit>(form, "training.lr"), QStringLiteral("0"));
+        QVERIFY(!form.isValid()); // the engine: lr must be > 0
+        QVERIFY2(form.field(QStringLiteral("training.lr"))->error().contains(QStringLiteral("> 0")),
+                 qPrintable(form.field(QStringLiteral("training.lr"))->error()));
+        typeInto(editor<QLineEdit>(form, "training.lr"), QStringLiteral("1e-3"));
+        QVERIFY(form.isValid());
+
+        editor<QLineEdit>(form, "name")->clear();
+        QVERIFY(!form.isValid());
+        QVERIFY(form.field(QStringLiteral("name"))->error().contains(QStringLiteral("must not be empty")));
+        typeInto(editor<QLineEdit>(form, "name"), QStringLiteral("mine"));
+
+        for (const char *name : {"target_c_attn", "target_c_proj", "target_c_fc"})
+            form.findChild<QCheckBox *>(QString::fromLatin1(name))->setChecked(false);
+        QVERIFY(!form.isValid());
+        QVERIFY(form.field(QStringLiteral("adapter.targets"))->error().contains(QStringLiteral("at least one")));
+    }
+
+    void keysWithoutEditorsPassThrough()
+    {
+        RunForm form;
+        auto document = RunForm::defaultDocument();
+        document["data"]["seq_len"] = 32;
+        document["training"]["beta2"] = 0.95;
+        form.setDocument(document);
+        typeInto(editor<QSpinBox>(form, "adapter.r"), QStringLiteral("2"));
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->data.seqLen, std::int64_t{32});
+        QCOMPARE(form.config()->training.beta2, 0.95);
+        const auto out = form.document();
+        QCOMPARE(out["data"]["seq_len"].get<int>(), 32);
+        QCOMPARE(out["adapter"]["r"].get<int>(), 2);
+        QCOMPARE(out["data"]["tasks"], document["data"]["tasks"]);
+    }
+
+    void unknownKeyIsReportedInTheMessageArea()
+    {
+        RunForm form;
+        auto document = RunForm::defaultDocument();
+        document["training"]["bogus_knob"] = 1;
+        form.setDocument(document);
+        QVERIFY(!form.isValid());
+        const auto *messages = form.findChild<QLabel *>(QStringLiteral("formMessages"));
+        QVERIFY2(messages->text().contains(QStringLiteral("training.bogus_knob")), qPrintable(messages->text()));
+        QVERIFY(messages->text().contains(QStringLiteral("Start is disabled")));
+    }
+
+    void presetSwitchChangesTheTargetLayers()
+    {
+        RunForm form;
+        editor<QComboBox>(form, "model.preset")->setCurrentText(QStringLiteral("llama-tiny"));
+        QVERIFY(form.findChild<QCheckBox *>(QStringLiteral("target_q_proj")));
+        QVERIFY(!form.findChild<QCheckBox *>(QStringLiteral("target_c_attn")));
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->model.architecture, lwb::Architecture::Llama);
+        QCOMPARE(form.config()->adapter.targets.size(), std::size_t{7});
+    }
+
+    void valuesTheEditorsCannotShowAreReported()
+    {
+        RunForm form;
+        auto document = RunForm::defaultDocument();
+        document["adapter"]["r"] = 0;
+        document["adapter"]["targets"] = {"c_attn", "q_proj"};
+        form.setDocument(document);
+        QVERIFY(form.field(QStringLiteral("adapter.r"))->error().contains(QStringLiteral("outside")));
+        QVERIFY(form.field(QStringLiteral("adapter.targets"))->error().contains(QStringLiteral("q_proj")));
+        // Editing the field retires the note.
+        typeInto(editor<QSpinBox>(form, "adapter.r"), QStringLiteral("3"));
+        QVERIFY(!form.field(QStringLiteral("adapter.r"))->hasError());
+    }
+};
+
+QTEST_MAIN(RunFormTest)
+#include "run_form_test.moc"

@@ -1,0 +1,29 @@
+// EngineCatalog: what the engine offers that the GUI lists for choosing —
+// adapter variants, model presets, the linear layers of an architecture, the
+// devices of this machine, and the version line for the About box.
+//
+// It is the one place where ui/ asks the engine for names, so the widgets never
+// hard-code a list that the engine owns (a new variant registered in
+// engine/adapters shows up in the form by itself). The header is torch-free;
+// only engine_catalog.cpp sees LibTorch.
+#pragma once
+
+#include "engine/model/model_config.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace lwb::ui {
+
+class EngineCatalog
+{
+public:
+    static QStringList variantNames();                      // "lora", ...
+    static QStringList modelPresetNames();                  // "gpt2-tiny", "llama-tiny", ...
+    static QStringList targetLayerNames(lwb::Architecture architecture); // "c_attn", ...
+    static lwb::Architecture presetArchitecture(const QString &preset);  // Gpt2 for an unknown name
+    static QStringList deviceNames();                       // "cpu", then "cuda:0", ... when present
+    static QString versionLine(const QString &program);
+};
+
+} // namespace lwb::ui

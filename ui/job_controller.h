@@ -1,0 +1,74 @@
+// JobController: starts and cancels training jobs and relays what they report
+// to the GUI thread.
+//
+// Each job gets its own JobThread (a QThread plus a TrainWorker moved to it).
+// The worker's signals carry plain values and reach this object queued; this
+// object re-emits them on the GUI thread, where widgets may use them. Cancel
+// sets the Trainer's atomic stop flag; the job then ends as Cancelled after
+// the current step (the trainer writes a checkpoint). A job that throws ends
+// as Failed with the message. Destroying the controller stops a running job
+// and waits for its thread (JobThread's RAII), so a window can always close.
+//
+// One job at a time for now; the job queue of issue 8 grows here (several
+// JobThreads, one per device), without changing the signals below.
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "ui/engine_metatypes.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace lwb::ui {
+
+class JobThread;
+
+class JobController : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State { Idle, Running, Stopping };
+    Q_ENUM(State)
+
+    explicit JobController(QObject *parent = nullptr);
+    ~JobController() override;
+
+    // Where jobs are recorded; "" records nothing. Applies to jobs started later.
+    void setDatabasePath(const QString &path) { databasePath_ = path; }
+    const QString &databasePath() const { return databasePath_; }
+
+    State state() const { return state_; }
+    bool isBusy() const { return state_ != State::Idle; }
+
+    // Starts a job for a validated config; false (and nothing started) when a
+    // job is still running.
+    bool start(const lwb::RunConfig &config);
+    // Asks the running job to stop after its current step. Does not block.
+    void cancel();
+    // Asks the running job to stop and waits until its thread has ended
+    // (closing the window). The job's last signals still arrive, queued.
+    void stopAndWait();
+
+Q_SIGNALS:
+    void stateChanged(lwb::ui::JobController::State state);
+    void jobStarted(const lwb::RunConfig &config);
+    void runStarted(const lwb::RunInfo &info, qint64 storeRunId);
+    void stepsReady(const lwb::ui::StepBatch &steps);
+    void evaluated(const lwb::EvalMetrics &metrics);
+    void checkpointWritten(qint64 step, const QString &path);
+    void recordingProblem(const QString &message);
+    void jobFinished(lwb::RunOutcome outcome, const QString &message);
+
+private:
+    void onWorkerFinished(lwb::RunOutcome outcome, const QString &message);
+    void setState(State state);
+
+    QString databasePath_;
+    std::unique_ptr<JobThread> job_;
+    State state_ = State::Idle;
+};
+
+} // namespace lwb::ui

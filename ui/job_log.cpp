@@ -1,0 +1,105 @@
+// See job_log.h.
+#include "ui/job_log.h"
+
+#include <QLocale>
+#include <QTime>
+
+namespace lwb::ui {
+
+JobLog::JobLog(QWidget *parent)
+    : QPlainTextEdit(parent)
+{
+    setObjectName(QStringLiteral("jobLog"));
+    setReadOnly(true);
+    setMaximumBlockCount(kMaxLines);
+    setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    setPlaceholderText(tr("Events of the running job appear here."));
+}
+
+void JobLog::appendLine(const QString &html)
+{
+    appendHtml(QStringLiteral("<span style='color:gray'>%1</span>&nbsp; %2")
+                   .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), html));
+}
+
+void JobLog::info(const QString &message)
+{
+    appendLine(message.toHtmlEscaped());
+}
+
+void JobLog::warning(const QString &message)
+{
+    appendLine(QStringLiteral("<span style='color:#b8860b'><b>%1</b> %2</span>")
+                   .arg(tr("Warning:"), message.toHtmlEscaped()));
+}
+
+void JobLog::error(const QString &message)
+{
+    appendLine(QStringLiteral("<span style='color:#d62728'><b>%1</b> %2</span>")
+                   .arg(tr("Error:"), message.toHtmlEscaped()));
+}
+
+void JobLog::jobStarted(const lwb::RunConfig &config)
+{
+    info(tr("Starting %1: %2 r=%3 alpha=%4 on %5, %6 steps, batch %7 × %8, lr %9")
+             .arg(QString::fromStdString(config.name), QString::fromStdString(config.adapter.variant))
+             .arg(config.adapter.rank)
+             .arg(config.adapter.alpha)
+             .arg(QString::fromStdString(config.model.preset))
+             .arg(config.training.steps)
+             .arg(config.training.batchSize)
+             .arg(config.training.gradAccum)
+             .arg(config.training.lr));
+}
+
+void JobLog::runStarted(const lwb::RunInfo &info, qint64 storeRunId)
+{
+    const QLocale locale;
+    const double share = info.totalParameters > 0
+                             ? 100.0 * static_cast<double>(info.trainableParameters) / static_cast<double>(info.totalParameters)
+                             : 0.0;
+    QString line = tr("Model ready on %1: %2 trainable of %3 parameters (%4%)")
+                       .arg(QString::fromStdString(info.device), locale.toString(info.trainableParameters),
+                            locale.toString(info.totalParameters), locale.toString(share, 'f', 2));
+    if (info.startStep > 0)
+        line += tr("; resumed at step %1").arg(info.startStep);
+    line += storeRunId > 0 ? tr("; recorded as run #%1").arg(storeRunId) : tr("; not recorded");
+    this->info(line);
+}
+
+void JobLog::evaluated(const lwb::EvalMetrics &metrics)
+{
+    const QLocale locale;
+    QString line = tr("Eval at step %1: loss %2, perplexity %3")
+                       .arg(metrics.step)
+                       .arg(locale.toString(metrics.loss, 'f', 4), locale.toString(metrics.perplexity, 'f', 3));
+    if (!metrics.exactMatchByTask.empty()) {
+        QStringList tasks;
+        for (const auto &[task, score] : metrics.exactMatchByTask)
+            tasks << QStringLiteral("%1 %2%").arg(QString::fromStdString(task), locale.toString(100.0 * score, 'f', 1));
+        line += tr("; exact match: %1").arg(tasks.join(QStringLiteral(", ")));
+    }
+    info(line);
+}
+
+void JobLog::checkpointWritten(qint64 step, const QString &path)
+{
+    info(tr("Checkpoint at step %1: %2").arg(step).arg(path));
+}
+
+void JobLog::jobFinished(lwb::RunOutcome outcome, const QString &message)
+{
+    switch (outcome) {
+    case lwb::RunOutcome::Finished:
+        info(message.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(message));
+        break;
+    case lwb::RunOutcome::Cancelled:
+        info(message.isEmpty() ? tr("Cancelled.") : tr("Cancelled: %1").arg(message));
+        break;
+    case lwb::RunOutcome::Failed:
+        error(tr("the run failed: %1").arg(message));
+        break;
+    }
+}
+
+} // namespace lwb::ui

@@ -1,0 +1,51 @@
+// JobStatusBar: the main window's status bar — what the job is doing, its
+// progress (step / total), the time left, throughput and the latest loss, and
+// (always visible at the right) which run store file the runs go to.
+//
+// The ETA is the mean time per step over the steps seen in this job times
+// the steps left, and the throughput the mean since the first step seen, so
+// neither the model build before step 1 nor one slow step distorts them.
+#pragma once
+
+#include "ui/engine_metatypes.h"
+
+#include <QStatusBar>
+
+class QLabel;
+class QProgressBar;
+
+namespace lwb::ui {
+
+class JobStatusBar : public QStatusBar
+{
+    Q_OBJECT
+
+public:
+    explicit JobStatusBar(QWidget *parent = nullptr);
+
+    // ok false: the store could not be opened; problem says why.
+    void setDatabase(const QString &path, bool ok, const QString &problem = {});
+
+    void jobStarted(const QString &name, std::int64_t totalSteps);
+    void stopping();
+    void updateSteps(const StepBatch &steps);
+    void jobFinished(lwb::RunOutcome outcome, const QString &message);
+
+    QProgressBar *progressBar() const { return progress_; }
+    QLabel *etaLabel() const { return eta_; }
+
+    // "0:42", "1:02:05"; "—" for a negative or non-finite number of seconds.
+    static QString formatDuration(double seconds);
+
+private:
+    QLabel *state_;
+    QProgressBar *progress_;
+    QLabel *eta_;
+    QLabel *database_;
+    QString jobName_;
+    std::int64_t firstStep_ = -1;     // step of the first metrics of this job
+    double firstWallSeconds_ = 0.0;
+    std::int64_t firstTokens_ = 0;
+};
+
+} // namespace lwb::ui

@@ -1,0 +1,298 @@
+// See main_window.h.
+#include "ui/main_window.h"
+
+#include "storage/database_location.h"
+#include "storage/run_store.h"
+#include "ui/engine_catalog.h"
+#include "ui/job_controller.h"
+#include "ui/job_log.h"
+#include "ui/job_status_bar.h"
+#include "ui/loss_plot.h"
+#include "ui/run_form.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QVBoxLayout>
+
+namespace lwb::ui {
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kFormKey = QStringLiteral("runForm/document");
+constexpr int kStateVersion = 1; // bump when the docks change, so an old layout is not applied
+
+} // namespace
+
+MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
+    : QMainWindow(parent)
+    , jobs_(new JobController(this))
+    , form_(new RunForm)
+    , plot_(new LossPlot(this))
+    , log_(new JobLog)
+    , status_(new JobStatusBar(this))
+    , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("LoRA Workbench"));
+    setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
+    setCentralWidget(plot_);
+    setStatusBar(status_);
+    runDock_ = addDock(buildRunPanel(), tr("Run configuration"), QStringLiteral("runDock"), Qt::LeftDockWidgetArea);
+    logDock_ = addDock(log_, tr("Job log"), QStringLiteral("logDock"), Qt::BottomDockWidgetArea);
+    buildMenus();
+    connectJobs();
+    openRunStore();
+    // The plot is what one watches: the form takes a column, the log a strip.
+    resize(1360, 860);
+    resizeDocks({runDock_}, {400}, Qt::Horizontal);
+    resizeDocks({logDock_}, {170}, Qt::Vertical);
+    defaultState_ = saveState(kStateVersion);
+    restoreSettings();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default; // jobs_ (a child) stops and joins a running job
+
+QDockWidget *MainWindow::addDock(QWidget *content, const QString &title, const QString &objectName,
+                                 Qt::DockWidgetArea area)
+{
+    auto *dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName); // saveState/restoreState find docks by name
+    dock->setWidget(content);
+    addDockWidget(area, dock);
+    return dock;
+}
+
+QWidget *MainWindow::buildRunPanel()
+{
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    auto *scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(form_);
+    scroll->setMinimumWidth(form_->sizeHint().width() + 24);
+    layout->addWidget(scroll, 1);
+    // Outside the scroll area: a disabled Start always shows its reasons.
+    layout->addWidget(form_->summary());
+
+    auto *buttons = new QHBoxLayout;
+    startButton_ = new QPushButton(tr("Start"));
+    startButton_->setObjectName(QStringLiteral("startButton"));
+    startButton_->setDefault(true);
+    startButton_->setToolTip(tr("Train this configuration (Ctrl+Return)."));
+    cancelButton_ = new QPushButton(tr("Cancel"));
+    cancelButton_->setObjectName(QStringLiteral("cancelButton"));
+    cancelButton_->setToolTip(tr("Stop the running job after its current step; a checkpoint is written."));
+    buttons->addStretch(1);
+    buttons->addWidget(cancelButton_);
+    buttons->addWidget(startButton_);
+    layout->addLayout(buttons);
+    connect(startButton_, &QPushButton::clicked, this, &MainWindow::startJob);
+    connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelJob);
+    connect(form_, &RunForm::validityChanged, this, &MainWindow::updateActions);
+    return panel;
+}
+
+void MainWindow::buildMenus()
+{
+    auto *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open config…"), QKeySequence::Open, this, &MainWindow::openConfig);
+    file->addAction(tr("&Save config as…"), QKeySequence::SaveAs, this, &MainWindow::saveConfig);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    auto *run = menuBar()->addMenu(tr("&Run"));
+    startAction_ = run->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_Return), this, &MainWindow::startJob);
+    cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, &MainWindow::cancelJob);
+    run->addSeparator();
+    run->addAction(tr("&Reset form to defaults"), this, &MainWindow::resetForm);
+
+    auto *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(runDock_->toggleViewAction());
+    view->addAction(logDock_->toggleViewAction());
+    view->addSeparator();
+    view->addAction(tr("Reset &layout"), this, [this] { restoreState(defaultState_, kStateVersion); });
+
+    auto *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About LoRA Workbench"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::connectJobs()
+{
+    connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
+    connect(jobs_, &JobController::jobStarted, this, [this](const lwb::RunConfig &config) {
+        plot_->startRun(config.training.steps);
+        status_->jobStarted(QString::fromStdString(config.name), config.training.steps);
+        log_->jobStarted(config);
+    });
+    connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
+    connect(jobs_, &JobController::stepsReady, this, [this](const StepBatch &steps) {
+        for (const auto &metrics : steps)
+            plot_->addTrainLoss(static_cast<double>(metrics.step), metrics.loss);
+        status_->updateSteps(steps);
+    });
+    connect(jobs_, &JobController::evaluated, this, [this](const lwb::EvalMetrics &metrics) {
+        plot_->addEvalLoss(static_cast<double>(metrics.step), metrics.loss);
+        log_->evaluated(metrics);
+    });
+    connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
+    connect(jobs_, &JobController::recordingProblem, log_, &JobLog::warning);
+    connect(jobs_, &JobController::jobFinished, this, [this](lwb::RunOutcome outcome, const QString &message) {
+        status_->jobFinished(outcome, message);
+        log_->jobFinished(outcome, message);
+        if (outcome == lwb::RunOutcome::Failed) {
+            logDock_->show();
+            logDock_->raise();
+            // Not exec(): a failure must not block the event loop (or a test).
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("The run failed"), message, QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->setObjectName(QStringLiteral("runFailedBox"));
+            box->open();
+        }
+    });
+}
+
+void MainWindow::openRunStore()
+{
+    try {
+        store_ = std::make_unique<lwb::storage::RunStore>(databasePath_.toStdString());
+        jobs_->setDatabasePath(databasePath_);
+        status_->setDatabase(databasePath_, true);
+    } catch (const std::exception &error) {
+        const QString reason = QString::fromUtf8(error.what());
+        jobs_->setDatabasePath(QString());
+        status_->setDatabase(databasePath_, false, reason);
+        log_->warning(tr("the run store cannot be used, so runs will not be recorded: %1").arg(reason));
+    }
+}
+
+bool MainWindow::isRecording() const
+{
+    return store_ != nullptr;
+}
+
+void MainWindow::updateActions()
+{
+    const bool canStart = form_->isValid() && !jobs_->isBusy();
+    const bool canCancel = jobs_->state() == JobController::State::Running;
+    startButton_->setEnabled(canStart);
+    startAction_->setEnabled(canStart);
+    cancelButton_->setEnabled(canCancel);
+    cancelAction_->setEnabled(canCancel);
+    startButton_->setToolTip(form_->isValid() ? tr("Train this configuration (Ctrl+Return).")
+                                              : tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n'))));
+}
+
+void MainWindow::startJob()
+{
+    if (!form_->isValid() || jobs_->isBusy())
+        return;
+    jobs_->start(*form_->config());
+}
+
+void MainWindow::cancelJob()
+{
+    if (jobs_->state() != JobController::State::Running)
+        return;
+    jobs_->cancel();
+    status_->stopping();
+    log_->info(tr("Cancel requested: the job stops after the current step."));
+}
+
+void MainWindow::openConfig()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open run config"), QString(), tr("Run configs (*.json)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        QMessageBox::warning(this, tr("Open run config"), tr("Cannot read %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    const QByteArray bytes = file.readAll();
+    try {
+        form_->setDocument(nlohmann::json::parse(bytes.constBegin(), bytes.constEnd()));
+        log_->info(tr("Loaded %1").arg(path));
+    } catch (const nlohmann::json::parse_error &error) {
+        QMessageBox::warning(this, tr("Open run config"), tr("%1 is not valid JSON: %2").arg(path, QString::fromUtf8(error.what())));
+    }
+}
+
+void MainWindow::saveConfig()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save run config"), QString(), tr("Run configs (*.json)"));
+    if (path.isEmpty())
+        return;
+    QFile file(path);
+    const std::string text = form_->document().dump(2) + "\n";
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
+        QMessageBox::warning(this, tr("Save run config"), tr("Cannot write %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    log_->info(tr("Saved %1").arg(path));
+}
+
+void MainWindow::resetForm()
+{
+    form_->setDocument(RunForm::defaultDocument());
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About LoRA Workbench"),
+                       tr("<h3>LoRA Workbench</h3><p>Configure LoRA variants, train them, watch them learn.</p>"
+                          "<p>%1<br>Qt %2 (built with %3)</p><p>Run store: %4</p>")
+                           .arg(EngineCatalog::versionLine(QStringLiteral("lora-workbench")).toHtmlEscaped(),
+                                QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
+                                databasePath_.toHtmlEscaped()));
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (const auto geometry = settings.value(kGeometryKey).toByteArray(); !geometry.isEmpty())
+        restoreGeometry(geometry);
+    if (const auto state = settings.value(kStateKey).toByteArray(); !state.isEmpty())
+        restoreState(state, kStateVersion);
+    const QByteArray saved = settings.value(kFormKey).toByteArray();
+    if (!saved.isEmpty()) {
+        auto document = nlohmann::json::parse(saved.constBegin(), saved.constEnd(), nullptr, false);
+        if (document.is_object())
+            form_->setDocument(document);
+    }
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState(kStateVersion));
+    settings.setValue(kFormKey, QByteArray::fromStdString(form_->document().dump()));
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    if (jobs_->isBusy()) {
+        status_->stopping();
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+        jobs_->stopAndWait(); // the trainer stops after its step and writes a checkpoint
+        QApplication::restoreOverrideCursor();
+    }
+    event->accept();
+}
+
+} // namespace lwb::ui

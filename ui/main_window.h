@@ -1,0 +1,94 @@
+// MainWindow: the workbench's window — the run form in a dock, the live loss
+// plot in the centre, the job log in a dock, progress and the run store in
+// the status bar — and the wiring between them and the JobController.
+//
+// It holds no training logic: Start hands the form's validated RunConfig to
+// the JobController, whose queued signals feed the plot, the log and the
+// status bar. Docks can be moved, floated and closed; their layout and the
+// window geometry, and the last form contents, come back through QSettings.
+// Closing the window during a run stops the job after its current step and
+// waits for its thread.
+//
+// The run store is opened here, on the GUI thread, when the window is made:
+// a file that cannot be used is reported (status bar, log) and runs then
+// train without being recorded.
+#pragma once
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QAction;
+class QDockWidget;
+class QPushButton;
+
+namespace lwb::storage {
+class RunStore;
+}
+
+namespace lwb::ui {
+
+class JobController;
+class JobLog;
+class JobStatusBar;
+class LossPlot;
+class RunForm;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    // databasePath: the run store file; empty uses storage::defaultDatabasePath()
+    // (LWB_DB, else the XDG data directory).
+    explicit MainWindow(const QString &databasePath = {}, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    RunForm *runForm() const { return form_; }
+    LossPlot *lossPlot() const { return plot_; }
+    JobLog *jobLog() const { return log_; }
+    JobStatusBar *jobStatusBar() const { return status_; }
+    JobController *jobController() const { return jobs_; }
+    QPushButton *startButton() const { return startButton_; }
+    QPushButton *cancelButton() const { return cancelButton_; }
+    const QString &databasePath() const { return databasePath_; }
+    bool isRecording() const; // the run store opened
+
+public Q_SLOTS:
+    void startJob();
+    void cancelJob();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    QDockWidget *addDock(QWidget *content, const QString &title, const QString &objectName, Qt::DockWidgetArea area);
+    QWidget *buildRunPanel();
+    void buildMenus();
+    void connectJobs();
+    void openRunStore();
+    void updateActions();
+    void openConfig();
+    void saveConfig();
+    void resetForm();
+    void showAbout();
+    void restoreSettings();
+    void saveSettings() const;
+
+    JobController *jobs_;
+    RunForm *form_;
+    LossPlot *plot_;
+    JobLog *log_;
+    JobStatusBar *status_;
+    QPushButton *startButton_ = nullptr;
+    QPushButton *cancelButton_ = nullptr;
+    QAction *startAction_ = nullptr;
+    QAction *cancelAction_ = nullptr;
+    QDockWidget *runDock_ = nullptr;
+    QDockWidget *logDock_ = nullptr;
+    QByteArray defaultState_; // the dock layout as built, for View > Reset layout
+    QString databasePath_;
+    std::unique_ptr<lwb::storage::RunStore> store_;
+};
+
+} // namespace lwb::ui

@@ -1,0 +1,492 @@
+// See run_form.h. Tooltips say what a hyperparameter does and what a usual
+// value is, because the form is where a researcher decides them.
+#include "ui/run_form.h"
+
+#include "engine/config/config_error.h"
+#include "engine/core/error.h"
+#include "ui/engine_catalog.h"
+#include "ui/field_row.h"
+#include "ui/target_selector.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <limits>
+
+namespace lwb::ui {
+
+namespace {
+
+constexpr int kMaxInt = std::numeric_limits<int>::max();
+constexpr double kMaxSeed = 9007199254740992.0; // 2^53, as the engine allows
+
+// "training.lr" -> "/training/lr".
+nlohmann::json::json_pointer toPointer(const QString &path)
+{
+    QString text = path;
+    text.replace(QLatin1Char('.'), QLatin1Char('/'));
+    return nlohmann::json::json_pointer("/" + text.toStdString());
+}
+
+const nlohmann::json *valueAt(const nlohmann::json &document, const QString &path)
+{
+    const auto pointer = toPointer(path);
+    return document.contains(pointer) ? &document.at(pointer) : nullptr;
+}
+
+QSpinBox *intSpin(int min, int max, const QString &special = {})
+{
+    auto *spin = new QSpinBox;
+    spin->setRange(min, max);
+    spin->setSpecialValueText(special);
+    spin->setGroupSeparatorShown(true);
+    spin->setAccelerated(true);
+    return spin;
+}
+
+QDoubleSpinBox *realSpin(double min, double max, int decimals, double step)
+{
+    auto *spin = new QDoubleSpinBox;
+    spin->setRange(min, max);
+    spin->setDecimals(decimals);
+    spin->setSingleStep(step);
+    return spin;
+}
+
+// The field of a JSON path: "adapter.targets[2]" is shown by "adapter.targets".
+QString fieldKey(const QString &path)
+{
+    static const QRegularExpression kIndex(QStringLiteral("\\[\\d+\\]$"));
+    QString key = path;
+    key.remove(kIndex);
+    return key;
+}
+
+} // namespace
+
+RunForm::RunForm(QWidget *parent)
+    : QWidget(parent)
+    , groups_(new QWidget(this))
+    , summary_(new ValidationSummary(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *groupsLayout = new QVBoxLayout(groups_);
+    groupsLayout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(groups_);
+    layout->addWidget(summary_); // until a window places it elsewhere
+    connect(summary_, &ValidationSummary::fieldActivated, this, &RunForm::focusField);
+    buildFields();
+    connectEditors();
+    setDocument(defaultDocument());
+}
+
+nlohmann::json RunForm::defaultDocument()
+{
+    QFile file(QStringLiteral(":/configs/lora_default.json"));
+    if (file.open(QIODevice::ReadOnly)) {
+        const QByteArray bytes = file.readAll();
+        auto document = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+        if (!document.is_discarded())
+            return document;
+    }
+    return lwb::RunConfig{}.toJson(); // the resource is compiled in; this is a last resort
+}
+
+QFormLayout *RunForm::addGroup(const QString &title)
+{
+    auto *group = new QGroupBox(title, groups_);
+    auto *form = new QFormLayout(group);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
+    groups_->layout()->addWidget(group);
+    return form;
+}
+
+FieldRow *RunForm::addRow(QFormLayout *layout, const QString &label, const QString &path, QWidget *editor,
+                          const QString &tooltip)
+{
+    editor->setObjectName(path);
+    auto *row = new FieldRow(editor, tooltip);
+    auto *labelWidget = new QLabel(label);
+    labelWidget->setObjectName(QStringLiteral("fieldLabel"));
+    labelWidget->setToolTip(tooltip);
+    labelWidget->setBuddy(editor);
+    layout->addRow(labelWidget, row);
+    fields_.insert(path, row);
+    labels_.insert(path, QString(label).remove(QLatin1Char('&')));
+    return row;
+}
+
+void RunForm::buildFields()
+{
+    auto *run = addGroup(tr("Run"));
+    addRow(run, tr("&Name"), QStringLiteral("name"), name_ = new QLineEdit,
+           tr("A name for the run. It names the checkpoint folder and the run in the run store."));
+    addRow(run, tr("S&eed"), QStringLiteral("seed"), seed_ = new QLineEdit,
+           tr("Seeds adapter initialisation, data order and dropout. The same config and seed give "
+              "bitwise the same losses on the CPU (same thread count)."));
+    addRow(run, tr("&Device"), QStringLiteral("device"), device_ = new QComboBox,
+           tr("Where the run trains: the CPU, or a CUDA GPU when this build and machine have one."));
+    device_->addItems(EngineCatalog::deviceNames());
+    addRow(run, tr("&Threads"), QStringLiteral("threads"), threads_ = intSpin(0, 1024, tr("auto")),
+           tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread."));
+
+    auto *model = addGroup(tr("Base model"));
+    addRow(model, tr("&Preset"), QStringLiteral("model.preset"), preset_ = new QComboBox,
+           tr("The frozen base model. Built-in presets are small GPT-2 or Llama style decoders that "
+              "train in minutes on a CPU. Choosing a preset resets the model section to it."));
+    preset_->addItems(EngineCatalog::modelPresetNames());
+
+    auto *adapter = addGroup(tr("Adapter"));
+    addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
+           tr("The adapter method. LoRA adds a trainable low-rank update B·A to each targeted "
+              "linear layer while the base weights stay frozen."));
+    variant_->addItems(EngineCatalog::variantNames());
+    addRow(adapter, tr("&Rank r"), QStringLiteral("adapter.r"), rank_ = intSpin(1, 4096),
+           tr("Rank of the update B·A (A is r × in, B is out × r). Larger r adds capacity and "
+              "parameters; 4 to 16 is usual for small models."));
+    addRow(adapter, tr("&Alpha"), QStringLiteral("adapter.alpha"), alpha_ = realSpin(0.0, 1e6, 2, 1.0),
+           tr("Scale of the update: the output adds (alpha / r)·B·A·x (alpha / √r with rsLoRA). "
+              "Often 2·r; changing r at fixed alpha changes the effective learning rate."));
+    addRow(adapter, tr("Dr&opout"), QStringLiteral("adapter.dropout"), dropout_ = realSpin(0.0, 0.99, 3, 0.01),
+           tr("Dropout on the adapter's input during training (not on the base path). 0 to 0.1 is usual."));
+    addRow(adapter, tr("rsLoRA"), QStringLiteral("adapter.rslora"), rslora_ = new QCheckBox(tr("scale by alpha / √r")),
+           tr("Rank-stabilised LoRA: scale by alpha / √r instead of alpha / r, so that larger ranks "
+              "keep learning instead of being damped."));
+    addRow(adapter, tr("&Targets"), QStringLiteral("adapter.targets"), targets_ = new TargetSelector,
+           tr("Which linear layers of every block get an adapter. The names are the base model's "
+              "module names, as in PEFT's target_modules."));
+
+    auto *training = addGroup(tr("Training"));
+    addRow(training, tr("&Steps"), QStringLiteral("training.steps"), steps_ = intSpin(1, kMaxInt),
+           tr("Optimiser steps of the run. The learning rate schedule (warmup, cosine decay) spans them."));
+    addRow(training, tr("&Batch size"), QStringLiteral("training.batch_size"), batchSize_ = intSpin(1, 65536),
+           tr("Sequences per micro-batch. Memory grows with it; the step's tokens are batch × grad accum × length."));
+    addRow(training, tr("&Grad accum"), QStringLiteral("training.grad_accum"), gradAccum_ = intSpin(1, 4096),
+           tr("Micro-batches whose gradients add up before one optimiser step: a larger effective "
+              "batch without more memory."));
+    addRow(training, tr("&Learning rate"), QStringLiteral("training.lr"), lr_ = new QLineEdit,
+           tr("Peak AdamW learning rate, reached after warmup, then cosine decay to lr × min_lr_ratio. "
+              "LoRA takes larger rates than full fine-tuning: 1e-4 to 5e-3. Scientific notation works (3e-3)."));
+    addRow(training, tr("&Warmup steps"), QStringLiteral("training.warmup_steps"), warmup_ = intSpin(0, kMaxInt),
+           tr("Steps of linear warmup from 0 to the peak learning rate. At most the number of steps."));
+    addRow(training, tr("&Output folder"), QStringLiteral("training.output_dir"), outputDir_ = new QLineEdit,
+           tr("Where checkpoints (adapter tensors) are written. Empty: a new folder under "
+              "~/.local/share/lora-workbench/runs named after the run and the time."));
+    outputDir_->setPlaceholderText(tr("default: a new folder per run"));
+
+    auto *eval = addGroup(tr("Evaluation"));
+    addRow(eval, tr("E&val every"), QStringLiteral("eval.every"), evalEvery_ = intSpin(0, kMaxInt, tr("only at the end")),
+           tr("Steps between evaluations of the held-out loss (plotted as points). The run always "
+              "evaluates at the end, with exact match per task."));
+    static_cast<QVBoxLayout *>(groups_->layout())->addStretch(1);
+
+    // One label column for all groups, so the editors line up down the form.
+    int labelWidth = 0;
+    const auto labels = groups_->findChildren<QLabel *>(QStringLiteral("fieldLabel"));
+    for (const auto *label : labels)
+        labelWidth = std::max(labelWidth, label->sizeHint().width());
+    for (auto *label : labels)
+        label->setMinimumWidth(labelWidth);
+}
+
+void RunForm::connectEditors()
+{
+    // Editing a field retires what loading said about it, then revalidates.
+    const auto onChange = [this](QWidget *editor) {
+        return [this, editor] {
+            if (loading_)
+                return;
+            const QString path = editor->objectName();
+            loadNotes_.erase(std::remove_if(loadNotes_.begin(), loadNotes_.end(),
+                                            [&](const ConfigProblem &note) { return note.path == path; }),
+                             loadNotes_.end());
+            validate();
+        };
+    };
+    for (auto *edit : {name_, seed_, lr_, outputDir_})
+        connect(edit, &QLineEdit::textChanged, this, onChange(edit));
+    for (auto *spin : {threads_, rank_, steps_, batchSize_, gradAccum_, warmup_, evalEvery_})
+        connect(spin, &QSpinBox::valueChanged, this, onChange(spin));
+    for (auto *spin : {alpha_, dropout_})
+        connect(spin, &QDoubleSpinBox::valueChanged, this, onChange(spin));
+    for (auto *combo : {device_, variant_})
+        connect(combo, &QComboBox::currentTextChanged, this, onChange(combo));
+    connect(rslora_, &QCheckBox::toggled, this, onChange(rslora_));
+    connect(targets_, &TargetSelector::selectionChanged, this, onChange(targets_));
+    connect(preset_, &QComboBox::currentTextChanged, this, [this] {
+        if (!loading_)
+            onPresetChosen();
+    });
+}
+
+void RunForm::onPresetChosen()
+{
+    // A preset defines the whole model section; keys from a loaded file
+    // (hidden sizes, ...) would otherwise silently override the choice.
+    base_["model"] = nlohmann::json{{"preset", preset_->currentText().toStdString()}};
+    loadNotes_.erase(std::remove_if(loadNotes_.begin(), loadNotes_.end(),
+                                    [](const ConfigProblem &note) { return note.path.startsWith(QLatin1String("model.")); }),
+                     loadNotes_.end());
+    loading_ = true;
+    targets_->setArchitecture(EngineCatalog::presetArchitecture(preset_->currentText()));
+    loading_ = false;
+    validate();
+}
+
+void RunForm::setDocument(const nlohmann::json &document)
+{
+    base_ = document.is_object() ? document : nlohmann::json::object();
+    loadNotes_.clear();
+    loading_ = true;
+    readFields(base_);
+    loading_ = false;
+    validate();
+}
+
+void RunForm::readFields(const nlohmann::json &document)
+{
+    const lwb::RunConfig defaults;
+    const auto note = [this](const QString &path, const QString &reason) { loadNotes_.push_back({path, reason}); };
+    const auto text = [&](const QString &path, const std::string &fallback) {
+        const auto *value = valueAt(document, path);
+        if (value && value->is_string())
+            return QString::fromStdString(value->get<std::string>());
+        if (value)
+            note(path, tr("expected text, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
+        return QString::fromStdString(fallback);
+    };
+    const auto integer = [&](QSpinBox *spin, const QString &path, std::int64_t fallback) {
+        std::int64_t number = fallback;
+        if (const auto *value = valueAt(document, path)) {
+            if (value->is_number_integer())
+                number = value->get<std::int64_t>();
+            else
+                note(path, tr("expected a whole number, got %1; the form shows the default")
+                               .arg(QString::fromStdString(value->dump())));
+        }
+        if (number < spin->minimum() || number > spin->maximum())
+            note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
+                           .arg(number).arg(spin->minimum()).arg(spin->maximum()));
+        spin->setValue(static_cast<int>(std::clamp<std::int64_t>(number, spin->minimum(), spin->maximum())));
+    };
+    const auto real = [&](const QString &path, double fallback) {
+        const auto *value = valueAt(document, path);
+        if (value && value->is_number())
+            return value->get<double>();
+        if (value)
+            note(path, tr("expected a number, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
+        return fallback;
+    };
+    const auto choose = [](QComboBox *combo, const QString &name) {
+        if (combo->findText(name) < 0)
+            combo->addItem(name); // shown as chosen; validation says what is wrong with it
+        combo->setCurrentText(name);
+    };
+    const auto setReal = [&](QDoubleSpinBox *spin, const QString &path, double fallback) {
+        const double number = real(path, fallback);
+        if (number < spin->minimum() || number > spin->maximum())
+            note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
+                           .arg(number).arg(spin->minimum()).arg(spin->maximum()));
+        spin->setValue(number);
+    };
+
+    name_->setText(text(QStringLiteral("name"), defaults.name));
+    if (const auto *seed = valueAt(document, QStringLiteral("seed")); seed && !seed->is_number_integer())
+        seed_->setText(QString::fromStdString(seed->is_string() ? seed->get<std::string>() : seed->dump()));
+    else
+        seed_->setText(QString::number(seed ? seed->get<std::uint64_t>() : defaults.seed));
+    choose(device_, text(QStringLiteral("device"), defaults.device));
+    integer(threads_, QStringLiteral("threads"), defaults.threads);
+
+    const QString preset = text(QStringLiteral("model.preset"), defaults.model.preset);
+    choose(preset_, preset);
+    auto architecture = EngineCatalog::presetArchitecture(preset);
+    if (const auto *value = valueAt(document, QStringLiteral("model.architecture")); value && value->is_string())
+        architecture = value->get<std::string>() == "llama" ? lwb::Architecture::Llama : lwb::Architecture::Gpt2;
+    targets_->setArchitecture(architecture);
+
+    choose(variant_, text(QStringLiteral("adapter.variant"), defaults.adapter.variant));
+    integer(rank_, QStringLiteral("adapter.r"), defaults.adapter.rank);
+    setReal(alpha_, QStringLiteral("adapter.alpha"), defaults.adapter.alpha);
+    setReal(dropout_, QStringLiteral("adapter.dropout"), defaults.adapter.dropout);
+    const auto *rslora = valueAt(document, QStringLiteral("adapter.rslora"));
+    rslora_->setChecked(rslora && rslora->is_boolean() ? rslora->get<bool>() : defaults.adapter.rslora);
+    QStringList targets;
+    if (const auto *list = valueAt(document, QStringLiteral("adapter.targets")); list && list->is_array()) {
+        const QStringList known = EngineCatalog::targetLayerNames(architecture);
+        for (const auto &item : *list) {
+            const QString name = item.is_string() ? QString::fromStdString(item.get<std::string>())
+                                                  : QString::fromStdString(item.dump());
+            if (known.contains(name))
+                targets << name;
+            else
+                note(QStringLiteral("adapter.targets"),
+                     tr("\"%1\" is not a linear layer of %2; left out").arg(name, QString::fromLatin1(toString(architecture))));
+        }
+    }
+    targets_->setSelected(targets);
+
+    integer(steps_, QStringLiteral("training.steps"), defaults.training.steps);
+    integer(batchSize_, QStringLiteral("training.batch_size"), defaults.training.batchSize);
+    integer(gradAccum_, QStringLiteral("training.grad_accum"), defaults.training.gradAccum);
+    lr_->setText(QLocale::c().toString(real(QStringLiteral("training.lr"), defaults.training.lr), 'g', 6));
+    integer(warmup_, QStringLiteral("training.warmup_steps"), defaults.training.warmupSteps);
+    outputDir_->setText(text(QStringLiteral("training.output_dir"), defaults.training.outputDir));
+    integer(evalEvery_, QStringLiteral("eval.every"), defaults.eval.every);
+}
+
+nlohmann::json RunForm::document() const
+{
+    nlohmann::json document = base_;
+    writeFields(document, nullptr);
+    return document;
+}
+
+void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *issues) const
+{
+    const auto problem = [issues](const QString &path, const QString &reason) {
+        if (issues)
+            issues->push_back({path, reason});
+    };
+    const auto put = [&document](const QString &path, nlohmann::json value) { document[toPointer(path)] = std::move(value); };
+
+    put(QStringLiteral("name"), name_->text().toStdString());
+    bool ok = false;
+    const QString seedText = seed_->text().trimmed();
+    const qulonglong seed = seedText.toULongLong(&ok);
+    if (ok && static_cast<double>(seed) <= kMaxSeed) {
+        put(QStringLiteral("seed"), static_cast<std::uint64_t>(seed));
+    } else {
+        problem(QStringLiteral("seed"), tr("must be a whole number from 0 to 2^53"));
+        put(QStringLiteral("seed"), seedText.toStdString());
+    }
+    put(QStringLiteral("device"), device_->currentText().toStdString());
+    put(QStringLiteral("threads"), threads_->value());
+
+    put(QStringLiteral("model.preset"), preset_->currentText().toStdString());
+
+    put(QStringLiteral("adapter.variant"), variant_->currentText().toStdString());
+    put(QStringLiteral("adapter.r"), rank_->value());
+    put(QStringLiteral("adapter.alpha"), alpha_->value());
+    put(QStringLiteral("adapter.dropout"), dropout_->value());
+    put(QStringLiteral("adapter.rslora"), rslora_->isChecked());
+    std::vector<std::string> targets;
+    for (const auto &name : targets_->selected())
+        targets.push_back(name.toStdString());
+    if (targets.empty())
+        problem(QStringLiteral("adapter.targets"), tr("choose at least one layer to adapt"));
+    put(QStringLiteral("adapter.targets"), targets);
+
+    put(QStringLiteral("training.steps"), steps_->value());
+    put(QStringLiteral("training.batch_size"), batchSize_->value());
+    put(QStringLiteral("training.grad_accum"), gradAccum_->value());
+    const QString lrText = lr_->text().trimmed();
+    const double lr = QLocale::c().toDouble(lrText, &ok);
+    if (ok) {
+        put(QStringLiteral("training.lr"), lr);
+    } else {
+        problem(QStringLiteral("training.lr"), tr("\"%1\" is not a number (examples: 0.003, 3e-3)").arg(lrText));
+        put(QStringLiteral("training.lr"), lrText.toStdString());
+    }
+    put(QStringLiteral("training.warmup_steps"), warmup_->value());
+    put(QStringLiteral("training.output_dir"), outputDir_->text().trimmed().toStdString());
+    put(QStringLiteral("eval.every"), evalEvery_->value());
+}
+
+void RunForm::validate()
+{
+    std::vector<ConfigProblem> issues = loadNotes_;
+    std::vector<ConfigProblem> formIssues;
+    nlohmann::json document = base_;
+    writeFields(document, &formIssues);
+
+    std::optional<lwb::RunConfig> config;
+    std::vector<ConfigProblem> engineIssues;
+    try {
+        config = lwb::parseRunConfig(document, "the run form");
+    } catch (const lwb::ConfigError &error) {
+        for (const auto &issue : error.issues())
+            engineIssues.push_back({QString::fromStdString(issue.path), QString::fromStdString(issue.reason)});
+    } catch (const lwb::Error &error) {
+        engineIssues.push_back({QString::fromStdString(error.where()), QString::fromStdString(error.reason())});
+    } catch (const std::exception &error) {
+        engineIssues.push_back({QString(), QString::fromUtf8(error.what())});
+    }
+    // The form's own reading of a field ("not a number") says more than the
+    // engine's type error for the same path.
+    for (const auto &issue : engineIssues) {
+        const bool shadowed = std::any_of(formIssues.begin(), formIssues.end(),
+                                          [&](const ConfigProblem &own) { return own.path == issue.path; });
+        if (!shadowed)
+            issues.push_back(issue);
+    }
+    issues.insert(issues.end(), formIssues.begin(), formIssues.end());
+    if (!formIssues.empty())
+        config.reset();
+
+    const bool wasValid = config_.has_value();
+    config_ = std::move(config);
+    showIssues(issues);
+    if (wasValid != config_.has_value())
+        Q_EMIT validityChanged(config_.has_value());
+    Q_EMIT edited();
+}
+
+FieldRow *RunForm::fieldFor(const QString &path) const
+{
+    return fields_.value(fieldKey(path));
+}
+
+void RunForm::showIssues(const std::vector<ConfigProblem> &issues)
+{
+    QHash<FieldRow *, QStringList> byField;
+    QVector<ConfigProblem> summary;
+    problems_.clear();
+    for (const auto &issue : issues) {
+        problems_ << (issue.path.isEmpty() ? issue.reason : issue.path + QStringLiteral(": ") + issue.reason);
+        ConfigProblem shown = issue;
+        if (auto *row = fieldFor(issue.path)) {
+            byField[row] << issue.reason;
+            shown.label = labels_.value(fieldKey(issue.path));
+        }
+        summary.push_back(shown);
+    }
+    for (auto *row : std::as_const(fields_)) {
+        const auto found = byField.constFind(row);
+        if (found == byField.constEnd())
+            row->clearError();
+        else
+            row->setError(found->join(QLatin1Char('\n')));
+    }
+    summary_->showProblems(summary, config_.has_value());
+}
+
+void RunForm::focusField(const QString &path)
+{
+    auto *row = fieldFor(path);
+    if (!row)
+        return;
+    for (auto *ancestor = parentWidget(); ancestor; ancestor = ancestor->parentWidget()) {
+        if (auto *scroll = qobject_cast<QScrollArea *>(ancestor)) {
+            scroll->ensureWidgetVisible(row);
+            break;
+        }
+    }
+    row->editor()->setFocus(Qt::OtherFocusReason);
+}
+
+} // namespace lwb::ui

@@ -1,0 +1,64 @@
+// TrainWorker: runs one training job (lwb::Trainer) on the thread it was moved
+// to, and reports through queued signals that carry values only.
+//
+// run() blocks its thread until the run ends; it never throws — an exception
+// from the engine ends the job as Failed with the exception's message.
+// requestStop() is the one member that other threads call: it sets the
+// Trainer's atomic stop flag (honoured after the current step), or remembers
+// the request if the Trainer does not exist yet. The worker attaches a
+// GuardedRecorder (the run store, when a database path is given) and a
+// TrainEventForwarder (the signals below) to the Trainer.
+//
+// This header is torch-free; train_worker.cpp is where the GUI library meets
+// LibTorch (engine/train/trainer.h).
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "ui/engine_metatypes.h"
+
+#include <QObject>
+#include <QString>
+
+#include <mutex>
+#include <string>
+
+namespace lwb {
+class Trainer;
+}
+
+namespace lwb::ui {
+
+class TrainWorker : public QObject
+{
+    Q_OBJECT
+
+public:
+    // databasePath: where to record the run ("" = do not record).
+    TrainWorker(lwb::RunConfig config, std::string databasePath, QObject *parent = nullptr);
+    ~TrainWorker() override;
+
+    void requestStop(); // thread-safe
+
+public Q_SLOTS:
+    void run();
+
+Q_SIGNALS:
+    // storeRunId: the run's id in the run store, 0 when it is not recorded.
+    void runStarted(const lwb::RunInfo &info, qint64 storeRunId);
+    void stepsReady(const lwb::ui::StepBatch &steps);
+    void evaluated(const lwb::EvalMetrics &metrics);
+    void checkpointWritten(qint64 step, const QString &path);
+    // A storage problem: the job goes on (or went on) without recording.
+    void recordingProblem(const QString &message);
+    // Always the last signal of a job, exactly once.
+    void finished(lwb::RunOutcome outcome, const QString &message);
+
+private:
+    lwb::RunConfig config_;
+    std::string databasePath_;
+    std::mutex trainerMutex_;          // guards trainer_ and stopRequested_
+    lwb::Trainer *trainer_ = nullptr;  // set while run() is inside Trainer::run
+    bool stopRequested_ = false;
+};
+
+} // namespace lwb::ui

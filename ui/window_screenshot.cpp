@@ -1,0 +1,58 @@
+// See window_screenshot.h.
+#include "ui/window_screenshot.h"
+
+#include "ui/job_controller.h"
+
+#include <QPixmap>
+#include <QTimer>
+#include <QWidget>
+
+#include <cstdio>
+
+namespace lwb::ui {
+
+namespace {
+
+constexpr int kSettleMs = 250; // several plot frames at ~30 Hz
+
+} // namespace
+
+WindowScreenshot::WindowScreenshot(QWidget *window, JobController *jobs, QString path, std::int64_t atStep,
+                                   bool closeAfter, QObject *parent)
+    : QObject(parent)
+    , window_(window)
+    , path_(std::move(path))
+    , atStep_(atStep)
+    , closeAfter_(closeAfter)
+{
+    connect(jobs, &JobController::stepsReady, this, &WindowScreenshot::onSteps);
+    // A job that ends before the step (short run, cancel) still gets its picture.
+    connect(jobs, &JobController::jobFinished, this, [this] {
+        if (!scheduled_) {
+            scheduled_ = true;
+            QTimer::singleShot(kSettleMs, this, &WindowScreenshot::take);
+        }
+    });
+}
+
+void WindowScreenshot::onSteps(const StepBatch &steps)
+{
+    if (scheduled_ || steps.isEmpty() || steps.back().step < atStep_)
+        return;
+    scheduled_ = true;
+    QTimer::singleShot(kSettleMs, this, &WindowScreenshot::take);
+}
+
+void WindowScreenshot::take()
+{
+    if (!window_)
+        return;
+    const bool ok = window_->grab().save(path_);
+    std::fprintf(stderr, "lora-workbench: %s %s\n", ok ? "saved screenshot" : "could not save screenshot",
+                 qPrintable(path_));
+    Q_EMIT saved(path_, ok);
+    if (closeAfter_)
+        window_->close();
+}
+
+} // namespace lwb::ui

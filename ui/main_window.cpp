@@ -9,6 +9,7 @@
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
 #include "ui/run_form.h"
+#include "ui/settings_dialog.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -42,6 +43,9 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , log_(new JobLog)
     , status_(new JobStatusBar(this))
     , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
+    , databaseSource_(!databasePath.isEmpty()           ? QStringLiteral("--db")
+                      : !qEnvironmentVariableIsEmpty("LWB_DB") ? QStringLiteral("LWB_DB")
+                                                        : QStringLiteral("default"))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("LoRA Workbench"));
@@ -111,6 +115,9 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Open config…"), QKeySequence::Open, this, &MainWindow::openConfig);
     file->addAction(tr("&Save config as…"), QKeySequence::SaveAs, this, &MainWindow::saveConfig);
     file->addSeparator();
+    file->addAction(tr("Se&ttings…"), QKeySequence::Preferences, this, &MainWindow::showSettings)
+        ->setObjectName(QStringLiteral("settingsAction"));
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     auto *run = menuBar()->addMenu(tr("&Run"));
@@ -172,6 +179,7 @@ void MainWindow::openRunStore()
         status_->setDatabase(databasePath_, true);
     } catch (const std::exception &error) {
         const QString reason = QString::fromUtf8(error.what());
+        storeProblem_ = reason;
         jobs_->setDatabasePath(QString());
         status_->setDatabase(databasePath_, false, reason);
         log_->warning(tr("the run store cannot be used, so runs will not be recorded: %1").arg(reason));
@@ -258,6 +266,14 @@ void MainWindow::showAbout()
                            .arg(EngineCatalog::versionLine(QStringLiteral("lora-workbench")).toHtmlEscaped(),
                                 QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
                                 databasePath_.toHtmlEscaped()));
+}
+
+void MainWindow::showSettings()
+{
+    const StoreLocation store{databasePath_, databaseSource_, store_ != nullptr, storeProblem_};
+    auto *dialog = new SettingsDialog(store, QSettings().fileName(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
 }
 
 void MainWindow::restoreSettings()

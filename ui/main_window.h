@@ -72,6 +72,7 @@ private:
     void saveConfig();
     void resetForm();
     void showAbout();
+    void showSettings();
     void restoreSettings();
     void saveSettings() const;
 
@@ -88,6 +89,8 @@ private:
     QDockWidget *logDock_ = nullptr;
     QByteArray defaultState_; // the dock layout as built, for View > Reset layout
     QString databasePath_;
+    QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)
+    QString storeProblem_;   // why the run store could not be opened; empty when open
     std::unique_ptr<lwb::storage::RunStore> store_;
 };
 

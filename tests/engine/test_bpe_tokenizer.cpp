@@ -10,6 +10,7 @@
 //   LWB_TOKENIZER_PEER_FIXTURES; skipped when run without it.
 // The unit tests use tiny hand-written tokenizer.json files whose expected
 // output follows from the Hugging Face rules by hand.
+#include "error_capture.h"
 #include "engine/core/error.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_level.h"
@@ -34,20 +35,8 @@ using Ids = std::vector<std::int64_t>;
 
 namespace {
 
-std::string errorOf(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
-bool contains(const std::string &text, const std::string &part)
-{
-    return text.find(part) != std::string::npos;
-}
+using lwb::test::contains;
+using lwb::test::errorOf;
 
 std::string readText(const std::string &path)
 {

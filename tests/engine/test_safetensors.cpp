@@ -6,6 +6,7 @@
 // file, the tensor and the rule. The fuzz cases (every truncation, seeded
 // byte garbling) check the weaker promise: an lwb::Error or a valid result,
 // never a crash or an out-of-bounds read (run under ASan to see the latter).
+#include "error_capture.h"
 #include "engine/core/error.h"
 #include "engine/tensor_io/safetensors_reader.h"
 #include "engine/tensor_io/safetensors_writer.h"
@@ -59,21 +60,8 @@ std::string readBytes(const std::string &path)
     return std::string(data.constData(), static_cast<std::size_t>(data.size()));
 }
 
-// The lwb::Error message that `action` throws, or a failure when it does not.
-std::string errorOf(const std::function<void()> &action)
-{
-    try {
-        action();
-    } catch (const Error &e) {
-        return e.what();
-    }
-    return "<no error>";
-}
-
-bool contains(const std::string &text, const std::string &part)
-{
-    return text.find(part) != std::string::npos;
-}
+using lwb::test::contains;
+using lwb::test::errorOf;
 
 } // namespace
 

@@ -22,7 +22,7 @@ namespace lwb {
 struct DataConfig
 {
     std::string source = "builtin:tasks";          // the generated task suite
-    std::vector<std::string> tasks = {"reverse", "upper", "add", "sort"};
+    std::vector<std::string> tasks = {"first", "length", "upper", "reverse"};
     std::int64_t seqLen = 48;                      // tokens per training sequence
     std::int64_t evalExamples = 256;               // held-out examples for evaluation
 };

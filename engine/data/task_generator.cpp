@@ -33,7 +33,7 @@ std::string randomWord(std::mt19937_64 &rng)
 
 std::vector<std::string> builtinTaskNames()
 {
-    return {"reverse", "upper", "sort", "add"};
+    return {"reverse", "upper", "sort", "add", "first", "length"};
 }
 
 TaskGenerator::TaskGenerator(std::vector<std::string> tasks, std::uint64_t seed)
@@ -58,7 +58,11 @@ TaskExample TaskGenerator::example(std::uint64_t index) const
     }
     const auto word = randomWord(rng);
     std::string answer = word;
-    if (example.task == "reverse")
+    if (example.task == "first")
+        answer = word.substr(0, 1);
+    else if (example.task == "length")
+        answer = std::to_string(word.size());
+    else if (example.task == "reverse")
         std::reverse(answer.begin(), answer.end());
     else if (example.task == "upper")
         std::transform(answer.begin(), answer.end(), answer.begin(), [](char c) { return static_cast<char>(c - 'a' + 'A'); });

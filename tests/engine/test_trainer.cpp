@@ -206,6 +206,13 @@ private slots:
               last, collect.evals.front().loss, collect.evals.back().loss);
         QVERIFY(last < 0.6 * first);
         QVERIFY(collect.evals.back().loss < collect.evals.front().loss);
+        // The loss falls because rules are learnt: greedy answers to held-out
+        // words are right (length is learnt fully in this run, first partly).
+        const auto &exact = collect.evals.back().exactMatchByTask;
+        qInfo("exact match: first %.3f, length %.3f, upper %.3f, reverse %.3f", exact.at("first"), exact.at("length"),
+              exact.at("upper"), exact.at("reverse"));
+        QVERIFY(exact.at("length") > 0.9);
+        QVERIFY(exact.at("first") > 0.1);
     }
 };
 

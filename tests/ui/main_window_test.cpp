@@ -8,6 +8,7 @@
 //
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
 // and every run's output folder point into one temporary directory.
+#include "form_input.h"
 #include "storage/run_store.h"
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
@@ -45,23 +46,10 @@ constexpr int kLongRunSteps = 100000; // never reached: these runs are cancelled
 template <typename T>
 T *editor(MainWindow &window, const char *path)
 {
-    auto *widget = window.runForm()->findChild<T *>(QString::fromLatin1(path));
-    if (!widget)
-        qFatal("no editor %s", path);
-    return widget;
+    return lwb::ui::test::editorIn<T>(window.runForm(), path);
 }
 
-void typeInto(QLineEdit *edit, const QString &text)
-{
-    edit->selectAll();
-    QTest::keyClicks(edit, text);
-}
-
-void typeInto(QAbstractSpinBox *spin, int value)
-{
-    spin->selectAll();
-    QTest::keyClicks(spin, QString::number(value));
-}
+using lwb::ui::test::typeInto;
 
 struct SmallRun
 {

@@ -3,6 +3,7 @@
 // message area when no field shows that key); keys the form has no editor for
 // pass through; a preset switch changes the target layers; values a loaded
 // file has that the editors cannot show are reported, not silently replaced.
+#include "form_input.h"
 #include "ui/field_row.h"
 #include "ui/run_form.h"
 #include "ui/target_selector.h"
@@ -24,23 +25,10 @@ namespace {
 template <typename T>
 T *editor(RunForm &form, const char *path)
 {
-    auto *widget = form.findChild<T *>(QString::fromLatin1(path));
-    if (!widget)
-        qFatal("no editor %s", path);
-    return widget;
+    return lwb::ui::test::editorIn<T>(&form, path);
 }
 
-void typeInto(QLineEdit *edit, const QString &text)
-{
-    edit->selectAll();
-    QTest::keyClicks(edit, text);
-}
-
-void typeInto(QAbstractSpinBox *spin, const QString &text)
-{
-    spin->selectAll();
-    QTest::keyClicks(spin, text);
-}
+using lwb::ui::test::typeInto;
 
 } // namespace
 

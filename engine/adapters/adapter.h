@@ -6,6 +6,11 @@
 // routed variants (SiRA, DLP-LoRA) cannot and return nothing. After each
 // forward an adapter may report routing statistics and an auxiliary loss,
 // which the trainer folds into StepMetrics.
+//
+// Before every whole-model forward pass CausalLM calls beginForward() on each
+// adapter with the batch's token mask: routed variants must not count padding
+// (SiRA's capacity and balance loss), and variants that link the blocks of
+// successive layers (ResLoRA) start a fresh chain there.
 #pragma once
 
 #include "engine/adapters/adapter_stats.h"
@@ -18,9 +23,16 @@
 
 namespace lwb {
 
+struct ForwardContext
+{
+    torch::Tensor tokenMask; // [B, T] bool, true for real tokens; undefined = every token is real
+};
+
 class AdapterImpl : public torch::nn::Module
 {
 public:
+    virtual void beginForward(const ForwardContext &context) {}
+
     // x: [..., in_features] -> [..., out_features].
     virtual torch::Tensor delta(const torch::Tensor &x) = 0;
 

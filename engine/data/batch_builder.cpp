@@ -51,6 +51,7 @@ Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &
         batch.inputTokens += length;
         batch.tasks.push_back(examples[static_cast<std::size_t>(row)].task);
     }
+    batch.tokenMask = batch.inputIds != ByteTokenizer::kPad;
     return batch;
 }
 

@@ -22,6 +22,7 @@ struct Batch
 {
     torch::Tensor inputIds; // [B, T] int64
     torch::Tensor labels;   // [B, T] int64, kIgnoreLabel where not scored
+    torch::Tensor tokenMask; // [B, T] bool, false on padding
     std::int64_t inputTokens = 0;  // non-padding input tokens
     std::int64_t scoredTokens = 0; // labels that count in the loss
     std::vector<std::string> tasks;

@@ -15,7 +15,7 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
     double lossSum = 0.0;
     std::int64_t scored = 0;
     for (const auto &batch : batches) {
-        const auto logits = model.forward(batch.inputIds.to(device));
+        const auto logits = model.forward(batch.inputIds.to(device), batch.tokenMask.to(device));
         const auto loss = torch::nn::functional::cross_entropy(
             logits.reshape({-1, logits.size(-1)}).to(torch::kFloat64), batch.labels.to(device).reshape({-1}),
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));

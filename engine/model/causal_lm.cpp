@@ -22,6 +22,10 @@ CausalLMImpl::CausalLMImpl(const ModelConfig &config)
     if (!config.tieWordEmbeddings)
         lmHead_ = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(d, config.vocabSize).bias(false)));
     initialiseWeights();
+    for (const auto &module : modules(/*include_self=*/false)) {
+        if (auto linear = std::dynamic_pointer_cast<AdaptedLinearImpl>(module))
+            linears_.emplace_back(linear);
+    }
 }
 
 void CausalLMImpl::initialiseWeights()
@@ -42,8 +46,13 @@ void CausalLMImpl::initialiseWeights()
     }
 }
 
-torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds)
+torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask)
 {
+    const ForwardContext context{tokenMask};
+    for (const auto &linear : linears_) {
+        if (linear->adapter())
+            linear->adapter()->beginForward(context);
+    }
     const auto length = inputIds.size(1);
     TORCH_CHECK(length <= config_.maxPositions, "sequence of ", length, " tokens exceeds max_position_embeddings ",
                 config_.maxPositions);

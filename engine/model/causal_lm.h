@@ -7,6 +7,7 @@
 // projection is the input embedding matrix).
 #pragma once
 
+#include "engine/adapters/adapted_linear.h"
 #include "engine/model/model_config.h"
 #include "engine/model/norm.h"
 #include "engine/model/transformer_block.h"
@@ -26,8 +27,10 @@ public:
     // config.initSeed, so every run of a preset starts from the same base.
     explicit CausalLMImpl(const ModelConfig &config);
 
-    // inputIds: [B, T] int64 -> logits [B, T, vocab].
-    torch::Tensor forward(const torch::Tensor &inputIds);
+    // inputIds: [B, T] int64 -> logits [B, T, vocab]. tokenMask [B, T] bool
+    // marks the real tokens (padding is on the right, so attention needs no
+    // mask); the adapters receive it through beginForward().
+    torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {});
 
     const ModelConfig &config() const { return config_; }
 
@@ -41,6 +44,7 @@ private:
     torch::nn::ModuleList blocks_{nullptr};
     Norm finalNorm_{nullptr};
     torch::nn::Linear lmHead_{nullptr}; // untied only
+    std::vector<AdaptedLinear> linears_; // every linear layer that can carry an adapter
 };
 
 TORCH_MODULE(CausalLM);

@@ -123,7 +123,7 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     double lossSum = 0.0;
     StepMetrics metrics;
     for (const auto &batch : micro) {
-        const auto logits = model_->forward(batch.inputIds.to(device_));
+        const auto logits = model_->forward(batch.inputIds.to(device_), batch.tokenMask.to(device_));
         const auto tokenLoss = torch::nn::functional::cross_entropy(
             logits.reshape({-1, logits.size(-1)}), batch.labels.to(device_).reshape({-1}),
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));

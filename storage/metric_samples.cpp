@@ -30,7 +30,7 @@ std::size_t sampleCount(const StepMetrics &metrics)
     if (layers > 0 || metrics.adapter.auxLoss != 0.0)
         ++count;
     if (layers > 0)
-        count += 2 + 3 * layers; // two means; entropy, dropped fraction, expert load per layer
+        count += 3 + 4 * layers; // three means; entropies, dropped fraction, expert load per layer
     return count;
 }
 
@@ -57,6 +57,7 @@ void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
         return;
 
     double entropySum = 0.0;
+    double meanEntropySum = 0.0;
     std::int64_t routed = 0;
     std::int64_t dropped = 0;
     for (const LayerRoutingStats &layer : layers) {
@@ -64,13 +65,16 @@ void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
             ? static_cast<double>(layer.droppedTokens) / static_cast<double>(layer.routedTokens)
             : 0.0;
         scalar(std::string(series::kRoutingEntropy) + "/" + layer.layer, layer.routingEntropy);
+        scalar(std::string(series::kMeanRoutingEntropy) + "/" + layer.layer, layer.meanRoutingEntropy);
         scalar(std::string(series::kDroppedFraction) + "/" + layer.layer, layerDropped);
         batch.vectors.push_back(VectorSample{series::kExpertLoad, layer.layer, step, layer.expertLoad, wall});
         entropySum += layer.routingEntropy;
+        meanEntropySum += layer.meanRoutingEntropy;
         routed += layer.routedTokens;
         dropped += layer.droppedTokens;
     }
     scalar(series::kRoutingEntropy, entropySum / static_cast<double>(layers.size()));
+    scalar(series::kMeanRoutingEntropy, meanEntropySum / static_cast<double>(layers.size()));
     scalar(series::kDroppedFraction,
            routed > 0 ? static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
 }
@@ -87,6 +91,10 @@ void appendSamples(const EvalMetrics &metrics, double wallSeconds, SampleBatch &
         batch.scalars.push_back(
             ScalarSample{std::string(series::kEvalExactMatchPrefix) + task, step, exactMatch, wallSeconds});
         batch.evaluations.push_back(EvaluationSample{step, task, "exact_match", exactMatch});
+    }
+    for (const auto &[task, shares] : metrics.expertShareByTask) {
+        const std::vector<float> values(shares.begin(), shares.end());
+        batch.vectors.push_back(VectorSample{series::kTaskExpertShare, task, step, values, wallSeconds});
     }
 }
 

@@ -29,11 +29,13 @@ inline constexpr char kTokens[] = "train/tokens";
 inline constexpr char kPeakMemory[] = "train/peak_memory";
 inline constexpr char kAuxLoss[] = "train/aux_loss";
 inline constexpr char kRoutingEntropy[] = "routing/entropy";
+inline constexpr char kMeanRoutingEntropy[] = "routing/mean_entropy"; // entropy of the mean distribution
 inline constexpr char kDroppedFraction[] = "routing/dropped_fraction";
 inline constexpr char kExpertLoad[] = "routing/expert_load";
 inline constexpr char kEvalLoss[] = "eval/loss";
 inline constexpr char kEvalPerplexity[] = "eval/perplexity";
 inline constexpr char kEvalExactMatchPrefix[] = "eval/exact_match/";
+inline constexpr char kTaskExpertShare[] = "eval/task_expert_share"; // vector per task (row key = task)
 } // namespace series
 
 // Whether a larger value of the series is the better one (for "best" values):

@@ -8,13 +8,16 @@
 #include "ui/job_log.h"
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
+#include "ui/routing_view.h"
 #include "ui/run_form.h"
 #include "ui/settings_dialog.h"
 
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QMenuBar>
@@ -31,7 +34,7 @@ namespace {
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kFormKey = QStringLiteral("runForm/document");
-constexpr int kStateVersion = 1; // bump when the docks change, so an old layout is not applied
+constexpr int kStateVersion = 2; // bump when the docks change, so an old layout is not applied
 
 } // namespace
 
@@ -40,6 +43,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , jobs_(new JobController(this))
     , form_(new RunForm)
     , plot_(new LossPlot(this))
+    , routing_(new RoutingView)
     , log_(new JobLog)
     , status_(new JobStatusBar(this))
     , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
@@ -54,12 +58,13 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     setStatusBar(status_);
     runDock_ = addDock(buildRunPanel(), tr("Run configuration"), QStringLiteral("runDock"), Qt::LeftDockWidgetArea);
     logDock_ = addDock(log_, tr("Job log"), QStringLiteral("logDock"), Qt::BottomDockWidgetArea);
+    routingDock_ = addDock(routing_, tr("Routing"), QStringLiteral("routingDock"), Qt::RightDockWidgetArea);
     buildMenus();
     connectJobs();
     openRunStore();
     // The plot is what one watches: the form takes a column, the log a strip.
     resize(1360, 860);
-    resizeDocks({runDock_}, {400}, Qt::Horizontal);
+    resizeDocks({runDock_, routingDock_}, {400, 360}, Qt::Horizontal);
     resizeDocks({logDock_}, {170}, Qt::Vertical);
     defaultState_ = saveState(kStateVersion);
     restoreSettings();
@@ -113,6 +118,14 @@ void MainWindow::buildMenus()
 {
     auto *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open config…"), QKeySequence::Open, this, &MainWindow::openConfig);
+    // The shipped run configs (resources/configs, compiled in), one per variant.
+    auto *presets = file->addMenu(tr("New from &preset"));
+    presets->setObjectName(QStringLiteral("presetMenu"));
+    const QDir presetDir(QStringLiteral(":/configs"));
+    for (const QString &name : presetDir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+        const QString path = presetDir.filePath(name);
+        presets->addAction(QFileInfo(name).completeBaseName(), this, [this, path] { loadConfigFile(path); });
+    }
     file->addAction(tr("&Save config as…"), QKeySequence::SaveAs, this, &MainWindow::saveConfig);
     file->addSeparator();
     file->addAction(tr("Se&ttings…"), QKeySequence::Preferences, this, &MainWindow::showSettings)
@@ -129,6 +142,7 @@ void MainWindow::buildMenus()
     auto *view = menuBar()->addMenu(tr("&View"));
     view->addAction(runDock_->toggleViewAction());
     view->addAction(logDock_->toggleViewAction());
+    view->addAction(routingDock_->toggleViewAction());
     view->addSeparator();
     view->addAction(tr("Reset &layout"), this, [this] { restoreState(defaultState_, kStateVersion); });
 
@@ -141,17 +155,21 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
     connect(jobs_, &JobController::jobStarted, this, [this](const lwb::RunConfig &config) {
         plot_->startRun(config.training.steps);
+        routing_->startRun(config.training.steps, QString::fromStdString(config.adapter.variant));
         status_->jobStarted(QString::fromStdString(config.name), config.training.steps);
         log_->jobStarted(config);
     });
     connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
     connect(jobs_, &JobController::stepsReady, this, [this](const StepBatch &steps) {
-        for (const auto &metrics : steps)
+        for (const auto &metrics : steps) {
             plot_->addTrainLoss(static_cast<double>(metrics.step), metrics.loss);
+            routing_->addStep(metrics);
+        }
         status_->updateSteps(steps);
     });
     connect(jobs_, &JobController::evaluated, this, [this](const lwb::EvalMetrics &metrics) {
         plot_->addEvalLoss(static_cast<double>(metrics.step), metrics.loss);
+        routing_->addEval(metrics);
         log_->evaluated(metrics);
     });
     connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
@@ -222,8 +240,12 @@ void MainWindow::cancelJob()
 void MainWindow::openConfig()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open run config"), QString(), tr("Run configs (*.json)"));
-    if (path.isEmpty())
-        return;
+    if (!path.isEmpty())
+        loadConfigFile(path);
+}
+
+void MainWindow::loadConfigFile(const QString &path)
+{
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         QMessageBox::warning(this, tr("Open run config"), tr("Cannot read %1: %2").arg(path, file.errorString()));

@@ -32,6 +32,7 @@ class JobController;
 class JobLog;
 class JobStatusBar;
 class LossPlot;
+class RoutingView;
 class RunForm;
 
 class MainWindow : public QMainWindow
@@ -46,6 +47,7 @@ public:
 
     RunForm *runForm() const { return form_; }
     LossPlot *lossPlot() const { return plot_; }
+    RoutingView *routingView() const { return routing_; }
     JobLog *jobLog() const { return log_; }
     JobStatusBar *jobStatusBar() const { return status_; }
     JobController *jobController() const { return jobs_; }
@@ -69,6 +71,7 @@ private:
     void openRunStore();
     void updateActions();
     void openConfig();
+    void loadConfigFile(const QString &path); // a run config into the form, or a message why not
     void saveConfig();
     void resetForm();
     void showAbout();
@@ -79,6 +82,7 @@ private:
     JobController *jobs_;
     RunForm *form_;
     LossPlot *plot_;
+    RoutingView *routing_;
     JobLog *log_;
     JobStatusBar *status_;
     QPushButton *startButton_ = nullptr;
@@ -87,6 +91,7 @@ private:
     QAction *cancelAction_ = nullptr;
     QDockWidget *runDock_ = nullptr;
     QDockWidget *logDock_ = nullptr;
+    QDockWidget *routingDock_ = nullptr;
     QByteArray defaultState_; // the dock layout as built, for View > Reset layout
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)

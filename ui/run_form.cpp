@@ -7,6 +7,7 @@
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
 #include "ui/target_selector.h"
+#include "ui/variant_fields.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -38,6 +39,22 @@ nlohmann::json::json_pointer toPointer(const QString &path)
     QString text = path;
     text.replace(QLatin1Char('.'), QLatin1Char('/'));
     return nlohmann::json::json_pointer("/" + text.toStdString());
+}
+
+// Removes the value at a JSON path, if there is one.
+void eraseAt(nlohmann::json &document, const QString &path)
+{
+    const auto pointer = toPointer(path);
+    if (document.contains(pointer))
+        document.at(pointer.parent_pointer()).erase(pointer.back());
+}
+
+// The engine's defaults for a run of one variant, its own section included.
+nlohmann::json variantDefaults(const QString &variant)
+{
+    lwb::RunConfig config;
+    config.adapter.variant = variant.toStdString();
+    return config.toJson();
 }
 
 const nlohmann::json *valueAt(const nlohmann::json &document, const QString &path)
@@ -92,6 +109,8 @@ RunForm::RunForm(QWidget *parent)
     connectEditors();
     setDocument(defaultDocument());
 }
+
+RunForm::~RunForm() = default;
 
 nlohmann::json RunForm::defaultDocument()
 {
@@ -153,7 +172,8 @@ void RunForm::buildFields()
     auto *adapter = addGroup(tr("Adapter"));
     addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
            tr("The adapter method. LoRA adds a trainable low-rank update B·A to each targeted "
-              "linear layer while the base weights stay frozen."));
+              "linear layer while the base weights stay frozen. SiRA replaces it by a sparse mixture "
+              "of LoRA experts chosen per token by a router (its panel appears below)."));
     variant_->addItems(EngineCatalog::variantNames());
     addRow(adapter, tr("&Rank r"), QStringLiteral("adapter.r"), rank_ = intSpin(1, 4096),
            tr("Rank of the update B·A (A is r × in, B is out × r). Larger r adds capacity and "
@@ -169,6 +189,15 @@ void RunForm::buildFields()
     addRow(adapter, tr("&Targets"), QStringLiteral("adapter.targets"), targets_ = new TargetSelector,
            tr("Which linear layers of every block get an adapter. The names are the base model's "
               "module names, as in PEFT's target_modules."));
+
+    for (const auto &panel : variantPanels()) {
+        auto *form = addGroup(panel.title);
+        variantGroups_.push_back(form->parentWidget());
+        variantEditors_.push_back(std::make_unique<VariantEditors>(
+            panel, [this, form](const VariantField &field, QWidget *editor) {
+                addRow(form, field.label, field.path, editor, field.tooltip);
+            }));
+    }
 
     auto *training = addGroup(tr("Training"));
     addRow(training, tr("&Steps"), QStringLiteral("training.steps"), steps_ = intSpin(1, kMaxInt),
@@ -226,6 +255,9 @@ void RunForm::connectEditors()
     for (auto *combo : {device_, variant_})
         connect(combo, &QComboBox::currentTextChanged, this, onChange(combo));
     connect(rslora_, &QCheckBox::toggled, this, onChange(rslora_));
+    for (auto &editors : variantEditors_)
+        editors->onChange([onChange](QWidget *editor) { onChange(editor)(); });
+    connect(variant_, &QComboBox::currentTextChanged, this, &RunForm::showVariantPanels);
     connect(targets_, &TargetSelector::selectionChanged, this, onChange(targets_));
     connect(preset_, &QComboBox::currentTextChanged, this, [this] {
         if (!loading_)
@@ -245,6 +277,12 @@ void RunForm::onPresetChosen()
     targets_->setArchitecture(EngineCatalog::presetArchitecture(preset_->currentText()));
     loading_ = false;
     validate();
+}
+
+void RunForm::showVariantPanels()
+{
+    for (std::size_t i = 0; i < variantEditors_.size(); ++i)
+        variantGroups_[i]->setVisible(variantEditors_[i]->panel().variant == variant_->currentText());
 }
 
 void RunForm::setDocument(const nlohmann::json &document)
@@ -339,6 +377,9 @@ void RunForm::readFields(const nlohmann::json &document)
         }
     }
     targets_->setSelected(targets);
+    for (auto &editors : variantEditors_)
+        editors->read(document, variantDefaults(editors->panel().variant), note);
+    showVariantPanels();
 
     integer(steps_, QStringLiteral("training.steps"), defaults.training.steps);
     integer(batchSize_, QStringLiteral("training.batch_size"), defaults.training.batchSize);
@@ -390,6 +431,13 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     if (targets.empty())
         problem(QStringLiteral("adapter.targets"), tr("choose at least one layer to adapt"));
     put(QStringLiteral("adapter.targets"), targets);
+    // Only the chosen variant's section goes into the document.
+    for (const auto &editors : variantEditors_) {
+        if (editors->panel().variant == variant_->currentText())
+            editors->write(document);
+        else
+            eraseAt(document, editors->panel().object);
+    }
 
     put(QStringLiteral("training.steps"), steps_->value());
     put(QStringLiteral("training.batch_size"), batchSize_->value());

@@ -25,6 +25,7 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -39,6 +40,7 @@ namespace lwb::ui {
 
 class FieldRow;
 class TargetSelector;
+class VariantEditors;
 
 class RunForm : public QWidget
 {
@@ -46,6 +48,7 @@ class RunForm : public QWidget
 
 public:
     explicit RunForm(QWidget *parent = nullptr);
+    ~RunForm() override;
 
     // The built-in default run (:/configs/lora_default.json).
     static nlohmann::json defaultDocument();
@@ -78,6 +81,7 @@ private:
     QFormLayout *addGroup(const QString &title);
     void connectEditors();
     void onPresetChosen();
+    void showVariantPanels(); // only the chosen variant's panel
     void validate();
     void showIssues(const std::vector<ConfigProblem> &issues);
     FieldRow *fieldFor(const QString &path) const; // "adapter.targets[2]" -> the targets row
@@ -114,6 +118,8 @@ private:
     QSpinBox *warmup_;
     QSpinBox *evalEvery_;
     QLineEdit *outputDir_;
+    std::vector<std::unique_ptr<VariantEditors>> variantEditors_; // one per variant panel
+    std::vector<QWidget *> variantGroups_;                        // their group boxes, same order
 };
 
 } // namespace lwb::ui

@@ -25,7 +25,8 @@ namespace lwb {
 
 struct ForwardContext
 {
-    torch::Tensor tokenMask; // [B, T] bool, true for real tokens; undefined = every token is real
+    torch::Tensor tokenMask;     // [B, T] bool, true for real tokens; undefined = every token is real
+    torch::Tensor sequenceTasks; // [B] int64 task index of each sequence (evaluation); undefined = none
 };
 
 class AdapterImpl : public torch::nn::Module
@@ -45,6 +46,11 @@ public:
 
     // Auxiliary loss of the last forward pass (undefined tensor = none).
     virtual torch::Tensor auxLoss() const { return {}; }
+
+    // Routed variants: [tasks, experts] counts of the assignments that the
+    // evaluation forwards since the last call made, by the sequences' task
+    // (ForwardContext::sequenceTasks), then reset. Undefined = not routed.
+    virtual torch::Tensor takeTaskRouting() { return {}; }
 };
 
 } // namespace lwb

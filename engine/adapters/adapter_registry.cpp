@@ -2,6 +2,7 @@
 #include "engine/adapters/adapter_registry.h"
 
 #include "engine/adapters/lora_adapter.h"
+#include "engine/adapters/sira_adapter.h"
 #include "engine/core/error.h"
 
 #include <algorithm>
@@ -12,17 +13,27 @@ namespace lwb {
 
 namespace {
 
+LoraOptions loraOptions(const AdapterConfig &config)
+{
+    LoraOptions options;
+    options.rank = config.rank;
+    options.alpha = config.alpha;
+    options.dropout = config.dropout;
+    options.rslora = config.rslora;
+    return options;
+}
+
 const std::map<std::string, AdapterFactory> &factories()
 {
     static const std::map<std::string, AdapterFactory> kFactories = {
         {"lora",
          [](const AdapterSite &site, const AdapterConfig &config) -> std::shared_ptr<AdapterImpl> {
-             LoraOptions options;
-             options.rank = config.rank;
-             options.alpha = config.alpha;
-             options.dropout = config.dropout;
-             options.rslora = config.rslora;
-             return std::make_shared<LoraAdapterImpl>(site.inFeatures, site.outFeatures, options);
+             return std::make_shared<LoraAdapterImpl>(site.inFeatures, site.outFeatures, loraOptions(config));
+         }},
+        {"sira",
+         [](const AdapterSite &site, const AdapterConfig &config) -> std::shared_ptr<AdapterImpl> {
+             return std::make_shared<SiraAdapterImpl>(site.inFeatures, site.outFeatures, loraOptions(config),
+                                                      config.sira);
          }},
     };
     return kFactories;

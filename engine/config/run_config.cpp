@@ -89,6 +89,7 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
     in.readNumber("alpha", adapter.alpha, 0.0, 1e6, true);
     in.readNumber("dropout", adapter.dropout, 0.0, 0.99);
     in.readBool("rslora", adapter.rslora);
+    parseSiraConfig(in.child("sira"), adapter.sira);
     in.finish();
     const auto linears = linearLayerNames(model.architecture);
     if (adapter.targets.empty())
@@ -230,6 +231,8 @@ nlohmann::json RunConfig::toJson() const
         {"variant", adapter.variant}, {"targets", adapter.targets}, {"r", adapter.rank},
         {"alpha", adapter.alpha},     {"dropout", adapter.dropout}, {"rslora", adapter.rslora},
     };
+    if (adapter.variant == "sira")
+        doc["adapter"]["sira"] = lwb::toJson(adapter.sira);
     doc["training"] = {
         {"steps", training.steps},
         {"batch_size", training.batchSize},

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "engine/config/config_error.h"
+#include "engine/config/sira_config.h"
 #include "engine/model/model_config.h"
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@ struct AdapterConfig
     double alpha = 16.0;
     double dropout = 0.05;
     bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
+    SiraConfig sira;                  // "sira" only
 };
 
 struct TrainingConfig

@@ -1,21 +1,78 @@
 // See evaluator.h.
 #include "engine/eval/evaluator.h"
 
+#include "engine/adapters/adapter_registry.h"
+
 #include <torch/nn/functional/loss.h>
 
 #include <cmath>
 
 namespace lwb {
 
+namespace {
+
+// Sums the adapters' task x expert assignment counts over layers and turns
+// each task's row into shares. Empty when no adapter routes.
+std::map<std::string, std::vector<double>> expertShareByTask(const std::vector<AdaptedLayer> &layers,
+                                                             const std::vector<std::string> &taskNames)
+{
+    const auto tasks = static_cast<std::int64_t>(taskNames.size());
+    torch::Tensor counts;
+    for (const auto &entry : layers) {
+        const auto routing = entry.layer->adapter()->takeTaskRouting();
+        if (!routing.defined() || routing.size(0) == 0)
+            continue;
+        // Rows stop at the highest task index a layer saw: pad to all tasks.
+        auto padded = torch::zeros({tasks, routing.size(1)}, torch::kFloat64);
+        padded.narrow(0, 0, std::min(tasks, routing.size(0))).copy_(routing.narrow(0, 0, std::min(tasks, routing.size(0))));
+        counts = counts.defined() ? counts + padded : padded;
+    }
+    std::map<std::string, std::vector<double>> shares;
+    if (!counts.defined())
+        return shares;
+    for (std::int64_t t = 0; t < tasks; ++t) {
+        const auto row = counts[t];
+        const double total = row.sum().item<double>();
+        if (total <= 0.0)
+            continue;
+        std::vector<double> share;
+        for (std::int64_t e = 0; e < row.size(0); ++e)
+            share.push_back(row[e].item<double>() / total);
+        shares[taskNames[static_cast<std::size_t>(t)]] = std::move(share);
+    }
+    return shares;
+}
+
+} // namespace
+
 EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device)
 {
     torch::NoGradGuard noGrad;
     const bool wasTraining = model.is_training();
     model.eval();
+    // Task labels go with each sequence, so routed adapters can tell which
+    // experts each task uses.
+    std::map<std::string, std::int64_t> taskIndex;
+    for (const auto &batch : batches)
+        for (const auto &task : batch.tasks)
+            taskIndex.emplace(task, 0);
+    std::vector<std::string> taskNames;
+    for (auto &[task, index] : taskIndex) {
+        index = static_cast<std::int64_t>(taskNames.size());
+        taskNames.push_back(task);
+    }
+    const auto layers = adaptedLayers(model);
+    for (const auto &entry : layers)
+        entry.layer->adapter()->takeTaskRouting(); // start from zero
+
     double lossSum = 0.0;
     std::int64_t scored = 0;
     for (const auto &batch : batches) {
-        const auto logits = model.forward(batch.inputIds.to(device), batch.tokenMask.to(device));
+        std::vector<std::int64_t> tasks;
+        for (const auto &task : batch.tasks)
+            tasks.push_back(taskIndex.at(task));
+        const auto sequenceTasks = torch::tensor(tasks, torch::kInt64).to(device);
+        const auto logits = model.forward(batch.inputIds.to(device), batch.tokenMask.to(device), sequenceTasks);
         const auto loss = torch::nn::functional::cross_entropy(
             logits.reshape({-1, logits.size(-1)}).to(torch::kFloat64), batch.labels.to(device).reshape({-1}),
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
@@ -24,6 +81,7 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
     }
     model.train(wasTraining);
     EvalMetrics metrics;
+    metrics.expertShareByTask = expertShareByTask(layers, taskNames);
     metrics.tokens = scored;
     metrics.loss = scored > 0 ? lossSum / static_cast<double>(scored) : 0.0;
     metrics.perplexity = std::exp(metrics.loss);

@@ -46,9 +46,10 @@ void CausalLMImpl::initialiseWeights()
     }
 }
 
-torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask)
+torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask,
+                                    const torch::Tensor &sequenceTasks)
 {
-    const ForwardContext context{tokenMask};
+    const ForwardContext context{tokenMask, sequenceTasks};
     for (const auto &linear : linears_) {
         if (linear->adapter())
             linear->adapter()->beginForward(context);

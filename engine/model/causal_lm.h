@@ -30,7 +30,10 @@ public:
     // inputIds: [B, T] int64 -> logits [B, T, vocab]. tokenMask [B, T] bool
     // marks the real tokens (padding is on the right, so attention needs no
     // mask); the adapters receive it through beginForward().
-    torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {});
+    // sequenceTasks [B] int64 labels each sequence with a task index for the
+    // adapters' routing analysis (evaluation only).
+    torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {},
+                          const torch::Tensor &sequenceTasks = {});
 
     const ModelConfig &config() const { return config_; }
 

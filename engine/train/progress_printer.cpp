@@ -53,10 +53,24 @@ void ProgressPrinter::onStep(const StepMetrics &m)
     }
     const auto done = m.step - startStep_;
     const double eta = done > 0 ? m.wallSeconds / static_cast<double>(done) * static_cast<double>(m.totalSteps - m.step) : 0.0;
-    char line[256];
-    std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f  lr %.2e  gnorm %.3f  %.0f tok/s  ETA %s",
-                  static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, m.learningRate,
-                  m.gradNorm, m.tokensPerSecond, formatDuration(eta).c_str());
+    // Mixture runs add their balance loss, routing entropy and capacity drops.
+    char routing[96] = "";
+    if (!m.adapter.layers.empty()) {
+        double entropy = 0.0;
+        std::int64_t routed = 0, dropped = 0;
+        for (const auto &layer : m.adapter.layers) {
+            entropy += layer.routingEntropy;
+            routed += layer.routedTokens;
+            dropped += layer.droppedTokens;
+        }
+        std::snprintf(routing, sizeof routing, "  aux %.4f  H %.3f  drop %.1f%%", m.adapter.auxLoss,
+                      entropy / static_cast<double>(m.adapter.layers.size()),
+                      routed > 0 ? 100.0 * static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
+    }
+    char line[352];
+    std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f%s  lr %.2e  gnorm %.3f  %.0f tok/s  ETA %s",
+                  static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, routing,
+                  m.learningRate, m.gradNorm, m.tokensPerSecond, formatDuration(eta).c_str());
     if (interactive_) {
         out_ << '\r' << line << "\033[K" << std::flush;
         lineOpen_ = true;

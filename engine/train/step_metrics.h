@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace lwb {
 
@@ -32,6 +33,9 @@ struct EvalMetrics
     double perplexity = 0.0; // exp(loss)
     std::int64_t tokens = 0; // tokens scored
     std::map<std::string, double> exactMatchByTask; // greedy answer == reference, per task
+    // Routed adapters (SiRA): per task, the share of its tokens' expert
+    // assignments that went to each expert, over all adapted layers.
+    std::map<std::string, std::vector<double>> expertShareByTask;
 };
 
 } // namespace lwb

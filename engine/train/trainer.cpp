@@ -128,12 +128,21 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
             logits.reshape({-1, logits.size(-1)}), batch.labels.to(device_).reshape({-1}),
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
         auto objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
+        // Auxiliary losses (SiRA's balance loss) count as their mean over the
+        // layers that have one, once per step: each micro-batch adds 1/accum.
+        torch::Tensor auxSum;
+        std::int64_t auxLayers = 0;
         for (const auto &entry : layers) {
             const auto aux = entry.layer->adapter()->auxLoss();
             if (aux.defined()) {
-                objective = objective + aux / static_cast<double>(training.gradAccum);
-                metrics.adapter.auxLoss += aux.item<double>() / static_cast<double>(training.gradAccum);
+                auxSum = auxSum.defined() ? auxSum + aux : aux;
+                ++auxLayers;
             }
+        }
+        if (auxLayers > 0) {
+            const auto aux = auxSum / static_cast<double>(auxLayers * training.gradAccum);
+            objective = objective + aux;
+            metrics.adapter.auxLoss += aux.item<double>();
         }
         objective.backward();
         lossSum += tokenLoss.item<double>();

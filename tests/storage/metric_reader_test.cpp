@@ -95,7 +95,7 @@ private slots:
         MetricReader reader(*store_);
         const auto names = reader.scalarSeriesNames(runId_);
         for (const char *name : {"train/loss", "train/lr", "train/grad_norm", "train/tokens_per_s", "train/tokens",
-                                 "train/peak_memory", "train/aux_loss", "routing/entropy", "routing/dropped_fraction",
+                                 "train/peak_memory", "train/aux_loss", "routing/entropy", "routing/mean_entropy", "routing/dropped_fraction",
                                  "routing/entropy/model.layers.1.mlp.down_proj",
                                  "routing/dropped_fraction/model.layers.1.mlp.down_proj"}) {
             QVERIFY2(std::find(names.begin(), names.end(), name) != names.end(), name);
@@ -132,7 +132,7 @@ private slots:
     {
         SampleWriter writer(store_->database());
         SampleBatch batch;
-        appendSamples(lwb::EvalMetrics{100, 1.5, std::exp(1.5), 2048, {{"copy", 0.75}, {"reverse", 0.25}}}, 12.0,
+        appendSamples(lwb::EvalMetrics{100, 1.5, std::exp(1.5), 2048, {{"copy", 0.75}, {"reverse", 0.25}}, {}}, 12.0,
                       batch);
         writer.write(runId_, batch);
         MetricReader reader(*store_);

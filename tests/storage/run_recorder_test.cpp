@@ -106,7 +106,7 @@ private slots:
         recorder.onRunStarted(test::makeRunInfo("routed", "sira"));
         for (std::int64_t step = 1; step <= 20; ++step)
             recorder.onStep(test::makeStep(step, 3));
-        recorder.onEval(lwb::EvalMetrics{20, 1.25, std::exp(1.25), 512, {{"copy", 0.5}}});
+        recorder.onEval(lwb::EvalMetrics{20, 1.25, std::exp(1.25), 512, {{"copy", 0.5}}, {}});
         recorder.onCheckpoint(20, checkpoint);
         recorder.onRunFinished(lwb::RunOutcome::Finished, "");
 
@@ -137,7 +137,7 @@ private slots:
         const auto start = std::chrono::steady_clock::now();
         for (std::int64_t step = 1; step <= 100; ++step)
             recorder.onStep(test::makeStep(step));
-        recorder.onEval(lwb::EvalMetrics{100, 1.0, 2.7, 10, {}}); // never dropped
+        recorder.onEval(lwb::EvalMetrics{100, 1.0, 2.7, 10, {}, {}}); // never dropped
         QVERIFY(std::chrono::steady_clock::now() - start < 5s);
         QCOMPARE(recorder.droppedSamples(), std::int64_t(90 * 5));
         recorder.onRunFinished(lwb::RunOutcome::Finished, "done");

@@ -223,7 +223,7 @@ private slots:
         SampleWriter writer(store_->database());
         SampleBatch batch;
         appendSamples(test::makeStep(1, 2), batch);
-        appendSamples(lwb::EvalMetrics{1, 2.0, 7.4, 100, {{"copy", 0.5}}}, 1.0, batch);
+        appendSamples(lwb::EvalMetrics{1, 2.0, 7.4, 100, {{"copy", 0.5}}, {}}, 1.0, batch);
         writer.write(parent, batch);
         writer.write(child, batch);
 

@@ -72,7 +72,7 @@ private slots:
                 metrics.loss += rank; // the runs differ in their metrics too
                 appendSamples(metrics, batch);
             }
-            appendSamples(lwb::EvalMetrics{3, 1.5, 4.48, 100, {{"copy", rank / 16.0}}}, 1.0, batch);
+            appendSamples(lwb::EvalMetrics{3, 1.5, 4.48, 100, {{"copy", rank / 16.0}}, {}}, 1.0, batch);
             writer.write(id, batch);
             store.finishRun(id, RunStatus::Finished);
         }

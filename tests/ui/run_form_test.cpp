@@ -160,6 +160,71 @@ private slots:
         QCOMPARE(form.config()->adapter.targets.size(), std::size_t{7});
     }
 
+    void siraPanelShowsOnlyForSira()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto *experts = editor<QSpinBox>(form, "adapter.sira.experts");
+        QVERIFY(!experts->isVisible()); // LoRA is chosen: no SiRA panel, no SiRA keys
+        QVERIFY(!form.document()["adapter"].contains("sira"));
+
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("sira"));
+        QVERIFY(experts->isVisible());
+        QVERIFY(form.isValid());
+        // The panel shows the engine's documented defaults.
+        const lwb::SiraConfig defaults;
+        QCOMPARE(experts->value(), int(defaults.experts));
+        QCOMPARE(editor<QSpinBox>(form, "adapter.sira.top_k")->value(), int(defaults.topK));
+        QCOMPARE(editor<QDoubleSpinBox>(form, "adapter.sira.capacity_factor")->value(), defaults.capacityFactor);
+        QCOMPARE(editor<QDoubleSpinBox>(form, "adapter.sira.expert_dropout")->value(), defaults.expertDropout);
+        QCOMPARE(editor<QDoubleSpinBox>(form, "adapter.sira.aux_loss_coef")->value(), defaults.auxLossCoef);
+
+        typeInto(experts, 4);
+        typeInto(editor<QSpinBox>(form, "adapter.sira.top_k"), 1);
+        editor<QComboBox>(form, "adapter.sira.capacity_group")->setCurrentText(QStringLiteral("sequence"));
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->adapter.variant, std::string("sira"));
+        QCOMPARE(form.config()->adapter.sira.experts, std::int64_t{4});
+        QCOMPARE(form.config()->adapter.sira.topK, std::int64_t{1});
+        QCOMPARE(form.config()->adapter.sira.capacityGroup, std::string("sequence"));
+
+        // Back to LoRA and again SiRA: the values are kept in the panel.
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("lora"));
+        QVERIFY(!form.document()["adapter"].contains("sira"));
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("sira"));
+        QCOMPARE(form.config()->adapter.sira.experts, std::int64_t{4});
+    }
+
+    void siraRuleShowsUnderItsField()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("sira"));
+        typeInto(editor<QSpinBox>(form, "adapter.sira.experts"), 2);
+        typeInto(editor<QSpinBox>(form, "adapter.sira.top_k"), 3);
+        QVERIFY(!form.isValid());
+        auto *row = form.field(QStringLiteral("adapter.sira.top_k"));
+        QVERIFY(row);
+        QVERIFY2(row->error().contains(QStringLiteral("must not exceed experts")), qPrintable(row->error()));
+    }
+
+    void siraPresetLoadsIntoThePanel()
+    {
+        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR")) + QStringLiteral("/resources/configs/sira_default.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        RunForm form;
+        form.setDocument(nlohmann::json::parse(bytes.constBegin(), bytes.constEnd()));
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->adapter.variant, std::string("sira"));
+        QCOMPARE(form.config()->adapter.rank, std::int64_t{4});
+        QCOMPARE(form.config()->adapter.sira.experts, std::int64_t{8});
+        QCOMPARE(form.config()->adapter.sira.topK, std::int64_t{2});
+        QVERIFY(form.problems().isEmpty());
+    }
+
     void valuesTheEditorsCannotShowAreReported()
     {
         RunForm form;

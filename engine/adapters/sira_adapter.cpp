@@ -1,0 +1,169 @@
+// See sira_adapter.h.
+#include "engine/adapters/sira_adapter.h"
+
+#include <torch/nn/functional/linear.h>
+#include <torch/nn/init.h>
+
+#include <cmath>
+
+namespace lwb {
+
+SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, const LoraOptions &lora,
+                                 const SiraConfig &sira)
+    : config_(sira)
+    , scale_(lora.scale())
+{
+    routingOptions_.experts = sira.experts;
+    routingOptions_.topK = sira.topK;
+    routingOptions_.capacityFactor = sira.capacityFactor;
+    routingOptions_.renormalizeGates = sira.renormalizeGates;
+    routingOptions_.expertDropout = sira.expertDropout;
+    routingOptions_.renormalizeAfterDropout = sira.renormalizeAfterDropout;
+
+    router = register_parameter("router", torch::empty({sira.experts, inFeatures}));
+    loraA = register_parameter("lora_A", torch::empty({sira.experts, lora.rank, inFeatures}));
+    loraB = register_parameter("lora_B", torch::zeros({sira.experts, outFeatures, lora.rank}));
+    {
+        torch::NoGradGuard noGrad;
+        router.normal_(0.0, 0.02);
+        for (std::int64_t e = 0; e < sira.experts; ++e) {
+            auto expertA = loraA[e]; // [r, in]: fan-in is in, as for a LoRA's A
+            torch::nn::init::kaiming_uniform_(expertA, std::sqrt(5.0));
+        }
+    }
+    if (lora.dropout > 0.0)
+        dropout_ = register_module("dropout", torch::nn::Dropout(lora.dropout));
+}
+
+void SiraAdapterImpl::beginForward(const ForwardContext &context)
+{
+    tokenMask_ = context.tokenMask;
+    sequenceTasks_ = context.sequenceTasks;
+}
+
+torch::Tensor SiraAdapterImpl::delta(const torch::Tensor &x)
+{
+    const auto inFeatures = x.size(-1);
+    const auto flat = x.reshape({-1, inFeatures});
+    const auto tokens = flat.size(0);
+    // The mask of the current model forward, when it describes this input.
+    const bool masked = tokenMask_.defined() && tokenMask_.numel() == tokens;
+    const auto real = masked ? tokenMask_.reshape({-1}).to(torch::kBool)
+                             : torch::ones({tokens}, flat.options().dtype(torch::kBool));
+    const std::int64_t groups = config_.capacityGroup == "sequence" && x.dim() == 3 ? x.size(0) : 1;
+
+    auto routerInput = flat;
+    if (is_training() && config_.routerJitter > 0.0)
+        routerInput = flat * torch::empty_like(flat).uniform_(1.0 - config_.routerJitter, 1.0 + config_.routerJitter);
+    routing_ = routeTokens(torch::nn::functional::linear(routerInput, router), real, groups, routingOptions_,
+                           is_training());
+
+    auxLoss_ = torch::Tensor();
+    if (is_training()) {
+        if (config_.auxLossCoef > 0.0)
+            auxLoss_ = config_.auxLossCoef * loadBalancingLoss(routing_);
+        if (config_.zLossCoef > 0.0) {
+            const auto z = config_.zLossCoef * routerZLoss(routing_);
+            auxLoss_ = auxLoss_.defined() ? auxLoss_ + z : z;
+        }
+        accumulateStats();
+    } else if (sequenceTasks_.defined() && x.dim() == 3 && sequenceTasks_.numel() == x.size(0)) {
+        accumulateTaskRouting(x.size(0));
+    }
+
+    const auto input = dropout_ ? dropout_->forward(flat) : flat;
+    auto out = mixExperts(input, routing_.expertGates);
+    auto shape = x.sizes().vec();
+    shape.back() = out.size(-1);
+    return out.reshape(shape);
+}
+
+torch::Tensor SiraAdapterImpl::mixExperts(const torch::Tensor &x, const torch::Tensor &expertGates)
+{
+    const auto experts = loraA.size(0), rank = loraA.size(1), inFeatures = loraA.size(2);
+    const auto outFeatures = loraB.size(1);
+    auto hidden = torch::matmul(x, loraA.reshape({experts * rank, inFeatures}).t()).view({-1, experts, rank});
+    hidden = (hidden * expertGates.unsqueeze(-1)).reshape({-1, experts * rank});
+    // Column e*r + j of the stacked B is column j of B_e.
+    const auto stackedB = loraB.permute({1, 0, 2}).reshape({outFeatures, experts * rank});
+    return torch::matmul(hidden, stackedB.t()) * scale_;
+}
+
+void SiraAdapterImpl::accumulateStats()
+{
+    torch::NoGradGuard noGrad;
+    const auto &r = routing_;
+    const auto dtype = torch::kFloat64;
+    const auto real = r.realTokens.to(dtype);
+    const auto assigned = torch::one_hot(r.experts, config_.experts).to(dtype) * real.view({-1, 1, 1});
+    const auto logProbs = torch::log_softmax(r.logits.to(dtype), -1);
+    const auto entropy = -(logProbs.exp() * logProbs).sum(-1);
+    const auto dropped = (r.realTokens.unsqueeze(1) & ~r.admitted).sum().to(dtype);
+    const auto aux = auxLoss_.defined() ? auxLoss_.detach().to(dtype) : torch::zeros({}, real.options());
+    if (forwards_ == 0) {
+        assignmentsPerExpert_ = assigned.sum(c10::IntArrayRef{0, 1});
+        probabilitySum_ = (logProbs.exp() * real.unsqueeze(1)).sum(0);
+        entropySum_ = (entropy * real).sum();
+        realTokens_ = real.sum();
+        droppedAssignments_ = dropped;
+        auxLossSum_ = aux;
+    } else {
+        assignmentsPerExpert_ += assigned.sum(c10::IntArrayRef{0, 1});
+        probabilitySum_ += (logProbs.exp() * real.unsqueeze(1)).sum(0);
+        entropySum_ += (entropy * real).sum();
+        realTokens_ += real.sum();
+        droppedAssignments_ += dropped;
+        auxLossSum_ += aux;
+    }
+    ++forwards_;
+}
+
+void SiraAdapterImpl::accumulateTaskRouting(std::int64_t batch)
+{
+    torch::NoGradGuard noGrad;
+    const auto &r = routing_;
+    const auto tokensPerSequence = r.experts.size(0) / batch;
+    const auto tasks = sequenceTasks_.to(r.experts.device()).repeat_interleave(tokensPerSequence); // [N]
+    const auto labelled = r.realTokens & (tasks >= 0);
+    const auto assigned = torch::one_hot(r.experts, config_.experts).to(torch::kFloat64).sum(1)
+        * labelled.unsqueeze(1).to(torch::kFloat64); // [N, E]
+    const auto taskCount = std::max<std::int64_t>(tasks.max().item<std::int64_t>() + 1, 1);
+    if (!taskRouting_.defined() || taskRouting_.size(0) < taskCount) {
+        auto grown = torch::zeros({taskCount, config_.experts}, assigned.options());
+        if (taskRouting_.defined())
+            grown.narrow(0, 0, taskRouting_.size(0)).copy_(taskRouting_);
+        taskRouting_ = grown;
+    }
+    taskRouting_.index_add_(0, tasks.clamp_min(0), assigned);
+}
+
+torch::Tensor SiraAdapterImpl::takeTaskRouting()
+{
+    auto routing = taskRouting_.defined() ? taskRouting_ : torch::zeros({0, config_.experts}, torch::kFloat64);
+    taskRouting_ = torch::Tensor();
+    return routing;
+}
+
+void SiraAdapterImpl::takeStats(const std::string &layerName, AdapterStats &stats)
+{
+    if (forwards_ == 0)
+        return;
+    LayerRoutingStats layer;
+    layer.layer = layerName;
+    const auto assignments = assignmentsPerExpert_.to(torch::kCPU);
+    const double routed = assignments.sum().item<double>();
+    const auto load = assignments / std::max(routed, 1.0);
+    for (std::int64_t e = 0; e < config_.experts; ++e)
+        layer.expertLoad.push_back(static_cast<float>(load[e].item<double>()));
+    const double tokens = std::max(realTokens_.item<double>(), 1.0);
+    layer.routingEntropy = entropySum_.item<double>() / tokens;
+    const auto meanProbs = (probabilitySum_ / tokens).to(torch::kCPU);
+    layer.meanRoutingEntropy = -(meanProbs * meanProbs.clamp_min(1e-300).log()).sum().item<double>();
+    layer.routedTokens = static_cast<std::int64_t>(routed);
+    layer.droppedTokens = static_cast<std::int64_t>(droppedAssignments_.item<double>());
+    layer.auxLoss = auxLossSum_.item<double>() / static_cast<double>(forwards_);
+    stats.layers.push_back(std::move(layer));
+    forwards_ = 0;
+}
+
+} // namespace lwb

@@ -1,0 +1,75 @@
+// SiraAdapter: SiRA (Zhu et al. 2023, arXiv 2311.09179), a sparse mixture of
+// LoRA experts on one frozen linear layer.
+//
+//   g = W_g x                       router logits, W_g: [E, in], no bias
+//   p = softmax(g); top-k experts; gates renormalised to sum 1 (option)
+//   capacity C per expert, expert dropout on the gates (sira_routing.h)
+//   delta(x) = s * sum_{kept e} gate_e * B_e A_e x,   s = alpha / r
+//
+// Each expert is a LoRA of rank r initialised as PEFT does (A Kaiming-
+// uniform, B zero); W_g ~ N(0, 0.02). All experts run in two matmuls: one
+// shrink x -> [N, E*r], the sparse gates scale each expert's r columns, one
+// expand back; unselected experts cost their (small) share of those matmuls,
+// which on CPU beats gathering tokens per expert (tests/bench measures both).
+//
+// Parameters: "router" [E, in], "lora_A" [E, r, in], "lora_B" [E, out, r].
+// Routing has no dense equivalent, so a SiRA layer cannot be merged.
+#pragma once
+
+#include "engine/adapters/adapter.h"
+#include "engine/adapters/lora_adapter.h"
+#include "engine/adapters/sira_routing.h"
+#include "engine/config/sira_config.h"
+
+namespace lwb {
+
+class SiraAdapterImpl : public AdapterImpl
+{
+public:
+    SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, const LoraOptions &lora, const SiraConfig &sira);
+
+    void beginForward(const ForwardContext &context) override;
+    torch::Tensor delta(const torch::Tensor &x) override;
+    void takeStats(const std::string &layerName, AdapterStats &stats) override;
+    torch::Tensor auxLoss() const override { return auxLoss_; }
+    torch::Tensor takeTaskRouting() override;
+
+    // The decisions of the last forward pass (for tests and routing analysis).
+    const SiraRouting &lastRouting() const { return routing_; }
+    const SiraConfig &config() const { return config_; }
+    double scale() const { return scale_; }
+
+    torch::Tensor router; // [E, in]
+    torch::Tensor loraA;  // [E, r, in]
+    torch::Tensor loraB;  // [E, out, r]
+
+protected:
+    // s * sum_e expertGates[:, e] * B_e A_e x for x: [N, in], gates: [N, E].
+    virtual torch::Tensor mixExperts(const torch::Tensor &x, const torch::Tensor &expertGates);
+
+private:
+    void accumulateStats();
+    void accumulateTaskRouting(std::int64_t batch);
+
+    SiraConfig config_;
+    SiraRoutingOptions routingOptions_;
+    double scale_;
+    torch::nn::Dropout dropout_{nullptr};
+    torch::Tensor tokenMask_;
+    torch::Tensor sequenceTasks_;
+    torch::Tensor taskRouting_; // [tasks, E] evaluation assignments by task
+    SiraRouting routing_;
+    torch::Tensor auxLoss_;
+
+    // Training-mode routing figures since the last takeStats(), kept on the
+    // device so that recording them never waits for the GPU.
+    torch::Tensor assignmentsPerExpert_; // [E]
+    torch::Tensor probabilitySum_;       // [E]
+    torch::Tensor entropySum_;           // scalar
+    torch::Tensor realTokens_;           // scalar
+    torch::Tensor droppedAssignments_;   // scalar
+    torch::Tensor auxLossSum_;           // scalar
+    std::int64_t forwards_ = 0;
+};
+
+} // namespace lwb

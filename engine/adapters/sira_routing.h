@@ -1,0 +1,57 @@
+// SiRA's router decisions for one forward pass of one layer: top-k experts,
+// gate weights, the per-expert capacity limit and expert dropout, all as
+// whole-batch tensor operations (no loop over tokens or experts).
+//
+// Tokens are the rows of [N, E] router logits, split into `groups`
+// consecutive equal groups (one group = the batch; B groups = one per
+// sequence). Within a group, assignments are admitted to an expert in token
+// order, every token's first choice before any second choice (GShard): the
+// position of an assignment in its expert's queue is a prefix sum over
+// (choice, token), and positions past the capacity are dropped.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace lwb {
+
+struct SiraRoutingOptions
+{
+    std::int64_t experts = 8;
+    std::int64_t topK = 2;
+    double capacityFactor = 1.25; // <= 0: no limit
+    bool renormalizeGates = true;
+    double expertDropout = 0.0;   // applied only when training
+    bool renormalizeAfterDropout = true;
+};
+
+struct SiraRouting
+{
+    torch::Tensor logits;      // [N, E]
+    torch::Tensor probs;       // [N, E] softmax of the logits
+    torch::Tensor realTokens;  // [N] bool, false on padding
+    torch::Tensor experts;     // [N, k] int64, chosen experts, most probable first
+    torch::Tensor admitted;    // [N, k] bool: a real token's assignment within capacity
+    torch::Tensor dropoutKept; // [N, k] bool, undefined when no expert dropout ran
+    torch::Tensor gates;       // [N, k] final gate weights: 0 where not admitted or dropped out
+    torch::Tensor expertGates; // [N, E] the gates scattered over all experts
+    std::vector<std::int64_t> capacity; // per group; empty = no limit
+};
+
+// C = ceil(factor * k * tokens / experts), at least 1 when tokens > 0.
+std::int64_t expertCapacity(double factor, std::int64_t topK, std::int64_t tokens, std::int64_t experts);
+
+SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTokens, std::int64_t groups,
+                        const SiraRoutingOptions &options, bool training);
+
+// E * sum_e f_e P_e over the real tokens: f_e the share of top-k assignments
+// given to expert e (before capacity), P_e the mean router probability of e.
+// Equals 1 for perfectly uniform routing. Differentiable through P only.
+torch::Tensor loadBalancingLoss(const SiraRouting &routing);
+
+// Mean over real tokens of logsumexp(logits)^2 (ST-MoE's router z-loss).
+torch::Tensor routerZLoss(const SiraRouting &routing);
+
+} // namespace lwb

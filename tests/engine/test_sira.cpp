@@ -1,0 +1,374 @@
+// SiRA against a plain reference written token by token and expert by expert
+// in float64: forward output and the gradients of the router and of every
+// expert's A and B (rel err <= 1e-10) for k in {1, 2, E}, with and without
+// capacity drops (the dropped assignments themselves checked), per-batch and
+// per-sequence capacity groups with padding; expert dropout reproducible and
+// exactly renormalised; the balance loss against a hand-computed value; and
+// k = E without capacity or dropout equal to a dense soft mixture.
+#include "engine/adapters/adapted_linear.h"
+#include "engine/adapters/sira_adapter.h"
+#include "engine/adapters/sira_routing.h"
+
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace {
+
+using lwb::SiraAdapterImpl;
+
+constexpr std::int64_t kIn = 9, kOut = 6, kRank = 2;
+
+double relativeError(const torch::Tensor &actual, const torch::Tensor &expected)
+{
+    return (actual - expected).norm().item<double>() / std::max(1e-300, expected.norm().item<double>());
+}
+
+struct Case
+{
+    std::int64_t experts = 4;
+    std::int64_t topK = 2;
+    double capacityFactor = 0.0;
+    bool renormalize = true;
+    bool perSequence = false;
+};
+
+struct Reference
+{
+    torch::Tensor output;                   // [B, T, out]
+    std::vector<std::vector<bool>> admitted; // [token][choice]
+    std::vector<std::vector<std::int64_t>> choices;
+};
+
+// The obvious algorithm, one token and one expert at a time. Parameters are
+// the caller's leaf tensors, so backward() gives the reference gradients.
+Reference referenceForward(const torch::Tensor &x, const std::vector<bool> &real, const torch::Tensor &w,
+                           const torch::Tensor &bias, const torch::Tensor &router, const torch::Tensor &a,
+                           const torch::Tensor &b, double scale, const Case &c)
+{
+    const auto batch = x.size(0), length = x.size(1);
+    const auto tokens = batch * length;
+    const auto flat = x.reshape({tokens, kIn});
+    Reference ref;
+    std::vector<std::vector<torch::Tensor>> gates(static_cast<std::size_t>(tokens));
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        const auto logits = torch::mv(router, flat[t]);
+        const auto shifted = torch::exp(logits - logits.max());
+        const auto probs = shifted / shifted.sum();
+        std::vector<std::int64_t> order(static_cast<std::size_t>(c.experts));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](std::int64_t i, std::int64_t j) {
+            return probs[i].item<double>() > probs[j].item<double>();
+        });
+        order.resize(static_cast<std::size_t>(c.topK));
+        auto chosenMass = torch::zeros({}, torch::kFloat64);
+        for (auto e : order)
+            chosenMass = chosenMass + probs[e];
+        for (auto e : order)
+            gates[static_cast<std::size_t>(t)].push_back(c.renormalize ? probs[e] / chosenMass : probs[e]);
+        ref.choices.push_back(order);
+    }
+    // Capacity: per group, first choices of all tokens in order, then second choices.
+    ref.admitted.assign(static_cast<std::size_t>(tokens), std::vector<bool>(static_cast<std::size_t>(c.topK), false));
+    const std::int64_t groupSize = c.perSequence ? length : tokens;
+    for (std::int64_t start = 0; start < tokens; start += groupSize) {
+        std::int64_t realCount = 0;
+        for (std::int64_t t = start; t < start + groupSize; ++t)
+            realCount += real[static_cast<std::size_t>(t)] ? 1 : 0;
+        const double capacity = c.capacityFactor > 0.0
+            ? std::ceil(c.capacityFactor * double(c.topK) * double(realCount) / double(c.experts) - 1e-9)
+            : 1e18;
+        std::vector<std::int64_t> used(static_cast<std::size_t>(c.experts), 0);
+        for (std::int64_t j = 0; j < c.topK; ++j) {
+            for (std::int64_t t = start; t < start + groupSize; ++t) {
+                if (!real[static_cast<std::size_t>(t)])
+                    continue;
+                const auto e = ref.choices[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+                ref.admitted[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)]
+                    = double(++used[static_cast<std::size_t>(e)]) <= capacity;
+            }
+        }
+    }
+    std::vector<torch::Tensor> rows;
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        auto h = torch::mv(w, flat[t]) + bias;
+        for (std::int64_t j = 0; j < c.topK; ++j) {
+            if (!ref.admitted[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)])
+                continue;
+            const auto e = ref.choices[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+            const auto expert = torch::mv(b[e], torch::mv(a[e], flat[t]));
+            h = h + scale * gates[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)] * expert;
+        }
+        rows.push_back(h);
+    }
+    ref.output = torch::stack(rows).reshape({batch, length, kOut});
+    return ref;
+}
+
+struct Layer
+{
+    lwb::AdaptedLinear linear{nullptr};
+    std::shared_ptr<SiraAdapterImpl> sira;
+};
+
+Layer makeLayer(const Case &c, double expertDropout = 0.0)
+{
+    lwb::LoraOptions lora;
+    lora.rank = kRank;
+    lora.alpha = 3.0;
+    lora.dropout = 0.0;
+    lwb::SiraConfig config;
+    config.experts = c.experts;
+    config.topK = c.topK;
+    config.capacityFactor = c.capacityFactor;
+    config.capacityGroup = c.perSequence ? "sequence" : "batch";
+    config.renormalizeGates = c.renormalize;
+    config.expertDropout = expertDropout;
+    config.auxLossCoef = 0.0;
+    Layer layer;
+    layer.linear = lwb::AdaptedLinear(kIn, kOut, true);
+    layer.sira = std::make_shared<SiraAdapterImpl>(kIn, kOut, lora, config);
+    layer.linear->attach(layer.sira);
+    layer.linear->to(torch::kFloat64);
+    torch::NoGradGuard noGrad;
+    layer.linear->weight.normal_();
+    layer.linear->bias.normal_();
+    layer.linear->weight.set_requires_grad(false);
+    layer.linear->bias.set_requires_grad(false);
+    // B starts at zero (as LoRA); give it values so that every path shows.
+    layer.sira->loraB.normal_();
+    layer.sira->router.normal_(); // a sharper router than the init, so top-k choices are well separated
+    return layer;
+}
+
+torch::Tensor maskTensor(const std::vector<bool> &real, std::int64_t batch, std::int64_t length)
+{
+    auto mask = torch::zeros({batch * length}, torch::kBool);
+    for (std::size_t i = 0; i < real.size(); ++i)
+        mask[static_cast<std::int64_t>(i)] = static_cast<bool>(real[i]);
+    return mask.reshape({batch, length});
+}
+
+} // namespace
+
+class TestSira : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init() { torch::manual_seed(11); }
+
+    void forwardAndGradientsMatchReference_data()
+    {
+        QTest::addColumn<int>("experts");
+        QTest::addColumn<int>("topK");
+        QTest::addColumn<double>("capacityFactor");
+        QTest::addColumn<bool>("renormalize");
+        QTest::addColumn<bool>("perSequence");
+        QTest::addColumn<bool>("padding");
+        QTest::newRow("k=1") << 4 << 1 << 0.0 << true << false << false;
+        QTest::newRow("k=1 not renormalised (Switch)") << 4 << 1 << 0.0 << false << false << false;
+        QTest::newRow("k=2") << 4 << 2 << 0.0 << true << false << false;
+        QTest::newRow("k=2 not renormalised") << 4 << 2 << 0.0 << false << false << false;
+        QTest::newRow("k=E") << 4 << 4 << 0.0 << true << false << false;
+        QTest::newRow("k=1 capacity drops") << 4 << 1 << 0.5 << false << false << false;
+        QTest::newRow("k=2 capacity drops") << 4 << 2 << 0.6 << true << false << true;
+        QTest::newRow("k=E capacity drops") << 3 << 3 << 0.7 << true << false << false;
+        QTest::newRow("k=2 per-sequence capacity, padding") << 4 << 2 << 0.8 << true << true << true;
+        QTest::newRow("E=8 k=2 default factor") << 8 << 2 << 1.25 << true << false << true;
+    }
+
+    void forwardAndGradientsMatchReference()
+    {
+        QFETCH(int, experts);
+        QFETCH(int, topK);
+        QFETCH(double, capacityFactor);
+        QFETCH(bool, renormalize);
+        QFETCH(bool, perSequence);
+        QFETCH(bool, padding);
+        const Case c{experts, topK, capacityFactor, renormalize, perSequence};
+        auto layer = makeLayer(c);
+        constexpr std::int64_t kBatch = 3, kLength = 6;
+        std::vector<bool> real(kBatch * kLength, true);
+        if (padding) {
+            for (std::int64_t t = 4; t < kLength; ++t)
+                real[static_cast<std::size_t>(kLength + t)] = false; // sequence 1 ends after 4 tokens
+            real[static_cast<std::size_t>(2 * kLength + 5)] = false;
+        }
+        const auto x = torch::randn({kBatch, kLength, kIn}, torch::kFloat64);
+        const auto g = torch::randn({kBatch, kLength, kOut}, torch::kFloat64);
+
+        layer.sira->beginForward({maskTensor(real, kBatch, kLength)});
+        const auto out = layer.linear->forward(x);
+        (out * g).sum().backward();
+
+        auto router = layer.sira->router.detach().clone().requires_grad_(true);
+        auto a = layer.sira->loraA.detach().clone().requires_grad_(true);
+        auto b = layer.sira->loraB.detach().clone().requires_grad_(true);
+        const auto ref = referenceForward(x, real, layer.linear->weight, layer.linear->bias, router, a, b,
+                                          layer.sira->scale(), c);
+        (ref.output * g).sum().backward();
+
+        QVERIFY2(relativeError(out.detach(), ref.output.detach()) <= 1e-10, "forward");
+        if (topK == 1 && renormalize) {
+            // A renormalised single gate is p / p = 1: the task loss gives the
+            // router no gradient (only the balance loss trains it). Both
+            // sides hold rounding noise around zero.
+            QVERIFY(layer.sira->router.grad().abs().max().item<double>() <= 1e-12);
+            QVERIFY(router.grad().abs().max().item<double>() <= 1e-12);
+        } else {
+            QVERIFY2(relativeError(layer.sira->router.grad(), router.grad()) <= 1e-10, "router gradient");
+        }
+        QVERIFY2(relativeError(layer.sira->loraA.grad(), a.grad()) <= 1e-10, "A gradient");
+        QVERIFY2(relativeError(layer.sira->loraB.grad(), b.grad()) <= 1e-10, "B gradient");
+
+        // The same experts chosen, and exactly the same assignments dropped.
+        const auto &routing = layer.sira->lastRouting();
+        const auto chosen = routing.experts.accessor<std::int64_t, 2>();
+        const auto admitted = routing.admitted.to(torch::kBool).contiguous();
+        std::int64_t droppedByReference = 0;
+        for (std::int64_t t = 0; t < kBatch * kLength; ++t) {
+            for (std::int64_t j = 0; j < topK; ++j) {
+                const auto ut = static_cast<std::size_t>(t), uj = static_cast<std::size_t>(j);
+                QCOMPARE(chosen[t][j], ref.choices[ut][uj]);
+                QCOMPARE(admitted[t][j].item<bool>(), static_cast<bool>(ref.admitted[ut][uj]));
+                droppedByReference += real[ut] && !ref.admitted[ut][uj] ? 1 : 0;
+            }
+        }
+        if (capacityFactor > 0.0 && capacityFactor < 1.0)
+            QVERIFY2(droppedByReference > 0, "this case is meant to overflow the capacity");
+    }
+
+    void capacityFormula()
+    {
+        QCOMPARE(lwb::expertCapacity(1.25, 2, 16, 8), std::int64_t(5)); // exactly 5: no round-up
+        QCOMPARE(lwb::expertCapacity(1.25, 2, 17, 8), std::int64_t(6)); // 5.3125
+        QCOMPARE(lwb::expertCapacity(0.01, 1, 3, 8), std::int64_t(1));  // never below one
+        QCOMPARE(lwb::expertCapacity(1.0, 2, 0, 8), std::int64_t(0));
+    }
+
+    void denseMixtureWhenEveryExpertIsUsed()
+    {
+        // k = E, no capacity, no dropout: sum_e p_e B_e A_e x, a soft mixture.
+        const Case c{5, 5, 0.0, true, false};
+        auto layer = makeLayer(c);
+        const auto x = torch::randn({2, 7, kIn}, torch::kFloat64);
+        const auto out = layer.linear->forward(x).detach();
+        torch::NoGradGuard noGrad;
+        const auto probs = torch::softmax(torch::matmul(x, layer.sira->router.t()), -1); // [2, 7, E]
+        auto expected = torch::matmul(x, layer.linear->weight.t()) + layer.linear->bias;
+        for (std::int64_t e = 0; e < c.experts; ++e) {
+            const auto expert = torch::matmul(layer.sira->loraB[e], layer.sira->loraA[e]); // [out, in]
+            expected = expected + layer.sira->scale() * probs.select(-1, e).unsqueeze(-1) * torch::matmul(x, expert.t());
+        }
+        QVERIFY(relativeError(out, expected) <= 1e-12);
+    }
+
+    void expertDropoutReproducibleAndRenormalised()
+    {
+        const Case c{6, 3, 0.0, true, false};
+        auto layer = makeLayer(c, /*expertDropout=*/0.4);
+        layer.linear->train();
+        const auto x = torch::randn({4, 8, kIn}, torch::kFloat64);
+        torch::manual_seed(123);
+        const auto first = layer.linear->forward(x).detach();
+        const auto keptFirst = layer.sira->lastRouting().dropoutKept.clone();
+        const auto gatesFirst = layer.sira->lastRouting().gates.detach().clone();
+        torch::manual_seed(123);
+        const auto second = layer.linear->forward(x).detach();
+        QVERIFY(torch::equal(keptFirst, layer.sira->lastRouting().dropoutKept));
+        QVERIFY(torch::equal(first, second));
+
+        // Some but not all gates dropped; each row's survivors sum to exactly 1.
+        const auto keptCount = keptFirst.sum(-1);
+        QVERIFY(keptFirst.logical_not().any().item<bool>());
+        QVERIFY(keptFirst.any().item<bool>());
+        const auto sums = gatesFirst.sum(-1);
+        for (std::int64_t t = 0; t < sums.size(0); ++t) {
+            if (keptCount[t].item<std::int64_t>() > 0)
+                QVERIFY(std::abs(sums[t].item<double>() - 1.0) <= 1e-15);
+            else
+                QCOMPARE(sums[t].item<double>(), 0.0); // every gate dropped: h = W x
+        }
+        // Survivors keep their ratios: gate_j / gate_i = p_j / p_i.
+        const auto &routing = layer.sira->lastRouting();
+        const auto chosenProbs = routing.probs.detach().gather(1, routing.experts);
+        const auto expectedGates = torch::where(keptFirst, chosenProbs, torch::zeros_like(chosenProbs));
+        const auto expectedSums = expectedGates.sum(-1, true);
+        const auto normalised = torch::where(expectedSums > 0, expectedGates / expectedSums.clamp_min(1e-300),
+                                             torch::zeros_like(expectedGates));
+        QVERIFY(relativeError(gatesFirst, normalised) <= 1e-14);
+
+        // Evaluation mode: no dropout at all.
+        layer.linear->eval();
+        layer.linear->forward(x);
+        QVERIFY(!layer.sira->lastRouting().dropoutKept.defined());
+    }
+
+    void balanceLossHandComputed()
+    {
+        // Router probabilities chosen by hand (logits = log p): top-1 picks
+        // experts 0, 0, 1, 0, so f = (3/4, 1/4); P = (0.65, 0.35).
+        // L = 2 * (0.75 * 0.65 + 0.25 * 0.35) = 1.15.
+        const auto probs = torch::tensor({0.8, 0.2, 0.6, 0.4, 0.3, 0.7, 0.9, 0.1}, torch::kFloat64).reshape({4, 2});
+        lwb::SiraRoutingOptions options;
+        options.experts = 2;
+        options.topK = 1;
+        options.capacityFactor = 0.0;
+        const auto all = torch::ones({4}, torch::kBool);
+        const auto routing = lwb::routeTokens(probs.log(), all, 1, options, false);
+        QVERIFY(std::abs(lwb::loadBalancingLoss(routing).item<double>() - 1.15) <= 1e-14);
+
+        // Padding does not count: without the last token f = (2/3, 1/3),
+        // P = (1.7/3, 1.3/3), L = 2 * (2/3 * 1.7/3 + 1/3 * 1.3/3) = 9.4/9.
+        const auto masked = torch::tensor({true, true, true, false});
+        const auto maskedRouting = lwb::routeTokens(probs.log(), masked, 1, options, false);
+        QVERIFY(std::abs(lwb::loadBalancingLoss(maskedRouting).item<double>() - 9.4 / 9.0) <= 1e-14);
+
+        // Perfectly uniform routing gives exactly 1.
+        const auto uniform = torch::tensor({0.5, 0.5, 0.5, 0.5}, torch::kFloat64).reshape({2, 2});
+        options.topK = 2;
+        const auto uniformRouting = lwb::routeTokens(uniform.log(), torch::ones({2}, torch::kBool), 1, options, false);
+        QVERIFY(std::abs(lwb::loadBalancingLoss(uniformRouting).item<double>() - 1.0) <= 1e-14);
+
+        // z-loss: mean of logsumexp(logits)^2; for logits = log p it is 0.
+        QVERIFY(std::abs(lwb::routerZLoss(routing).item<double>()) <= 1e-14);
+    }
+
+    void statsReportLoadDropsAndEntropy()
+    {
+        const Case c{4, 2, 0.5, true, false};
+        auto layer = makeLayer(c);
+        layer.linear->train();
+        const auto x = torch::randn({2, 5, kIn}, torch::kFloat64);
+        layer.linear->forward(x);
+        const auto &routing = layer.sira->lastRouting();
+        const auto dropped = routing.admitted.logical_not().sum().item<std::int64_t>();
+        lwb::AdapterStats stats;
+        layer.sira->takeStats("layer", stats);
+        QCOMPARE(stats.layers.size(), std::size_t(1));
+        const auto &layerStats = stats.layers.front();
+        QCOMPARE(layerStats.routedTokens, std::int64_t(2 * 5 * 2));
+        QCOMPARE(layerStats.droppedTokens, dropped);
+        QVERIFY(dropped > 0);
+        double loadSum = 0.0;
+        for (float load : layerStats.expertLoad)
+            loadSum += load;
+        QVERIFY(std::abs(loadSum - 1.0) < 1e-6);
+        const auto logProbs = torch::log_softmax(routing.logits.detach(), -1);
+        const double entropy = -(logProbs.exp() * logProbs).sum(-1).mean().item<double>();
+        QVERIFY(std::abs(layerStats.routingEntropy - entropy) < 1e-12);
+        QVERIFY(layerStats.meanRoutingEntropy >= layerStats.routingEntropy - 1e-12); // concavity
+        // Taken stats reset; evaluation forwards are not counted.
+        lwb::AdapterStats again;
+        layer.linear->eval();
+        layer.linear->forward(x);
+        layer.sira->takeStats("layer", again);
+        QVERIFY(again.layers.empty());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSira)
+#include "test_sira.moc"

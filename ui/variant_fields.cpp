@@ -1,0 +1,184 @@
+// See variant_fields.h. The tooltips say what each option does and which
+// value is the default, because this is where a researcher decides them.
+#include "ui/variant_fields.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+
+#include <algorithm>
+#include <cmath>
+
+namespace lwb::ui {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("VariantFields", text);
+}
+
+nlohmann::json::json_pointer pointerOf(const QString &path)
+{
+    QString text = path;
+    text.replace(QLatin1Char('.'), QLatin1Char('/'));
+    return nlohmann::json::json_pointer("/" + text.toStdString());
+}
+
+VariantPanel siraPanel()
+{
+    using Kind = VariantField::Kind;
+    VariantPanel panel{QStringLiteral("sira"), QStringLiteral("adapter.sira"), tr("SiRA: sparse mixture of LoRA experts"), {}};
+    panel.fields = {
+        {QStringLiteral("adapter.sira.experts"), tr("E&xperts E"), Kind::Integer, 1, 256, 0, 1, {},
+         tr("LoRA experts per adapted layer, each of rank r. Default 8.")},
+        {QStringLiteral("adapter.sira.top_k"), tr("Top-&k"), Kind::Integer, 1, 256, 0, 1, {},
+         tr("Experts each token uses: the k with the highest router probability. Default 2.")},
+        {QStringLiteral("adapter.sira.capacity_factor"), tr("Ca&pacity factor"), Kind::Real, 0, 1000, 2, 0.05, {},
+         tr("Each expert takes at most C = ceil(factor · k · T / E) of the T real tokens of its group, "
+            "first choices before second choices; the rest are dropped. 0 removes the limit. Default 1.25.")},
+        {QStringLiteral("adapter.sira.capacity_group"), tr("Capacity &group"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("batch"), QStringLiteral("sequence")},
+         tr("Which tokens share the capacity: the whole micro-batch (default) or each sequence.")},
+        {QStringLiteral("adapter.sira.renormalize_gates"), tr("Renormalise gates"), Kind::Flag, 0, 0, 0, 1, {},
+         tr("Rescale a token's top-k probabilities to sum to 1 (default) instead of using them raw.")},
+        {QStringLiteral("adapter.sira.expert_dropout"), tr("Expert &dropout"), Kind::Real, 0, 0.99, 3, 0.01, {},
+         tr("Training only: each of a token's gates is zeroed with this probability, against over-fitting. "
+            "0 disables it. Default 0.1.")},
+        {QStringLiteral("adapter.sira.renormalize_after_dropout"), tr("Renormalise after dropout"), Kind::Flag, 0, 0,
+         0, 1, {}, tr("Rescale the surviving gates to the gates' sum before dropout (default).")},
+        {QStringLiteral("adapter.sira.aux_loss_coef"), tr("Balance loss coef"), Kind::Real, 0, 100, 4, 0.001, {},
+         tr("Weight of the load-balancing loss E · Σ f_e P_e, averaged over layers. 0 disables it. Default 0.01.")},
+        {QStringLiteral("adapter.sira.z_loss_coef"), tr("Router z-loss coef"), Kind::Real, 0, 100, 4, 0.001, {},
+         tr("Weight of the router z-loss (mean squared logsumexp of the router logits). Default 0 (off).")},
+        {QStringLiteral("adapter.sira.router_jitter"), tr("Router &jitter"), Kind::Real, 0, 0.99, 3, 0.01, {},
+         tr("Training only: the router reads its input times U(1 − j, 1 + j) noise. Default 0 (off).")},
+    };
+    return panel;
+}
+
+} // namespace
+
+const std::vector<VariantPanel> &variantPanels()
+{
+    static const std::vector<VariantPanel> kPanels = {siraPanel()};
+    return kPanels;
+}
+
+VariantEditors::VariantEditors(const VariantPanel &panel, const AddRow &addRow)
+    : panel_(panel)
+{
+    using Kind = VariantField::Kind;
+    for (const auto &field : panel_.fields) {
+        QWidget *editor = nullptr;
+        switch (field.kind) {
+        case Kind::Integer: {
+            auto *spin = new QSpinBox;
+            spin->setRange(static_cast<int>(field.minimum), static_cast<int>(field.maximum));
+            editor = spin;
+            break;
+        }
+        case Kind::Real: {
+            auto *spin = new QDoubleSpinBox;
+            spin->setRange(field.minimum, field.maximum);
+            spin->setDecimals(field.decimals);
+            spin->setSingleStep(field.step);
+            editor = spin;
+            break;
+        }
+        case Kind::Flag:
+            editor = new QCheckBox;
+            break;
+        case Kind::Choice: {
+            auto *combo = new QComboBox;
+            combo->addItems(field.choices);
+            editor = combo;
+            break;
+        }
+        }
+        editors_.push_back(editor);
+        addRow(field, editor);
+    }
+}
+
+void VariantEditors::read(const nlohmann::json &document, const nlohmann::json &defaults, const Note &note)
+{
+    using Kind = VariantField::Kind;
+    for (std::size_t i = 0; i < editors_.size(); ++i) {
+        const auto &field = panel_.fields[i];
+        const auto pointer = pointerOf(field.path);
+        const nlohmann::json fallback = defaults.contains(pointer) ? defaults.at(pointer) : nlohmann::json();
+        nlohmann::json value = document.contains(pointer) ? document.at(pointer) : fallback;
+        const auto wrongType = [&](const char *expected) {
+            note(field.path, tr("expected %1, got %2; the form shows the default")
+                                 .arg(QString::fromLatin1(expected), QString::fromStdString(value.dump())));
+            value = fallback;
+        };
+        switch (field.kind) {
+        case Kind::Integer:
+        case Kind::Real: {
+            if (!value.is_number())
+                wrongType(field.kind == Kind::Integer ? "a whole number" : "a number");
+            const double number = value.is_number() ? value.get<double>() : 0.0;
+            if (number < field.minimum || number > field.maximum)
+                note(field.path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
+                                     .arg(number).arg(field.minimum).arg(field.maximum));
+            if (auto *spin = qobject_cast<QSpinBox *>(editors_[i]))
+                spin->setValue(static_cast<int>(std::clamp(std::round(number), field.minimum, field.maximum)));
+            else
+                static_cast<QDoubleSpinBox *>(editors_[i])->setValue(number);
+            break;
+        }
+        case Kind::Flag:
+            if (!value.is_boolean())
+                wrongType("true or false");
+            static_cast<QCheckBox *>(editors_[i])->setChecked(value.is_boolean() && value.get<bool>());
+            break;
+        case Kind::Choice: {
+            if (!value.is_string())
+                wrongType("text");
+            const QString text = QString::fromStdString(value.is_string() ? value.get<std::string>() : std::string());
+            auto *combo = static_cast<QComboBox *>(editors_[i]);
+            if (combo->findText(text) < 0)
+                combo->addItem(text); // shown as chosen; validation says what is wrong with it
+            combo->setCurrentText(text);
+            break;
+        }
+        }
+    }
+}
+
+void VariantEditors::write(nlohmann::json &document) const
+{
+    for (std::size_t i = 0; i < editors_.size(); ++i) {
+        const auto pointer = pointerOf(panel_.fields[i].path);
+        QWidget *editor = editors_[i];
+        if (auto *spin = qobject_cast<QSpinBox *>(editor))
+            document[pointer] = spin->value();
+        else if (auto *real = qobject_cast<QDoubleSpinBox *>(editor))
+            document[pointer] = real->value();
+        else if (auto *check = qobject_cast<QCheckBox *>(editor))
+            document[pointer] = check->isChecked();
+        else if (auto *combo = qobject_cast<QComboBox *>(editor))
+            document[pointer] = combo->currentText().toStdString();
+    }
+}
+
+void VariantEditors::onChange(const std::function<void(QWidget *editor)> &changed)
+{
+    for (QWidget *editor : editors_) {
+        const auto notify = [changed, editor] { changed(editor); };
+        if (auto *spin = qobject_cast<QSpinBox *>(editor))
+            QObject::connect(spin, &QSpinBox::valueChanged, spin, notify);
+        else if (auto *real = qobject_cast<QDoubleSpinBox *>(editor))
+            QObject::connect(real, &QDoubleSpinBox::valueChanged, real, notify);
+        else if (auto *check = qobject_cast<QCheckBox *>(editor))
+            QObject::connect(check, &QCheckBox::toggled, check, notify);
+        else if (auto *combo = qobject_cast<QComboBox *>(editor))
+            QObject::connect(combo, &QComboBox::currentTextChanged, combo, notify);
+    }
+}
+
+} // namespace lwb::ui

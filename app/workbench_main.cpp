@@ -3,6 +3,7 @@
 //
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
+//                  [--compare ID,ID,...] [--show-runs]
 //
 // --start with --screenshot is how resources/screenshots/main_window_training.png
 // is made under Xvfb (see ui/README.md).
@@ -44,7 +45,12 @@ int main(int argc, char *argv[])
                                         QStringLiteral("N"), QStringLiteral("150"));
     const QCommandLineOption quitOption(QStringLiteral("quit-after-screenshot"),
                                         QStringLiteral("Close the window (stopping the run) after the screenshot."));
-    parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption});
+    const QCommandLineOption compareOption(QStringLiteral("compare"),
+                                           QStringLiteral("Open the compare view on these run ids (comma-separated)."),
+                                           QStringLiteral("IDS"));
+    const QCommandLineOption runsOption(QStringLiteral("show-runs"), QStringLiteral("Raise the run browser."));
+    parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
+                       runsOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -62,11 +68,22 @@ int main(int argc, char *argv[])
         }
         window.runForm()->setDocument(document);
     }
+    if (parser.isSet(compareOption)) {
+        QVector<qint64> ids;
+        for (const QString &id : parser.value(compareOption).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            ids << id.trimmed().toLongLong();
+        window.compareRuns(ids);
+    }
+    if (parser.isSet(runsOption))
+        window.showRunBrowser();
+    lwb::ui::WindowScreenshot *screenshot = nullptr;
     if (parser.isSet(screenshotOption)) {
-        new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),
-                                      parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
+        screenshot = new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),
+                                                   parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
     }
     window.show();
+    if (screenshot != nullptr && !parser.isSet(startOption))
+        screenshot->takeSoon();
     if (parser.isSet(startOption)) {
         if (!window.runForm()->isValid())
             std::fprintf(stderr, "lora-workbench: not starting; the config has problems:\n  %s\n",

@@ -1,6 +1,8 @@
 // See loss_plot.h.
 #include "ui/loss_plot.h"
 
+#include "ui/plot_export.h"
+
 #include <qcustomplot.h>
 
 #include <QEvent>
@@ -37,6 +39,7 @@ LossPlot::LossPlot(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
     plot_->setObjectName(QStringLiteral("lossPlot"));
+    installPlotExportMenu(plot_, QStringLiteral("loss"));
     plot_->setMinimumSize(320, 240);
 
     plot_->plotLayout()->insertRow(0);

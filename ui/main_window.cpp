@@ -4,11 +4,14 @@
 #include "storage/database_location.h"
 #include "storage/run_store.h"
 #include "ui/engine_catalog.h"
+#include "ui/compare_view.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
+#include "ui/plot_export.h"
 #include "ui/routing_view.h"
+#include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "ui/settings_dialog.h"
 
@@ -24,6 +27,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QTabWidget>
 #include <QSettings>
 #include <QVBoxLayout>
 
@@ -34,7 +38,7 @@ namespace {
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kFormKey = QStringLiteral("runForm/document");
-constexpr int kStateVersion = 2; // bump when the docks change, so an old layout is not applied
+constexpr int kStateVersion = 3; // bump when the docks change, so an old layout is not applied
 
 } // namespace
 
@@ -44,6 +48,9 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , form_(new RunForm)
     , plot_(new LossPlot(this))
     , routing_(new RoutingView)
+    , browser_(new RunBrowser)
+    , compare_(new CompareView)
+    , centralTabs_(new QTabWidget)
     , log_(new JobLog)
     , status_(new JobStatusBar(this))
     , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
@@ -54,18 +61,24 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("LoRA Workbench"));
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
-    setCentralWidget(plot_);
+    centralTabs_->setObjectName(QStringLiteral("centralTabs"));
+    centralTabs_->addTab(plot_, tr("Live"));
+    centralTabs_->addTab(compare_, tr("Compare"));
+    setCentralWidget(centralTabs_);
     setStatusBar(status_);
     runDock_ = addDock(buildRunPanel(), tr("Run configuration"), QStringLiteral("runDock"), Qt::LeftDockWidgetArea);
     logDock_ = addDock(log_, tr("Job log"), QStringLiteral("logDock"), Qt::BottomDockWidgetArea);
     routingDock_ = addDock(routing_, tr("Routing"), QStringLiteral("routingDock"), Qt::RightDockWidgetArea);
+    runsDock_ = addDock(browser_, tr("Runs"), QStringLiteral("runsDock"), Qt::BottomDockWidgetArea);
+    tabifyDockWidget(logDock_, runsDock_);
+    logDock_->raise();
     buildMenus();
     connectJobs();
     openRunStore();
     // The plot is what one watches: the form takes a column, the log a strip.
     resize(1360, 860);
     resizeDocks({runDock_, routingDock_}, {400, 360}, Qt::Horizontal);
-    resizeDocks({logDock_}, {170}, Qt::Vertical);
+    resizeDocks({logDock_}, {200}, Qt::Vertical);
     defaultState_ = saveState(kStateVersion);
     restoreSettings();
     updateActions();
@@ -137,12 +150,14 @@ void MainWindow::buildMenus()
     startAction_ = run->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_Return), this, &MainWindow::startJob);
     cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, &MainWindow::cancelJob);
     run->addSeparator();
-    run->addAction(tr("&Reset form to defaults"), this, &MainWindow::resetForm);
+    run->addAction(tr("&New run (defaults)"), QKeySequence::New, this, &MainWindow::resetForm);
+    run->addAction(tr("&Find run…"), QKeySequence::Find, this, &MainWindow::showRunBrowser)->setObjectName(QStringLiteral("findRunAction"));
 
     auto *view = menuBar()->addMenu(tr("&View"));
     view->addAction(runDock_->toggleViewAction());
     view->addAction(logDock_->toggleViewAction());
     view->addAction(routingDock_->toggleViewAction());
+    view->addAction(runsDock_->toggleViewAction());
     view->addSeparator();
     view->addAction(tr("Reset &layout"), this, [this] { restoreState(defaultState_, kStateVersion); });
 
@@ -160,6 +175,14 @@ void MainWindow::connectJobs()
         log_->jobStarted(config);
     });
     connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
+    connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
+    connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
+    connect(browser_, &RunBrowser::runsChanged, compare_, &CompareView::reload);
+    connect(browser_, &RunBrowser::configCloned, this, [this](const QString &json, bool rerun) {
+        loadConfigText(json.toUtf8(), tr("the run store"));
+        if (rerun)
+            startJob();
+    });
     connect(jobs_, &JobController::stepsReady, this, [this](const StepBatch &steps) {
         for (const auto &metrics : steps) {
             plot_->addTrainLoss(static_cast<double>(metrics.step), metrics.loss);
@@ -176,6 +199,7 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::recordingProblem, log_, &JobLog::warning);
     connect(jobs_, &JobController::jobFinished, this, [this](lwb::RunOutcome outcome, const QString &message) {
         status_->jobFinished(outcome, message);
+        browser_->refresh();
         log_->jobFinished(outcome, message);
         if (outcome == lwb::RunOutcome::Failed) {
             logDock_->show();
@@ -193,6 +217,8 @@ void MainWindow::openRunStore()
 {
     try {
         store_ = std::make_unique<lwb::storage::RunStore>(databasePath_.toStdString());
+        browser_->setStore(store_.get());
+        compare_->setStore(store_.get());
         jobs_->setDatabasePath(databasePath_);
         status_->setDatabase(databasePath_, true);
     } catch (const std::exception &error) {
@@ -228,6 +254,19 @@ void MainWindow::startJob()
     jobs_->start(*form_->config());
 }
 
+void MainWindow::compareRuns(const QVector<qint64> &runIds)
+{
+    compare_->setRuns(runIds);
+    centralTabs_->setCurrentWidget(compare_);
+}
+
+void MainWindow::showRunBrowser()
+{
+    runsDock_->show();
+    runsDock_->raise();
+    browser_->focusFilter();
+}
+
 void MainWindow::cancelJob()
 {
     if (jobs_->state() != JobController::State::Running)
@@ -251,12 +290,16 @@ void MainWindow::loadConfigFile(const QString &path)
         QMessageBox::warning(this, tr("Open run config"), tr("Cannot read %1: %2").arg(path, file.errorString()));
         return;
     }
-    const QByteArray bytes = file.readAll();
+    loadConfigText(file.readAll(), path);
+}
+
+void MainWindow::loadConfigText(const QByteArray &bytes, const QString &source)
+{
     try {
         form_->setDocument(nlohmann::json::parse(bytes.constBegin(), bytes.constEnd()));
-        log_->info(tr("Loaded %1").arg(path));
+        log_->info(tr("Loaded the config from %1").arg(source));
     } catch (const nlohmann::json::parse_error &error) {
-        QMessageBox::warning(this, tr("Open run config"), tr("%1 is not valid JSON: %2").arg(path, QString::fromUtf8(error.what())));
+        QMessageBox::warning(this, tr("Open run config"), tr("%1 is not valid JSON: %2").arg(source, QString::fromUtf8(error.what())));
     }
 }
 

@@ -1,6 +1,7 @@
 // MainWindow: the workbench's window — the run form in a dock, the live loss
 // plot in the centre, the job log in a dock, progress and the run store in
-// the status bar — and the wiring between them and the JobController.
+// the status bar, the run browser in a dock and the compare view as the
+// centre's second tab — and the wiring between them and the JobController.
 //
 // It holds no training logic: Start hands the form's validated RunConfig to
 // the JobController, whose queued signals feed the plot, the log and the
@@ -21,6 +22,7 @@
 class QAction;
 class QDockWidget;
 class QPushButton;
+class QTabWidget;
 
 namespace lwb::storage {
 class RunStore;
@@ -28,11 +30,13 @@ class RunStore;
 
 namespace lwb::ui {
 
+class CompareView;
 class JobController;
 class JobLog;
 class JobStatusBar;
 class LossPlot;
 class RoutingView;
+class RunBrowser;
 class RunForm;
 
 class MainWindow : public QMainWindow
@@ -48,6 +52,9 @@ public:
     RunForm *runForm() const { return form_; }
     LossPlot *lossPlot() const { return plot_; }
     RoutingView *routingView() const { return routing_; }
+    RunBrowser *runBrowser() const { return browser_; }
+    CompareView *compareView() const { return compare_; }
+    QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
     JobStatusBar *jobStatusBar() const { return status_; }
     JobController *jobController() const { return jobs_; }
@@ -58,6 +65,8 @@ public:
 
 public Q_SLOTS:
     void startJob();
+    void compareRuns(const QVector<qint64> &runIds); // shows the Compare tab
+    void showRunBrowser(); // the Runs dock, raised, its filter focused
     void cancelJob();
 
 protected:
@@ -72,6 +81,7 @@ private:
     void updateActions();
     void openConfig();
     void loadConfigFile(const QString &path); // a run config into the form, or a message why not
+    void loadConfigText(const QByteArray &json, const QString &source);
     void saveConfig();
     void resetForm();
     void showAbout();
@@ -83,6 +93,9 @@ private:
     RunForm *form_;
     LossPlot *plot_;
     RoutingView *routing_;
+    RunBrowser *browser_;
+    CompareView *compare_;
+    QTabWidget *centralTabs_;
     JobLog *log_;
     JobStatusBar *status_;
     QPushButton *startButton_ = nullptr;
@@ -92,6 +105,7 @@ private:
     QDockWidget *runDock_ = nullptr;
     QDockWidget *logDock_ = nullptr;
     QDockWidget *routingDock_ = nullptr;
+    QDockWidget *runsDock_ = nullptr;
     QByteArray defaultState_; // the dock layout as built, for View > Reset layout
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)

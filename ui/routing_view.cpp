@@ -1,6 +1,8 @@
 // See routing_view.h.
 #include "ui/routing_view.h"
 
+#include "ui/plot_export.h"
+
 #include <qcustomplot.h>
 
 #include <QLabel>
@@ -91,6 +93,7 @@ RoutingView::RoutingView(QWidget *parent)
                             "everywhere, a collapsed router lights one column."));
 
     curves_->setObjectName(QStringLiteral("routingEntropyPlot"));
+    installPlotExportMenu(curves_, QStringLiteral("routing_entropy"));
     curves_->setMinimumSize(280, 160);
     curves_->plotLayout()->insertRow(0);
     curves_->plotLayout()->addElement(0, 0, title(curves_, tr("Routing entropy")));

@@ -43,6 +43,14 @@ void WindowScreenshot::onSteps(const StepBatch &steps)
     QTimer::singleShot(kSettleMs, this, &WindowScreenshot::take);
 }
 
+void WindowScreenshot::takeSoon()
+{
+    if (scheduled_)
+        return;
+    scheduled_ = true;
+    QTimer::singleShot(kSettleMs, this, &WindowScreenshot::take);
+}
+
 void WindowScreenshot::take()
 {
     if (!window_)

@@ -5,7 +5,8 @@
 // It waits for the step, then for a little more than one plot refresh so the
 // curve on the picture includes that step, grabs the window (QWidget::grab,
 // the widgets as drawn, no window-manager frame) and saves it; then, if asked,
-// closes the window, which stops the job cleanly.
+// closes the window, which stops the job cleanly. takeSoon() is for views
+// without a job (the run browser, the compare view).
 #pragma once
 
 #include "ui/engine_metatypes.h"
@@ -27,6 +28,9 @@ class WindowScreenshot : public QObject
 public:
     WindowScreenshot(QWidget *window, JobController *jobs, QString path, std::int64_t atStep, bool closeAfter,
                      QObject *parent = nullptr);
+
+    // Without a job: the picture of the window as it is, once it has settled.
+    void takeSoon();
 
 Q_SIGNALS:
     void saved(const QString &path, bool ok);

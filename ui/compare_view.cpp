@@ -1,0 +1,441 @@
+// See compare_view.h.
+#include "ui/compare_view.h"
+
+#include "storage/config_diff.h"
+#include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
+#include "storage/run_store.h"
+#include "ui/plot_export.h"
+
+#include <qcustomplot.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace lwb::ui {
+
+namespace {
+
+namespace series = lwb::storage::series;
+
+// Distinguishable on light and dark backgrounds (Tableau 10).
+const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
+                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
+                           QColor(188, 189, 34), QColor(23, 190, 207)};
+
+QColor runColor(int index)
+{
+    constexpr int count = int(sizeof(kPalette) / sizeof(kPalette[0]));
+    return kPalette[index % count];
+}
+
+QTableWidget *makeTable(const QString &objectName)
+{
+    auto *table = new QTableWidget;
+    table->setObjectName(objectName);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setAlternatingRowColors(true);
+    table->verticalHeader()->hide();
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->setWordWrap(false);
+    return table;
+}
+
+void setCell(QTableWidget *table, int row, int column, const QString &text, bool bold = false)
+{
+    auto *item = new QTableWidgetItem(text);
+    if (bold) {
+        QFont font = item->font();
+        font.setBold(true);
+        item->setFont(font);
+    }
+    table->setItem(row, column, item);
+}
+
+QString number(double value)
+{
+    return QString::number(value, 'g', 6);
+}
+
+// Tokens seen at `step`, interpolated linearly in the run's train/tokens series.
+double tokensAt(const std::vector<lwb::storage::SeriesPoint> &tokens, std::int64_t step)
+{
+    if (tokens.empty())
+        return std::nan("");
+    auto after = std::lower_bound(tokens.begin(), tokens.end(), step,
+                                  [](const lwb::storage::SeriesPoint &point, std::int64_t s) { return point.step < s; });
+    if (after == tokens.end())
+        return tokens.back().value;
+    if (after->step == step || after == tokens.begin())
+        return after->value;
+    const auto before = after - 1;
+    const double t = double(step - before->step) / double(after->step - before->step);
+    return before->value + t * (after->value - before->value);
+}
+
+} // namespace
+
+CompareView::CompareView(QWidget *parent)
+    : QWidget(parent)
+    , title_(new QLabel)
+    , seriesChoice_(new QComboBox)
+    , axisChoice_(new QComboBox)
+    , allKeys_(new QCheckBox(tr("Show all keys")))
+    , curves_(new QCustomPlot)
+    , taskBars_(new QCustomPlot)
+    , tabs_(new QTabWidget)
+    , configTable_(makeTable(QStringLiteral("compareConfigTable")))
+    , metricsTable_(makeTable(QStringLiteral("compareMetricsTable")))
+    , taskTable_(makeTable(QStringLiteral("compareTaskTable")))
+{
+    setObjectName(QStringLiteral("compareView"));
+    curves_->setObjectName(QStringLiteral("compareCurves"));
+    curves_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    curves_->legend->setVisible(true);
+    curves_->setMinimumHeight(220);
+    installPlotExportMenu(curves_, QStringLiteral("compare_curves"));
+    taskBars_->setObjectName(QStringLiteral("compareTaskBars"));
+    taskBars_->legend->setVisible(true);
+    taskBars_->yAxis->setLabel(tr("exact match (last evaluation)"));
+    taskBars_->yAxis->setRange(0.0, 1.05);
+    installPlotExportMenu(taskBars_, QStringLiteral("compare_task_bars"));
+
+    auto *configPage = new QWidget;
+    auto *configLayout = new QVBoxLayout(configPage);
+    configLayout->setContentsMargins(0, 0, 0, 0);
+    allKeys_->setObjectName(QStringLiteral("compareAllKeys"));
+    allKeys_->setToolTip(tr("Off: only the config keys whose values differ between the runs."));
+    configLayout->addWidget(allKeys_);
+    configLayout->addWidget(configTable_);
+    auto *taskPage = new QSplitter(Qt::Horizontal);
+    taskPage->addWidget(taskBars_);
+    taskPage->addWidget(taskTable_);
+    tabs_->setObjectName(QStringLiteral("compareTabs"));
+    tabs_->addTab(configPage, tr("Config diff"));
+    tabs_->addTab(metricsTable_, tr("Final / best metrics"));
+    tabs_->addTab(taskPage, tr("Per-task evaluation"));
+
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(curves_);
+    splitter->addWidget(tabs_);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(buildToolbar());
+    layout->addWidget(splitter, 1);
+
+    connect(seriesChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
+    connect(axisChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
+    connect(allKeys_, &QCheckBox::toggled, this, &CompareView::fillConfigTable);
+    reload();
+}
+
+QWidget *CompareView::buildToolbar()
+{
+    auto *bar = new QWidget;
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    title_->setObjectName(QStringLiteral("compareTitle"));
+    title_->setTextFormat(Qt::RichText);
+    seriesChoice_->setObjectName(QStringLiteral("compareSeries"));
+    seriesChoice_->setToolTip(tr("The series drawn for every run."));
+    seriesChoice_->setMinimumContentsLength(18);
+    axisChoice_->setObjectName(QStringLiteral("compareAxis"));
+    axisChoice_->addItem(tr("by step"), int(XAxis::Step));
+    axisChoice_->addItem(tr("by tokens"), int(XAxis::Tokens));
+    axisChoice_->addItem(tr("by wall time"), int(XAxis::WallTime));
+    axisChoice_->setToolTip(tr("Align the curves by optimizer step, by training tokens seen, or by seconds since start."));
+    auto *figure = new QPushButton(tr("Export figure…"));
+    figure->setObjectName(QStringLiteral("compareExportFigure"));
+    connect(figure, &QPushButton::clicked, this, &CompareView::exportFigure);
+    auto *tables = new QPushButton(tr("Export tables…"));
+    tables->setObjectName(QStringLiteral("compareExportTables"));
+    tables->setToolTip(tr("Config diff, metrics, per-task evaluation and the curves as CSV files in a folder."));
+    connect(tables, &QPushButton::clicked, this, &CompareView::exportTablesInteractively);
+    layout->addWidget(title_, 1);
+    layout->addWidget(seriesChoice_);
+    layout->addWidget(axisChoice_);
+    layout->addWidget(figure);
+    layout->addWidget(tables);
+    return bar;
+}
+
+void CompareView::setStore(lwb::storage::RunStore *store)
+{
+    store_ = store;
+    reload();
+}
+
+void CompareView::setRuns(const QVector<qint64> &runIds)
+{
+    runIds_ = runIds;
+    reload();
+}
+
+void CompareView::setSeries(const QString &name)
+{
+    const int index = seriesChoice_->findText(name);
+    if (index >= 0)
+        seriesChoice_->setCurrentIndex(index);
+}
+
+void CompareView::setXAxis(XAxis axis)
+{
+    axisChoice_->setCurrentIndex(axisChoice_->findData(int(axis)));
+}
+
+QString CompareView::runLabel(int index) const
+{
+    return QStringLiteral("#%1 %2").arg(runIds_.at(index)).arg(runNames_.at(index));
+}
+
+void CompareView::reload()
+{
+    comparison_ = {};
+    runNames_.clear();
+    if (store_ == nullptr || runIds_.isEmpty()) {
+        title_->setText(store_ == nullptr ? tr("The run store is not open.")
+                                          : tr("Select two or more runs in the run browser and press Compare."));
+    } else {
+        try {
+            comparison_ = lwb::storage::compareRuns(*store_, std::vector<std::int64_t>(runIds_.begin(), runIds_.end()));
+            QStringList labels;
+            for (int i = 0; i < runIds_.size(); ++i) {
+                runNames_ << QString::fromStdString(comparison_.runs[std::size_t(i)].name);
+                labels << QStringLiteral("<span style=\"color:%1\">■</span> %2")
+                              .arg(runColor(i).name(), runLabel(i).toHtmlEscaped());
+            }
+            title_->setText(labels.join(QStringLiteral(" &nbsp; ")));
+        } catch (const std::exception &error) {
+            comparison_ = {};
+            runIds_.clear();
+            title_->setText(tr("Cannot compare: %1").arg(QString::fromUtf8(error.what()).toHtmlEscaped()));
+        }
+    }
+    fillSeriesChoice();
+    drawCurves();
+    fillConfigTable();
+    fillMetricsTable();
+    fillTaskEvaluation();
+}
+
+void CompareView::fillSeriesChoice()
+{
+    const QString current = seriesChoice_->currentText();
+    const QSignalBlocker blocker(seriesChoice_);
+    seriesChoice_->clear();
+    for (const auto &name : comparison_.series)
+        seriesChoice_->addItem(QString::fromStdString(name));
+    int index = seriesChoice_->findText(current);
+    if (index < 0)
+        index = seriesChoice_->findText(QString::fromLatin1(series::kTrainLoss));
+    seriesChoice_->setCurrentIndex(std::max(index, 0));
+}
+
+void CompareView::drawCurves()
+{
+    curves_->clearGraphs();
+    const QString name = seriesChoice_->currentText();
+    const auto axis = XAxis(axisChoice_->currentData().toInt());
+    curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
+                             : axis == XAxis::Tokens ? tr("training tokens")
+                                                     : tr("wall time (s)"));
+    curves_->yAxis->setLabel(name);
+    if (store_ != nullptr && !name.isEmpty() && !comparison_.runs.empty()) {
+        lwb::storage::MetricReader reader(*store_);
+        lwb::storage::SeriesQuery query;
+        query.maxPoints = kMaxPointsPerCurve;
+        const bool sparse = name.startsWith(QLatin1String("eval/"));
+        for (int i = 0; i < runIds_.size(); ++i) {
+            const auto points = reader.scalarSeries(runIds_[i], name.toStdString(), query);
+            std::vector<lwb::storage::SeriesPoint> tokens;
+            if (axis == XAxis::Tokens)
+                tokens = reader.scalarSeries(runIds_[i], series::kTokens, query);
+            QVector<double> x, y;
+            for (const auto &point : points) {
+                x << (axis == XAxis::Step     ? double(point.step)
+                      : axis == XAxis::Tokens ? tokensAt(tokens, point.step)
+                                              : point.wallSeconds);
+                y << point.value;
+            }
+            QCPGraph *graph = curves_->addGraph();
+            graph->setName(runLabel(i));
+            graph->setPen(QPen(runColor(i), 1.6));
+            if (sparse)
+                graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+            graph->setData(x, y, true);
+        }
+    }
+    curves_->rescaleAxes();
+    curves_->replot();
+}
+
+void CompareView::fillConfigTable()
+{
+    configTable_->clear();
+    const int runs = int(comparison_.runs.size());
+    QStringList header{tr("key")};
+    for (int i = 0; i < runs; ++i)
+        header << runLabel(i);
+    configTable_->setColumnCount(runs + 1);
+    configTable_->setHorizontalHeaderLabels(header);
+    std::set<std::string> differing;
+    for (const auto &difference : comparison_.configDifferences)
+        differing.insert(difference.path);
+    // All keys: every leaf of every config; otherwise the differing ones only.
+    std::vector<std::map<std::string, std::string>> flat;
+    for (const auto &run : comparison_.runs) {
+        const auto document = nlohmann::json::parse(run.configJson, nullptr, false);
+        flat.push_back(document.is_discarded() ? std::map<std::string, std::string>{} : lwb::storage::flattenJson(document));
+    }
+    std::set<std::string> paths = differing;
+    if (allKeys_->isChecked()) {
+        for (const auto &leaves : flat)
+            for (const auto &leaf : leaves)
+                paths.insert(leaf.first);
+    }
+    configTable_->setRowCount(int(paths.size()));
+    int row = 0;
+    for (const auto &path : paths) {
+        const bool differs = differing.count(path) > 0;
+        setCell(configTable_, row, 0, QString::fromStdString(path), differs);
+        for (int i = 0; i < runs; ++i) {
+            const auto found = flat[std::size_t(i)].find(path);
+            setCell(configTable_, row, i + 1,
+                    found == flat[std::size_t(i)].end() ? QStringLiteral("—") : QString::fromStdString(found->second), differs);
+        }
+        ++row;
+    }
+    configTable_->resizeColumnsToContents();
+}
+
+void CompareView::fillMetricsTable()
+{
+    metricsTable_->clear();
+    const int runs = int(comparison_.runs.size());
+    QStringList header{tr("series")};
+    for (int i = 0; i < runs; ++i)
+        header << tr("%1 final").arg(runLabel(i)) << tr("%1 best").arg(runLabel(i));
+    metricsTable_->setColumnCount(1 + 2 * runs);
+    metricsTable_->setHorizontalHeaderLabels(header);
+    metricsTable_->setRowCount(int(comparison_.series.size()));
+    for (std::size_t s = 0; s < comparison_.series.size(); ++s) {
+        setCell(metricsTable_, int(s), 0, QString::fromStdString(comparison_.series[s]));
+        for (int i = 0; i < runs; ++i) {
+            const auto &summary = comparison_.finals[s][std::size_t(i)];
+            setCell(metricsTable_, int(s), 1 + 2 * i, summary ? number(summary->latestValue) : QStringLiteral("—"));
+            setCell(metricsTable_, int(s), 2 + 2 * i,
+                    summary ? tr("%1 @ %2").arg(number(summary->bestValue)).arg(summary->bestStep) : QStringLiteral("—"));
+        }
+    }
+    metricsTable_->resizeColumnsToContents();
+}
+
+void CompareView::fillTaskEvaluation()
+{
+    taskBars_->clearPlottables();
+    taskTable_->clear();
+    const int runs = int(comparison_.runs.size());
+    // Exact match per task at each run's last evaluation.
+    std::vector<std::map<std::string, double>> byRun(static_cast<std::size_t>(runs));
+    std::set<std::string> tasks;
+    if (store_ != nullptr) {
+        lwb::storage::MetricReader reader(*store_);
+        for (int i = 0; i < runs; ++i) {
+            const auto evaluations = reader.evaluations(runIds_[i]);
+            std::int64_t last = -1;
+            for (const auto &evaluation : evaluations)
+                if (evaluation.metric == "exact_match")
+                    last = std::max(last, evaluation.step);
+            for (const auto &evaluation : evaluations) {
+                if (evaluation.metric == "exact_match" && evaluation.step == last) {
+                    byRun[std::size_t(i)][evaluation.task] = evaluation.value;
+                    tasks.insert(evaluation.task);
+                }
+            }
+        }
+    }
+    const std::vector<std::string> taskList(tasks.begin(), tasks.end());
+    QStringList header{tr("task")};
+    for (int i = 0; i < runs; ++i)
+        header << runLabel(i);
+    taskTable_->setColumnCount(runs + 1);
+    taskTable_->setHorizontalHeaderLabels(header);
+    taskTable_->setRowCount(int(taskList.size()));
+
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (std::size_t t = 0; t < taskList.size(); ++t) {
+        ticker->addTick(double(t + 1), QString::fromStdString(taskList[t]));
+        setCell(taskTable_, int(t), 0, QString::fromStdString(taskList[t]));
+    }
+    taskBars_->xAxis->setTicker(ticker);
+    taskBars_->xAxis->setRange(0.3, double(taskList.size()) + 0.7);
+    auto *group = new QCPBarsGroup(taskBars_); // owned by the plot
+    const double width = 0.8 / std::max(runs, 1);
+    for (int i = 0; i < runs; ++i) {
+        auto *bars = new QCPBars(taskBars_->xAxis, taskBars_->yAxis);
+        bars->setName(runLabel(i));
+        bars->setWidth(width);
+        bars->setPen(QPen(runColor(i).darker(120)));
+        bars->setBrush(runColor(i));
+        bars->setBarsGroup(group);
+        for (std::size_t t = 0; t < taskList.size(); ++t) {
+            const auto &values = byRun[std::size_t(i)];
+            const auto found = values.find(taskList[t]);
+            if (found != values.end())
+                bars->addData(double(t + 1), found->second);
+            setCell(taskTable_, int(t), i + 1, found != values.end() ? number(found->second) : QStringLiteral("—"));
+        }
+    }
+    taskTable_->resizeColumnsToContents();
+    taskBars_->replot();
+}
+
+bool CompareView::exportTables(const QString &directory, QString *error)
+{
+    const QDir dir(directory);
+    return writeTextFile(dir.filePath(QStringLiteral("compare_config.csv")), tableCsv(*configTable_), error)
+        && writeTextFile(dir.filePath(QStringLiteral("compare_metrics.csv")), tableCsv(*metricsTable_), error)
+        && writeTextFile(dir.filePath(QStringLiteral("compare_tasks.csv")), tableCsv(*taskTable_), error)
+        && writeTextFile(dir.filePath(QStringLiteral("compare_curves.csv")), plotDataCsv(curves_), error);
+}
+
+void CompareView::exportFigure()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export figure"), QStringLiteral("compare.pdf"),
+                                                      tr("PDF (*.pdf);;Images (*.png *.jpg)"));
+    QString error;
+    if (!path.isEmpty() && !savePlotImage(curves_, path, &error))
+        QMessageBox::warning(this, tr("Export figure"), error);
+}
+
+void CompareView::exportTablesInteractively()
+{
+    const QString directory = QFileDialog::getExistingDirectory(this, tr("Export tables into"));
+    if (directory.isEmpty())
+        return;
+    QString error;
+    if (!exportTables(directory, &error))
+        QMessageBox::warning(this, tr("Export tables"), error);
+}
+
+} // namespace lwb::ui

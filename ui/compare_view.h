@@ -1,0 +1,94 @@
+// CompareView: two or more runs side by side — one series of every run
+// overlaid on one plot (x: step, tokens seen or wall time), a config diff
+// table (only the keys that differ, or all of them), a table of each series'
+// final and best value per run, and the last evaluation's exact match per
+// task as grouped bars. Figures export as PNG/PDF, curves and tables as CSV.
+//
+// It reads the store on demand (MetricReader, GUI thread) when the runs, the
+// series or the x axis change; curves are read downsampled (min/max buckets)
+// so a run of a million steps draws as fast as a short one. Any number of
+// runs can be compared; colours cycle through a palette.
+#pragma once
+
+#include "storage/run_comparison.h"
+
+#include <QVector>
+#include <QWidget>
+
+#include <cstdint>
+
+class QCheckBox;
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QTableWidget;
+class QTabWidget;
+
+namespace lwb::storage {
+class RunStore;
+}
+
+namespace lwb::ui {
+
+class CompareView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    enum class XAxis { Step, Tokens, WallTime };
+    static constexpr std::size_t kMaxPointsPerCurve = 4000;
+
+    explicit CompareView(QWidget *parent = nullptr);
+
+    void setStore(lwb::storage::RunStore *store);
+    // Loads the runs (at least one; the view says when fewer than two).
+    void setRuns(const QVector<qint64> &runIds);
+    const QVector<qint64> &runIds() const { return runIds_; }
+
+    void setSeries(const QString &series);
+    void setXAxis(XAxis axis);
+
+    QComboBox *seriesChoice() const { return seriesChoice_; }
+    QComboBox *axisChoice() const { return axisChoice_; }
+    QCheckBox *allKeysToggle() const { return allKeys_; }
+    QCustomPlot *curves() const { return curves_; }
+    QCustomPlot *taskBars() const { return taskBars_; }
+    QTableWidget *configTable() const { return configTable_; }
+    QTableWidget *metricsTable() const { return metricsTable_; }
+    QTableWidget *taskTable() const { return taskTable_; }
+
+    // Writes compare_config.csv, compare_metrics.csv, compare_tasks.csv and
+    // compare_curves.csv into the folder; false with *error when one fails.
+    bool exportTables(const QString &directory, QString *error);
+
+public Q_SLOTS:
+    void reload();
+
+private:
+    QWidget *buildToolbar();
+    void fillSeriesChoice();
+    void drawCurves();
+    void fillConfigTable();
+    void fillMetricsTable();
+    void fillTaskEvaluation();
+    QString runLabel(int index) const;
+    void exportFigure();
+    void exportTablesInteractively();
+
+    lwb::storage::RunStore *store_ = nullptr;
+    QVector<qint64> runIds_;
+    QStringList runNames_;
+    lwb::storage::RunComparison comparison_;
+    QLabel *title_;
+    QComboBox *seriesChoice_;
+    QComboBox *axisChoice_;
+    QCheckBox *allKeys_;
+    QCustomPlot *curves_;
+    QCustomPlot *taskBars_;
+    QTabWidget *tabs_;
+    QTableWidget *configTable_;
+    QTableWidget *metricsTable_;
+    QTableWidget *taskTable_;
+};
+
+} // namespace lwb::ui

@@ -1,0 +1,397 @@
+// See run_browser.h.
+#include "ui/run_browser.h"
+
+#include "storage/run_store.h"
+#include "ui/run_table_model.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSet>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <set>
+
+namespace lwb::ui {
+
+namespace {
+
+using lwb::storage::RunStatus;
+
+constexpr int kTextFilterDelayMs = 250;
+
+QStringList splitTags(const QString &text)
+{
+    QStringList tags;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString tag = part.trimmed();
+        if (!tag.isEmpty() && !tags.contains(tag))
+            tags << tag;
+    }
+    return tags;
+}
+
+std::vector<std::string> toStd(const QStringList &list)
+{
+    std::vector<std::string> out;
+    for (const QString &item : list)
+        out.push_back(item.toStdString());
+    return out;
+}
+
+// Keeps the current choice of a filter combo while its items are replaced.
+void refillCombo(QComboBox *combo, const QString &allText, const std::vector<std::string> &items)
+{
+    const QString current = combo->currentData().toString();
+    const QSignalBlocker blocker(combo);
+    combo->clear();
+    combo->addItem(allText, QString());
+    for (const auto &item : items)
+        combo->addItem(QString::fromStdString(item), QString::fromStdString(item));
+    const int index = combo->findData(current);
+    combo->setCurrentIndex(index < 0 ? 0 : index);
+}
+
+} // namespace
+
+RunBrowser::RunBrowser(QWidget *parent)
+    : QWidget(parent)
+    , model_(new RunTableModel(this))
+    , proxy_(new QSortFilterProxyModel(this))
+    , table_(new QTableView)
+    , textFilter_(new QLineEdit)
+    , statusFilter_(new QComboBox)
+    , variantFilter_(new QComboBox)
+    , tagFilter_(new QComboBox)
+    , countLabel_(new QLabel)
+    , detailsTitle_(new QLabel)
+    , tagsEdit_(new QLineEdit)
+    , notesEdit_(new QPlainTextEdit)
+    , saveDetails_(new QPushButton(tr("Save tags and notes")))
+    , compare_(new QPushButton(tr("Compare")))
+    , clone_(new QPushButton(tr("Clone config")))
+    , rerun_(new QPushButton(tr("Re-run")))
+    , delete_(new QPushButton(tr("Delete…")))
+    , problem_(new QLabel)
+{
+    setObjectName(QStringLiteral("runBrowser"));
+    proxy_->setSourceModel(model_);
+    proxy_->setSortRole(RunTableModel::kSortRole);
+    table_->setObjectName(QStringLiteral("runTable"));
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(RunTableModel::IdColumn, Qt::DescendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setWordWrap(false);
+
+    auto *bar = new QWidget;
+    buildFilters(bar);
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(table_);
+    splitter->addWidget(buildDetails());
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+
+    problem_->setObjectName(QStringLiteral("runBrowserProblem"));
+    problem_->setWordWrap(true);
+    problem_->hide();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(bar);
+    layout->addWidget(problem_);
+    layout->addWidget(splitter, 1);
+
+    textDelay_.setSingleShot(true);
+    textDelay_.setInterval(kTextFilterDelayMs);
+    connect(&textDelay_, &QTimer::timeout, this, &RunBrowser::refresh);
+    connect(textFilter_, &QLineEdit::textChanged, this, [this] { textDelay_.start(); });
+    for (QComboBox *combo : {statusFilter_, variantFilter_, tagFilter_})
+        connect(combo, &QComboBox::currentIndexChanged, this, &RunBrowser::refresh);
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunBrowser::showSelection);
+    connect(table_, &QTableView::doubleClicked, this, [this] {
+        if (selectedRunIds().size() == 1)
+            Q_EMIT compareRequested(selectedRunIds());
+    });
+    connect(compare_, &QPushButton::clicked, this, [this] {
+        QVector<qint64> ids = selectedRunIds();
+        std::sort(ids.begin(), ids.end()); // oldest first, whatever the table's sort
+        Q_EMIT compareRequested(ids);
+    });
+    connect(clone_, &QPushButton::clicked, this, [this] { emitClone(false); });
+    connect(rerun_, &QPushButton::clicked, this, [this] { emitClone(true); });
+    connect(delete_, &QPushButton::clicked, this, &RunBrowser::deleteSelected);
+    connect(saveDetails_, &QPushButton::clicked, this, &RunBrowser::saveDetails);
+    setStore(nullptr);
+}
+
+void RunBrowser::buildFilters(QWidget *bar)
+{
+    textFilter_->setObjectName(QStringLiteral("runTextFilter"));
+    textFilter_->setPlaceholderText(tr("Filter by name or notes (Ctrl+F)"));
+    textFilter_->setClearButtonEnabled(true);
+    statusFilter_->setObjectName(QStringLiteral("runStatusFilter"));
+    statusFilter_->addItem(tr("Any status"), QString());
+    for (RunStatus status : {RunStatus::Queued, RunStatus::Running, RunStatus::Finished, RunStatus::Failed,
+                             RunStatus::Cancelled, RunStatus::Interrupted}) {
+        const QString word = QString::fromLatin1(lwb::storage::toString(status));
+        statusFilter_->addItem(word, word);
+    }
+    variantFilter_->setObjectName(QStringLiteral("runVariantFilter"));
+    tagFilter_->setObjectName(QStringLiteral("runTagFilter"));
+    countLabel_->setObjectName(QStringLiteral("runCount"));
+
+    auto *layout = new QHBoxLayout(bar);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(textFilter_, 2);
+    layout->addWidget(statusFilter_);
+    layout->addWidget(variantFilter_);
+    layout->addWidget(tagFilter_);
+    layout->addWidget(countLabel_);
+    layout->addStretch();
+    compare_->setObjectName(QStringLiteral("compareRunsButton"));
+    compare_->setToolTip(tr("Overlay the selected runs' curves and diff their configs (select two or more)."));
+    clone_->setObjectName(QStringLiteral("cloneConfigButton"));
+    clone_->setToolTip(tr("Load the selected run's config into the run form."));
+    rerun_->setObjectName(QStringLiteral("rerunButton"));
+    rerun_->setToolTip(tr("Start the selected run's config again as a new run."));
+    delete_->setObjectName(QStringLiteral("deleteRunsButton"));
+    delete_->setToolTip(tr("Remove the selected runs and their samples from the store."));
+    for (QPushButton *button : {compare_, clone_, rerun_, delete_})
+        layout->addWidget(button);
+    auto *refreshButton = new QPushButton(tr("Refresh"));
+    refreshButton->setObjectName(QStringLiteral("refreshRunsButton"));
+    connect(refreshButton, &QPushButton::clicked, this, &RunBrowser::refresh);
+    layout->addWidget(refreshButton);
+}
+
+QWidget *RunBrowser::buildDetails()
+{
+    auto *panel = new QWidget;
+    auto *layout = new QFormLayout(panel);
+    detailsTitle_->setObjectName(QStringLiteral("runDetailsTitle"));
+    detailsTitle_->setWordWrap(true);
+    tagsEdit_->setObjectName(QStringLiteral("runTagsEdit"));
+    tagsEdit_->setPlaceholderText(tr("comma-separated"));
+    notesEdit_->setObjectName(QStringLiteral("runNotesEdit"));
+    notesEdit_->setTabChangesFocus(true);
+    saveDetails_->setObjectName(QStringLiteral("saveRunDetailsButton"));
+    layout->addRow(detailsTitle_);
+    layout->addRow(tr("Tags"), tagsEdit_);
+    layout->addRow(tr("Notes"), notesEdit_);
+    layout->addRow(saveDetails_);
+    return panel;
+}
+
+void RunBrowser::setStore(lwb::storage::RunStore *store)
+{
+    store_ = store;
+    refresh();
+}
+
+void RunBrowser::focusFilter()
+{
+    textFilter_->setFocus(Qt::ShortcutFocusReason);
+    textFilter_->selectAll();
+}
+
+void RunBrowser::reportProblem(const QString &message)
+{
+    problem_->setText(message);
+    problem_->setVisible(!message.isEmpty());
+}
+
+void RunBrowser::refillChoices()
+{
+    refillCombo(variantFilter_, tr("Any variant"), store_->allVariants());
+    refillCombo(tagFilter_, tr("Any tag"), store_->allTags());
+}
+
+void RunBrowser::refresh()
+{
+    textDelay_.stop();
+    if (store_ == nullptr) {
+        model_->setRows({});
+        reportProblem(tr("The run store is not open (see File > Settings), so there are no runs to show."));
+        showSelection();
+        return;
+    }
+    const QVector<qint64> selected = selectedRunIds();
+    try {
+        refillChoices();
+        lwb::storage::RunFilter filter;
+        if (const QString status = statusFilter_->currentData().toString(); !status.isEmpty())
+            filter.statuses = {*lwb::storage::parseRunStatus(status.toStdString())};
+        filter.variant = variantFilter_->currentData().toString().toStdString();
+        filter.tag = tagFilter_->currentData().toString().toStdString();
+        filter.text = textFilter_->text().trimmed().toStdString();
+        std::vector<RunRow> rows;
+        for (const auto &run : store_->listRuns(filter))
+            rows.push_back(readRunRow(*store_, run));
+        model_->setRows(std::move(rows));
+        reportProblem({});
+    } catch (const std::exception &error) {
+        reportProblem(tr("Cannot read the run store: %1").arg(QString::fromUtf8(error.what())));
+    }
+    countLabel_->setText(tr("%n run(s)", nullptr, visibleRunCount()));
+    selectRuns(selected);
+    showSelection();
+}
+
+int RunBrowser::visibleRunCount() const
+{
+    return proxy_->rowCount();
+}
+
+QVector<qint64> RunBrowser::selectedRunIds() const
+{
+    QVector<qint64> ids;
+    QModelIndexList rows = table_->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &index : rows)
+        ids << model_->runRow(proxy_->mapToSource(index).row()).run.id;
+    return ids;
+}
+
+void RunBrowser::selectRuns(const QVector<qint64> &runIds)
+{
+    const QSet<qint64> wanted(runIds.begin(), runIds.end());
+    QItemSelection selection;
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        const QModelIndex index = proxy_->index(row, 0);
+        if (wanted.contains(model_->runRow(proxy_->mapToSource(index).row()).run.id))
+            selection.select(index, proxy_->index(row, RunTableModel::ColumnCount - 1));
+    }
+    table_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void RunBrowser::showSelection()
+{
+    const QVector<qint64> ids = selectedRunIds();
+    compare_->setEnabled(ids.size() >= 2);
+    clone_->setEnabled(ids.size() == 1);
+    rerun_->setEnabled(ids.size() == 1);
+    delete_->setEnabled(!ids.isEmpty());
+    const bool one = ids.size() == 1;
+    tagsEdit_->setEnabled(one);
+    notesEdit_->setEnabled(one);
+    saveDetails_->setEnabled(one);
+    if (!one) {
+        detailsTitle_->setText(ids.isEmpty() ? tr("Select a run to edit its tags and notes.")
+                                             : tr("%n runs selected.", nullptr, int(ids.size())));
+        tagsEdit_->clear();
+        notesEdit_->clear();
+        return;
+    }
+    const RunRow *row = nullptr;
+    for (int i = 0; i < model_->rowCount(); ++i) {
+        if (model_->runRow(i).run.id == ids.front())
+            row = &model_->runRow(i);
+    }
+    const auto &run = row->run;
+    detailsTitle_->setText(tr("<b>#%1 %2</b><br>%3, %4").arg(run.id).arg(QString::fromStdString(run.name).toHtmlEscaped(),
+                                                            QString::fromStdString(run.variant),
+                                                            QString::fromLatin1(lwb::storage::toString(run.status))));
+    QStringList tags;
+    for (const auto &tag : run.tags)
+        tags << QString::fromStdString(tag);
+    tagsEdit_->setText(tags.join(QStringLiteral(", ")));
+    notesEdit_->setPlainText(QString::fromStdString(run.notes));
+}
+
+void RunBrowser::saveDetails()
+{
+    const QVector<qint64> ids = selectedRunIds();
+    if (store_ == nullptr || ids.size() != 1)
+        return;
+    const qint64 id = ids.front();
+    try {
+        const auto run = store_->run(id);
+        const QStringList wanted = splitTags(tagsEdit_->text());
+        std::set<std::string> keep;
+        for (const QString &tag : wanted)
+            keep.insert(tag.toStdString());
+        std::vector<std::string> removed;
+        for (const auto &tag : run.tags) {
+            if (keep.count(tag) == 0)
+                removed.push_back(tag);
+        }
+        store_->removeTags(id, removed);
+        store_->addTags(id, toStd(wanted));
+        store_->setNotes(id, notesEdit_->toPlainText().toStdString());
+    } catch (const std::exception &error) {
+        QMessageBox::warning(this, tr("Save tags and notes"), QString::fromUtf8(error.what()));
+        return;
+    }
+    refresh();
+    Q_EMIT runsChanged();
+}
+
+void RunBrowser::emitClone(bool rerun)
+{
+    const QVector<qint64> ids = selectedRunIds();
+    if (store_ == nullptr || ids.size() != 1)
+        return;
+    try {
+        Q_EMIT configCloned(QString::fromStdString(store_->run(ids.front()).configJson), rerun);
+    } catch (const std::exception &error) {
+        QMessageBox::warning(this, tr("Clone config"), QString::fromUtf8(error.what()));
+    }
+}
+
+void RunBrowser::deleteSelected()
+{
+    const QVector<qint64> ids = selectedRunIds();
+    if (store_ == nullptr || ids.isEmpty())
+        return;
+    QStringList names;
+    for (qint64 id : ids) {
+        const auto run = store_->findRun(id);
+        if (!run)
+            continue;
+        if (run->status == RunStatus::Running) {
+            QMessageBox::information(this, tr("Delete runs"),
+                                     tr("Run #%1 is still running; cancel it before deleting it.").arg(id));
+            return;
+        }
+        names << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(run->name));
+    }
+    QMessageBox box(QMessageBox::Warning, tr("Delete runs"),
+                    tr("Delete %n run(s)? Their samples, evaluations, tags, notes and artifact records are removed "
+                       "from the store; files on disk (checkpoints, exports) stay.",
+                       nullptr, int(ids.size())),
+                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("deleteRunsBox"));
+    box.setDetailedText(names.join(QLatin1Char('\n')));
+    box.setDefaultButton(QMessageBox::Cancel);
+    if (box.exec() != QMessageBox::Yes)
+        return;
+    try {
+        for (qint64 id : ids)
+            store_->deleteRun(id);
+    } catch (const std::exception &error) {
+        QMessageBox::warning(this, tr("Delete runs"), QString::fromUtf8(error.what()));
+    }
+    refresh();
+    Q_EMIT runsChanged();
+}
+
+} // namespace lwb::ui

@@ -1,0 +1,106 @@
+// RunBrowser: every run of the store in a sortable table, narrowed by status,
+// variant, tag and a text search (name or notes); the selected run's tags and
+// notes editable beside it; and the actions on runs — compare the selected
+// ones, clone a run's config into the form, re-run it, delete (after a
+// confirmation that says what goes).
+//
+// The store is the MainWindow's connection (GUI thread). Filters go to the
+// store's RunFilter, so a store of thousands of runs is never loaded whole;
+// the text filter waits for a pause in typing. A run that is still running
+// cannot be deleted: its recorder writes into it.
+#pragma once
+
+#include <QTimer>
+#include <QVector>
+#include <QWidget>
+
+#include <cstdint>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace lwb::storage {
+class RunStore;
+}
+
+namespace lwb::ui {
+
+class RunTableModel;
+
+class RunBrowser : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit RunBrowser(QWidget *parent = nullptr);
+
+    // Null: the store could not be opened; the browser says so.
+    void setStore(lwb::storage::RunStore *store);
+
+    QTableView *table() const { return table_; }
+    RunTableModel *model() const { return model_; }
+    QLineEdit *textFilter() const { return textFilter_; }
+    QComboBox *statusFilter() const { return statusFilter_; }
+    QComboBox *variantFilter() const { return variantFilter_; }
+    QComboBox *tagFilter() const { return tagFilter_; }
+    QLineEdit *tagsEdit() const { return tagsEdit_; }
+    QPlainTextEdit *notesEdit() const { return notesEdit_; }
+    QPushButton *saveDetailsButton() const { return saveDetails_; }
+    QPushButton *compareButton() const { return compare_; }
+    QPushButton *cloneButton() const { return clone_; }
+    QPushButton *rerunButton() const { return rerun_; }
+    QPushButton *deleteButton() const { return delete_; }
+
+    // Run ids of the selected rows, in table order.
+    QVector<qint64> selectedRunIds() const;
+    void selectRuns(const QVector<qint64> &runIds);
+    // Rows shown now (after filters).
+    int visibleRunCount() const;
+
+public Q_SLOTS:
+    void refresh(); // re-reads the store, keeps the selection
+    void focusFilter();
+
+Q_SIGNALS:
+    void compareRequested(const QVector<qint64> &runIds); // ascending ids: oldest run first
+    // The run's config (JSON text) for the form; rerun: start it at once.
+    void configCloned(const QString &configJson, bool rerun);
+    void runsChanged(); // tags, notes or deletions written
+
+private:
+    void buildFilters(QWidget *bar);
+    QWidget *buildDetails();
+    void refillChoices();
+    void showSelection();
+    void saveDetails();
+    void deleteSelected();
+    void emitClone(bool rerun);
+    void reportProblem(const QString &message);
+
+    lwb::storage::RunStore *store_ = nullptr;
+    RunTableModel *model_;
+    QSortFilterProxyModel *proxy_;
+    QTableView *table_;
+    QLineEdit *textFilter_;
+    QComboBox *statusFilter_;
+    QComboBox *variantFilter_;
+    QComboBox *tagFilter_;
+    QLabel *countLabel_;
+    QLabel *detailsTitle_;
+    QLineEdit *tagsEdit_;
+    QPlainTextEdit *notesEdit_;
+    QPushButton *saveDetails_;
+    QPushButton *compare_;
+    QPushButton *clone_;
+    QPushButton *rerun_;
+    QPushButton *delete_;
+    QLabel *problem_;
+    QTimer textDelay_;
+};
+
+} // namespace lwb::ui

@@ -1,0 +1,230 @@
+// See run_table_model.h.
+#include "ui/run_table_model.h"
+
+#include "storage/config_diff.h"
+#include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
+#include "storage/run_store.h"
+
+#include <QDateTime>
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+
+namespace lwb::ui {
+
+namespace {
+
+std::optional<double> numberAt(const std::map<std::string, std::string> &flat, const std::string &path)
+{
+    const auto found = flat.find(path);
+    if (found == flat.end())
+        return std::nullopt;
+    try {
+        return std::stod(found->second);
+    } catch (const std::exception &) {
+        return std::nullopt; // not a number (a string, null): shown as missing
+    }
+}
+
+std::optional<double> durationSeconds(const lwb::storage::RunRecord &run)
+{
+    if (!run.startedAt)
+        return std::nullopt;
+    const double end = run.finishedAt ? *run.finishedAt : run.heartbeatAt.value_or(*run.startedAt);
+    return end - *run.startedAt;
+}
+
+QString durationText(double seconds)
+{
+    const auto total = static_cast<qint64>(seconds + 0.5);
+    if (total < 60)
+        return QStringLiteral("%1 s").arg(total);
+    if (total < 3600)
+        return QStringLiteral("%1 min %2 s").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 h %2 min").arg(total / 3600).arg((total % 3600) / 60, 2, 10, QLatin1Char('0'));
+}
+
+QVariant optionalText(const std::optional<double> &value, char format = 'g', int precision = 4)
+{
+    return value ? QVariant(QString::number(*value, format, precision)) : QVariant(QStringLiteral("–"));
+}
+
+// Missing values sort after every present one in ascending order.
+QVariant optionalKey(const std::optional<double> &value)
+{
+    return value ? *value : std::numeric_limits<double>::infinity();
+}
+
+} // namespace
+
+RunRow readRunRow(lwb::storage::RunStore &store, const lwb::storage::RunRecord &run)
+{
+    RunRow row;
+    row.run = run;
+    const auto config = nlohmann::json::parse(run.configJson, nullptr, false);
+    if (config.is_object()) {
+        const auto flat = lwb::storage::flattenJson(config);
+        row.rank = numberAt(flat, "adapter.r");
+        row.alpha = numberAt(flat, "adapter.alpha");
+        row.learningRate = numberAt(flat, "training.lr");
+    }
+    lwb::storage::MetricReader reader(store);
+    if (const auto loss = reader.summary(run.id, lwb::storage::series::kEvalLoss)) {
+        row.finalEvalLoss = loss->latestValue;
+        row.bestEvalLoss = loss->bestValue;
+    }
+    double exactSum = 0.0;
+    int tasks = 0;
+    for (const auto &summary : reader.summaries(run.id)) {
+        if (summary.series.rfind(lwb::storage::series::kEvalExactMatchPrefix, 0) == 0) {
+            exactSum += summary.latestValue;
+            ++tasks;
+        }
+    }
+    if (tasks > 0)
+        row.meanExactMatch = exactSum / tasks;
+    return row;
+}
+
+void RunTableModel::setRows(std::vector<RunRow> rows)
+{
+    beginResetModel();
+    rows_ = std::move(rows);
+    endResetModel();
+}
+
+int RunTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+int RunTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RunTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid())
+        return {};
+    const RunRow &row = runRow(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(row, index.column());
+    case kSortRole:
+        return sortKey(row, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == StatusColumn && !row.run.statusMessage.empty())
+            return QString::fromStdString(row.run.statusMessage);
+        if (!row.run.notes.empty())
+            return QString::fromStdString(row.run.notes);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() != NameColumn && index.column() != VariantColumn && index.column() != StatusColumn
+            && index.column() != TagsColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant RunTableModel::display(const RunRow &row, int column) const
+{
+    const auto &run = row.run;
+    switch (column) {
+    case IdColumn:
+        return QVariant::fromValue<qint64>(run.id);
+    case NameColumn:
+        return QString::fromStdString(run.name);
+    case VariantColumn:
+        return QString::fromStdString(run.variant);
+    case StatusColumn:
+        return QString::fromLatin1(lwb::storage::toString(run.status));
+    case RankColumn:
+        return optionalText(row.rank);
+    case AlphaColumn:
+        return optionalText(row.alpha);
+    case LearningRateColumn:
+        return optionalText(row.learningRate, 'g', 3);
+    case StepsColumn:
+        return QVariant::fromValue<qint64>(run.totalSteps);
+    case FinalEvalLossColumn:
+        return optionalText(row.finalEvalLoss);
+    case BestEvalLossColumn:
+        return optionalText(row.bestEvalLoss);
+    case ExactMatchColumn:
+        return row.meanExactMatch ? QVariant(QStringLiteral("%1 %").arg(100.0 * *row.meanExactMatch, 0, 'f', 1))
+                                  : QVariant(QStringLiteral("–"));
+    case DurationColumn: {
+        const auto seconds = durationSeconds(run);
+        return seconds ? QVariant(durationText(*seconds)) : QVariant(QStringLiteral("–"));
+    }
+    case TagsColumn: {
+        QStringList tags;
+        for (const auto &tag : run.tags)
+            tags << QString::fromStdString(tag);
+        return tags.join(QStringLiteral(", "));
+    }
+    case CreatedColumn:
+        return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(run.createdAt * 1000.0))
+            .toString(QStringLiteral("yyyy-MM-dd hh:mm"));
+    default:
+        return {};
+    }
+}
+
+QVariant RunTableModel::sortKey(const RunRow &row, int column) const
+{
+    switch (column) {
+    case IdColumn:
+        return QVariant::fromValue<qint64>(row.run.id);
+    case RankColumn:
+        return optionalKey(row.rank);
+    case AlphaColumn:
+        return optionalKey(row.alpha);
+    case LearningRateColumn:
+        return optionalKey(row.learningRate);
+    case StepsColumn:
+        return QVariant::fromValue<qint64>(row.run.totalSteps);
+    case FinalEvalLossColumn:
+        return optionalKey(row.finalEvalLoss);
+    case BestEvalLossColumn:
+        return optionalKey(row.bestEvalLoss);
+    case ExactMatchColumn:
+        return optionalKey(row.meanExactMatch);
+    case DurationColumn:
+        return optionalKey(durationSeconds(row.run));
+    case CreatedColumn:
+        return row.run.createdAt;
+    default:
+        return display(row, column);
+    }
+}
+
+QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case IdColumn: return tr("ID");
+    case NameColumn: return tr("Name");
+    case VariantColumn: return tr("Variant");
+    case StatusColumn: return tr("Status");
+    case RankColumn: return tr("r");
+    case AlphaColumn: return tr("alpha");
+    case LearningRateColumn: return tr("lr");
+    case StepsColumn: return tr("Steps");
+    case FinalEvalLossColumn: return tr("Eval loss");
+    case BestEvalLossColumn: return tr("Best eval loss");
+    case ExactMatchColumn: return tr("Exact match");
+    case DurationColumn: return tr("Duration");
+    case TagsColumn: return tr("Tags");
+    case CreatedColumn: return tr("Created");
+    default: return {};
+    }
+}
+
+} // namespace lwb::ui

@@ -1,0 +1,80 @@
+// RunTableModel: the runs of the store as table rows for the run browser —
+// identity, status, the key hyperparameters read from each run's config, the
+// final and best evaluation loss, the mean exact match of the last
+// evaluation, duration and tags.
+//
+// Display texts are for people; Qt::UserRole holds the sort key (numbers as
+// numbers, missing values last), so a QSortFilterProxyModel sorting on that
+// role orders "10" after "9" and a run without evaluations after all others.
+#pragma once
+
+#include "storage/run_records.h"
+
+#include <QAbstractTableModel>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace lwb::storage {
+class RunStore;
+}
+
+namespace lwb::ui {
+
+struct RunRow
+{
+    lwb::storage::RunRecord run;
+    std::optional<double> rank;
+    std::optional<double> alpha;
+    std::optional<double> learningRate;
+    std::optional<double> finalEvalLoss;
+    std::optional<double> bestEvalLoss;
+    std::optional<double> meanExactMatch; // mean over tasks, last evaluation
+};
+
+// The row of one run: its record plus what its config and series say.
+RunRow readRunRow(lwb::storage::RunStore &store, const lwb::storage::RunRecord &run);
+
+class RunTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        IdColumn,
+        NameColumn,
+        VariantColumn,
+        StatusColumn,
+        RankColumn,
+        AlphaColumn,
+        LearningRateColumn,
+        StepsColumn,
+        FinalEvalLossColumn,
+        BestEvalLossColumn,
+        ExactMatchColumn,
+        DurationColumn,
+        TagsColumn,
+        CreatedColumn,
+        ColumnCount
+    };
+    static constexpr int kSortRole = Qt::UserRole;
+
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setRows(std::vector<RunRow> rows);
+    const RunRow &runRow(int row) const { return rows_.at(static_cast<std::size_t>(row)); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    QVariant display(const RunRow &row, int column) const;
+    QVariant sortKey(const RunRow &row, int column) const;
+
+    std::vector<RunRow> rows_;
+};
+
+} // namespace lwb::ui

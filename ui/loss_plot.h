@@ -8,6 +8,12 @@
 //
 // The view follows the data (x from 0 to the run's total steps, y fitted to the
 // loss) until the user drags or zooms; a double-click returns to following.
+//
+// Smoothing (the slider above the plot) is TensorBoard's: a debiased
+// exponential moving average, y_s(i) = m(i) / (1 - w^n(i)) with
+// m(i) = w m(i-1) + (1 - w) y(i), over the points on display; the raw curve
+// stays visible, faint, behind the smoothed one, so a smoothed curve never
+// hides a spike. Log scale applies to the loss axis.
 #pragma once
 
 #include "ui/downsampled_series.h"
@@ -17,8 +23,11 @@
 
 #include <cstdint>
 
+class QCheckBox;
 class QCustomPlot;
 class QCPGraph;
+class QLabel;
+class QSlider;
 
 namespace lwb::ui {
 
@@ -37,6 +46,16 @@ public:
     void addEvalLoss(double step, double loss);
     void clear();
 
+    // Smoothing weight w in [0, 0.99]; 0 shows the raw curve only.
+    void setSmoothing(double weight);
+    double smoothing() const { return smoothing_; }
+    void setLogScale(bool on);
+    bool logScale() const;
+    QSlider *smoothingSlider() const { return smoothingSlider_; }
+    QCheckBox *logScaleToggle() const { return logScale_; }
+    int drawnSmoothedPoints() const;
+    double smoothedValueAt(int index) const; // what the smoothed graph draws, for tests
+
     void setRefreshRate(int hz);
     int refreshRate() const;
 
@@ -50,11 +69,18 @@ public:
 
 private:
     void refresh();
+    void redrawSmoothed();
     void fitView();
+    QWidget *buildControls();
     bool eventFilter(QObject *watched, QEvent *event) override;
 
     QCustomPlot *plot_;
     QCPGraph *trainGraph_;
+    QCPGraph *smoothedGraph_;
+    QSlider *smoothingSlider_;
+    QLabel *smoothingLabel_;
+    QCheckBox *logScale_;
+    double smoothing_ = 0.0;
     QCPGraph *evalGraph_;
     DownsampledSeries train_;
     DownsampledSeries eval_;

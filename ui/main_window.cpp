@@ -14,6 +14,7 @@
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "ui/settings_dialog.h"
+#include "ui/training_metrics_view.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -27,6 +28,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QTabWidget>
 #include <QSettings>
 #include <QVBoxLayout>
@@ -48,6 +50,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , form_(new RunForm)
     , plot_(new LossPlot(this))
     , routing_(new RoutingView)
+    , metrics_(new TrainingMetricsView)
     , browser_(new RunBrowser)
     , compare_(new CompareView)
     , centralTabs_(new QTabWidget)
@@ -62,7 +65,13 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     setWindowTitle(tr("LoRA Workbench"));
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
     centralTabs_->setObjectName(QStringLiteral("centralTabs"));
-    centralTabs_->addTab(plot_, tr("Live"));
+    auto *live = new QSplitter(Qt::Vertical);
+    live->setObjectName(QStringLiteral("liveSplitter"));
+    live->addWidget(plot_);
+    live->addWidget(metrics_);
+    live->setStretchFactor(0, 3);
+    live->setStretchFactor(1, 2);
+    centralTabs_->addTab(live, tr("Live"));
     centralTabs_->addTab(compare_, tr("Compare"));
     setCentralWidget(centralTabs_);
     setStatusBar(status_);
@@ -170,6 +179,7 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
     connect(jobs_, &JobController::jobStarted, this, [this](const lwb::RunConfig &config) {
         plot_->startRun(config.training.steps);
+        metrics_->startRun(config.training.steps);
         routing_->startRun(config.training.steps, QString::fromStdString(config.adapter.variant));
         status_->jobStarted(QString::fromStdString(config.name), config.training.steps);
         log_->jobStarted(config);
@@ -186,6 +196,7 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::stepsReady, this, [this](const StepBatch &steps) {
         for (const auto &metrics : steps) {
             plot_->addTrainLoss(static_cast<double>(metrics.step), metrics.loss);
+            metrics_->addStep(metrics);
             routing_->addStep(metrics);
         }
         status_->updateSteps(steps);

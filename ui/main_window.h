@@ -38,6 +38,7 @@ class LossPlot;
 class RoutingView;
 class RunBrowser;
 class RunForm;
+class TrainingMetricsView;
 
 class MainWindow : public QMainWindow
 {
@@ -52,6 +53,7 @@ public:
     RunForm *runForm() const { return form_; }
     LossPlot *lossPlot() const { return plot_; }
     RoutingView *routingView() const { return routing_; }
+    TrainingMetricsView *trainingMetrics() const { return metrics_; }
     RunBrowser *runBrowser() const { return browser_; }
     CompareView *compareView() const { return compare_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
@@ -93,6 +95,7 @@ private:
     RunForm *form_;
     LossPlot *plot_;
     RoutingView *routing_;
+    TrainingMetricsView *metrics_;
     RunBrowser *browser_;
     CompareView *compare_;
     QTabWidget *centralTabs_;

@@ -1,0 +1,134 @@
+// See training_metrics_view.h.
+#include "ui/training_metrics_view.h"
+
+#include "ui/plot_export.h"
+
+#include <qcustomplot.h>
+
+#include <QGridLayout>
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+
+namespace lwb::ui {
+
+namespace {
+
+constexpr double kBytesPerMiB = 1024.0 * 1024.0;
+
+} // namespace
+
+TrainingMetricsView::TrainingMetricsView(QWidget *parent)
+    : QWidget(parent)
+{
+    setObjectName(QStringLiteral("trainingMetrics"));
+    panels_[LearningRate] = makePanel(tr("Learning rate"), QStringLiteral("learningRatePlot"), QColor(44, 160, 44));
+    panels_[GradientNorm] = makePanel(tr("Gradient norm (before clipping)"), QStringLiteral("gradNormPlot"),
+                                      QColor(255, 127, 14));
+    panels_[TokensPerSecond] = makePanel(tr("Throughput (tokens/s)"), QStringLiteral("throughputPlot"),
+                                         QColor(148, 103, 189));
+    panels_[PeakMemory] = makePanel(tr("Peak memory (MiB)"), QStringLiteral("memoryPlot"), QColor(140, 86, 75));
+    auto *layout = new QGridLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    for (int i = 0; i < MetricCount; ++i)
+        layout->addWidget(panels_[std::size_t(i)].plot, i / 2, i % 2);
+
+    refreshTimer_.setTimerType(Qt::CoarseTimer);
+    setRefreshRate(30);
+    connect(&refreshTimer_, &QTimer::timeout, this, &TrainingMetricsView::refresh);
+    refreshTimer_.start();
+}
+
+TrainingMetricsView::Panel TrainingMetricsView::makePanel(const QString &title, const QString &objectName,
+                                                          const QColor &color)
+{
+    Panel panel;
+    panel.plot = new QCustomPlot(this);
+    panel.plot->setObjectName(objectName);
+    panel.plot->setMinimumSize(200, 110);
+    panel.plot->plotLayout()->insertRow(0);
+    panel.plot->plotLayout()->addElement(0, 0, new QCPTextElement(panel.plot, title, QFont(font().family(), -1, QFont::Bold)));
+    panel.plot->xAxis->setLabel(tr("step"));
+    panel.graph = panel.plot->addGraph();
+    panel.graph->setName(title);
+    panel.graph->setPen(QPen(color, 1.4));
+    panel.plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    panel.plot->setMouseTracking(true);
+    installPlotExportMenu(panel.plot, objectName);
+    QCustomPlot *plot = panel.plot;
+    connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent *event) {
+        for (auto &candidate : panels_) {
+            if (candidate.plot == plot)
+                showValueAt(candidate, event->pos());
+        }
+    });
+    return panel;
+}
+
+void TrainingMetricsView::showValueAt(Panel &panel, const QPoint &position)
+{
+    if (panel.graph->dataCount() == 0)
+        return;
+    const double step = panel.plot->xAxis->pixelToCoord(position.x());
+    auto nearest = panel.graph->data()->findBegin(step, true);
+    if (nearest == panel.graph->data()->constEnd())
+        return;
+    QToolTip::showText(panel.plot->mapToGlobal(position),
+                       tr("step %1: %2").arg(nearest->key, 0, 'f', 0).arg(nearest->value, 0, 'g', 5), panel.plot);
+}
+
+void TrainingMetricsView::startRun(std::int64_t totalSteps)
+{
+    totalSteps_ = totalSteps;
+    for (auto &panel : panels_) {
+        panel.series.clear();
+        panel.plot->xAxis->setRange(0, double(std::max<std::int64_t>(totalSteps, 1)));
+    }
+}
+
+void TrainingMetricsView::addStep(const lwb::StepMetrics &metrics)
+{
+    const auto step = double(metrics.step);
+    panels_[LearningRate].series.append(step, metrics.learningRate);
+    panels_[GradientNorm].series.append(step, metrics.gradNorm);
+    panels_[TokensPerSecond].series.append(step, metrics.tokensPerSecond);
+    if (metrics.peakMemoryBytes > 0)
+        panels_[PeakMemory].series.append(step, double(metrics.peakMemoryBytes) / kBytesPerMiB);
+}
+
+void TrainingMetricsView::setRefreshRate(int hz)
+{
+    refreshTimer_.setInterval(1000 / std::clamp(hz, 1, 120));
+}
+
+int TrainingMetricsView::drawnPoints(Metric metric) const
+{
+    return panels_[metric].graph->dataCount();
+}
+
+void TrainingMetricsView::refresh()
+{
+    for (auto &panel : panels_) {
+        if (panel.series.revision() == panel.drawnRevision)
+            continue;
+        QVector<QCPGraphData> data;
+        for (const auto &point : panel.series.points())
+            data.push_back(QCPGraphData(point.x(), point.y()));
+        panel.graph->data()->set(data, /*alreadySorted=*/true);
+        panel.drawnRevision = panel.series.revision();
+        bool found = false;
+        const QCPRange range = panel.graph->getValueRange(found);
+        if (found) {
+            const double span = std::max(range.size(), std::abs(range.upper) * 0.05 + 1e-12);
+            panel.plot->yAxis->setRange(range.lower - 0.1 * span, range.upper + 0.1 * span);
+        }
+        bool foundKeys = false;
+        const QCPRange keys = panel.graph->getKeyRange(foundKeys);
+        panel.plot->xAxis->setRange(0, std::max(double(std::max<std::int64_t>(totalSteps_, 1)), foundKeys ? keys.upper : 0.0));
+        panel.plot->replot(QCustomPlot::rpQueuedRefresh);
+    }
+}
+
+} // namespace lwb::ui

@@ -35,6 +35,11 @@ void JobThread::requestStop()
     worker_->requestStop();
 }
 
+void JobThread::setPaused(bool paused)
+{
+    worker_->setPaused(paused);
+}
+
 bool JobThread::wait(QDeadlineTimer deadline)
 {
     return thread_.wait(deadline);

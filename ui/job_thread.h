@@ -33,6 +33,7 @@ public:
     TrainWorker *worker() const { return worker_.get(); }
     void start();
     void requestStop();
+    void setPaused(bool paused);
     bool isRunning() const { return thread_.isRunning(); }
     // Waits for the thread to end; false when the timeout passed first.
     bool wait(QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));

@@ -7,6 +7,7 @@
 #include "ui/compare_view.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
+#include "ui/job_queue_view.h"
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
 #include "ui/plot_export.h"
@@ -55,6 +56,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , compare_(new CompareView)
     , centralTabs_(new QTabWidget)
     , log_(new JobLog)
+    , queue_(new JobQueueView(jobs_))
     , status_(new JobStatusBar(this))
     , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
     , databaseSource_(!databasePath.isEmpty()           ? QStringLiteral("--db")
@@ -79,7 +81,9 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     logDock_ = addDock(log_, tr("Job log"), QStringLiteral("logDock"), Qt::BottomDockWidgetArea);
     routingDock_ = addDock(routing_, tr("Routing"), QStringLiteral("routingDock"), Qt::RightDockWidgetArea);
     runsDock_ = addDock(browser_, tr("Runs"), QStringLiteral("runsDock"), Qt::BottomDockWidgetArea);
+    jobsDock_ = addDock(queue_, tr("Jobs"), QStringLiteral("jobsDock"), Qt::BottomDockWidgetArea);
     tabifyDockWidget(logDock_, runsDock_);
+    tabifyDockWidget(logDock_, jobsDock_);
     logDock_->raise();
     buildMenus();
     connectJobs();
@@ -158,6 +162,8 @@ void MainWindow::buildMenus()
     auto *run = menuBar()->addMenu(tr("&Run"));
     startAction_ = run->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_Return), this, &MainWindow::startJob);
     cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, &MainWindow::cancelJob);
+    pauseAction_ = run->addAction(tr("&Pause / resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this,
+                                  &MainWindow::togglePause);
     run->addSeparator();
     run->addAction(tr("&New run (defaults)"), QKeySequence::New, this, &MainWindow::resetForm);
     run->addAction(tr("&Find run…"), QKeySequence::Find, this, &MainWindow::showRunBrowser)->setObjectName(QStringLiteral("findRunAction"));
@@ -167,6 +173,7 @@ void MainWindow::buildMenus()
     view->addAction(logDock_->toggleViewAction());
     view->addAction(routingDock_->toggleViewAction());
     view->addAction(runsDock_->toggleViewAction());
+    view->addAction(jobsDock_->toggleViewAction());
     view->addSeparator();
     view->addAction(tr("Reset &layout"), this, [this] { restoreState(defaultState_, kStateVersion); });
 
@@ -248,21 +255,30 @@ bool MainWindow::isRecording() const
 
 void MainWindow::updateActions()
 {
-    const bool canStart = form_->isValid() && !jobs_->isBusy();
-    const bool canCancel = jobs_->state() == JobController::State::Running;
+    // Start while a job runs queues the form's config behind it.
+    const bool canStart = form_->isValid();
+    const auto state = jobs_->state();
+    const bool canCancel = state == JobController::State::Running || state == JobController::State::Paused;
     startButton_->setEnabled(canStart);
     startAction_->setEnabled(canStart);
+    startButton_->setText(jobs_->isBusy() ? tr("Queue") : tr("Start"));
     cancelButton_->setEnabled(canCancel);
     cancelAction_->setEnabled(canCancel);
-    startButton_->setToolTip(form_->isValid() ? tr("Train this configuration (Ctrl+Return).")
-                                              : tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n'))));
+    pauseAction_->setEnabled(canCancel);
+    pauseAction_->setText(state == JobController::State::Paused ? tr("&Resume") : tr("&Pause"));
+    startButton_->setToolTip(!form_->isValid() ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
+                             : jobs_->isBusy() ? tr("Queue this configuration to start after the running job (Ctrl+Return).")
+                                               : tr("Train this configuration (Ctrl+Return)."));
 }
 
 void MainWindow::startJob()
 {
-    if (!form_->isValid() || jobs_->isBusy())
+    if (!form_->isValid())
         return;
-    jobs_->start(*form_->config());
+    const bool queued = jobs_->isBusy();
+    jobs_->enqueue(*form_->config());
+    if (queued)
+        log_->info(tr("Queued %1: it starts when the running job ends.").arg(QString::fromStdString(form_->config()->name)));
 }
 
 void MainWindow::compareRuns(const QVector<qint64> &runIds)
@@ -278,9 +294,20 @@ void MainWindow::showRunBrowser()
     browser_->focusFilter();
 }
 
+void MainWindow::togglePause()
+{
+    if (jobs_->state() == JobController::State::Paused) {
+        jobs_->resume();
+        log_->info(tr("Resumed."));
+    } else if (jobs_->state() == JobController::State::Running) {
+        jobs_->pause();
+        log_->info(tr("Paused after the current step."));
+    }
+}
+
 void MainWindow::cancelJob()
 {
-    if (jobs_->state() != JobController::State::Running)
+    if (jobs_->state() != JobController::State::Running && jobs_->state() != JobController::State::Paused)
         return;
     jobs_->cancel();
     status_->stopping();

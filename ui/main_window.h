@@ -33,6 +33,7 @@ namespace lwb::ui {
 class CompareView;
 class JobController;
 class JobLog;
+class JobQueueView;
 class JobStatusBar;
 class LossPlot;
 class RoutingView;
@@ -58,6 +59,7 @@ public:
     CompareView *compareView() const { return compare_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
+    JobQueueView *jobQueue() const { return queue_; }
     JobStatusBar *jobStatusBar() const { return status_; }
     JobController *jobController() const { return jobs_; }
     QPushButton *startButton() const { return startButton_; }
@@ -70,6 +72,7 @@ public Q_SLOTS:
     void compareRuns(const QVector<qint64> &runIds); // shows the Compare tab
     void showRunBrowser(); // the Runs dock, raised, its filter focused
     void cancelJob();
+    void togglePause();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -100,15 +103,18 @@ private:
     CompareView *compare_;
     QTabWidget *centralTabs_;
     JobLog *log_;
+    JobQueueView *queue_;
     JobStatusBar *status_;
     QPushButton *startButton_ = nullptr;
     QPushButton *cancelButton_ = nullptr;
     QAction *startAction_ = nullptr;
     QAction *cancelAction_ = nullptr;
+    QAction *pauseAction_ = nullptr;
     QDockWidget *runDock_ = nullptr;
     QDockWidget *logDock_ = nullptr;
     QDockWidget *routingDock_ = nullptr;
     QDockWidget *runsDock_ = nullptr;
+    QDockWidget *jobsDock_ = nullptr;
     QByteArray defaultState_; // the dock layout as built, for View > Reset layout
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)

@@ -25,6 +25,12 @@ void TrainWorker::requestStop()
     stopRequested_ = true;
     if (trainer_)
         trainer_->requestStop();
+    pauseGate_.release();
+}
+
+void TrainWorker::setPaused(bool paused)
+{
+    pauseGate_.setPaused(paused);
 }
 
 void TrainWorker::run()
@@ -59,6 +65,9 @@ void TrainWorker::run()
         if (recorder.isRecording())
             trainer.addObserver(&recorder);
         trainer.addObserver(&forwarder);
+        // Last: the step is recorded and forwarded before the job waits at the gate.
+        pauseGate_.setOnPause([&forwarder] { forwarder.flush(); });
+        trainer.addObserver(&pauseGate_);
         {
             std::lock_guard<std::mutex> lock(trainerMutex_);
             trainer_ = &trainer;
@@ -75,6 +84,7 @@ void TrainWorker::run()
             std::lock_guard<std::mutex> lock(trainerMutex_);
             trainer_ = nullptr;
         }
+        pauseGate_.setOnPause({}); // the forwarder goes out of scope
         forwarder.flush();
         if (message.isEmpty())
             message = forwarder.finishMessage();

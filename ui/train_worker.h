@@ -5,13 +5,16 @@
 // from the engine ends the job as Failed with the exception's message.
 // requestStop() is the one member that other threads call: it sets the
 // Trainer's atomic stop flag (honoured after the current step), or remembers
-// the request if the Trainer does not exist yet. The worker attaches a
+// the request if the Trainer does not exist yet; it also opens the pause
+// gate, so a paused job stops at once. setPaused() is thread-safe too. The worker attaches a
 // GuardedRecorder (the run store, when a database path is given) and a
 // TrainEventForwarder (the signals below) to the Trainer.
 //
 // This header is torch-free; train_worker.cpp is where the GUI library meets
 // LibTorch (engine/train/trainer.h).
 #pragma once
+
+#include "ui/pause_gate.h"
 
 #include "engine/config/run_config.h"
 #include "ui/engine_metatypes.h"
@@ -38,6 +41,8 @@ public:
     ~TrainWorker() override;
 
     void requestStop(); // thread-safe
+    // Pauses after the current step / resumes (thread-safe; see PauseGate).
+    void setPaused(bool paused);
 
 public Q_SLOTS:
     void run();
@@ -56,6 +61,7 @@ Q_SIGNALS:
 private:
     lwb::RunConfig config_;
     std::string databasePath_;
+    PauseGate pauseGate_;
     std::mutex trainerMutex_;          // guards trainer_ and stopRequested_
     lwb::Trainer *trainer_ = nullptr;  // set while run() is inside Trainer::run
     bool stopRequested_ = false;

@@ -13,6 +13,7 @@
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
+#include "ui/job_queue_view.h"
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
 #include "ui/main_window.h"
@@ -27,6 +28,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -116,7 +118,7 @@ private slots:
 
         QSignalSpy finished(window.jobController(), &JobController::jobFinished);
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
-        QVERIFY(!window.startButton()->isEnabled());
+        QCOMPARE(window.startButton()->text(), QStringLiteral("Queue")); // a second Start queues
         QVERIFY(window.cancelButton()->isEnabled());
 
         QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->drawnTrainPoints() >= 3, kJobTimeoutMs);
@@ -163,6 +165,62 @@ private slots:
         QVERIFY(run);
         QCOMPARE(run->status, lwb::storage::RunStatus::Cancelled);
         QVERIFY(QDir(dir_.filePath(QStringLiteral("out-cancel"))).exists());
+    }
+
+    // Pause holds the job between steps (no new points, the run store still
+    // says running), Resume continues it; a second Start while it runs queues
+    // a job, which starts by itself when the first is cancelled; a queued job
+    // can be removed before it starts.
+    void pauseResumeAndQueue()
+    {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *jobs = window.jobController();
+        auto *queue = window.jobQueue();
+        setUpRun(window, {QStringLiteral("gui-first"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-first")));
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        const qint64 firstJob = jobs->runningJobId();
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->trainSeries().sampleCount() >= 2, kJobTimeoutMs);
+
+        QTest::mouseClick(queue->pauseButton(), Qt::LeftButton);
+        QCOMPARE(jobs->state(), JobController::State::Paused);
+        QCOMPARE(queue->pauseButton()->text(), QStringLiteral("Resume"));
+        QCOMPARE(queue->statusOf(firstJob), QStringLiteral("paused"));
+        QTest::qWait(300); // the step in flight ends and is shown
+        const auto pausedAt = window.lossPlot()->trainSeries().sampleCount();
+        QTest::qWait(700);
+        QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), pausedAt);
+        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-first"))->status, lwb::storage::RunStatus::Running);
+
+        QTest::mouseClick(queue->pauseButton(), Qt::LeftButton);
+        QCOMPARE(jobs->state(), JobController::State::Running);
+        QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->trainSeries().sampleCount() > pausedAt, kJobTimeoutMs);
+
+        // Two more jobs queued behind the first; the last is removed again.
+        setUpRun(window, {QStringLiteral("gui-second"), 6, 3}, dir_.filePath(QStringLiteral("out-second")));
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        setUpRun(window, {QStringLiteral("gui-third"), 6, 3}, dir_.filePath(QStringLiteral("out-third")));
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        QCOMPARE(jobs->queuedJobs().size(), 2);
+        const qint64 secondJob = jobs->queuedJobs().at(0).id;
+        const qint64 thirdJob = jobs->queuedJobs().at(1).id;
+        QCOMPARE(queue->statusOf(secondJob), QStringLiteral("queued"));
+        queue->table()->selectRow(2);
+        QTest::mouseClick(queue->removeButton(), Qt::LeftButton);
+        QCOMPARE(jobs->queuedJobs().size(), 1);
+        QCOMPARE(queue->statusOf(thirdJob), QString());
+
+        // Pausing then cancelling: the paused job stops at once; the queued one starts.
+        QTest::mouseClick(queue->pauseButton(), Qt::LeftButton);
+        QTest::mouseClick(queue->cancelButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(queue->statusOf(firstJob), QStringLiteral("cancelled"), kJobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(queue->statusOf(secondJob), QStringLiteral("finished"), kJobTimeoutMs);
+        QCOMPARE(jobs->state(), JobController::State::Idle);
+        QVERIFY(jobs->queuedJobs().isEmpty());
+        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-first"))->status, lwb::storage::RunStatus::Cancelled);
+        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-second"))->status, lwb::storage::RunStatus::Finished);
+        QVERIFY(!storedRun(databasePath_, QStringLiteral("gui-third")).has_value());
     }
 
     void shortRunFinishesWithEvalPoints()

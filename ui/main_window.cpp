@@ -94,6 +94,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     resizeDocks({logDock_}, {200}, Qt::Vertical);
     defaultState_ = saveState(kStateVersion);
     restoreSettings();
+    applyPreferences(Preferences::load());
     updateActions();
 }
 
@@ -165,7 +166,8 @@ void MainWindow::buildMenus()
     pauseAction_ = run->addAction(tr("&Pause / resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this,
                                   &MainWindow::togglePause);
     run->addSeparator();
-    run->addAction(tr("&New run (defaults)"), QKeySequence::New, this, &MainWindow::resetForm);
+    run->addAction(tr("&New run (defaults)"), QKeySequence::New, this, &MainWindow::resetForm)
+        ->setObjectName(QStringLiteral("newRunAction"));
     run->addAction(tr("&Find run…"), QKeySequence::Find, this, &MainWindow::showRunBrowser)->setObjectName(QStringLiteral("findRunAction"));
 
     auto *view = menuBar()->addMenu(tr("&View"));
@@ -358,7 +360,23 @@ void MainWindow::saveConfig()
 
 void MainWindow::resetForm()
 {
-    form_->setDocument(RunForm::defaultDocument());
+    auto document = RunForm::defaultDocument();
+    document["device"] = preferences_.defaultDevice.toStdString();
+    document["threads"] = preferences_.threads;
+    form_->setDocument(document);
+}
+
+void MainWindow::applyPreferences(const Preferences &preferences)
+{
+    // At start "system" means: leave the platform's style and palette alone.
+    const bool first = !themeApplied_;
+    themeApplied_ = true;
+    if (first ? preferences.theme != QLatin1String("system") : preferences.theme != preferences_.theme)
+        applyTheme(preferences.theme);
+    preferences_ = preferences;
+    plot_->setRefreshRate(preferences.plotRefreshHz);
+    metrics_->setRefreshRate(preferences.plotRefreshHz);
+    routing_->setRefreshRate(preferences.plotRefreshHz);
 }
 
 void MainWindow::showAbout()
@@ -374,7 +392,8 @@ void MainWindow::showAbout()
 void MainWindow::showSettings()
 {
     const StoreLocation store{databasePath_, databaseSource_, store_ != nullptr, storeProblem_};
-    auto *dialog = new SettingsDialog(store, QSettings().fileName(), this);
+    auto *dialog = new SettingsDialog(store, QSettings().fileName(), preferences_, this);
+    connect(dialog, &SettingsDialog::preferencesChanged, this, &MainWindow::applyPreferences);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -15,6 +15,8 @@
 // train without being recorded.
 #pragma once
 
+#include "ui/preferences.h"
+
 #include <QMainWindow>
 
 #include <memory>
@@ -65,6 +67,7 @@ public:
     QPushButton *startButton() const { return startButton_; }
     QPushButton *cancelButton() const { return cancelButton_; }
     const QString &databasePath() const { return databasePath_; }
+    const Preferences &preferences() const { return preferences_; }
     bool isRecording() const; // the run store opened
 
 public Q_SLOTS:
@@ -91,6 +94,7 @@ private:
     void resetForm();
     void showAbout();
     void showSettings();
+    void applyPreferences(const Preferences &preferences);
     void restoreSettings();
     void saveSettings() const;
 
@@ -116,6 +120,8 @@ private:
     QDockWidget *runsDock_ = nullptr;
     QDockWidget *jobsDock_ = nullptr;
     QByteArray defaultState_; // the dock layout as built, for View > Reset layout
+    Preferences preferences_;
+    bool themeApplied_ = false; // "system" at start changes nothing
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)
     QString storeProblem_;   // why the run store could not be opened; empty when open

@@ -142,6 +142,11 @@ RoutingView::RoutingView(QWidget *parent)
     refreshTimer_.start();
 }
 
+void RoutingView::setRefreshRate(int hz)
+{
+    refreshTimer_.setInterval(1000 / std::clamp(hz, 1, 120));
+}
+
 void RoutingView::startRun(std::int64_t totalSteps, const QString &variant)
 {
     totalSteps_ = totalSteps;

@@ -40,6 +40,7 @@ public:
     void startRun(std::int64_t totalSteps, const QString &variant);
     void addStep(const lwb::StepMetrics &metrics);
     void addEval(const lwb::EvalMetrics &metrics);
+    void setRefreshRate(int hz);
 
     // What is shown, for tests: the latest load of (layer, expert), layer names.
     int layerCount() const { return static_cast<int>(layers_.size()); }

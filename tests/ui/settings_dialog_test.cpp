@@ -1,13 +1,18 @@
 // File > Settings through the real menu action: the dialog names the run
 // store file the window records into, why that file, and whether it opened;
 // a store that cannot be opened is reported with its reason.
+#include "ui/loss_plot.h"
 #include "ui/main_window.h"
+#include "ui/preferences.h"
+#include "ui/run_form.h"
 #include "ui/settings_dialog.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QLabel>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -74,6 +79,40 @@ private slots:
         const QString status = fieldOfOpenedDialog(window, "storeStatus");
         QVERIFY2(status.startsWith(QStringLiteral("cannot be used")), qPrintable(status));
         QVERIFY2(status.contains(QStringLiteral("notes.txt")), qPrintable(status));
+    }
+
+    // Preferences change the window at once, are kept for the next start, and
+    // a new run starts from the chosen threads; the dark theme darkens the palette.
+    void preferencesApplyLiveAndPersist()
+    {
+        MainWindow window(dir_.filePath("prefs.db"));
+        window.show();
+        window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger();
+        auto *dialog = window.findChild<SettingsDialog *>(QStringLiteral("settingsDialog"));
+        QVERIFY(dialog);
+        dialog->refreshRate()->setValue(10);
+        QCOMPARE(window.lossPlot()->refreshRate(), 10);
+        dialog->threadCount()->setValue(3);
+        dialog->themeChoice()->setCurrentIndex(dialog->themeChoice()->findData(QStringLiteral("dark")));
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 100);
+        dialog->close();
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+
+        window.findChild<QAction *>(QStringLiteral("newRunAction"))->trigger();
+        QCOMPARE(window.runForm()->document()["threads"].get<int>(), 3);
+
+        const auto kept = lwb::ui::Preferences::load();
+        QCOMPARE(kept.plotRefreshHz, 10);
+        QCOMPARE(kept.threads, 3);
+        QCOMPARE(kept.theme, QStringLiteral("dark"));
+        MainWindow again(dir_.filePath("prefs.db"));
+        QCOMPARE(again.lossPlot()->refreshRate(), 10);
+
+        window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger();
+        dialog = window.findChild<SettingsDialog *>(QStringLiteral("settingsDialog"));
+        dialog->themeChoice()->setCurrentIndex(dialog->themeChoice()->findData(QStringLiteral("light")));
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
+        dialog->close();
     }
 };
 

@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libsqlite3-dev libpcre2-dev libicu-dev
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
+  desktop-file-utils appstream dpkg-dev
 )
 
 as_root() {

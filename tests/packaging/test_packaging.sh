@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installation and the Debian package, as a user gets them:
+#   cmake --install into a temporary prefix: executables, run configs, and the
+#   desktop entry, icon and AppStream metadata where desktops look for them,
+#   each valid per desktop-file-validate / appstreamcli (when installed);
+#   cpack -G DEB: a .deb whose contents and control fields say the same, with
+#   dependencies found by dpkg-shlibdeps.
+# usage: test_packaging.sh BUILD_DIR
+set -euo pipefail
+build="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+app_id=org.lorawb.LoraWorkbench
+for path in bin/lorawb bin/lora-workbench share/applications/$app_id.desktop \
+            share/icons/hicolor/scalable/apps/$app_id.svg share/metainfo/$app_id.metainfo.xml \
+            share/lora-workbench/configs/lora_default.json; do
+  [ -e "$work/prefix/$path" ] || fail "cmake --install did not install $path"
+done
+"$work/prefix/bin/lorawb" --version | grep -q "lorawb" || fail "the installed lorawb does not run"
+if command -v desktop-file-validate >/dev/null; then
+  desktop-file-validate "$work/prefix/share/applications/$app_id.desktop" || fail "desktop entry invalid"
+fi
+if command -v appstreamcli >/dev/null; then
+  appstreamcli validate --no-net "$work/prefix/share/metainfo/$app_id.metainfo.xml" >/dev/null \
+    || fail "AppStream metadata invalid"
+fi
+echo "install: ok"
+
+(cd "$build" && cpack -G DEB -B "$work/deb" >/dev/null) || fail "cpack -G DEB failed"
+deb="$(ls "$work"/deb/lora-workbench_*.deb)"
+contents="$(dpkg-deb -c "$deb")"
+for path in ./usr/bin/lora-workbench ./usr/bin/lorawb ./usr/share/applications/$app_id.desktop \
+            ./usr/share/metainfo/$app_id.metainfo.xml; do
+  grep -q " $path\$" <<<"$contents" || fail "$deb lacks $path"
+done
+depends="$(dpkg-deb -f "$deb" Depends)"
+grep -q "libtorch" <<<"$depends" || fail "Depends lacks LibTorch: $depends"
+grep -q "libqt6widgets6" <<<"$depends" || fail "Depends lacks Qt Widgets: $depends"
+echo "deb: ok ($(basename "$deb"), $(du -h "$deb" | cut -f1))"
+echo "Depends: $depends"

@@ -6,6 +6,7 @@
 #include "storage/metric_samples.h"
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
+#include "ui/plot_hover.h"
 
 #include <qcustomplot.h>
 
@@ -111,6 +112,7 @@ CompareView::CompareView(QWidget *parent)
     curves_->legend->setVisible(true);
     curves_->setMinimumHeight(220);
     installPlotExportMenu(curves_, QStringLiteral("compare_curves"));
+    installHoverValues(curves_);
     taskBars_->setObjectName(QStringLiteral("compareTaskBars"));
     taskBars_->legend->setVisible(true);
     taskBars_->yAxis->setLabel(tr("exact match (last evaluation)"));

@@ -2,6 +2,7 @@
 #include "ui/loss_plot.h"
 
 #include "ui/plot_export.h"
+#include "ui/plot_hover.h"
 
 #include <qcustomplot.h>
 
@@ -69,6 +70,7 @@ LossPlot::LossPlot(QWidget *parent)
     layout->addWidget(buildControls());
     layout->addWidget(plot_, 1);
     plot_->setObjectName(QStringLiteral("lossPlot"));
+    installHoverValues(plot_, tr("step"));
     installPlotExportMenu(plot_, QStringLiteral("loss"));
     plot_->setMinimumSize(320, 240);
 

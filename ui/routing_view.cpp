@@ -2,6 +2,7 @@
 #include "ui/routing_view.h"
 
 #include "ui/plot_export.h"
+#include "ui/plot_hover.h"
 
 #include <qcustomplot.h>
 
@@ -93,6 +94,7 @@ RoutingView::RoutingView(QWidget *parent)
                             "everywhere, a collapsed router lights one column."));
 
     curves_->setObjectName(QStringLiteral("routingEntropyPlot"));
+    installHoverValues(curves_, tr("step"));
     installPlotExportMenu(curves_, QStringLiteral("routing_entropy"));
     curves_->setMinimumSize(280, 160);
     curves_->plotLayout()->insertRow(0);

@@ -2,11 +2,11 @@
 #include "ui/training_metrics_view.h"
 
 #include "ui/plot_export.h"
+#include "ui/plot_hover.h"
 
 #include <qcustomplot.h>
 
 #include <QGridLayout>
-#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -55,28 +55,9 @@ TrainingMetricsView::Panel TrainingMetricsView::makePanel(const QString &title, 
     panel.graph->setName(title);
     panel.graph->setPen(QPen(color, 1.4));
     panel.plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    panel.plot->setMouseTracking(true);
     installPlotExportMenu(panel.plot, objectName);
-    QCustomPlot *plot = panel.plot;
-    connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent *event) {
-        for (auto &candidate : panels_) {
-            if (candidate.plot == plot)
-                showValueAt(candidate, event->pos());
-        }
-    });
+    installHoverValues(panel.plot, tr("step"));
     return panel;
-}
-
-void TrainingMetricsView::showValueAt(Panel &panel, const QPoint &position)
-{
-    if (panel.graph->dataCount() == 0)
-        return;
-    const double step = panel.plot->xAxis->pixelToCoord(position.x());
-    auto nearest = panel.graph->data()->findBegin(step, true);
-    if (nearest == panel.graph->data()->constEnd())
-        return;
-    QToolTip::showText(panel.plot->mapToGlobal(position),
-                       tr("step %1: %2").arg(nearest->key, 0, 'f', 0).arg(nearest->value, 0, 'g', 5), panel.plot);
 }
 
 void TrainingMetricsView::startRun(std::int64_t totalSteps)

@@ -51,7 +51,6 @@ private:
 
     Panel makePanel(const QString &title, const QString &objectName, const QColor &color);
     void refresh();
-    void showValueAt(Panel &panel, const QPoint &position);
 
     std::array<Panel, MetricCount> panels_;
     std::int64_t totalSteps_ = 0;

@@ -6,6 +6,7 @@
 // engine reports none; a plot's data exports as CSV with its points.
 #include "ui/loss_plot.h"
 #include "ui/plot_export.h"
+#include "ui/plot_hover.h"
 #include "ui/training_metrics_view.h"
 
 #include <qcustomplot.h>
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void logScaleToggleSwitchesTheAxis();
     void sidePlotsReceiveEveryStep();
     void plotDataExportsAsCsv();
+    void hoverNamesTheNearestPoint();
 };
 
 void LivePlotsTest::smoothingIsDebiasedEma()
@@ -116,6 +118,25 @@ void LivePlotsTest::plotDataExportsAsCsv()
     QTRY_COMPARE(plot.drawnEvalPoints(), 1);
     QCOMPARE(lwb::ui::plotDataCsv(plot.plot()),
              QStringLiteral("series,x,y\ntrain,1,2.5\ntrain,2,2.25\neval,2,2.4\n"));
+}
+
+void LivePlotsTest::hoverNamesTheNearestPoint()
+{
+    LossPlot plot;
+    plot.resize(600, 400);
+    plot.show();
+    plot.startRun(10);
+    for (int step = 1; step <= 10; ++step)
+        plot.addTrainLoss(step, 3.0 - 0.1 * step);
+    QTRY_COMPARE(plot.drawnTrainPoints(), 10);
+    plot.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    auto *axisX = plot.plot()->xAxis;
+    auto *axisY = plot.plot()->yAxis;
+    const QPointF onPoint(axisX->coordToPixel(4.0) + 2.0, axisY->coordToPixel(2.6) - 1.0);
+    QCOMPARE(lwb::ui::hoverText(plot.plot(), onPoint, QStringLiteral("step")), QStringLiteral("train: step 4, 2.6"));
+    // Far from every point: nothing.
+    const QPointF empty(axisX->coordToPixel(4.0), axisY->coordToPixel(0.5));
+    QCOMPARE(lwb::ui::hoverText(plot.plot(), empty, QStringLiteral("step")), QString());
 }
 
 QTEST_MAIN(LivePlotsTest)

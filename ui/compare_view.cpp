@@ -55,6 +55,8 @@ QTableWidget *makeTable(const QString &objectName)
     table->setAlternatingRowColors(true);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setStretchLastSection(true);
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+    table->setTextElideMode(Qt::ElideMiddle);
     table->setWordWrap(false);
     return table;
 }
@@ -62,12 +64,23 @@ QTableWidget *makeTable(const QString &objectName)
 void setCell(QTableWidget *table, int row, int column, const QString &text, bool bold = false)
 {
     auto *item = new QTableWidgetItem(text);
+    item->setToolTip(text);
     if (bold) {
         QFont font = item->font();
         font.setBold(true);
         item->setFont(font);
     }
     table->setItem(row, column, item);
+}
+
+// Columns fit their contents up to a width, so every run's column stays in
+// view; a longer value is elided and shown whole in its tooltip.
+void fitColumns(QTableWidget *table)
+{
+    constexpr int kMaxColumnWidth = 260;
+    table->resizeColumnsToContents();
+    for (int column = 0; column < table->columnCount(); ++column)
+        table->setColumnWidth(column, std::min(table->columnWidth(column), kMaxColumnWidth));
 }
 
 QString number(double value)
@@ -327,7 +340,7 @@ void CompareView::fillConfigTable()
         }
         ++row;
     }
-    configTable_->resizeColumnsToContents();
+    fitColumns(configTable_);
 }
 
 void CompareView::fillMetricsTable()
@@ -349,7 +362,7 @@ void CompareView::fillMetricsTable()
                     summary ? tr("%1 @ %2").arg(number(summary->bestValue)).arg(summary->bestStep) : QStringLiteral("—"));
         }
     }
-    metricsTable_->resizeColumnsToContents();
+    fitColumns(metricsTable_);
 }
 
 void CompareView::fillTaskEvaluation()
@@ -408,7 +421,7 @@ void CompareView::fillTaskEvaluation()
             setCell(taskTable_, int(t), i + 1, found != values.end() ? number(found->second) : QStringLiteral("—"));
         }
     }
-    taskTable_->resizeColumnsToContents();
+    fitColumns(taskTable_);
     taskBars_->replot();
 }
 

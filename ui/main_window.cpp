@@ -90,8 +90,8 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     openRunStore();
     // The plot is what one watches: the form takes a column, the log a strip.
     resize(1360, 860);
-    resizeDocks({runDock_, routingDock_}, {400, 360}, Qt::Horizontal);
-    resizeDocks({logDock_}, {200}, Qt::Vertical);
+    resizeDocks({runDock_, routingDock_}, {400, 440}, Qt::Horizontal);
+    resizeDocks({logDock_}, {150}, Qt::Vertical);
     defaultState_ = saveState(kStateVersion);
     restoreSettings();
     applyPreferences(Preferences::load());
@@ -286,6 +286,7 @@ void MainWindow::startJob()
 void MainWindow::compareRuns(const QVector<qint64> &runIds)
 {
     compare_->setRuns(runIds);
+    browser_->selectRuns(runIds);
     centralTabs_->setCurrentWidget(compare_);
 }
 

@@ -19,19 +19,18 @@ namespace {
 constexpr int kCurveMaxPoints = 2000;
 
 // "transformer.h.3.attn.c_attn" -> "3.c_attn": the block and the layer.
+// "transformer.h.3.attn.c_proj" -> "3.attn.c_proj": the block number and what
+// follows it, so GPT-2's attn.c_proj and mlp.c_proj stay apart.
 QString shortLayerName(const QString &path)
 {
     const QStringList parts = path.split(QLatin1Char('.'));
-    QString block;
-    for (const QString &part : parts) {
+    for (qsizetype i = 0; i < parts.size(); ++i) {
         bool isNumber = false;
-        part.toInt(&isNumber);
-        if (isNumber) {
-            block = part;
-            break;
-        }
+        parts[i].toInt(&isNumber);
+        if (isNumber)
+            return parts.mid(i).join(QLatin1Char('.'));
     }
-    return block.isEmpty() ? parts.last() : block + QLatin1Char('.') + parts.last();
+    return parts.last();
 }
 
 QVector<QCPGraphData> toGraphData(const QVector<QPointF> &points)
@@ -82,6 +81,7 @@ RoutingView::RoutingView(QWidget *parent)
     heatmap_->plotLayout()->addElement(0, 0, title(heatmap_, tr("Expert load (latest step)")));
     heatmap_->xAxis->setLabel(tr("expert"));
     heatmap_->yAxis->setRangeReversed(true); // first layer on top, as in the model
+    heatmap_->yAxis->setTickLabelFont(QFont(font().family(), 7)); // one label per adapted layer
     colorMap_ = new QCPColorMap(heatmap_->xAxis, heatmap_->yAxis);
     auto *scale = new QCPColorScale(heatmap_);
     heatmap_->plotLayout()->addElement(1, 1, scale);
@@ -116,9 +116,15 @@ RoutingView::RoutingView(QWidget *parent)
     droppedGraph_ = curves_->addGraph(curves_->xAxis, curves_->yAxis2);
     droppedGraph_->setName(tr("dropped by capacity"));
     droppedGraph_->setPen(QPen(QColor(214, 39, 40), 1.2));
+    // The legend goes below the axes, two columns, so it never covers a curve.
     curves_->legend->setVisible(true);
     curves_->legend->setFont(QFont(font().family(), 8));
-    curves_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+    curves_->axisRect()->insetLayout()->take(curves_->legend);
+    curves_->plotLayout()->addElement(2, 0, curves_->legend);
+    curves_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    curves_->legend->setWrap(2);
+    curves_->legend->setBorderPen(Qt::NoPen);
+    curves_->plotLayout()->setRowStretchFactor(2, 0.001);
 
     taskPlot_->setObjectName(QStringLiteral("taskExpertPlot"));
     taskPlot_->setMinimumSize(280, 140);

@@ -30,6 +30,7 @@ namespace {
 using lwb::storage::RunStatus;
 
 constexpr int kTextFilterDelayMs = 250;
+constexpr int kFitColumnsUpToRows = 500; // fitting reads every row; beyond this the widths stay
 
 QStringList splitTags(const QString &text)
 {
@@ -247,6 +248,8 @@ void RunBrowser::refresh()
         for (const auto &run : store_->listRuns(filter))
             rows.push_back(readRunRow(*store_, run));
         model_->setRows(std::move(rows));
+        if (model_->rowCount() <= kFitColumnsUpToRows)
+            table_->resizeColumnsToContents();
         reportProblem({});
     } catch (const std::exception &error) {
         reportProblem(tr("Cannot read the run store: %1").arg(QString::fromUtf8(error.what())));

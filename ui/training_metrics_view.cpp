@@ -51,6 +51,10 @@ TrainingMetricsView::Panel TrainingMetricsView::makePanel(const QString &title, 
     panel.plot->plotLayout()->insertRow(0);
     panel.plot->plotLayout()->addElement(0, 0, new QCPTextElement(panel.plot, title, QFont(font().family(), -1, QFont::Bold)));
     panel.plot->xAxis->setLabel(tr("step"));
+    // Small plots: few ticks, so labels never overlap.
+    panel.plot->yAxis->ticker()->setTickCount(3);
+    panel.plot->xAxis->ticker()->setTickCount(5);
+    panel.plot->yAxis->setNumberFormat(QStringLiteral("gb"));
     panel.graph = panel.plot->addGraph();
     panel.graph->setName(title);
     panel.graph->setPen(QPen(color, 1.4));

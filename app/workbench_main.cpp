@@ -5,7 +5,7 @@
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
 //                  [--compare ID,ID,...] [--show-runs]
 //
-// --start with --screenshot is how resources/screenshots/main_window_training.png
+// --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
 #include "ui/main_window.h"
 #include "ui/run_form.h"

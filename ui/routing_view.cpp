@@ -121,8 +121,8 @@ RoutingView::RoutingView(QWidget *parent)
     curves_->legend->setFont(QFont(font().family(), 8));
     curves_->axisRect()->insetLayout()->take(curves_->legend);
     curves_->plotLayout()->addElement(2, 0, curves_->legend);
-    curves_->legend->setFillOrder(QCPLegend::foColumnsFirst);
     curves_->legend->setWrap(2);
+    curves_->legend->setFillOrder(QCPLegend::foColumnsFirst, /*rearrange=*/true);
     curves_->legend->setBorderPen(Qt::NoPen);
     curves_->plotLayout()->setRowStretchFactor(2, 0.001);
 
@@ -254,7 +254,7 @@ void RoutingView::drawTaskMatrix()
         columnTicks->addTick(e, QString::number(e));
     taskPlot_->xAxis->setTicker(columnTicks);
     if (auto *heading = qobject_cast<QCPTextElement *>(taskPlot_->plotLayout()->element(0, 0)))
-        heading->setText(tr("Task × expert (evaluation at step %1)").arg(taskStep_));
+        heading->setText(tr("Task × expert (eval, step %1)").arg(taskStep_));
     taskPlot_->show();
     taskPlot_->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -40,6 +40,55 @@ nlohmann::json number(double value)
     return value;
 }
 
+// The checks of readPeftConfig; nlohmann's type errors are caught there.
+PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
+{
+    const auto at = [&](const std::string &key) { return path + ": " + key; };
+    const auto isSet = [&](const char *key) { return json.contains(key) && !json[key].is_null(); };
+
+    const auto peftType = json.value("peft_type", std::string());
+    if (peftType != "LORA")
+        throw Error(at("peft_type"), "\"" + peftType + "\" is not supported (only LORA)");
+    PeftLoraConfig config;
+    if (!json.contains("r") || !json["r"].is_number_integer() || json["r"].get<std::int64_t>() < 1)
+        throw Error(at("r"), "must be a positive integer");
+    config.r = json["r"].get<std::int64_t>();
+    config.loraAlpha = isSet("lora_alpha") ? json["lora_alpha"].get<double>() : 8.0;
+    config.loraDropout = isSet("lora_dropout") ? json["lora_dropout"].get<double>() : 0.0;
+    config.fanInFanOut = json.value("fan_in_fan_out", false);
+    config.useRslora = json.value("use_rslora", false);
+    if (isSet("base_model_name_or_path"))
+        config.baseModel = json["base_model_name_or_path"].get<std::string>();
+    if (!isSet("target_modules"))
+        throw Error(at("target_modules"), "missing (the workbench does not guess targets from a model type)");
+    if (json["target_modules"].is_string())
+        config.targetRegex = json["target_modules"].get<std::string>();
+    else
+        config.targetModules = json["target_modules"].get<std::vector<std::string>>();
+    if (isSet("rank_pattern"))
+        config.rankPattern = json["rank_pattern"].get<std::map<std::string, std::int64_t>>();
+    if (isSet("alpha_pattern"))
+        config.alphaPattern = json["alpha_pattern"].get<std::map<std::string, double>>();
+    if (!config.targetRegex.empty()) {
+        try {
+            std::regex check(config.targetRegex);
+        } catch (const std::regex_error &) {
+            throw Error(at("target_modules"), "\"" + config.targetRegex + "\" is not a valid regular expression");
+        }
+    }
+    if (json.value("use_dora", false))
+        throw Error(at("use_dora"), "DoRA adapters are not supported (plain LoRA only)");
+    if (json.value("bias", std::string("none")) != "none")
+        throw Error(at("bias"), "trained biases are not supported (only \"none\")");
+    if (json.value("lora_bias", false))
+        throw Error(at("lora_bias"), "LoRA biases are not supported");
+    for (const char *key : {"modules_to_save", "layers_to_transform", "layer_replication"}) {
+        if (isSet(key) && !(json[key].is_array() && json[key].empty()))
+            throw Error(at(key), "is set; the workbench imports plain LoRA adapters without it");
+    }
+    return config;
+}
+
 } // namespace
 
 std::int64_t PeftLoraConfig::rankOf(const std::string &modulePath) const
@@ -128,54 +177,11 @@ PeftLoraConfig readPeftConfig(const std::string &folder)
     }
     if (!json.is_object())
         throw Error(path, "must be a JSON object");
-    const auto at = [&](const std::string &key) { return path + ": " + key; };
-    const auto isSet = [&](const char *key) { return json.contains(key) && !json[key].is_null(); };
-
-    const auto peftType = json.value("peft_type", std::string());
-    if (peftType != "LORA")
-        throw Error(at("peft_type"), "\"" + peftType + "\" is not supported (only LORA)");
-    PeftLoraConfig config;
     try {
-        if (!json.contains("r") || !json["r"].is_number_integer() || json["r"].get<std::int64_t>() < 1)
-            throw Error(at("r"), "must be a positive integer");
-        config.r = json["r"].get<std::int64_t>();
-        config.loraAlpha = isSet("lora_alpha") ? json["lora_alpha"].get<double>() : 8.0;
-        config.loraDropout = isSet("lora_dropout") ? json["lora_dropout"].get<double>() : 0.0;
-        config.fanInFanOut = json.value("fan_in_fan_out", false);
-        config.useRslora = json.value("use_rslora", false);
-        if (isSet("base_model_name_or_path"))
-            config.baseModel = json["base_model_name_or_path"].get<std::string>();
-        if (!isSet("target_modules"))
-            throw Error(at("target_modules"), "missing (the workbench does not guess targets from a model type)");
-        if (json["target_modules"].is_string())
-            config.targetRegex = json["target_modules"].get<std::string>();
-        else
-            config.targetModules = json["target_modules"].get<std::vector<std::string>>();
-        if (isSet("rank_pattern"))
-            config.rankPattern = json["rank_pattern"].get<std::map<std::string, std::int64_t>>();
-        if (isSet("alpha_pattern"))
-            config.alphaPattern = json["alpha_pattern"].get<std::map<std::string, double>>();
+        return parsePeftConfig(json, path);
     } catch (const nlohmann::json::exception &e) {
         throw Error(path, std::string("a key has the wrong type: ") + e.what());
     }
-    if (!config.targetRegex.empty()) {
-        try {
-            std::regex check(config.targetRegex);
-        } catch (const std::regex_error &) {
-            throw Error(at("target_modules"), "\"" + config.targetRegex + "\" is not a valid regular expression");
-        }
-    }
-    if (json.value("use_dora", false))
-        throw Error(at("use_dora"), "DoRA adapters are not supported (plain LoRA only)");
-    if (json.value("bias", std::string("none")) != "none")
-        throw Error(at("bias"), "trained biases are not supported (only \"none\")");
-    if (json.value("lora_bias", false))
-        throw Error(at("lora_bias"), "LoRA biases are not supported");
-    for (const char *key : {"modules_to_save", "layers_to_transform", "layer_replication"}) {
-        if (isSet(key) && !(json[key].is_array() && json[key].empty()))
-            throw Error(at(key), "is set; the workbench imports plain LoRA adapters without it");
-    }
-    return config;
 }
 
 std::string peftTensorKey(const std::string &modulePath, char matrix)

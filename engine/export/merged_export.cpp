@@ -7,6 +7,8 @@
 #include "engine/tensor_io/atomic_file.h"
 #include "engine/tensor_io/sharded_writer.h"
 
+#include <map>
+
 namespace lwb {
 
 namespace {
@@ -20,33 +22,23 @@ const char *dtypeName(torch::ScalarType dtype)
     return "float32";
 }
 
-// Merges every adapter for the lifetime of the guard, then unmerges.
-class MergedAdapters
+// W + denseDelta() of every adapted layer, by weight name, in float32. The
+// model itself is not merged: unmerging would give W back only up to
+// rounding, and an export must leave the model exactly as it was.
+std::map<std::string, torch::Tensor> mergedWeights(CausalLMImpl &model)
 {
-public:
-    explicit MergedAdapters(CausalLMImpl &model)
-        : layers_(adaptedLayers(model))
-    {
-        for (auto &entry : layers_) {
-            if (!entry.layer->adapter()->denseDelta()) {
-                unmerge();
-                throw Error(entry.site.path, "its adapter has no dense equivalent (routing depends on the input), "
-                                             "so it cannot be merged into the weight; export a bundle instead");
-            }
-            entry.layer->merge();
-        }
+    std::map<std::string, torch::Tensor> merged;
+    for (const auto &entry : adaptedLayers(model)) {
+        const auto delta = entry.layer->adapter()->denseDelta();
+        if (!delta)
+            throw Error(entry.site.path, "its adapter has no dense equivalent (routing depends on the input), "
+                                         "so it cannot be merged into the weight; export a bundle instead");
+        if (entry.layer->merged())
+            throw Error(entry.site.path, "is merged already; unmerge before exporting");
+        merged[entry.site.path + ".weight"] = entry.layer->weight.to(torch::kFloat32) + delta->to(torch::kFloat32);
     }
-    ~MergedAdapters() { unmerge(); }
-
-private:
-    void unmerge()
-    {
-        for (auto &entry : layers_)
-            entry.layer->unmerge();
-    }
-
-    std::vector<AdaptedLayer> layers_;
-};
+    return merged;
+}
 
 } // namespace
 
@@ -65,11 +57,8 @@ void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarTy
 {
     torch::NoGradGuard noGrad;
     NamedTensors tensors;
-    {
-        const MergedAdapters merged(model);
-        for (auto &[name, tensor] : hfStateDict(model))
-            tensors.emplace_back(name, tensor.to(torch::kCPU, dtype).clone());
-    }
+    for (auto &[name, tensor] : hfStateDict(model, mergedWeights(model)))
+        tensors.emplace_back(name, tensor.to(torch::kCPU, dtype).contiguous());
     for (const auto &file : writeShardedSafetensors(folder.stagingFolder(), tensors, maxShardBytes, {{"format", "pt"}}))
         folder.addFile(file);
     writeFileAtomically(folder.stage("config.json"), hfConfigJson(model.config(), dtypeName(dtype)).dump(2) + "\n");

@@ -9,7 +9,8 @@
 // Names and layouts are transformers' (hf_checkpoint.h): GPT-2's Conv1D
 // weights are written transposed, [in, out]. Only adapters with a dense
 // equivalent merge (LoRA, merged ResLoRA); routed ones (SiRA, DLP-LoRA) are
-// refused with the layer named. The model is unmerged again afterwards.
+// refused with the layer named. The model itself is left untouched (the
+// merged weights are computed beside it).
 #pragma once
 
 #include "engine/export/export_folder.h"

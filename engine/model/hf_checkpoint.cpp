@@ -194,7 +194,7 @@ nlohmann::json hfConfigJson(const ModelConfig &model, const std::string &torchDt
     return config;
 }
 
-NamedTensors hfStateDict(CausalLMImpl &model)
+NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch::Tensor> &replaced)
 {
     const auto architecture = model.config().architecture;
     NamedTensors tensors;
@@ -202,7 +202,8 @@ NamedTensors hfStateDict(CausalLMImpl &model)
         const auto &name = item.key();
         if (isAdapterParameter(name))
             continue;
-        auto tensor = item.value().detach();
+        const auto replacement = replaced.find(name);
+        auto tensor = replacement != replaced.end() ? replacement->second.detach() : item.value().detach();
         if (isConv1dWeight(architecture, name))
             tensor = tensor.t().contiguous();
         tensors.emplace_back(name, tensor);

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 
 namespace lwb {
@@ -32,9 +33,11 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
 nlohmann::json hfConfigJson(const ModelConfig &config, const std::string &torchDtype);
 
 // The base weights under their Hugging Face names and layouts (adapters are
-// left out; a merged adapter is part of the weight). Tensors are detached
-// views or copies in the model's dtype.
-NamedTensors hfStateDict(CausalLMImpl &model);
+// left out). `replaced` maps parameter names to tensors written instead (in
+// our layout, e.g. a weight with its adapter merged), so a caller can export
+// merged weights without touching the model. Tensors are detached views or
+// copies in the model's dtype.
+NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch::Tensor> &replaced = {});
 
 // Copies the checkpoint's weights into the model (any dtype stored, loaded
 // as float32); every weight of the model must be found, every key used.

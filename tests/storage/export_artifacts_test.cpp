@@ -5,6 +5,8 @@
 #include "storage/run_store.h"
 #include "storage/sha256.h"
 
+#include "engine/core/error.h"
+
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>

@@ -667,6 +667,14 @@ private slots:
         lwb::loadPeftWeights(nextConfig.adapter.initFrom, *started);
         QVERIFY(relativeError(logitsOf(*started), expected) <= 1e-6);
         QCOMPARE(lwb::parseRunConfig(nextConfig.toJson(), "again").adapter.initFrom, result.folder);
+        // The trainer does the same: one step at a learning rate too small to
+        // move anything leaves the imported adapter's outputs.
+        auto tiny = next;
+        tiny["training"]["steps"] = 1;
+        tiny["training"]["lr"] = 1e-12;
+        lwb::Trainer continued(lwb::parseRunConfig(tiny, "tiny"));
+        QCOMPARE(continued.run(), lwb::RunOutcome::Finished);
+        QVERIFY(relativeError(logitsOf(*continued.model()), expected) <= 1e-6);
 
         // Mismatches are listed with what to change.
         next["adapter"]["r"] = 8;
@@ -676,6 +684,8 @@ private slots:
         QVERIFY2(contains(error, "adapter.init_from: the PEFT folder") && contains(error, "has r 4, the run adapter.r 8")
                      && contains(error, "targets [q_proj, v_proj]"),
                  error.c_str());
+        lwb::Trainer refused(mismatched);
+        QVERIFY(contains(errorOf([&] { refused.run(); }), "has r 4, the run adapter.r 8"));
         next["adapter"]["r"] = 4;
         next["adapter"]["targets"] = {"q_proj", "v_proj"};
         next["adapter"]["variant"] = "sira";

@@ -21,7 +21,7 @@ namespace {
 
 std::string expertFolder(std::int64_t expert)
 {
-    char name[32];
+    char name[48];
     std::snprintf(name, sizeof name, "experts/expert-%02lld", static_cast<long long>(expert));
     return name;
 }

@@ -491,6 +491,40 @@ private slots:
         QVERIFY2(contains(error, "cfg.json: num_hidden_layers: missing"), error.c_str());
     }
 
+    void hfLoaderReadsTransformersGpt2KeysAndNamesProblems()
+    {
+        // GPT2LMHeadModel checkpoints on the Hub often lack "transformer." and
+        // carry the causal-mask buffers; both load. Missing and unknown keys
+        // are named.
+        QTemporaryDir dir;
+        const auto config = gpt2Config();
+        lwb::CausalLM model(config.model);
+        const auto expected = logitsOf(*model);
+        lwb::NamedTensors hubStyle;
+        for (const auto &[name, tensor] : lwb::hfStateDict(*model))
+            hubStyle.emplace_back(name.rfind("transformer.", 0) == 0 ? name.substr(12) : name, tensor);
+        hubStyle.emplace_back("h.0.attn.bias", torch::ones({1, 1, 64, 64}).tril());
+        hubStyle.emplace_back("h.0.attn.masked_bias", torch::tensor(-1e4f));
+        const auto folder = dir.filePath("hub").toStdString();
+        fs::create_directories(folder);
+        std::ofstream(folder + "/config.json") << lwb::hfConfigJson(config.model, "float32").dump();
+        lwb::writeSafetensors(folder + "/model.safetensors", hubStyle);
+        QVERIFY(relativeError(logitsOf(*lwb::loadHfCausalLM(folder)), expected) == 0.0);
+
+        hubStyle.emplace_back("h.0.attn.rotary.weight", torch::ones({2}));
+        lwb::writeSafetensors(folder + "/model.safetensors", hubStyle);
+        auto error = errorOf([&] { lwb::loadHfCausalLM(folder); });
+        QVERIFY2(contains(error, "holds tensors this model has no place for: h.0.attn.rotary.weight"), error.c_str());
+
+        hubStyle.pop_back();
+        hubStyle.erase(std::find_if(hubStyle.begin(), hubStyle.end(),
+                                    [](const auto &entry) { return entry.first == "h.0.attn.c_attn.weight"; }));
+        lwb::writeSafetensors(folder + "/model.safetensors", hubStyle);
+        error = errorOf([&] { lwb::loadHfCausalLM(folder); });
+        QVERIFY2(contains(error, "model.safetensors: has no tensor \"transformer.h.0.attn.c_attn.weight\""),
+                 error.c_str());
+    }
+
     void siraBundleRoundTripGivesIdenticalOutputs()
     {
         auto config = llamaConfig();

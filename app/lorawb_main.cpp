@@ -5,10 +5,13 @@
 //   lorawb validate CONFIG.json [--set key.path=value ...]
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb runs list|show|compare|export|delete|tag|note ...
+//   lorawb export RUN_ID --format peft|merged|bundle ...
+#include "app/export_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
+#include "engine/export/peft_import.h"
 #include "engine/train/progress_printer.h"
 #include "engine/train/trainer.h"
 #include "storage/database_location.h"
@@ -28,12 +31,14 @@ constexpr const char *kUsage = R"(usage:
   lorawb validate CONFIG.json [--set key.path=value ...]
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
+  lorawb export RUN_ID --format peft|merged|bundle [--out DIR] [--force] ...   (lorawb export --help)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
 --set overrides any value of the config, e.g. --set training.lr=1e-3 --set adapter.targets='["c_attn"]';
 the result is validated like the file. Ctrl-C during training stops after the current step and
-writes a checkpoint; training.resume_from=DIR continues from it.
+writes a checkpoint; training.resume_from=DIR continues from it. `export` writes a run's adapter
+as files that PEFT / transformers load; `runs export` writes a run's metrics (CSV/JSON).
 )";
 
 struct ConfigArguments
@@ -90,6 +95,7 @@ int validate(const std::vector<std::string> &words)
 {
     const auto args = parseConfigArguments(words);
     const auto config = lwb::loadRunConfig(args.path, args.overrides);
+    lwb::checkInitFromFolder(config.adapter, args.path);
     std::cout << args.path << ": valid (" << config.adapter.variant << ", " << config.training.steps << " steps)\n";
     return 0;
 }
@@ -142,6 +148,8 @@ int main(int argc, char **argv)
             return train(rest);
         if (words[0] == "runs")
             return lwb::cli::runRunsCommand(rest, std::cout, std::cerr, std::cin);
+        if (words[0] == "export")
+            return lwb::cli::runExportCommand(rest, std::cout, std::cerr);
         std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;
         return 2;
     } catch (const lwb::Error &error) {

@@ -40,6 +40,7 @@ const char kUsage[] =
     "  compare ID ID...               config differences and final metrics side by side\n"
     "  export ID --format csv|json [--output FILE]\n"
     "                                 samples (csv) or everything (json) to stdout or FILE\n"
+    "                                 (the adapter itself: lorawb export ID --format peft|merged|bundle)\n"
     "  delete ID [--yes]              delete a run and all its samples (asks unless --yes)\n"
     "  tag ID TAG... [--remove]       add (or remove) tags\n"
     "  note ID TEXT...                set the run's notes (an empty TEXT clears them)\n"

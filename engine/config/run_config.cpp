@@ -89,6 +89,13 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
     in.readNumber("alpha", adapter.alpha, 0.0, 1e6, true);
     in.readNumber("dropout", adapter.dropout, 0.0, 0.99);
     in.readBool("rslora", adapter.rslora);
+    // The folder itself is checked against r, alpha and targets when the run
+    // starts (checkInitFromFolder): a stored config stays parseable after the
+    // folder is gone.
+    in.readString("init_from", adapter.initFrom);
+    if (!adapter.initFrom.empty() && adapter.variant != "lora")
+        in.fail("init_from", "only the \"lora\" variant starts from a PEFT folder (variant is \""
+                                 + adapter.variant + "\")");
     parseSiraConfig(in.child("sira"), adapter.sira);
     in.finish();
     const auto linears = linearLayerNames(model.architecture);
@@ -231,6 +238,8 @@ nlohmann::json RunConfig::toJson() const
         {"variant", adapter.variant}, {"targets", adapter.targets}, {"r", adapter.rank},
         {"alpha", adapter.alpha},     {"dropout", adapter.dropout}, {"rslora", adapter.rslora},
     };
+    if (!adapter.initFrom.empty())
+        doc["adapter"]["init_from"] = adapter.initFrom;
     if (adapter.variant == "sira")
         doc["adapter"]["sira"] = lwb::toJson(adapter.sira);
     doc["training"] = {

@@ -36,6 +36,7 @@ struct AdapterConfig
     double alpha = 16.0;
     double dropout = 0.05;
     bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
+    std::string initFrom;             // a PEFT LoRA folder to start from ("" = fresh adapters); "lora" only
     SiraConfig sira;                  // "sira" only
 };
 

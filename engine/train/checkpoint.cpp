@@ -99,11 +99,11 @@ std::string resolveCheckpoint(const std::string &fileOrDir)
     return file.string();
 }
 
-CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model, torch::optim::Optimizer &optimizer)
+namespace {
+
+CheckpointInfo readInfo(torch::serialize::InputArchive &archive, const std::string &path, std::string *names)
 {
-    torch::serialize::InputArchive archive;
     CheckpointInfo info;
-    std::string names;
     try {
         archive.load_from(path);
         torch::Tensor step;
@@ -113,11 +113,19 @@ CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model,
         archive.read("config_json", value);
         info.configJson = value.toStringRef();
         archive.read("adapter_names", value);
-        names = value.toStringRef();
+        if (names)
+            *names = value.toStringRef();
     } catch (const c10::Error &e) {
         throw Error(path, std::string("not a LoRA Workbench checkpoint: ") + e.what_without_backtrace());
     }
+    return info;
+}
 
+CheckpointInfo loadAdapterTensors(torch::serialize::InputArchive &archive, const std::string &path,
+                                  torch::nn::Module &model)
+{
+    std::string names;
+    const auto info = readInfo(archive, path, &names);
     std::map<std::string, std::int64_t> stored;
     std::istringstream lines(names);
     std::string line;
@@ -142,10 +150,31 @@ CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model,
         }
         parameter.copy_(tensor);
     }
+    return info;
+}
+
+} // namespace
+
+CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model, torch::optim::Optimizer &optimizer)
+{
+    torch::serialize::InputArchive archive;
+    const auto info = loadAdapterTensors(archive, path, model);
     torch::serialize::InputArchive optimizerArchive;
     archive.read("optimizer", optimizerArchive);
     optimizer.load(optimizerArchive);
     return info;
+}
+
+CheckpointInfo readCheckpointInfo(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    return readInfo(archive, path, nullptr);
+}
+
+CheckpointInfo loadCheckpointWeights(const std::string &path, torch::nn::Module &model)
+{
+    torch::serialize::InputArchive archive;
+    return loadAdapterTensors(archive, path, model);
 }
 
 } // namespace lwb

@@ -32,4 +32,12 @@ std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, cons
 std::string resolveCheckpoint(const std::string &fileOrDir);
 CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model, torch::optim::Optimizer &optimizer);
 
+// The step and config of a checkpoint, without touching any model (export
+// reads the config first to rebuild the model the weights belong to).
+CheckpointInfo readCheckpointInfo(const std::string &path);
+
+// The adapter weights only, no optimiser state (export, evaluation). Same
+// checks and errors as loadCheckpoint.
+CheckpointInfo loadCheckpointWeights(const std::string &path, torch::nn::Module &model);
+
 } // namespace lwb

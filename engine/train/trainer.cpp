@@ -5,6 +5,7 @@
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/eval/evaluator.h"
+#include "engine/export/peft_import.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/lr_schedule.h"
 
@@ -73,9 +74,12 @@ void Trainer::prepare()
     configureThreads(static_cast<int>(config_.threads));
     device_ = parseDevice(config_.device);
 
+    checkInitFromFolder(config_.adapter, config_.name);
     model_ = CausalLM(config_.model);
     torch::manual_seed(config_.seed); // adapter initialisation
     attachAdapters(*model_, config_.adapter);
+    if (!config_.adapter.initFrom.empty())
+        loadPeftWeights(config_.adapter.initFrom, *model_); // a resumed run overwrites them below
     model_->to(device_);
 
     for (const auto &item : trainableParameters(*model_))

@@ -2,7 +2,9 @@
 # lorawb end to end, as a person uses it from a shell: --version, validate
 # (every error at once, non-zero exit), train with --set, Ctrl-C stops after
 # the current step leaving a checkpoint and a resume hint, the resumed run
-# finishes, and both runs are in the run store.
+# finishes, and both runs are in the run store; `lorawb export` writes the
+# finished run as PEFT / merged folders (safe names, --force, SHA-256 recorded
+# as artifacts) and adapter.init_from accepts the PEFT folder.
 # usage: test_cli.sh PATH/TO/lorawb SOURCE_DIR
 set -euo pipefail
 lorawb="$1"
@@ -57,6 +59,49 @@ check "the resumed run finishes" grep -q "run finished" "$work/resume.txt"
 "$lorawb" runs list --db "$db" >"$work/runs.txt"
 check "both runs are in the store" test "$(grep -c lora-default "$work/runs.txt")" -eq 2
 check "the interrupted run is cancelled" grep -q cancelled "$work/runs.txt"
+
+# Export the finished (resumed) run, id 2.
+exports="$work/exports"
+"$lorawb" export 2 --format peft --out "$exports" --db "$db" >"$work/export.txt" 2>&1
+peft="$exports/lora-default-run2-peft"
+check "export peft writes a PEFT folder" test -f "$peft/adapter_model.safetensors" -a -f "$peft/README.md"
+check "adapter_config.json is PEFT's LoRA config" grep -q '"peft_type": "LORA"' "$peft/adapter_config.json"
+check "GPT-2 targets are Conv1D (fan_in_fan_out)" grep -q '"fan_in_fan_out": true' "$peft/adapter_config.json"
+sum="$(sha256sum "$peft/adapter_model.safetensors" | cut -d' ' -f1)"
+check "export prints each file's SHA-256" grep -q "$sum" "$work/export.txt"
+"$lorawb" runs show 2 --db "$db" >"$work/show.txt"
+check "the export is recorded as artifacts" grep -q "peft_adapter.*${sum:0:16}" "$work/show.txt"
+
+set +e
+"$lorawb" export 2 --format peft --out "$exports" --db "$db" >"$work/again.txt" 2>&1
+status=$?
+set -e
+check "an existing export is not overwritten" test "$status" -eq 1
+check "the refusal names --force" grep -q "already exists.*--force" "$work/again.txt"
+check "--force replaces it" "$lorawb" export 2 --format peft --out "$exports" --db "$db" --force
+
+"$lorawb" export 2 --format peft --out "$exports" --name "../../escaped" --db "$db" >/dev/null
+check "a name cannot leave the destination" test -f "$exports/escaped/adapter_config.json" -a ! -e "$work/../escaped"
+
+"$lorawb" export 2 --format merged --max-shard-bytes 200000 --out "$exports" --db "$db" >/dev/null
+merged="$exports/lora-default-run2-merged"
+check "export merged writes a sharded HF checkpoint" test -f "$merged/model.safetensors.index.json" -a -f "$merged/config.json"
+check "the merged config is GPT2LMHeadModel" grep -q GPT2LMHeadModel "$merged/config.json"
+
+set +e
+"$lorawb" export 2 --format bundle --out "$exports" --db "$db" >"$work/bundle.txt" 2>&1
+status=$?
+set -e
+check "a format the variant lacks is refused" test "$status" -eq 1
+check "the refusal lists the variant's formats" grep -q "its formats: peft, merged" "$work/bundle.txt"
+
+check "adapter.init_from accepts the exported folder" "$lorawb" validate "$config" --set adapter.init_from="$peft"
+set +e
+"$lorawb" validate "$config" --set adapter.init_from="$peft" --set adapter.r=4 >"$work/init.txt" 2>&1
+status=$?
+set -e
+check "a mismatched init_from is refused" test "$status" -ne 0
+check "the mismatch is named" grep -q "adapter.init_from: the PEFT folder .* has r 8, the run adapter.r 4" "$work/init.txt"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

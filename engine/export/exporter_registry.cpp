@@ -1,0 +1,85 @@
+// See exporter_registry.h. Each entry writes its files and says, in the
+// model card, how the export is loaded.
+#include "engine/export/exporter_registry.h"
+
+#include "engine/core/error.h"
+#include "engine/export/merged_export.h"
+#include "engine/export/peft_export.h"
+#include "engine/export/run_export.h"
+#include "engine/export/sira_bundle.h"
+
+namespace lwb {
+
+namespace {
+
+void writePeft(ExportJob &job)
+{
+    const auto adapter = peftAdapterOf(job.model, job.config.adapter.targets, job.card.baseModel);
+    writePeftAdapter(job.folder, "", adapter, job.dtype);
+    job.card.tags = {"lora", "peft", "lora-workbench"};
+    job.card.howToLoad = "```python\n"
+                         "from transformers import AutoModelForCausalLM\n"
+                         "from peft import PeftModel\n\n"
+                         "base = AutoModelForCausalLM.from_pretrained(\"PATH/TO/BASE\")  # "
+                         + job.card.baseModel
+                         + "\n"
+                           "model = PeftModel.from_pretrained(base, \"PATH/TO/THIS/FOLDER\")\n"
+                           "```\n\n"
+                           "In the workbench: `adapter.init_from` in a run config (further training or evaluation).\n"
+                           "A preset base model (built-in, random from `model.init_seed`) is written as a Hugging "
+                           "Face folder by `lorawb export RUN --format merged` of a run without training steps, "
+                           "or used in the workbench directly.\n";
+}
+
+void writeMerged(ExportJob &job)
+{
+    writeMergedModel(job.folder, job.model, job.dtype, job.request.maxShardBytes);
+    job.card.tags = {"lora", "merged", "lora-workbench"};
+    job.card.howToLoad = "```python\n"
+                         "from transformers import AutoModelForCausalLM\n\n"
+                         "model = AutoModelForCausalLM.from_pretrained(\"PATH/TO/THIS/FOLDER\")\n"
+                         "```\n\n"
+                         "The adapter is merged into the weights (W + scaling * B A). The built-in models use the "
+                         "workbench's byte tokenizer (bytes 0-255, BOS 256, EOS 257, PAD 258); no tokenizer files "
+                         "are written.\n";
+}
+
+void writeSira(ExportJob &job)
+{
+    writeSiraBundle(job.folder, job.model, job.config.adapter, job.card.baseModel, job.dtype,
+                    job.request.expertFolders);
+    job.card.tags = {"lora", "sira", "mixture-of-experts", "lora-workbench"};
+    job.card.howToLoad = "A SiRA bundle (format in LoRA Workbench's engine/export/README.md): "
+                         "`sira_bundle.json` holds the settings, `sira_adapter.safetensors` the router and experts "
+                         "of every adapted module. The workbench imports it with `importSiraBundle()`. SiRA routes "
+                         "each token to its top-k experts, so there is no single PEFT LoRA that equals it; "
+                         "`experts/expert-NN/` (when exported) hold each expert alone as a PEFT LoRA folder.\n";
+}
+
+} // namespace
+
+const std::vector<Exporter> &exporters()
+{
+    static const std::vector<Exporter> kExporters = {
+        {"lora", "peft", "peft_adapter", writePeft},
+        {"sira", "bundle", "sira_bundle", writeSira},
+        {"*", "merged", "merged_model", writeMerged},
+    };
+    return kExporters;
+}
+
+const Exporter &findExporter(const std::string &variant, const std::string &format)
+{
+    std::string formats;
+    for (const auto &exporter : exporters()) {
+        if (exporter.variant != variant && exporter.variant != "*")
+            continue;
+        if (exporter.format == format)
+            return exporter;
+        formats += (formats.empty() ? "" : ", ") + exporter.format;
+    }
+    throw Error("format", "\"" + format + "\" is not an export format of the " + variant
+                              + " variant (its formats: " + formats + ")");
+}
+
+} // namespace lwb

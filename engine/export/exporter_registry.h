@@ -1,0 +1,53 @@
+// The exporters: which (adapter variant, format) pairs can be exported and
+// the function that writes each. exportModel() looks the pair up here.
+//
+// A variant adds its exporters to the table in exporter_registry.cpp:
+//   ResLoRA: {"reslora", "peft"}: merge the residual paths into one LoRA per
+//            layer, fill a PeftAdapterExport and call writePeftAdapter();
+//            "merged" works already when its adapters return denseDelta().
+//   DLP-LoRA: {"dlp_lora", "bundle"}: each task LoRA through
+//            writePeftAdapter(folder, "tasks/<name>", ...), the classifier's
+//            tensors and a manifest, like sira_bundle.cpp.
+// Variant "*" matches every variant (the merged export).
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "engine/export/export_folder.h"
+#include "engine/export/model_card.h"
+#include "engine/model/causal_lm.h"
+
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+struct RunExportRequest;
+
+struct ExportJob
+{
+    const RunConfig &config;
+    CausalLMImpl &model;
+    const RunExportRequest &request;
+    torch::ScalarType dtype;
+    ExportFolder &folder;
+    ModelCardFacts &card; // fill howToLoad (and tags); written after the exporter
+};
+
+struct Exporter
+{
+    std::string variant; // adapter.variant, or "*"
+    std::string format;  // "peft", "merged", "bundle", ...
+    std::string artifactKind; // recorded in the run store: "peft_adapter", ...
+    std::function<void(ExportJob &)> write;
+};
+
+const std::vector<Exporter> &exporters();
+
+// The exporter for a variant and format; throws lwb::Error listing the
+// formats the variant has when there is none.
+const Exporter &findExporter(const std::string &variant, const std::string &format);
+
+} // namespace lwb

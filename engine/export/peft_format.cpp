@@ -1,0 +1,201 @@
+// See peft_format.h. The defaults written are those of PEFT's LoraConfig
+// dataclass; the rules for patterns and targets follow peft/tuners/lora.
+#include "engine/export/peft_format.h"
+
+#include "engine/core/error.h"
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+namespace lwb {
+
+namespace {
+
+bool endsWith(const std::string &text, const std::string &suffix)
+{
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// PEFT matches pattern keys with re.match(rf".*\.{key}$", module name).
+template<typename Map>
+const typename Map::value_type *matchingPattern(const Map &patterns, const std::string &modulePath)
+{
+    for (const auto &entry : patterns) {
+        try {
+            if (std::regex_match(modulePath, std::regex(".*\\." + entry.first)))
+                return &entry;
+        } catch (const std::regex_error &) {
+            // A key that is no valid regex matches nothing (readPeftConfig reports it).
+        }
+    }
+    return nullptr;
+}
+
+// An integral alpha is written as an integer, as Python writes lora_alpha=16.
+nlohmann::json number(double value)
+{
+    if (std::floor(value) == value && std::fabs(value) < 1e15)
+        return static_cast<std::int64_t>(value);
+    return value;
+}
+
+// The checks of readPeftConfig; nlohmann's type errors are caught there.
+PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
+{
+    const auto at = [&](const std::string &key) { return path + ": " + key; };
+    const auto isSet = [&](const char *key) { return json.contains(key) && !json[key].is_null(); };
+
+    const auto peftType = json.value("peft_type", std::string());
+    if (peftType != "LORA")
+        throw Error(at("peft_type"), "\"" + peftType + "\" is not supported (only LORA)");
+    PeftLoraConfig config;
+    if (!json.contains("r") || !json["r"].is_number_integer() || json["r"].get<std::int64_t>() < 1)
+        throw Error(at("r"), "must be a positive integer");
+    config.r = json["r"].get<std::int64_t>();
+    config.loraAlpha = isSet("lora_alpha") ? json["lora_alpha"].get<double>() : 8.0;
+    config.loraDropout = isSet("lora_dropout") ? json["lora_dropout"].get<double>() : 0.0;
+    config.fanInFanOut = json.value("fan_in_fan_out", false);
+    config.useRslora = json.value("use_rslora", false);
+    if (isSet("base_model_name_or_path"))
+        config.baseModel = json["base_model_name_or_path"].get<std::string>();
+    if (!isSet("target_modules"))
+        throw Error(at("target_modules"), "missing (the workbench does not guess targets from a model type)");
+    if (json["target_modules"].is_string())
+        config.targetRegex = json["target_modules"].get<std::string>();
+    else
+        config.targetModules = json["target_modules"].get<std::vector<std::string>>();
+    if (isSet("rank_pattern"))
+        config.rankPattern = json["rank_pattern"].get<std::map<std::string, std::int64_t>>();
+    if (isSet("alpha_pattern"))
+        config.alphaPattern = json["alpha_pattern"].get<std::map<std::string, double>>();
+    if (!config.targetRegex.empty()) {
+        try {
+            std::regex check(config.targetRegex);
+        } catch (const std::regex_error &) {
+            throw Error(at("target_modules"), "\"" + config.targetRegex + "\" is not a valid regular expression");
+        }
+    }
+    if (json.value("use_dora", false))
+        throw Error(at("use_dora"), "DoRA adapters are not supported (plain LoRA only)");
+    if (json.value("bias", std::string("none")) != "none")
+        throw Error(at("bias"), "trained biases are not supported (only \"none\")");
+    if (json.value("lora_bias", false))
+        throw Error(at("lora_bias"), "LoRA biases are not supported");
+    for (const char *key : {"modules_to_save", "layers_to_transform", "layer_replication"}) {
+        if (isSet(key) && !(json[key].is_array() && json[key].empty()))
+            throw Error(at(key), "is set; the workbench imports plain LoRA adapters without it");
+    }
+    return config;
+}
+
+} // namespace
+
+std::int64_t PeftLoraConfig::rankOf(const std::string &modulePath) const
+{
+    const auto *match = matchingPattern(rankPattern, modulePath);
+    return match ? match->second : r;
+}
+
+double PeftLoraConfig::alphaOf(const std::string &modulePath) const
+{
+    const auto *match = matchingPattern(alphaPattern, modulePath);
+    return match ? match->second : loraAlpha;
+}
+
+double PeftLoraConfig::scalingOf(const std::string &modulePath) const
+{
+    const auto rank = static_cast<double>(rankOf(modulePath));
+    return useRslora ? alphaOf(modulePath) / std::sqrt(rank) : alphaOf(modulePath) / rank;
+}
+
+bool PeftLoraConfig::targets(const std::string &modulePath) const
+{
+    if (!targetRegex.empty()) {
+        try {
+            return std::regex_match(modulePath, std::regex(targetRegex));
+        } catch (const std::regex_error &) {
+            return false;
+        }
+    }
+    for (const auto &target : targetModules) {
+        if (modulePath == target || endsWith(modulePath, "." + target))
+            return true;
+    }
+    return false;
+}
+
+nlohmann::json peftConfigJson(const PeftLoraConfig &config)
+{
+    nlohmann::json rankPattern = nlohmann::json::object();
+    for (const auto &[key, value] : config.rankPattern)
+        rankPattern[key] = value;
+    nlohmann::json alphaPattern = nlohmann::json::object();
+    for (const auto &[key, value] : config.alphaPattern)
+        alphaPattern[key] = number(value);
+    // nlohmann::json keeps object keys sorted, as json.dumps(sort_keys=True).
+    return {
+        {"alpha_pattern", alphaPattern},
+        {"auto_mapping", nullptr},
+        {"base_model_name_or_path", config.baseModel.empty() ? nlohmann::json() : nlohmann::json(config.baseModel)},
+        {"bias", "none"},
+        {"fan_in_fan_out", config.fanInFanOut},
+        {"inference_mode", true},
+        {"init_lora_weights", true},
+        {"layer_replication", nullptr},
+        {"layers_pattern", nullptr},
+        {"layers_to_transform", nullptr},
+        {"loftq_config", nlohmann::json::object()},
+        {"lora_alpha", number(config.loraAlpha)},
+        {"lora_dropout", config.loraDropout},
+        {"megatron_config", nullptr},
+        {"megatron_core", "megatron.core"},
+        {"modules_to_save", nullptr},
+        {"peft_type", "LORA"},
+        {"r", config.r},
+        {"rank_pattern", rankPattern},
+        {"revision", nullptr},
+        {"target_modules", config.targetRegex.empty() ? nlohmann::json(config.targetModules)
+                                                      : nlohmann::json(config.targetRegex)},
+        {"task_type", "CAUSAL_LM"},
+        {"use_dora", false},
+        {"use_rslora", config.useRslora},
+    };
+}
+
+PeftLoraConfig readPeftConfig(const std::string &folder)
+{
+    const auto path = folder + "/" + kPeftConfigFile;
+    std::ifstream file(path);
+    if (!file)
+        throw Error(path, "cannot open (not a PEFT adapter folder?)");
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(file);
+    } catch (const nlohmann::json::parse_error &e) {
+        throw Error(path, std::string("not valid JSON: ") + e.what());
+    }
+    if (!json.is_object())
+        throw Error(path, "must be a JSON object");
+    try {
+        return parsePeftConfig(json, path);
+    } catch (const nlohmann::json::exception &e) {
+        throw Error(path, std::string("a key has the wrong type: ") + e.what());
+    }
+}
+
+std::string peftTensorKey(const std::string &modulePath, char matrix)
+{
+    return std::string(kPeftKeyPrefix) + modulePath + (matrix == 'A' ? ".lora_A.weight" : ".lora_B.weight");
+}
+
+std::optional<PeftKey> parsePeftTensorKey(const std::string &key)
+{
+    static const std::regex kPattern(R"(base_model\.model\.(.+)\.lora_([AB])(\.[A-Za-z0-9_-]+)?\.weight)");
+    std::smatch match;
+    if (!std::regex_match(key, match, kPattern))
+        return std::nullopt;
+    return PeftKey{match[1].str(), match[2].str()[0]};
+}
+
+} // namespace lwb

@@ -1,0 +1,53 @@
+// exportRun: the one entry point that turns a run's checkpoint into files
+// other tools load. The CLI (`lorawb export`) and the GUI's export dialog
+// both call it; the run store then records each written file's SHA-256
+// (storage/export_artifacts.h).
+//
+//   checkpoint -> its config (readCheckpointInfo) -> the base model rebuilt
+//   from the config + the run's adapters attached -> adapter weights loaded
+//   (loadCheckpointWeights) -> the exporter of (variant, format) writes into
+//   an ExportFolder (sanitised name, staging + rename, --force) -> README.md
+//   model card -> commit.
+//
+// Formats: "peft" (plain LoRA, peft_export.h), "merged" (any variant with a
+// dense equivalent, merged_export.h), "bundle" (SiRA, sira_bundle.h). A new
+// variant plugs in its own exporter in exporter_registry.cpp.
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "engine/export/export_result.h"
+#include "engine/model/causal_lm.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lwb {
+
+struct RunExportRequest
+{
+    std::string checkpoint;   // a checkpoint file or a run's output directory
+    std::string format = "peft";
+    std::string destination;  // the folder the export folder is created in
+    std::string name;         // export folder name, sanitised; "" = "<run name>-<format>"
+    bool force = false;       // replace an existing export folder
+    std::string dtype = "float32";
+    std::uint64_t maxShardBytes = 5'000'000'000ULL; // transformers' default "5GB"
+    bool expertFolders = false; // bundle: each expert also as its own PEFT folder
+    std::string baseModel;      // base_model_name_or_path; "" = the config's preset name
+    // For the model card (the engine does not read the run store).
+    std::int64_t runId = 0;
+    std::vector<std::pair<std::string, std::string>> metrics;
+};
+
+// Throws lwb::Error (file, key or layer named) for a bad request, checkpoint
+// or format; nothing is left at the destination then.
+ExportResult exportRun(const RunExportRequest &request);
+
+// The same from a model in memory whose adapters are attached and loaded
+// (tests, and a caller that has the model at hand). `step` goes to the card.
+ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const RunExportRequest &request,
+                         std::int64_t step = 0);
+
+} // namespace lwb

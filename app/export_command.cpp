@@ -7,15 +7,10 @@
 #include "engine/export/run_export.h"
 #include "storage/database_location.h"
 #include "storage/export_artifacts.h"
-#include "storage/metric_reader.h"
+#include "storage/export_source.h"
 #include "storage/run_store.h"
 
-#include <nlohmann/json.hpp>
-
-#include <cstdlib>
-#include <filesystem>
 #include <ostream>
-#include <sstream>
 
 namespace lwb::cli {
 
@@ -40,15 +35,6 @@ struct UsageError
     std::string message;
 };
 
-std::string defaultExportRoot()
-{
-    if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
-        return std::string(xdg) + "/lora-workbench/exports";
-    if (const char *home = std::getenv("HOME"); home && *home)
-        return std::string(home) + "/.local/share/lora-workbench/exports";
-    return "exports";
-}
-
 std::int64_t parseCount(const std::string &option, const std::string &text)
 {
     std::size_t used = 0;
@@ -61,55 +47,6 @@ std::int64_t parseCount(const std::string &option, const std::string &text)
     if (used != text.size() || value < 1)
         throw UsageError{option + " expects a positive whole number, got \"" + text + "\""};
     return value;
-}
-
-// The newest checkpoint the run recorded that still exists, else the run's
-// output directory (its checkpoints/latest).
-std::string checkpointOf(storage::RunStore &store, const storage::RunRecord &run)
-{
-    const auto artifacts = store.artifacts(run.id);
-    for (auto it = artifacts.rbegin(); it != artifacts.rend(); ++it) {
-        if (it->kind == "checkpoint" && std::filesystem::is_regular_file(it->path))
-            return it->path;
-    }
-    try {
-        const auto config = nlohmann::json::parse(run.configJson);
-        const auto dir = config.at("training").at("output_dir").get<std::string>();
-        if (!dir.empty() && std::filesystem::is_directory(dir))
-            return dir;
-    } catch (const nlohmann::json::exception &) {
-    }
-    throw Error("run " + std::to_string(run.id), "has no checkpoint on disk (none recorded, output directory gone)");
-}
-
-std::string formatValue(double value)
-{
-    std::ostringstream text;
-    text.precision(6);
-    text << value;
-    return text.str();
-}
-
-// The run's final figures for the model card: the latest value of every
-// scalar series and the evaluations of the last evaluated step.
-std::vector<std::pair<std::string, std::string>> metricsOf(storage::RunStore &store, std::int64_t runId)
-{
-    std::vector<std::pair<std::string, std::string>> metrics;
-    storage::MetricReader reader(store);
-    for (const auto &summary : reader.summaries(runId))
-        metrics.emplace_back(summary.series + " (step " + std::to_string(summary.latestStep) + ")",
-                             formatValue(summary.latestValue));
-    const auto evaluations = reader.evaluations(runId);
-    if (!evaluations.empty()) {
-        const auto last = evaluations.back().step;
-        for (const auto &evaluation : evaluations) {
-            if (evaluation.step == last)
-                metrics.emplace_back("eval " + evaluation.metric + (evaluation.task.empty() ? "" : " / " + evaluation.task)
-                                         + " (step " + std::to_string(last) + ")",
-                                     formatValue(evaluation.value));
-        }
-    }
-    return metrics;
 }
 
 int exportCommand(const std::vector<std::string> &args, std::ostream &out)
@@ -155,12 +92,16 @@ int exportCommand(const std::vector<std::string> &args, std::ostream &out)
 
     storage::RunStore store(database.empty() ? storage::defaultDatabasePath() : database);
     const auto run = store.run(runId);
-    request.checkpoint = checkpointOf(store, run);
-    request.destination = destination.empty() ? defaultExportRoot() : destination;
-    if (request.name.empty())
-        request.name = run.name + "-run" + std::to_string(run.id) + "-" + request.format;
-    request.runId = run.id;
-    request.metrics = metricsOf(store, run.id);
+    auto filled = storage::exportRequestForRun(store, run.id, request.format);
+    filled.force = request.force;
+    filled.dtype = request.dtype;
+    filled.maxShardBytes = request.maxShardBytes;
+    filled.expertFolders = request.expertFolders;
+    if (!request.name.empty())
+        filled.name = request.name;
+    if (!destination.empty())
+        filled.destination = destination;
+    request = std::move(filled);
 
     const auto result = exportRun(request);
     const auto recorded = storage::recordExportArtifacts(store, run.id, result);

@@ -1,5 +1,5 @@
 // See engine_catalog.h. This file includes LibTorch headers (the adapter
-// registry and the runtime); keep it the only widget-side file besides the
+// registry, the exporters and the runtime); keep it the only widget-side file besides the
 // worker that does, so the GUI library builds quickly.
 #include "ui/engine_catalog.h"
 
@@ -7,6 +7,7 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
+#include "engine/export/exporter_registry.h"
 
 #include <torch/cuda.h>
 
@@ -28,6 +29,16 @@ QStringList toQStringList(const std::vector<std::string> &names)
 QStringList EngineCatalog::variantNames()
 {
     return toQStringList(lwb::adapterVariantNames());
+}
+
+QStringList EngineCatalog::exportFormats(const QString &variant)
+{
+    QStringList formats;
+    for (const auto &exporter : lwb::exporters()) {
+        if (exporter.variant == variant.toStdString() || exporter.variant == "*")
+            formats << QString::fromStdString(exporter.format);
+    }
+    return formats;
 }
 
 QStringList EngineCatalog::modelPresetNames()

@@ -1,6 +1,6 @@
 // EngineCatalog: what the engine offers that the GUI lists for choosing —
 // adapter variants, model presets, the linear layers of an architecture, the
-// devices of this machine, and the version line for the About box.
+// devices of this machine, the export formats of a variant, and the version line for the About box.
 //
 // It is the one place where ui/ asks the engine for names, so the widgets never
 // hard-code a list that the engine owns (a new variant registered in
@@ -23,6 +23,7 @@ public:
     static QStringList targetLayerNames(lwb::Architecture architecture); // "c_attn", ...
     static lwb::Architecture presetArchitecture(const QString &preset);  // Gpt2 for an unknown name
     static QStringList deviceNames();                       // "cpu", then "cuda:0", ... when present
+    static QStringList exportFormats(const QString &variant); // "peft", "merged", ... (engine/export)
     static QString versionLine(const QString &program);
 };
 

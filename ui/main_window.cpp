@@ -5,6 +5,7 @@
 #include "storage/run_store.h"
 #include "ui/engine_catalog.h"
 #include "ui/compare_view.h"
+#include "ui/export_dialog.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
 #include "ui/job_queue_view.h"
@@ -197,6 +198,7 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
     connect(browser_, &RunBrowser::runsChanged, compare_, &CompareView::reload);
+    connect(browser_, &RunBrowser::exportRequested, this, &MainWindow::exportRun);
     connect(browser_, &RunBrowser::configCloned, this, [this](const QString &json, bool rerun) {
         loadConfigText(json.toUtf8(), tr("the run store"));
         if (rerun)
@@ -288,6 +290,21 @@ void MainWindow::compareRuns(const QVector<qint64> &runIds)
     compare_->setRuns(runIds);
     browser_->selectRuns(runIds);
     centralTabs_->setCurrentWidget(compare_);
+}
+
+void MainWindow::exportRun(qint64 runId)
+{
+    if (!store_)
+        return;
+    const auto run = store_->findRun(runId);
+    if (!run)
+        return;
+    auto *dialog = new ExportDialog(*store_, *run, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, this, [this](const QString &folder) {
+        log_->info(tr("Exported to %1").arg(folder));
+    });
+    dialog->open();
 }
 
 void MainWindow::showRunBrowser()

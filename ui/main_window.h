@@ -74,6 +74,7 @@ public Q_SLOTS:
     void startJob();
     void compareRuns(const QVector<qint64> &runIds); // shows the Compare tab
     void showRunBrowser(); // the Runs dock, raised, its filter focused
+    void exportRun(qint64 runId); // the export dialog for a run of the store
     void cancelJob();
     void togglePause();
 

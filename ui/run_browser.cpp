@@ -84,6 +84,7 @@ RunBrowser::RunBrowser(QWidget *parent)
     , clone_(new QPushButton(tr("Clone config")))
     , rerun_(new QPushButton(tr("Re-run")))
     , delete_(new QPushButton(tr("Delete…")))
+    , export_(new QPushButton(tr("Export…")))
     , problem_(new QLabel)
 {
     setObjectName(QStringLiteral("runBrowser"));
@@ -140,6 +141,10 @@ RunBrowser::RunBrowser(QWidget *parent)
     connect(clone_, &QPushButton::clicked, this, [this] { emitClone(false); });
     connect(rerun_, &QPushButton::clicked, this, [this] { emitClone(true); });
     connect(delete_, &QPushButton::clicked, this, &RunBrowser::deleteSelected);
+    connect(export_, &QPushButton::clicked, this, [this] {
+        if (selectedRunIds().size() == 1)
+            Q_EMIT exportRequested(selectedRunIds().front());
+    });
     connect(saveDetails_, &QPushButton::clicked, this, &RunBrowser::saveDetails);
     setStore(nullptr);
 }
@@ -176,7 +181,9 @@ void RunBrowser::buildFilters(QWidget *bar)
     rerun_->setToolTip(tr("Start the selected run's config again as a new run."));
     delete_->setObjectName(QStringLiteral("deleteRunsButton"));
     delete_->setToolTip(tr("Remove the selected runs and their samples from the store."));
-    for (QPushButton *button : {compare_, clone_, rerun_, delete_})
+    export_->setObjectName(QStringLiteral("exportRunButton"));
+    export_->setToolTip(tr("Write the selected run's adapter as files PEFT / transformers load."));
+    for (QPushButton *button : {compare_, clone_, rerun_, export_, delete_})
         layout->addWidget(button);
     auto *refreshButton = new QPushButton(tr("Refresh"));
     refreshButton->setObjectName(QStringLiteral("refreshRunsButton"));
@@ -292,6 +299,7 @@ void RunBrowser::showSelection()
     compare_->setEnabled(ids.size() >= 2);
     clone_->setEnabled(ids.size() == 1);
     rerun_->setEnabled(ids.size() == 1);
+    export_->setEnabled(ids.size() == 1);
     delete_->setEnabled(!ids.isEmpty());
     const bool one = ids.size() == 1;
     tagsEdit_->setEnabled(one);

@@ -1,7 +1,8 @@
 // RunBrowser: every run of the store in a sortable table, narrowed by status,
 // variant, tag and a text search (name or notes); the selected run's tags and
 // notes editable beside it; and the actions on runs — compare the selected
-// ones, clone a run's config into the form, re-run it, delete (after a
+// ones, clone a run's config into the form, re-run it, export its adapter,
+// delete (after a
 // confirmation that says what goes).
 //
 // The store is the MainWindow's connection (GUI thread). Filters go to the
@@ -55,6 +56,7 @@ public:
     QPushButton *cloneButton() const { return clone_; }
     QPushButton *rerunButton() const { return rerun_; }
     QPushButton *deleteButton() const { return delete_; }
+    QPushButton *exportButton() const { return export_; }
 
     // Run ids of the selected rows, in table order.
     QVector<qint64> selectedRunIds() const;
@@ -71,6 +73,7 @@ Q_SIGNALS:
     // The run's config (JSON text) for the form; rerun: start it at once.
     void configCloned(const QString &configJson, bool rerun);
     void runsChanged(); // tags, notes or deletions written
+    void exportRequested(qint64 runId);
 
 private:
     void buildFilters(QWidget *bar);
@@ -99,6 +102,7 @@ private:
     QPushButton *clone_;
     QPushButton *rerun_;
     QPushButton *delete_;
+    QPushButton *export_;
     QLabel *problem_;
     QTimer textDelay_;
 };

@@ -64,6 +64,21 @@ private slots:
         }
     }
 
+    void baseExportIsTheModelWithoutItsAdapter()
+    {
+        QTemporaryDir dir;
+        const auto config = llamaConfig();
+        auto model = adaptedModel(config);
+        lwb::CausalLM plain(config.model); // same init_seed: the same base
+        const auto folder = lwb::exportModel(config, *model, request(dir, "base")).folder;
+        auto loaded = lwb::loadHfCausalLM(folder);
+        QVERIFY(relativeError(logitsOf(*loaded), logitsOf(*plain)) == 0.0);
+        // The PEFT export on top of it gives the adapted model back.
+        const auto peft = lwb::exportModel(config, *model, request(dir, "peft")).folder;
+        lwb::importPeftAdapter(peft, *loaded);
+        QVERIFY(relativeError(logitsOf(*loaded), logitsOf(*model)) <= 1e-6);
+    }
+
     void mergedExportShardsPastTheLimit()
     {
         QTemporaryDir dir;
@@ -236,7 +251,7 @@ private slots:
         error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "merged", "sira-merged")); });
         QVERIFY2(contains(error, "model.layers.0.self_attn.q_proj: its adapter has no dense equivalent"), error.c_str());
         error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "peft", "sira-peft")); });
-        QVERIFY2(contains(error, "\"peft\" is not an export format of the sira variant (its formats: bundle, merged)"),
+        QVERIFY2(contains(error, "\"peft\" is not an export format of the sira variant (its formats: bundle, merged, base)"),
                  error.c_str());
         for (const auto &name : entries(dir.path().toStdString()))
             QVERIFY2(name.rfind("sira-", 0) != 0 && name.find("staging") == std::string::npos, name.c_str());

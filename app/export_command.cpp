@@ -17,12 +17,13 @@ namespace lwb::cli {
 namespace {
 
 constexpr const char *kUsage =
-    "usage: lorawb export RUN_ID --format peft|merged|bundle [--out DIR] [--name NAME] [--force]\n"
+    "usage: lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--name NAME] [--force]\n"
     "                    [--dtype float32|float16|bfloat16] [--max-shard-bytes N] [--expert-folders] [--db PATH]\n"
     "\n"
     "  peft     plain LoRA as a PEFT folder (adapter_config.json, adapter_model.safetensors)\n"
     "  merged   base model + adapter merged, a Hugging Face checkpoint folder (config.json,\n"
     "           model.safetensors; sharded past --max-shard-bytes, default 5000000000)\n"
+    "  base     the run's base model alone, a Hugging Face checkpoint folder (what peft loads onto)\n"
     "  bundle   SiRA: experts + router + sira_bundle.json (--expert-folders: each expert as a PEFT folder)\n"
     "\n"
     "The export goes to DIR/NAME: DIR defaults to $XDG_DATA_HOME/lora-workbench/exports, NAME to\n"
@@ -87,7 +88,7 @@ int exportCommand(const std::vector<std::string> &args, std::ostream &out)
     if (runText.empty())
         throw UsageError{"missing RUN_ID"};
     if (request.format.empty())
-        throw UsageError{"missing --format peft|merged|bundle"};
+        throw UsageError{"missing --format peft|merged|base|bundle"};
     const auto runId = parseCount("RUN_ID", runText);
 
     storage::RunStore store(database.empty() ? storage::defaultDatabasePath() : database);

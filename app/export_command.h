@@ -1,4 +1,4 @@
-// `lorawb export RUN_ID --format peft|merged|bundle ...`: a run's adapter as
+// `lorawb export RUN_ID --format peft|merged|base|bundle ...`: a run's adapter as
 // files other tools load (PEFT folder, merged Hugging Face checkpoint, SiRA
 // bundle), through lwb::exportRun; each file written is recorded with its
 // SHA-256 as an artifact of the run. (`lorawb runs export` is another thing:

@@ -5,7 +5,7 @@
 //   lorawb validate CONFIG.json [--set key.path=value ...]
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb runs list|show|compare|export|delete|tag|note ...
-//   lorawb export RUN_ID --format peft|merged|bundle ...
+//   lorawb export RUN_ID --format peft|merged|base|bundle ...
 #include "app/export_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
@@ -31,7 +31,7 @@ constexpr const char *kUsage = R"(usage:
   lorawb validate CONFIG.json [--set key.path=value ...]
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
-  lorawb export RUN_ID --format peft|merged|bundle [--out DIR] [--force] ...   (lorawb export --help)
+  lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--force] ...   (lorawb export --help)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.

@@ -26,9 +26,8 @@ void writePeft(ExportJob &job)
                            "model = PeftModel.from_pretrained(base, \"PATH/TO/THIS/FOLDER\")\n"
                            "```\n\n"
                            "In the workbench: `adapter.init_from` in a run config (further training or evaluation).\n"
-                           "A preset base model (built-in, random from `model.init_seed`) is written as a Hugging "
-                           "Face folder by `lorawb export RUN --format merged` of a run without training steps, "
-                           "or used in the workbench directly.\n";
+                           "A built-in base model (random, drawn from `model.init_seed`) is written as a Hugging "
+                           "Face folder by `lorawb export RUN --format base`.\n";
 }
 
 void writeMerged(ExportJob &job)
@@ -42,6 +41,17 @@ void writeMerged(ExportJob &job)
                          "The adapter is merged into the weights (W + scaling * B A). The built-in models use the "
                          "workbench's byte tokenizer (bytes 0-255, BOS 256, EOS 257, PAD 258); no tokenizer files "
                          "are written.\n";
+}
+
+void writeBase(ExportJob &job)
+{
+    writeBaseModel(job.folder, job.model, job.dtype, job.request.maxShardBytes);
+    job.card.tags = {"base-model", "lora-workbench"};
+    job.card.howToLoad = "```python\n"
+                         "from transformers import AutoModelForCausalLM\n\n"
+                         "model = AutoModelForCausalLM.from_pretrained(\"PATH/TO/THIS/FOLDER\")\n"
+                         "```\n\n"
+                         "The run's base model without its adapter: what the run's PEFT export loads onto.\n";
 }
 
 void writeSira(ExportJob &job)
@@ -64,6 +74,7 @@ const std::vector<Exporter> &exporters()
         {"lora", "peft", "peft_adapter", writePeft},
         {"sira", "bundle", "sira_bundle", writeSira},
         {"*", "merged", "merged_model", writeMerged},
+        {"*", "base", "base_model", writeBase},
     };
     return kExporters;
 }

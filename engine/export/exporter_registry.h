@@ -8,7 +8,7 @@
 //   DLP-LoRA: {"dlp_lora", "bundle"}: each task LoRA through
 //            writePeftAdapter(folder, "tasks/<name>", ...), the classifier's
 //            tensors and a manifest, like sira_bundle.cpp.
-// Variant "*" matches every variant (the merged export).
+// Variant "*" matches every variant (the merged and base exports).
 #pragma once
 
 #include "engine/config/run_config.h"

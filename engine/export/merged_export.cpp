@@ -53,16 +53,32 @@ torch::ScalarType exportDtype(const std::string &name)
     throw Error("dtype", "\"" + name + "\" is not float32, float16 or bfloat16");
 }
 
-void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype, std::uint64_t maxShardBytes)
+namespace {
+
+void writeCheckpoint(ExportFolder &folder, CausalLMImpl &model, const std::map<std::string, torch::Tensor> &replaced,
+                     torch::ScalarType dtype, std::uint64_t maxShardBytes)
 {
     torch::NoGradGuard noGrad;
     NamedTensors tensors;
-    for (auto &[name, tensor] : hfStateDict(model, mergedWeights(model)))
+    for (auto &[name, tensor] : hfStateDict(model, replaced))
         tensors.emplace_back(name, tensor.to(torch::kCPU, dtype).contiguous());
     for (const auto &file : writeShardedSafetensors(folder.stagingFolder(), tensors, maxShardBytes, {{"format", "pt"}}))
         folder.addFile(file);
     writeFileAtomically(folder.stage("config.json"), hfConfigJson(model.config(), dtypeName(dtype)).dump(2) + "\n");
     folder.addFile("config.json");
+}
+
+} // namespace
+
+void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype, std::uint64_t maxShardBytes)
+{
+    torch::NoGradGuard noGrad;
+    writeCheckpoint(folder, model, mergedWeights(model), dtype, maxShardBytes);
+}
+
+void writeBaseModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype, std::uint64_t maxShardBytes)
+{
+    writeCheckpoint(folder, model, {}, dtype, maxShardBytes);
 }
 
 } // namespace lwb

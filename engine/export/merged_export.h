@@ -25,6 +25,11 @@ namespace lwb {
 void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype,
                       std::uint64_t maxShardBytes);
 
+// The base model alone, adapters left out, in the same layout: the model a
+// PEFT export is loaded onto (the built-in bases are drawn from a seed and
+// exist nowhere else).
+void writeBaseModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype, std::uint64_t maxShardBytes);
+
 // "float32" / "float16" / "bfloat16" -> torch type; lwb::Error otherwise.
 torch::ScalarType exportDtype(const std::string &name);
 

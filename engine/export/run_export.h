@@ -10,7 +10,8 @@
 //   model card -> commit.
 //
 // Formats: "peft" (plain LoRA, peft_export.h), "merged" (any variant with a
-// dense equivalent, merged_export.h), "bundle" (SiRA, sira_bundle.h). A new
+// dense equivalent, merged_export.h), "base" (the base model alone, any
+// variant), "bundle" (SiRA, sira_bundle.h). A new
 // variant plugs in its own exporter in exporter_registry.cpp.
 #pragma once
 

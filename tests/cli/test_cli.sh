@@ -93,7 +93,7 @@ set +e
 status=$?
 set -e
 check "a format the variant lacks is refused" test "$status" -eq 1
-check "the refusal lists the variant's formats" grep -q "its formats: peft, merged" "$work/bundle.txt"
+check "the refusal lists the variant's formats" grep -q "its formats: peft, merged, base" "$work/bundle.txt"
 
 check "adapter.init_from accepts the exported folder" "$lorawb" validate "$config" --set adapter.init_from="$peft"
 set +e

@@ -40,6 +40,9 @@ QString formatDescription(const QString &format)
         return QObject::tr("The base model with the adapter merged into its weights, a Hugging Face checkpoint "
                            "folder (config.json + safetensors, sharded past the size below). Variants whose "
                            "routing depends on the input cannot be merged.");
+    if (format == QLatin1String("base"))
+        return QObject::tr("The base model alone, as a Hugging Face checkpoint folder: the base that a PEFT "
+                           "export of a built-in model loads onto.");
     if (format == QLatin1String("bundle"))
         return QObject::tr("The experts and routers with a JSON manifest (see engine/export/README.md); "
                            "importable back into the workbench.");

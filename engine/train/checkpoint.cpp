@@ -148,4 +148,30 @@ CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model,
     return info;
 }
 
+CheckpointTensors readCheckpointTensors(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    CheckpointTensors out;
+    try {
+        archive.load_from(path);
+        torch::Tensor step;
+        archive.read("step", step);
+        out.info.step = step.item<std::int64_t>();
+        c10::IValue value;
+        archive.read("config_json", value);
+        out.info.configJson = value.toStringRef();
+        archive.read("adapter_names", value);
+        std::istringstream lines(value.toStringRef());
+        std::string name;
+        for (std::int64_t index = 0; std::getline(lines, name); ++index) {
+            torch::Tensor tensor;
+            archive.read("adapter_" + std::to_string(index), tensor);
+            out.tensors.emplace_back(name, tensor);
+        }
+    } catch (const c10::Error &e) {
+        throw Error(path, std::string("not a LoRA Workbench checkpoint: ") + e.what_without_backtrace());
+    }
+    return out;
+}
+
 } // namespace lwb

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lwb {
 
@@ -31,5 +33,15 @@ std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, cons
 // the model's adapter parameters (name or shape).
 std::string resolveCheckpoint(const std::string &fileOrDir);
 CheckpointInfo loadCheckpoint(const std::string &path, torch::nn::Module &model, torch::optim::Optimizer &optimizer);
+
+// The adapter tensors of a checkpoint file by parameter name, in stored
+// order, without a model or an optimiser: how another run reads a trained
+// adapter (DLP-LoRA's task library). Throws lwb::Error naming the file.
+struct CheckpointTensors
+{
+    CheckpointInfo info;
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+};
+CheckpointTensors readCheckpointTensors(const std::string &path);
 
 } // namespace lwb

@@ -1,0 +1,61 @@
+// DlpFusedAdapter: the N task LoRAs of a DLP-LoRA library on one frozen
+// layer, fused with per-sequence (or per-position) weights in one batched
+// pass (arXiv 2410.01497, §3.2):
+//
+//   h = W x + b + sum_i w_i s_i B_i A_i x
+//
+// with w the fusion weights the router chose for x's sequence (zero for the
+// task LoRAs it did not select) and s_i each task LoRA's own scale
+// (alpha_i / r_i). The LoRAs are stacked, A [N, r, in] and B [N, out, r];
+// LoRAs of a smaller rank are zero-padded to r, which changes nothing.
+//
+// Computation, for the whole batch at once (no loop over LoRAs or samples):
+//   u = x A_all^T           [.., n*r]   A_all = the n LoRAs in use, [n*r, in]
+//   u = u * (w s) per rank  each LoRA's r columns times its sequence's w_i s_i
+//   delta = u B_all^T       [.., out]   B_all = [out, n*r]
+// where "in use" are the LoRAs some sequence of the batch gives a non-zero
+// weight: the others are left out of both matmuls (a gather of their
+// weights, never of tokens), so a batch that uses one LoRA costs one LoRA.
+// When the weights require grad (a study of the weights themselves) every
+// LoRA stays in, so each weight gets its gradient.
+//
+// Weights are set before the forward (the DLP router does it, once per input
+// or at every sentence start): [B, N] applies one set per sequence, [B, T, N]
+// one set per position, so that in generation the set can switch at a
+// sentence boundary while earlier positions keep theirs. No weights set is an
+// error, not a silent base-model forward. The output depends on the routing,
+// so there is no dense equivalent and no merge.
+#pragma once
+
+#include "engine/adapters/adapter.h"
+
+namespace lwb {
+
+class DlpFusedAdapterImpl : public AdapterImpl
+{
+public:
+    // A library of `tasks` LoRAs of rank at most `rank`, all zero until
+    // setTaskLora() fills them.
+    DlpFusedAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, std::int64_t tasks, std::int64_t rank);
+
+    // Task `task`'s LoRA: a [r_i, in], b [out, r_i] with r_i <= rank, scale s_i.
+    void setTaskLora(std::int64_t task, const torch::Tensor &a, const torch::Tensor &b, double scale);
+
+    // [B, N] or [B, T, N]; held until replaced.
+    void setFusionWeights(torch::Tensor weights);
+    const torch::Tensor &fusionWeights() const { return weights_; }
+
+    torch::Tensor delta(const torch::Tensor &x) override;
+
+    std::int64_t tasks() const { return loraA.size(0); }
+    std::int64_t rank() const { return loraA.size(1); }
+
+    torch::Tensor loraA;     // [N, r, in]
+    torch::Tensor loraB;     // [N, out, r]
+    torch::Tensor taskScale; // [N] buffer: s_i
+
+private:
+    torch::Tensor weights_;
+};
+
+} // namespace lwb

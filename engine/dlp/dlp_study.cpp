@@ -8,6 +8,7 @@
 
 #include <torch/serialize.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace lwb {

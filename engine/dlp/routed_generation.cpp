@@ -105,7 +105,7 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
     }
 }
 
-std::vector<RoutedGeneration> generate(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
+std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
                                        bool perSentence, const ByteTokenizer &tokenizer,
                                        const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
                                        const torch::Device &device)
@@ -157,7 +157,7 @@ std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAda
     const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts, const std::vector<std::size_t> &) {
         return router.route(contexts, ByteTokenizer::kPad);
     };
-    return generate(model, adapters, route, options.granularity == DlpGranularity::Sentence, tokenizer, prompts,
+    return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, tokenizer, prompts,
                     options.maxNewTokens, device);
 }
 
@@ -193,7 +193,7 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
         }
         return decision;
     };
-    return generate(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, maxNewTokens, device);
+    return decodeAll(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, maxNewTokens, device);
 }
 
 } // namespace lwb

@@ -489,12 +489,12 @@ private slots:
         lwb::PluginClassifier plugin(options);
         const lwb::TaskGenerator stream(tasks, 42);
         std::vector<lwb::TaskExample> train;
-        for (std::uint64_t i = 0; i < 1024; ++i)
+        for (std::uint64_t i = 0; i < 2048; ++i)
             train.push_back(stream.example(i));
         const lwb::TaskData data(tasks, 42, 48, 600);
         const lwb::ByteTokenizer tokenizer;
         lwb::PluginTrainingOptions training;
-        training.epochs = 3;
+        training.epochs = 10;
         training.lr = 3e-3;
         const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, tasks, tokenizer),
                                              lwb::pluginExamples(data.evalExamples(), tasks, tokenizer), training);

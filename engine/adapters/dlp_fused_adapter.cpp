@@ -47,48 +47,92 @@ void DlpFusedAdapterImpl::setFusionWeights(torch::Tensor weights)
         throw Error("DLP fusion weights", "expected [B, " + std::to_string(tasks()) + "] or [B, T, "
                                               + std::to_string(tasks()) + "], got " + shape.str());
     }
+    // The same tensor, unchanged (per-input decoding sets it every step): keep the plan.
+    if (weights_.defined() && weights.is_same(weights_) && weights._version() == weightsVersion_)
+        return;
     weights_ = std::move(weights);
+    weightsVersion_ = weights_._version();
+    plan_.valid = false;
+}
+
+const DlpFusedAdapterImpl::FusionPlan &DlpFusedAdapterImpl::plan(const torch::Tensor &x)
+{
+    const bool trainableWeights = weights_.requires_grad();
+    if (!trainableWeights && plan_.valid && plan_.dtype == x.scalar_type() && plan_.device == x.device()
+        && plan_.scaleVersion == taskScale._version())
+        return plan_;
+    plan_ = FusionPlan();
+    auto gates = weights_.to(x.device(), x.scalar_type());
+    if (gates.dim() == 2 && x.dim() == 3)
+        gates = gates.unsqueeze(1); // one set per sequence, for every position
+    auto scale = taskScale.to(x.scalar_type());
+    if (trainableWeights) { // every LoRA, so that every weight gets its gradient
+        for (std::int64_t i = 0; i < tasks(); ++i)
+            plan_.used.push_back(i);
+    } else {
+        const auto used = (weights_ != 0).reshape({-1, tasks()}).any(0).nonzero().reshape({-1}).to(torch::kCPU);
+        plan_.used.assign(used.data_ptr<std::int64_t>(), used.data_ptr<std::int64_t>() + used.numel());
+        if (static_cast<std::int64_t>(plan_.used.size()) < tasks()) {
+            const auto index = used.to(x.device());
+            gates = gates.index_select(-1, index);
+            scale = scale.index_select(0, index);
+        }
+    }
+    plan_.perRank = torch::repeat_interleave(gates * scale, rank(), -1); // w_i s_i, r times each
+    plan_.dtype = x.scalar_type();
+    plan_.device = x.device();
+    plan_.scaleVersion = taskScale._version();
+    plan_.valid = !trainableWeights;
+    return plan_;
+}
+
+std::pair<torch::Tensor, torch::Tensor> DlpFusedAdapterImpl::gathered(const std::vector<std::int64_t> &used)
+{
+    const bool frozen = !torch::GradMode::is_enabled() || (!loraA.requires_grad() && !loraB.requires_grad());
+    if (frozen && gathered_.shrink.defined() && gathered_.used == used && gathered_.versionA == loraA._version()
+        && gathered_.versionB == loraB._version() && gathered_.shrink.scalar_type() == loraA.scalar_type()
+        && gathered_.shrink.device() == loraA.device())
+        return {gathered_.shrink, gathered_.expand};
+    auto a = loraA, b = loraB;
+    if (static_cast<std::int64_t>(used.size()) < tasks()) {
+        const auto index = torch::tensor(used, torch::kInt64).to(loraA.device());
+        a = a.index_select(0, index);
+        b = b.index_select(0, index);
+    }
+    const auto n = a.size(0), r = a.size(1);
+    // A_all [n*r, in]: LoRA i's rows i*r .. i*r + r - 1; B_all [out, n*r]: its columns, the same ones.
+    auto shrink = a.reshape({n * r, a.size(2)});
+    auto expand = b.permute({1, 0, 2}).reshape({b.size(1), n * r});
+    if (!frozen)
+        return {shrink, expand};
+    gathered_.used = used;
+    gathered_.versionA = loraA._version();
+    gathered_.versionB = loraB._version();
+    gathered_.shrink = shrink.detach();
+    gathered_.expand = expand.detach();
+    return {gathered_.shrink, gathered_.expand};
 }
 
 torch::Tensor DlpFusedAdapterImpl::delta(const torch::Tensor &x)
 {
     if (!weights_.defined())
         throw Error("DLP fused adapter", "no fusion weights set: route the batch (DlpRouter) before the forward");
-    // Gates [B, 1, N] (per sequence) or [B, T, N] (per position), matching x [B, T, in];
-    // [B, N] directly for x [B, in].
-    auto gates = weights_.to(x.device(), x.scalar_type());
-    if (gates.size(0) != x.size(0) || (gates.dim() == 3 && (x.dim() != 3 || gates.size(1) != x.size(1)))) {
+    // Weights [B, N] (one set per sequence) or [B, T, N] (per position) for x [B, T, in]; [B, N] for x [B, in].
+    if (weights_.size(0) != x.size(0) || (weights_.dim() == 3 && (x.dim() != 3 || weights_.size(1) != x.size(1)))) {
         std::ostringstream shapes;
         shapes << "fusion weights " << weights_.sizes() << " do not fit the input " << x.sizes();
         throw Error("DLP fused adapter", shapes.str());
     }
-    if (gates.dim() == 2 && x.dim() == 3)
-        gates = gates.unsqueeze(1);
-
-    auto a = loraA, b = loraB, scale = taskScale.to(x.scalar_type());
-    if (!gates.requires_grad()) {
-        const auto used = (gates != 0).reshape({-1, tasks()}).any(0).nonzero().squeeze(1).to(torch::kCPU);
-        if (used.numel() < tasks()) {
-            const auto index = used.to(loraA.device());
-            a = a.index_select(0, index);
-            b = b.index_select(0, index);
-            scale = scale.index_select(0, index);
-            gates = gates.index_select(-1, index.to(gates.device()));
-        }
-    }
-    const auto n = a.size(0), r = a.size(1), out = b.size(1);
-    if (n == 0) { // every weight zero: nothing to add
+    const auto &current = plan(x);
+    if (current.used.empty()) { // every weight zero: nothing to add
         auto shape = x.sizes().vec();
-        shape.back() = out;
+        shape.back() = loraB.size(1);
         return torch::zeros(shape, x.options());
     }
     // One shrink matmul to [.., n*r], each LoRA's r columns scaled by its
     // sequence's w_i s_i, one expand matmul.
-    const auto shrunk = torch::matmul(x, a.reshape({n * r, a.size(2)}).t());
-    const auto perRank = torch::repeat_interleave(gates * scale, r, -1); // [.., n*r]: w_i s_i, r times each
-    // B_all [out, n*r]: LoRA i's B in columns i*r .. i*r + r - 1, as A_all's rows.
-    const auto expand = b.permute({1, 0, 2}).reshape({out, n * r});
-    return torch::matmul(shrunk * perRank, expand.t());
+    const auto [shrink, expand] = gathered(current.used);
+    return torch::matmul(torch::matmul(x, shrink.t()) * current.perRank, expand.t());
 }
 
 } // namespace lwb

@@ -17,7 +17,11 @@
 // weight: the others are left out of both matmuls (a gather of their
 // weights, never of tokens), so a batch that uses one LoRA costs one LoRA.
 // When the weights require grad (a study of the weights themselves) every
-// LoRA stays in, so each weight gets its gradient.
+// LoRA stays in, so each weight gets its gradient. What a set of weights
+// implies (the LoRAs in use, the per-column gates) is worked out once per set,
+// and the used LoRAs' stacked matrices once per set of LoRAs while the
+// library is frozen, so that an inference forward costs two matmuls and one
+// multiply per layer, as a plain LoRA's does.
 //
 // Weights are set before the forward (the DLP router does it, once per input
 // or at every sentence start): [B, N] applies one set per sequence, [B, T, N]
@@ -28,6 +32,9 @@
 #pragma once
 
 #include "engine/adapters/adapter.h"
+
+#include <utility>
+#include <vector>
 
 namespace lwb {
 
@@ -55,7 +62,34 @@ public:
     torch::Tensor taskScale; // [N] buffer: s_i
 
 private:
+    // What one set of weights implies, kept until the weights change: the
+    // LoRAs in use and each one's w_i s_i repeated over its r columns.
+    struct FusionPlan
+    {
+        bool valid = false;
+        std::vector<std::int64_t> used; // LoRAs some sequence uses, ascending
+        torch::Tensor perRank;          // [B, 1 | T, n*r] (or [B, n*r]) in the input's dtype and device
+        c10::ScalarType dtype = c10::ScalarType::Undefined;
+        c10::Device device{c10::kCPU};
+        std::int64_t scaleVersion = -1;
+    };
+    // The used LoRAs' A_all [n*r, in] and B_all [out, n*r], kept while the
+    // parameters are frozen and unchanged (inference): a batch that keeps its
+    // set from step to step gathers once.
+    struct GatheredLoras
+    {
+        std::vector<std::int64_t> used;
+        std::int64_t versionA = -1, versionB = -1;
+        torch::Tensor shrink, expand;
+    };
+
+    const FusionPlan &plan(const torch::Tensor &x);
+    std::pair<torch::Tensor, torch::Tensor> gathered(const std::vector<std::int64_t> &used);
+
     torch::Tensor weights_;
+    std::int64_t weightsVersion_ = -1;
+    FusionPlan plan_;
+    GatheredLoras gathered_;
 };
 
 } // namespace lwb

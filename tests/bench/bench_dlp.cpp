@@ -16,7 +16,9 @@
 //                      unused LoRAs are left out of both matmuls
 //   plugin             the ~5M-parameter plugin reading the 16 prompts (once
 //                      per input; per sentence it runs again at each start)
-// for N = 2, 4, 8. The goal: fused / single <= 1.2 (the paper: < 2).
+// for N = 2, 4, 8. Each fused figure is timed alternately with the single
+// LoRA, call by call, and each ratio is of the medians of that pairing, so
+// load from other processes on a shared machine falls on both alike. The goal: fused / single <= 1.2 (the paper: < 2).
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
@@ -37,20 +39,30 @@ double seconds()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Median seconds of `repeats` calls after two warm-up calls.
-template <typename Fn>
-double medianSeconds(std::int64_t repeats, Fn &&fn)
+double median(std::vector<double> values)
 {
-    fn();
-    fn();
-    std::vector<double> times;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+// Median seconds of each of two calls, measured alternately (a, b, a, b, ...)
+// after one warm-up each, so that load from other processes falls on both
+// alike and their ratio stays meaningful on a shared machine.
+template <typename A, typename B>
+std::pair<double, double> alternateMedians(std::int64_t repeats, A &&a, B &&b)
+{
+    a();
+    b();
+    std::vector<double> first, second;
     for (std::int64_t i = 0; i < repeats; ++i) {
-        const double start = seconds();
-        fn();
-        times.push_back(seconds() - start);
+        double start = seconds();
+        a();
+        first.push_back(seconds() - start);
+        start = seconds();
+        b();
+        second.push_back(seconds() - start);
     }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
+    return {median(first), median(second)};
 }
 
 // A trained-looking LoRA: the config's A init, B drawn small (not zero).
@@ -78,7 +90,7 @@ int main(int argc, char **argv)
                 static_cast<long long>(config.adapter.rank));
     for (const auto &target : config.adapter.targets)
         std::printf(" %s", target.c_str());
-    std::printf(", median of %lld forward passes\n", static_cast<long long>(repeats));
+    std::printf(", median of %lld alternating forward passes\n", static_cast<long long>(repeats));
 
     torch::manual_seed(1);
     const auto ids = torch::randint(0, 256, {kBatch, kLength}, torch::kInt64);
@@ -89,11 +101,11 @@ int main(int argc, char **argv)
     lwb::CausalLM single(config.model);
     lwb::attachAdapters(*single, config.adapter);
     single->eval();
-    const double singleSeconds = medianSeconds(repeats, [&] { single->forward(ids, mask); });
+    const auto singleForward = [&] { single->forward(ids, mask); };
 
     lwb::PluginOptions pluginOptions;
-    std::printf("  %-3s %12s %14s %7s %14s %7s %10s %16s\n", "N", "single ms", "fused mixed ms", "ratio",
-                "fused one ms", "ratio", "plugin ms", "mixed+plugin");
+    std::printf("  %-3s %10s %10s %7s %10s %10s %7s %10s %14s\n", "N", "single ms", "mixed ms", "ratio",
+                "single ms", "one ms", "ratio", "plugin ms", "mixed+plugin");
     for (const std::int64_t n : {2, 4, 8}) {
         lwb::TaskLoraLibrary library;
         for (std::int64_t i = 0; i < n; ++i)
@@ -107,12 +119,12 @@ int main(int argc, char **argv)
             mixed[b][b % n] = 0.8;
             mixed[b][(b + 1) % n] = 0.2;
         }
-        lwb::setFusionWeights(adapters, mixed);
-        const double mixedSeconds = medianSeconds(repeats, [&] { fused->forward(ids, mask); });
         auto one = torch::zeros({kBatch, n}, torch::kFloat64);
         one.select(1, 0).fill_(1.0);
+        lwb::setFusionWeights(adapters, mixed);
+        const auto [singleMixed, mixedSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
         lwb::setFusionWeights(adapters, one);
-        const double oneSeconds = medianSeconds(repeats, [&] { fused->forward(ids, mask); });
+        const auto [singleOne, oneSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
 
         pluginOptions.tasks = n;
         lwb::PluginClassifier plugin(pluginOptions);
@@ -121,11 +133,12 @@ int main(int argc, char **argv)
         for (std::int64_t b = 0; b < kBatch; ++b)
             for (std::int64_t t = 0; t < 16; ++t)
                 prompts[static_cast<std::size_t>(b)].push_back(ids[b][t].item<std::int64_t>());
-        const double pluginSeconds = medianSeconds(repeats, [&] { router.route(prompts, 258); });
+        const auto [singleAgain, pluginSeconds] = alternateMedians(repeats, singleForward, [&] { router.route(prompts, 258); });
 
-        std::printf("  %-3lld %12.2f %14.2f %7.3f %14.2f %7.3f %10.2f %16.3f\n", static_cast<long long>(n),
-                    singleSeconds * 1e3, mixedSeconds * 1e3, mixedSeconds / singleSeconds, oneSeconds * 1e3,
-                    oneSeconds / singleSeconds, pluginSeconds * 1e3, (mixedSeconds + pluginSeconds) / singleSeconds);
+        std::printf("  %-3lld %10.2f %10.2f %7.3f %10.2f %10.2f %7.3f %10.2f %14.3f\n", static_cast<long long>(n),
+                    singleMixed * 1e3, mixedSeconds * 1e3, mixedSeconds / singleMixed, singleOne * 1e3,
+                    oneSeconds * 1e3, oneSeconds / singleOne, pluginSeconds * 1e3,
+                    mixedSeconds / singleMixed + pluginSeconds / singleAgain);
     }
     std::printf("plugin: %lld parameters (width %lld); goal: fused / single <= 1.2\n",
                 static_cast<long long>(lwb::PluginClassifier(pluginOptions)->parameterCount()),

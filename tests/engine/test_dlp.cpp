@@ -7,7 +7,8 @@
 // and through the whole model; per-sentence routing switching exactly at
 // sentence boundaries in a constructed generation; the plugin's held-out
 // task accuracy on the built-in tasks (>= 95 %) and its ~5M sizing; the
-// "adapter.dlp" config and the library's checkpoint import.
+// "adapter.dlp" config. The parts that run the Trainer (checkpoint import,
+// the whole study) are in test_dlp_study.cpp.
 #include "engine/adapters/adapted_linear.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/dlp_fused_adapter.h"
@@ -22,7 +23,6 @@
 #include "engine/train/trainer.h"
 #include "error_capture.h"
 
-#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -575,40 +575,6 @@ private slots:
         // A dlp config is a study: the single-run trainer refuses it clearly.
         lwb::Trainer trainer(dlpConfig(nlohmann::json::object()));
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { trainer.run(); }), "lorawb dlp"));
-    }
-
-    void libraryImportsACheckpoint()
-    {
-        QTemporaryDir dir;
-        lwb::RunConfig config;
-        config.name = "dlp-import";
-        config.adapter.targets = {"c_attn"};
-        config.adapter.rank = 4;
-        config.adapter.alpha = 8.0;
-        config.data.tasks = {"first"};
-        config.data.evalExamples = 4;
-        config.training.steps = 2;
-        config.training.warmupSteps = 1;
-        config.training.outputDir = dir.path().toStdString();
-        lwb::Trainer trainer(config);
-        trainer.run();
-        const auto fromModel = lwb::taskLoraFromModel("first", *trainer.model(), config.adapter);
-        const auto loaded = lwb::loadTaskLora("first", config.training.outputDir);
-        QCOMPARE(loaded.rank, std::int64_t(4));
-        QCOMPARE(loaded.scale, 2.0);
-        QCOMPARE(loaded.layers.size(), fromModel.layers.size());
-        QCOMPARE(loaded.layers.size(), std::size_t(config.model.numLayers));
-        for (const auto &[layer, ab] : fromModel.layers) {
-            QVERIFY(torch::equal(loaded.layers.at(layer).first, ab.first));
-            QVERIFY(torch::equal(loaded.layers.at(layer).second, ab.second));
-        }
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadTaskLora("x", dir.path().toStdString() + "/nope"); }),
-                                    "no such checkpoint"));
-        lwb::TaskLoraLibrary library;
-        library.add(loaded);
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { library.add(loaded); }), "already holds"));
-        library.remove("first");
-        QCOMPARE(library.size(), std::int64_t(0));
     }
 };
 

@@ -1,7 +1,7 @@
 // Benchmark: what DLP-LoRA's fusion costs over one LoRA at inference. Prints
 // figures; asserts nothing.
 //
-//   bench_dlp [REPEATS]
+//   bench_dlp [REPEATS] [THREADS]      (THREADS 0 = the engine default: one per core)
 //
 // The built-in model (gpt2-tiny, LoRA r=8 on c_attn, c_proj, c_fc), eval
 // mode, no gradients, one forward pass over a batch of 16 sequences of 48
@@ -82,7 +82,7 @@ lwb::TaskLora randomTaskLora(const lwb::RunConfig &config, const std::string &ta
 int main(int argc, char **argv)
 {
     const std::int64_t repeats = argc > 1 ? std::stoll(argv[1]) : 30;
-    const int threads = lwb::configureThreads(0);
+    const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     auto config = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     config.adapter.dropout = 0.0;
     std::printf("%s\n%d threads, model %s, batch %lld x %lld tokens, LoRA r=%lld on", lwb::versionLine("bench_dlp").c_str(),

@@ -250,18 +250,28 @@ private slots:
     void fusedForwardAndGradientsMatchLoop_data()
     {
         QTest::addColumn<QString>("weighting");
-        QTest::newRow("per sequence, different sets") << "sequence";
-        QTest::newRow("per sequence, LoRA 3 unused by the batch") << "gather";
-        QTest::newRow("per position (sentence switches)") << "position";
-        QTest::newRow("weights with gradient (no gather)") << "trainable";
+        QTest::addColumn<int>("path");
+        const int automatic = int(lwb::DlpFusedAdapterImpl::Path::Auto);
+        const int stacked = int(lwb::DlpFusedAdapterImpl::Path::Stacked);
+        const int perSequence = int(lwb::DlpFusedAdapterImpl::Path::PerSequence);
+        QTest::newRow("different sets per sequence, stacked") << "sequence" << stacked;
+        QTest::newRow("different sets per sequence, per-sequence gather") << "sequence" << perSequence;
+        QTest::newRow("LoRA 3 unused by the batch, stacked") << "gather" << stacked;
+        QTest::newRow("LoRA 3 unused by the batch, per-sequence gather") << "gather" << perSequence;
+        QTest::newRow("sparse sets, auto (per-sequence gather)") << "sparse" << automatic;
+        QTest::newRow("per position (sentence switches), stacked") << "position" << stacked;
+        QTest::newRow("per position (sentence switches), per-sequence gather") << "position" << perSequence;
+        QTest::newRow("weights with gradient (every LoRA)") << "trainable" << automatic;
     }
 
     void fusedForwardAndGradientsMatchLoop()
     {
         QFETCH(QString, weighting);
+        QFETCH(int, path);
         constexpr std::int64_t kBatch = 3, kLength = 5;
         const auto loras = randomTaskLoras({2, 3, 1, 3}); // different ranks: padded to 3
         auto fused = fusedOf(loras, 3);
+        fused->setPath(static_cast<lwb::DlpFusedAdapterImpl::Path>(path));
         torch::Tensor weights;
         if (weighting == "position") {
             weights = torch::zeros({kBatch, kLength, 4}, torch::kFloat64);
@@ -277,6 +287,11 @@ private slots:
                           .clone();
             if (weighting == "gather")
                 weights.select(1, 3).zero_();
+            if (weighting == "sparse") // {0}, {1, 3}, {2}: two LoRAs at most per sequence, four in all
+                weights = torch::tensor({1.0, 0.0, 0.0, 0.0, /**/ 0.0, 0.6, 0.0, 0.4, /**/ 0.0, 0.0, 1.0, 0.0},
+                                        torch::kFloat64)
+                              .reshape({kBatch, 4})
+                              .clone();
         }
         if (weighting == "trainable")
             weights.requires_grad_(true);

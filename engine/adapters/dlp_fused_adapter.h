@@ -58,6 +58,9 @@ public:
     // Auto unless a benchmark or a test forces one; the result is the same.
     void setPath(Path path);
 
+    // Whether the last forward took the per-sequence path.
+    bool lastForwardPerSequence() const { return plan_.perSequence; }
+
     // [B, N] or [B, T, N]; held until replaced.
     void setFusionWeights(torch::Tensor weights);
     const torch::Tensor &fusionWeights() const { return weights_; }

@@ -11,7 +11,8 @@
 //   fused, mixed batch N task LoRAs; each sequence fuses its own task's LoRA
 //                      (0.8) and a neighbour's (0.2), the tasks spread over
 //                      the batch so that every LoRA is used by some sequence
-//                      (the worst case for the fused pass)
+//                      (the worst case for the fused pass), on the path the
+//                      adapter picks (auto), and forced to the stacked path
 //   fused, one task    every sequence selects the same LoRA (weight 1): the
 //                      unused LoRAs are left out of both matmuls
 //   plugin             the ~5M-parameter plugin reading the 16 prompts (once
@@ -104,8 +105,8 @@ int main(int argc, char **argv)
     const auto singleForward = [&] { single->forward(ids, mask); };
 
     lwb::PluginOptions pluginOptions;
-    std::printf("  %-3s %10s %10s %7s %10s %10s %7s %10s %14s\n", "N", "single ms", "mixed ms", "ratio",
-                "single ms", "one ms", "ratio", "plugin ms", "mixed+plugin");
+    std::printf("  %-3s %10s %10s %7s %-8s %10s %7s %10s %7s %10s %14s\n", "N", "single ms", "mixed ms", "ratio",
+                "path", "stacked ms", "ratio", "one ms", "ratio", "plugin ms", "mixed+plugin");
     for (const std::int64_t n : {2, 4, 8}) {
         lwb::TaskLoraLibrary library;
         for (std::int64_t i = 0; i < n; ++i)
@@ -123,6 +124,13 @@ int main(int argc, char **argv)
         one.select(1, 0).fill_(1.0);
         lwb::setFusionWeights(adapters, mixed);
         const auto [singleMixed, mixedSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
+        const bool autoPerSequence = adapters.front()->lastForwardPerSequence();
+        for (const auto &adapter : adapters)
+            adapter->setPath(lwb::DlpFusedAdapterImpl::Path::Stacked);
+        const auto [singleStacked, stackedSeconds] =
+            alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
+        for (const auto &adapter : adapters)
+            adapter->setPath(lwb::DlpFusedAdapterImpl::Path::Auto);
         lwb::setFusionWeights(adapters, one);
         const auto [singleOne, oneSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
 
@@ -135,8 +143,9 @@ int main(int argc, char **argv)
                 prompts[static_cast<std::size_t>(b)].push_back(ids[b][t].item<std::int64_t>());
         const auto [singleAgain, pluginSeconds] = alternateMedians(repeats, singleForward, [&] { router.route(prompts, 258); });
 
-        std::printf("  %-3lld %10.2f %10.2f %7.3f %10.2f %10.2f %7.3f %10.2f %14.3f\n", static_cast<long long>(n),
-                    singleMixed * 1e3, mixedSeconds * 1e3, mixedSeconds / singleMixed, singleOne * 1e3,
+        std::printf("  %-3lld %10.2f %10.2f %7.3f %-8s %10.2f %7.3f %10.2f %7.3f %10.2f %14.3f\n",
+                    static_cast<long long>(n), singleMixed * 1e3, mixedSeconds * 1e3, mixedSeconds / singleMixed,
+                    autoPerSequence ? "per-seq" : "stacked", stackedSeconds * 1e3, stackedSeconds / singleStacked,
                     oneSeconds * 1e3, oneSeconds / singleOne, pluginSeconds * 1e3,
                     mixedSeconds / singleMixed + pluginSeconds / singleAgain);
     }

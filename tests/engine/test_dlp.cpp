@@ -300,6 +300,10 @@ private slots:
         const auto g = torch::randn({kBatch, kLength, kOut}, torch::kFloat64);
         const auto out = fused->delta(x);
         (out * g).sum().backward();
+        if (weighting == "sparse")
+            QVERIFY2(fused->lastForwardPerSequence(), "auto takes the per-sequence path when 2k <= n");
+        if (path == int(lwb::DlpFusedAdapterImpl::Path::Stacked) || weighting == "trainable")
+            QVERIFY(!fused->lastForwardPerSequence());
         const auto fusedXGrad = x.grad().clone();
         const auto fusedWeightGrad = weighting == "trainable" ? weights.grad().clone() : torch::Tensor();
         x.mutable_grad().zero_();

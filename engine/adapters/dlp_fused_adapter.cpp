@@ -65,11 +65,12 @@ DlpFusedAdapterImpl::FusionPlan &DlpFusedAdapterImpl::plan(const torch::Tensor &
 {
     const bool trainableWeights = weights_.requires_grad();
     if (!trainableWeights && plan_.valid && plan_.dtype == x.scalar_type() && plan_.device == x.device()
-        && plan_.scaleVersion == taskScale._version())
+        && plan_.inputDims == x.dim() && plan_.scaleVersion == taskScale._version())
         return plan_;
     plan_ = FusionPlan();
     plan_.dtype = x.scalar_type();
     plan_.device = x.device();
+    plan_.inputDims = x.dim();
     plan_.scaleVersion = taskScale._version();
     plan_.valid = !trainableWeights;
     auto gates = weights_.to(x.device(), x.scalar_type());

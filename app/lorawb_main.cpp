@@ -6,6 +6,8 @@
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb runs list|show|compare|export|delete|tag|note ...
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
+//   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...]
+#include "app/dlp_command.h"
 #include "app/export_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
@@ -32,6 +34,7 @@ constexpr const char *kUsage = R"(usage:
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
   lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--force] ...   (lorawb export --help)
+  lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...]   (a DLP-LoRA study)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
@@ -150,6 +153,8 @@ int main(int argc, char **argv)
             return lwb::cli::runRunsCommand(rest, std::cout, std::cerr, std::cin);
         if (words[0] == "export")
             return lwb::cli::runExportCommand(rest, std::cout, std::cerr);
+        if (words[0] == "dlp")
+            return lwb::cli::runDlpCommand(rest, std::cout);
         std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;
         return 2;
     } catch (const lwb::Error &error) {

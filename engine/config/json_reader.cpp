@@ -174,6 +174,27 @@ JsonReader JsonReader::child(const char *key)
     return JsonReader(v ? *v : nlohmann::json::object(), keyPath(key), *issues_);
 }
 
+std::vector<JsonReader> JsonReader::childList(const char *key)
+{
+    std::vector<JsonReader> items;
+    const auto *v = value(key);
+    if (!v)
+        return items;
+    if (!v->is_array()) {
+        fail(key, "expected an array of objects, got " + typeName(*v));
+        return items;
+    }
+    for (std::size_t i = 0; i < v->size(); ++i) {
+        const auto itemPath = keyPath(key) + "[" + std::to_string(i) + "]";
+        if (!(*v)[i].is_object()) {
+            issues_->push_back({itemPath, "expected an object, got " + typeName((*v)[i])});
+            continue;
+        }
+        items.emplace_back((*v)[i], itemPath, *issues_);
+    }
+    return items;
+}
+
 void JsonReader::skip(const char *key)
 {
     seen_.insert(key);

@@ -32,6 +32,9 @@ public:
 
     // A nested object; a missing key gives an empty object (all defaults).
     JsonReader child(const char *key);
+    // An array of objects, one reader per item (paths "key[i]"); a missing
+    // key gives none, a non-array or a non-object item is recorded.
+    std::vector<JsonReader> childList(const char *key);
     // Marks a key as handled by someone else (e.g. a variant-specific section).
     void skip(const char *key);
 

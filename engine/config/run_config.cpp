@@ -83,7 +83,10 @@ void parseData(JsonReader in, DataConfig &data, const ModelConfig &model, std::v
 
 void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &model, std::vector<ConfigIssue> &issues)
 {
-    in.readString("variant", adapter.variant, adapterVariantNames());
+    // "dlp" is a study over several LoRAs (engine/dlp), not a per-layer factory of the registry.
+    auto variants = adapterVariantNames();
+    variants.push_back(kDlpVariant);
+    in.readString("variant", adapter.variant, variants);
     in.readStringList("targets", adapter.targets);
     in.readInt("r", adapter.rank, 1, 4096);
     in.readNumber("alpha", adapter.alpha, 0.0, 1e6, true);
@@ -97,6 +100,7 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
         in.fail("init_from", "only the \"lora\" variant starts from a PEFT folder (variant is \""
                                  + adapter.variant + "\")");
     parseSiraConfig(in.child("sira"), adapter.sira);
+    parseDlpConfig(in.child("dlp"), adapter.dlp);
     in.finish();
     const auto linears = linearLayerNames(model.architecture);
     if (adapter.targets.empty())
@@ -242,6 +246,8 @@ nlohmann::json RunConfig::toJson() const
         doc["adapter"]["init_from"] = adapter.initFrom;
     if (adapter.variant == "sira")
         doc["adapter"]["sira"] = lwb::toJson(adapter.sira);
+    if (adapter.variant == kDlpVariant)
+        doc["adapter"]["dlp"] = lwb::toJson(adapter.dlp);
     doc["training"] = {
         {"steps", training.steps},
         {"batch_size", training.batchSize},

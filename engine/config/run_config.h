@@ -9,6 +9,7 @@
 #pragma once
 
 #include "engine/config/config_error.h"
+#include "engine/config/dlp_config.h"
 #include "engine/config/sira_config.h"
 #include "engine/model/model_config.h"
 
@@ -38,6 +39,7 @@ struct AdapterConfig
     bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
     std::string initFrom;             // a PEFT LoRA folder to start from ("" = fresh adapters); "lora" only
     SiraConfig sira;                  // "sira" only
+    DlpConfig dlp;                    // "dlp" only: a study of task LoRAs + plugin (engine/dlp)
 };
 
 struct TrainingConfig

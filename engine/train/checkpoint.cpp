@@ -177,4 +177,24 @@ CheckpointInfo loadCheckpointWeights(const std::string &path, torch::nn::Module 
     return loadAdapterTensors(archive, path, model);
 }
 
+CheckpointTensors readCheckpointTensors(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    CheckpointTensors out;
+    std::string names;
+    out.info = readInfo(archive, path, &names);
+    std::istringstream lines(names);
+    std::string name;
+    try {
+        for (std::int64_t index = 0; std::getline(lines, name); ++index) {
+            torch::Tensor tensor;
+            archive.read("adapter_" + std::to_string(index), tensor);
+            out.tensors.emplace_back(name, tensor);
+        }
+    } catch (const c10::Error &e) {
+        throw Error(path, "adapter tensor " + name + " cannot be read: " + e.what_without_backtrace());
+    }
+    return out;
+}
+
 } // namespace lwb

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lwb {
 
@@ -39,5 +41,15 @@ CheckpointInfo readCheckpointInfo(const std::string &path);
 // The adapter weights only, no optimiser state (export, evaluation). Same
 // checks and errors as loadCheckpoint.
 CheckpointInfo loadCheckpointWeights(const std::string &path, torch::nn::Module &model);
+
+// The adapter tensors of a checkpoint file by parameter name, in stored
+// order, without a model or an optimiser: how another run reads a trained
+// adapter (DLP-LoRA's task library). Throws lwb::Error naming the file.
+struct CheckpointTensors
+{
+    CheckpointInfo info;
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+};
+CheckpointTensors readCheckpointTensors(const std::string &path);
 
 } // namespace lwb

@@ -71,6 +71,8 @@ void Trainer::requestStop()
 
 void Trainer::prepare()
 {
+    if (config_.adapter.variant == kDlpVariant)
+        throw Error("adapter.variant", "\"dlp\" is a study of several runs: start it with DlpStudy (lorawb dlp)");
     configureThreads(static_cast<int>(config_.threads));
     device_ = parseDevice(config_.device);
 

@@ -1,0 +1,82 @@
+// DlpConfig: the settings of a DLP-LoRA study (arXiv 2410.01497), the JSON
+// object "adapter.dlp" (read whenever present, written only when
+// adapter.variant is "dlp"). A study trains or loads one LoRA per task (the
+// library), trains the plugin classifier on the tasks' prompts, then fuses
+// the LoRAs the plugin selects; engine/adapters/README.md ("DLP-LoRA as
+// implemented") explains every option. Defaults are in brackets there and
+// beside each field here.
+//
+//   "dlp": {
+//     "library": [ {"task": "first", "source": "train"},
+//                  {"task": "length", "source": "/runs/length-20261201"} ],
+//     "task_steps": 300,
+//     "plugin": { "embedding": "own", "embedding_dim": 256, "layers": 3, "width": 0,
+//                 "target_params": 5000000, "epochs": 4, "lr": 0.001, "batch_size": 64,
+//                 "train_examples": 4096, "eval_examples": 512 },
+//     "selection": { "rule": "top_p", "p": 0.6, "k": 2, "weights": "softmax" },
+//     "granularity": "input"
+//   }
+//
+// The library is an array, not an object, because its order is the order of
+// the plugin's logits: task i of the library is class i of the plugin.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+class JsonReader;
+
+// The variant name under which a RunConfig describes a DLP-LoRA study.
+inline constexpr const char *kDlpVariant = "dlp";
+
+struct DlpLibraryEntry
+{
+    std::string task;             // a built-in task name
+    std::string source = "train"; // "train" (the study trains it) or a checkpoint file / run output dir
+};
+
+struct DlpPluginConfig
+{
+    std::string embedding = "own";      // "own" trainable table, or "base": the base model's frozen input embeddings
+    std::int64_t embeddingDim = 256;    // own table only; "base" uses the model's hidden size
+    std::int64_t layers = 3;            // linear layers of the MLP (2-4), the last one gives the N logits
+    std::int64_t width = 0;             // hidden width; 0 = chosen so the plugin has about target_params
+    std::int64_t targetParams = 5'000'000; // used when width is 0 (the paper's ~5M)
+    std::int64_t epochs = 4;
+    double lr = 1e-3;                   // AdamW
+    std::int64_t batchSize = 64;
+    std::int64_t trainExamples = 4096;  // prompts drawn from the run's task stream
+    std::int64_t evalExamples = 512;    // held-out prompts (the evaluation stream)
+};
+
+struct DlpSelectionConfig
+{
+    std::string rule = "top_p";       // "top_p" or "top_k"
+    double p = 0.6;                   // top_p: the cumulative probability to reach (the reference code's 0.6)
+    std::int64_t k = 2;               // top_k: LoRAs kept (at most the library size)
+    std::string weights = "softmax";  // "softmax" of the kept probabilities (reference code) or "renormalize"
+};
+
+struct DlpConfig
+{
+    std::vector<DlpLibraryEntry> library; // empty = every task of data.tasks, each trained
+    std::int64_t taskSteps = 300;         // training steps of each LoRA the study trains
+    DlpPluginConfig plugin;
+    DlpSelectionConfig selection;
+    std::string granularity = "input";    // "input" (route once per prompt) or "sentence" (re-route per sentence)
+};
+
+// Reads "adapter.dlp"; the reader records problems with their JSON paths.
+void parseDlpConfig(JsonReader in, DlpConfig &dlp);
+
+// The library the study uses: dlp.library, or one "train" entry per task.
+std::vector<DlpLibraryEntry> effectiveLibrary(const DlpConfig &dlp, const std::vector<std::string> &dataTasks);
+
+nlohmann::json toJson(const DlpConfig &dlp);
+
+} // namespace lwb

@@ -1,0 +1,64 @@
+// PluginClassifier: DLP-LoRA's "mini-MLP" plugin (arXiv 2410.01497, §3.1),
+// which reads a prompt and says which task it belongs to.
+//
+//   e_t = E[token_t]                 own trainable table [V, d], or the base
+//                                    model's frozen input embeddings [V, D]
+//   m   = mean of e_t over the real tokens (padding excluded)
+//   logits = MLP(m): `layers` linear layers, ReLU between them, the last to
+//            the N tasks of the library (in library order)
+//
+// The paper's plugin has about 5M parameters; width 0 picks the hidden width
+// that brings the trainable count closest to targetParams (parameterCount()
+// says what was built). With the base embeddings the table is a buffer: it
+// neither trains nor counts.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include <cstdint>
+
+namespace lwb {
+
+struct PluginOptions
+{
+    std::int64_t vocabSize = 259;
+    std::int64_t tasks = 2;
+    bool baseEmbedding = false;       // true: read the base model's input embeddings (frozen)
+    std::int64_t embeddingDim = 256;  // own table only
+    std::int64_t layers = 3;          // 2-4 linear layers
+    std::int64_t width = 0;           // 0 = chosen for targetParams
+    std::int64_t targetParams = 5'000'000;
+};
+
+// Trainable parameters of a plugin of this shape (embedding dim d, width h).
+std::int64_t pluginParameterCount(const PluginOptions &options, std::int64_t embeddingDim, std::int64_t width);
+
+class PluginClassifierImpl : public torch::nn::Module
+{
+public:
+    // baseEmbedding: [V, D] when options.baseEmbedding (copied, frozen).
+    explicit PluginClassifierImpl(const PluginOptions &options, const torch::Tensor &baseEmbedding = {});
+
+    // ids [B, T] int64, mask [B, T] bool (true = real token) -> logits [B, N].
+    torch::Tensor forward(const torch::Tensor &ids, const torch::Tensor &mask);
+
+    std::int64_t width() const { return width_; }
+    std::int64_t tasks() const { return options_.tasks; }
+    std::int64_t parameterCount() const; // trainable
+    const PluginOptions &options() const { return options_; }
+
+private:
+    PluginOptions options_;
+    std::int64_t width_ = 0;
+    torch::nn::Embedding embedding_{nullptr}; // own table
+    torch::Tensor baseEmbedding_;             // frozen buffer "base_embedding"
+    torch::nn::ModuleList mlp_{nullptr};
+};
+
+TORCH_MODULE(PluginClassifier);
+
+} // namespace lwb

@@ -1,0 +1,199 @@
+// See routed_generation.h.
+#include "engine/dlp/routed_generation.h"
+
+#include "engine/core/error.h"
+#include "engine/dlp/task_lora_library.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <numeric>
+
+namespace lwb {
+
+namespace {
+
+// Routes the contexts of some rows of a group; rows index the group's prompts.
+using RouteRows = std::function<RoutingDecision(const std::vector<std::vector<std::int64_t>> &contexts,
+                                                const std::vector<std::size_t> &prompts)>;
+
+RoutedSegment segmentAt(std::int64_t start, const DlpSelection &selection)
+{
+    return {start, selection.selected, selection.weights};
+}
+
+// Greedy decoding of one group of equal-length prompts (BOS included).
+void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::vector<std::vector<std::int64_t>> &prompts,
+                 const std::vector<std::size_t> &members, const RouteRows &route, bool perSentence,
+                 std::int64_t maxNewTokens, const ByteTokenizer &tokenizer, const torch::Device &device,
+                 std::vector<RoutedGeneration> &results)
+{
+    const auto rows = static_cast<std::int64_t>(members.size());
+    const auto length = static_cast<std::int64_t>(prompts[members.front()].size());
+    std::vector<std::vector<std::int64_t>> contexts;
+    std::vector<std::string> texts;
+    auto ids = torch::empty({rows, length}, torch::kInt64);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const auto &prompt = prompts[members[static_cast<std::size_t>(r)]];
+        ids[r] = torch::tensor(prompt, torch::kInt64);
+        contexts.push_back(prompt);
+        texts.push_back(tokenizer.decode(prompt, SpecialTokens::Skip));
+    }
+    ids = ids.to(device);
+
+    const auto first = route(contexts, members);
+    auto current = first.weights.clone(); // [R, N]: each row's set for its newest position
+    for (std::int64_t r = 0; r < rows; ++r)
+        results[members[static_cast<std::size_t>(r)]].segments.push_back(
+            segmentAt(0, first.selections[static_cast<std::size_t>(r)]));
+    // Per sentence: one set per position, [R, T, N]; per input: one per row.
+    auto weights = perSentence ? current.unsqueeze(1).expand({rows, length, current.size(1)}).clone() : current;
+
+    std::vector<bool> done(static_cast<std::size_t>(rows), false);
+    const auto maxLength = model.config().maxPositions;
+    for (std::int64_t step = 0; step < maxNewTokens && ids.size(1) < maxLength; ++step) {
+        setFusionWeights(adapters, weights);
+        const auto next = model.forward(ids).select(1, ids.size(1) - 1).argmax(-1);
+        const auto nextCpu = next.to(torch::kCPU);
+        const auto *values = nextCpu.data_ptr<std::int64_t>();
+        bool allDone = true;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const auto row = static_cast<std::size_t>(r);
+            if (!done[row]) {
+                auto &result = results[members[row]];
+                if (values[r] == ByteTokenizer::kEos) {
+                    done[row] = true;
+                    result.finished = true;
+                } else {
+                    result.answer.push_back(values[r]);
+                    contexts[row].push_back(values[r]);
+                    texts[row] += tokenizer.decode({values[r]}, SpecialTokens::Skip);
+                }
+            }
+            allDone = allDone && done[row];
+        }
+        if (allDone)
+            break;
+        ids = torch::cat({ids, next.unsqueeze(1)}, 1);
+        if (!perSentence)
+            continue;
+        // Rows whose newest token ends a sentence: the router re-reads them.
+        std::vector<std::size_t> reroute;
+        std::vector<std::vector<std::int64_t>> rerouteContexts;
+        std::vector<std::size_t> reroutePrompts;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const auto row = static_cast<std::size_t>(r);
+            if (!done[row] && endsSentence(texts[row])) {
+                reroute.push_back(row);
+                rerouteContexts.push_back(contexts[row]);
+                reroutePrompts.push_back(members[row]);
+            }
+        }
+        if (!reroute.empty()) {
+            const auto decision = route(rerouteContexts, reroutePrompts);
+            const auto position = ids.size(1) - 1; // the boundary token just appended
+            for (std::size_t i = 0; i < reroute.size(); ++i) {
+                current[static_cast<std::int64_t>(reroute[i])] = decision.weights[static_cast<std::int64_t>(i)];
+                results[members[reroute[i]]].segments.push_back(segmentAt(position, decision.selections[i]));
+            }
+        }
+        weights = torch::cat({weights, current.unsqueeze(1)}, 1);
+    }
+    for (std::int64_t r = 0; r < rows; ++r) {
+        auto &result = results[members[static_cast<std::size_t>(r)]];
+        result.text = tokenizer.decode(result.answer, SpecialTokens::Skip);
+    }
+}
+
+std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
+                                       bool perSentence, const ByteTokenizer &tokenizer,
+                                       const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
+                                       const torch::Device &device)
+{
+    if (adapters.empty())
+        throw Error("DLP generation", "the model carries no fused task LoRAs (attachFusedLibrary first)");
+    torch::NoGradGuard noGrad;
+    const bool wasTraining = model.is_training();
+    model.eval();
+    std::vector<std::vector<std::int64_t>> ids;
+    std::map<std::size_t, std::vector<std::size_t>> byLength;
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        std::vector<std::int64_t> sequence{ByteTokenizer::kBos};
+        const auto tokens = tokenizer.encode(prompts[i]);
+        sequence.insert(sequence.end(), tokens.begin(), tokens.end());
+        byLength[sequence.size()].push_back(i);
+        ids.push_back(std::move(sequence));
+    }
+    std::vector<RoutedGeneration> results(prompts.size());
+    for (const auto &[length, members] : byLength)
+        decodeGroup(model, adapters, ids, members, route, perSentence, maxNewTokens, tokenizer, device, results);
+    model.train(wasTraining);
+    return results;
+}
+
+} // namespace
+
+DlpGranularity granularityFromString(const std::string &name)
+{
+    if (name == "input")
+        return DlpGranularity::Input;
+    if (name == "sentence")
+        return DlpGranularity::Sentence;
+    throw Error("adapter.dlp.granularity", "\"" + name + "\" is not \"input\" or \"sentence\"");
+}
+
+bool endsSentence(const std::string &text)
+{
+    if (text.size() < 2)
+        return false;
+    const char mark = text[text.size() - 2], space = text.back();
+    return (mark == '.' || mark == '!' || mark == '?') && (space == ' ' || space == '\n');
+}
+
+std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
+                                             const ByteTokenizer &tokenizer, const std::vector<std::string> &prompts,
+                                             const RoutedGenerationOptions &options, const torch::Device &device)
+{
+    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts, const std::vector<std::size_t> &) {
+        return router.route(contexts, ByteTokenizer::kPad);
+    };
+    return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, tokenizer, prompts,
+                    options.maxNewTokens, device);
+}
+
+std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
+                                                  const torch::Tensor &weights, const ByteTokenizer &tokenizer,
+                                                  const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
+                                                  const torch::Device &device)
+{
+    if (weights.dim() != 2 || weights.size(0) != static_cast<std::int64_t>(prompts.size()))
+        throw Error("DLP generation", "fixed weights must be [prompts, tasks]");
+    const auto fixed = weights.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &,
+                                const std::vector<std::size_t> &rows) {
+        RoutingDecision decision;
+        std::vector<std::int64_t> index(rows.begin(), rows.end());
+        decision.weights = fixed.index_select(0, torch::tensor(index, torch::kInt64));
+        decision.probabilities = decision.weights;
+        for (const auto row : rows) {
+            DlpSelection selection;
+            const auto values = fixed[static_cast<std::int64_t>(row)];
+            std::vector<std::int64_t> order(static_cast<std::size_t>(values.size(0)));
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), [&](std::int64_t i, std::int64_t j) {
+                return values[i].item<double>() > values[j].item<double>();
+            });
+            for (const auto task : order) {
+                if (values[task].item<double>() != 0.0) {
+                    selection.selected.push_back(task);
+                    selection.weights.push_back(values[task].item<double>());
+                }
+            }
+            decision.selections.push_back(std::move(selection));
+        }
+        return decision;
+    };
+    return decodeAll(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, maxNewTokens, device);
+}
+
+} // namespace lwb

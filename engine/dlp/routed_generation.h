@@ -1,0 +1,77 @@
+// Greedy generation with DLP-LoRA's fused task LoRAs, routed per input or
+// per sentence (arXiv 2410.01497, §3.2).
+//
+// Per input (the reference code): the router reads the prompt (BOS + prompt
+// tokens) once; every position of the prompt and of the answer uses that
+// set of LoRAs and weights.
+//
+// Per sentence (the paper): the prompt is routed as above; then, whenever the
+// generated text ends a sentence, the router re-reads the whole context
+// (prompt and answer so far) and its new set applies from that position on.
+// A sentence ends with '.', '!' or '?' followed by a space or a newline;
+// the new set applies from the space / newline itself, because that position
+// is the one whose output predicts the new sentence's first token. Earlier
+// positions keep the set they were computed with ([B, T, N] weights), so
+// the full-recompute decoding here gives exactly what decoding with a KV
+// cache would.
+//
+// Prompts are grouped by length, each group one unpadded batch (as the
+// evaluator does). Decoding stops at EOS, after maxNewTokens, or at the
+// model's position limit.
+#pragma once
+
+#include "engine/adapters/dlp_fused_adapter.h"
+#include "engine/dlp/dlp_router.h"
+#include "engine/model/causal_lm.h"
+#include "engine/tokenizer/byte_tokenizer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+enum class DlpGranularity { Input, Sentence };
+
+// "input" or "sentence"; throws lwb::Error otherwise.
+DlpGranularity granularityFromString(const std::string &name);
+
+// True when text ends a sentence: [.!?] followed by ' ' or '\n'.
+bool endsSentence(const std::string &text);
+
+using FusedAdapters = std::vector<std::shared_ptr<DlpFusedAdapterImpl>>;
+
+struct RoutedSegment
+{
+    std::int64_t start = 0;             // first position (0 = BOS) this set applies to
+    std::vector<std::int64_t> selected; // task indices, most probable first
+    std::vector<double> weights;
+};
+
+struct RoutedGeneration
+{
+    std::vector<std::int64_t> answer; // generated tokens, without EOS
+    std::string text;                 // answer decoded
+    bool finished = false;            // ended with EOS
+    std::vector<RoutedSegment> segments;
+};
+
+struct RoutedGenerationOptions
+{
+    DlpGranularity granularity = DlpGranularity::Input;
+    std::int64_t maxNewTokens = 16;
+};
+
+// Results in prompt order.
+std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
+                                             const ByteTokenizer &tokenizer, const std::vector<std::string> &prompts,
+                                             const RoutedGenerationOptions &options, const torch::Device &device);
+
+// No router: prompt i uses weights[i] ([P, N]) throughout (the oracle, or a
+// set the user picked).
+std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
+                                                  const torch::Tensor &weights, const ByteTokenizer &tokenizer,
+                                                  const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
+                                                  const torch::Device &device);
+
+} // namespace lwb

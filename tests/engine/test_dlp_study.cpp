@@ -1,0 +1,117 @@
+// DLP-LoRA with the Trainer: a LoRA run's checkpoint imported into the task
+// library (tensors equal to the trained model's, clear errors), and a whole
+// study at toy size (two task LoRAs, the multi-task baseline, the plugin,
+// routed evaluation, inference), checking the plumbing and what it reports,
+// not the figures (the runs are a few steps long). Kept apart from
+// test_dlp, whose numerical checks take a second, because training runs
+// take longer.
+#include "engine/config/run_config.h"
+#include "engine/dlp/dlp_study.h"
+#include "engine/dlp/task_lora_library.h"
+#include "engine/train/trainer.h"
+#include "error_capture.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+lwb::RunConfig dlpConfig(const nlohmann::json &dlp)
+{
+    nlohmann::json document = {{"adapter", {{"variant", "dlp"}, {"dlp", dlp}}}};
+    return lwb::parseRunConfig(document, "test");
+}
+
+} // namespace
+
+class TestDlpStudy : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init() { torch::manual_seed(7); }
+
+    void libraryImportsACheckpoint()
+    {
+        QTemporaryDir dir;
+        lwb::RunConfig config;
+        config.name = "dlp-import";
+        config.adapter.targets = {"c_attn"};
+        config.adapter.rank = 4;
+        config.adapter.alpha = 8.0;
+        config.data.tasks = {"first"};
+        config.data.evalExamples = 4;
+        config.training.steps = 2;
+        config.training.warmupSteps = 1;
+        config.training.outputDir = dir.path().toStdString();
+        lwb::Trainer trainer(config);
+        trainer.run();
+        const auto fromModel = lwb::taskLoraFromModel("first", *trainer.model(), config.adapter);
+        const auto loaded = lwb::loadTaskLora("first", config.training.outputDir);
+        QCOMPARE(loaded.rank, std::int64_t(4));
+        QCOMPARE(loaded.scale, 2.0);
+        QCOMPARE(loaded.layers.size(), fromModel.layers.size());
+        QCOMPARE(loaded.layers.size(), std::size_t(config.model.numLayers));
+        for (const auto &[layer, ab] : fromModel.layers) {
+            QVERIFY(torch::equal(loaded.layers.at(layer).first, ab.first));
+            QVERIFY(torch::equal(loaded.layers.at(layer).second, ab.second));
+        }
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadTaskLora("x", dir.path().toStdString() + "/nope"); }),
+                                    "no such checkpoint"));
+        lwb::TaskLoraLibrary library;
+        library.add(loaded);
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { library.add(loaded); }), "already holds"));
+        library.remove("first");
+        QCOMPARE(library.size(), std::int64_t(0));
+    }
+
+    void studyRunsEndToEnd()
+    {
+        // The whole pipeline at toy size: two task LoRAs trained for a few
+        // steps, the multi-task baseline, a small plugin, routed evaluation.
+        // The figures mean nothing at this size; the plumbing is the point.
+        QTemporaryDir dir;
+        auto config = dlpConfig({{"task_steps", 3},
+                                 {"plugin", {{"embedding", "base"}, {"layers", 2}, {"width", 32}, {"epochs", 2},
+                                             {"train_examples", 256}, {"eval_examples", 64}}},
+                                 {"granularity", "sentence"}});
+        config.data.tasks = {"first", "length"};
+        config.data.evalExamples = 8;
+        config.adapter.rank = 4;
+        config.training.outputDir = dir.path().toStdString();
+        lwb::DlpStudy study(config);
+        std::vector<std::string> stages;
+        study.setObserver([&](const lwb::DlpStudyProgress &progress) {
+            if (stages.empty() || stages.back() != progress.stage)
+                stages.push_back(progress.stage);
+        });
+        const auto result = study.run();
+        QCOMPARE(stages, (std::vector<std::string>{"task lora", "multi-task lora", "plugin", "evaluation"}));
+        QCOMPARE(result.tasks, (std::vector<std::string>{"first", "length"}));
+        QCOMPARE(result.multiTaskRank, std::int64_t(8));
+        QCOMPARE(study.library().size(), std::int64_t(2));
+        QVERIFY(study.library().entries()[0].metrics.count("exact_match"));
+        QCOMPARE(result.fusion.exactMatch.size(), std::size_t(2));
+        QCOMPARE(result.oracle.size(), std::size_t(2));
+        QCOMPARE(result.multiTask.size(), std::size_t(2));
+        QCOMPARE(result.plugin.heldOut.examples, std::int64_t(64));
+        std::int64_t selections = 0;
+        for (const auto count : result.fusion.selectionCounts)
+            selections += count;
+        QVERIFY(result.fusion.decisions >= 8);
+        QVERIFY(selections >= result.fusion.decisions);
+        QVERIFY(QFile::exists(dir.filePath("plugin.pt")));
+        QVERIFY(QFile::exists(dir.filePath("task-first/checkpoints/latest")));
+        const auto answer = study.generate("first: stone\n", 4);
+        QVERIFY(!answer.segments.empty());
+        QVERIFY(!answer.segments.front().selected.empty());
+        // The trained LoRAs load back from the study's own checkpoints.
+        const auto reloaded = lwb::loadTaskLora("first", dir.filePath("task-first").toStdString());
+        for (const auto &[layer, ab] : study.library().entries()[0].layers)
+            QVERIFY(torch::equal(reloaded.layers.at(layer).first, ab.first));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestDlpStudy)
+#include "test_dlp_study.moc"

@@ -90,6 +90,14 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
     in.readNumber("dropout", adapter.dropout, 0.0, 0.99);
     in.readBool("rslora", adapter.rslora);
     parseSiraConfig(in.child("sira"), adapter.sira);
+    // ResLoRA's section belongs to its variant: elsewhere it would be ignored,
+    // and an ignored hyperparameter is how wrong numbers get published.
+    if (in.has("reslora") && adapter.variant != "reslora") {
+        in.skip("reslora");
+        in.fail("reslora", "is read only when adapter.variant is \"reslora\" (it is \"" + adapter.variant + "\")");
+    } else {
+        parseResLoraConfig(in.child("reslora"), adapter.reslora);
+    }
     in.finish();
     const auto linears = linearLayerNames(model.architecture);
     if (adapter.targets.empty())
@@ -233,6 +241,8 @@ nlohmann::json RunConfig::toJson() const
     };
     if (adapter.variant == "sira")
         doc["adapter"]["sira"] = lwb::toJson(adapter.sira);
+    if (adapter.variant == "reslora")
+        doc["adapter"]["reslora"] = lwb::toJson(adapter.reslora);
     doc["training"] = {
         {"steps", training.steps},
         {"batch_size", training.batchSize},

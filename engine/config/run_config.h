@@ -9,6 +9,7 @@
 #pragma once
 
 #include "engine/config/config_error.h"
+#include "engine/config/reslora_config.h"
 #include "engine/config/sira_config.h"
 #include "engine/model/model_config.h"
 
@@ -37,6 +38,7 @@ struct AdapterConfig
     double dropout = 0.05;
     bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
     SiraConfig sira;                  // "sira" only
+    ResLoraConfig reslora;            // "reslora" only
 };
 
 struct TrainingConfig

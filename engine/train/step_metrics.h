@@ -42,7 +42,7 @@ struct EvalMetrics
     bool hasMergedEval = false;
     double mergedLoss = 0.0;
     double mergedPerplexity = 0.0;
-    std::map<std::string, double> mergedExactMatchByTask;
+    std::map<std::string, double> mergedExactMatchByTask{};
 };
 
 } // namespace lwb

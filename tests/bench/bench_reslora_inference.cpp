@@ -35,13 +35,6 @@ double seconds()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-struct Subject
-{
-    const char *label;
-    lwb::CausalLM model{nullptr};
-    std::vector<double> times;
-};
-
 lwb::CausalLM buildModel(const lwb::RunConfig &config)
 {
     torch::manual_seed(config.seed);
@@ -132,9 +125,9 @@ int main(int argc, char **argv)
     }
     {
         // Weight form: both merged into the frozen weights.
-        for (const auto &entry : lwb::adaptedLayers(*loraModel))
+        for (auto entry : lwb::adaptedLayers(*loraModel))
             entry.layer->merge();
-        for (const auto &entry : lwb::adaptedLayers(*resloraModel))
+        for (auto entry : lwb::adaptedLayers(*resloraModel))
             entry.layer->merge();
         const auto t = race({[&] { return passSeconds(*loraModel, batches); },
                              [&] { return passSeconds(*resloraModel, batches); }},

@@ -1,13 +1,14 @@
 // Benchmark: inference with a merged ResLoRA against inference with plain
 // LoRA. Prints figures; asserts nothing.
 //
-//   bench_reslora_inference [REPEATS]
+//   bench_reslora_inference [REPEATS] [THREADS]
 //
 // The shipped presets (resources/configs/reslora_default.json and
 // lora_default.json: same model, targets, r and alpha), the same evaluation
 // batches, forward passes without gradients, measured in the same process
-// and interleaved (LoRA, ResLoRA, LoRA, ...) so that drift hits both; the
-// median of REPEATS passes over the batches is reported. Rows:
+// and interleaved batch by batch (LoRA, ResLoRA, LoRA, ...) so that drift
+// and other processes hit both alike; reported: the median time of one
+// batch's forward over REPEATS rounds of all batches. Rows:
 //   adapter form   the adapter kept beside the frozen weight (what a PEFT
 //                  adapter does at inference): LoRA vs ResLoRA merged into
 //                  plain LoRA factors (MergedResLoraSwap)
@@ -25,7 +26,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <memory>
 
 namespace {
@@ -50,12 +50,11 @@ lwb::CausalLM buildModel(const lwb::RunConfig &config)
     return model;
 }
 
-double passSeconds(lwb::CausalLMImpl &model, const std::vector<lwb::Batch> &batches)
+double forwardSeconds(lwb::CausalLMImpl &model, const lwb::Batch &batch)
 {
     torch::NoGradGuard noGrad;
     const double start = seconds();
-    for (const auto &batch : batches)
-        model.forward(batch.inputIds, batch.tokenMask);
+    model.forward(batch.inputIds, batch.tokenMask);
     return seconds() - start;
 }
 
@@ -65,15 +64,19 @@ double median(std::vector<double> values)
     return values[values.size() / 2];
 }
 
-// Times each subject's pass `repeats` times, interleaved; returns medians.
-std::vector<double> race(const std::vector<std::function<double()>> &passes, std::int64_t repeats)
+// Times every model on every batch, `repeats` rounds, interleaved; returns
+// the median seconds per batch of each model.
+std::vector<double> race(const std::vector<lwb::CausalLMImpl *> &models, const std::vector<lwb::Batch> &batches,
+                         std::int64_t repeats)
 {
-    std::vector<std::vector<double>> times(passes.size());
-    for (const auto &pass : passes)
-        pass(); // warm-up
+    std::vector<std::vector<double>> times(models.size());
+    for (auto *model : models)
+        forwardSeconds(*model, batches.front()); // warm-up
     for (std::int64_t r = 0; r < repeats; ++r) {
-        for (std::size_t i = 0; i < passes.size(); ++i)
-            times[i].push_back(passes[i]());
+        for (const auto &batch : batches) {
+            for (std::size_t i = 0; i < models.size(); ++i)
+                times[i].push_back(forwardSeconds(*models[i], batch));
+        }
     }
     std::vector<double> medians;
     for (const auto &t : times)
@@ -86,7 +89,7 @@ std::vector<double> race(const std::vector<std::function<double()>> &passes, std
 int main(int argc, char **argv)
 {
     const std::int64_t repeats = argc > 1 ? std::stoll(argv[1]) : 15;
-    const int threads = lwb::configureThreads(0);
+    const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     const auto lora = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     auto reslora = lwb::loadRunConfig(LWB_CONFIG_DIR "/reslora_default.json");
     lwb::TaskData data(lora.data.tasks, lora.seed, lora.data.seqLen, 256);
@@ -108,19 +111,14 @@ int main(int argc, char **argv)
         // Adapter form and training form.
         auto merged = std::make_unique<lwb::MergedResLoraSwap>(*resloraModel);
         auto bsMerged = std::make_unique<lwb::MergedResLoraSwap>(*bsModel);
-        const auto t = race({[&] { return passSeconds(*loraModel, batches); },
-                             [&] { return passSeconds(*resloraModel, batches); },
-                             [&] { return passSeconds(*bsModel, batches); }},
-                            repeats);
-        std::printf("  adapter form   LoRA %8.2f ms   merged ResLoRA %8.2f ms   ratio %.3f  (goal 1.00)\n",
+        const auto t = race({loraModel.get(), resloraModel.get(), bsModel.get()}, batches, repeats);
+        std::printf("  adapter form   LoRA %7.2f ms/batch   merged ResLoRA %7.2f ms/batch   ratio %.3f  (goal 1.00)\n",
                     t[0] * 1e3, t[1] * 1e3, t[1] / t[0]);
-        std::printf("                 merged bs (rank (m+1) r) %8.2f ms   ratio %.3f\n", t[2] * 1e3, t[2] / t[0]);
+        std::printf("                 merged bs, rank (m+1) r: %7.2f ms/batch   ratio %.3f\n", t[2] * 1e3, t[2] / t[0]);
     }
     {
-        const auto t = race({[&] { return passSeconds(*loraModel, batches); },
-                             [&] { return passSeconds(*resloraModel, batches); }},
-                            repeats);
-        std::printf("  training form  LoRA %8.2f ms   ResLoRA unmerged %8.2f ms ratio %.3f\n", t[0] * 1e3,
+        const auto t = race({loraModel.get(), resloraModel.get()}, batches, repeats);
+        std::printf("  training form  LoRA %7.2f ms/batch   ResLoRA unmerged %7.2f ms/batch   ratio %.3f\n", t[0] * 1e3,
                     t[1] * 1e3, t[1] / t[0]);
     }
     {
@@ -129,10 +127,8 @@ int main(int argc, char **argv)
             entry.layer->merge();
         for (auto entry : lwb::adaptedLayers(*resloraModel))
             entry.layer->merge();
-        const auto t = race({[&] { return passSeconds(*loraModel, batches); },
-                             [&] { return passSeconds(*resloraModel, batches); }},
-                            repeats);
-        std::printf("  weight form    LoRA %8.2f ms   merged ResLoRA %8.2f ms   ratio %.3f  (goal 1.00)\n",
+        const auto t = race({loraModel.get(), resloraModel.get()}, batches, repeats);
+        std::printf("  weight form    LoRA %7.2f ms/batch   merged ResLoRA %7.2f ms/batch   ratio %.3f  (goal 1.00)\n",
                     t[0] * 1e3, t[1] * 1e3, t[1] / t[0]);
     }
     return 0;

@@ -92,6 +92,18 @@ void appendSamples(const EvalMetrics &metrics, double wallSeconds, SampleBatch &
             ScalarSample{std::string(series::kEvalExactMatchPrefix) + task, step, exactMatch, wallSeconds});
         batch.evaluations.push_back(EvaluationSample{step, task, "exact_match", exactMatch});
     }
+    if (metrics.hasMergedEval) {
+        batch.scalars.push_back(ScalarSample{series::kEvalMergedLoss, step, metrics.mergedLoss, wallSeconds});
+        batch.scalars.push_back(
+            ScalarSample{series::kEvalMergedPerplexity, step, metrics.mergedPerplexity, wallSeconds});
+        batch.evaluations.push_back(EvaluationSample{step, "all", "merged_loss", metrics.mergedLoss});
+        batch.evaluations.push_back(EvaluationSample{step, "all", "merged_perplexity", metrics.mergedPerplexity});
+        for (const auto &[task, exactMatch] : metrics.mergedExactMatchByTask) {
+            batch.scalars.push_back(
+                ScalarSample{std::string(series::kEvalMergedExactMatchPrefix) + task, step, exactMatch, wallSeconds});
+            batch.evaluations.push_back(EvaluationSample{step, task, "merged_exact_match", exactMatch});
+        }
+    }
     for (const auto &[task, shares] : metrics.expertShareByTask) {
         const std::vector<float> values(shares.begin(), shares.end());
         batch.vectors.push_back(VectorSample{series::kTaskExpertShare, task, step, values, wallSeconds});

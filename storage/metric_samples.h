@@ -8,8 +8,11 @@
 //   routing/entropy/<layer>, routing/dropped_fraction/<layer>: per layer
 //   routing/expert_load (vector, one per layer): share of assignments per expert
 //   eval/loss  eval/perplexity  eval/exact_match/<task>
+//   eval/merged_loss  eval/merged_perplexity  eval/merged_exact_match/<task>:
+//     the final evaluation repeated after merging (ResLoRA into plain LoRA)
 // Evaluation rows: task "all" with metrics loss, perplexity, tokens, and one
-// row per task with metric exact_match.
+// row per task with metric exact_match; after a merge also "all" with
+// merged_loss, merged_perplexity and per task merged_exact_match.
 #pragma once
 
 #include "engine/train/step_metrics.h"
@@ -35,6 +38,9 @@ inline constexpr char kExpertLoad[] = "routing/expert_load";
 inline constexpr char kEvalLoss[] = "eval/loss";
 inline constexpr char kEvalPerplexity[] = "eval/perplexity";
 inline constexpr char kEvalExactMatchPrefix[] = "eval/exact_match/";
+inline constexpr char kEvalMergedLoss[] = "eval/merged_loss";
+inline constexpr char kEvalMergedPerplexity[] = "eval/merged_perplexity";
+inline constexpr char kEvalMergedExactMatchPrefix[] = "eval/merged_exact_match/";
 inline constexpr char kTaskExpertShare[] = "eval/task_expert_share"; // vector per task (row key = task)
 } // namespace series
 

@@ -114,7 +114,8 @@ void RunRecorder::onStep(const StepMetrics &metrics)
 
 void RunRecorder::onEval(const EvalMetrics &metrics)
 {
-    push(EvalEvent{metrics, secondsSinceStart()}, 5 + 2 * metrics.exactMatchByTask.size(), false);
+    const std::size_t merged = metrics.hasMergedEval ? 4 + 2 * metrics.mergedExactMatchByTask.size() : 0;
+    push(EvalEvent{metrics, secondsSinceStart()}, 5 + 2 * metrics.exactMatchByTask.size() + merged, false);
 }
 
 void RunRecorder::onCheckpoint(std::int64_t step, const std::string &path)

@@ -80,6 +80,18 @@ void JobLog::evaluated(const lwb::EvalMetrics &metrics)
         line += tr("; exact match: %1").arg(tasks.join(QStringLiteral(", ")));
     }
     info(line);
+    if (!metrics.hasMergedEval)
+        return;
+    QString merged = tr("Merged into plain LoRA: loss %1 (%2 before merging), perplexity %3")
+                         .arg(locale.toString(metrics.mergedLoss, 'f', 4), locale.toString(metrics.loss, 'f', 4),
+                              locale.toString(metrics.mergedPerplexity, 'f', 3));
+    if (!metrics.mergedExactMatchByTask.empty()) {
+        QStringList tasks;
+        for (const auto &[task, score] : metrics.mergedExactMatchByTask)
+            tasks << QStringLiteral("%1 %2%").arg(QString::fromStdString(task), locale.toString(100.0 * score, 'f', 1));
+        merged += tr("; exact match: %1").arg(tasks.join(QStringLiteral(", ")));
+    }
+    info(merged);
 }
 
 void JobLog::checkpointWritten(qint64 step, const QString &path)

@@ -173,7 +173,9 @@ void RunForm::buildFields()
     addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
            tr("The adapter method. LoRA adds a trainable low-rank update B·A to each targeted "
               "linear layer while the base weights stay frozen. SiRA replaces it by a sparse mixture "
-              "of LoRA experts chosen per token by a router (its panel appears below)."));
+              "of LoRA experts chosen per token by a router. ResLoRA links each LoRA block to those of "
+              "the previous layers while training and merges back to plain LoRA afterwards. A variant's "
+              "own settings appear in its panel below."));
     variant_->addItems(EngineCatalog::variantNames());
     addRow(adapter, tr("&Rank r"), QStringLiteral("adapter.r"), rank_ = intSpin(1, 4096),
            tr("Rank of the update B·A (A is r × in, B is out × r). Larger r adds capacity and "

@@ -59,11 +59,42 @@ VariantPanel siraPanel()
     return panel;
 }
 
+VariantPanel resloraPanel()
+{
+    using Kind = VariantField::Kind;
+    VariantPanel panel{QStringLiteral("reslora"), QStringLiteral("adapter.reslora"),
+                       tr("ResLoRA: shortcuts between the LoRA blocks of successive layers"), {}};
+    panel.fields = {
+        {QStringLiteral("adapter.reslora.variant"), tr("Shortc&ut"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("is"), QStringLiteral("bs"), QStringLiteral("ms")},
+         tr("Where the residual path joins a block to the same target in the previous layers. "
+            "is (input-shortcut, default): B·A reads x + the previous block's input. bs (block-shortcut): "
+            "the previous blocks' B·A are added to this one's. ms (middle-shortcut): B reads this block's A·x "
+            "plus the previous blocks' A·x.")},
+        {QStringLiteral("adapter.reslora.pre_num"), tr("&Earlier blocks"), Kind::Integer, -1, 4096, 0, 1, {},
+         tr("How many earlier blocks a bs or ms block links to; −1 links all of them. is always uses the one "
+            "before. Default 1.")},
+        {QStringLiteral("adapter.reslora.merge"), tr("&Merge by"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("bi"), QStringLiteral("bw")},
+         tr("How is and ms are merged into plain LoRA after training, assuming x(n−1) ≈ α·x(n): bi (default) "
+            "takes α from the norms of the blocks' inputs seen in training, bw from the norms of the earlier "
+            "blocks' merged weights. bs always merges exactly.")},
+        {QStringLiteral("adapter.reslora.ms_merge"), tr("ms merge f&orm"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("paper"), QStringLiteral("a_merge")},
+         tr("ms only. paper (default): B·A scaled by 1 + α with α from the norms of A·x. a_merge: the earlier "
+            "blocks' A are added to this block's A, weighted by input-norm ratios.")},
+        {QStringLiteral("adapter.reslora.window"), tr("Norm &window"), Kind::Integer, 1, 1000000, 0, 1, {},
+         tr("Training batches over which the input norms for the bi merge are averaged (the latest ones). "
+            "Default 100.")},
+    };
+    return panel;
+}
+
 } // namespace
 
 const std::vector<VariantPanel> &variantPanels()
 {
-    static const std::vector<VariantPanel> kPanels = {siraPanel()};
+    static const std::vector<VariantPanel> kPanels = {siraPanel(), resloraPanel()};
     return kPanels;
 }
 

@@ -2,6 +2,7 @@
 #include "engine/adapters/adapter_registry.h"
 
 #include "engine/adapters/lora_adapter.h"
+#include "engine/adapters/reslora_adapter.h"
 #include "engine/adapters/sira_adapter.h"
 #include "engine/core/error.h"
 
@@ -39,6 +40,18 @@ const std::map<std::string, AdapterFactory> &factories()
     return kFactories;
 }
 
+// Variants whose blocks depend on each other: one maker per attach.
+const std::map<std::string, AdapterFactoryMaker> &factoryMakers()
+{
+    static const std::map<std::string, AdapterFactoryMaker> kMakers = {
+        {"reslora",
+         [](const std::vector<AdapterSite> &sites, const AdapterConfig &config) {
+             return makeResLoraFactory(sites, loraOptions(config), config.reslora);
+         }},
+    };
+    return kMakers;
+}
+
 // "transformer.h.3.attn.c_attn" -> 3; "model.layers.12.mlp.up_proj" -> 12.
 std::int64_t blockIndex(const std::string &path)
 {
@@ -71,7 +84,7 @@ std::vector<AdaptedLayer> linearLayers(torch::nn::Module &model)
         if (!linear)
             continue;
         AdapterSite site{item.key(), leafName(item.key()), blockIndex(item.key()), linear->inFeatures(),
-                         linear->outFeatures()};
+                         linear->outFeatures(), linear};
         layers.push_back({std::move(site), AdaptedLinear(linear)});
     }
     return layers;
@@ -84,13 +97,17 @@ std::vector<std::string> adapterVariantNames()
     std::vector<std::string> names;
     for (const auto &entry : factories())
         names.push_back(entry.first);
+    for (const auto &entry : factoryMakers())
+        names.push_back(entry.first);
+    std::sort(names.begin(), names.end());
     return names;
 }
 
 std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const AdapterConfig &config)
 {
     const auto found = factories().find(config.variant);
-    if (found == factories().end())
+    const auto foundMaker = factoryMakers().find(config.variant);
+    if (found == factories().end() && foundMaker == factoryMakers().end())
         throw Error("adapter.variant", "unknown adapter variant \"" + config.variant + "\"");
 
     for (auto &parameter : model.parameters())
@@ -102,10 +119,15 @@ std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const Adapter
         const auto &targets = config.targets;
         if (std::find(targets.begin(), targets.end(), entry.site.leafName) == targets.end())
             continue;
-        entry.layer->attach(found->second(entry.site, config));
         matched.insert(entry.site.leafName);
         attached.push_back(entry);
     }
+    std::vector<AdapterSite> sites;
+    for (const auto &entry : attached)
+        sites.push_back(entry.site);
+    const AdapterFactory factory = found != factories().end() ? found->second : foundMaker->second(sites, config);
+    for (auto &entry : attached)
+        entry.layer->attach(factory(entry.site, config));
     for (const auto &target : config.targets) {
         if (!matched.count(target))
             throw Error("adapter.targets", "\"" + target + "\" matches no linear layer of the model");

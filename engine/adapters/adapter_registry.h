@@ -3,9 +3,11 @@
 //
 // attachAdapters() freezes every base parameter, then gives each AdaptedLinear
 // whose leaf name is a target a fresh adapter of the configured variant. A
-// variant registers one factory; it receives the layer's site (path, block
-// index, shape) so that variants linking blocks (ResLoRA) can see where they
-// are.
+// variant registers either one factory, which receives the layer's site
+// (path, block index, shape, the layer itself), or a factory maker, called
+// once per attachAdapters() with every site that gets an adapter: variants
+// that link the blocks of successive layers (ResLoRA) plan their chains there
+// and return the per-site factory that builds each linked block.
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
@@ -27,9 +29,12 @@ struct AdapterSite
     std::int64_t block = -1; // transformer block index, -1 outside the blocks
     std::int64_t inFeatures = 0;
     std::int64_t outFeatures = 0;
+    std::weak_ptr<AdaptedLinearImpl> linear; // the frozen layer (ResLoRA's merge_bw reads its weight)
 };
 
 using AdapterFactory = std::function<std::shared_ptr<AdapterImpl>(const AdapterSite &, const AdapterConfig &)>;
+// sites: every layer that gets an adapter in this attach, in module order.
+using AdapterFactoryMaker = std::function<AdapterFactory(const std::vector<AdapterSite> &sites, const AdapterConfig &)>;
 
 std::vector<std::string> adapterVariantNames();
 

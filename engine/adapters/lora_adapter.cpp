@@ -12,16 +12,24 @@ double LoraOptions::scale() const
     return rslora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
 }
 
+LoraFactors registerLoraFactors(torch::nn::Module &module, std::int64_t inFeatures, std::int64_t outFeatures,
+                                std::int64_t rank)
+{
+    LoraFactors factors;
+    factors.a = module.register_parameter("lora_A", torch::empty({rank, inFeatures}));
+    factors.b = module.register_parameter("lora_B", torch::zeros({outFeatures, rank}));
+    torch::NoGradGuard noGrad;
+    torch::nn::init::kaiming_uniform_(factors.a, std::sqrt(5.0));
+    return factors;
+}
+
 LoraAdapterImpl::LoraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, const LoraOptions &options)
     : options_(options)
     , scale_(options.scale())
 {
-    loraA = register_parameter("lora_A", torch::empty({options.rank, inFeatures}));
-    loraB = register_parameter("lora_B", torch::zeros({outFeatures, options.rank}));
-    {
-        torch::NoGradGuard noGrad;
-        torch::nn::init::kaiming_uniform_(loraA, std::sqrt(5.0));
-    }
+    const auto factors = registerLoraFactors(*this, inFeatures, outFeatures, options.rank);
+    loraA = factors.a;
+    loraB = factors.b;
     if (options.dropout > 0.0)
         dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
 }

@@ -25,6 +25,17 @@ struct LoraOptions
     double scale() const;
 };
 
+// Registers "lora_A" [rank, in] (Kaiming-uniform, a = sqrt(5)) and "lora_B"
+// [out, rank] (zero) on module, LoRA's initialisation, for every variant whose
+// blocks are plain LoRA factors (LoRA, ResLoRA).
+struct LoraFactors
+{
+    torch::Tensor a; // [rank, in]
+    torch::Tensor b; // [out, rank]
+};
+LoraFactors registerLoraFactors(torch::nn::Module &module, std::int64_t inFeatures, std::int64_t outFeatures,
+                                std::int64_t rank);
+
 class LoraAdapterImpl : public AdapterImpl
 {
 public:

@@ -101,6 +101,14 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
                                  + adapter.variant + "\")");
     parseSiraConfig(in.child("sira"), adapter.sira);
     parseDlpConfig(in.child("dlp"), adapter.dlp);
+    // ResLoRA's section belongs to its variant: elsewhere it would be ignored,
+    // and an ignored hyperparameter is how wrong numbers get published.
+    if (in.has("reslora") && adapter.variant != "reslora") {
+        in.skip("reslora");
+        in.fail("reslora", "is read only when adapter.variant is \"reslora\" (it is \"" + adapter.variant + "\")");
+    } else {
+        parseResLoraConfig(in.child("reslora"), adapter.reslora);
+    }
     in.finish();
     const auto linears = linearLayerNames(model.architecture);
     if (adapter.targets.empty())
@@ -248,6 +256,8 @@ nlohmann::json RunConfig::toJson() const
         doc["adapter"]["sira"] = lwb::toJson(adapter.sira);
     if (adapter.variant == kDlpVariant)
         doc["adapter"]["dlp"] = lwb::toJson(adapter.dlp);
+    if (adapter.variant == "reslora")
+        doc["adapter"]["reslora"] = lwb::toJson(adapter.reslora);
     doc["training"] = {
         {"steps", training.steps},
         {"batch_size", training.batchSize},

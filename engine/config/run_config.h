@@ -10,6 +10,7 @@
 
 #include "engine/config/config_error.h"
 #include "engine/config/dlp_config.h"
+#include "engine/config/reslora_config.h"
 #include "engine/config/sira_config.h"
 #include "engine/model/model_config.h"
 
@@ -40,6 +41,7 @@ struct AdapterConfig
     std::string initFrom;             // a PEFT LoRA folder to start from ("" = fresh adapters); "lora" only
     SiraConfig sira;                  // "sira" only
     DlpConfig dlp;                    // "dlp" only: a study of task LoRAs + plugin (engine/dlp)
+    ResLoraConfig reslora;            // "reslora" only
 };
 
 struct TrainingConfig

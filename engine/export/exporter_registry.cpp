@@ -2,6 +2,7 @@
 // model card, how the export is loaded.
 #include "engine/export/exporter_registry.h"
 
+#include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
 #include "engine/export/merged_export.h"
 #include "engine/export/peft_export.h"
@@ -28,6 +29,20 @@ void writePeft(ExportJob &job)
                            "In the workbench: `adapter.init_from` in a run config (further training or evaluation).\n"
                            "A built-in base model (random, drawn from `model.init_seed`) is written as a Hugging "
                            "Face folder by `lorawb export RUN --format base`.\n";
+}
+
+// ResLoRA is trained with shortcuts and published without them: its blocks
+// are merged into plain LoRA factors (reslora_merge.h) for as long as the
+// PEFT writer reads the model. bs merges exactly at rank (min(m, n) + 1) r, so
+// its blocks differ in rank and go to rank_pattern / alpha_pattern.
+void writeResLoraPeft(ExportJob &job)
+{
+    const MergedResLoraSwap merged(job.model);
+    writePeft(job);
+    job.card.tags = {"lora", "reslora", "peft", "lora-workbench"};
+    job.card.howToLoad += "\nThis is the ResLoRA run merged into plain LoRA (variant " + job.config.adapter.reslora.variant
+                          + ", merge " + job.config.adapter.reslora.merge
+                          + "): it computes what the run's merged evaluation measured.\n";
 }
 
 void writeMerged(ExportJob &job)
@@ -72,6 +87,7 @@ const std::vector<Exporter> &exporters()
 {
     static const std::vector<Exporter> kExporters = {
         {"lora", "peft", "peft_adapter", writePeft},
+        {"reslora", "peft", "peft_adapter", writeResLoraPeft},
         {"sira", "bundle", "sira_bundle", writeSira},
         {"*", "merged", "merged_model", writeMerged},
         {"*", "base", "base_model", writeBase},

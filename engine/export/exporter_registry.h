@@ -2,10 +2,10 @@
 // the function that writes each. exportModel() looks the pair up here.
 //
 // A variant adds its exporters to the table in exporter_registry.cpp:
-//   ResLoRA: {"reslora", "peft"}: merge the residual paths into one LoRA per
-//            layer, fill a PeftAdapterExport and call writePeftAdapter();
-//            "merged" works already when its adapters return denseDelta().
-//   DLP-LoRA: {"dlp_lora", "bundle"}: each task LoRA through
+//   ResLoRA: {"reslora", "peft"} swaps in its merged LoRA factors
+//            (MergedResLoraSwap) and writes them as plain LoRA; "merged" works
+//            through its adapters' denseDelta().
+//   DLP-LoRA (not yet): {"dlp_lora", "bundle"}: each task LoRA through
 //            writePeftAdapter(folder, "tasks/<name>", ...), the classifier's
 //            tensors and a manifest, like sira_bundle.cpp.
 // Variant "*" matches every variant (the merged and base exports).

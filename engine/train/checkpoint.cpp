@@ -30,6 +30,19 @@ std::vector<std::pair<std::string, torch::Tensor>> adapterParameters(torch::nn::
     return out;
 }
 
+// Adapter state that is not trained but must survive a resume (ResLoRA's
+// windows of input norms): the buffers under an "adapter" module.
+std::vector<std::pair<std::string, torch::Tensor>> adapterBuffers(torch::nn::Module &model)
+{
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto &item : model.named_buffers()) {
+        const auto &name = item.key();
+        if (name.rfind("adapter.", 0) == 0 || name.find(".adapter.") != std::string::npos)
+            out.emplace_back(name, item.value());
+    }
+    return out;
+}
+
 void writeFileAtomically(const fs::path &path, const std::string &contents)
 {
     const auto temp = path.string() + ".tmp";
@@ -68,6 +81,13 @@ std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, cons
         archive.write("adapter_" + std::to_string(index++), tensor.detach().to(torch::kCPU));
     }
     archive.write("adapter_names", c10::IValue(names));
+    std::string bufferNames;
+    index = 0;
+    for (const auto &[bufferName, tensor] : adapterBuffers(model)) {
+        bufferNames += bufferName + "\n";
+        archive.write("buffer_" + std::to_string(index++), tensor.detach().to(torch::kCPU));
+    }
+    archive.write("buffer_names", c10::IValue(bufferNames));
     torch::serialize::OutputArchive optimizerArchive;
     optimizer.save(optimizerArchive);
     archive.write("optimizer", optimizerArchive);
@@ -149,6 +169,27 @@ CheckpointInfo loadAdapterTensors(torch::serialize::InputArchive &archive, const
             throw Error(path, shapes.str());
         }
         parameter.copy_(tensor);
+    }
+    // Checkpoints written before adapters had buffers hold none.
+    c10::IValue bufferNames;
+    std::map<std::string, std::int64_t> storedBuffers;
+    if (archive.try_read("buffer_names", bufferNames)) {
+        std::istringstream bufferLines(bufferNames.toStringRef());
+        for (std::int64_t index = 0; std::getline(bufferLines, line); ++index)
+            storedBuffers[line] = index;
+    }
+    for (const auto &[name, buffer] : adapterBuffers(model)) {
+        const auto found = storedBuffers.find(name);
+        if (found == storedBuffers.end())
+            throw Error(path, "has no tensor for adapter buffer " + name + " (another adapter config?)");
+        torch::Tensor tensor;
+        archive.read("buffer_" + std::to_string(found->second), tensor);
+        if (tensor.sizes() != buffer.sizes()) {
+            std::ostringstream shapes;
+            shapes << "buffer " << name << " has shape " << tensor.sizes() << ", the model expects " << buffer.sizes();
+            throw Error(path, shapes.str());
+        }
+        buffer.copy_(tensor);
     }
     return info;
 }

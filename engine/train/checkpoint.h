@@ -3,7 +3,8 @@
 // a half-written checkpoint where a good one was.
 //
 // Layout under the run's output directory:
-//   checkpoints/step-000120.pt   adapter parameters, AdamW moments, step, config
+//   checkpoints/step-000120.pt   adapter parameters and buffers (ResLoRA's norm
+//                                windows), AdamW moments, step, config
 //   checkpoints/latest           name of the newest complete checkpoint
 // The base model is not saved: it is rebuilt from the config.
 #pragma once

@@ -91,6 +91,18 @@ void ProgressPrinter::onEval(const EvalMetrics &m)
         out_ << line;
     }
     out_ << std::endl;
+    if (!m.hasMergedEval)
+        return;
+    std::snprintf(line, sizeof line, "merged into plain LoRA: loss %.4f (%+.4f)  perplexity %.3f",
+                  m.mergedLoss, m.mergedLoss - m.loss, m.mergedPerplexity);
+    out_ << line;
+    for (const auto &[task, value] : m.mergedExactMatchByTask) {
+        const auto before = m.exactMatchByTask.find(task);
+        std::snprintf(line, sizeof line, "  %s EM %.1f%% (was %.1f%%)", task.c_str(), 100.0 * value,
+                      before == m.exactMatchByTask.end() ? 0.0 : 100.0 * before->second);
+        out_ << line;
+    }
+    out_ << std::endl;
 }
 
 void ProgressPrinter::onCheckpoint(std::int64_t step, const std::string &path)

@@ -36,6 +36,13 @@ struct EvalMetrics
     // Routed adapters (SiRA): per task, the share of its tokens' expert
     // assignments that went to each expert, over all adapted layers.
     std::map<std::string, std::vector<double>> expertShareByTask;
+    // Variants trained in one form and merged into plain LoRA for inference
+    // (ResLoRA): the same evaluation repeated on the merged model, final
+    // evaluation only.
+    bool hasMergedEval = false;
+    double mergedLoss = 0.0;
+    double mergedPerplexity = 0.0;
+    std::map<std::string, double> mergedExactMatchByTask{};
 };
 
 } // namespace lwb

@@ -2,6 +2,7 @@
 #include "engine/train/trainer.h"
 
 #include "engine/adapters/adapter_registry.h"
+#include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/eval/evaluator.h"
@@ -181,6 +182,16 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     metrics.step = step;
     if (withExactMatch)
         metrics.exactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->tokenizer(), device_);
+    // The final evaluation of a ResLoRA run is repeated on the merged model,
+    // the one export writes, so the run shows what merging costs.
+    if (withExactMatch && config_.adapter.variant == "reslora") {
+        MergedResLoraSwap merged(*model_);
+        const auto after = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_);
+        metrics.hasMergedEval = true;
+        metrics.mergedLoss = after.loss;
+        metrics.mergedPerplexity = after.perplexity;
+        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->tokenizer(), device_);
+    }
     for (auto *observer : observers_)
         observer->onEval(metrics);
     return metrics;

@@ -4,7 +4,8 @@
 //   -> [resume from checkpoint] -> per step: micro-batches, forward,
 //      loss = sum of token losses / tokens of the whole step (+ aux),
 //      backward, clip, lr from the schedule, step -> observers
-//   -> periodic eval and checkpoints -> final eval -> final checkpoint
+//   -> periodic eval and checkpoints -> final eval (ResLoRA: repeated on the
+//      model merged into plain LoRA) -> final checkpoint
 //
 // Determinism: data example i depends only on (seed, i); dropout draws from
 // torch's generator reseeded from (seed, step) at every step; so the same

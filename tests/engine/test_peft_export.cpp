@@ -4,6 +4,8 @@
 // outputs, the key spellings of other PEFT versions import, broken or
 // mismatched folders give errors that name the module, exportRun from a
 // real training checkpoint, and adapter.init_from (checks and trainer).
+#include "engine/adapters/reslora_adapter.h"
+#include "engine/adapters/reslora_merge.h"
 #include "engine/export/peft_import.h"
 #include "engine/export/run_export.h"
 #include "engine/tensor_io/safetensors_reader.h"
@@ -110,6 +112,45 @@ private slots:
 
     void llamaRoundTripGivesIdenticalOutputs() { checkRoundTrip(llamaConfig()); }
     void gpt2RoundTripGivesIdenticalOutputs() { checkRoundTrip(gpt2Config()); }
+
+    // ResLoRA publishes its merged LoRA: the PEFT folder, imported onto a
+    // fresh base, computes what the merged ResLoRA model computes. bs (exact
+    // merge, ranks growing along the chain: rank_pattern) and is (merged by
+    // the input norms recorded in training).
+    void resloraExportsItsMergedLora()
+    {
+        for (const std::string variant : {"bs", "is"}) {
+            auto config = gpt2Config();
+            config.adapter.variant = "reslora";
+            config.adapter.reslora.variant = variant;
+            auto model = adaptedModel(config);
+            {
+                torch::NoGradGuard noGrad;
+                for (const auto &entry : lwb::adaptedLayers(*model))
+                    if (auto reslora = std::dynamic_pointer_cast<lwb::ResLoraAdapterImpl>(entry.layer->adapter()))
+                        reslora->loraB.normal_(0.0, 0.2);
+                model->train(); // a few training forwards fill the input-norm windows
+                for (int i = 0; i < 3; ++i)
+                    model->forward(torch::randint(0, 256, {2, 8}, torch::kInt64));
+                model->eval();
+            }
+            torch::Tensor expected;
+            {
+                const lwb::MergedResLoraSwap merged(*model);
+                expected = logitsOf(*model);
+            }
+            QTemporaryDir dir;
+            const auto result = lwb::exportModel(config, *model, request(dir, "peft"));
+            const auto peftConfig = readJson(result.folder + "/adapter_config.json");
+            QCOMPARE(peftConfig["rank_pattern"].empty(), variant != "bs");
+
+            lwb::CausalLM fresh(config.model);
+            lwb::importPeftAdapter(result.folder, *fresh);
+            const auto actual = logitsOf(*fresh);
+            QVERIFY2(relativeError(actual, expected) <= 1e-6,
+                     (variant + ": " + std::to_string(relativeError(actual, expected))).c_str());
+        }
+    }
 
     void rsloraAndHalfPrecisionRoundTrip()
     {

@@ -149,6 +149,33 @@ private slots:
         QCOMPARE(reader.scalarSeries(runId_, "eval/perplexity").front().wallSeconds, 12.0);
     }
 
+    void mergedEvaluationRoundTrips()
+    {
+        // A ResLoRA run's final evaluation, repeated after merging into LoRA.
+        lwb::EvalMetrics metrics{300, 1.5, std::exp(1.5), 2048, {{"copy", 0.75}}, {}};
+        metrics.hasMergedEval = true;
+        metrics.mergedLoss = 1.625;
+        metrics.mergedPerplexity = std::exp(1.625);
+        metrics.mergedExactMatchByTask = {{"copy", 0.5}};
+        SampleWriter writer(store_->database());
+        SampleBatch batch;
+        appendSamples(metrics, 30.0, batch);
+        writer.write(runId_, batch);
+        MetricReader reader(*store_);
+        std::map<std::pair<std::string, std::string>, double> byKey;
+        for (const auto &record : reader.evaluations(runId_))
+            byKey[{record.task, record.metric}] = record.value;
+        QCOMPARE(byKey.size(), std::size_t(7)); // loss, perplexity, tokens, EM; merged loss, perplexity, EM
+        QCOMPARE(byKey[std::make_pair(std::string("all"), std::string("loss"))], 1.5);
+        QCOMPARE(byKey[std::make_pair(std::string("all"), std::string("merged_loss"))], 1.625);
+        QCOMPARE(byKey[std::make_pair(std::string("copy"), std::string("merged_exact_match"))], 0.5);
+        QCOMPARE(reader.scalarSeries(runId_, "eval/merged_loss").front().value, 1.625);
+        QCOMPARE(reader.scalarSeries(runId_, "eval/merged_perplexity").front().value, std::exp(1.625));
+        QCOMPARE(reader.scalarSeries(runId_, "eval/merged_exact_match/copy").front().value, 0.5);
+        QVERIFY(lwb::storage::higherIsBetter("eval/merged_exact_match/copy"));
+        QVERIFY(!lwb::storage::higherIsBetter("eval/merged_loss"));
+    }
+
     void stepRange()
     {
         writeSeries("train/loss", 1, 100, [](std::int64_t s) { return double(s); });

@@ -225,6 +225,80 @@ private slots:
         QVERIFY(form.problems().isEmpty());
     }
 
+    void resloraPanelShowsOnlyForResLora()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto *shortcut = editor<QComboBox>(form, "adapter.reslora.variant");
+        auto *preNum = editor<QSpinBox>(form, "adapter.reslora.pre_num");
+        QVERIFY(!shortcut->isVisible()); // LoRA is chosen: no ResLoRA panel, no ResLoRA keys
+        QVERIFY(!form.document()["adapter"].contains("reslora"));
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("sira"));
+        QVERIFY(!shortcut->isVisible());
+        QVERIFY(!form.document()["adapter"].contains("reslora"));
+
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("reslora"));
+        QVERIFY(shortcut->isVisible());
+        QVERIFY(!editor<QSpinBox>(form, "adapter.sira.experts")->isVisible());
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        // The panel shows the engine's documented defaults.
+        const lwb::ResLoraConfig defaults;
+        QCOMPARE(shortcut->currentText().toStdString(), defaults.variant);
+        QCOMPARE(preNum->value(), int(defaults.preNum));
+        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.merge")->currentText().toStdString(), defaults.merge);
+        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.ms_merge")->currentText().toStdString(), defaults.msMerge);
+        QCOMPARE(editor<QSpinBox>(form, "adapter.reslora.window")->value(), int(defaults.window));
+
+        shortcut->setCurrentText(QStringLiteral("ms"));
+        typeInto(preNum, 2);
+        editor<QComboBox>(form, "adapter.reslora.merge")->setCurrentText(QStringLiteral("bw"));
+        editor<QComboBox>(form, "adapter.reslora.ms_merge")->setCurrentText(QStringLiteral("a_merge"));
+        typeInto(editor<QSpinBox>(form, "adapter.reslora.window"), 50);
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->adapter.variant, std::string("reslora"));
+        QCOMPARE(form.config()->adapter.reslora.variant, std::string("ms"));
+        QCOMPARE(form.config()->adapter.reslora.preNum, std::int64_t{2});
+        QCOMPARE(form.config()->adapter.reslora.merge, std::string("bw"));
+        QCOMPARE(form.config()->adapter.reslora.msMerge, std::string("a_merge"));
+        QCOMPARE(form.config()->adapter.reslora.window, std::int64_t{50});
+
+        // pre_num 0 is refused under its own field.
+        typeInto(preNum, 0);
+        QVERIFY(!form.isValid());
+        QVERIFY2(form.field(QStringLiteral("adapter.reslora.pre_num"))->error().contains(QStringLiteral("at least 1")),
+                 qPrintable(form.field(QStringLiteral("adapter.reslora.pre_num"))->error()));
+        typeInto(preNum, -1);
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->adapter.reslora.preNum, std::int64_t{-1});
+
+        // Back to LoRA: the run carries no ResLoRA keys; the panel keeps its values.
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("lora"));
+        QVERIFY(!form.document()["adapter"].contains("reslora"));
+        QVERIFY(form.isValid());
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("reslora"));
+        QCOMPARE(form.config()->adapter.reslora.variant, std::string("ms"));
+    }
+
+    void resloraPresetLoadsIntoThePanel()
+    {
+        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR"))
+                   + QStringLiteral("/resources/configs/reslora_default.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        RunForm form;
+        form.setDocument(nlohmann::json::parse(bytes.constBegin(), bytes.constEnd()));
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->adapter.variant, std::string("reslora"));
+        QCOMPARE(form.config()->adapter.rank, std::int64_t{8});
+        QCOMPARE(form.config()->adapter.alpha, 16.0);
+        QCOMPARE(form.config()->adapter.reslora.variant, std::string("is"));
+        QCOMPARE(form.config()->adapter.reslora.preNum, std::int64_t{1});
+        QCOMPARE(form.config()->adapter.reslora.merge, std::string("bi"));
+        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.variant")->currentText(), QStringLiteral("is"));
+        QVERIFY(form.problems().isEmpty());
+    }
+
     void valuesTheEditorsCannotShowAreReported()
     {
         RunForm form;

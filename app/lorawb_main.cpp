@@ -5,6 +5,8 @@
 //   lorawb validate CONFIG.json [--set key.path=value ...]
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb runs list|show|compare|export|delete|tag|note ...
+//   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
+#include "app/data_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
@@ -28,6 +30,7 @@ constexpr const char *kUsage = R"(usage:
   lorawb validate CONFIG.json [--set key.path=value ...]
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
+  lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]   (lorawb data --help)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
@@ -142,6 +145,8 @@ int main(int argc, char **argv)
             return train(rest);
         if (words[0] == "runs")
             return lwb::cli::runRunsCommand(rest, std::cout, std::cerr, std::cin);
+        if (words[0] == "data")
+            return lwb::cli::runDataCommand(rest, std::cout, std::cerr);
         std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;
         return 2;
     } catch (const lwb::Error &error) {

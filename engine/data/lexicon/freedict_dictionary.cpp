@@ -212,7 +212,12 @@ std::string readGzipFile(const std::string &path)
             break;
         text.append(buffer, static_cast<std::size_t>(got));
     }
+    // zlib reports a stream cut short only through gzerror (Z_BUF_ERROR), not through gzread's result.
+    int code = Z_OK;
+    const std::string message = gzerror(file, &code);
     gzclose(file);
+    if (code != Z_OK)
+        throw Error(path, "not a valid gzip/dictzip file: " + message + " (truncated or damaged)");
     return text;
 }
 

@@ -48,9 +48,9 @@ int buildLexiconCommand(const std::vector<std::string> &args, std::ostream &out)
         if (word == "--out")
             options.outDir = value();
         else if (word == "--max-per-task")
-            options.maxPerTask = parseCount(word, value(), std::int64_t{1} << 40);
+            options.maxPerTask = parseCount(word, value(), std::int64_t { 1 } << 40);
         else if (word == "--seed")
-            options.seed = static_cast<std::uint64_t>(parseCount(word, value(), std::int64_t{1} << 53));
+            options.seed = static_cast<std::uint64_t>(parseCount(word, value(), std::int64_t { 1 } << 53));
         else if (word == "--wordnet-dir")
             options.wordnetDir = value();
         else if (word == "--dictd-dir")

@@ -18,21 +18,21 @@ std::vector<TaskExample> keepTasks(std::vector<TaskExample> examples, const std:
         return examples;
     const std::set<std::string> wanted(tasks.begin(), tasks.end());
     examples.erase(std::remove_if(examples.begin(), examples.end(),
-                                  [&](const TaskExample &example) { return wanted.count(example.task) == 0; }),
-                   examples.end());
+                       [&](const TaskExample &example) { return wanted.count(example.task) == 0; }),
+        examples.end());
     return examples;
 }
 
 void requireEveryTask(const std::vector<TaskExample> &examples, const std::vector<std::string> &tasks,
-                      const std::string &file, const char *side)
+    const std::string &file, const char *side)
 {
     std::set<std::string> present;
     for (const auto &example : examples)
         present.insert(example.task);
     for (const auto &task : tasks)
         if (present.count(task) == 0)
-            throw Error(file, std::string("data.tasks lists \"") + task + "\" but the " + side
-                                  + " examples have none of it");
+            throw Error(
+                file, std::string("data.tasks lists \"") + task + "\" but the " + side + " examples have none of it");
 }
 
 } // namespace

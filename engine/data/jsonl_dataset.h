@@ -36,7 +36,7 @@ constexpr const char *kDefaultJsonlTask = "default";
 
 struct BadLine
 {
-    std::string where;  // "file:line"
+    std::string where; // "file:line"
     std::string reason;
 };
 

@@ -51,14 +51,15 @@ private slots:
         QCOMPARE(alpaca.prompt, std::string("Translate\nhouse\n"));
         QCOMPARE(alpaca.answer, std::string("Haus"));
         QCOMPARE(alpaca.task, std::string("de"));
-        const auto noInput = parseJsonlExample(nlohmann::json::parse(R"({"instruction":"Say hi","input":"","output":"hi"})"), "w");
+        const auto noInput
+            = parseJsonlExample(nlohmann::json::parse(R"({"instruction":"Say hi","input":"","output":"hi"})"), "w");
         QCOMPARE(noInput.prompt, std::string("Say hi\n"));
 
         const auto chat = parseJsonlExample(nlohmann::json::parse(
                                                 R"({"messages":[{"role":"system","content":"Be brief."},
                                                     {"role":"user","content":"Opposite of good?"},
                                                     {"role":"assistant","content":"bad"}]})"),
-                                            "w");
+            "w");
         QCOMPARE(chat.prompt, std::string("system: Be brief.\nuser: Opposite of good?\nassistant: "));
         QCOMPARE(chat.answer, std::string("bad"));
 
@@ -71,32 +72,33 @@ private slots:
     {
         QCOMPARE(reasonFor(R"(["prompt","completion"])"), std::string("expected a JSON object, found array"));
         QCOMPARE(reasonFor(R"({"prompt":"p"})"), std::string("missing \"completion\""));
-        QCOMPARE(reasonFor(R"({"prompt":"p","completion":7})"), std::string("\"completion\" must be a string, not number"));
+        QCOMPARE(
+            reasonFor(R"({"prompt":"p","completion":7})"), std::string("\"completion\" must be a string, not number"));
         QCOMPARE(reasonFor(R"({"prompt":"p","complition":"c"})"),
-                 std::string("unknown key \"complition\" in a prompt/completion line"));
+            std::string("unknown key \"complition\" in a prompt/completion line"));
         QCOMPARE(reasonFor(R"({"prompt":"p","completion":""})"),
-                 std::string("the completion is empty: a line needs something to score"));
+            std::string("the completion is empty: a line needs something to score"));
         QCOMPARE(reasonFor(R"({"prompt":"p","completion":"c","task":""})"), std::string("\"task\" must not be empty"));
         QCOMPARE(reasonFor(R"({"question":"q"})").substr(0, 20), std::string("not a known shape: e"));
         QCOMPARE(reasonFor(R"({"messages":[]})"),
-                 std::string("\"messages\" must be a non-empty array of {\"role\", \"content\"} objects"));
+            std::string("\"messages\" must be a non-empty array of {\"role\", \"content\"} objects"));
         QCOMPARE(reasonFor(R"({"messages":[{"role":"user","content":"hi"}]})"),
-                 std::string("the last message must be the assistant's (it is the completion)"));
+            std::string("the last message must be the assistant's (it is the completion)"));
         QCOMPARE(reasonFor(R"({"messages":[{"role":"robot","content":"hi"},{"role":"assistant","content":"x"}]})"),
-                 std::string("role \"robot\" is not system, user or assistant"));
+            std::string("role \"robot\" is not system, user or assistant"));
         QCOMPARE(reasonFor(R"({"instruction":"i","output":"o","extra":1})"),
-                 std::string("unknown key \"extra\" in a instruction/input/output (Alpaca) line"));
+            std::string("unknown key \"extra\" in a instruction/input/output (Alpaca) line"));
     }
 
     void refusesBadLinesUnlessSkipping()
     {
         QTemporaryDir dir;
         const auto path = writeFile(dir, "mixed.jsonl",
-                                    "{\"prompt\":\"a\\n\",\"completion\":\"1\"}\n"
-                                    "\n"
-                                    "{\"prompt\":\"b\\n\",\"completion\":\n"
-                                    "{\"text\":\"fine\"}\r\n"
-                                    "{\"prompt\":\"c\\n\"}\n");
+            "{\"prompt\":\"a\\n\",\"completion\":\"1\"}\n"
+            "\n"
+            "{\"prompt\":\"b\\n\",\"completion\":\n"
+            "{\"text\":\"fine\"}\r\n"
+            "{\"prompt\":\"c\\n\"}\n");
         try {
             lwb::readJsonlDataset(path, false);
             QFAIL("bad lines were accepted");
@@ -108,8 +110,8 @@ private slots:
             QVERIFY2(reason.find(path + ":5: missing \"completion\"") != std::string::npos, reason.c_str());
         }
         const auto dataset = lwb::readJsonlDataset(path, true);
-        QCOMPARE(dataset.examples.size(), std::size_t{2});
-        QCOMPARE(dataset.badLines.size(), std::size_t{2});
+        QCOMPARE(dataset.examples.size(), std::size_t { 2 });
+        QCOMPARE(dataset.badLines.size(), std::size_t { 2 });
         QCOMPARE(dataset.badLines[0].where, path + ":3");
         QCOMPARE(dataset.examples[1].answer, std::string("fine")); // the \r of a CRLF line is not part of it
 
@@ -149,7 +151,7 @@ private slots:
     {
         std::int64_t eval = 0;
         for (int i = 0; i < 10000; ++i) {
-            const lwb::TaskExample example{"t", "q" + std::to_string(i) + "\n", "a"};
+            const lwb::TaskExample example { "t", "q" + std::to_string(i) + "\n", "a" };
             const bool side = lwb::isEvalByRatio(example, 0.2);
             QCOMPARE(lwb::isEvalByRatio(example, 0.2), side);
             if (side)

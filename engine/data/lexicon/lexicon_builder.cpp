@@ -38,9 +38,12 @@ std::uint64_t hashOf(std::uint64_t seed, const std::string &text)
 const char *splitName(Split split)
 {
     switch (split) {
-    case Split::Train: return "train";
-    case Split::Eval: return "eval";
-    case Split::Test: return "test";
+    case Split::Train:
+        return "train";
+    case Split::Eval:
+        return "eval";
+    case Split::Test:
+        return "test";
     }
     return "";
 }
@@ -66,7 +69,8 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
         if (maxPerTask > 0 && static_cast<std::int64_t>(list.size()) > maxPerTask) {
             std::vector<std::pair<std::uint64_t, std::size_t>> keys;
             for (std::size_t i = 0; i < list.size(); ++i)
-                keys.emplace_back(hashOf(seed, "sample\x1f" + task + "\x1f" + list[i].headword + "\x1f" + list[i].prompt), i);
+                keys.emplace_back(
+                    hashOf(seed, "sample\x1f" + task + "\x1f" + list[i].headword + "\x1f" + list[i].prompt), i);
             std::sort(keys.begin(), keys.end());
             std::vector<LexiconExample> kept;
             for (std::int64_t i = 0; i < maxPerTask; ++i)
@@ -74,7 +78,7 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
             list = std::move(kept);
         }
         auto &count = splits.counts[task];
-        count = {0, 0, 0};
+        count = { 0, 0, 0 };
         for (auto &example : list) {
             const auto split = static_cast<int>(splitOf(example.headword, seed));
             ++count[static_cast<std::size_t>(split)];
@@ -95,8 +99,8 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
 
 std::string toJsonLine(const LexiconExample &example)
 {
-    const nlohmann::json line = {
-        {"prompt", example.prompt}, {"completion", example.completion}, {"task", example.task}};
+    const nlohmann::json line
+        = { { "prompt", example.prompt }, { "completion", example.completion }, { "task", example.task } };
     // Invalid UTF-8 in a dictionary would otherwise throw; U+FFFD keeps the line readable.
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -147,8 +151,8 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
     auto examples = wordnetExamples(WordNetDatabase::load(options.wordnetDir));
     for (const auto &[task, name] : translationTasks()) {
         auto translated = translationExamples(FreeDictDictionary::load(options.dictdDir, name), task);
-        examples.insert(examples.end(), std::make_move_iterator(translated.begin()),
-                        std::make_move_iterator(translated.end()));
+        examples.insert(
+            examples.end(), std::make_move_iterator(translated.begin()), std::make_move_iterator(translated.end()));
     }
     auto splits = splitExamples(std::move(examples), options.seed, options.maxPerTask);
 
@@ -156,9 +160,9 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
     std::filesystem::create_directories(options.outDir, error);
     if (error)
         throw Error(options.outDir, "cannot create the output directory: " + error.message());
-    for (const auto split : {Split::Train, Split::Eval, Split::Test})
-        writeJsonl(options.outDir + "/" + splitName(split) + ".jsonl",
-                   splits.examples[static_cast<std::size_t>(split)]);
+    for (const auto split : { Split::Train, Split::Eval, Split::Test })
+        writeJsonl(
+            options.outDir + "/" + splitName(split) + ".jsonl", splits.examples[static_cast<std::size_t>(split)]);
     return splits;
 }
 
@@ -166,7 +170,7 @@ void printCounts(const LexiconSplits &splits, std::ostream &out)
 {
     out << std::left << std::setw(14) << "task" << std::right << std::setw(9) << "train" << std::setw(9) << "eval"
         << std::setw(9) << "test" << std::setw(9) << "total" << '\n';
-    std::array<std::int64_t, 3> sum{0, 0, 0};
+    std::array<std::int64_t, 3> sum { 0, 0, 0 };
     for (const auto &[task, count] : splits.counts) {
         out << std::left << std::setw(14) << task << std::right;
         for (std::size_t s = 0; s < 3; ++s) {

@@ -41,7 +41,7 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
 struct LexiconBuildOptions
 {
     std::string wordnetDir = "/usr/share/wordnet"; // Debian package wordnet-base
-    std::string dictdDir = "/usr/share/dictd";     // Debian packages dict-freedict-eng-*
+    std::string dictdDir = "/usr/share/dictd"; // Debian packages dict-freedict-eng-*
     std::string outDir = "lexicon";
     std::int64_t maxPerTask = 0; // 0 = every example
     std::uint64_t seed = 0;

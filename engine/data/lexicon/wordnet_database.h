@@ -29,29 +29,29 @@ std::string displayName(PartOfSpeech pos); // "noun", "verb", "adjective", "adve
 
 struct SynsetPointer
 {
-    std::string symbol;         // "!" antonym, "@" hypernym, "@i" instance hypernym, ...
+    std::string symbol; // "!" antonym, "@" hypernym, "@i" instance hypernym, ...
     std::uint64_t targetOffset = 0;
     PartOfSpeech targetPos = PartOfSpeech::Noun;
-    int sourceWord = 0;         // 1-based word number in this synset, 0 = the whole synset
-    int targetWord = 0;         // 1-based word number in the target synset, 0 = the whole synset
+    int sourceWord = 0; // 1-based word number in this synset, 0 = the whole synset
+    int targetWord = 0; // 1-based word number in the target synset, 0 = the whole synset
 };
 
 struct Synset
 {
     std::uint64_t offset = 0;
     PartOfSpeech pos = PartOfSpeech::Noun;
-    std::vector<std::string> words;    // as written, underscores -> spaces, adjective markers removed
+    std::vector<std::string> words; // as written, underscores -> spaces, adjective markers removed
     std::vector<SynsetPointer> pointers;
-    std::string definition;            // the gloss without its quoted examples
+    std::string definition; // the gloss without its quoted examples
     std::vector<std::string> examples; // the quoted example sentences, quotes removed
 };
 
 struct IndexEntry
 {
-    std::string lemma;                   // lower case, underscores -> spaces
+    std::string lemma; // lower case, underscores -> spaces
     PartOfSpeech pos = PartOfSpeech::Noun;
-    std::int64_t taggedSenses = 0;       // senses seen in the tagged corpora
-    std::vector<std::uint64_t> synsets;  // sense 1 first
+    std::int64_t taggedSenses = 0; // senses seen in the tagged corpora
+    std::vector<std::uint64_t> synsets; // sense 1 first
 };
 
 // Parses one data-file line (not a licence line). `where` is "file:line" for errors.

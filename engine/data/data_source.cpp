@@ -32,7 +32,7 @@ void requireEveryTask(const std::vector<TaskExample> &examples, const std::vecto
     for (const auto &task : tasks)
         if (present.count(task) == 0)
             throw Error(
-                file, std::string("data.tasks lists \"") + task + "\" but the " + side + " examples have none of it");
+                file, std::string("data.tasks lists \"") + task + "\" but the " + side + " examples have none of it (data.tasks=[] keeps every task)");
 }
 
 } // namespace

@@ -69,7 +69,7 @@ status=$?
 set -e
 check "a missing package is named" grep -q "Debian package wordnet-base" "$work/lex2.txt"
 check "a missing package exits 1" test "$status" -eq 1
-jsonl=(--set data.source=jsonl --set data.train_file="$work/lex/train.jsonl" --set data.eval_file="$work/lex/eval.jsonl"
+jsonl=(--set data.source=jsonl --set data.train_file="$work/lex/train.jsonl" --set data.eval_file="$work/lex/eval.jsonl" --set 'data.tasks=[]'
        --set model.num_hidden_layers=1 --set model.hidden_size=32 --set training.steps=3 --set training.warmup_steps=0
        --set eval.every=0 --set threads=1 --set training.output_dir="$work/lexout" --no-db)
 "$lorawb" train "$config" "${jsonl[@]}" >"$work/lextrain.txt" 2>&1

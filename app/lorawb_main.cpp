@@ -9,6 +9,8 @@
 //   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...]
 #include "app/dlp_command.h"
 #include "app/export_command.h"
+//   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
+#include "app/data_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
@@ -35,6 +37,7 @@ constexpr const char *kUsage = R"(usage:
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
   lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--force] ...   (lorawb export --help)
   lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...]   (a DLP-LoRA study)
+  lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]   (lorawb data --help)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
@@ -155,6 +158,8 @@ int main(int argc, char **argv)
             return lwb::cli::runExportCommand(rest, std::cout, std::cerr);
         if (words[0] == "dlp")
             return lwb::cli::runDlpCommand(rest, std::cout);
+        if (words[0] == "data")
+            return lwb::cli::runDataCommand(rest, std::cout, std::cerr);
         std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;
         return 2;
     } catch (const lwb::Error &error) {

@@ -13,6 +13,8 @@ packages=(
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
   desktop-file-utils appstream dpkg-dev
+  zlib1g-dev wordnet-base
+  dict-freedict-eng-deu dict-freedict-eng-fra dict-freedict-eng-spa dict-freedict-eng-ita
 )
 
 as_root() {

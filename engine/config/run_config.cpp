@@ -9,6 +9,7 @@
 #include "engine/data/task_generator.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -59,15 +60,42 @@ void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &iss
         at("hidden_size", "rotary embeddings need an even head dimension (hidden_size / num_attention_heads)");
 }
 
+// The files of a jsonl source must exist; their lines are checked when the run loads them.
+void checkJsonlData(JsonReader &in, const DataConfig &data)
+{
+    if (data.trainFile.empty())
+        in.fail("train_file", "required when data.source is \"jsonl\" (a JSONL file of examples)");
+    else if (!std::filesystem::is_regular_file(data.trainFile))
+        in.fail("train_file", "\"" + data.trainFile + "\" is not a file");
+    if (!data.evalFile.empty() && !std::filesystem::is_regular_file(data.evalFile))
+        in.fail("eval_file", "\"" + data.evalFile + "\" is not a file");
+    if (data.evalFile.empty() && data.evalRatio <= 0.0)
+        in.fail("eval_ratio", "must be above 0 when there is no data.eval_file (evaluation needs examples)");
+}
+
 void parseData(JsonReader in, DataConfig &data, const ModelConfig &model, std::vector<ConfigIssue> &issues)
 {
-    in.readString("source", data.source, {"builtin:tasks"});
-    in.readStringList("tasks", data.tasks);
+    in.readString("source", data.source, {"builtin:tasks", "jsonl"});
+    const bool jsonl = data.source == "jsonl";
+    if (jsonl && !in.has("tasks"))
+        data.tasks.clear(); // every task of the file
+    in.readStringList("tasks", data.tasks, /*allowEmpty=*/jsonl);
     in.readInt("seq_len", data.seqLen, 8, 1 << 20);
     in.readInt("eval_examples", data.evalExamples, 1, 1 << 20);
+    in.readString("train_file", data.trainFile);
+    in.readString("eval_file", data.evalFile);
+    in.readNumber("eval_ratio", data.evalRatio, 0.0, 0.9);
+    in.readBool("skip_bad_lines", data.skipBadLines);
     in.finish();
+    if (jsonl) {
+        checkJsonlData(in, data);
+    } else {
+        for (const char *key : {"train_file", "eval_file", "eval_ratio", "skip_bad_lines"})
+            if (in.has(key))
+                in.fail(key, "only used when data.source is \"jsonl\"");
+    }
     const auto known = builtinTaskNames();
-    for (std::size_t i = 0; i < data.tasks.size(); ++i) {
+    for (std::size_t i = 0; i < data.tasks.size() && !jsonl; ++i) {
         if (std::find(known.begin(), known.end(), data.tasks[i]) == known.end()) {
             std::string names;
             for (const auto &name : known)
@@ -246,6 +274,12 @@ nlohmann::json RunConfig::toJson() const
         {"seq_len", data.seqLen},
         {"eval_examples", data.evalExamples},
     };
+    if (data.source == "jsonl") {
+        doc["data"]["train_file"] = data.trainFile;
+        doc["data"]["eval_file"] = data.evalFile;
+        doc["data"]["eval_ratio"] = data.evalRatio;
+        doc["data"]["skip_bad_lines"] = data.skipBadLines;
+    }
     doc["adapter"] = {
         {"variant", adapter.variant}, {"targets", adapter.targets}, {"r", adapter.rank},
         {"alpha", adapter.alpha},     {"dropout", adapter.dropout}, {"rslora", adapter.rslora},

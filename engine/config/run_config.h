@@ -24,10 +24,17 @@ namespace lwb {
 
 struct DataConfig
 {
-    std::string source = "builtin:tasks";          // the generated task suite
+    std::string source = "builtin:tasks";          // the generated task suite, or "jsonl"
+    // builtin:tasks: the generated tasks to mix. jsonl: keep only these tasks
+    // (empty = every task in the file; the default when the key is absent).
     std::vector<std::string> tasks = {"first", "length", "upper", "reverse"};
     std::int64_t seqLen = 48;                      // tokens per training sequence
-    std::int64_t evalExamples = 256;               // held-out examples for evaluation
+    std::int64_t evalExamples = 256;               // held-out examples for evaluation (at most)
+    // jsonl only (engine/data/jsonl_dataset.h); paths relative to the working directory.
+    std::string trainFile;                         // required
+    std::string evalFile;                          // "" = split off eval_ratio of train_file
+    double evalRatio = 0.1;
+    bool skipBadLines = false;                     // else one bad line stops the run
 };
 
 struct AdapterConfig

@@ -2,6 +2,7 @@
 #include "engine/data/batch_builder.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace lwb {
 
@@ -57,12 +58,50 @@ Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &
 
 TaskData::TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen,
                    std::int64_t evalExamples)
-    : train_(tasks, seed)
+    : generator_(TaskGenerator(tasks, seed))
+    , seed_(seed)
     , seqLen_(seqLen)
 {
     const TaskGenerator eval(tasks, kEvalSeed);
     for (std::int64_t i = 0; i < evalExamples; ++i)
         evalExamples_.push_back(eval.example(static_cast<std::uint64_t>(i)));
+}
+
+TaskData::TaskData(std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed,
+                   std::int64_t seqLen)
+    : trainList_(std::move(train))
+    , seed_(seed)
+    , evalExamples_(std::move(eval))
+    , seqLen_(seqLen)
+{
+    if (trainList_.empty())
+        throw std::invalid_argument("TaskData needs at least one training example");
+}
+
+TaskExample TaskData::trainExample(std::uint64_t index) const
+{
+    if (generator_)
+        return generator_->example(index);
+    const auto count = static_cast<std::uint64_t>(trainList_.size());
+    const auto epoch = static_cast<std::int64_t>(index / count);
+    if (epoch != orderEpoch_) {
+        // Fisher-Yates with splitmix64 draws: the same order on every platform
+        // (std::shuffle's use of the engine is not specified).
+        order_.resize(trainList_.size());
+        for (std::size_t i = 0; i < order_.size(); ++i)
+            order_[i] = i;
+        std::uint64_t state = seed_ * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) * 0xd1b54a32d192ed03ULL;
+        for (std::size_t i = order_.size(); i > 1; --i) {
+            state += 0x9e3779b97f4a7c15ULL;
+            std::uint64_t z = state;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            std::swap(order_[i - 1], order_[static_cast<std::size_t>(z % i)]);
+        }
+        orderEpoch_ = epoch;
+    }
+    return trainList_[order_[static_cast<std::size_t>(index % count)]];
 }
 
 Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) const
@@ -71,7 +110,7 @@ Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) cons
     examples.reserve(static_cast<std::size_t>(batchSize));
     const auto first = static_cast<std::uint64_t>(microBatch * batchSize);
     for (std::int64_t i = 0; i < batchSize; ++i)
-        examples.push_back(train_.example(first + static_cast<std::uint64_t>(i)));
+        examples.push_back(trainExample(first + static_cast<std::uint64_t>(i)));
     return buildBatch(examples, tokenizer_, seqLen_);
 }
 

@@ -12,6 +12,7 @@
 
 #include <torch/types.h>
 
+#include <optional>
 #include <vector>
 
 namespace lwb {
@@ -30,13 +31,17 @@ struct Batch
 
 Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer, std::int64_t seqLen);
 
-// The training and evaluation streams of one run: training example i is
-// generator(seed).example(i); the evaluation set is a fixed list drawn from
-// an independent stream, the same for every run seed (so runs compare).
+// The training and evaluation streams of one run. Generated tasks: training
+// example i is generator(seed).example(i); the evaluation set is a fixed list
+// drawn from an independent stream, the same for every run seed (so runs
+// compare). A fixed list (a JSONL dataset): training example i is
+// train[order_e(i mod N)] for epoch e = i / N, each epoch a fresh shuffle
+// drawn from (seed, e), so example i again depends only on (seed, i).
 class TaskData
 {
 public:
     TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen, std::int64_t evalExamples);
+    TaskData(std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed, std::int64_t seqLen);
 
     // Micro-batch number `microBatch` (counting from 0 over the whole run).
     Batch trainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
@@ -46,11 +51,22 @@ public:
     const ByteTokenizer &tokenizer() const { return tokenizer_; }
     std::int64_t seqLen() const { return seqLen_; }
 
+    // Bad lines a JSONL source skipped (data.skip_bad_lines), for the run's report.
+    std::int64_t skippedLines() const { return skippedLines_; }
+    void setSkippedLines(std::int64_t count) { skippedLines_ = count; }
+
 private:
+    TaskExample trainExample(std::uint64_t index) const;
+
     ByteTokenizer tokenizer_;
-    TaskGenerator train_;
+    std::optional<TaskGenerator> generator_; // generated tasks
+    std::vector<TaskExample> trainList_;     // or a fixed list
+    std::uint64_t seed_ = 0;
+    mutable std::int64_t orderEpoch_ = -1;   // the epoch whose shuffle order_ holds
+    mutable std::vector<std::size_t> order_;
     std::vector<TaskExample> evalExamples_;
     std::int64_t seqLen_;
+    std::int64_t skippedLines_ = 0;
 };
 
 } // namespace lwb

@@ -38,6 +38,8 @@ void ProgressPrinter::onRunStarted(const RunInfo &info)
          << info.trainableParameters << " trainable of " << info.totalParameters << " parameters";
     if (info.startStep > 0)
         out_ << ", resumed at step " << info.startStep;
+    if (info.skippedDataLines > 0)
+        out_ << ", " << info.skippedDataLines << " bad data lines skipped";
     out_ << std::endl;
 }
 

@@ -35,6 +35,7 @@ struct RunInfo
     std::uint64_t seed = 0;
     std::int64_t totalSteps = 0;
     std::int64_t startStep = 0; // > 0 when resumed from a checkpoint
+    std::int64_t skippedDataLines = 0; // bad JSONL lines skipped (data.skip_bad_lines)
     std::int64_t trainableParameters = 0;
     std::int64_t totalParameters = 0;
 };

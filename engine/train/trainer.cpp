@@ -5,6 +5,7 @@
 #include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
+#include "engine/data/data_source.h"
 #include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
 #include "engine/train/checkpoint.h"
@@ -93,7 +94,7 @@ void Trainer::prepare()
     options.weight_decay(config_.training.weightDecay);
     optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, options);
 
-    data_ = std::make_unique<TaskData>(config_.data.tasks, config_.seed, config_.data.seqLen, config_.data.evalExamples);
+    data_ = makeTaskData(config_.data, config_.seed);
 
     if (!config_.training.resumeFrom.empty()) {
         const auto path = resolveCheckpoint(config_.training.resumeFrom);
@@ -217,6 +218,7 @@ RunOutcome Trainer::run()
         info.seed = config_.seed;
         info.totalSteps = config_.training.steps;
         info.startStep = startStep_;
+        info.skippedDataLines = data_->skippedLines();
         for (const auto &parameter : model_->parameters()) {
             info.totalParameters += parameter.numel();
             if (parameter.requires_grad())

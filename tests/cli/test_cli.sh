@@ -102,6 +102,26 @@ status=$?
 set -e
 check "a mismatched init_from is refused" test "$status" -ne 0
 check "the mismatch is named" grep -q "adapter.init_from: the PEFT folder .* has r 8, the run adapter.r 4" "$work/init.txt"
+# The lexicon suite from the hand-written fixtures, then a short run on its JSONL output.
+fixtures="$source_dir/tests/fixtures/lexicon"
+"$lorawb" data build-lexicon --wordnet-dir "$fixtures/wordnet" --dictd-dir "$fixtures/dictd" --out "$work/lex" >"$work/lex.txt"
+check "build-lexicon prints the counts per task" grep -q "^translate-fr " "$work/lex.txt"
+check "build-lexicon writes the three splits" test -s "$work/lex/train.jsonl" -a -s "$work/lex/eval.jsonl" -a -f "$work/lex/test.jsonl"
+set +e
+"$lorawb" data build-lexicon --wordnet-dir "$work/none" --dictd-dir "$fixtures/dictd" --out "$work/lex2" >"$work/lex2.txt" 2>&1
+status=$?
+set -e
+check "a missing package is named" grep -q "Debian package wordnet-base" "$work/lex2.txt"
+check "a missing package exits 1" test "$status" -eq 1
+jsonl=(--set data.source=jsonl --set data.train_file="$work/lex/train.jsonl" --set data.eval_file="$work/lex/eval.jsonl" --set 'data.tasks=[]'
+       --set model.num_hidden_layers=1 --set model.hidden_size=32 --set training.steps=3 --set training.warmup_steps=0
+       --set eval.every=0 --set threads=1 --set training.output_dir="$work/lexout" --no-db)
+"$lorawb" train "$config" "${jsonl[@]}" >"$work/lextrain.txt" 2>&1
+check "lorawb trains on the lexicon's JSONL" grep -q "run finished" "$work/lextrain.txt"
+set +e
+"$lorawb" validate "$config" --set data.source=jsonl >"$work/nofile.txt" 2>&1
+set -e
+check "jsonl without train_file is refused" grep -q "data.train_file: required" "$work/nofile.txt"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

@@ -1,0 +1,61 @@
+// JSONL datasets: one JSON object per line, each turned into a prompt and a
+// completion (the loss scores the completion only; see batch_builder.h).
+//
+// A line has exactly one of these shapes, plus an optional "task" string
+// (default "default") that groups examples for per-task exact match:
+//   {"prompt": P, "completion": C}            prompt P, completion C, as written
+//   {"instruction": I, "input": X, "output": O}
+//                                             prompt "I\nX\n" ("I\n" when X is
+//                                             empty or absent), completion O
+//   {"messages": [{"role": R, "content": T}, ...]}
+//                                             the default chat template: every
+//                                             message but the last as "R: T\n",
+//                                             then "assistant: " — that is the
+//                                             prompt; the last message, which
+//                                             must be the assistant's, is the
+//                                             completion. Roles: system, user,
+//                                             assistant.
+//   {"text": T}                               empty prompt, completion T (every
+//                                             token scored: plain language modelling)
+// Anything else is a bad line: not JSON, not an object, a missing or
+// non-string field, an unknown key (a misspelt "completion" must not pass
+// silently), an empty completion. Blank lines are ignored. Torch-free.
+#pragma once
+
+#include "engine/data/task_generator.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+constexpr const char *kDefaultJsonlTask = "default";
+
+struct BadLine
+{
+    std::string where; // "file:line"
+    std::string reason;
+};
+
+struct JsonlDataset
+{
+    std::vector<TaskExample> examples;
+    std::vector<BadLine> badLines; // the skipped lines (skipBadLines only)
+};
+
+// One parsed line. Throws lwb::Error(where, reason) for a bad line.
+TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &where);
+
+// Reads a whole file. A missing file is an Error naming it. Bad lines throw one
+// Error that lists them all (file:line and reason; the first 20, then a count)
+// unless skipBadLines, which keeps them in badLines instead.
+JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines);
+
+// Whether an example goes to the evaluation side of a ratio split: a hash of
+// its prompt and completion, so the split does not depend on line order.
+bool isEvalByRatio(const TaskExample &example, double evalRatio);
+
+} // namespace lwb

@@ -7,10 +7,10 @@
 //   lorawb runs list|show|compare|export|delete|tag|note ...
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
 //   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...]
-#include "app/dlp_command.h"
-#include "app/export_command.h"
 //   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
 #include "app/data_command.h"
+#include "app/dlp_command.h"
+#include "app/export_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"

@@ -179,13 +179,20 @@ int migrationCount()
 
 int readSchemaVersion(Database &database)
 {
-    auto hasTable = database.cached(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-    if (!hasTable->step()) {
-        const std::int64_t tables = database.queryInt(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-        return tables == 0 ? 0 : -1;
+    // One statement, one snapshot: asked in two queries, another process
+    // creating the schema between them would make a fresh store look foreign.
+    bool hasVersionTable = false;
+    std::int64_t tableCount = 0;
+    {
+        auto tables = database.cached(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'),"
+            "       (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')");
+        tables->step();
+        hasVersionTable = tables->columnInt(0) > 0;
+        tableCount = tables->columnInt(1);
     }
+    if (!hasVersionTable)
+        return tableCount == 0 ? 0 : -1;
     return static_cast<int>(database.queryInt("SELECT coalesce(max(version), 0) FROM schema_version"));
 }
 

@@ -7,11 +7,13 @@
 
 #include <sqlite3.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,9 +76,27 @@ void ensureParentFolder(const std::string &path)
         throw Error(path, "cannot create the folder " + folder.string() + ": " + error.message());
 }
 
+// Switching a new file to WAL needs a moment alone with it, and SQLite does
+// not wait for that through the busy handler: a second process opening the
+// same new store at the same instant gets SQLITE_BUSY at once. So wait here,
+// up to the busy timeout, as every other statement does.
+std::string switchToWal(Database &database, int timeoutMs)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    for (;;) {
+        try {
+            return database.queryText("PRAGMA journal_mode = WAL");
+        } catch (const DatabaseError &error) {
+            if (!error.isBusy() || std::chrono::steady_clock::now() >= deadline)
+                throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+}
+
 void applyConnectionSettings(Database &database, const StoreOptions &options)
 {
-    const std::string mode = database.queryText("PRAGMA journal_mode = WAL");
+    const std::string mode = switchToWal(database, options.busyTimeoutMs);
     if (mode != "wal")
         throw Error(database.path(), "cannot switch the database to WAL mode (journal mode stays '" + mode
                                          + "'); is it on a network file system?");

@@ -18,12 +18,17 @@ std::string joined(const std::string &folder, const std::string &file)
     return folder.empty() ? file : folder + "/" + file;
 }
 
-// A pattern key that names exactly one module: its full path, escaped for
-// PEFT's regex ".*\.{key}$" (dots are literal, so "." becomes "\.").
+// A pattern key that names exactly one module. PEFT before 0.13 matches a key
+// with re.match(r".*\.{key}$", name), which needs a '.' before the key, so the
+// full path never matches; the path without its first component does, in
+// every version, and still names one module ("h\.3\.attn\.c_attn" for
+// "transformer.h.3.attn.c_attn"). Dots are escaped: the key is a regex.
 std::string exactPattern(const std::string &path)
 {
+    const auto firstDot = path.find('.');
+    const std::string suffix = firstDot == std::string::npos ? path : path.substr(firstDot + 1);
     std::string escaped;
-    for (const char c : path) {
+    for (const char c : suffix) {
         if (c == '.')
             escaped += '\\';
         escaped += c;

@@ -7,6 +7,7 @@
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/stored_routing_view.h"
 
 #include <qcustomplot.h>
 
@@ -118,6 +119,8 @@ CompareView::CompareView(QWidget *parent)
     , configTable_(makeTable(QStringLiteral("compareConfigTable")))
     , metricsTable_(makeTable(QStringLiteral("compareMetricsTable")))
     , taskTable_(makeTable(QStringLiteral("compareTaskTable")))
+    , routingRun_(new QComboBox)
+    , routing_(new StoredRoutingView)
 {
     setObjectName(QStringLiteral("compareView"));
     curves_->setObjectName(QStringLiteral("compareCurves"));
@@ -146,6 +149,16 @@ CompareView::CompareView(QWidget *parent)
     tabs_->addTab(configPage, tr("Config diff"));
     tabs_->addTab(metricsTable_, tr("Final / best metrics"));
     tabs_->addTab(taskPage, tr("Per-task evaluation"));
+    auto *routingPage = new QWidget;
+    auto *routingLayout = new QVBoxLayout(routingPage);
+    routingLayout->setContentsMargins(0, 0, 0, 0);
+    routingRun_->setObjectName(QStringLiteral("compareRoutingRun"));
+    routingRun_->setToolTip(tr("The run whose stored routing is shown."));
+    routingLayout->addWidget(routingRun_);
+    routingLayout->addWidget(routing_, 1);
+    tabs_->addTab(routingPage, tr("Routing"));
+    connect(routingRun_, &QComboBox::currentIndexChanged, this,
+            [this] { routing_->showRun(routingRun_->currentData().toLongLong()); });
 
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(curves_);
@@ -197,6 +210,7 @@ QWidget *CompareView::buildToolbar()
 void CompareView::setStore(lwb::storage::RunStore *store)
 {
     store_ = store;
+    routing_->setStore(store);
     reload();
 }
 
@@ -251,6 +265,22 @@ void CompareView::reload()
     fillConfigTable();
     fillMetricsTable();
     fillTaskEvaluation();
+    fillRoutingChoice();
+}
+
+void CompareView::fillRoutingChoice()
+{
+    // Mixture runs first: they are the ones with routing to show.
+    const QSignalBlocker blocker(routingRun_);
+    routingRun_->clear();
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int i = 0; i < int(comparison_.runs.size()); ++i) {
+            const bool mixture = comparison_.runs[std::size_t(i)].variant == "sira";
+            if (mixture == (pass == 0))
+                routingRun_->addItem(runLabel(i), QVariant::fromValue<qint64>(runIds_[i]));
+        }
+    }
+    routing_->showRun(routingRun_->count() > 0 ? routingRun_->currentData().toLongLong() : 0);
 }
 
 void CompareView::fillSeriesChoice()

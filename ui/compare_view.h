@@ -24,6 +24,10 @@ class QLabel;
 class QTableWidget;
 class QTabWidget;
 
+namespace lwb::ui {
+class StoredRoutingView;
+}
+
 namespace lwb::storage {
 class RunStore;
 }
@@ -56,6 +60,8 @@ public:
     QTableWidget *configTable() const { return configTable_; }
     QTableWidget *metricsTable() const { return metricsTable_; }
     QTableWidget *taskTable() const { return taskTable_; }
+    QComboBox *routingRunChoice() const { return routingRun_; }
+    StoredRoutingView *routing() const { return routing_; }
 
     // Writes compare_config.csv, compare_metrics.csv, compare_tasks.csv and
     // compare_curves.csv into the folder; false with *error when one fails.
@@ -71,6 +77,7 @@ private:
     void fillConfigTable();
     void fillMetricsTable();
     void fillTaskEvaluation();
+    void fillRoutingChoice();
     QString runLabel(int index) const;
     void exportFigure();
     void exportTablesInteractively();
@@ -89,6 +96,8 @@ private:
     QTableWidget *configTable_;
     QTableWidget *metricsTable_;
     QTableWidget *taskTable_;
+    QComboBox *routingRun_;
+    StoredRoutingView *routing_;
 };
 
 } // namespace lwb::ui

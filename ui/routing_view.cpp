@@ -18,21 +18,6 @@ namespace {
 
 constexpr int kCurveMaxPoints = 2000;
 
-// "transformer.h.3.attn.c_attn" -> "3.c_attn": the block and the layer.
-// "transformer.h.3.attn.c_proj" -> "3.attn.c_proj": the block number and what
-// follows it, so GPT-2's attn.c_proj and mlp.c_proj stay apart.
-QString shortLayerName(const QString &path)
-{
-    const QStringList parts = path.split(QLatin1Char('.'));
-    for (qsizetype i = 0; i < parts.size(); ++i) {
-        bool isNumber = false;
-        parts[i].toInt(&isNumber);
-        if (isNumber)
-            return parts.mid(i).join(QLatin1Char('.'));
-    }
-    return parts.last();
-}
-
 QVector<QCPGraphData> toGraphData(const QVector<QPointF> &points)
 {
     QVector<QCPGraphData> data;
@@ -48,6 +33,20 @@ QCPTextElement *title(QCustomPlot *plot, const QString &text)
 }
 
 } // namespace
+
+// The block number and what follows it, so GPT-2's attn.c_proj and
+// mlp.c_proj stay apart.
+QString shortLayerName(const QString &path)
+{
+    const QStringList parts = path.split(QLatin1Char('.'));
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        bool isNumber = false;
+        parts[i].toInt(&isNumber);
+        if (isNumber)
+            return parts.mid(i).join(QLatin1Char('.'));
+    }
+    return parts.last();
+}
 
 RoutingView::RoutingView(QWidget *parent)
     : QWidget(parent)

@@ -30,6 +30,10 @@ class QLabel;
 
 namespace lwb::ui {
 
+// A layer's row label: "transformer.h.3.attn.c_proj" -> "3.attn.c_proj" (the
+// block number and what follows), shared by the live and the stored views.
+QString shortLayerName(const QString &path);
+
 class RoutingView : public QWidget
 {
     Q_OBJECT

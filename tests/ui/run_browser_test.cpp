@@ -13,12 +13,14 @@
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "ui/run_table_model.h"
+#include "ui/stored_routing_view.h"
 
 #include <qcustomplot.h>
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -80,6 +82,16 @@ std::int64_t recordRun(const QString &db, const std::string &name, const std::st
         metrics.gradNorm = 1.0;
         metrics.tokensPerSecond = 1000.0;
         metrics.wallSeconds = 0.01 * step;
+        if (variant == "sira") { // two routed layers of 4 experts; the last step differs
+            for (const char *layer : {"transformer.h.0.attn.c_attn", "transformer.h.0.mlp.c_proj"}) {
+                lwb::LayerRoutingStats stats;
+                stats.layer = layer;
+                stats.expertLoad = step == 200 ? std::vector<float>{0.4f, 0.3f, 0.2f, 0.1f}
+                                               : std::vector<float>{0.25f, 0.25f, 0.25f, 0.25f};
+                stats.routedTokens = 100;
+                metrics.adapter.layers.push_back(stats);
+            }
+        }
         recorder.onStep(metrics);
         if (step % 50 == 0) {
             lwb::EvalMetrics eval;
@@ -88,6 +100,8 @@ std::int64_t recordRun(const QString &db, const std::string &name, const std::st
             eval.perplexity = std::exp(eval.loss);
             eval.tokens = 100;
             eval.exactMatchByTask = {{"first", 0.002 * step}, {"length", 0.004 * step}};
+            if (variant == "sira")
+                eval.expertShareByTask = {{"first", {0.25, 0.25, 0.25, 0.25}}, {"length", {0.7, 0.1, 0.1, 0.1}}};
             recorder.onEval(eval);
         }
     }
@@ -123,6 +137,7 @@ private Q_SLOTS:
     void compareAlignsByTokens();
     void compareTablesExportAsCsv();
     void cloneConfigFillsTheForm();
+    void compareShowsStoredRouting();
 
 private:
     RunBrowser *browser() const { return window_->runBrowser(); }
@@ -348,6 +363,29 @@ void RunBrowserTest::cloneConfigFillsTheForm()
     QCOMPARE(document["name"].get<std::string>(), std::string("fast-lr"));
     QCOMPARE(document["training"]["lr"].get<double>(), 3e-3);
     QVERIFY(window_->runForm()->isValid());
+}
+
+// A mixture run's routing, read back from the store: the expert load of the
+// last step per layer and the task x expert matrix of the last evaluation.
+void RunBrowserTest::compareShowsStoredRouting()
+{
+    window_->compareRuns({slowRun_, siraRun_});
+    CompareView *compare = window_->compareView();
+    QCOMPARE(compare->routingRunChoice()->count(), 2);
+    QCOMPARE(compare->routingRunChoice()->currentData().toLongLong(), siraRun_); // mixture runs first
+    const auto *routing = compare->routing();
+    QVERIFY(routing->hasRouting());
+    QCOMPARE(routing->layerNames(),
+             (QStringList{QStringLiteral("transformer.h.0.attn.c_attn"), QStringLiteral("transformer.h.0.mlp.c_proj")}));
+    QCOMPARE(routing->expertCount(), 4);
+    QCOMPARE(routing->load(1, 0), double(0.4f));
+    QCOMPARE(routing->load(1, 3), double(0.1f));
+    QCOMPARE(routing->taskNames(), (QStringList{QStringLiteral("first"), QStringLiteral("length")}));
+    QCOMPARE(routing->taskShare(1, 0), double(float(0.7)));
+    // A LoRA run has none, and says so.
+    compare->routingRunChoice()->setCurrentIndex(1);
+    QVERIFY(!routing->hasRouting());
+    QVERIFY(compare->findChild<QLabel *>(QStringLiteral("storedRoutingMessage"))->text().contains(QStringLiteral("no routing")));
 }
 
 QTEST_MAIN(RunBrowserTest)

@@ -1,0 +1,153 @@
+// See stored_routing_view.h.
+#include "ui/stored_routing_view.h"
+
+#include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
+#include "storage/run_store.h"
+#include "ui/plot_export.h"
+#include "ui/routing_view.h"
+
+#include <qcustomplot.h>
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace lwb::ui {
+
+namespace {
+
+namespace series = lwb::storage::series;
+
+QCPColorMap *makeHeatmap(QCustomPlot *plot, const QString &scaleLabel)
+{
+    plot->plotLayout()->insertRow(0);
+    plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, QString(), QFont(plot->font().family(), -1, QFont::Bold)));
+    plot->xAxis->setLabel(QObject::tr("expert"));
+    plot->yAxis->setRangeReversed(true);
+    plot->yAxis->setTickLabelFont(QFont(plot->font().family(), 7));
+    auto *map = new QCPColorMap(plot->xAxis, plot->yAxis);
+    auto *scale = new QCPColorScale(plot);
+    plot->plotLayout()->addElement(1, 1, scale);
+    scale->setLabel(scaleLabel);
+    map->setColorScale(scale);
+    map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
+    map->setInterpolate(false);
+    map->setTightBoundary(true);
+    return map;
+}
+
+// The last sample of each row key of a vector series: row names, values
+// row-major, the expert count and the step.
+void readLatest(lwb::storage::MetricReader &reader, std::int64_t runId, const std::string &name, QStringList &rows,
+                QVector<double> &values, int &experts, std::int64_t &step)
+{
+    for (const auto &row : reader.vectorLayers(runId, name)) {
+        const auto samples = reader.vectorSeries(runId, name, row);
+        if (samples.empty())
+            continue;
+        const auto &last = samples.back();
+        if (experts == 0)
+            experts = static_cast<int>(last.values.size());
+        if (static_cast<int>(last.values.size()) != experts)
+            continue; // a row of another width cannot share the map
+        rows << QString::fromStdString(row);
+        for (const float value : last.values)
+            values << value;
+        step = std::max(step, last.step);
+    }
+}
+
+} // namespace
+
+StoredRoutingView::StoredRoutingView(QWidget *parent)
+    : QWidget(parent)
+    , message_(new QLabel)
+    , loadPlot_(new QCustomPlot)
+    , taskPlot_(new QCustomPlot)
+{
+    setObjectName(QStringLiteral("storedRouting"));
+    message_->setObjectName(QStringLiteral("storedRoutingMessage"));
+    message_->setWordWrap(true);
+    loadPlot_->setObjectName(QStringLiteral("storedExpertLoad"));
+    taskPlot_->setObjectName(QStringLiteral("storedTaskExpert"));
+    loadMap_ = makeHeatmap(loadPlot_, tr("share of assignments"));
+    taskMap_ = makeHeatmap(taskPlot_, tr("share of the task"));
+    installPlotExportMenu(loadPlot_, QStringLiteral("expert_load"));
+    installPlotExportMenu(taskPlot_, QStringLiteral("task_expert"));
+    auto *plots = new QHBoxLayout;
+    plots->addWidget(loadPlot_, 3);
+    plots->addWidget(taskPlot_, 2);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(message_);
+    layout->addLayout(plots, 1);
+    showRun(0);
+}
+
+void StoredRoutingView::showRun(std::int64_t runId)
+{
+    layers_.clear();
+    tasks_.clear();
+    loads_.clear();
+    shares_.clear();
+    experts_ = 0;
+    loadStep_ = 0;
+    taskStep_ = 0;
+    message_->clear();
+    if (store_ != nullptr && runId > 0) {
+        try {
+            lwb::storage::MetricReader reader(*store_);
+            readLatest(reader, runId, series::kExpertLoad, layers_, loads_, experts_, loadStep_);
+            int taskExperts = experts_;
+            readLatest(reader, runId, series::kTaskExpertShare, tasks_, shares_, taskExperts, taskStep_);
+            if (experts_ == 0)
+                experts_ = taskExperts;
+        } catch (const std::exception &error) {
+            layers_.clear();
+            tasks_.clear();
+            message_->setText(tr("Cannot read the routing of run #%1: %2").arg(runId).arg(QString::fromUtf8(error.what())));
+        }
+    }
+    const bool any = !layers_.isEmpty() || !tasks_.isEmpty();
+    if (any)
+        message_->setText(tr("Run #%1: expert load at step %2 (the last recorded), task × expert at the last "
+                             "evaluation (step %3).").arg(runId).arg(loadStep_).arg(taskStep_));
+    else if (runId > 0 && message_->text().isEmpty())
+        message_->setText(tr("Run #%1 has no routing: only mixture runs (SiRA) route tokens to experts.").arg(runId));
+    else if (runId <= 0)
+        message_->setText(tr("Compare a mixture run (SiRA) to see its routing here."));
+    loadPlot_->setVisible(!layers_.isEmpty());
+    taskPlot_->setVisible(!tasks_.isEmpty());
+    draw(loadPlot_, loadMap_, layers_, loads_, tr("Expert load (step %1)").arg(loadStep_));
+    draw(taskPlot_, taskMap_, tasks_, shares_, tr("Task × expert (eval, step %1)").arg(taskStep_));
+}
+
+void StoredRoutingView::draw(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, const QVector<double> &values,
+                             const QString &title)
+{
+    const int columns = std::max(1, experts_);
+    const int height = std::max(1, static_cast<int>(rows.size()));
+    map->data()->setSize(columns, height);
+    map->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, height - 1));
+    for (int row = 0; row < rows.size(); ++row)
+        for (int expert = 0; expert < experts_; ++expert)
+            map->data()->setCell(expert, row, values.at(row * experts_ + expert));
+    map->rescaleDataRange(true);
+    plot->xAxis->setRange(-0.5, columns - 0.5);
+    plot->yAxis->setRange(-0.5, height - 0.5);
+    QSharedPointer<QCPAxisTickerText> rowTicks(new QCPAxisTickerText);
+    for (int row = 0; row < rows.size(); ++row) {
+        rowTicks->addTick(row, shortLayerName(rows[row]));
+    }
+    plot->yAxis->setTicker(rowTicks);
+    QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);
+    for (int expert = 0; expert < experts_; ++expert)
+        columnTicks->addTick(expert, QString::number(expert));
+    plot->xAxis->setTicker(columnTicks);
+    if (auto *heading = qobject_cast<QCPTextElement *>(plot->plotLayout()->element(0, 0)))
+        heading->setText(title);
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace lwb::ui

@@ -3,6 +3,7 @@
 
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/plot_parts.h"
 
 #include <qcustomplot.h>
 
@@ -22,15 +23,6 @@ namespace {
 
 constexpr int kTrainMaxPoints = 4000; // a few points per pixel of a wide plot
 constexpr int kEvalMaxPoints = 1000;
-
-QVector<QCPGraphData> toGraphData(const QVector<QPointF> &points)
-{
-    QVector<QCPGraphData> data;
-    data.reserve(points.size());
-    for (const auto &point : points)
-        data.push_back(QCPGraphData(point.x(), point.y()));
-    return data;
-}
 
 const QColor kTrainColor(31, 119, 180);
 
@@ -74,8 +66,7 @@ LossPlot::LossPlot(QWidget *parent)
     installPlotExportMenu(plot_, QStringLiteral("loss"));
     plot_->setMinimumSize(320, 240);
 
-    plot_->plotLayout()->insertRow(0);
-    plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, tr("Loss"), QFont(font().family(), -1, QFont::Bold)));
+    addPlotTitle(plot_, tr("Loss"));
     plot_->xAxis->setLabel(tr("step"));
     plot_->yAxis->setLabel(tr("loss (nats / token)"));
 

@@ -3,6 +3,7 @@
 
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/plot_parts.h"
 
 #include <qcustomplot.h>
 
@@ -17,20 +18,6 @@ namespace lwb::ui {
 namespace {
 
 constexpr int kCurveMaxPoints = 2000;
-
-QVector<QCPGraphData> toGraphData(const QVector<QPointF> &points)
-{
-    QVector<QCPGraphData> data;
-    data.reserve(points.size());
-    for (const auto &point : points)
-        data.push_back(QCPGraphData(point.x(), point.y()));
-    return data;
-}
-
-QCPTextElement *title(QCustomPlot *plot, const QString &text)
-{
-    return new QCPTextElement(plot, text, QFont(plot->font().family(), -1, QFont::Bold));
-}
 
 } // namespace
 
@@ -76,19 +63,7 @@ RoutingView::RoutingView(QWidget *parent)
 
     heatmap_->setObjectName(QStringLiteral("expertLoadHeatmap"));
     heatmap_->setMinimumSize(280, 200);
-    heatmap_->plotLayout()->insertRow(0);
-    heatmap_->plotLayout()->addElement(0, 0, title(heatmap_, tr("Expert load (latest step)")));
-    heatmap_->xAxis->setLabel(tr("expert"));
-    heatmap_->yAxis->setRangeReversed(true); // first layer on top, as in the model
-    heatmap_->yAxis->setTickLabelFont(QFont(font().family(), 7)); // one label per adapted layer
-    colorMap_ = new QCPColorMap(heatmap_->xAxis, heatmap_->yAxis);
-    auto *scale = new QCPColorScale(heatmap_);
-    heatmap_->plotLayout()->addElement(1, 1, scale);
-    scale->setLabel(tr("share of assignments"));
-    colorMap_->setColorScale(scale);
-    colorMap_->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
-    colorMap_->setInterpolate(false);
-    colorMap_->setTightBoundary(true);
+    colorMap_ = addHeatmap(heatmap_, tr("Expert load (latest step)"), tr("share of assignments"));
     heatmap_->setToolTip(tr("Each row is an adapted layer, each column an expert; uniform routing is 1/E "
                             "everywhere, a collapsed router lights one column."));
 
@@ -96,8 +71,7 @@ RoutingView::RoutingView(QWidget *parent)
     installHoverValues(curves_, tr("step"));
     installPlotExportMenu(curves_, QStringLiteral("routing_entropy"));
     curves_->setMinimumSize(280, 160);
-    curves_->plotLayout()->insertRow(0);
-    curves_->plotLayout()->addElement(0, 0, title(curves_, tr("Routing entropy")));
+    addPlotTitle(curves_, tr("Routing entropy"));
     curves_->xAxis->setLabel(tr("step"));
     curves_->yAxis->setLabel(tr("nats"));
     curves_->yAxis2->setLabel(tr("dropped fraction"));
@@ -127,18 +101,7 @@ RoutingView::RoutingView(QWidget *parent)
 
     taskPlot_->setObjectName(QStringLiteral("taskExpertPlot"));
     taskPlot_->setMinimumSize(280, 140);
-    taskPlot_->plotLayout()->insertRow(0);
-    taskPlot_->plotLayout()->addElement(0, 0, title(taskPlot_, tr("Task × expert (evaluation)")));
-    taskPlot_->xAxis->setLabel(tr("expert"));
-    taskPlot_->yAxis->setRangeReversed(true);
-    taskMap_ = new QCPColorMap(taskPlot_->xAxis, taskPlot_->yAxis);
-    auto *taskScale = new QCPColorScale(taskPlot_);
-    taskPlot_->plotLayout()->addElement(1, 1, taskScale);
-    taskScale->setLabel(tr("share of the task"));
-    taskMap_->setColorScale(taskScale);
-    taskMap_->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
-    taskMap_->setInterpolate(false);
-    taskMap_->setTightBoundary(true);
+    taskMap_ = addHeatmap(taskPlot_, tr("Task × expert (evaluation)"), tr("share of the task"));
     taskPlot_->setToolTip(tr("For each task of the evaluation set, the share of its tokens' expert assignments "
                              "that each expert received, over all adapted layers."));
     taskPlot_->hide();
@@ -232,8 +195,7 @@ double RoutingView::taskShare(int task, int expert) const
 void RoutingView::drawTaskMatrix()
 {
     const int rows = static_cast<int>(tasks_.size());
-    taskMap_->data()->setSize(taskExperts_, rows);
-    taskMap_->data()->setRange(QCPRange(0, taskExperts_ - 1), QCPRange(0, rows - 1));
+    setHeatmapShape(taskPlot_, taskMap_, tasks_, taskExperts_);
     double highest = 0.0;
     for (int t = 0; t < rows; ++t) {
         for (int e = 0; e < taskExperts_; ++e) {
@@ -242,16 +204,6 @@ void RoutingView::drawTaskMatrix()
         }
     }
     taskMap_->setDataRange(QCPRange(0.0, std::max(highest, 1e-6)));
-    taskPlot_->xAxis->setRange(-0.5, taskExperts_ - 0.5);
-    taskPlot_->yAxis->setRange(-0.5, rows - 0.5);
-    QSharedPointer<QCPAxisTickerText> rowTicks(new QCPAxisTickerText);
-    for (int t = 0; t < rows; ++t)
-        rowTicks->addTick(t, tasks_[t]);
-    taskPlot_->yAxis->setTicker(rowTicks);
-    QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);
-    for (int e = 0; e < taskExperts_; ++e)
-        columnTicks->addTick(e, QString::number(e));
-    taskPlot_->xAxis->setTicker(columnTicks);
     if (auto *heading = qobject_cast<QCPTextElement *>(taskPlot_->plotLayout()->element(0, 0)))
         heading->setText(tr("Task × expert (eval, step %1)").arg(taskStep_));
     taskPlot_->show();
@@ -270,20 +222,10 @@ bool RoutingView::showsPlaceholder() const
 
 void RoutingView::rebuildHeatmapAxes()
 {
-    const int rows = std::max(1, layerCount());
-    const int columns = std::max(1, experts_);
-    colorMap_->data()->setSize(columns, rows);
-    colorMap_->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
-    heatmap_->xAxis->setRange(-0.5, columns - 0.5);
-    heatmap_->yAxis->setRange(-0.5, rows - 0.5);
-    QSharedPointer<QCPAxisTickerText> rowTicks(new QCPAxisTickerText);
-    for (int l = 0; l < layerCount(); ++l)
-        rowTicks->addTick(l, shortLayerName(layers_[l]));
-    heatmap_->yAxis->setTicker(rowTicks);
-    QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);
-    for (int e = 0; e < experts_; ++e)
-        columnTicks->addTick(e, QString::number(e));
-    heatmap_->xAxis->setTicker(columnTicks);
+    QStringList rows;
+    for (const QString &layer : layers_)
+        rows << shortLayerName(layer);
+    setHeatmapShape(heatmap_, colorMap_, rows, experts_);
     QVector<QCPGraphData> uniform;
     if (experts_ > 0) {
         const double value = std::log(static_cast<double>(experts_));

@@ -70,15 +70,15 @@ RunRow readRunRow(lwb::storage::RunStore &store, const lwb::storage::RunRecord &
         row.alpha = numberAt(flat, "adapter.alpha");
         row.learningRate = numberAt(flat, "training.lr");
     }
+    // One read of every series' latest and best value gives all the columns.
     lwb::storage::MetricReader reader(store);
-    if (const auto loss = reader.summary(run.id, lwb::storage::series::kEvalLoss)) {
-        row.finalEvalLoss = loss->latestValue;
-        row.bestEvalLoss = loss->bestValue;
-    }
     double exactSum = 0.0;
     int tasks = 0;
     for (const auto &summary : reader.summaries(run.id)) {
-        if (summary.series.rfind(lwb::storage::series::kEvalExactMatchPrefix, 0) == 0) {
+        if (summary.series == lwb::storage::series::kEvalLoss) {
+            row.finalEvalLoss = summary.latestValue;
+            row.bestEvalLoss = summary.bestValue;
+        } else if (summary.series.rfind(lwb::storage::series::kEvalExactMatchPrefix, 0) == 0) {
             exactSum += summary.latestValue;
             ++tasks;
         }

@@ -5,6 +5,7 @@
 #include "storage/metric_samples.h"
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
+#include "ui/plot_parts.h"
 #include "ui/routing_view.h"
 
 #include <qcustomplot.h>
@@ -18,24 +19,6 @@ namespace lwb::ui {
 namespace {
 
 namespace series = lwb::storage::series;
-
-QCPColorMap *makeHeatmap(QCustomPlot *plot, const QString &scaleLabel)
-{
-    plot->plotLayout()->insertRow(0);
-    plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, QString(), QFont(plot->font().family(), -1, QFont::Bold)));
-    plot->xAxis->setLabel(QObject::tr("expert"));
-    plot->yAxis->setRangeReversed(true);
-    plot->yAxis->setTickLabelFont(QFont(plot->font().family(), 7));
-    auto *map = new QCPColorMap(plot->xAxis, plot->yAxis);
-    auto *scale = new QCPColorScale(plot);
-    plot->plotLayout()->addElement(1, 1, scale);
-    scale->setLabel(scaleLabel);
-    map->setColorScale(scale);
-    map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
-    map->setInterpolate(false);
-    map->setTightBoundary(true);
-    return map;
-}
 
 // The last sample of each row key of a vector series: row names, values
 // row-major, the expert count and the step.
@@ -71,8 +54,8 @@ StoredRoutingView::StoredRoutingView(QWidget *parent)
     message_->setWordWrap(true);
     loadPlot_->setObjectName(QStringLiteral("storedExpertLoad"));
     taskPlot_->setObjectName(QStringLiteral("storedTaskExpert"));
-    loadMap_ = makeHeatmap(loadPlot_, tr("share of assignments"));
-    taskMap_ = makeHeatmap(taskPlot_, tr("share of the task"));
+    loadMap_ = addHeatmap(loadPlot_, QString(), tr("share of assignments"));
+    taskMap_ = addHeatmap(taskPlot_, QString(), tr("share of the task"));
     installPlotExportMenu(loadPlot_, QStringLiteral("expert_load"));
     installPlotExportMenu(taskPlot_, QStringLiteral("task_expert"));
     auto *plots = new QHBoxLayout;
@@ -126,25 +109,14 @@ void StoredRoutingView::showRun(std::int64_t runId)
 void StoredRoutingView::draw(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, const QVector<double> &values,
                              const QString &title)
 {
-    const int columns = std::max(1, experts_);
-    const int height = std::max(1, static_cast<int>(rows.size()));
-    map->data()->setSize(columns, height);
-    map->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, height - 1));
+    QStringList labels;
+    for (const QString &row : rows)
+        labels << shortLayerName(row);
+    setHeatmapShape(plot, map, labels, experts_);
     for (int row = 0; row < rows.size(); ++row)
         for (int expert = 0; expert < experts_; ++expert)
             map->data()->setCell(expert, row, values.at(row * experts_ + expert));
     map->rescaleDataRange(true);
-    plot->xAxis->setRange(-0.5, columns - 0.5);
-    plot->yAxis->setRange(-0.5, height - 0.5);
-    QSharedPointer<QCPAxisTickerText> rowTicks(new QCPAxisTickerText);
-    for (int row = 0; row < rows.size(); ++row) {
-        rowTicks->addTick(row, shortLayerName(rows[row]));
-    }
-    plot->yAxis->setTicker(rowTicks);
-    QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);
-    for (int expert = 0; expert < experts_; ++expert)
-        columnTicks->addTick(expert, QString::number(expert));
-    plot->xAxis->setTicker(columnTicks);
     if (auto *heading = qobject_cast<QCPTextElement *>(plot->plotLayout()->element(0, 0)))
         heading->setText(title);
     plot->replot(QCustomPlot::rpQueuedReplot);

@@ -3,6 +3,7 @@
 
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/plot_parts.h"
 
 #include <qcustomplot.h>
 
@@ -48,8 +49,7 @@ TrainingMetricsView::Panel TrainingMetricsView::makePanel(const QString &title, 
     panel.plot = new QCustomPlot(this);
     panel.plot->setObjectName(objectName);
     panel.plot->setMinimumSize(200, 110);
-    panel.plot->plotLayout()->insertRow(0);
-    panel.plot->plotLayout()->addElement(0, 0, new QCPTextElement(panel.plot, title, QFont(font().family(), -1, QFont::Bold)));
+    addPlotTitle(panel.plot, title);
     panel.plot->xAxis->setLabel(tr("step"));
     // Small plots: few ticks, so labels never overlap.
     panel.plot->yAxis->ticker()->setTickCount(3);
@@ -98,10 +98,7 @@ void TrainingMetricsView::refresh()
     for (auto &panel : panels_) {
         if (panel.series.revision() == panel.drawnRevision)
             continue;
-        QVector<QCPGraphData> data;
-        for (const auto &point : panel.series.points())
-            data.push_back(QCPGraphData(point.x(), point.y()));
-        panel.graph->data()->set(data, /*alreadySorted=*/true);
+        panel.graph->data()->set(toGraphData(panel.series.points()), /*alreadySorted=*/true);
         panel.drawnRevision = panel.series.revision();
         bool found = false;
         const QCPRange range = panel.graph->getValueRange(found);

@@ -8,6 +8,7 @@
 #include "engine/adapters/reslora_adapter.h"
 #include "engine/train/progress_printer.h"
 #include "engine/train/trainer.h"
+#include "train_observers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -16,6 +17,9 @@
 #include <sstream>
 
 namespace {
+
+using lwb::test::Collect;
+using lwb::test::StopAt;
 
 lwb::RunConfig resloraRun(const QString &outputDir, const std::string &variant, std::int64_t steps = 8,
                           std::int64_t evalEvery = 4, std::int64_t evalExamples = 24)
@@ -35,32 +39,6 @@ lwb::RunConfig resloraRun(const QString &outputDir, const std::string &variant, 
     };
     return lwb::parseRunConfig(doc, "test");
 }
-
-class Collect : public lwb::TrainObserver
-{
-public:
-    void onEval(const lwb::EvalMetrics &m) override { evals.push_back(m); }
-    std::vector<lwb::EvalMetrics> evals;
-};
-
-class StopAt : public lwb::TrainObserver
-{
-public:
-    StopAt(lwb::Trainer &trainer, std::int64_t step)
-        : trainer_(trainer)
-        , step_(step)
-    {
-    }
-    void onStep(const lwb::StepMetrics &m) override
-    {
-        if (m.step == step_)
-            trainer_.requestStop();
-    }
-
-private:
-    lwb::Trainer &trainer_;
-    std::int64_t step_;
-};
 
 } // namespace
 

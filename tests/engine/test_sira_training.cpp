@@ -9,6 +9,7 @@
 #include "engine/data/batch_builder.h"
 #include "engine/eval/evaluator.h"
 #include "engine/train/trainer.h"
+#include "train_observers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -16,6 +17,9 @@
 #include <cmath>
 
 namespace {
+
+using lwb::test::Collect;
+using lwb::test::StopAt;
 
 lwb::RunConfig siraConfig(const QString &outputDir, std::int64_t steps = 8)
 {
@@ -34,34 +38,6 @@ lwb::RunConfig siraConfig(const QString &outputDir, std::int64_t steps = 8)
     };
     return lwb::parseRunConfig(doc, "test");
 }
-
-class Collect : public lwb::TrainObserver
-{
-public:
-    void onStep(const lwb::StepMetrics &m) override { steps.push_back(m); }
-    void onEval(const lwb::EvalMetrics &m) override { evals.push_back(m); }
-    std::vector<lwb::StepMetrics> steps;
-    std::vector<lwb::EvalMetrics> evals;
-};
-
-class StopAt : public lwb::TrainObserver
-{
-public:
-    StopAt(lwb::Trainer &trainer, std::int64_t step)
-        : trainer_(trainer)
-        , step_(step)
-    {
-    }
-    void onStep(const lwb::StepMetrics &m) override
-    {
-        if (m.step == step_)
-            trainer_.requestStop();
-    }
-
-private:
-    lwb::Trainer &trainer_;
-    std::int64_t step_;
-};
 
 } // namespace
 

@@ -4,6 +4,7 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/train/trainer.h"
+#include "train_observers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -12,6 +13,9 @@
 #include <fstream>
 
 namespace {
+
+using lwb::test::Collect;
+using lwb::test::StopAt;
 
 // A small, fast run: two layers of width 64, 12 steps of 4 sequences, with
 // dropout and accumulation so the paths that need care are exercised.
@@ -30,50 +34,6 @@ lwb::RunConfig smallConfig(const QString &outputDir)
     };
     return lwb::parseRunConfig(doc, "test");
 }
-
-// Stops the trainer once `stopAt` steps are done.
-class StopAt : public lwb::TrainObserver
-{
-public:
-    StopAt(lwb::Trainer &trainer, std::int64_t stopAt)
-        : trainer_(trainer)
-        , stopAt_(stopAt)
-    {
-    }
-    void onStep(const lwb::StepMetrics &m) override
-    {
-        if (m.step == stopAt_)
-            trainer_.requestStop();
-    }
-
-private:
-    lwb::Trainer &trainer_;
-    std::int64_t stopAt_;
-};
-
-// Keeps what the observer interface delivered.
-class Collect : public lwb::TrainObserver
-{
-public:
-    void onRunStarted(const lwb::RunInfo &info) override { started = info; }
-    void onStep(const lwb::StepMetrics &m) override { steps.push_back(m); }
-    void onEval(const lwb::EvalMetrics &m) override { evals.push_back(m); }
-    void onCheckpoint(std::int64_t, const std::string &path) override { checkpoints.push_back(path); }
-    void onRunFinished(lwb::RunOutcome o, const std::string &message) override
-    {
-        outcome = o;
-        finished++;
-        finalMessage = message;
-    }
-
-    lwb::RunInfo started;
-    std::vector<lwb::StepMetrics> steps;
-    std::vector<lwb::EvalMetrics> evals;
-    std::vector<std::string> checkpoints;
-    lwb::RunOutcome outcome = lwb::RunOutcome::Failed;
-    int finished = 0;
-    std::string finalMessage;
-};
 
 } // namespace
 

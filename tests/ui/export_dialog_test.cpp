@@ -30,19 +30,11 @@
 using lwb::ui::ExportDialog;
 using lwb::ui::JobController;
 using lwb::ui::MainWindow;
+using lwb::ui::test::answerNextMessageBox;
 
 namespace {
 
 constexpr int kTimeoutMs = 120000;
-
-void answerNextMessageBox(QMessageBox::StandardButton button)
-{
-    QTimer::singleShot(0, [button] {
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        QVERIFY(box != nullptr);
-        box->button(button)->click();
-    });
-}
 
 } // namespace
 

@@ -1,9 +1,14 @@
-// Helpers for driving the run form as a person does: find a field's editor
-// by its config path (each editor's objectName) and type into it.
+// Helpers for driving the window as a person does: find a form field's
+// editor by its config path (each editor's objectName), type into it, answer
+// a confirmation box.
 #pragma once
 
 #include <QAbstractSpinBox>
+#include <QApplication>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTimer>
 #include <QtTest>
 
 namespace lwb::ui::test {
@@ -34,6 +39,16 @@ inline void typeInto(QAbstractSpinBox *spin, const QString &text)
 inline void typeInto(QAbstractSpinBox *spin, int value)
 {
     typeInto(spin, QString::number(value));
+}
+
+// Answers the next modal message box with `button` once it is shown.
+inline void answerNextMessageBox(QMessageBox::StandardButton button)
+{
+    QTimer::singleShot(0, [button] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        QVERIFY(box != nullptr);
+        box->button(button)->click();
+    });
 }
 
 } // namespace lwb::ui::test

@@ -5,6 +5,7 @@
 // the curves (by step and by tokens) and shows the config diff, the metrics
 // and the per-task bars, the tables export as CSV with the shown values, and
 // Clone config puts a run's config into the form.
+#include "form_input.h"
 #include "storage/run_recorder.h"
 #include "storage/run_store.h"
 #include "ui/compare_view.h"
@@ -42,6 +43,7 @@ using lwb::ui::CompareView;
 using lwb::ui::MainWindow;
 using lwb::ui::RunBrowser;
 using lwb::ui::RunTableModel;
+using lwb::ui::test::answerNextMessageBox;
 
 namespace {
 
@@ -107,16 +109,6 @@ std::int64_t recordRun(const QString &db, const std::string &name, const std::st
     }
     recorder.onRunFinished(lwb::RunOutcome::Finished, {});
     return recorder.runId();
-}
-
-// Answers the next modal message box with `button` once it is shown.
-void answerNextMessageBox(QMessageBox::StandardButton button)
-{
-    QTimer::singleShot(0, [button] {
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        QVERIFY(box != nullptr);
-        box->button(button)->click();
-    });
 }
 
 } // namespace

@@ -4,6 +4,8 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/dlp/dlp_study.h"
+#include "storage/database_location.h"
+#include "storage/run_recorder.h"
 
 #include <unistd.h>
 
@@ -20,6 +22,8 @@ struct DlpArguments
     std::string path;
     std::vector<std::string> overrides;
     std::vector<std::string> prompts;
+    std::string database; // empty: the default run store
+    bool record = true;
 };
 
 DlpArguments parseArguments(const std::vector<std::string> &words)
@@ -31,8 +35,15 @@ DlpArguments parseArguments(const std::vector<std::string> &words)
             if (i + 1 == words.size())
                 throw Error(word, word == "--set" ? "expects key.path=value" : "expects a prompt text");
             (word == "--set" ? args.overrides : args.prompts).push_back(words[++i]);
+        } else if (word == "--db") {
+            if (i + 1 == words.size())
+                throw Error(word, "expects a database path");
+            args.database = words[++i];
+        } else if (word == "--no-db") {
+            args.record = false;
         } else if (!word.empty() && word[0] == '-') {
-            throw Error(word, "unknown option (lorawb dlp CONFIG.json [--set k=v ...] [--prompt TEXT ...])");
+            throw Error(word, "unknown option (lorawb dlp CONFIG.json [--set k=v ...] [--prompt TEXT ...] "
+                              "[--db PATH | --no-db])");
         } else if (args.path.empty()) {
             args.path = word;
         } else {
@@ -109,7 +120,24 @@ int runDlpCommand(const std::vector<std::string> &words, std::ostream &out)
         out << (tty && !last ? "   " : "\n") << std::flush;
         lastStage = stage;
     });
+    // The study is one run of the store; each training it runs is a run whose
+    // parent is the study's. Opened before any work, so a bad file stops here.
+    std::unique_ptr<storage::RunRecorder> recorder;
+    std::string database;
+    if (args.record) {
+        database = args.database.empty() ? storage::defaultDatabasePath() : args.database;
+        recorder = std::make_unique<storage::RunRecorder>(database);
+        study.addObserver(recorder.get());
+        study.setStageObservers([&](const std::string &, const std::string &) {
+            storage::RecorderOptions options;
+            options.parentRunId = recorder->runId();
+            return std::vector<std::shared_ptr<TrainObserver>>{std::make_shared<storage::RunRecorder>(database, options)};
+        });
+        out << "recording into " << database << "\n";
+    }
     const auto result = study.run();
+    if (recorder)
+        out << "recorded as run " << recorder->runId() << '\n';
     printResult(result, study.library(), out);
     for (const auto &prompt : args.prompts) {
         const auto generation = study.generate(prompt);

@@ -6,7 +6,7 @@
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb runs list|show|compare|export|delete|tag|note ...
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
-//   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...]
+//   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...] [--db PATH | --no-db]
 //   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
 #include "app/data_command.h"
 #include "app/dlp_command.h"
@@ -36,7 +36,8 @@ constexpr const char *kUsage = R"(usage:
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
   lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--force] ...   (lorawb export --help)
-  lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...]   (a DLP-LoRA study)
+  lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...] [--db PATH | --no-db]
+                                                    (a DLP-LoRA study, recorded like train)
   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]   (lorawb data --help)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else

@@ -79,14 +79,49 @@ void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
            routed > 0 ? static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
 }
 
+namespace {
+
+// A DLP-LoRA study's columns, figures and matrices (see the header).
+void appendDlpSamples(const DlpStudyEval &dlp, std::int64_t step, double wallSeconds, SampleBatch &batch)
+{
+    const auto perTask = [&](const std::map<std::string, double> &scores, const char *prefix, const char *metric) {
+        for (const auto &[task, score] : scores) {
+            batch.scalars.push_back(ScalarSample{std::string(prefix) + task, step, score, wallSeconds});
+            batch.evaluations.push_back(EvaluationSample{step, task, metric, score});
+        }
+    };
+    perTask(dlp.ownExactMatch, series::kEvalOwnExactMatchPrefix, "own_exact_match");
+    perTask(dlp.oracleExactMatch, series::kEvalOracleExactMatchPrefix, "oracle_exact_match");
+    perTask(dlp.multiTaskExactMatch, series::kEvalMultiTaskExactMatchPrefix, "multi_task_exact_match");
+    batch.scalars.push_back(ScalarSample{series::kPluginAccuracy, step, dlp.pluginAccuracy, wallSeconds});
+    batch.evaluations.push_back(EvaluationSample{step, "all", "plugin_accuracy", dlp.pluginAccuracy});
+    batch.evaluations.push_back(
+        EvaluationSample{step, "all", "plugin_examples", static_cast<double>(dlp.pluginExamples)});
+    batch.evaluations.push_back(EvaluationSample{step, "all", "mean_selected", dlp.meanSelected});
+    const auto matrix = [&](const std::vector<std::vector<double>> &rows, const char *name) {
+        for (std::size_t t = 0; t < rows.size() && t < dlp.tasks.size(); ++t) {
+            const std::vector<float> values(rows[t].begin(), rows[t].end());
+            batch.vectors.push_back(VectorSample{name, dlp.tasks[t], step, values, wallSeconds});
+        }
+    };
+    matrix(dlp.pluginConfusion, series::kPluginConfusion);
+    matrix(dlp.selections, series::kLoraSelection);
+}
+
+} // namespace
+
 void appendSamples(const EvalMetrics &metrics, double wallSeconds, SampleBatch &batch)
 {
     const std::int64_t step = metrics.step;
-    batch.scalars.push_back(ScalarSample{series::kEvalLoss, step, metrics.loss, wallSeconds});
-    batch.scalars.push_back(ScalarSample{series::kEvalPerplexity, step, metrics.perplexity, wallSeconds});
-    batch.evaluations.push_back(EvaluationSample{step, "all", "loss", metrics.loss});
-    batch.evaluations.push_back(EvaluationSample{step, "all", "perplexity", metrics.perplexity});
-    batch.evaluations.push_back(EvaluationSample{step, "all", "tokens", static_cast<double>(metrics.tokens)});
+    if (metrics.dlp) {
+        appendDlpSamples(*metrics.dlp, step, wallSeconds, batch);
+    } else { // a study computes no loss; a 0 would read as a perfect one
+        batch.scalars.push_back(ScalarSample{series::kEvalLoss, step, metrics.loss, wallSeconds});
+        batch.scalars.push_back(ScalarSample{series::kEvalPerplexity, step, metrics.perplexity, wallSeconds});
+        batch.evaluations.push_back(EvaluationSample{step, "all", "loss", metrics.loss});
+        batch.evaluations.push_back(EvaluationSample{step, "all", "perplexity", metrics.perplexity});
+        batch.evaluations.push_back(EvaluationSample{step, "all", "tokens", static_cast<double>(metrics.tokens)});
+    }
     for (const auto &[task, exactMatch] : metrics.exactMatchByTask) {
         batch.scalars.push_back(
             ScalarSample{std::string(series::kEvalExactMatchPrefix) + task, step, exactMatch, wallSeconds});

@@ -10,6 +10,12 @@
 //   eval/loss  eval/perplexity  eval/exact_match/<task>
 //   eval/merged_loss  eval/merged_perplexity  eval/merged_exact_match/<task>:
 //     the final evaluation repeated after merging (ResLoRA into plain LoRA)
+//   A DLP-LoRA study (one evaluation, no loss): eval/exact_match/<task> is
+//   the plugin's fusion; eval/own_exact_match/<task>,
+//   eval/oracle_exact_match/<task>, eval/multi_task_exact_match/<task>,
+//   eval/plugin_accuracy; vectors eval/plugin_confusion and
+//   eval/lora_selection, one per true task (row key = task), columns in
+//   library order (adapter.dlp.library, or data.tasks).
 // Evaluation rows: task "all" with metrics loss, perplexity, tokens, and one
 // row per task with metric exact_match; after a merge also "all" with
 // merged_loss, merged_perplexity and per task merged_exact_match.
@@ -41,6 +47,12 @@ inline constexpr char kEvalExactMatchPrefix[] = "eval/exact_match/";
 inline constexpr char kEvalMergedLoss[] = "eval/merged_loss";
 inline constexpr char kEvalMergedPerplexity[] = "eval/merged_perplexity";
 inline constexpr char kEvalMergedExactMatchPrefix[] = "eval/merged_exact_match/";
+inline constexpr char kEvalOwnExactMatchPrefix[] = "eval/own_exact_match/";
+inline constexpr char kEvalOracleExactMatchPrefix[] = "eval/oracle_exact_match/";
+inline constexpr char kEvalMultiTaskExactMatchPrefix[] = "eval/multi_task_exact_match/";
+inline constexpr char kPluginAccuracy[] = "eval/plugin_accuracy";
+inline constexpr char kPluginConfusion[] = "eval/plugin_confusion"; // vector per true task
+inline constexpr char kLoraSelection[] = "eval/lora_selection";     // vector per true task
 inline constexpr char kTaskExpertShare[] = "eval/task_expert_share"; // vector per task (row key = task)
 } // namespace series
 

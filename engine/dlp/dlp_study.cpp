@@ -33,15 +33,6 @@ private:
     std::function<void(const StepMetrics &)> onStep_;
 };
 
-torch::Tensor inputEmbeddings(torch::nn::Module &model)
-{
-    for (const auto &item : model.named_parameters()) {
-        if (item.key() == "transformer.wte.weight" || item.key() == "model.embed_tokens.weight")
-            return item.value().detach();
-    }
-    throw Error("adapter.dlp.plugin.embedding", "the base model has no input embedding table");
-}
-
 } // namespace
 
 DlpStudy::DlpStudy(RunConfig config)
@@ -90,6 +81,10 @@ EvalMetrics DlpStudy::runTrainer(const RunConfig &config, const std::string &sta
         report(progress);
     });
     trainer.addObserver(&observer);
+    const auto stageObservers = stageObservers_ ? stageObservers_(stage, detail)
+                                                : std::vector<std::shared_ptr<TrainObserver>>{};
+    for (const auto &extra : stageObservers)
+        trainer.addObserver(extra.get());
     {
         std::lock_guard<std::mutex> lock(trainerMutex_);
         trainer_ = &trainer;
@@ -153,8 +148,75 @@ std::map<std::string, double> DlpStudy::trainMultiTaskLora(std::int64_t rank)
 
 DlpStudyResult DlpStudy::run()
 {
+    RunInfo info;
+    info.name = config_.name;
+    info.variant = kDlpVariant;
+    info.configJson = config_.toJson().dump();
+    info.device = config_.device;
+    info.seed = config_.seed;
+    const auto entries = effectiveLibrary(config_.adapter.dlp, config_.data.tasks);
+    // Every training step the study takes: each trained task LoRA, then the
+    // multi-task LoRA on all of them.
+    for (const auto &entry : entries)
+        info.totalSteps += entry.source == "train" ? config_.adapter.dlp.taskSteps : 0;
+    info.totalSteps += config_.adapter.dlp.taskSteps * static_cast<std::int64_t>(entries.size());
+    for (auto *observer : studyObservers_)
+        observer->onRunStarted(info);
+    const auto finish = [&](RunOutcome outcome, const std::string &message) {
+        for (auto *observer : studyObservers_)
+            observer->onRunFinished(outcome, message);
+    };
+    try {
+        auto result = runStages();
+        const EvalMetrics evaluation = studyEvaluation(result);
+        for (auto *observer : studyObservers_)
+            observer->onEval(evaluation);
+        finish(RunOutcome::Finished, "");
+        return result;
+    } catch (const std::exception &error) {
+        if (stopRequested_.load())
+            finish(RunOutcome::Cancelled, "stopped by request");
+        else
+            finish(RunOutcome::Failed, error.what());
+        throw;
+    }
+}
+
+EvalMetrics DlpStudy::studyEvaluation(const DlpStudyResult &result) const
+{
+    EvalMetrics metrics;
+    for (const auto &entry : effectiveLibrary(config_.adapter.dlp, config_.data.tasks))
+        metrics.step += entry.source == "train" ? config_.adapter.dlp.taskSteps : 0;
+    metrics.step += config_.adapter.dlp.taskSteps * library_.size();
+    metrics.exactMatchByTask = result.fusion.exactMatch;
+    DlpStudyEval dlp;
+    dlp.tasks = result.tasks;
+    for (const auto &lora : library_.entries()) {
+        if (const auto found = lora.metrics.find("exact_match"); found != lora.metrics.end())
+            dlp.ownExactMatch[lora.task] = found->second;
+    }
+    dlp.oracleExactMatch = result.oracle;
+    dlp.multiTaskExactMatch = result.multiTask;
+    dlp.multiTaskRank = result.multiTaskRank;
+    dlp.pluginAccuracy = result.plugin.heldOut.accuracy;
+    dlp.pluginExamples = result.plugin.heldOut.examples;
+    dlp.pluginParameters = result.plugin.parameters;
+    const auto toDouble = [](const std::vector<std::vector<std::int64_t>> &counts) {
+        std::vector<std::vector<double>> rows;
+        for (const auto &row : counts)
+            rows.emplace_back(row.begin(), row.end());
+        return rows;
+    };
+    dlp.pluginConfusion = toDouble(result.plugin.heldOut.confusion);
+    dlp.selections = toDouble(result.fusion.selectionsByTask);
+    dlp.meanSelected = result.fusion.meanSelected;
+    metrics.dlp = std::move(dlp);
+    return metrics;
+}
+
+DlpStudyResult DlpStudy::runStages()
+{
     configureThreads(static_cast<int>(config_.threads));
-    device_ = parseDevice(config_.device);
     const auto &dlp = config_.adapter.dlp;
     const auto entries = effectiveLibrary(dlp, config_.data.tasks);
     if (entries.size() < 2)
@@ -176,20 +238,9 @@ DlpStudyResult DlpStudy::run()
     throwIfStopped();
 
     // 3. The base with the fused library, and the plugin.
-    model_ = CausalLM(config_.model);
-    adapters_ = attachFusedLibrary(*model_, library_);
-    model_->to(device_);
-    PluginOptions options;
-    options.vocabSize = config_.model.vocabSize;
-    options.tasks = library_.size();
-    options.baseEmbedding = dlp.plugin.embedding == "base";
-    options.embeddingDim = dlp.plugin.embeddingDim;
-    options.layers = dlp.plugin.layers;
-    options.width = dlp.plugin.width;
-    options.targetParams = dlp.plugin.targetParams;
-    torch::manual_seed(config_.seed);
-    plugin_ = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
-    result.pluginWidth = plugin_->width();
+    model_ = std::make_unique<DlpModel>(config_, library_);
+    PluginClassifier &plugin = model_->plugin();
+    result.pluginWidth = plugin->width();
 
     const TaskGenerator trainStream(result.tasks, config_.seed);
     std::vector<TaskExample> trainPrompts;
@@ -202,7 +253,7 @@ DlpStudyResult DlpStudy::run()
     training.lr = dlp.plugin.lr;
     training.batchSize = dlp.plugin.batchSize;
     training.seed = config_.seed;
-    result.plugin = trainPlugin(*plugin_, pluginExamples(trainPrompts, result.tasks, tokenizer),
+    result.plugin = trainPlugin(*plugin, pluginExamples(trainPrompts, result.tasks, tokenizer),
                                 pluginExamples(heldOut.evalExamples(), result.tasks, tokenizer), training,
                                 [&](std::int64_t epoch, std::int64_t epochs, double loss) {
                                     DlpStudyProgress progress;
@@ -215,17 +266,15 @@ DlpStudyResult DlpStudy::run()
                                 });
     throwIfStopped();
     std::filesystem::create_directories(config_.training.outputDir);
-    torch::save(plugin_, config_.training.outputDir + "/plugin.pt");
+    torch::save(plugin, DlpModel::pluginFile(config_));
 
     // 4-5. Routed evaluation on the run's held-out examples (those the multi-task run scored).
-    router_ = std::make_unique<DlpRouter>(pluginProbabilities(plugin_), library_.size(),
-                                          selectionOptions(dlp.selection.rule, dlp.selection.p, dlp.selection.k,
-                                                           dlp.selection.weights));
+    DlpRouter router = model_->router();
     const TaskData evalData(result.tasks, config_.seed, config_.data.seqLen, config_.data.evalExamples);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
-    result.fusion = fusionExactMatch(*model_, adapters_, *router_, result.tasks, tokenizer, evalData.evalExamples(),
-                                     generation, device_,
+    result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, tokenizer,
+                                     evalData.evalExamples(), generation, model_->device(),
                                      [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
                                          DlpStudyProgress progress;
                                          progress.stage = "evaluation";
@@ -235,19 +284,16 @@ DlpStudyResult DlpStudy::run()
                                          progress.selectionCounts = counts;
                                          report(progress);
                                      });
-    result.oracle = oracleExactMatch(*model_, adapters_, result.tasks, tokenizer, evalData.evalExamples(),
-                                     generation.maxNewTokens, device_);
+    result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, tokenizer,
+                                     evalData.evalExamples(), generation.maxNewTokens, model_->device());
     return result;
 }
 
 RoutedGeneration DlpStudy::generate(const std::string &prompt, std::int64_t maxNewTokens)
 {
-    if (!router_)
+    if (!model_)
         throw Error("DLP study", "generate() needs a finished run()");
-    RoutedGenerationOptions options;
-    options.granularity = granularityFromString(config_.adapter.dlp.granularity);
-    options.maxNewTokens = maxNewTokens;
-    return generateRouted(*model_, adapters_, *router_, ByteTokenizer(), {prompt}, options, device_).front();
+    return model_->generate(prompt, maxNewTokens);
 }
 
 } // namespace lwb

@@ -21,11 +21,21 @@
 // called from any thread and stops the current training after its step,
 // after which run() throws lwb::Error("DLP study", "stopped").
 // After run(), generate() serves an inference panel: a prompt in, the
-// selected LoRAs, their weights and the generated text out.
+// selected LoRAs, their weights and the generated text out (DlpModel; a
+// finished study's folder loads back with DlpModel::loadStudy).
+//
+// Recording: observers added with addObserver() see the study as one run
+// (variant "dlp"): onRunStarted when run() begins, one onEval with the
+// study's scores (EvalMetrics::dlp) and onRunFinished (finished, cancelled or
+// failed). setStageObservers() gives each training the study runs (the task
+// LoRAs, the multi-task LoRA) its own observers, e.g. a RunRecorder whose
+// run is a child of the study's.
 #pragma once
 
 #include "engine/config/run_config.h"
 #include "engine/dlp/dlp_evaluation.h"
+#include "engine/dlp/dlp_model.h"
+#include "engine/dlp/dlp_progress.h"
 #include "engine/dlp/plugin_training.h"
 #include "engine/dlp/task_lora_library.h"
 #include "engine/train/step_metrics.h"
@@ -38,18 +48,13 @@
 namespace lwb {
 
 class Trainer;
+class TrainObserver;
 
-struct DlpStudyProgress
-{
-    std::string stage;  // "task lora", "multi-task lora", "plugin", "evaluation"
-    std::string detail; // e.g. the task being trained
-    std::int64_t done = 0;
-    std::int64_t total = 0;
-    double loss = 0.0;                         // training stages: the last step's / epoch's loss
-    std::vector<std::int64_t> selectionCounts; // evaluation: per task LoRA so far
-};
-
-using DlpStudyObserver = std::function<void(const DlpStudyProgress &)>;
+// Observers for one training of the study, made just before it starts and
+// released after it ends. stage: "task lora" or "multi-task lora"; detail:
+// the task, or "rank N".
+using DlpStageObservers =
+    std::function<std::vector<std::shared_ptr<TrainObserver>>(const std::string &stage, const std::string &detail)>;
 
 struct DlpStudyResult
 {
@@ -74,7 +79,12 @@ public:
     DlpStudy &operator=(const DlpStudy &) = delete;
 
     void setObserver(DlpStudyObserver observer) { observer_ = std::move(observer); }
+    void addObserver(TrainObserver *observer) { studyObservers_.push_back(observer); }
+    void setStageObservers(DlpStageObservers make) { stageObservers_ = std::move(make); }
     void requestStop();
+
+    // The config as the study runs it (output folder filled in).
+    const RunConfig &config() const { return config_; }
 
     DlpStudyResult run();
 
@@ -83,6 +93,8 @@ public:
     RoutedGeneration generate(const std::string &prompt, std::int64_t maxNewTokens = 32);
 
 private:
+    DlpStudyResult runStages();
+    EvalMetrics studyEvaluation(const DlpStudyResult &result) const;
     TaskLora trainTaskLora(const std::string &task);
     std::map<std::string, double> trainMultiTaskLora(std::int64_t rank);
     EvalMetrics runTrainer(const RunConfig &config, const std::string &stage, const std::string &detail,
@@ -96,12 +108,11 @@ private:
     std::mutex trainerMutex_;
     Trainer *trainer_ = nullptr; // the training in progress, for requestStop()
 
-    torch::Device device_{torch::kCPU};
+    std::vector<TrainObserver *> studyObservers_;
+    DlpStageObservers stageObservers_;
+
     TaskLoraLibrary library_;
-    CausalLM model_{nullptr};
-    FusedAdapters adapters_;
-    PluginClassifier plugin_{nullptr};
-    std::unique_ptr<DlpRouter> router_;
+    std::unique_ptr<DlpModel> model_; // after the library is complete
 };
 
 } // namespace lwb

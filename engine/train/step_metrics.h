@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,25 @@ struct StepMetrics
     AdapterStats adapter;
 };
 
+// The one evaluation of a DLP-LoRA study (engine/dlp): EvalMetrics'
+// exactMatchByTask holds the plugin's fusion; these are the columns it is
+// compared with, the plugin's own figures and the two matrices, rows and
+// columns in library order (tasks[i] is LoRA i and plugin class i).
+struct DlpStudyEval
+{
+    std::vector<std::string> tasks;
+    std::map<std::string, double> ownExactMatch;       // each task LoRA on its task, after its own training
+    std::map<std::string, double> oracleExactMatch;    // the true task's LoRA alone, in the fused model
+    std::map<std::string, double> multiTaskExactMatch; // one LoRA of the library's total rank on all tasks
+    std::int64_t multiTaskRank = 0;
+    double pluginAccuracy = 0.0;                       // held-out prompts
+    std::int64_t pluginExamples = 0;
+    std::int64_t pluginParameters = 0;
+    std::vector<std::vector<double>> pluginConfusion;  // [true task][predicted task] counts
+    std::vector<std::vector<double>> selections;       // [true task][LoRA]: times selected for its prompts
+    double meanSelected = 0.0;                         // LoRAs fused per routing decision
+};
+
 struct EvalMetrics
 {
     std::int64_t step = 0;
@@ -43,6 +63,9 @@ struct EvalMetrics
     double mergedLoss = 0.0;
     double mergedPerplexity = 0.0;
     std::map<std::string, double> mergedExactMatchByTask{};
+    // A DLP-LoRA study's evaluation: no loss is computed (tokens == 0), the
+    // scores are exact matches.
+    std::optional<DlpStudyEval> dlp{};
 };
 
 } // namespace lwb

@@ -10,6 +10,7 @@
 #include "engine/dlp/task_lora_library.h"
 #include "engine/train/trainer.h"
 #include "error_capture.h"
+#include "train_observers.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -86,6 +87,15 @@ private slots:
             if (stages.empty() || stages.back() != progress.stage)
                 stages.push_back(progress.stage);
         });
+        lwb::test::Collect wholeStudy;
+        study.addObserver(&wholeStudy);
+        std::vector<std::shared_ptr<lwb::test::Collect>> trainings;
+        std::vector<std::string> trainingNames;
+        study.setStageObservers([&](const std::string &stage, const std::string &detail) {
+            trainings.push_back(std::make_shared<lwb::test::Collect>());
+            trainingNames.push_back(stage + " " + detail);
+            return std::vector<std::shared_ptr<lwb::TrainObserver>>{trainings.back()};
+        });
         const auto result = study.run();
         QCOMPARE(stages, (std::vector<std::string>{"task lora", "multi-task lora", "plugin", "evaluation"}));
         QCOMPARE(result.tasks, (std::vector<std::string>{"first", "length"}));
@@ -106,6 +116,41 @@ private slots:
         const auto answer = study.generate("first: stone\n", 4);
         QVERIFY(!answer.segments.empty());
         QVERIFY(!answer.segments.front().selected.empty());
+
+        // The study as one run: started, one evaluation holding the table, finished.
+        QCOMPARE(wholeStudy.started.variant, std::string("dlp"));
+        QCOMPARE(wholeStudy.started.totalSteps, std::int64_t(3 * 2 + 3 * 2));
+        QCOMPARE(wholeStudy.finished, 1);
+        QCOMPARE(wholeStudy.outcome, lwb::RunOutcome::Finished);
+        QCOMPARE(wholeStudy.evals.size(), std::size_t(1));
+        const auto &evaluation = wholeStudy.evals.front();
+        QVERIFY(evaluation.dlp.has_value());
+        QCOMPARE(evaluation.tokens, std::int64_t(0));
+        QCOMPARE(evaluation.exactMatchByTask, result.fusion.exactMatch);
+        QCOMPARE(evaluation.dlp->tasks, result.tasks);
+        QCOMPARE(evaluation.dlp->oracleExactMatch, result.oracle);
+        QCOMPARE(evaluation.dlp->multiTaskExactMatch, result.multiTask);
+        QCOMPARE(evaluation.dlp->ownExactMatch.size(), std::size_t(2));
+        QCOMPARE(evaluation.dlp->pluginAccuracy, result.plugin.heldOut.accuracy);
+        QCOMPARE(evaluation.dlp->pluginConfusion.size(), std::size_t(2));
+        QCOMPARE(evaluation.dlp->pluginConfusion[1][0], double(result.plugin.heldOut.confusion[1][0]));
+        QCOMPARE(evaluation.dlp->selections[0][1], double(result.fusion.selectionsByTask[0][1]));
+        // Each training the study ran had its own observers, from start to finish.
+        QCOMPARE(trainingNames, (std::vector<std::string>{"task lora first", "task lora length", "multi-task lora rank 8"}));
+        for (const auto &training : trainings) {
+            QCOMPARE(training->finished, 1);
+            QCOMPARE(training->steps.size(), std::size_t(training == trainings.back() ? 6 : 3));
+        }
+
+        // The finished study loads back from its folder and answers the same.
+        const auto loaded = lwb::DlpModel::loadStudy(study.config());
+        const auto again = loaded->generate("first: stone\n", 4);
+        QCOMPARE(again.text, answer.text);
+        QCOMPARE(again.segments.front().selected, answer.segments.front().selected);
+        QCOMPARE(again.segments.front().weights, answer.segments.front().weights);
+        auto moved = study.config();
+        moved.training.outputDir = dir.filePath("elsewhere").toStdString();
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::DlpModel::loadStudy(moved); }), "no trained plugin"));
         // The trained LoRAs load back from the study's own checkpoints.
         const auto reloaded = lwb::loadTaskLora("first", dir.filePath("task-first").toStdString());
         for (const auto &[layer, ab] : study.library().entries()[0].layers)

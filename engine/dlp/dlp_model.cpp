@@ -1,0 +1,107 @@
+// See dlp_model.h.
+#include "engine/dlp/dlp_model.h"
+
+#include "engine/core/error.h"
+#include "engine/core/runtime.h"
+#include "engine/tokenizer/byte_tokenizer.h"
+
+#include <torch/serialize.h>
+
+#include <filesystem>
+
+namespace lwb {
+
+namespace {
+
+torch::Tensor inputEmbeddings(torch::nn::Module &model)
+{
+    for (const auto &item : model.named_parameters()) {
+        if (item.key() == "transformer.wte.weight" || item.key() == "model.embed_tokens.weight")
+            return item.value().detach();
+    }
+    throw Error("adapter.dlp.plugin.embedding", "the base model has no input embedding table");
+}
+
+} // namespace
+
+DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
+    : config_(config)
+    , library_(std::move(library))
+    , device_(parseDevice(config.device))
+{
+    model_ = CausalLM(config_.model);
+    adapters_ = attachFusedLibrary(*model_, library_);
+    model_->to(device_);
+
+    const auto &settings = config_.adapter.dlp.plugin;
+    PluginOptions options;
+    options.vocabSize = config_.model.vocabSize;
+    options.tasks = library_.size();
+    options.baseEmbedding = settings.embedding == "base";
+    options.embeddingDim = settings.embeddingDim;
+    options.layers = settings.layers;
+    options.width = settings.width;
+    options.targetParams = settings.targetParams;
+    torch::manual_seed(config_.seed);
+    plugin_ = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
+}
+
+std::string DlpModel::pluginFile(const RunConfig &config)
+{
+    return config.training.outputDir + "/plugin.pt";
+}
+
+std::string DlpModel::taskLoraDir(const RunConfig &config, const std::string &task)
+{
+    return config.training.outputDir + "/task-" + task;
+}
+
+std::unique_ptr<DlpModel> DlpModel::loadStudy(const RunConfig &config)
+{
+    if (config.adapter.variant != kDlpVariant)
+        throw Error("adapter.variant", "not a DLP-LoRA study (\"" + config.adapter.variant + "\")");
+    const std::string plugin = pluginFile(config);
+    if (!std::filesystem::exists(plugin))
+        throw Error(plugin, "no trained plugin here: the study did not finish, or its folder was moved or deleted");
+    TaskLoraLibrary library;
+    for (const auto &entry : effectiveLibrary(config.adapter.dlp, config.data.tasks)) {
+        const std::string source = entry.source == "train" ? taskLoraDir(config, entry.task) : entry.source;
+        library.add(loadTaskLora(entry.task, source));
+    }
+    auto model = std::make_unique<DlpModel>(config, std::move(library));
+    try {
+        torch::load(model->plugin_, plugin);
+    } catch (const c10::Error &error) {
+        throw Error(plugin, std::string("not the plugin of this study's config: ") + error.what_without_backtrace());
+    }
+    return model;
+}
+
+DlpRouter DlpModel::router(const DlpSelectionConfig &selection) const
+{
+    return DlpRouter(pluginProbabilities(plugin_), library_.size(),
+                     selectionOptions(selection.rule, selection.p, selection.k, selection.weights));
+}
+
+DlpRouter DlpModel::router() const
+{
+    return router(config_.adapter.dlp.selection);
+}
+
+RoutedGeneration DlpModel::generate(const std::string &prompt, std::int64_t maxNewTokens,
+                                    const DlpSelectionConfig &selection, DlpGranularity granularity)
+{
+    DlpRouter routing = router(selection);
+    RoutedGenerationOptions options;
+    options.granularity = granularity;
+    options.maxNewTokens = maxNewTokens;
+    return generateRouted(*model_, adapters_, routing, ByteTokenizer(), {prompt}, options, device_).front();
+}
+
+RoutedGeneration DlpModel::generate(const std::string &prompt, std::int64_t maxNewTokens)
+{
+    return generate(prompt, maxNewTokens, config_.adapter.dlp.selection,
+                    granularityFromString(config_.adapter.dlp.granularity));
+}
+
+} // namespace lwb

@@ -98,6 +98,12 @@ void appendDlpSamples(const DlpStudyEval &dlp, std::int64_t step, double wallSec
     batch.evaluations.push_back(
         EvaluationSample{step, "all", "plugin_examples", static_cast<double>(dlp.pluginExamples)});
     batch.evaluations.push_back(EvaluationSample{step, "all", "mean_selected", dlp.meanSelected});
+    batch.evaluations.push_back(
+        EvaluationSample{step, "all", "multi_task_rank", static_cast<double>(dlp.multiTaskRank)});
+    batch.evaluations.push_back(
+        EvaluationSample{step, "all", "plugin_parameters", static_cast<double>(dlp.pluginParameters)});
+    for (std::size_t t = 0; t < dlp.tasks.size(); ++t) // the matrices' column order
+        batch.evaluations.push_back(EvaluationSample{step, dlp.tasks[t], "library_index", static_cast<double>(t)});
     const auto matrix = [&](const std::vector<std::vector<double>> &rows, const char *name) {
         for (std::size_t t = 0; t < rows.size() && t < dlp.tasks.size(); ++t) {
             const std::vector<float> values(rows[t].begin(), rows[t].end());

@@ -15,7 +15,8 @@
 //   eval/oracle_exact_match/<task>, eval/multi_task_exact_match/<task>,
 //   eval/plugin_accuracy; vectors eval/plugin_confusion and
 //   eval/lora_selection, one per true task (row key = task), columns in
-//   library order (adapter.dlp.library, or data.tasks).
+//   library order (adapter.dlp.library, or data.tasks); evaluation rows
+//   (task, "library_index") record that order.
 // Evaluation rows: task "all" with metrics loss, perplexity, tokens, and one
 // row per task with metric exact_match; after a merge also "all" with
 // merged_loss, merged_perplexity and per task merged_exact_match.

@@ -4,6 +4,7 @@
 // latest/best values follow the series' direction.
 #include "store_test_support.h"
 
+#include "storage/dlp_study_reader.h"
 #include "storage/metric_reader.h"
 #include "storage/run_store.h"
 #include "storage/sample_writer.h"
@@ -147,6 +148,64 @@ private slots:
         QCOMPARE(byKey[std::make_pair(std::string("copy"), std::string("exact_match"))], 0.75);
         QCOMPARE(reader.scalarSeries(runId_, "eval/exact_match/reverse").front().value, 0.25);
         QCOMPARE(reader.scalarSeries(runId_, "eval/perplexity").front().wallSeconds, 12.0);
+    }
+
+    void dlpStudyEvaluationRoundTrips()
+    {
+        // A DLP-LoRA study's one evaluation: no loss (none was computed), the
+        // four exact-match columns, the plugin's figures, the two matrices in
+        // library order (which is not alphabetical here).
+        lwb::EvalMetrics metrics;
+        metrics.step = 600;
+        metrics.exactMatchByTask = {{"upper", 0.75}, {"first", 0.5}};
+        lwb::DlpStudyEval dlp;
+        dlp.tasks = {"upper", "first"};
+        dlp.ownExactMatch = {{"upper", 0.875}, {"first", 0.625}};
+        dlp.oracleExactMatch = {{"upper", 0.8125}, {"first", 0.5625}};
+        dlp.multiTaskExactMatch = {{"upper", 0.25}, {"first", 0.375}};
+        dlp.multiTaskRank = 16;
+        dlp.pluginAccuracy = 0.96875;
+        dlp.pluginExamples = 64;
+        dlp.pluginParameters = 4999248;
+        dlp.pluginConfusion = {{31, 1}, {1, 31}};
+        dlp.selections = {{30, 5}, {2, 32}};
+        dlp.meanSelected = 1.15625;
+        metrics.dlp = dlp;
+        SampleWriter writer(store_->database());
+        SampleBatch batch;
+        appendSamples(metrics, 40.0, batch);
+        writer.write(runId_, batch);
+        MetricReader reader(*store_);
+        QVERIFY(reader.scalarSeries(runId_, "eval/loss").empty());
+        QCOMPARE(reader.scalarSeries(runId_, "eval/plugin_accuracy").front().value, 0.96875);
+        QCOMPARE(reader.scalarSeries(runId_, "eval/oracle_exact_match/first").front().value, 0.5625);
+        QVERIFY(lwb::storage::higherIsBetter("eval/plugin_accuracy"));
+
+        const auto back = lwb::storage::readDlpStudyEvaluation(*store_, runId_);
+        QVERIFY(back.has_value());
+        QCOMPARE(back->step, std::int64_t(600));
+        QCOMPARE(back->exactMatchByTask, metrics.exactMatchByTask);
+        QVERIFY(back->dlp.has_value());
+        QCOMPARE(back->dlp->tasks, dlp.tasks);
+        QCOMPARE(back->dlp->ownExactMatch, dlp.ownExactMatch);
+        QCOMPARE(back->dlp->oracleExactMatch, dlp.oracleExactMatch);
+        QCOMPARE(back->dlp->multiTaskExactMatch, dlp.multiTaskExactMatch);
+        QCOMPARE(back->dlp->multiTaskRank, dlp.multiTaskRank);
+        QCOMPARE(back->dlp->pluginAccuracy, dlp.pluginAccuracy);
+        QCOMPARE(back->dlp->pluginExamples, dlp.pluginExamples);
+        QCOMPARE(back->dlp->pluginParameters, dlp.pluginParameters);
+        QCOMPARE(back->dlp->pluginConfusion, dlp.pluginConfusion);
+        QCOMPARE(back->dlp->selections, dlp.selections);
+        QCOMPARE(back->dlp->meanSelected, dlp.meanSelected);
+    }
+
+    void otherRunsHaveNoDlpEvaluation()
+    {
+        SampleWriter writer(store_->database());
+        SampleBatch batch;
+        appendSamples(lwb::EvalMetrics{100, 1.5, std::exp(1.5), 2048, {{"copy", 0.75}}, {}}, 12.0, batch);
+        writer.write(runId_, batch);
+        QVERIFY(!lwb::storage::readDlpStudyEvaluation(*store_, runId_).has_value());
     }
 
     void mergedEvaluationRoundTrips()

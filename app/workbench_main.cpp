@@ -3,12 +3,13 @@
 //
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
-//                  [--compare ID,ID,...] [--show-runs]
+//                  [--compare ID,ID,...] [--show-runs] [--study ID [--ask PROMPT]]
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
 #include "ui/main_window.h"
 #include "ui/run_form.h"
+#include "ui/dlp_view.h"
 #include "ui/window_screenshot.h"
 
 #include <QApplication>
@@ -49,8 +50,15 @@ int main(int argc, char *argv[])
                                            QStringLiteral("Open the compare view on these run ids (comma-separated)."),
                                            QStringLiteral("IDS"));
     const QCommandLineOption runsOption(QStringLiteral("show-runs"), QStringLiteral("Raise the run browser."));
+    const QCommandLineOption studyOption(QStringLiteral("study"),
+                                         QStringLiteral("Open the DLP-LoRA tab on this recorded study."),
+                                         QStringLiteral("id"));
+    const QCommandLineOption askOption(QStringLiteral("ask"),
+                                       QStringLiteral("With --study: ask the study this prompt (a screenshot waits "
+                                                      "for the answer)."),
+                                       QStringLiteral("prompt"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption});
+                       runsOption, studyOption, askOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -82,7 +90,17 @@ int main(int argc, char *argv[])
                                                    parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
     }
     window.show();
-    if (screenshot != nullptr && !parser.isSet(startOption))
+    const bool asking = parser.isSet(studyOption) && parser.isSet(askOption);
+    if (parser.isSet(studyOption)) {
+        window.showStudy(parser.value(studyOption).toLongLong());
+        if (asking) {
+            if (screenshot != nullptr)
+                QObject::connect(window.dlpView(), &lwb::ui::DlpView::answerShown, screenshot,
+                                 &lwb::ui::WindowScreenshot::takeSoon);
+            window.dlpView()->askPrompt(parser.value(askOption));
+        }
+    }
+    if (screenshot != nullptr && !parser.isSet(startOption) && !asking)
         screenshot->takeSoon();
     if (parser.isSet(startOption)) {
         if (!window.runForm()->isValid())

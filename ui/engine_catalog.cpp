@@ -7,6 +7,7 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
+#include "engine/data/task_generator.h"
 #include "engine/export/exporter_registry.h"
 
 #include <torch/cuda.h>
@@ -28,7 +29,14 @@ QStringList toQStringList(const std::vector<std::string> &names)
 
 QStringList EngineCatalog::variantNames()
 {
-    return toQStringList(lwb::adapterVariantNames());
+    // The registry's adapters, then DLP-LoRA: a study over plain LoRAs
+    // (engine/dlp), not a registered adapter, but a variant the user picks.
+    return toQStringList(lwb::adapterVariantNames()) << QString::fromLatin1(lwb::kDlpVariant);
+}
+
+QStringList EngineCatalog::builtinTaskNames()
+{
+    return toQStringList(lwb::builtinTaskNames());
 }
 
 QStringList EngineCatalog::exportFormats(const QString &variant)

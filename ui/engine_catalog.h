@@ -18,7 +18,8 @@ namespace lwb::ui {
 class EngineCatalog
 {
 public:
-    static QStringList variantNames();                      // "lora", ...
+    static QStringList variantNames();                      // "lora", ..., "dlp"
+    static QStringList builtinTaskNames();                  // "first", "length", ... (builtin:tasks)
     static QStringList modelPresetNames();                  // "gpt2-tiny", "llama-tiny", ...
     static QStringList targetLayerNames(lwb::Architecture architecture); // "c_attn", ...
     static lwb::Architecture presetArchitecture(const QString &preset);  // Gpt2 for an unknown name

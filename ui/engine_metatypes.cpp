@@ -12,6 +12,7 @@ void registerEngineMetatypes()
         qRegisterMetaType<lwb::EvalMetrics>("lwb::EvalMetrics");
         qRegisterMetaType<lwb::RunInfo>("lwb::RunInfo");
         qRegisterMetaType<lwb::RunOutcome>("lwb::RunOutcome");
+        qRegisterMetaType<lwb::DlpStudyProgress>("lwb::DlpStudyProgress");
         qRegisterMetaType<StepBatch>("lwb::ui::StepBatch");
         return true;
     }();

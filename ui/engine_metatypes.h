@@ -2,10 +2,11 @@
 // queued signals from a job's thread to the GUI thread.
 //
 // Only torch-free engine headers are included here (step_metrics.h,
-// train_observer.h): every widget header may include this file without
+// train_observer.h, dlp_progress.h): every widget header may include this file without
 // pulling LibTorch into its translation unit.
 #pragma once
 
+#include "engine/dlp/dlp_progress.h"
 #include "engine/train/step_metrics.h"
 #include "engine/train/train_observer.h"
 
@@ -16,6 +17,7 @@ Q_DECLARE_METATYPE(lwb::StepMetrics)
 Q_DECLARE_METATYPE(lwb::EvalMetrics)
 Q_DECLARE_METATYPE(lwb::RunInfo)
 Q_DECLARE_METATYPE(lwb::RunOutcome)
+Q_DECLARE_METATYPE(lwb::DlpStudyProgress)
 
 namespace lwb::ui {
 

@@ -7,12 +7,14 @@
 
 namespace lwb::ui {
 
-GuardedRecorder::GuardedRecorder(const std::string &databasePath)
+GuardedRecorder::GuardedRecorder(const std::string &databasePath, std::int64_t parentRunId)
 {
     if (databasePath.empty())
         return;
     try {
-        recorder_ = std::make_unique<lwb::storage::RunRecorder>(databasePath);
+        lwb::storage::RecorderOptions options;
+        options.parentRunId = parentRunId;
+        recorder_ = std::make_unique<lwb::storage::RunRecorder>(databasePath, options);
     } catch (const std::exception &error) {
         giveUp("cannot open the run store", error);
     }

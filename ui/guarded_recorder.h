@@ -25,7 +25,8 @@ class GuardedRecorder : public lwb::TrainObserver
 {
 public:
     // Opens the store at databasePath; an empty path records nothing.
-    explicit GuardedRecorder(const std::string &databasePath);
+    // parentRunId: the run this one is part of (a study's training), 0 for none.
+    explicit GuardedRecorder(const std::string &databasePath, std::int64_t parentRunId = 0);
     ~GuardedRecorder() override;
     GuardedRecorder(const GuardedRecorder &) = delete;
     GuardedRecorder &operator=(const GuardedRecorder &) = delete;

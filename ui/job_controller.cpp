@@ -60,6 +60,7 @@ void JobController::startJob(qint64 jobId, const lwb::RunConfig &config)
     connect(worker, &TrainWorker::runStarted, this, &JobController::runStarted, Qt::QueuedConnection);
     connect(worker, &TrainWorker::stepsReady, this, &JobController::stepsReady, Qt::QueuedConnection);
     connect(worker, &TrainWorker::evaluated, this, &JobController::evaluated, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::dlpProgress, this, &JobController::dlpProgress, Qt::QueuedConnection);
     connect(worker, &TrainWorker::checkpointWritten, this, &JobController::checkpointWritten, Qt::QueuedConnection);
     connect(worker, &TrainWorker::recordingProblem, this, &JobController::recordingProblem, Qt::QueuedConnection);
     connect(worker, &TrainWorker::finished, this, &JobController::onWorkerFinished, Qt::QueuedConnection);

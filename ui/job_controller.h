@@ -78,6 +78,7 @@ Q_SIGNALS:
     void runStarted(const lwb::RunInfo &info, qint64 storeRunId);
     void stepsReady(const lwb::ui::StepBatch &steps);
     void evaluated(const lwb::EvalMetrics &metrics);
+    void dlpProgress(const lwb::DlpStudyProgress &progress); // a DLP-LoRA study's stages
     void checkpointWritten(qint64 step, const QString &path);
     void recordingProblem(const QString &message);
     void jobFinished(lwb::RunOutcome outcome, const QString &message);

@@ -70,6 +70,15 @@ void JobLog::runStarted(const lwb::RunInfo &info, qint64 storeRunId)
 void JobLog::evaluated(const lwb::EvalMetrics &metrics)
 {
     const QLocale locale;
+    if (metrics.dlp) { // a study: exact matches and the plugin, no loss
+        QStringList tasks;
+        for (const auto &[task, score] : metrics.exactMatchByTask)
+            tasks << QStringLiteral("%1 %2%").arg(QString::fromStdString(task), locale.toString(100.0 * score, 'f', 1));
+        info(tr("DLP-LoRA study evaluated: fusion exact match %1; plugin accuracy %2% (the DLP-LoRA tab has the "
+                "whole table)")
+                 .arg(tasks.join(QStringLiteral(", ")), locale.toString(100.0 * metrics.dlp->pluginAccuracy, 'f', 1)));
+        return;
+    }
     QString line = tr("Eval at step %1: loss %2, perplexity %3")
                        .arg(metrics.step)
                        .arg(locale.toString(metrics.loss, 'f', 4), locale.toString(metrics.perplexity, 'f', 3));

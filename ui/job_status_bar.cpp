@@ -95,6 +95,14 @@ void JobStatusBar::updateSteps(const StepBatch &steps)
                       .arg(eta, locale.toString(tokensPerSecond, 'f', 0), locale.toString(last.loss, 'f', 4)));
 }
 
+void JobStatusBar::updateStage(const QString &stage, std::int64_t done, std::int64_t total)
+{
+    state_->setText(tr("%1: %2").arg(jobName_, stage));
+    progress_->setMaximum(static_cast<int>(std::min<std::int64_t>(total, INT_MAX)));
+    progress_->setValue(static_cast<int>(std::min<std::int64_t>(done, INT_MAX)));
+    eta_->setText(tr("%1 of %2").arg(done).arg(total));
+}
+
 void JobStatusBar::jobFinished(lwb::RunOutcome outcome, const QString &message)
 {
     switch (outcome) {

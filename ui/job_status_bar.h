@@ -29,6 +29,8 @@ public:
     void jobStarted(const QString &name, std::int64_t totalSteps);
     void stopping();
     void updateSteps(const StepBatch &steps);
+    // A job made of stages (a DLP-LoRA study): the stage and its own progress.
+    void updateStage(const QString &stage, std::int64_t done, std::int64_t total);
     void jobFinished(lwb::RunOutcome outcome, const QString &message);
 
     QProgressBar *progressBar() const { return progress_; }

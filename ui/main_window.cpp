@@ -5,6 +5,7 @@
 #include "storage/run_store.h"
 #include "ui/engine_catalog.h"
 #include "ui/compare_view.h"
+#include "ui/dlp_view.h"
 #include "ui/export_dialog.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
@@ -55,6 +56,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , metrics_(new TrainingMetricsView)
     , browser_(new RunBrowser)
     , compare_(new CompareView)
+    , dlp_(new DlpView)
     , centralTabs_(new QTabWidget)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
@@ -76,6 +78,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     live->setStretchFactor(1, 2);
     centralTabs_->addTab(live, tr("Live"));
     centralTabs_->addTab(compare_, tr("Compare"));
+    centralTabs_->addTab(dlp_, tr("DLP-LoRA"));
     setCentralWidget(centralTabs_);
     setStatusBar(status_);
     runDock_ = addDock(buildRunPanel(), tr("Run configuration"), QStringLiteral("runDock"), Qt::LeftDockWidgetArea);
@@ -188,6 +191,11 @@ void MainWindow::connectJobs()
 {
     connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
     connect(jobs_, &JobController::jobStarted, this, [this](const lwb::RunConfig &config) {
+        studyRunning_ = config.adapter.variant == lwb::kDlpVariant;
+        if (studyRunning_) {
+            dlp_->startStudy(config);
+            centralTabs_->setCurrentWidget(dlp_);
+        }
         plot_->startRun(config.training.steps);
         metrics_->startRun(config.training.steps);
         routing_->startRun(config.training.steps, QString::fromStdString(config.adapter.variant));
@@ -195,6 +203,16 @@ void MainWindow::connectJobs()
         log_->jobStarted(config);
     });
     connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
+    connect(jobs_, &JobController::runStarted, this, [this](const lwb::RunInfo &, qint64 storeRunId) {
+        if (studyRunning_)
+            dlp_->setRunId(storeRunId);
+    });
+    connect(jobs_, &JobController::dlpProgress, this, [this](const lwb::DlpStudyProgress &progress) {
+        dlp_->addProgress(progress);
+        status_->updateStage(QString::fromStdString(progress.stage + (progress.detail.empty() ? "" : " " + progress.detail)),
+                             progress.done, progress.total);
+    });
+    connect(browser_, &RunBrowser::studyRequested, this, &MainWindow::showStudy);
     connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
     connect(browser_, &RunBrowser::runsChanged, compare_, &CompareView::reload);
@@ -213,13 +231,19 @@ void MainWindow::connectJobs()
         status_->updateSteps(steps);
     });
     connect(jobs_, &JobController::evaluated, this, [this](const lwb::EvalMetrics &metrics) {
-        plot_->addEvalLoss(static_cast<double>(metrics.step), metrics.loss);
+        if (metrics.dlp)
+            dlp_->addEvaluation(metrics); // a study computes exact matches, no loss
+        else
+            plot_->addEvalLoss(static_cast<double>(metrics.step), metrics.loss);
         routing_->addEval(metrics);
         log_->evaluated(metrics);
     });
     connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
     connect(jobs_, &JobController::recordingProblem, log_, &JobLog::warning);
     connect(jobs_, &JobController::jobFinished, this, [this](lwb::RunOutcome outcome, const QString &message) {
+        if (studyRunning_)
+            dlp_->studyFinished(outcome);
+        studyRunning_ = false;
         status_->jobFinished(outcome, message);
         browser_->refresh();
         log_->jobFinished(outcome, message);
@@ -290,6 +314,18 @@ void MainWindow::compareRuns(const QVector<qint64> &runIds)
     compare_->setRuns(runIds);
     browser_->selectRuns(runIds);
     centralTabs_->setCurrentWidget(compare_);
+}
+
+void MainWindow::showStudy(qint64 runId)
+{
+    if (!store_)
+        return;
+    if (jobs_->isBusy() && studyRunning_) {
+        log_->warning(tr("A study is running in the DLP-LoRA tab; open run #%1 when it ends.").arg(runId));
+        return;
+    }
+    dlp_->showStoredStudy(*store_, runId);
+    centralTabs_->setCurrentWidget(dlp_);
 }
 
 void MainWindow::exportRun(qint64 runId)

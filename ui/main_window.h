@@ -1,7 +1,8 @@
 // MainWindow: the workbench's window — the run form in a dock, the live loss
 // plot in the centre, the job log in a dock, progress and the run store in
-// the status bar, the run browser in a dock and the compare view as the
-// centre's second tab — and the wiring between them and the JobController.
+// the status bar, the run browser in a dock, the compare view as the
+// centre's second tab and the DLP-LoRA study view as its third — and the
+// wiring between them and the JobController.
 //
 // It holds no training logic: Start hands the form's validated RunConfig to
 // the JobController, whose queued signals feed the plot, the log and the
@@ -33,6 +34,7 @@ class RunStore;
 namespace lwb::ui {
 
 class CompareView;
+class DlpView;
 class JobController;
 class JobLog;
 class JobQueueView;
@@ -59,6 +61,7 @@ public:
     TrainingMetricsView *trainingMetrics() const { return metrics_; }
     RunBrowser *runBrowser() const { return browser_; }
     CompareView *compareView() const { return compare_; }
+    DlpView *dlpView() const { return dlp_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
     JobQueueView *jobQueue() const { return queue_; }
@@ -75,6 +78,7 @@ public Q_SLOTS:
     void compareRuns(const QVector<qint64> &runIds); // shows the Compare tab
     void showRunBrowser(); // the Runs dock, raised, its filter focused
     void exportRun(qint64 runId); // the export dialog for a run of the store
+    void showStudy(qint64 runId); // a recorded DLP-LoRA study in the DLP-LoRA tab
     void cancelJob();
     void togglePause();
 
@@ -106,6 +110,7 @@ private:
     TrainingMetricsView *metrics_;
     RunBrowser *browser_;
     CompareView *compare_;
+    DlpView *dlp_;
     QTabWidget *centralTabs_;
     JobLog *log_;
     JobQueueView *queue_;
@@ -125,6 +130,7 @@ private:
     bool themeApplied_ = false; // "system" at start changes nothing
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)
+    bool studyRunning_ = false; // the running job is a DLP-LoRA study
     QString storeProblem_;   // why the run store could not be opened; empty when open
     std::unique_ptr<lwb::storage::RunStore> store_;
 };

@@ -59,4 +59,13 @@ void setHeatmapShape(QCustomPlot *plot, QCPColorMap *map, const QStringList &row
     plot->xAxis->setTicker(columnTicks);
 }
 
+void setHeatmapColumns(QCustomPlot *plot, const QStringList &columns, const QString &axisLabel)
+{
+    QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);
+    for (int column = 0; column < columns.size(); ++column)
+        columnTicks->addTick(column, columns[column]);
+    plot->xAxis->setTicker(columnTicks);
+    plot->xAxis->setLabel(axisLabel);
+}
+
 } // namespace lwb::ui

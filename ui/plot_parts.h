@@ -27,4 +27,8 @@ QCPColorMap *addHeatmap(QCustomPlot *plot, const QString &title, const QString &
 // Sizes the map to rows x columns and labels the rows and the columns (0..columns-1).
 void setHeatmapShape(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, int columns);
 
+// Names the columns of a heatmap shaped by setHeatmapShape (tasks instead of
+// expert numbers) and labels its x axis.
+void setHeatmapColumns(QCustomPlot *plot, const QStringList &columns, const QString &axisLabel);
+
 } // namespace lwb::ui

@@ -1,6 +1,7 @@
 // See run_browser.h.
 #include "ui/run_browser.h"
 
+#include "engine/config/dlp_config.h"
 #include "storage/run_store.h"
 #include "ui/run_table_model.h"
 
@@ -85,6 +86,7 @@ RunBrowser::RunBrowser(QWidget *parent)
     , rerun_(new QPushButton(tr("Re-run")))
     , delete_(new QPushButton(tr("Delete…")))
     , export_(new QPushButton(tr("Export…")))
+    , openStudy_(new QPushButton(tr("Open study")))
     , problem_(new QLabel)
 {
     setObjectName(QStringLiteral("runBrowser"));
@@ -130,8 +132,14 @@ RunBrowser::RunBrowser(QWidget *parent)
         connect(combo, &QComboBox::currentIndexChanged, this, &RunBrowser::refresh);
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunBrowser::showSelection);
     connect(table_, &QTableView::doubleClicked, this, [this] {
-        if (selectedRunIds().size() == 1)
+        if (selectedIsStudy())
+            Q_EMIT studyRequested(selectedRunIds().front());
+        else if (selectedRunIds().size() == 1)
             Q_EMIT compareRequested(selectedRunIds());
+    });
+    connect(openStudy_, &QPushButton::clicked, this, [this] {
+        if (selectedIsStudy())
+            Q_EMIT studyRequested(selectedRunIds().front());
     });
     connect(compare_, &QPushButton::clicked, this, [this] {
         QVector<qint64> ids = selectedRunIds();
@@ -183,7 +191,10 @@ void RunBrowser::buildFilters(QWidget *bar)
     delete_->setToolTip(tr("Remove the selected runs and their samples from the store."));
     export_->setObjectName(QStringLiteral("exportRunButton"));
     export_->setToolTip(tr("Write the selected run's adapter as files PEFT / transformers load."));
-    for (QPushButton *button : {compare_, clone_, rerun_, export_, delete_})
+    openStudy_->setObjectName(QStringLiteral("openStudyButton"));
+    openStudy_->setToolTip(tr("Show the selected DLP-LoRA study in the DLP-LoRA tab: its table, matrices and the "
+                              "inference panel (double-click does the same)."));
+    for (QPushButton *button : {compare_, clone_, rerun_, export_, openStudy_, delete_})
         layout->addWidget(button);
     auto *refreshButton = new QPushButton(tr("Refresh"));
     refreshButton->setObjectName(QStringLiteral("refreshRunsButton"));
@@ -281,6 +292,13 @@ QVector<qint64> RunBrowser::selectedRunIds() const
     return ids;
 }
 
+bool RunBrowser::selectedIsStudy() const
+{
+    const QModelIndexList rows = table_->selectionModel()->selectedRows();
+    return rows.size() == 1
+        && model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant == lwb::kDlpVariant;
+}
+
 void RunBrowser::selectRuns(const QVector<qint64> &runIds)
 {
     const QSet<qint64> wanted(runIds.begin(), runIds.end());
@@ -299,7 +317,8 @@ void RunBrowser::showSelection()
     compare_->setEnabled(ids.size() >= 2);
     clone_->setEnabled(ids.size() == 1);
     rerun_->setEnabled(ids.size() == 1);
-    export_->setEnabled(ids.size() == 1);
+    export_->setEnabled(ids.size() == 1 && !selectedIsStudy());
+    openStudy_->setEnabled(selectedIsStudy());
     delete_->setEnabled(!ids.isEmpty());
     const bool one = ids.size() == 1;
     tagsEdit_->setEnabled(one);

@@ -57,6 +57,7 @@ public:
     QPushButton *rerunButton() const { return rerun_; }
     QPushButton *deleteButton() const { return delete_; }
     QPushButton *exportButton() const { return export_; }
+    QPushButton *openStudyButton() const { return openStudy_; }
 
     // Run ids of the selected rows, in table order.
     QVector<qint64> selectedRunIds() const;
@@ -74,6 +75,7 @@ Q_SIGNALS:
     void configCloned(const QString &configJson, bool rerun);
     void runsChanged(); // tags, notes or deletions written
     void exportRequested(qint64 runId);
+    void studyRequested(qint64 runId); // a DLP-LoRA study, for the DLP-LoRA tab
 
 private:
     void buildFilters(QWidget *bar);
@@ -83,6 +85,7 @@ private:
     void saveDetails();
     void deleteSelected();
     void emitClone(bool rerun);
+    bool selectedIsStudy() const; // exactly one run selected, a DLP-LoRA study
     void reportProblem(const QString &message);
 
     lwb::storage::RunStore *store_ = nullptr;
@@ -103,6 +106,7 @@ private:
     QPushButton *rerun_;
     QPushButton *delete_;
     QPushButton *export_;
+    QPushButton *openStudy_;
     QLabel *problem_;
     QTimer textDelay_;
 };

@@ -7,6 +7,7 @@
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
 #include "ui/target_selector.h"
+#include "ui/dlp_library_editor.h"
 #include "ui/variant_fields.h"
 
 #include <QCheckBox>
@@ -82,10 +83,11 @@ QDoubleSpinBox *realSpin(double min, double max, int decimals, double step)
     return spin;
 }
 
-// The field of a JSON path: "adapter.targets[2]" is shown by "adapter.targets".
+// The field of a JSON path: "adapter.targets[2]" is shown by "adapter.targets",
+// "adapter.dlp.library[1].source" by "adapter.dlp.library".
 QString fieldKey(const QString &path)
 {
-    static const QRegularExpression kIndex(QStringLiteral("\\[\\d+\\]$"));
+    static const QRegularExpression kIndex(QStringLiteral("\\[\\d+\\].*$"));
     QString key = path;
     key.remove(kIndex);
     return key;
@@ -195,6 +197,10 @@ void RunForm::buildFields()
     for (const auto &panel : variantPanels()) {
         auto *form = addGroup(panel.title);
         variantGroups_.push_back(form->parentWidget());
+        if (panel.variant == QLatin1String(lwb::kDlpVariant))
+            addRow(form, tr("Task LoRAs"), QStringLiteral("adapter.dlp.library"), dlpLibrary_ = new DlpLibraryEditor,
+                   tr("The study's library: one LoRA per task, trained by the study (\"train\") or taken from a "
+                      "finished plain-LoRA run. The plugin learns to tell these tasks apart."));
         variantEditors_.push_back(std::make_unique<VariantEditors>(
             panel, [this, form](const VariantField &field, QWidget *editor) {
                 addRow(form, field.label, field.path, editor, field.tooltip);
@@ -261,6 +267,7 @@ void RunForm::connectEditors()
         editors->onChange([onChange](QWidget *editor) { onChange(editor)(); });
     connect(variant_, &QComboBox::currentTextChanged, this, &RunForm::showVariantPanels);
     connect(targets_, &TargetSelector::selectionChanged, this, onChange(targets_));
+    connect(dlpLibrary_, &DlpLibraryEditor::changed, this, onChange(dlpLibrary_));
     connect(preset_, &QComboBox::currentTextChanged, this, [this] {
         if (!loading_)
             onPresetChosen();
@@ -381,6 +388,16 @@ void RunForm::readFields(const nlohmann::json &document)
     targets_->setSelected(targets);
     for (auto &editors : variantEditors_)
         editors->read(document, variantDefaults(editors->panel().variant), note);
+    QStringList dataTasks;
+    for (const auto &task : defaults.data.tasks)
+        dataTasks << QString::fromStdString(task);
+    if (const auto *tasks = valueAt(document, QStringLiteral("data.tasks")); tasks && tasks->is_array()) {
+        dataTasks.clear();
+        for (const auto &task : *tasks)
+            dataTasks << QString::fromStdString(task.is_string() ? task.get<std::string>() : task.dump());
+    }
+    const auto *library = valueAt(document, QStringLiteral("adapter.dlp.library"));
+    dlpLibrary_->setLibrary(library ? *library : nlohmann::json(), dataTasks);
     showVariantPanels();
 
     integer(steps_, QStringLiteral("training.steps"), defaults.training.steps);
@@ -440,6 +457,8 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
         else
             eraseAt(document, editors->panel().object);
     }
+    if (variant_->currentText() == QLatin1String(lwb::kDlpVariant))
+        put(QStringLiteral("adapter.dlp.library"), dlpLibrary_->library());
 
     put(QStringLiteral("training.steps"), steps_->value());
     put(QStringLiteral("training.batch_size"), batchSize_->value());

@@ -38,6 +38,7 @@ class QSpinBox;
 
 namespace lwb::ui {
 
+class DlpLibraryEditor;
 class FieldRow;
 class TargetSelector;
 class VariantEditors;
@@ -65,6 +66,7 @@ public:
     // Every current problem as "path: reason", in document order.
     const QStringList &problems() const { return problems_; }
     FieldRow *field(const QString &path) const { return fields_.value(path); }
+    DlpLibraryEditor *dlpLibrary() const { return dlpLibrary_; }
     // Every problem, always in view where the window places it (above Start).
     ValidationSummary *summary() const { return summary_; }
     // Scrolls to the field of a JSON path and focuses its editor.
@@ -111,6 +113,7 @@ private:
     QDoubleSpinBox *dropout_;
     QCheckBox *rslora_;
     TargetSelector *targets_;
+    DlpLibraryEditor *dlpLibrary_ = nullptr; // in the DLP-LoRA panel
     QSpinBox *steps_;
     QSpinBox *batchSize_;
     QSpinBox *gradAccum_;

@@ -2,6 +2,7 @@
 // LibTorch); everything it sends out is a plain value.
 #include "ui/train_worker.h"
 
+#include "engine/dlp/dlp_study.h"
 #include "engine/train/trainer.h"
 #include "ui/guarded_recorder.h"
 #include "ui/train_event_forwarder.h"
@@ -25,6 +26,8 @@ void TrainWorker::requestStop()
     stopRequested_ = true;
     if (trainer_)
         trainer_->requestStop();
+    if (study_)
+        study_->requestStop();
     pauseGate_.release();
 }
 
@@ -35,24 +38,34 @@ void TrainWorker::setPaused(bool paused)
 
 void TrainWorker::run()
 {
+    if (config_.adapter.variant == lwb::kDlpVariant)
+        runStudy();
+    else
+        runTraining();
+}
+
+void TrainWorker::reportRecordingProblem(const GuardedRecorder &recorder, bool &reported)
+{
+    if (auto problem = recorder.error(); problem && !reported) {
+        reported = true;
+        Q_EMIT recordingProblem(QString::fromStdString(*problem));
+    }
+}
+
+void TrainWorker::runTraining()
+{
     lwb::RunOutcome outcome = lwb::RunOutcome::Failed;
     QString message;
     try {
         // The recorder first: the run row exists before the GUI hears of the start.
         GuardedRecorder recorder(databasePath_);
         bool problemReported = false; // the recorder keeps only its first problem
-        const auto reportRecordingProblem = [this, &recorder, &problemReported] {
-            if (auto problem = recorder.error(); problem && !problemReported) {
-                problemReported = true;
-                Q_EMIT recordingProblem(QString::fromStdString(*problem));
-            }
-        };
-        reportRecordingProblem();
+        reportRecordingProblem(recorder, problemReported);
 
         TrainEventForwarder forwarder;
         connect(&forwarder, &TrainEventForwarder::runStarted, this,
-                [this, &recorder, &reportRecordingProblem](const lwb::RunInfo &info) {
-                    reportRecordingProblem();
+                [this, &recorder, &problemReported](const lwb::RunInfo &info) {
+                    reportRecordingProblem(recorder, problemReported);
                     Q_EMIT runStarted(info, recorder.runId());
                 },
                 Qt::DirectConnection);
@@ -88,7 +101,7 @@ void TrainWorker::run()
         forwarder.flush();
         if (message.isEmpty())
             message = forwarder.finishMessage();
-        reportRecordingProblem();
+        reportRecordingProblem(recorder, problemReported);
     } catch (const std::exception &error) {
         // Building the trainer or the observers failed: nothing ran.
         outcome = lwb::RunOutcome::Failed;

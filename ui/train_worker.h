@@ -1,5 +1,6 @@
-// TrainWorker: runs one training job (lwb::Trainer) on the thread it was moved
-// to, and reports through queued signals that carry values only.
+// TrainWorker: runs one training job (lwb::Trainer, or for adapter.variant
+// "dlp" a whole lwb::DlpStudy) on the thread it was moved to, and reports
+// through queued signals that carry values only.
 //
 // run() blocks its thread until the run ends; it never throws — an exception
 // from the engine ends the job as Failed with the exception's message.
@@ -10,8 +11,13 @@
 // GuardedRecorder (the run store, when a database path is given) and a
 // TrainEventForwarder (the signals below) to the Trainer.
 //
-// This header is torch-free; train_worker.cpp is where the GUI library meets
-// LibTorch (engine/train/trainer.h).
+// A DLP-LoRA study is recorded as one run (its evaluation holds the study's
+// table) whose trainings (task LoRAs, multi-task LoRA) are child runs; its
+// progress arrives as dlpProgress(), its result as evaluated(); pause holds
+// it between two training steps.
+//
+// This header is torch-free; train_worker.cpp and dlp_study_job.cpp are where
+// the GUI library meets LibTorch (engine/train/trainer.h, engine/dlp).
 #pragma once
 
 #include "ui/pause_gate.h"
@@ -26,10 +32,13 @@
 #include <string>
 
 namespace lwb {
+class DlpStudy;
 class Trainer;
-}
+} // namespace lwb
 
 namespace lwb::ui {
+
+class GuardedRecorder;
 
 class TrainWorker : public QObject
 {
@@ -55,15 +64,24 @@ Q_SIGNALS:
     void checkpointWritten(qint64 step, const QString &path);
     // A storage problem: the job goes on (or went on) without recording.
     void recordingProblem(const QString &message);
+    // A DLP-LoRA study's progress (stage, steps, loss, selection counts);
+    // at most one per kProgressInterval except at stage ends.
+    void dlpProgress(const lwb::DlpStudyProgress &progress);
     // Always the last signal of a job, exactly once.
     void finished(lwb::RunOutcome outcome, const QString &message);
 
 private:
+    void runTraining();
+    void runStudy(); // dlp_study_job.cpp
+    // Emits recordingProblem once for the recorder's first problem.
+    void reportRecordingProblem(const GuardedRecorder &recorder, bool &reported);
+
     lwb::RunConfig config_;
     std::string databasePath_;
     PauseGate pauseGate_;
     std::mutex trainerMutex_;          // guards trainer_ and stopRequested_
     lwb::Trainer *trainer_ = nullptr;  // set while run() is inside Trainer::run
+    lwb::DlpStudy *study_ = nullptr;   // set while run() is inside DlpStudy::run
     bool stopRequested_ = false;
 };
 

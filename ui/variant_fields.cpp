@@ -90,11 +90,60 @@ VariantPanel resloraPanel()
     return panel;
 }
 
+VariantPanel dlpPanel()
+{
+    using Kind = VariantField::Kind;
+    VariantPanel panel{QStringLiteral("dlp"), QStringLiteral("adapter.dlp"),
+                       tr("DLP-LoRA: a plugin picks and fuses task LoRAs per input"), {}};
+    panel.fields = {
+        {QStringLiteral("adapter.dlp.task_steps"), tr("Steps per task &LoRA"), Kind::Integer, 1, 10000000, 0, 1, {},
+         tr("Training steps of each task LoRA the study trains (rank, alpha and targets above); the multi-task "
+            "LoRA it is compared with trains N times as long on all the tasks. Default 300.")},
+        {QStringLiteral("adapter.dlp.plugin.embedding"), tr("Plugin &embedding"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("own"), QStringLiteral("base")},
+         tr("The plugin's token embeddings: its own trainable table (default) or the base model's input "
+            "embeddings, frozen.")},
+        {QStringLiteral("adapter.dlp.plugin.embedding_dim"), tr("Embedding dim"), Kind::Integer, 1, 65536, 0, 1, {},
+         tr("Width of the plugin's own embedding table. Default 256.")},
+        {QStringLiteral("adapter.dlp.plugin.layers"), tr("Plugin la&yers"), Kind::Integer, 2, 4, 0, 1, {},
+         tr("Linear layers of the plugin's MLP (2–4); the last gives the N task logits. Default 3.")},
+        {QStringLiteral("adapter.dlp.plugin.width"), tr("Plugin &width"), Kind::Integer, 0, 65536, 0, 1, {},
+         tr("Hidden width of the MLP; 0 chooses it so the plugin has about the target parameter count. Default 0.")},
+        {QStringLiteral("adapter.dlp.plugin.target_params"), tr("Plugin parameters"), Kind::Integer, 1000, 1000000000,
+         0, 1, {}, tr("Parameter budget when the width is 0: about 5M, the paper's mini-MLP. Default 5000000.")},
+        {QStringLiteral("adapter.dlp.plugin.epochs"), tr("Plugin e&pochs"), Kind::Integer, 1, 10000, 0, 1, {},
+         tr("Passes over the plugin's training prompts. Default 4.")},
+        {QStringLiteral("adapter.dlp.plugin.lr"), tr("Plugin learning rate"), Kind::Real, 0.000001, 1, 6, 0.0001, {},
+         tr("AdamW learning rate of the plugin. Default 0.001.")},
+        {QStringLiteral("adapter.dlp.plugin.train_examples"), tr("Plugin prompts"), Kind::Integer, 1, 10000000, 0, 1,
+         {}, tr("Training prompts drawn from the tasks' stream, labelled with their task. Default 4096.")},
+        {QStringLiteral("adapter.dlp.plugin.eval_examples"), tr("Plugin held-out"), Kind::Integer, 1, 10000000, 0, 1,
+         {}, tr("Held-out prompts for the plugin's accuracy and confusion matrix. Default 512.")},
+        {QStringLiteral("adapter.dlp.selection.rule"), tr("&Selection"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("top_p"), QStringLiteral("top_k")},
+         tr("top_p (default): the most probable LoRAs until their probabilities reach P (the one crossing P "
+            "is kept, the top one always). top_k: the k most probable.")},
+        {QStringLiteral("adapter.dlp.selection.p"), tr("Top-&P"), Kind::Real, 0.000001, 1, 3, 0.05, {},
+         tr("Cumulative probability the kept LoRAs reach (top_p). Default 0.6, the reference code's value.")},
+        {QStringLiteral("adapter.dlp.selection.k"), tr("Top-k LoRAs"), Kind::Integer, 1, 1024, 0, 1, {},
+         tr("LoRAs kept by top_k (at most the library size). Default 2.")},
+        {QStringLiteral("adapter.dlp.selection.weights"), tr("Fusion weights"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("softmax"), QStringLiteral("renormalize")},
+         tr("softmax of the kept probabilities (the reference code, default), or the probabilities rescaled "
+            "to sum to 1.")},
+        {QStringLiteral("adapter.dlp.granularity"), tr("&Granularity"), Kind::Choice, 0, 0, 0, 1,
+         {QStringLiteral("input"), QStringLiteral("sentence")},
+         tr("input (default, the reference code): the plugin reads the prompt once. sentence (the paper): it "
+            "re-reads the context at the start of every generated sentence and may switch the fused set.")},
+    };
+    return panel;
+}
+
 } // namespace
 
 const std::vector<VariantPanel> &variantPanels()
 {
-    static const std::vector<VariantPanel> kPanels = {siraPanel(), resloraPanel()};
+    static const std::vector<VariantPanel> kPanels = {siraPanel(), resloraPanel(), dlpPanel()};
     return kPanels;
 }
 

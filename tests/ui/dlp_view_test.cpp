@@ -1,0 +1,204 @@
+// A DLP-LoRA study driven through the window as a person runs one: the run
+// form's DLP-LoRA panel and task-LoRA library (remove rows, a duplicate task
+// shown under the library field), Start, the DLP-LoRA tab filling live
+// (stages, selection counts) and at the end (exact-match table, plugin
+// summary, confusion and selection matrices), the study and its trainings in
+// the run store (children of the study's run), a prompt answered in the
+// inference panel; then the same study reopened from the Runs dock answers
+// the same prompt the same way from its saved LoRAs and plugin.
+#include "form_input.h"
+#include "storage/run_store.h"
+#include "ui/dlp_library_editor.h"
+#include "ui/dlp_view.h"
+#include "ui/field_row.h"
+#include "ui/job_controller.h"
+#include "ui/main_window.h"
+#include "ui/run_browser.h"
+#include "ui/run_form.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+#include <qcustomplot.h>
+
+using lwb::ui::DlpView;
+using lwb::ui::JobController;
+using lwb::ui::MainWindow;
+
+namespace {
+
+constexpr int kTimeoutMs = 240000;
+
+// A study small enough for a test: four library rows (two get removed in
+// the form), a few steps per LoRA, a small plugin, a few held-out examples.
+nlohmann::json toyStudy(const QString &outputDir)
+{
+    return {
+        {"name", "toy-study"},
+        {"seed", 42},
+        {"threads", 1}, // OpenMP threads spin on a busy 2-core machine
+        {"model", {{"preset", "gpt2-tiny"}}},
+        {"data", {{"source", "builtin:tasks"}, {"tasks", {"first", "length", "upper", "reverse"}}, {"seq_len", 48},
+                  {"eval_examples", 8}}},
+        {"adapter", {{"variant", "dlp"}, {"r", 4}, {"alpha", 8}, {"targets", {"c_attn"}},
+                     {"dlp", {{"task_steps", 3},
+                              {"plugin", {{"embedding", "own"}, {"embedding_dim", 16}, {"layers", 2}, {"width", 32},
+                                          {"epochs", 2}, {"train_examples", 256}, {"eval_examples", 32}}},
+                              {"selection", {{"rule", "top_p"}, {"p", 0.6}, {"weights", "softmax"}}},
+                              {"granularity", "input"}}}}},
+        {"training", {{"steps", 3}, {"batch_size", 4}, {"warmup_steps", 1}, {"output_dir", outputDir.toStdString()}}},
+        {"eval", {{"every", 0}, {"batch_size", 8}}},
+    };
+}
+
+QStringList column(QTableWidget *table, int column)
+{
+    QStringList cells;
+    for (int row = 0; row < table->rowCount(); ++row)
+        cells << (table->item(row, column) ? table->item(row, column)->text() : QString());
+    return cells;
+}
+
+} // namespace
+
+class DlpViewTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void studyRunsFromTheFormAndAnswersPrompts();
+
+private:
+    QTemporaryDir dir_;
+};
+
+void DlpViewTest::initTestCase()
+{
+    QVERIFY(dir_.isValid());
+    qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
+    qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
+    QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
+}
+
+void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
+{
+    const QString db = dir_.filePath(QStringLiteral("runs.db"));
+    const QString outputDir = dir_.filePath(QStringLiteral("study"));
+    MainWindow window(db);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *form = window.runForm();
+    form->setDocument(toyStudy(outputDir)); // what File > Open does with a config file
+
+    // The library: every data task, trained; remove two rows.
+    auto *library = form->dlpLibrary();
+    QVERIFY(library->isVisible());
+    QCOMPARE(library->rowCount(), 4);
+    auto *table = library->findChild<QTableWidget *>(QStringLiteral("dlpLibraryTable"));
+    auto *remove = library->findChild<QPushButton *>(QStringLiteral("dlpLibraryRemove"));
+    table->selectRow(3);
+    QTRY_VERIFY(remove->height() > 0); // the panel, shown for "dlp", has been laid out
+    QTest::mouseClick(remove, Qt::LeftButton);
+    table->selectRow(2);
+    QTest::mouseClick(remove, Qt::LeftButton);
+    QCOMPARE(library->rowCount(), 2);
+    QCOMPARE(form->document()["adapter"]["dlp"]["library"],
+             nlohmann::json::parse(R"([{"task":"first","source":"train"},{"task":"length","source":"train"}])"));
+
+    // One LoRA per task: a duplicate is named under the library field.
+    library->taskBox(1)->setCurrentText(QStringLiteral("first"));
+    QVERIFY(!form->isValid());
+    QVERIFY2(form->field(QStringLiteral("adapter.dlp.library"))->error().contains(QStringLiteral("already")),
+             qPrintable(form->problems().join(QLatin1Char('\n'))));
+    QVERIFY(!window.startButton()->isEnabled());
+    library->taskBox(1)->setCurrentText(QStringLiteral("length"));
+    QVERIFY2(form->isValid(), qPrintable(form->problems().join(QLatin1Char('\n'))));
+
+    // Start: the DLP-LoRA tab comes forward and fills as the study runs.
+    auto *view = window.dlpView();
+    QSignalSpy finished(window.jobController(), &JobController::jobFinished);
+    QSignalSpy progress(window.jobController(), &JobController::dlpProgress);
+    QTest::mouseClick(window.startButton(), Qt::LeftButton);
+    QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+    QVERIFY(progress.count() >= 5);
+    QCOMPARE(column(view->stageTable(), 0),
+             (QStringList{QStringLiteral("Task LoRA: first"), QStringLiteral("Task LoRA: length"),
+                          QStringLiteral("Multi-task LoRA (rank 8)"), QStringLiteral("Plugin (epochs)"),
+                          QStringLiteral("Routed evaluation (fusion)")}));
+    QCOMPARE(column(view->stageTable(), 1).at(0), QStringLiteral("3 / 3"));
+    QCOMPARE(column(view->stageTable(), 1).at(2), QStringLiteral("6 / 6"));
+    QCOMPARE(view->selectionCounts().size(), std::size_t(2)); // live, during the evaluation
+    QCOMPARE(column(view->resultTable(), 0), (QStringList{QStringLiteral("first"), QStringLiteral("length")}));
+    for (int c = 1; c <= 4; ++c)
+        for (const QString &cell : column(view->resultTable(), c))
+            QVERIFY2(cell != QStringLiteral("–") && !cell.isEmpty(), qPrintable(QString::number(c)));
+    QVERIFY2(view->pluginSummary()->text().contains(QStringLiteral("held-out accuracy on 32 prompts")),
+             qPrintable(view->pluginSummary()->text()));
+    QVERIFY(view->confusionPlot()->isVisible());
+    const QStringList liveTable = column(view->resultTable(), 2);
+
+    // The store: the study (variant dlp) and its three trainings as its children.
+    lwb::storage::RunStore store(db.toStdString());
+    const auto runs = store.listRuns();
+    QCOMPARE(runs.size(), std::size_t(4));
+    std::int64_t studyId = 0;
+    for (const auto &run : runs)
+        if (run.variant == "dlp")
+            studyId = run.id;
+    QVERIFY(studyId > 0);
+    QCOMPARE(store.run(studyId).status, lwb::storage::RunStatus::Finished);
+    for (const auto &run : runs)
+        if (run.id != studyId)
+            QCOMPARE(store.run(run.id).parentRunId, studyId);
+
+    // Inference: a prompt, the selected LoRAs with weights, the answer.
+    QSignalSpy answered(view, &DlpView::answerShown);
+    QVERIFY(view->canAnswer());
+    lwb::ui::test::typeInto(view->promptEdit(), QStringLiteral("first: stone"));
+    QVERIFY(view->generateButton()->isEnabled());
+    QTest::mouseClick(view->generateButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 1, kTimeoutMs);
+    const QString liveAnswer = view->answerView()->toPlainText();
+    QVERIFY2(liveAnswer.contains(QStringLiteral("From position 0:")) && liveAnswer.contains(QStringLiteral("Answer:")),
+             qPrintable(liveAnswer));
+
+    // Reopened from the Runs dock: the same table, the same answer.
+    window.compareRuns({}); // leave the tab, as a person would have
+    auto *browser = window.runBrowser();
+    browser->refresh();
+    browser->selectRuns({studyId});
+    QVERIFY(browser->openStudyButton()->isEnabled());
+    QVERIFY(!browser->exportButton()->isEnabled());
+    QTest::mouseClick(browser->openStudyButton(), Qt::LeftButton);
+    QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
+    QCOMPARE(column(view->resultTable(), 2), liveTable);
+    QVERIFY(view->answerView()->toPlainText().isEmpty());
+    QTest::mouseClick(view->generateButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);
+    QCOMPARE(view->answerView()->toPlainText(), liveAnswer);
+
+    // A run that is not a study says so.
+    for (const auto &run : runs)
+        if (run.id != studyId) {
+            window.showStudy(run.id);
+            break;
+        }
+    QVERIFY(!view->canAnswer());
+}
+
+QTEST_MAIN(DlpViewTest)
+#include "dlp_view_test.moc"

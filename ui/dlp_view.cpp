@@ -1,0 +1,426 @@
+// See dlp_view.h.
+#include "ui/dlp_view.h"
+
+#include "storage/dlp_study_reader.h"
+#include "storage/run_store.h"
+#include "ui/dlp_inference_runner.h"
+#include "ui/plot_export.h"
+#include "ui/plot_parts.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace lwb::ui {
+
+namespace {
+
+QString stageTitle(const lwb::DlpStudyProgress &progress)
+{
+    const QString detail = QString::fromStdString(progress.detail);
+    if (progress.stage == "task lora")
+        return DlpView::tr("Task LoRA: %1").arg(detail);
+    if (progress.stage == "multi-task lora")
+        return DlpView::tr("Multi-task LoRA (%1)").arg(detail);
+    if (progress.stage == "plugin")
+        return DlpView::tr("Plugin (epochs)");
+    if (progress.stage == "evaluation")
+        return DlpView::tr("Routed evaluation (%1)").arg(detail);
+    return QString::fromStdString(progress.stage + " " + progress.detail);
+}
+
+QString percent(const std::map<std::string, double> &scores, const std::string &task)
+{
+    const auto found = scores.find(task);
+    return found == scores.end() ? QStringLiteral("–") : QLocale().toString(100.0 * found->second, 'f', 1);
+}
+
+QTableWidget *readOnlyTable(const QString &name, const QStringList &headers)
+{
+    auto *table = new QTableWidget(0, static_cast<int>(headers.size()));
+    table->setObjectName(name);
+    table->setHorizontalHeaderLabels(headers);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->verticalHeader()->setVisible(false);
+    table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    return table;
+}
+
+void setCell(QTableWidget *table, int row, int column, const QString &text)
+{
+    auto *item = new QTableWidgetItem(text);
+    if (column > 0)
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    table->setItem(row, column, item);
+}
+
+} // namespace
+
+DlpView::DlpView(QWidget *parent)
+    : QWidget(parent)
+    , heading_(new QLabel)
+    , stages_(readOnlyTable(QStringLiteral("dlpStages"), {tr("Stage"), tr("Progress"), tr("Loss")}))
+    , results_(readOnlyTable(QStringLiteral("dlpResults"),
+                             {tr("Task"), tr("Own LoRA"), tr("Fusion"), tr("Oracle"), tr("Multi-task")}))
+    , summary_(new QLabel)
+    , selectionPlot_(new QCustomPlot)
+    , confusionPlot_(new QCustomPlot)
+    , selectionMatrixPlot_(new QCustomPlot)
+    , runner_(new DlpInferenceRunner(this))
+{
+    setObjectName(QStringLiteral("dlpView"));
+    heading_->setObjectName(QStringLiteral("dlpHeading"));
+    heading_->setWordWrap(true);
+    summary_->setObjectName(QStringLiteral("dlpPluginSummary"));
+    summary_->setWordWrap(true);
+    results_->setToolTip(tr("Exact match (%) on the study's held-out examples. Own LoRA: each task's LoRA after its "
+                            "own training. Fusion: the plugin picks and weights the LoRAs per input. Oracle: the true "
+                            "task's LoRA alone in the same fused model. Multi-task: one LoRA of the library's total "
+                            "rank trained on all the tasks."));
+
+    selectionPlot_->setObjectName(QStringLiteral("dlpSelectionPlot"));
+    addPlotTitle(selectionPlot_, tr("Selections per task LoRA"));
+    selectionBars_ = new QCPBars(selectionPlot_->xAxis, selectionPlot_->yAxis);
+    selectionBars_->setWidth(0.6);
+    selectionPlot_->yAxis->setLabel(tr("times selected"));
+    selectionPlot_->setMinimumHeight(160);
+    installPlotExportMenu(selectionPlot_, QStringLiteral("dlp_selections"));
+
+    confusionPlot_->setObjectName(QStringLiteral("dlpConfusionPlot"));
+    confusionMap_ = addHeatmap(confusionPlot_, tr("Plugin confusion (held-out prompts)"), tr("prompts"));
+    installPlotExportMenu(confusionPlot_, QStringLiteral("dlp_confusion"));
+    selectionMatrixPlot_->setObjectName(QStringLiteral("dlpSelectionMatrixPlot"));
+    selectionMatrixMap_ = addHeatmap(selectionMatrixPlot_, tr("LoRAs selected per task (evaluation)"), tr("times"));
+    installPlotExportMenu(selectionMatrixPlot_, QStringLiteral("dlp_selection_matrix"));
+    for (auto *plot : {confusionPlot_, selectionMatrixPlot_})
+        plot->setMinimumHeight(200);
+
+    auto *left = new QWidget;
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(new QLabel(tr("<b>Stages</b>")));
+    leftLayout->addWidget(stages_, 2);
+    leftLayout->addWidget(new QLabel(tr("<b>Exact match (%)</b>")));
+    leftLayout->addWidget(results_, 2);
+    leftLayout->addWidget(summary_);
+
+    auto *right = new QWidget;
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(selectionPlot_, 1);
+    auto *matrices = new QHBoxLayout;
+    matrices->addWidget(confusionPlot_);
+    matrices->addWidget(selectionMatrixPlot_);
+    rightLayout->addLayout(matrices, 1);
+
+    auto *split = new QSplitter(Qt::Horizontal);
+    split->addWidget(left);
+    split->addWidget(right);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(heading_);
+    layout->addWidget(split, 1);
+    layout->addWidget(buildInferencePanel());
+
+    connect(runner_, &DlpInferenceRunner::answered, this, &DlpView::showAnswer);
+    connect(runner_, &DlpInferenceRunner::failed, this, [this](const QString &message) {
+        answer_->setPlainText(tr("No answer: %1").arg(message));
+        updateInference();
+        Q_EMIT answerShown();
+    });
+    clear(tr("No DLP-LoRA study yet. Choose the variant \"dlp\" in the run form and press Start, or select a "
+             "recorded study in the Runs dock and choose Open study."));
+}
+
+DlpView::~DlpView() = default;
+
+QWidget *DlpView::buildInferencePanel()
+{
+    auto *box = new QGroupBox(tr("Inference: the plugin routes your prompt to the task LoRAs"));
+    prompt_ = new QLineEdit;
+    prompt_->setObjectName(QStringLiteral("dlpPrompt"));
+    prompt_->setPlaceholderText(tr("a prompt in the tasks' form, e.g. upper: stone"));
+    prompt_->setToolTip(tr("The built-in tasks read \"task: input\" and a line break, which is added for you."));
+    maxTokens_ = new QSpinBox;
+    maxTokens_->setRange(1, 512);
+    maxTokens_->setValue(32);
+    maxTokens_->setToolTip(tr("Most tokens generated (greedy decoding stops earlier at EOS)."));
+    rule_ = new QComboBox;
+    rule_->addItems({QStringLiteral("top_p"), QStringLiteral("top_k")});
+    p_ = new QDoubleSpinBox;
+    p_->setObjectName(QStringLiteral("dlpInferenceP"));
+    p_->setRange(0.001, 1.0);
+    p_->setDecimals(3);
+    p_->setSingleStep(0.05);
+    p_->setToolTip(tr("Top-p for this question; starts at the study's value."));
+    granularity_ = new QComboBox;
+    granularity_->addItems({QStringLiteral("input"), QStringLiteral("sentence")});
+    generate_ = new QPushButton(tr("&Generate"));
+    generate_->setObjectName(QStringLiteral("dlpGenerate"));
+    answer_ = new QTextBrowser;
+    answer_->setObjectName(QStringLiteral("dlpAnswer"));
+    answer_->setMaximumHeight(110);
+
+    auto *row = new QHBoxLayout;
+    row->addWidget(prompt_, 1);
+    for (auto [label, widget] : {std::pair<QString, QWidget *>{tr("max tokens"), maxTokens_},
+                                 {tr("rule"), rule_}, {tr("P"), p_}, {tr("routing"), granularity_}}) {
+        row->addWidget(new QLabel(label));
+        row->addWidget(widget);
+    }
+    row->addWidget(generate_);
+    auto *layout = new QVBoxLayout(box);
+    layout->addLayout(row);
+    layout->addWidget(answer_);
+
+    connect(generate_, &QPushButton::clicked, this, &DlpView::ask);
+    connect(prompt_, &QLineEdit::returnPressed, this, &DlpView::ask);
+    connect(prompt_, &QLineEdit::textChanged, this, &DlpView::updateInference);
+    return box;
+}
+
+void DlpView::clear(const QString &heading)
+{
+    heading_->setText(heading);
+    stages_->setRowCount(0);
+    results_->setRowCount(0);
+    summary_->clear();
+    liveCounts_.clear();
+    tasks_.clear();
+    finished_ = false;
+    drawSelectionCounts({});
+    drawMatrix(confusionPlot_, confusionMap_, {}, tr("Plugin confusion (held-out prompts)"));
+    drawMatrix(selectionMatrixPlot_, selectionMatrixMap_, {}, tr("LoRAs selected per task (evaluation)"));
+    answer_->clear();
+    updateInference();
+}
+
+void DlpView::startStudy(const lwb::RunConfig &config)
+{
+    study_ = config;
+    runId_ = 0;
+    runner_->forget();
+    clear(tr("Study \"%1\" running: the task LoRAs train first, then the multi-task LoRA, the plugin and the "
+             "routed evaluation.").arg(QString::fromStdString(config.name)));
+    for (const auto &entry : lwb::effectiveLibrary(config.adapter.dlp, config.data.tasks))
+        tasks_ << QString::fromStdString(entry.task);
+    p_->setValue(config.adapter.dlp.selection.p);
+    rule_->setCurrentText(QString::fromStdString(config.adapter.dlp.selection.rule));
+    granularity_->setCurrentText(QString::fromStdString(config.adapter.dlp.granularity));
+}
+
+int DlpView::stageRow(const lwb::DlpStudyProgress &progress)
+{
+    const QString title = stageTitle(progress);
+    for (int row = 0; row < stages_->rowCount(); ++row) {
+        if (stages_->item(row, 0)->text() == title)
+            return row;
+    }
+    const int row = stages_->rowCount();
+    stages_->insertRow(row);
+    setCell(stages_, row, 0, title);
+    return row;
+}
+
+void DlpView::addProgress(const lwb::DlpStudyProgress &progress)
+{
+    const int row = stageRow(progress);
+    setCell(stages_, row, 1, tr("%1 / %2").arg(progress.done).arg(progress.total));
+    setCell(stages_, row, 2, progress.stage == "evaluation" ? QString() : QLocale().toString(progress.loss, 'f', 4));
+    stages_->scrollToItem(stages_->item(row, 0));
+    if (!progress.selectionCounts.empty()) {
+        liveCounts_ = progress.selectionCounts;
+        drawSelectionCounts(std::vector<double>(liveCounts_.begin(), liveCounts_.end()));
+    }
+}
+
+void DlpView::addEvaluation(const lwb::EvalMetrics &metrics)
+{
+    if (!metrics.dlp)
+        return;
+    const auto &dlp = *metrics.dlp;
+    tasks_.clear();
+    for (const auto &task : dlp.tasks)
+        tasks_ << QString::fromStdString(task);
+    results_->setRowCount(static_cast<int>(dlp.tasks.size()));
+    for (int row = 0; row < results_->rowCount(); ++row) {
+        const auto &task = dlp.tasks[static_cast<std::size_t>(row)];
+        setCell(results_, row, 0, QString::fromStdString(task));
+        setCell(results_, row, 1, percent(dlp.ownExactMatch, task));
+        setCell(results_, row, 2, percent(metrics.exactMatchByTask, task));
+        setCell(results_, row, 3, percent(dlp.oracleExactMatch, task));
+        setCell(results_, row, 4, percent(dlp.multiTaskExactMatch, task));
+    }
+    const QLocale locale;
+    summary_->setText(tr("Plugin: %1 % held-out accuracy on %2 prompts, %3 parameters. %4 LoRAs fused per routing "
+                         "decision on average. Multi-task LoRA: rank %5 (the library's total).")
+                          .arg(locale.toString(100.0 * dlp.pluginAccuracy, 'f', 2))
+                          .arg(dlp.pluginExamples)
+                          .arg(locale.toString(static_cast<double>(dlp.pluginParameters), 'f', 0))
+                          .arg(locale.toString(dlp.meanSelected, 'f', 2))
+                          .arg(dlp.multiTaskRank));
+    std::vector<double> totals(dlp.tasks.size(), 0.0);
+    for (const auto &row : dlp.selections)
+        for (std::size_t l = 0; l < row.size() && l < totals.size(); ++l)
+            totals[l] += row[l];
+    // The live counts cover every routing decision; the matrix only each
+    // prompt's first. Keep the live ones when there are any.
+    if (liveCounts_.empty())
+        drawSelectionCounts(totals);
+    drawMatrix(confusionPlot_, confusionMap_, dlp.pluginConfusion, tr("Plugin confusion (held-out prompts)"));
+    drawMatrix(selectionMatrixPlot_, selectionMatrixMap_, dlp.selections, tr("LoRAs selected per task (evaluation)"));
+}
+
+void DlpView::studyFinished(lwb::RunOutcome outcome)
+{
+    finished_ = outcome == lwb::RunOutcome::Finished;
+    const QString name = study_ ? QString::fromStdString(study_->name) : QString();
+    if (finished_)
+        heading_->setText(tr("Study \"%1\" finished%2. Ask it below.")
+                              .arg(name, runId_ > 0 ? tr(" (run #%1)").arg(runId_) : QString()));
+    else
+        heading_->setText(tr("Study \"%1\" %2: nothing to ask.").arg(name, QString::fromLatin1(lwb::toString(outcome))));
+    updateInference();
+}
+
+bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
+{
+    study_.reset();
+    runner_->forget();
+    try {
+        const auto record = store.run(runId);
+        if (record.variant != lwb::kDlpVariant) {
+            clear(tr("Run #%1 is a %2 run, not a DLP-LoRA study.")
+                      .arg(runId)
+                      .arg(QString::fromStdString(record.variant)));
+            return false;
+        }
+        auto config = lwb::parseRunConfig(nlohmann::json::parse(record.configJson), "run #" + std::to_string(runId));
+        const auto evaluation = lwb::storage::readDlpStudyEvaluation(store, runId);
+        if (!evaluation) {
+            clear(tr("Study #%1 (%2) has no evaluation: it did not finish.")
+                      .arg(runId)
+                      .arg(QString::fromLatin1(lwb::storage::toString(record.status))));
+            return false;
+        }
+        startStudy(config);
+        runId_ = runId;
+        addEvaluation(*evaluation);
+        finished_ = true;
+        heading_->setText(tr("Recorded study #%1 \"%2\"; its LoRAs and plugin are read from %3 when you ask.")
+                              .arg(runId)
+                              .arg(QString::fromStdString(record.name),
+                                   QString::fromStdString(config.training.outputDir)));
+        updateInference();
+        return true;
+    } catch (const std::exception &error) {
+        clear(tr("Cannot show run #%1: %2").arg(runId).arg(QString::fromUtf8(error.what())));
+        return false;
+    }
+}
+
+void DlpView::drawSelectionCounts(const std::vector<double> &counts)
+{
+    QVector<double> keys;
+    QVector<double> values;
+    QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        keys << static_cast<double>(i);
+        values << counts[i];
+        ticks->addTick(static_cast<double>(i), i < static_cast<std::size_t>(tasks_.size())
+                                                   ? tasks_[static_cast<int>(i)]
+                                                   : QString::number(i));
+    }
+    selectionBars_->setData(keys, values, true);
+    selectionPlot_->xAxis->setTicker(ticks);
+    selectionPlot_->xAxis->setRange(-0.5, std::max<double>(1.0, static_cast<double>(counts.size())) - 0.5);
+    const double top = counts.empty() ? 1.0 : *std::max_element(counts.begin(), counts.end());
+    selectionPlot_->yAxis->setRange(0, std::max(1.0, top * 1.1));
+    selectionPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void DlpView::drawMatrix(QCustomPlot *plot, QCPColorMap *map, const std::vector<std::vector<double>> &rows,
+                         const QString &title)
+{
+    const int columns = static_cast<int>(tasks_.size());
+    setHeatmapShape(plot, map, tasks_, columns);
+    setHeatmapColumns(plot, tasks_, plot == confusionPlot_ ? tr("predicted task") : tr("task LoRA"));
+    map->data()->fill(0.0);
+    for (int row = 0; row < static_cast<int>(rows.size()) && row < tasks_.size(); ++row)
+        for (int column = 0; column < columns && column < static_cast<int>(rows[row].size()); ++column)
+            map->data()->setCell(column, row, rows[row][column]);
+    map->rescaleDataRange(true);
+    if (auto *heading = qobject_cast<QCPTextElement *>(plot->plotLayout()->element(0, 0)))
+        heading->setText(title);
+    plot->setVisible(!rows.empty());
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool DlpView::askPrompt(const QString &prompt)
+{
+    if (!canAnswer())
+        return false;
+    prompt_->setText(prompt);
+    ask();
+    return true;
+}
+
+void DlpView::ask()
+{
+    if (!canAnswer() || runner_->isRunning() || prompt_->text().trimmed().isEmpty())
+        return;
+    DlpQuestion question;
+    question.prompt = prompt_->text();
+    if (!question.prompt.endsWith(QLatin1Char('\n')))
+        question.prompt += QLatin1Char('\n');
+    question.maxNewTokens = maxTokens_->value();
+    question.selection = study_->adapter.dlp.selection;
+    question.selection.rule = rule_->currentText().toStdString();
+    question.selection.p = p_->value();
+    question.granularity = granularity_->currentText();
+    runner_->ask(*study_, question);
+    answer_->setPlainText(tr("Thinking… (the first question loads the study's LoRAs and plugin)"));
+    updateInference();
+}
+
+void DlpView::showAnswer(const DlpAnswer &answer)
+{
+    QString html;
+    for (const auto &segment : answer.segments) {
+        QStringList picks;
+        for (int i = 0; i < segment.loras.size(); ++i)
+            picks << tr("<b>%1</b> %2").arg(segment.loras[i].toHtmlEscaped(),
+                                            QLocale().toString(segment.weights.value(i), 'f', 3));
+        html += tr("From position %1: %2<br>").arg(segment.start).arg(picks.join(QStringLiteral(", ")));
+    }
+    html += tr("Answer: <tt>%1</tt>%2")
+                .arg(answer.text.toHtmlEscaped(), answer.finished ? QString() : tr(" (no EOS: the token limit)"));
+    answer_->setHtml(html);
+    updateInference();
+    Q_EMIT answerShown();
+}
+
+void DlpView::updateInference()
+{
+    generate_->setEnabled(canAnswer() && !runner_->isRunning() && !prompt_->text().trimmed().isEmpty());
+    prompt_->setEnabled(canAnswer());
+}
+
+} // namespace lwb::ui

@@ -2,6 +2,8 @@
 #include "ui/dlp_view.h"
 
 #include "storage/dlp_study_reader.h"
+#include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
 #include "storage/run_store.h"
 #include "ui/dlp_inference_runner.h"
 #include "ui/plot_export.h"
@@ -57,6 +59,7 @@ QTableWidget *readOnlyTable(const QString &name, const QStringList &headers)
     table->setHorizontalHeaderLabels(headers);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->verticalHeader()->setVisible(false);
+    table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     return table;
 }
@@ -98,7 +101,7 @@ DlpView::DlpView(QWidget *parent)
     selectionBars_ = new QCPBars(selectionPlot_->xAxis, selectionPlot_->yAxis);
     selectionBars_->setWidth(0.6);
     selectionPlot_->yAxis->setLabel(tr("times selected"));
-    selectionPlot_->setMinimumHeight(160);
+    selectionPlot_->xAxis->setTickLabelRotation(30); // task names side by side overlap
     installPlotExportMenu(selectionPlot_, QStringLiteral("dlp_selections"));
 
     confusionPlot_->setObjectName(QStringLiteral("dlpConfusionPlot"));
@@ -107,32 +110,32 @@ DlpView::DlpView(QWidget *parent)
     selectionMatrixPlot_->setObjectName(QStringLiteral("dlpSelectionMatrixPlot"));
     selectionMatrixMap_ = addHeatmap(selectionMatrixPlot_, tr("LoRAs selected per task (evaluation)"), tr("times"));
     installPlotExportMenu(selectionMatrixPlot_, QStringLiteral("dlp_selection_matrix"));
-    for (auto *plot : {confusionPlot_, selectionMatrixPlot_})
-        plot->setMinimumHeight(200);
+    for (auto *plot : {selectionPlot_, confusionPlot_, selectionMatrixPlot_})
+        plot->setMinimumSize(220, 150);
 
-    auto *left = new QWidget;
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("<b>Stages</b>")));
-    leftLayout->addWidget(stages_, 2);
-    leftLayout->addWidget(new QLabel(tr("<b>Exact match (%)</b>")));
-    leftLayout->addWidget(results_, 2);
-    leftLayout->addWidget(summary_);
-
-    auto *right = new QWidget;
-    auto *rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(selectionPlot_, 1);
-    auto *matrices = new QHBoxLayout;
-    matrices->addWidget(confusionPlot_);
-    matrices->addWidget(selectionMatrixPlot_);
-    rightLayout->addLayout(matrices, 1);
-
-    auto *split = new QSplitter(Qt::Horizontal);
-    split->addWidget(left);
-    split->addWidget(right);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
+    // Tables above (stages beside the result), the three plots below; the
+    // splitter lets the user trade one for the other.
+    const auto titled = [](const QString &title, QWidget *content, QWidget *below = nullptr) {
+        auto *box = new QWidget;
+        auto *column = new QVBoxLayout(box);
+        column->setContentsMargins(0, 0, 0, 0);
+        column->addWidget(new QLabel(title));
+        column->addWidget(content, 1);
+        if (below)
+            column->addWidget(below);
+        return box;
+    };
+    auto *tables = new QSplitter(Qt::Horizontal);
+    tables->addWidget(titled(tr("<b>Stages</b>"), stages_));
+    tables->addWidget(titled(tr("<b>Exact match (%)</b>"), results_, summary_));
+    auto *plots = new QSplitter(Qt::Horizontal);
+    for (auto *plot : {selectionPlot_, confusionPlot_, selectionMatrixPlot_})
+        plots->addWidget(plot);
+    auto *split = new QSplitter(Qt::Vertical);
+    split->addWidget(tables);
+    split->addWidget(plots);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(heading_);
@@ -176,7 +179,7 @@ QWidget *DlpView::buildInferencePanel()
     generate_->setObjectName(QStringLiteral("dlpGenerate"));
     answer_ = new QTextBrowser;
     answer_->setObjectName(QStringLiteral("dlpAnswer"));
-    answer_->setMaximumHeight(110);
+    answer_->setMaximumHeight(64);
 
     auto *row = new QHBoxLayout;
     row->addWidget(prompt_, 1);
@@ -322,6 +325,7 @@ bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
         }
         startStudy(config);
         runId_ = runId;
+        showStoredTrainings(store, runId);
         addEvaluation(*evaluation);
         finished_ = true;
         heading_->setText(tr("Recorded study #%1 \"%2\"; its LoRAs and plugin are read from %3 when you ask.")
@@ -333,6 +337,24 @@ bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
     } catch (const std::exception &error) {
         clear(tr("Cannot show run #%1: %2").arg(runId).arg(QString::fromUtf8(error.what())));
         return false;
+    }
+}
+
+void DlpView::showStoredTrainings(lwb::storage::RunStore &store, qint64 studyId)
+{
+    // The study's trainings are its child runs, oldest first.
+    auto runs = store.listRuns();
+    std::sort(runs.begin(), runs.end(), [](const auto &a, const auto &b) { return a.id < b.id; });
+    lwb::storage::MetricReader reader(store);
+    for (const auto &run : runs) {
+        if (run.parentRunId != studyId)
+            continue;
+        const int row = stages_->rowCount();
+        stages_->insertRow(row);
+        setCell(stages_, row, 0, tr("Run #%1 %2").arg(run.id).arg(QString::fromStdString(run.name)));
+        const auto loss = reader.summary(run.id, lwb::storage::series::kTrainLoss);
+        setCell(stages_, row, 1, tr("%1 / %2").arg(loss ? loss->latestStep : 0).arg(run.totalSteps));
+        setCell(stages_, row, 2, loss ? QLocale().toString(loss->latestValue, 'f', 4) : QString());
     }
 }
 

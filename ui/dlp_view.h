@@ -88,6 +88,7 @@ private:
     QWidget *buildInferencePanel();
     void clear(const QString &heading);
     int stageRow(const lwb::DlpStudyProgress &progress);
+    void showStoredTrainings(lwb::storage::RunStore &store, qint64 studyId);
     void drawSelectionCounts(const std::vector<double> &counts);
     void drawMatrix(QCustomPlot *plot, QCPColorMap *map, const std::vector<std::vector<double>> &rows,
                     const QString &title);

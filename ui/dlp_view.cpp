@@ -101,7 +101,7 @@ DlpView::DlpView(QWidget *parent)
     selectionBars_ = new QCPBars(selectionPlot_->xAxis, selectionPlot_->yAxis);
     selectionBars_->setWidth(0.6);
     selectionPlot_->yAxis->setLabel(tr("times selected"));
-    selectionPlot_->xAxis->setTickLabelRotation(30); // task names side by side overlap
+    selectionPlot_->xAxis->setTickLabelFont(QFont(font().family(), 7)); // task names side by side
     installPlotExportMenu(selectionPlot_, QStringLiteral("dlp_selections"));
 
     confusionPlot_->setObjectName(QStringLiteral("dlpConfusionPlot"));

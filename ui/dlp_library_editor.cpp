@@ -32,11 +32,12 @@ DlpLibraryEditor::DlpLibraryEditor(QWidget *parent)
     table_->setMinimumHeight(130);
     table_->setToolTip(tr("Row i is LoRA i of the fused library and class i of the plugin. \"train\": the study "
                           "trains the LoRA on that task alone; a folder or file: a plain-LoRA run's output (or "
-                          "checkpoint) on the same base model and targets."));
+                          "checkpoint), or a PEFT LoRA folder, for the same base model."));
     add_->setObjectName(QStringLiteral("dlpLibraryAdd"));
     remove_->setObjectName(QStringLiteral("dlpLibraryRemove"));
     choose_->setObjectName(QStringLiteral("dlpLibraryChoose"));
-    choose_->setToolTip(tr("Use a trained LoRA for the selected task: a run's output folder or checkpoint file."));
+    choose_->setToolTip(tr("Use a trained LoRA for the selected task: a LoRA run's output folder, or a PEFT folder "
+                          "(adapter_config.json + adapter_model.safetensors)."));
 
     auto *buttons = new QHBoxLayout;
     for (auto *button : {add_, remove_, up_, down_, choose_})
@@ -169,7 +170,7 @@ void DlpLibraryEditor::chooseSource()
     const int row = table_->currentRow();
     if (row < 0)
         return;
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("A plain-LoRA run's output folder"),
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("A LoRA run's output folder or a PEFT folder"),
                                                              sourceEdit(row)->text());
     if (!folder.isEmpty())
         sourceEdit(row)->setText(folder);

@@ -1,8 +1,8 @@
 // DlpLibraryEditor: the task LoRAs of a DLP-LoRA study in the run form
 // (adapter.dlp.library) — one row per task, in the plugin's class order:
 // the built-in task, and where its LoRA comes from: "train" (the study trains
-// it) or a plain-LoRA run's output folder or checkpoint (picked with
-// Choose…). Rows can be added, removed and moved; a task already listed
+// it), a plain-LoRA run's output folder or checkpoint, or a PEFT folder
+// (picked with Choose…). Rows can be added, removed and moved; a task already listed
 // cannot be added twice (the engine's validation names any other problem).
 #pragma once
 

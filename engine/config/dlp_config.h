@@ -37,7 +37,7 @@ inline constexpr const char *kDlpVariant = "dlp";
 struct DlpLibraryEntry
 {
     std::string task;             // a built-in task name
-    std::string source = "train"; // "train" (the study trains it) or a checkpoint file / run output dir
+    std::string source = "train"; // "train" (the study trains it), a LoRA run's checkpoint / output dir, or a PEFT folder
 };
 
 struct DlpPluginConfig

@@ -66,7 +66,7 @@ std::unique_ptr<DlpModel> DlpModel::loadStudy(const RunConfig &config)
     TaskLoraLibrary library;
     for (const auto &entry : effectiveLibrary(config.adapter.dlp, config.data.tasks)) {
         const std::string source = entry.source == "train" ? taskLoraDir(config, entry.task) : entry.source;
-        library.add(loadTaskLora(entry.task, source));
+        library.add(loadLibraryEntry(entry.task, source, config.model));
     }
     auto model = std::make_unique<DlpModel>(config, std::move(library));
     try {

@@ -226,7 +226,8 @@ DlpStudyResult DlpStudy::runStages()
     // 1. The library.
     library_ = TaskLoraLibrary();
     for (const auto &entry : entries)
-        library_.add(entry.source == "train" ? trainTaskLora(entry.task) : loadTaskLora(entry.task, entry.source));
+        library_.add(entry.source == "train" ? trainTaskLora(entry.task)
+                                              : loadLibraryEntry(entry.task, entry.source, config_.model));
     DlpStudyResult result;
     result.tasks = library_.tasks();
     result.outputDir = config_.training.outputDir;

@@ -4,9 +4,12 @@
 #include "engine/adapters/adapted_linear.h"
 #include "engine/adapters/lora_adapter.h"
 #include "engine/core/error.h"
+#include "engine/export/peft_import.h"
+#include "engine/model/causal_lm.h"
 #include "engine/train/checkpoint.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 namespace lwb {
@@ -139,6 +142,31 @@ TaskLora loadTaskLora(const std::string &task, const std::string &fileOrDir)
     if (lora.layers.empty())
         throw Error(path, "holds no LoRA tensors");
     return lora;
+}
+
+TaskLora importPeftTaskLora(const std::string &task, const std::string &folder, const ModelConfig &base)
+{
+    const PeftLoraConfig peft = readPeftConfig(folder);
+    if (!peft.rankPattern.empty() || !peft.alphaPattern.empty())
+        throw Error(folder + "/adapter_config.json",
+                    "has per-module ranks or alphas (rank_pattern / alpha_pattern); a DLP library LoRA has one "
+                    "rank and one scale");
+    CausalLM model(base);
+    importPeftAdapter(folder, *model);
+    AdapterConfig adapter;
+    adapter.rank = peft.r;
+    adapter.alpha = peft.loraAlpha;
+    adapter.rslora = peft.useRslora;
+    TaskLora lora = taskLoraFromModel(task, *model, adapter);
+    lora.source = folder;
+    return lora;
+}
+
+TaskLora loadLibraryEntry(const std::string &task, const std::string &source, const ModelConfig &base)
+{
+    if (std::filesystem::exists(std::filesystem::path(source) / "adapter_config.json"))
+        return importPeftTaskLora(task, source, base);
+    return loadTaskLora(task, source);
 }
 
 std::vector<std::shared_ptr<DlpFusedAdapterImpl>> attachFusedLibrary(torch::nn::Module &model,

@@ -67,6 +67,17 @@ TaskLora taskLoraFromModel(const std::string &task, torch::nn::Module &model, co
 // naming the file when it is not one, or not of a "lora" run.
 TaskLora loadTaskLora(const std::string &task, const std::string &fileOrDir);
 
+// A PEFT LoRA folder (adapter_config.json + adapter_model.safetensors, the
+// workbench's or PEFT's own) for the base model `base`: imported onto a fresh
+// base, so every module name and shape is checked (engine/export). A folder
+// with per-module ranks or alphas (rank_pattern, alpha_pattern) is refused: a
+// library LoRA has one rank and one scale.
+TaskLora importPeftTaskLora(const std::string &task, const std::string &folder, const ModelConfig &base);
+
+// A library entry's source: a PEFT folder, else a plain-LoRA run's
+// checkpoint file or output folder.
+TaskLora loadLibraryEntry(const std::string &task, const std::string &source, const ModelConfig &base);
+
 // Attaches one DlpFusedAdapter holding every entry to each layer the library
 // adapts, replacing any adapter there, and freezes every parameter (DLP
 // trains only its plugin). Returns the fused adapters in module order.

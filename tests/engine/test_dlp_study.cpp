@@ -8,6 +8,8 @@
 #include "engine/config/run_config.h"
 #include "engine/dlp/dlp_study.h"
 #include "engine/dlp/task_lora_library.h"
+#include "engine/export/export_folder.h"
+#include "engine/export/peft_export.h"
 #include "engine/train/trainer.h"
 #include "error_capture.h"
 #include "train_observers.h"
@@ -60,6 +62,37 @@ private slots:
         }
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadTaskLora("x", dir.path().toStdString() + "/nope"); }),
                                     "no such checkpoint"));
+
+        // The same LoRA as a PEFT folder imports to the same tensors; a
+        // folder with per-module ranks is refused with the file named.
+        {
+            lwb::ExportFolder folder(dir.path().toStdString(), "peft-first", false);
+            lwb::writePeftAdapter(folder, "", lwb::peftAdapterOf(*trainer.model(), config.adapter.targets, "gpt2-tiny"),
+                                  torch::kFloat32);
+            folder.commit("peft", "peft_adapter");
+        }
+        const std::string peftFolder = dir.filePath("peft-first").toStdString();
+        const auto imported = lwb::loadLibraryEntry("first", peftFolder, config.model);
+        QCOMPARE(imported.source, peftFolder);
+        QCOMPARE(imported.rank, std::int64_t(4));
+        QCOMPARE(imported.scale, 2.0);
+        QCOMPARE(imported.layers.size(), fromModel.layers.size());
+        for (const auto &[layer, ab] : fromModel.layers) {
+            QVERIFY(torch::equal(imported.layers.at(layer).first, ab.first));
+            QVERIFY(torch::equal(imported.layers.at(layer).second, ab.second));
+        }
+        {
+            QFile json(dir.filePath("peft-first/adapter_config.json"));
+            QVERIFY(json.open(QIODevice::ReadOnly));
+            auto document = nlohmann::json::parse(json.readAll().toStdString());
+            json.close();
+            document["rank_pattern"] = {{"c_attn", 2}};
+            QVERIFY(json.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            json.write(QByteArray::fromStdString(document.dump()));
+        }
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadLibraryEntry("first", peftFolder, config.model); }),
+                                    "per-module ranks"));
+
         lwb::TaskLoraLibrary library;
         library.add(loaded);
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { library.add(loaded); }), "already holds"));

@@ -43,7 +43,7 @@ QStringList EngineCatalog::exportFormats(const QString &variant)
 {
     QStringList formats;
     for (const auto &exporter : lwb::exporters()) {
-        if (exporter.variant == variant.toStdString() || exporter.variant == "*")
+        if (lwb::exportsVariant(exporter, variant.toStdString()))
             formats << QString::fromStdString(exporter.format);
     }
     return formats;

@@ -1,6 +1,7 @@
 // See export_dialog.h.
 #include "ui/export_dialog.h"
 
+#include "engine/config/dlp_config.h"
 #include "engine/export/export_folder.h"
 #include "storage/export_artifacts.h"
 #include "storage/export_source.h"
@@ -31,7 +32,7 @@ namespace {
 
 constexpr int kDefaultShardMiB = 4768; // transformers' default max_shard_size "5GB" (5e9 bytes)
 
-QString formatDescription(const QString &format)
+QString formatDescription(const QString &format, const QString &variant)
 {
     if (format == QLatin1String("peft"))
         return QObject::tr("PEFT LoRA folder (adapter_config.json + adapter_model.safetensors): "
@@ -43,6 +44,9 @@ QString formatDescription(const QString &format)
     if (format == QLatin1String("base"))
         return QObject::tr("The base model alone, as a Hugging Face checkpoint folder: the base that a PEFT "
                            "export of a built-in model loads onto.");
+    if (format == QLatin1String("bundle") && variant == QLatin1String(lwb::kDlpVariant))
+        return QObject::tr("Each task LoRA as a PEFT folder (tasks/<task>), the plugin's tensors and a JSON "
+                           "manifest with the library order and selection rule (see engine/export/README.md).");
     if (format == QLatin1String("bundle"))
         return QObject::tr("The experts and routers with a JSON manifest (see engine/export/README.md); "
                            "importable back into the workbench.");
@@ -163,9 +167,9 @@ void ExportDialog::reject()
 void ExportDialog::onFormatChanged()
 {
     const QString format = format_->currentText();
-    formatHelp_->setText(formatDescription(format));
+    formatHelp_->setText(formatDescription(format, QString::fromStdString(run_.variant)));
     shardMiB_->setEnabled(format == QLatin1String("merged"));
-    expertFolders_->setEnabled(format == QLatin1String("bundle"));
+    expertFolders_->setEnabled(format == QLatin1String("bundle") && run_.variant == "sira");
     if (!nameEdited_)
         name_->setText(QStringLiteral("%1-run%2-%3").arg(QString::fromStdString(run_.name)).arg(run_.id).arg(format));
 }

@@ -317,7 +317,7 @@ void RunBrowser::showSelection()
     compare_->setEnabled(ids.size() >= 2);
     clone_->setEnabled(ids.size() == 1);
     rerun_->setEnabled(ids.size() == 1);
-    export_->setEnabled(ids.size() == 1 && !selectedIsStudy());
+    export_->setEnabled(ids.size() == 1);
     openStudy_->setEnabled(selectedIsStudy());
     delete_->setEnabled(!ids.isEmpty());
     const bool one = ids.size() == 1;

@@ -85,6 +85,15 @@ std::vector<DlpLibraryEntry> effectiveLibrary(const DlpConfig &dlp, const std::v
     return library;
 }
 
+std::int64_t studyTrainingSteps(const DlpConfig &dlp, const std::vector<std::string> &dataTasks)
+{
+    std::int64_t steps = 0;
+    const auto library = effectiveLibrary(dlp, dataTasks);
+    for (const auto &entry : library)
+        steps += entry.source == "train" ? dlp.taskSteps : 0;
+    return steps + dlp.taskSteps * static_cast<std::int64_t>(library.size());
+}
+
 nlohmann::json toJson(const DlpConfig &dlp)
 {
     auto library = nlohmann::json::array();

@@ -77,6 +77,10 @@ void parseDlpConfig(JsonReader in, DlpConfig &dlp);
 // The library the study uses: dlp.library, or one "train" entry per task.
 std::vector<DlpLibraryEntry> effectiveLibrary(const DlpConfig &dlp, const std::vector<std::string> &dataTasks);
 
+// Training steps a study takes: dlp.task_steps for each LoRA it trains, then
+// dlp.task_steps per library entry for the multi-task LoRA.
+std::int64_t studyTrainingSteps(const DlpConfig &dlp, const std::vector<std::string> &dataTasks);
+
 nlohmann::json toJson(const DlpConfig &dlp);
 
 } // namespace lwb

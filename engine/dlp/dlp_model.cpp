@@ -8,6 +8,7 @@
 #include <torch/serialize.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace lwb {
 
@@ -44,6 +45,33 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     options.targetParams = settings.targetParams;
     torch::manual_seed(config_.seed);
     plugin_ = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
+}
+
+std::string DlpModel::configFile(const std::string &folder)
+{
+    return folder + "/dlp_study.json";
+}
+
+bool DlpModel::isStudyFolder(const std::string &folder)
+{
+    return std::filesystem::is_regular_file(configFile(folder));
+}
+
+std::unique_ptr<DlpModel> DlpModel::loadStudyFolder(const std::string &folder)
+{
+    const std::string path = configFile(folder);
+    std::ifstream file(path);
+    if (!file)
+        throw Error(path, "cannot open (not a DLP-LoRA study folder?)");
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(file);
+    } catch (const nlohmann::json::parse_error &e) {
+        throw Error(path, std::string("not valid JSON: ") + e.what());
+    }
+    RunConfig config = parseRunConfig(document, path);
+    config.training.outputDir = folder; // where it is now
+    return loadStudy(config);
 }
 
 std::string DlpModel::pluginFile(const RunConfig &config)

@@ -33,7 +33,12 @@ public:
     // the study trained from <output_dir>/task-<name>, the plugin from
     // <output_dir>/plugin.pt. Throws lwb::Error naming what is missing.
     static std::unique_ptr<DlpModel> loadStudy(const RunConfig &config);
+    // The same from the folder alone (its dlp_study.json, written when the
+    // study starts), wherever the folder has been moved to.
+    static std::unique_ptr<DlpModel> loadStudyFolder(const std::string &folder);
+    static bool isStudyFolder(const std::string &folder);
 
+    const RunConfig &config() const { return config_; }
     const TaskLoraLibrary &library() const { return library_; }
     CausalLMImpl &base() { return *model_; }
     const FusedAdapters &adapters() const { return adapters_; }
@@ -50,6 +55,7 @@ public:
                               const DlpSelectionConfig &selection, DlpGranularity granularity);
     RoutedGeneration generate(const std::string &prompt, std::int64_t maxNewTokens);
 
+    static std::string configFile(const std::string &folder); // <folder>/dlp_study.json
     static std::string pluginFile(const RunConfig &config); // <output_dir>/plugin.pt
     static std::string taskLoraDir(const RunConfig &config, const std::string &task); // <output_dir>/task-<task>
 

@@ -4,6 +4,7 @@
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
+#include "engine/tensor_io/atomic_file.h"
 #include "engine/train/trainer.h"
 
 #include <torch/serialize.h>
@@ -154,12 +155,7 @@ DlpStudyResult DlpStudy::run()
     info.configJson = config_.toJson().dump();
     info.device = config_.device;
     info.seed = config_.seed;
-    const auto entries = effectiveLibrary(config_.adapter.dlp, config_.data.tasks);
-    // Every training step the study takes: each trained task LoRA, then the
-    // multi-task LoRA on all of them.
-    for (const auto &entry : entries)
-        info.totalSteps += entry.source == "train" ? config_.adapter.dlp.taskSteps : 0;
-    info.totalSteps += config_.adapter.dlp.taskSteps * static_cast<std::int64_t>(entries.size());
+    info.totalSteps = studyTrainingSteps(config_.adapter.dlp, config_.data.tasks);
     for (auto *observer : studyObservers_)
         observer->onRunStarted(info);
     const auto finish = [&](RunOutcome outcome, const std::string &message) {
@@ -185,9 +181,7 @@ DlpStudyResult DlpStudy::run()
 EvalMetrics DlpStudy::studyEvaluation(const DlpStudyResult &result) const
 {
     EvalMetrics metrics;
-    for (const auto &entry : effectiveLibrary(config_.adapter.dlp, config_.data.tasks))
-        metrics.step += entry.source == "train" ? config_.adapter.dlp.taskSteps : 0;
-    metrics.step += config_.adapter.dlp.taskSteps * library_.size();
+    metrics.step = studyTrainingSteps(config_.adapter.dlp, config_.data.tasks);
     metrics.exactMatchByTask = result.fusion.exactMatch;
     DlpStudyEval dlp;
     dlp.tasks = result.tasks;
@@ -222,6 +216,11 @@ DlpStudyResult DlpStudy::runStages()
     if (entries.size() < 2)
         throw Error("adapter.dlp.library", "a DLP study needs at least two task LoRAs, got "
                                                + std::to_string(entries.size()));
+
+    // The folder describes itself: DlpModel::loadStudyFolder() and the bundle
+    // export read this config back.
+    std::filesystem::create_directories(config_.training.outputDir);
+    writeFileAtomically(DlpModel::configFile(config_.training.outputDir), config_.toJson().dump(2) + "\n");
 
     // 1. The library.
     library_ = TaskLoraLibrary();

@@ -4,10 +4,13 @@
 
 #include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
+#include "engine/export/dlp_bundle.h"
 #include "engine/export/merged_export.h"
 #include "engine/export/peft_export.h"
 #include "engine/export/run_export.h"
 #include "engine/export/sira_bundle.h"
+
+#include <algorithm>
 
 namespace lwb {
 
@@ -81,7 +84,29 @@ void writeSira(ExportJob &job)
                          "`experts/expert-NN/` (when exported) hold each expert alone as a PEFT LoRA folder.\n";
 }
 
+void writeDlp(ExportJob &job)
+{
+    if (job.study == nullptr)
+        throw Error("export", "a DLP-LoRA bundle is written from a study's folder");
+    writeDlpBundle(job.folder, *job.study, job.card.baseModel, job.dtype);
+    job.card.tags = {"lora", "dlp-lora", "peft", "lora-workbench"};
+    job.card.howToLoad = "A DLP-LoRA bundle (format in LoRA Workbench's engine/export/README.md): `dlp_bundle.json` "
+                         "lists the task LoRAs in the plugin's class order, the selection rule and the plugin's "
+                         "shape; `tasks/<task>/` holds each task LoRA as a PEFT folder "
+                         "(`PeftModel.from_pretrained(base, \"PATH/tasks/<task>\")`), `plugin.safetensors` the "
+                         "plugin that picks and weights them per input. In the workbench a task folder is a "
+                         "library entry's source.\n";
+}
+
 } // namespace
+
+bool exportsVariant(const Exporter &exporter, const std::string &variant)
+{
+    if (exporter.variant == variant)
+        return true;
+    return exporter.variant == "*"
+        && std::find(exporter.except.begin(), exporter.except.end(), variant) == exporter.except.end();
+}
 
 const std::vector<Exporter> &exporters()
 {
@@ -89,7 +114,8 @@ const std::vector<Exporter> &exporters()
         {"lora", "peft", "peft_adapter", writePeft},
         {"reslora", "peft", "peft_adapter", writeResLoraPeft},
         {"sira", "bundle", "sira_bundle", writeSira},
-        {"*", "merged", "merged_model", writeMerged},
+        {kDlpVariant, "bundle", "dlp_bundle", writeDlp},
+        {"*", "merged", "merged_model", writeMerged, {kDlpVariant}},
         {"*", "base", "base_model", writeBase},
     };
     return kExporters;
@@ -99,7 +125,7 @@ const Exporter &findExporter(const std::string &variant, const std::string &form
 {
     std::string formats;
     for (const auto &exporter : exporters()) {
-        if (exporter.variant != variant && exporter.variant != "*")
+        if (!exportsVariant(exporter, variant))
             continue;
         if (exporter.format == format)
             return exporter;

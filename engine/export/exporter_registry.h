@@ -5,10 +5,11 @@
 //   ResLoRA: {"reslora", "peft"} swaps in its merged LoRA factors
 //            (MergedResLoraSwap) and writes them as plain LoRA; "merged" works
 //            through its adapters' denseDelta().
-//   DLP-LoRA (not yet): {"dlp_lora", "bundle"}: each task LoRA through
-//            writePeftAdapter(folder, "tasks/<name>", ...), the classifier's
-//            tensors and a manifest, like sira_bundle.cpp.
-// Variant "*" matches every variant (the merged and base exports).
+//   DLP-LoRA: {"dlp", "bundle"} (dlp_bundle.h): each task LoRA as a PEFT
+//            folder, the plugin's tensors and a manifest; the job carries
+//            the loaded study (ExportJob::study).
+// Variant "*" matches every variant (the merged and base exports) except
+// those it names in `except` (a DLP-LoRA study has no single merged model).
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -24,6 +25,7 @@
 
 namespace lwb {
 
+class DlpModel;
 struct RunExportRequest;
 
 struct ExportJob
@@ -34,6 +36,7 @@ struct ExportJob
     torch::ScalarType dtype;
     ExportFolder &folder;
     ModelCardFacts &card; // fill howToLoad (and tags); written after the exporter
+    DlpModel *study = nullptr; // a DLP-LoRA study's library and plugin (model is its fused base)
 };
 
 struct Exporter
@@ -42,9 +45,13 @@ struct Exporter
     std::string format;  // "peft", "merged", "bundle", ...
     std::string artifactKind; // recorded in the run store: "peft_adapter", ...
     std::function<void(ExportJob &)> write;
+    std::vector<std::string> except{}; // variants a "*" exporter does not serve
 };
 
 const std::vector<Exporter> &exporters();
+
+// Whether the exporter serves runs of this variant.
+bool exportsVariant(const Exporter &exporter, const std::string &variant);
 
 // The exporter for a variant and format; throws lwb::Error listing the
 // formats the variant has when there is none.

@@ -3,6 +3,7 @@
 
 #include "engine/adapters/adapter_registry.h"
 #include "engine/core/error.h"
+#include "engine/dlp/dlp_model.h"
 #include "engine/export/exporter_registry.h"
 #include "engine/export/merged_export.h"
 #include "engine/tensor_io/atomic_file.h"
@@ -13,7 +14,7 @@
 namespace lwb {
 
 ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const RunExportRequest &request,
-                         std::int64_t step)
+                         std::int64_t step, DlpModel *study)
 {
     // Everything that can be checked is checked before the folder exists.
     const auto dtype = exportDtype(request.dtype);
@@ -35,7 +36,7 @@ ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const Run
     ExportFolder folder(request.destination, name, request.force);
     const bool training = model.is_training();
     model.eval();
-    ExportJob job{config, model, request, dtype, folder, card};
+    ExportJob job{config, model, request, dtype, folder, card, study};
     try {
         exporter.write(job);
     } catch (...) {
@@ -50,6 +51,12 @@ ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const Run
 
 ExportResult exportRun(const RunExportRequest &request)
 {
+    if (DlpModel::isStudyFolder(request.checkpoint)) {
+        const auto study = DlpModel::loadStudyFolder(request.checkpoint);
+        const auto &config = study->config();
+        return exportModel(config, study->base(), request,
+                           studyTrainingSteps(config.adapter.dlp, config.data.tasks), study.get());
+    }
     const auto path = resolveCheckpoint(request.checkpoint);
     const auto info = readCheckpointInfo(path);
     nlohmann::json document;

@@ -11,8 +11,11 @@
 //
 // Formats: "peft" (plain LoRA, peft_export.h), "merged" (any variant with a
 // dense equivalent, merged_export.h), "base" (the base model alone, any
-// variant), "bundle" (SiRA, sira_bundle.h). A new
+// variant), "bundle" (SiRA, sira_bundle.h; DLP-LoRA, dlp_bundle.h). A new
 // variant plugs in its own exporter in exporter_registry.cpp.
+//
+// A DLP-LoRA study has no checkpoint: `checkpoint` is then the study's folder
+// (it holds dlp_study.json), loaded whole (engine/dlp/DlpModel).
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -27,13 +30,16 @@
 
 namespace lwb {
 
+class DlpModel;
+
 // Throws lwb::Error (file, key or layer named) for a bad request, checkpoint
 // or format; nothing is left at the destination then.
 ExportResult exportRun(const RunExportRequest &request);
 
 // The same from a model in memory whose adapters are attached and loaded
 // (tests, and a caller that has the model at hand). `step` goes to the card.
+// study: a DLP-LoRA study's library and plugin, `model` its fused base.
 ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const RunExportRequest &request,
-                         std::int64_t step = 0);
+                         std::int64_t step = 0, DlpModel *study = nullptr);
 
 } // namespace lwb

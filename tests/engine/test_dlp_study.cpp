@@ -10,10 +10,13 @@
 #include "engine/dlp/task_lora_library.h"
 #include "engine/export/export_folder.h"
 #include "engine/export/peft_export.h"
+#include "engine/export/run_export.h"
+#include "engine/tensor_io/safetensors_reader.h"
 #include "engine/train/trainer.h"
 #include "error_capture.h"
 #include "train_observers.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -181,6 +184,37 @@ private slots:
         QCOMPARE(again.text, answer.text);
         QCOMPARE(again.segments.front().selected, answer.segments.front().selected);
         QCOMPARE(again.segments.front().weights, answer.segments.front().weights);
+        // The study exports as a bundle: each task LoRA a PEFT folder that
+        // imports back to the same tensors, the plugin's tensors, a manifest
+        // in library order. A merged model does not exist for a study.
+        lwb::RunExportRequest request;
+        request.checkpoint = dir.path().toStdString();
+        request.format = "bundle";
+        request.destination = dir.filePath("exports").toStdString();
+        request.name = "study";
+        const auto exported = lwb::exportRun(request);
+        const QDir bundle(QString::fromStdString(exported.folder));
+        for (const char *file : {"dlp_bundle.json", "plugin.safetensors", "README.md", "tasks/first/adapter_config.json",
+                                 "tasks/length/adapter_model.safetensors"})
+            QVERIFY2(QFile::exists(bundle.filePath(QString::fromLatin1(file))), file);
+        QFile manifestFile(bundle.filePath("dlp_bundle.json"));
+        QVERIFY(manifestFile.open(QIODevice::ReadOnly));
+        const auto manifest = nlohmann::json::parse(manifestFile.readAll().toStdString());
+        QCOMPARE(manifest["tasks"][0]["task"].get<std::string>(), std::string("first"));
+        QCOMPARE(manifest["tasks"][1]["folder"].get<std::string>(), std::string("tasks/length"));
+        QCOMPARE(manifest["selection"]["p"].get<double>(), 0.6);
+        const auto reimported = lwb::loadLibraryEntry("length", bundle.filePath("tasks/length").toStdString(),
+                                                      config.model);
+        for (const auto &[layer, ab] : study.library().entries()[1].layers) {
+            QVERIFY(torch::equal(reimported.layers.at(layer).first, ab.first));
+            QVERIFY(torch::equal(reimported.layers.at(layer).second, ab.second));
+        }
+        lwb::SafetensorsReader plugin(bundle.filePath("plugin.safetensors").toStdString());
+        for (const auto &item : loaded->plugin()->named_parameters())
+            QVERIFY(torch::equal(plugin.load(item.key()), item.value()));
+        request.format = "merged";
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::exportRun(request); }), "its formats: bundle, base"));
+
         auto moved = study.config();
         moved.training.outputDir = dir.filePath("elsewhere").toStdString();
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::DlpModel::loadStudy(moved); }), "no trained plugin"));

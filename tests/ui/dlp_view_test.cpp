@@ -5,11 +5,13 @@
 // summary, confusion and selection matrices), the study and its trainings in
 // the run store (children of the study's run), a prompt answered in the
 // inference panel; then the same study reopened from the Runs dock answers
-// the same prompt the same way from its saved LoRAs and plugin.
+// the same prompt the same way from its saved LoRAs and plugin, and exports
+// as a DLP-LoRA bundle.
 #include "form_input.h"
 #include "storage/run_store.h"
 #include "ui/dlp_library_editor.h"
 #include "ui/dlp_view.h"
+#include "ui/export_dialog.h"
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
 #include "ui/main_window.h"
@@ -17,6 +19,7 @@
 #include "ui/run_form.h"
 
 #include <QComboBox>
+#include <QDir>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -182,7 +185,6 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     browser->refresh();
     browser->selectRuns({studyId});
     QVERIFY(browser->openStudyButton()->isEnabled());
-    QVERIFY(!browser->exportButton()->isEnabled());
     QTest::mouseClick(browser->openStudyButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
     QCOMPARE(column(view->resultTable(), 2), liveTable);
@@ -190,6 +192,24 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QTest::mouseClick(view->generateButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);
     QCOMPARE(view->answerView()->toPlainText(), liveAnswer);
+
+    // Exported from the Runs dock as a bundle (a study has no merged model).
+    browser->selectRuns({studyId});
+    QTest::mouseClick(browser->exportButton(), Qt::LeftButton);
+    auto *dialog = window.findChild<lwb::ui::ExportDialog *>(QStringLiteral("exportDialog"));
+    QVERIFY(dialog != nullptr);
+    QCOMPARE(dialog->formatChoice()->currentText(), QStringLiteral("bundle"));
+    QCOMPARE(dialog->formatChoice()->findText(QStringLiteral("merged")), -1);
+    lwb::ui::test::typeInto(dialog->destinationEdit(), dir_.filePath(QStringLiteral("exports")));
+    lwb::ui::test::typeInto(dialog->nameEdit(), QStringLiteral("toy-bundle"));
+    QSignalSpy exported(dialog, &lwb::ui::ExportDialog::exported);
+    QTest::mouseClick(dialog->exportButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kTimeoutMs);
+    const QDir bundle(exported.at(0).at(0).toString());
+    for (const char *file : {"dlp_bundle.json", "plugin.safetensors", "tasks/first/adapter_config.json",
+                             "tasks/length/adapter_model.safetensors"})
+        QVERIFY2(bundle.exists(QString::fromLatin1(file)), file);
+    dialog->close();
 
     // A run that is not a study says so.
     for (const auto &run : runs)

@@ -126,6 +126,7 @@ void DlpLibraryEditor::addEntry(const QString &task, const QString &source)
     const int row = table_->rowCount();
     table_->insertRow(row);
     auto *box = new QComboBox;
+    box->setEditable(true); // a JSONL dataset names its own tasks
     box->addItems(EngineCatalog::builtinTaskNames());
     if (box->findText(task) < 0)
         box->addItem(task); // shown as it is; validation says what is wrong with it

@@ -111,6 +111,9 @@ VariantPanel dlpPanel()
          tr("Hidden width of the MLP; 0 chooses it so the plugin has about the target parameter count. Default 0.")},
         {QStringLiteral("adapter.dlp.plugin.target_params"), tr("Plugin parameters"), Kind::Integer, 1000, 1000000000,
          0, 1, {}, tr("Parameter budget when the width is 0: about 5M, the paper's mini-MLP. Default 5000000.")},
+        {QStringLiteral("adapter.dlp.plugin.bigram_buckets"), tr("Plugin &bigrams"), Kind::Integer, 0, 4194304, 0, 1,
+         {}, tr("Hashed embeddings of adjacent token pairs, averaged beside the tokens' own: with a byte tokenizer "
+                "the tokens alone are a bag of characters. 0 reads tokens only (the reference code). Default 4096.")},
         {QStringLiteral("adapter.dlp.plugin.epochs"), tr("Plugin e&pochs"), Kind::Integer, 1, 10000, 0, 1, {},
          tr("Passes over the plugin's training prompts. Default 4.")},
         {QStringLiteral("adapter.dlp.plugin.lr"), tr("Plugin learning rate"), Kind::Real, 0.000001, 1, 6, 0.0001, {},

@@ -18,6 +18,7 @@ void parsePlugin(JsonReader in, DlpPluginConfig &plugin)
     in.readInt("layers", plugin.layers, 2, 4);
     in.readInt("width", plugin.width, 0, 65536);
     in.readInt("target_params", plugin.targetParams, 1000, 1'000'000'000);
+    in.readInt("bigram_buckets", plugin.bigramBuckets, 0, 1 << 22);
     in.readInt("epochs", plugin.epochs, 1, 10000);
     in.readNumber("lr", plugin.lr, 0.0, 10.0, true);
     in.readInt("batch_size", plugin.batchSize, 1, 65536);
@@ -38,7 +39,7 @@ void parseSelection(JsonReader in, DlpSelectionConfig &selection)
 
 } // namespace
 
-void parseDlpConfig(JsonReader in, DlpConfig &dlp)
+void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks)
 {
     const auto known = builtinTaskNames();
     std::vector<DlpLibraryEntry> library;
@@ -52,12 +53,13 @@ void parseDlpConfig(JsonReader in, DlpConfig &dlp)
         item.readString("source", entry.source);
         if (entry.task.empty())
             item.fail("task", "missing: each library entry names its task");
-        else if (std::find(known.begin(), known.end(), entry.task) == known.end())
-            item.fail("task", "unknown task \"" + entry.task + "\" (the plugin learns built-in tasks)");
+        else if (builtinTasks && std::find(known.begin(), known.end(), entry.task) == known.end())
+            item.fail("task", "unknown task \"" + entry.task + "\" (not a built-in task; a JSONL dataset (data.source "
+                              "\"jsonl\") names its own)");
         else if (!seen.insert(entry.task).second)
             item.fail("task", "\"" + entry.task + "\" is already in the library (one LoRA per task)");
         if (entry.source.empty())
-            item.fail("source", "must be \"train\" or a checkpoint file / run output directory");
+            item.fail("source", "must be \"train\", a LoRA run's checkpoint / output directory or a PEFT folder");
         item.finish();
         library.push_back(std::move(entry));
     }
@@ -109,6 +111,7 @@ nlohmann::json toJson(const DlpConfig &dlp)
              {"layers", dlp.plugin.layers},
              {"width", dlp.plugin.width},
              {"target_params", dlp.plugin.targetParams},
+             {"bigram_buckets", dlp.plugin.bigramBuckets},
              {"epochs", dlp.plugin.epochs},
              {"lr", dlp.plugin.lr},
              {"batch_size", dlp.plugin.batchSize},

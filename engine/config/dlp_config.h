@@ -11,7 +11,7 @@
 //                  {"task": "length", "source": "/runs/length-20261201"} ],
 //     "task_steps": 300,
 //     "plugin": { "embedding": "own", "embedding_dim": 256, "layers": 3, "width": 0,
-//                 "target_params": 5000000, "epochs": 4, "lr": 0.001, "batch_size": 64,
+//                 "target_params": 5000000, "bigram_buckets": 4096, "epochs": 4, "lr": 0.001, "batch_size": 64,
 //                 "train_examples": 4096, "eval_examples": 512 },
 //     "selection": { "rule": "top_p", "p": 0.6, "k": 2, "weights": "softmax" },
 //     "granularity": "input"
@@ -47,6 +47,7 @@ struct DlpPluginConfig
     std::int64_t layers = 3;            // linear layers of the MLP (2-4), the last one gives the N logits
     std::int64_t width = 0;             // hidden width; 0 = chosen so the plugin has about target_params
     std::int64_t targetParams = 5'000'000; // used when width is 0 (the paper's ~5M)
+    std::int64_t bigramBuckets = 4096;  // hashed token-pair embeddings beside the tokens'; 0 = tokens only
     std::int64_t epochs = 4;
     double lr = 1e-3;                   // AdamW
     std::int64_t batchSize = 64;
@@ -72,7 +73,9 @@ struct DlpConfig
 };
 
 // Reads "adapter.dlp"; the reader records problems with their JSON paths.
-void parseDlpConfig(JsonReader in, DlpConfig &dlp);
+// builtinTasks: the run's data is the built-in task suite, so library tasks
+// must be its task names (a JSONL dataset names its own tasks).
+void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks);
 
 // The library the study uses: dlp.library, or one "train" entry per task.
 std::vector<DlpLibraryEntry> effectiveLibrary(const DlpConfig &dlp, const std::vector<std::string> &dataTasks);

@@ -109,7 +109,8 @@ void parseData(JsonReader in, DataConfig &data, const ModelConfig &model, std::v
                                               + std::to_string(model.maxPositions) + ")"});
 }
 
-void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &model, std::vector<ConfigIssue> &issues)
+void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &model, const DataConfig &data,
+                  std::vector<ConfigIssue> &issues)
 {
     // "dlp" is a study over several LoRAs (engine/dlp), not a per-layer factory of the registry.
     auto variants = adapterVariantNames();
@@ -128,7 +129,10 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
         in.fail("init_from", "only the \"lora\" variant starts from a PEFT folder (variant is \""
                                  + adapter.variant + "\")");
     parseSiraConfig(in.child("sira"), adapter.sira);
-    parseDlpConfig(in.child("dlp"), adapter.dlp);
+    const bool builtinTasks = data.source != "jsonl";
+    parseDlpConfig(in.child("dlp"), adapter.dlp, builtinTasks);
+    if (adapter.variant == kDlpVariant && !builtinTasks && effectiveLibrary(adapter.dlp, data.tasks).empty())
+        in.fail("dlp", "a study on a JSONL dataset names its tasks: list them in data.tasks or adapter.dlp.library");
     // ResLoRA's section belongs to its variant: elsewhere it would be ignored,
     // and an ignored hyperparameter is how wrong numbers get published.
     if (in.has("reslora") && adapter.variant != "reslora") {
@@ -218,7 +222,7 @@ RunConfig parseRunConfig(const nlohmann::json &document, const std::string &sour
         issues.push_back({error.where(), error.reason()});
     }
     parseData(root.child("data"), config.data, config.model, issues);
-    parseAdapter(root.child("adapter"), config.adapter, config.model, issues);
+    parseAdapter(root.child("adapter"), config.adapter, config.model, config.data, issues);
     parseTraining(root.child("training"), config.training, issues);
     parseEval(root.child("eval"), config.eval);
     root.finish();

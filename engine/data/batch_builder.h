@@ -45,6 +45,9 @@ public:
 
     // Micro-batch number `microBatch` (counting from 0 over the whole run).
     Batch trainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
+    // Training example number `index` of the stream trainBatch() draws from
+    // (generated, or the fixed list in a seeded order per epoch).
+    TaskExample trainExample(std::uint64_t index) const;
     const std::vector<TaskExample> &evalExamples() const { return evalExamples_; }
     std::vector<Batch> evalBatches(std::int64_t batchSize) const;
 
@@ -56,8 +59,6 @@ public:
     void setSkippedLines(std::int64_t count) { skippedLines_ = count; }
 
 private:
-    TaskExample trainExample(std::uint64_t index) const;
-
     ByteTokenizer tokenizer_;
     std::optional<TaskGenerator> generator_; // generated tasks
     std::vector<TaskExample> trainList_;     // or a fixed list

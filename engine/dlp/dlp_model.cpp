@@ -43,6 +43,7 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     options.layers = settings.layers;
     options.width = settings.width;
     options.targetParams = settings.targetParams;
+    options.bigramBuckets = settings.bigramBuckets;
     torch::manual_seed(config_.seed);
     plugin_ = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
 }

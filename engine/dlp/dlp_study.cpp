@@ -4,6 +4,7 @@
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
+#include "engine/data/data_source.h"
 #include "engine/tensor_io/atomic_file.h"
 #include "engine/train/trainer.h"
 
@@ -242,11 +243,15 @@ DlpStudyResult DlpStudy::runStages()
     PluginClassifier &plugin = model_->plugin();
     result.pluginWidth = plugin->width();
 
-    const TaskGenerator trainStream(result.tasks, config_.seed);
+    // The plugin's prompts: the library's tasks from the run's data (the
+    // built-in suite or a JSONL dataset), training stream and held-out side.
+    DataConfig pluginData = config_.data;
+    pluginData.tasks = result.tasks;
+    pluginData.evalExamples = dlp.plugin.evalExamples;
+    const auto pluginSource = makeTaskData(pluginData, config_.seed);
     std::vector<TaskExample> trainPrompts;
     for (std::int64_t i = 0; i < dlp.plugin.trainExamples; ++i)
-        trainPrompts.push_back(trainStream.example(static_cast<std::uint64_t>(i)));
-    const TaskData heldOut(result.tasks, config_.seed, config_.data.seqLen, dlp.plugin.evalExamples);
+        trainPrompts.push_back(pluginSource->trainExample(static_cast<std::uint64_t>(i)));
     const ByteTokenizer tokenizer;
     PluginTrainingOptions training;
     training.epochs = dlp.plugin.epochs;
@@ -254,7 +259,7 @@ DlpStudyResult DlpStudy::runStages()
     training.batchSize = dlp.plugin.batchSize;
     training.seed = config_.seed;
     result.plugin = trainPlugin(*plugin, pluginExamples(trainPrompts, result.tasks, tokenizer),
-                                pluginExamples(heldOut.evalExamples(), result.tasks, tokenizer), training,
+                                pluginExamples(pluginSource->evalExamples(), result.tasks, tokenizer), training,
                                 [&](std::int64_t epoch, std::int64_t epochs, double loss) {
                                     DlpStudyProgress progress;
                                     progress.stage = "plugin";
@@ -270,11 +275,13 @@ DlpStudyResult DlpStudy::runStages()
 
     // 4-5. Routed evaluation on the run's held-out examples (those the multi-task run scored).
     DlpRouter router = model_->router();
-    const TaskData evalData(result.tasks, config_.seed, config_.data.seqLen, config_.data.evalExamples);
+    DataConfig evaluated = config_.data;
+    evaluated.tasks = result.tasks;
+    const auto evalData = makeTaskData(evaluated, config_.seed);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
     result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, tokenizer,
-                                     evalData.evalExamples(), generation, model_->device(),
+                                     evalData->evalExamples(), generation, model_->device(),
                                      [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
                                          DlpStudyProgress progress;
                                          progress.stage = "evaluation";
@@ -285,7 +292,7 @@ DlpStudyResult DlpStudy::runStages()
                                          report(progress);
                                      });
     result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, tokenizer,
-                                     evalData.evalExamples(), generation.maxNewTokens, model_->device());
+                                     evalData->evalExamples(), generation.maxNewTokens, model_->device());
     return result;
 }
 

@@ -4,6 +4,12 @@
 //   e_t = E[token_t]                 own trainable table [V, d], or the base
 //                                    model's frozen input embeddings [V, D]
 //   m   = mean of e_t over the real tokens (padding excluded)
+//         + mean of g_t over the real token pairs, when bigramBuckets > 0:
+//           g_t = G[(token_{t-1} * V + token_t) mod bigramBuckets], an own
+//           trainable table [bigramBuckets, d]. With a byte tokenizer the
+//           unigram mean is a bag of characters ("translate-fr" and
+//           "translate-de" differ by four letters among the word's); byte
+//           pairs keep the local order that tells such prompts apart.
 //   logits = MLP(m): `layers` linear layers, ReLU between them, the last to
 //            the N tasks of the library (in library order)
 //
@@ -32,6 +38,7 @@ struct PluginOptions
     std::int64_t layers = 3;          // 2-4 linear layers
     std::int64_t width = 0;           // 0 = chosen for targetParams
     std::int64_t targetParams = 5'000'000;
+    std::int64_t bigramBuckets = 0;   // 0 = unigrams only (the reference code's mean-pool)
 };
 
 // Trainable parameters of a plugin of this shape (embedding dim d, width h).
@@ -55,6 +62,7 @@ private:
     PluginOptions options_;
     std::int64_t width_ = 0;
     torch::nn::Embedding embedding_{nullptr}; // own table
+    torch::nn::Embedding bigrams_{nullptr};   // hashed token pairs (bigramBuckets > 0)
     torch::Tensor baseEmbedding_;             // frozen buffer "base_embedding"
     torch::nn::ModuleList mlp_{nullptr};
 };

@@ -61,8 +61,11 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
           {"width", plugin->width()},
           {"vocab_size", options.vocabSize},
           {"classes", options.tasks},
+          {"bigram_buckets", options.bigramBuckets},
           {"parameters", plugin->parameterCount()},
-          {"input", "the prompt's token ids (BOS first), mean-pooled over real tokens; logits = class per task"}}},
+          {"input", "the prompt's token ids (BOS first): mean of their embeddings over real tokens, plus (bigram_buckets "
+                    "> 0) the mean of bigrams[(id[t-1] * vocab_size + id[t]) mod bigram_buckets] over real pairs; "
+                    "the MLP (ReLU between layers) gives one logit per task"}}},
         {"tokenizer", "the workbench's byte tokenizer for built-in models: bytes 0-255, BOS 256, EOS 257, PAD 258"},
     };
     writeFileAtomically(folder.stage(kDlpManifestFile), manifest.dump(2) + "\n");

@@ -6,7 +6,11 @@
 // test_dlp, whose numerical checks take a second, because training runs
 // take longer.
 #include "engine/config/run_config.h"
+#include "engine/data/data_source.h"
+#include "engine/data/lexicon/lexicon_builder.h"
+#include "engine/data/lexicon/lexicon_tasks.h"
 #include "engine/dlp/dlp_study.h"
+#include "engine/dlp/plugin_training.h"
 #include "engine/dlp/task_lora_library.h"
 #include "engine/export/export_folder.h"
 #include "engine/export/peft_export.h"
@@ -21,12 +25,39 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cstdio>
+#include <filesystem>
+
 namespace {
 
 lwb::RunConfig dlpConfig(const nlohmann::json &dlp)
 {
     nlohmann::json document = {{"adapter", {{"variant", "dlp"}, {"dlp", dlp}}}};
     return lwb::parseRunConfig(document, "test");
+}
+
+// The lexicon suite (WordNet + FreeDict, Debian packages) built into `out`
+// with at most maxPerTask examples per task; false when a package is missing.
+bool buildLexiconInto(const std::string &out, std::int64_t maxPerTask)
+{
+    for (const char *path : {"/usr/share/wordnet/data.noun", "/usr/share/dictd/freedict-eng-deu.index",
+                             "/usr/share/dictd/freedict-eng-fra.index", "/usr/share/dictd/freedict-eng-spa.index",
+                             "/usr/share/dictd/freedict-eng-ita.index"})
+        if (!std::filesystem::exists(path))
+            return false;
+    lwb::lexicon::LexiconBuildOptions options;
+    options.outDir = out;
+    options.maxPerTask = maxPerTask;
+    lwb::lexicon::buildLexicon(options);
+    return true;
+}
+
+std::vector<std::string> lexiconTasks()
+{
+    auto tasks = lwb::lexicon::wordnetTaskNames();
+    for (const auto &[task, language] : lwb::lexicon::translationTasks())
+        tasks.push_back(task);
+    return tasks;
 }
 
 } // namespace
@@ -101,6 +132,75 @@ private slots:
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { library.add(loaded); }), "already holds"));
         library.remove("first");
         QCOMPARE(library.size(), std::int64_t(0));
+    }
+
+    void pluginTellsTheLexiconTasksApart()
+    {
+        // The bar: the ~5M plugin reaches >= 95 % task accuracy on
+        // the lexicon suite's held-out prompts (every task of the suite).
+        QTemporaryDir dir;
+        if (!buildLexiconInto(dir.filePath("lexicon").toStdString(), 1500))
+            QSKIP("the lexicon's Debian packages are not installed (packaging/setup.sh installs them)");
+        lwb::DataConfig data;
+        data.source = "jsonl";
+        data.trainFile = dir.filePath("lexicon/train.jsonl").toStdString();
+        data.evalFile = dir.filePath("lexicon/eval.jsonl").toStdString();
+        data.tasks = lexiconTasks();
+        data.evalExamples = 1024;
+        const auto source = lwb::makeTaskData(data, 42);
+        std::vector<lwb::TaskExample> train;
+        for (std::uint64_t i = 0; i < 4096; ++i)
+            train.push_back(source->trainExample(i));
+        lwb::PluginOptions options; // the study's defaults: ~5M parameters, own table, byte pairs
+        options.tasks = static_cast<std::int64_t>(data.tasks.size());
+        options.bigramBuckets = lwb::DlpPluginConfig().bigramBuckets;
+        torch::manual_seed(42);
+        lwb::PluginClassifier plugin(options);
+        lwb::PluginTrainingOptions training;
+        const lwb::ByteTokenizer tokenizer;
+        const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, data.tasks, tokenizer),
+                                             lwb::pluginExamples(source->evalExamples(), data.tasks, tokenizer),
+                                             training);
+        std::printf("plugin: %lld parameters, %lld held-out lexicon prompts of %zu tasks, accuracy %.2f %%, %.2f s\n",
+                    static_cast<long long>(report.parameters), static_cast<long long>(report.heldOut.examples),
+                    data.tasks.size(), 100.0 * report.heldOut.accuracy, report.seconds);
+        QCOMPARE(report.heldOut.examples, std::int64_t(1024));
+        QVERIFY(report.heldOut.accuracy >= 0.95);
+    }
+
+    void studyRunsOnTheLexiconSuite()
+    {
+        // A whole study on a JSONL dataset at toy size: the plumbing (task
+        // LoRAs from the file's tasks, plugin prompts and evaluation from its
+        // two sides), not the figures.
+        QTemporaryDir dir;
+        if (!buildLexiconInto(dir.filePath("lexicon").toStdString(), 300))
+            QSKIP("the lexicon's Debian packages are not installed (packaging/setup.sh installs them)");
+        nlohmann::json document = {
+            {"data", {{"source", "jsonl"}, {"train_file", dir.filePath("lexicon/train.jsonl").toStdString()},
+                      {"eval_file", dir.filePath("lexicon/eval.jsonl").toStdString()},
+                      {"tasks", {"antonym", "translate-fr"}}, {"eval_examples", 8}}},
+            {"adapter", {{"variant", "dlp"}, {"r", 4},
+                         {"dlp", {{"task_steps", 3},
+                                  {"plugin", {{"layers", 2}, {"width", 32}, {"embedding_dim", 16}, {"epochs", 1},
+                                              {"train_examples", 128}, {"eval_examples", 32}}}}}}},
+            {"training", {{"output_dir", dir.filePath("study").toStdString()}, {"batch_size", 4}}},
+        };
+        lwb::DlpStudy study(lwb::parseRunConfig(document, "test"));
+        const auto result = study.run();
+        QCOMPARE(result.tasks, (std::vector<std::string>{"antonym", "translate-fr"}));
+        QCOMPARE(result.plugin.heldOut.examples, std::int64_t(32));
+        QCOMPARE(result.fusion.exactMatch.size(), std::size_t(2));
+        QCOMPARE(result.oracle.size(), std::size_t(2));
+
+        // A JSONL study must name its tasks; built-in data keeps its names.
+        document["data"].erase("tasks");
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::parseRunConfig(document, "test"); }),
+                                    "names its tasks"));
+        document["data"] = {{"source", "builtin:tasks"}};
+        document["adapter"]["dlp"]["library"] = {{{"task", "antonym"}}, {{"task", "first"}}};
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::parseRunConfig(document, "test"); }),
+                                    "not a built-in task"));
     }
 
     void studyRunsEndToEnd()

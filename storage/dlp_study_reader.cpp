@@ -70,6 +70,10 @@ std::optional<EvalMetrics> readDlpStudyEvaluation(RunStore &store, std::int64_t 
     };
     dlp.pluginConfusion = matrix(series::kPluginConfusion);
     dlp.selections = matrix(series::kLoraSelection);
+    for (const auto &sample : reader.vectorSeries(runId, series::kLoraSelectionTotal, "all")) {
+        if (sample.step == *step)
+            dlp.selectionCounts.assign(sample.values.begin(), sample.values.end());
+    }
     metrics.dlp = std::move(dlp);
     return metrics;
 }

@@ -112,6 +112,10 @@ void appendDlpSamples(const DlpStudyEval &dlp, std::int64_t step, double wallSec
     };
     matrix(dlp.pluginConfusion, series::kPluginConfusion);
     matrix(dlp.selections, series::kLoraSelection);
+    if (!dlp.selectionCounts.empty())
+        batch.vectors.push_back(VectorSample{series::kLoraSelectionTotal, "all", step,
+                                             std::vector<float>(dlp.selectionCounts.begin(), dlp.selectionCounts.end()),
+                                             wallSeconds});
 }
 
 } // namespace

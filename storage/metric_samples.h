@@ -14,7 +14,8 @@
 //   the plugin's fusion; eval/own_exact_match/<task>,
 //   eval/oracle_exact_match/<task>, eval/multi_task_exact_match/<task>,
 //   eval/plugin_accuracy; vectors eval/plugin_confusion and
-//   eval/lora_selection, one per true task (row key = task), columns in
+//   eval/lora_selection, one per true task (row key = task), and
+//   eval/lora_selection_total (row "all", every routing decision), columns in
 //   library order (adapter.dlp.library, or data.tasks); evaluation rows
 //   (task, "library_index") record that order.
 // Evaluation rows: task "all" with metrics loss, perplexity, tokens, and one
@@ -54,6 +55,7 @@ inline constexpr char kEvalMultiTaskExactMatchPrefix[] = "eval/multi_task_exact_
 inline constexpr char kPluginAccuracy[] = "eval/plugin_accuracy";
 inline constexpr char kPluginConfusion[] = "eval/plugin_confusion"; // vector per true task
 inline constexpr char kLoraSelection[] = "eval/lora_selection";     // vector per true task
+inline constexpr char kLoraSelectionTotal[] = "eval/lora_selection_total"; // one vector (row "all"): every decision
 inline constexpr char kTaskExpertShare[] = "eval/task_expert_share"; // vector per task (row key = task)
 } // namespace series
 

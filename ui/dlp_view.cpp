@@ -279,14 +279,8 @@ void DlpView::addEvaluation(const lwb::EvalMetrics &metrics)
                           .arg(locale.toString(static_cast<double>(dlp.pluginParameters), 'f', 0))
                           .arg(locale.toString(dlp.meanSelected, 'f', 2))
                           .arg(dlp.multiTaskRank));
-    std::vector<double> totals(dlp.tasks.size(), 0.0);
-    for (const auto &row : dlp.selections)
-        for (std::size_t l = 0; l < row.size() && l < totals.size(); ++l)
-            totals[l] += row[l];
-    // The live counts cover every routing decision; the matrix only each
-    // prompt's first. Keep the live ones when there are any.
-    if (liveCounts_.empty())
-        drawSelectionCounts(totals);
+    // Every routing decision's selections, as the live counts showed them.
+    drawSelectionCounts(dlp.selectionCounts);
     drawMatrix(confusionPlot_, confusionMap_, dlp.pluginConfusion, tr("Plugin confusion (held-out prompts)"));
     drawMatrix(selectionMatrixPlot_, selectionMatrixMap_, dlp.selections, tr("LoRAs selected per task (evaluation)"));
 }

@@ -204,6 +204,7 @@ EvalMetrics DlpStudy::studyEvaluation(const DlpStudyResult &result) const
     };
     dlp.pluginConfusion = toDouble(result.plugin.heldOut.confusion);
     dlp.selections = toDouble(result.fusion.selectionsByTask);
+    dlp.selectionCounts.assign(result.fusion.selectionCounts.begin(), result.fusion.selectionCounts.end());
     dlp.meanSelected = result.fusion.meanSelected;
     metrics.dlp = std::move(dlp);
     return metrics;

@@ -42,7 +42,8 @@ struct DlpStudyEval
     std::int64_t pluginExamples = 0;
     std::int64_t pluginParameters = 0;
     std::vector<std::vector<double>> pluginConfusion;  // [true task][predicted task] counts
-    std::vector<std::vector<double>> selections;       // [true task][LoRA]: times selected for its prompts
+    std::vector<std::vector<double>> selections;       // [true task][LoRA]: times selected for its prompts' first decision
+    std::vector<double> selectionCounts;               // [LoRA]: times selected over every routing decision
     double meanSelected = 0.0;                         // LoRAs fused per routing decision
 };
 

@@ -271,6 +271,8 @@ private slots:
         QCOMPARE(evaluation.dlp->pluginConfusion.size(), std::size_t(2));
         QCOMPARE(evaluation.dlp->pluginConfusion[1][0], double(result.plugin.heldOut.confusion[1][0]));
         QCOMPARE(evaluation.dlp->selections[0][1], double(result.fusion.selectionsByTask[0][1]));
+        QCOMPARE(evaluation.dlp->selectionCounts.size(), std::size_t(2));
+        QCOMPARE(evaluation.dlp->selectionCounts[1], double(result.fusion.selectionCounts[1]));
         // Each training the study ran had its own observers, from start to finish.
         QCOMPARE(trainingNames, (std::vector<std::string>{"task lora first", "task lora length", "multi-task lora rank 8"}));
         for (const auto &training : trainings) {

@@ -170,6 +170,7 @@ private slots:
         dlp.pluginConfusion = {{31, 1}, {1, 31}};
         dlp.selections = {{30, 5}, {2, 32}};
         dlp.meanSelected = 1.15625;
+        dlp.selectionCounts = {33, 39};
         metrics.dlp = dlp;
         SampleWriter writer(store_->database());
         SampleBatch batch;
@@ -197,6 +198,7 @@ private slots:
         QCOMPARE(back->dlp->pluginConfusion, dlp.pluginConfusion);
         QCOMPARE(back->dlp->selections, dlp.selections);
         QCOMPARE(back->dlp->meanSelected, dlp.meanSelected);
+        QCOMPARE(back->dlp->selectionCounts, dlp.selectionCounts);
     }
 
     void otherRunsHaveNoDlpEvaluation()

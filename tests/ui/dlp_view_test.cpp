@@ -153,6 +153,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
              qPrintable(view->pluginSummary()->text()));
     QVERIFY(view->confusionPlot()->isVisible());
     const QStringList liveTable = column(view->resultTable(), 2);
+    const auto liveCounts = view->selectionCounts();
 
     // The store: the study (variant dlp) and its three trainings as its children.
     lwb::storage::RunStore store(db.toStdString());
@@ -188,6 +189,11 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QTest::mouseClick(browser->openStudyButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
     QCOMPARE(column(view->resultTable(), 2), liveTable);
+    auto *bars = qobject_cast<QCPBars *>(view->selectionPlot()->plottable(0));
+    QVERIFY(bars != nullptr);
+    QCOMPARE(bars->data()->size(), 2);
+    for (int i = 0; i < 2; ++i) // the stored totals are what the live counts ended at
+        QCOMPARE(bars->data()->at(i)->value, double(liveCounts[static_cast<std::size_t>(i)]));
     QVERIFY(view->answerView()->toPlainText().isEmpty());
     QTest::mouseClick(view->generateButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);

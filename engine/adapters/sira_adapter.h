@@ -61,14 +61,11 @@ private:
     SiraRouting routing_;
     torch::Tensor auxLoss_;
 
-    // Training-mode routing figures since the last takeStats(), kept on the
-    // device so that recording them never waits for the GPU.
-    torch::Tensor assignmentsPerExpert_; // [E]
-    torch::Tensor probabilitySum_;       // [E]
-    torch::Tensor entropySum_;           // scalar
-    torch::Tensor realTokens_;           // scalar
-    torch::Tensor droppedAssignments_;   // scalar
-    torch::Tensor auxLossSum_;           // scalar
+    // Training-mode routing figures since the last takeStats(): host sums of
+    // each pass's figures, and the aux loss kept as a tensor on its device so
+    // that accumulating it never waits for a GPU.
+    SiraRoutingFigures totals_;
+    torch::Tensor auxLossSum_; // scalar, float64
     std::int64_t forwards_ = 0;
 };
 

@@ -101,14 +101,6 @@ struct GateRule
     bool renormalizeAfterDropout = true;
 };
 
-// The routing decisions the gates follow (host tensors, no gradient).
-struct GateDecisions
-{
-    torch::Tensor chosen;   // [N, k] int64
-    torch::Tensor admitted; // [N, k] bool
-    torch::Tensor keep;     // [N, k] probs' dtype, 1 = kept by expert dropout; undefined without dropout
-    GateRule rule;
-};
 
 template <typename acc_t>
 struct TokenGates
@@ -220,36 +212,78 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
     }
 }
 
-// probs -> (expertGates [N, E], gates [N, k] values) with the backward above;
-// one autograd node in place of the gather/renormalise/dropout/scatter ops.
-struct SparseGates : public torch::autograd::Function<SparseGates>
+// What a routing pass needs besides the logits (not differentiable).
+struct RoutingRequest
 {
-    static torch::autograd::variable_list forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &probs,
-                                                  const GateDecisions &decisions)
+    torch::Tensor realTokens; // [N] bool on the host
+    std::int64_t groups = 1;
+    SiraRoutingOptions options;
+    bool training = false;
+    SiraRouting *routing = nullptr; // receives the decisions and figures
+};
+
+// logits -> (probs, expertGates [N, E], gates [N, k] values): softmax, the
+// host pass and the gates as one autograd node, whose backward is the gates'
+// chain rule above followed by the softmax's.
+struct RouteTokens : public torch::autograd::Function<RouteTokens>
+{
+    static torch::autograd::variable_list forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &logits,
+                                                  const RoutingRequest &request)
     {
+        const auto &options = request.options;
+        auto &routing = *request.routing;
+        const auto tokens = logits.size(0), experts = options.experts, topK = options.topK;
+        const auto device = logits.device();
+        const auto probs = torch::softmax(logits, -1);
         const auto hostProbs = onHost(probs);
-        const auto tokens = probs.size(0), experts = probs.size(1), topK = decisions.chosen.size(1);
-        const auto &rule = decisions.rule;
+        const auto hostLogits = onHost(logits);
+        const auto *real = request.realTokens.data_ptr<bool>();
+        auto chosen = torch::empty({tokens, topK}, torch::kLong);
+        auto admitted = torch::empty({tokens, topK}, torch::kBool);
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_route", [&] {
+            chooseExperts(hostProbs.data_ptr<scalar_t>(), hostLogits.data_ptr<scalar_t>(), real, tokens, experts, topK,
+                          chosen.data_ptr<std::int64_t>(), routing.figures);
+        });
+        admitAssignments(chosen.data_ptr<std::int64_t>(), real, tokens, request.groups, options,
+                         admitted.data_ptr<bool>(), routing);
+
+        // Expert dropout acts on the gate weights, not on the routing: a
+        // dropped gate still occupies its place in the expert's queue. The
+        // mask is a [N, k] draw from torch's generator (reproducible per seed).
+        GateRule rule;
+        rule.renormalize = options.renormalizeGates;
+        rule.renormalizeAfterDropout = options.renormalizeAfterDropout;
+        torch::Tensor keep;
+        if (request.training && options.expertDropout > 0.0) {
+            rule.dropout = true;
+            keep = onHost(torch::empty({tokens, topK}, probs.options()).bernoulli_(1.0 - options.expertDropout));
+            routing.dropoutKept = keep.to(torch::kBool).to(device);
+        }
         auto gates = torch::empty({tokens, topK}, hostProbs.options());
         auto expertGates = torch::zeros({tokens, experts}, hostProbs.options());
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, probs.scalar_type(), "sira_gates", [&] {
-            gatesForward(hostProbs.data_ptr<scalar_t>(), decisions.chosen.data_ptr<std::int64_t>(),
-                         decisions.admitted.data_ptr<bool>(), rule.dropout ? decisions.keep.data_ptr<scalar_t>() : nullptr,
-                         tokens, experts, topK, rule, gates.data_ptr<scalar_t>(), expertGates.data_ptr<scalar_t>());
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_gates", [&] {
+            gatesForward(hostProbs.data_ptr<scalar_t>(), chosen.data_ptr<std::int64_t>(), admitted.data_ptr<bool>(),
+                         rule.dropout ? keep.data_ptr<scalar_t>() : nullptr, tokens, experts, topK, rule,
+                         gates.data_ptr<scalar_t>(), expertGates.data_ptr<scalar_t>());
         });
-        ctx->saved_data["probs"] = hostProbs;
-        ctx->saved_data["chosen"] = decisions.chosen;
-        ctx->saved_data["admitted"] = decisions.admitted;
-        ctx->saved_data["keep"] = decisions.keep;
+        routing.experts = chosen.to(device);
+        routing.admitted = admitted.to(device);
+
+        // probs is an output: the node keeps an alias without autograd
+        // history, so that it does not own itself.
+        ctx->saved_data["probs"] = hostProbs.detach();
+        ctx->saved_data["chosen"] = chosen;
+        ctx->saved_data["admitted"] = admitted;
+        ctx->saved_data["keep"] = keep;
         ctx->saved_data["renormalize"] = rule.renormalize;
         ctx->saved_data["dropout"] = rule.dropout;
         ctx->saved_data["renormalizeAfterDropout"] = rule.renormalizeAfterDropout;
-        const auto device = probs.device();
         gates = gates.to(device);
         ctx->mark_non_differentiable({gates});
-        return {expertGates.to(device), gates};
+        return {probs, expertGates.to(device), gates};
     }
 
+    // grads: dL/dprobs (from the balance loss), dL/dexpertGates, (gates: none).
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
                                                    torch::autograd::variable_list grads)
     {
@@ -261,15 +295,16 @@ struct SparseGates : public torch::autograd::Function<SparseGates>
         rule.renormalize = ctx->saved_data["renormalize"].toBool();
         rule.dropout = ctx->saved_data["dropout"].toBool();
         rule.renormalizeAfterDropout = ctx->saved_data["renormalizeAfterDropout"].toBool();
-        const auto device = grads[0].device();
-        const auto gradExpertGates = onHost(grads[0]);
-        auto gradProbs = torch::zeros_like(probs);
+        const auto device = grads[1].device();
+        const auto gradExpertGates = onHost(grads[1]);
+        auto gradProbs = onHost(grads[0]).clone();
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, probs.scalar_type(), "sira_gates_backward", [&] {
             gatesBackward(probs.data_ptr<scalar_t>(), chosen.data_ptr<std::int64_t>(), admitted.data_ptr<bool>(),
                           rule.dropout ? keep.data_ptr<scalar_t>() : nullptr, probs.size(0), probs.size(1),
                           chosen.size(1), rule, gradExpertGates.data_ptr<scalar_t>(), gradProbs.data_ptr<scalar_t>());
         });
-        return {gradProbs.to(device), torch::Tensor()};
+        const auto gradLogits = torch::_softmax_backward_data(gradProbs, probs, 1, probs.scalar_type());
+        return {gradLogits.to(device), torch::Tensor()};
     }
 };
 
@@ -281,48 +316,31 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     TORCH_CHECK(logits.dim() == 2 && logits.size(1) == options.experts, "router logits must be [N, experts]");
     TORCH_CHECK(groups >= 1 && logits.size(0) % groups == 0, "tokens must split into equal routing groups");
     TORCH_CHECK(options.topK >= 1 && options.topK <= options.experts, "top_k must be in [1, experts]");
-    const auto tokens = logits.size(0), experts = options.experts, topK = options.topK;
-    const auto device = logits.device();
     SiraRouting routing;
     routing.logits = logits;
-    routing.probs = torch::softmax(logits, -1);
     routing.realTokens = realTokens;
-    routing.figures.assignments.assign(static_cast<std::size_t>(experts), 0.0);
-    routing.figures.probabilitySum.assign(static_cast<std::size_t>(experts), 0.0);
+    routing.figures.assignments.assign(static_cast<std::size_t>(options.experts), 0.0);
+    routing.figures.probabilitySum.assign(static_cast<std::size_t>(options.experts), 0.0);
+    RoutingRequest request{onHost(realTokens.to(torch::kBool)), groups, options, training, &routing};
+    const auto outputs = RouteTokens::apply(logits, request);
+    routing.probs = outputs[0];
+    routing.expertGates = outputs[1];
+    routing.gates = outputs[2];
 
-    const auto hostProbs = onHost(routing.probs.detach());
-    const auto hostLogits = onHost(logits.detach());
-    const auto real = onHost(realTokens.to(torch::kBool));
-    auto chosen = torch::empty({tokens, topK}, torch::kLong);
-    auto admitted = torch::empty({tokens, topK}, torch::kBool);
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_route", [&] {
-        chooseExperts(hostProbs.data_ptr<scalar_t>(), hostLogits.data_ptr<scalar_t>(), real.data_ptr<bool>(), tokens,
-                      experts, topK, chosen.data_ptr<std::int64_t>(), routing.figures);
-    });
-    admitAssignments(chosen.data_ptr<std::int64_t>(), real.data_ptr<bool>(), tokens, groups, options,
-                     admitted.data_ptr<bool>(), routing);
-
-    // Expert dropout acts on the gate weights, not on the routing: a dropped
-    // gate still occupies its place in the expert's queue. The mask is drawn
-    // as a [N, k] tensor from torch's generator (reproducible per seed).
-    GateDecisions decisions{chosen, admitted, torch::Tensor(), {}};
-    decisions.rule.renormalize = options.renormalizeGates;
-    decisions.rule.renormalizeAfterDropout = options.renormalizeAfterDropout;
-    if (training && options.expertDropout > 0.0) {
-        decisions.rule.dropout = true;
-        decisions.keep = onHost(torch::empty({tokens, topK}, routing.probs.options()).bernoulli_(1.0 - options.expertDropout));
-        routing.dropoutKept = decisions.keep.to(torch::kBool).to(device);
-    }
-    const auto gates = SparseGates::apply(routing.probs, decisions);
-    routing.expertGates = gates[0];
-    routing.gates = gates[1];
-    routing.experts = chosen.to(device);
-    routing.admitted = admitted.to(device);
-
+    // The balance loss's weights, filled on the host: E f_e and real_t / T.
     const double realCount = std::max(routing.figures.realTokens, 1.0); // no real tokens: f = P = 0, loss 0
-    auto share = torch::tensor(routing.figures.assignments, torch::kFloat64) / (realCount * static_cast<double>(topK));
-    routing.assignmentShare = share.to(device, logits.scalar_type());
-    routing.tokenWeights = (real.to(logits.scalar_type()) / realCount).to(device);
+    const auto hostOptions = torch::TensorOptions().dtype(torch::kFloat64);
+    auto share = torch::empty({options.experts}, hostOptions);
+    auto *shareData = share.data_ptr<double>();
+    for (std::size_t e = 0; e < routing.figures.assignments.size(); ++e)
+        shareData[e] = routing.figures.assignments[e] / (realCount * static_cast<double>(options.topK));
+    auto weights = torch::empty({logits.size(0)}, hostOptions);
+    const auto *real = request.realTokens.data_ptr<bool>();
+    auto *weightData = weights.data_ptr<double>();
+    for (std::int64_t t = 0; t < logits.size(0); ++t)
+        weightData[t] = real[t] ? 1.0 / realCount : 0.0;
+    routing.assignmentShare = share.to(logits.device(), logits.scalar_type());
+    routing.tokenWeights = weights.to(logits.device(), logits.scalar_type());
     return routing;
 }
 

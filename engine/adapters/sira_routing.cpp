@@ -212,6 +212,19 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
     }
 }
 
+// dL/dp_te += gradBalance * E f_e / T on the real tokens.
+template <typename scalar_t>
+void addBalanceGradient(double gradBalance, const double *perExpert, const bool *real, std::int64_t tokens,
+                        std::int64_t experts, scalar_t *gradProbs)
+{
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        if (!real[t])
+            continue;
+        for (std::int64_t e = 0; e < experts; ++e)
+            gradProbs[t * experts + e] += static_cast<scalar_t>(gradBalance * perExpert[e]);
+    }
+}
+
 // What a routing pass needs besides the logits (not differentiable).
 struct RoutingRequest
 {
@@ -269,6 +282,18 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         routing.experts = chosen.to(device);
         routing.admitted = admitted.to(device);
 
+        // Balance loss E sum_e f_e P_e from the figures (float64); its
+        // gradient dL/dp_te = E f_e / T on real tokens joins the backward.
+        const auto &figures = routing.figures;
+        const double realCount = std::max(figures.realTokens, 1.0); // no real tokens: f = P = 0, loss 0
+        std::vector<double> balanceGradient(static_cast<std::size_t>(experts)); // E f_e / T
+        double balance = 0.0;
+        for (std::size_t e = 0; e < balanceGradient.size(); ++e) {
+            const double share = figures.assignments[e] / (realCount * static_cast<double>(topK));
+            balanceGradient[e] = static_cast<double>(experts) * share / realCount;
+            balance += balanceGradient[e] * figures.probabilitySum[e];
+        }
+
         // probs is an output: the node keeps an alias without autograd
         // history, so that it does not own itself.
         ctx->saved_data["probs"] = hostProbs.detach();
@@ -278,12 +303,14 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         ctx->saved_data["renormalize"] = rule.renormalize;
         ctx->saved_data["dropout"] = rule.dropout;
         ctx->saved_data["renormalizeAfterDropout"] = rule.renormalizeAfterDropout;
+        ctx->saved_data["real"] = request.realTokens;
+        ctx->saved_data["balanceGradient"] = torch::tensor(balanceGradient, torch::kFloat64);
         gates = gates.to(device);
         ctx->mark_non_differentiable({gates});
-        return {probs, expertGates.to(device), gates};
+        return {probs, expertGates.to(device), gates, torch::full({}, balance, probs.options())};
     }
 
-    // grads: dL/dprobs (from the balance loss), dL/dexpertGates, (gates: none).
+    // grads: dL/dprobs, dL/dexpertGates, (gates: none), dL/dbalance.
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
                                                    torch::autograd::variable_list grads)
     {
@@ -298,10 +325,16 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         const auto device = grads[1].device();
         const auto gradExpertGates = onHost(grads[1]);
         auto gradProbs = onHost(grads[0]).clone();
+        const double gradBalance = grads[3].item<double>();
+        const auto real = ctx->saved_data["real"].toTensor();
+        const auto balanceGradient = ctx->saved_data["balanceGradient"].toTensor();
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, probs.scalar_type(), "sira_gates_backward", [&] {
             gatesBackward(probs.data_ptr<scalar_t>(), chosen.data_ptr<std::int64_t>(), admitted.data_ptr<bool>(),
                           rule.dropout ? keep.data_ptr<scalar_t>() : nullptr, probs.size(0), probs.size(1),
                           chosen.size(1), rule, gradExpertGates.data_ptr<scalar_t>(), gradProbs.data_ptr<scalar_t>());
+            if (gradBalance != 0.0)
+                addBalanceGradient(gradBalance, balanceGradient.data_ptr<double>(), real.data_ptr<bool>(),
+                                   probs.size(0), probs.size(1), gradProbs.data_ptr<scalar_t>());
         });
         const auto gradLogits = torch::_softmax_backward_data(gradProbs, probs, 1, probs.scalar_type());
         return {gradLogits.to(device), torch::Tensor()};
@@ -326,29 +359,22 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     routing.probs = outputs[0];
     routing.expertGates = outputs[1];
     routing.gates = outputs[2];
+    routing.balanceLoss = outputs[3];
 
-    // The balance loss's weights, filled on the host: E f_e and real_t / T.
-    const double realCount = std::max(routing.figures.realTokens, 1.0); // no real tokens: f = P = 0, loss 0
-    const auto hostOptions = torch::TensorOptions().dtype(torch::kFloat64);
-    auto share = torch::empty({options.experts}, hostOptions);
-    auto *shareData = share.data_ptr<double>();
-    for (std::size_t e = 0; e < routing.figures.assignments.size(); ++e)
-        shareData[e] = routing.figures.assignments[e] / (realCount * static_cast<double>(options.topK));
-    auto weights = torch::empty({logits.size(0)}, hostOptions);
+    // The z-loss's token weights, filled on the host: real_t / T.
+    const double realCount = std::max(routing.figures.realTokens, 1.0);
+    auto weights = torch::empty({logits.size(0)}, torch::kFloat64);
     const auto *real = request.realTokens.data_ptr<bool>();
     auto *weightData = weights.data_ptr<double>();
     for (std::int64_t t = 0; t < logits.size(0); ++t)
         weightData[t] = real[t] ? 1.0 / realCount : 0.0;
-    routing.assignmentShare = share.to(logits.device(), logits.scalar_type());
     routing.tokenWeights = weights.to(logits.device(), logits.scalar_type());
     return routing;
 }
 
 torch::Tensor loadBalancingLoss(const SiraRouting &routing)
 {
-    // sum_e f_e P_e = sum_t w_t sum_e p_te f_e with w_t = real_t / T.
-    const auto experts = static_cast<double>(routing.probs.size(1));
-    return experts * torch::dot(torch::mv(routing.probs, routing.assignmentShare), routing.tokenWeights);
+    return routing.balanceLoss;
 }
 
 torch::Tensor routerZLoss(const SiraRouting &routing)

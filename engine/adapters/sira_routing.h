@@ -54,8 +54,8 @@ struct SiraRouting
     torch::Tensor dropoutKept; // [N, k] bool, undefined when no expert dropout ran
     torch::Tensor gates;       // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
     torch::Tensor expertGates; // [N, E] the gates scattered over all experts, differentiable in probs
-    torch::Tensor assignmentShare; // [E] f_e, share of the real tokens' top-k assignments (before capacity)
-    torch::Tensor tokenWeights;    // [N] 1 / (real tokens) on real tokens, 0 on padding
+    torch::Tensor balanceLoss;  // scalar, see loadBalancingLoss(); differentiable in probs
+    torch::Tensor tokenWeights; // [N] 1 / (real tokens) on real tokens, 0 on padding
     std::vector<std::int64_t> capacity; // per group; empty = no limit
     SiraRoutingFigures figures;
 };
@@ -69,6 +69,7 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
 // E * sum_e f_e P_e over the real tokens: f_e the share of top-k assignments
 // given to expert e (before capacity), P_e the mean router probability of e.
 // Equals 1 for perfectly uniform routing. Differentiable through P only.
+// Computed by routeTokens (in float64, from the figures).
 torch::Tensor loadBalancingLoss(const SiraRouting &routing);
 
 // Mean over real tokens of logsumexp(logits)^2 (ST-MoE's router z-loss).

@@ -101,7 +101,6 @@ struct GateRule
     bool renormalizeAfterDropout = true;
 };
 
-
 template <typename acc_t>
 struct TokenGates
 {
@@ -360,15 +359,6 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     routing.expertGates = outputs[1];
     routing.gates = outputs[2];
     routing.balanceLoss = outputs[3];
-
-    // The z-loss's token weights, filled on the host: real_t / T.
-    const double realCount = std::max(routing.figures.realTokens, 1.0);
-    auto weights = torch::empty({logits.size(0)}, torch::kFloat64);
-    const auto *real = request.realTokens.data_ptr<bool>();
-    auto *weightData = weights.data_ptr<double>();
-    for (std::int64_t t = 0; t < logits.size(0); ++t)
-        weightData[t] = real[t] ? 1.0 / realCount : 0.0;
-    routing.tokenWeights = weights.to(logits.device(), logits.scalar_type());
     return routing;
 }
 
@@ -379,7 +369,9 @@ torch::Tensor loadBalancingLoss(const SiraRouting &routing)
 
 torch::Tensor routerZLoss(const SiraRouting &routing)
 {
-    return torch::dot(routing.logits.logsumexp(-1).pow(2), routing.tokenWeights);
+    const auto real = routing.realTokens.to(routing.logits.dtype());
+    const auto tokens = real.sum().clamp_min(1.0);
+    return (routing.logits.logsumexp(-1).pow(2) * real).sum() / tokens;
 }
 
 } // namespace lwb

@@ -54,8 +54,7 @@ struct SiraRouting
     torch::Tensor dropoutKept; // [N, k] bool, undefined when no expert dropout ran
     torch::Tensor gates;       // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
     torch::Tensor expertGates; // [N, E] the gates scattered over all experts, differentiable in probs
-    torch::Tensor balanceLoss;  // scalar, see loadBalancingLoss(); differentiable in probs
-    torch::Tensor tokenWeights; // [N] 1 / (real tokens) on real tokens, 0 on padding
+    torch::Tensor balanceLoss; // scalar, see loadBalancingLoss(); differentiable in probs
     std::vector<std::int64_t> capacity; // per group; empty = no limit
     SiraRoutingFigures figures;
 };

@@ -10,7 +10,8 @@
 // uniform, B zero); W_g ~ N(0, 0.02). All experts run in two matmuls: one
 // shrink x -> [N, E*r], the sparse gates scale each expert's r columns, one
 // expand back; unselected experts cost their (small) share of those matmuls,
-// which on CPU beats gathering tokens per expert (tests/bench measures both).
+// which on CPU beats gathering tokens per expert (tests/bench measures both);
+// sira_mixture.h does it as one autograd node.
 //
 // Parameters: "router" [E, in], "lora_A" [E, r, in], "lora_B" [E, out, r].
 // Routing has no dense equivalent, so a SiRA layer cannot be merged.

@@ -1,7 +1,7 @@
 // Benchmark: what SiRA's mixture costs over plain LoRA. Prints figures;
 // asserts nothing.
 //
-//   bench_sira [STEPS]
+//   bench_sira [STEPS] [THREADS]     (THREADS 0 or absent: the machine's)
 //
 // One training step (forward, loss + balance loss, backward, AdamW, routing
 // statistics) on the built-in model with the shipped LoRA and SiRA (E=8, k=2)
@@ -163,7 +163,7 @@ std::pair<double, double> interleavedBest(const lwb::RunConfig &first, const lwb
 int main(int argc, char **argv)
 {
     const std::int64_t steps = argc > 1 ? std::stoll(argv[1]) : 40;
-    const int threads = lwb::configureThreads(0);
+    const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     const auto lora = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     const auto sira = lwb::loadRunConfig(LWB_CONFIG_DIR "/sira_default.json");
     std::printf("%s\n%lld timed steps each, %d threads, model %s, batch %lld\n",

@@ -89,18 +89,17 @@ void SiraAdapterImpl::accumulateStats()
 {
     const auto &figures = routing_.figures;
     if (forwards_ == 0) {
-        totals_ = SiraRoutingFigures();
-        totals_.assignments.assign(figures.assignments.size(), 0.0);
-        totals_.probabilitySum.assign(figures.probabilitySum.size(), 0.0);
+        totals_ = figures;
         auxLossSum_ = torch::Tensor();
+    } else {
+        for (std::size_t e = 0; e < figures.assignments.size(); ++e) {
+            totals_.assignments[e] += figures.assignments[e];
+            totals_.probabilitySum[e] += figures.probabilitySum[e];
+        }
+        totals_.entropySum += figures.entropySum;
+        totals_.realTokens += figures.realTokens;
+        totals_.droppedAssignments += figures.droppedAssignments;
     }
-    for (std::size_t e = 0; e < figures.assignments.size(); ++e) {
-        totals_.assignments[e] += figures.assignments[e];
-        totals_.probabilitySum[e] += figures.probabilitySum[e];
-    }
-    totals_.entropySum += figures.entropySum;
-    totals_.realTokens += figures.realTokens;
-    totals_.droppedAssignments += figures.droppedAssignments;
     // The aux loss stays a tensor (on the device) until takeStats reads it.
     if (auxLoss_.defined()) {
         const auto aux = auxLoss_.detach().to(torch::kFloat64);
@@ -145,7 +144,6 @@ void SiraAdapterImpl::takeStats(const std::string &layerName, AdapterStats &stat
     for (double count : totals_.assignments)
         routed += count;
     const double tokens = std::max(totals_.realTokens, 1.0);
-    layer.meanRoutingEntropy = 0.0;
     for (std::size_t e = 0; e < totals_.assignments.size(); ++e) {
         layer.expertLoad.push_back(static_cast<float>(totals_.assignments[e] / std::max(routed, 1.0)));
         const double meanProb = totals_.probabilitySum[e] / tokens;

@@ -1,6 +1,8 @@
 // See sira_adapter.h.
 #include "engine/adapters/sira_adapter.h"
 
+#include "engine/adapters/sira_mixture.h"
+
 #include <torch/nn/functional/linear.h>
 #include <torch/nn/init.h>
 
@@ -80,40 +82,28 @@ torch::Tensor SiraAdapterImpl::delta(const torch::Tensor &x)
 
 torch::Tensor SiraAdapterImpl::mixExperts(const torch::Tensor &x, const torch::Tensor &expertGates)
 {
-    const auto experts = loraA.size(0), rank = loraA.size(1), inFeatures = loraA.size(2);
-    const auto outFeatures = loraB.size(1);
-    auto hidden = torch::matmul(x, loraA.reshape({experts * rank, inFeatures}).t()).view({-1, experts, rank});
-    hidden = (hidden * expertGates.unsqueeze(-1)).reshape({-1, experts * rank});
-    // Column e*r + j of the stacked B is column j of B_e.
-    const auto stackedB = loraB.permute({1, 0, 2}).reshape({outFeatures, experts * rank});
-    return torch::matmul(hidden, stackedB.t()) * scale_;
+    return mixLoraExperts(x, loraA, loraB, expertGates, scale_);
 }
 
 void SiraAdapterImpl::accumulateStats()
 {
-    torch::NoGradGuard noGrad;
-    const auto &r = routing_;
-    const auto dtype = torch::kFloat64;
-    const auto real = r.realTokens.to(dtype);
-    const auto assigned = torch::one_hot(r.experts, config_.experts).to(dtype) * real.view({-1, 1, 1});
-    const auto logProbs = torch::log_softmax(r.logits.to(dtype), -1);
-    const auto entropy = -(logProbs.exp() * logProbs).sum(-1);
-    const auto dropped = (r.realTokens.unsqueeze(1) & ~r.admitted).sum().to(dtype);
-    const auto aux = auxLoss_.defined() ? auxLoss_.detach().to(dtype) : torch::zeros({}, real.options());
+    const auto &figures = routing_.figures;
     if (forwards_ == 0) {
-        assignmentsPerExpert_ = assigned.sum(c10::IntArrayRef{0, 1});
-        probabilitySum_ = (logProbs.exp() * real.unsqueeze(1)).sum(0);
-        entropySum_ = (entropy * real).sum();
-        realTokens_ = real.sum();
-        droppedAssignments_ = dropped;
-        auxLossSum_ = aux;
+        totals_ = figures;
+        auxLossSum_ = torch::Tensor();
     } else {
-        assignmentsPerExpert_ += assigned.sum(c10::IntArrayRef{0, 1});
-        probabilitySum_ += (logProbs.exp() * real.unsqueeze(1)).sum(0);
-        entropySum_ += (entropy * real).sum();
-        realTokens_ += real.sum();
-        droppedAssignments_ += dropped;
-        auxLossSum_ += aux;
+        for (std::size_t e = 0; e < figures.assignments.size(); ++e) {
+            totals_.assignments[e] += figures.assignments[e];
+            totals_.probabilitySum[e] += figures.probabilitySum[e];
+        }
+        totals_.entropySum += figures.entropySum;
+        totals_.realTokens += figures.realTokens;
+        totals_.droppedAssignments += figures.droppedAssignments;
+    }
+    // The aux loss stays a tensor (on the device) until takeStats reads it.
+    if (auxLoss_.defined()) {
+        const auto aux = auxLoss_.detach().to(torch::kFloat64);
+        auxLossSum_ = auxLossSum_.defined() ? auxLossSum_ + aux : aux;
     }
     ++forwards_;
 }
@@ -150,18 +140,19 @@ void SiraAdapterImpl::takeStats(const std::string &layerName, AdapterStats &stat
         return;
     LayerRoutingStats layer;
     layer.layer = layerName;
-    const auto assignments = assignmentsPerExpert_.to(torch::kCPU);
-    const double routed = assignments.sum().item<double>();
-    const auto load = assignments / std::max(routed, 1.0);
-    for (std::int64_t e = 0; e < config_.experts; ++e)
-        layer.expertLoad.push_back(static_cast<float>(load[e].item<double>()));
-    const double tokens = std::max(realTokens_.item<double>(), 1.0);
-    layer.routingEntropy = entropySum_.item<double>() / tokens;
-    const auto meanProbs = (probabilitySum_ / tokens).to(torch::kCPU);
-    layer.meanRoutingEntropy = -(meanProbs * meanProbs.clamp_min(1e-300).log()).sum().item<double>();
+    double routed = 0.0;
+    for (double count : totals_.assignments)
+        routed += count;
+    const double tokens = std::max(totals_.realTokens, 1.0);
+    for (std::size_t e = 0; e < totals_.assignments.size(); ++e) {
+        layer.expertLoad.push_back(static_cast<float>(totals_.assignments[e] / std::max(routed, 1.0)));
+        const double meanProb = totals_.probabilitySum[e] / tokens;
+        layer.meanRoutingEntropy -= meanProb * std::log(std::max(meanProb, 1e-300));
+    }
+    layer.routingEntropy = totals_.entropySum / tokens;
     layer.routedTokens = static_cast<std::int64_t>(routed);
-    layer.droppedTokens = static_cast<std::int64_t>(droppedAssignments_.item<double>());
-    layer.auxLoss = auxLossSum_.item<double>() / static_cast<double>(forwards_);
+    layer.droppedTokens = static_cast<std::int64_t>(totals_.droppedAssignments);
+    layer.auxLoss = auxLossSum_.defined() ? auxLossSum_.item<double>() / static_cast<double>(forwards_) : 0.0;
     stats.layers.push_back(std::move(layer));
     forwards_ = 0;
 }

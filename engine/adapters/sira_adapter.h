@@ -10,7 +10,8 @@
 // uniform, B zero); W_g ~ N(0, 0.02). All experts run in two matmuls: one
 // shrink x -> [N, E*r], the sparse gates scale each expert's r columns, one
 // expand back; unselected experts cost their (small) share of those matmuls,
-// which on CPU beats gathering tokens per expert (tests/bench measures both).
+// which on CPU beats gathering tokens per expert (tests/bench measures both);
+// sira_mixture.h does it as one autograd node.
 //
 // Parameters: "router" [E, in], "lora_A" [E, r, in], "lora_B" [E, out, r].
 // Routing has no dense equivalent, so a SiRA layer cannot be merged.
@@ -61,14 +62,11 @@ private:
     SiraRouting routing_;
     torch::Tensor auxLoss_;
 
-    // Training-mode routing figures since the last takeStats(), kept on the
-    // device so that recording them never waits for the GPU.
-    torch::Tensor assignmentsPerExpert_; // [E]
-    torch::Tensor probabilitySum_;       // [E]
-    torch::Tensor entropySum_;           // scalar
-    torch::Tensor realTokens_;           // scalar
-    torch::Tensor droppedAssignments_;   // scalar
-    torch::Tensor auxLossSum_;           // scalar
+    // Training-mode routing figures since the last takeStats(): host sums of
+    // each pass's figures, and the aux loss kept as a tensor on its device so
+    // that accumulating it never waits for a GPU.
+    SiraRoutingFigures totals_;
+    torch::Tensor auxLossSum_; // scalar, float64
     std::int64_t forwards_ = 0;
 };
 

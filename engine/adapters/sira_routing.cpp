@@ -1,7 +1,9 @@
 // See sira_routing.h.
 #include "engine/adapters/sira_routing.h"
 
-#include <torch/nn/functional/activation.h>
+#include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <cmath>
 
@@ -19,17 +21,324 @@ std::int64_t expertCapacity(double factor, std::int64_t topK, std::int64_t token
 
 namespace {
 
-// Position (1-based) of each assignment in its expert's queue, per group:
-// choice-major, then token order.
-torch::Tensor queuePositions(const torch::Tensor &assigned, std::int64_t groups)
+torch::Tensor onHost(const torch::Tensor &t)
 {
-    // assigned: [N, k, E] int64 one-hot, zero rows for padding.
-    const auto n = assigned.size(0), k = assigned.size(1), e = assigned.size(2);
-    const auto perGroup = n / groups;
-    auto queue = assigned.reshape({groups, perGroup, k, e}).permute({0, 2, 1, 3}).reshape({groups, k * perGroup, e});
-    auto position = queue.cumsum(1).reshape({groups, k, perGroup, e}).permute({0, 2, 1, 3}).reshape({n, k, e});
-    return (position * assigned).sum(-1);
+    return t.device().is_cpu() ? t.contiguous() : t.to(torch::kCPU).contiguous();
 }
+
+// Top-k experts of every token, most probable first (ties: lower index
+// first), and the figures of the real tokens. The entropy -sum p log p is
+// computed as lse - sum p g with lse = g_top - log p_top: one log per token.
+template <typename scalar_t>
+void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *real, std::int64_t tokens,
+                   std::int64_t experts, std::int64_t topK, std::int64_t *chosen, SiraRoutingFigures &figures)
+{
+    std::vector<bool> taken(static_cast<std::size_t>(experts));
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        const scalar_t *p = probs + t * experts;
+        std::fill(taken.begin(), taken.end(), false);
+        for (std::int64_t j = 0; j < topK; ++j) {
+            std::int64_t best = -1;
+            for (std::int64_t e = 0; e < experts; ++e) {
+                if (!taken[static_cast<std::size_t>(e)] && (best < 0 || p[e] > p[best]))
+                    best = e;
+            }
+            taken[static_cast<std::size_t>(best)] = true;
+            chosen[t * topK + j] = best;
+        }
+        if (!real[t])
+            continue;
+        const scalar_t *g = logits + t * experts;
+        const auto top = chosen[t * topK];
+        double expectedLogit = 0.0;
+        for (std::int64_t e = 0; e < experts; ++e) {
+            figures.probabilitySum[static_cast<std::size_t>(e)] += static_cast<double>(p[e]);
+            expectedLogit += static_cast<double>(p[e]) * static_cast<double>(g[e]);
+        }
+        for (std::int64_t j = 0; j < topK; ++j)
+            figures.assignments[static_cast<std::size_t>(chosen[t * topK + j])] += 1.0;
+        figures.entropySum += static_cast<double>(g[top]) - std::log(static_cast<double>(p[top])) - expectedLogit;
+        figures.realTokens += 1.0;
+    }
+}
+
+// Capacity, per group: queue positions in (choice, token) order.
+void admitAssignments(const std::int64_t *chosen, const bool *real, std::int64_t tokens, std::int64_t groups,
+                      const SiraRoutingOptions &options, bool *admitted, SiraRouting &routing)
+{
+    const auto topK = options.topK;
+    const auto perGroup = tokens / groups;
+    std::vector<std::int64_t> queued(static_cast<std::size_t>(options.experts));
+    for (std::int64_t start = 0; start < tokens; start += perGroup) {
+        const auto end = start + perGroup;
+        if (options.capacityFactor <= 0.0) {
+            for (std::int64_t t = start; t < end; ++t)
+                std::fill(admitted + t * topK, admitted + (t + 1) * topK, real[t]);
+            continue;
+        }
+        const auto realCount = std::count(real + start, real + end, true);
+        const auto capacity = expertCapacity(options.capacityFactor, topK, realCount, options.experts);
+        routing.capacity.push_back(capacity);
+        std::fill(queued.begin(), queued.end(), 0);
+        for (std::int64_t j = 0; j < topK; ++j) {
+            for (std::int64_t t = start; t < end; ++t) {
+                const auto slot = t * topK + j;
+                admitted[slot] = real[t] && ++queued[static_cast<std::size_t>(chosen[slot])] <= capacity;
+                if (real[t] && !admitted[slot])
+                    routing.figures.droppedAssignments += 1.0;
+            }
+        }
+    }
+}
+
+// Gate arithmetic of one token, in the order the maths reads: the chosen
+// probabilities q, renormalised to sum 1 (option), expert dropout with the
+// survivors rescaled to the mass before it (option), times admitted.
+struct GateRule
+{
+    bool renormalize = true;
+    bool dropout = false; // a keep mask is given
+    bool renormalizeAfterDropout = true;
+};
+
+template <typename acc_t>
+struct TokenGates
+{
+    std::vector<acc_t> q, g; // chosen probabilities; gates before dropout
+    acc_t sum = 0, mass = 0, survived = 0;
+
+    explicit TokenGates(std::int64_t topK)
+        : q(static_cast<std::size_t>(topK))
+        , g(static_cast<std::size_t>(topK))
+    {
+    }
+
+    // Fills q and g and the sums the backward needs.
+    template <typename scalar_t>
+    void load(const scalar_t *p, const std::int64_t *chosen, const scalar_t *keep, const GateRule &rule)
+    {
+        sum = mass = survived = 0;
+        for (std::size_t j = 0; j < q.size(); ++j) {
+            q[j] = static_cast<acc_t>(p[chosen[j]]);
+            sum += q[j];
+        }
+        for (std::size_t j = 0; j < q.size(); ++j) {
+            g[j] = rule.renormalize ? q[j] / sum : q[j];
+            if (rule.dropout) {
+                mass += g[j];
+                survived += g[j] * static_cast<acc_t>(keep[j]);
+            }
+        }
+    }
+};
+
+template <typename scalar_t>
+void gatesForward(const scalar_t *probs, const std::int64_t *chosen, const bool *admitted, const scalar_t *keep,
+                  std::int64_t tokens, std::int64_t experts, std::int64_t topK, const GateRule &rule, scalar_t *gates,
+                  scalar_t *expertGates)
+{
+    using acc_t = at::opmath_type<scalar_t>;
+    TokenGates<acc_t> token(topK);
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        const auto *tokenKeep = keep ? keep + t * topK : nullptr;
+        token.load(probs + t * experts, chosen + t * topK, tokenKeep, rule);
+        for (std::int64_t j = 0; j < topK; ++j) {
+            acc_t gate = token.g[static_cast<std::size_t>(j)];
+            if (rule.dropout) {
+                gate *= static_cast<acc_t>(tokenKeep[j]);
+                if (rule.renormalizeAfterDropout)
+                    gate = token.survived > 0 ? gate * (token.mass / token.survived) : acc_t(0);
+            }
+            gate = admitted[t * topK + j] ? gate : acc_t(0);
+            gates[t * topK + j] = static_cast<scalar_t>(gate);
+            expertGates[t * experts + chosen[t * topK + j]] = static_cast<scalar_t>(gate);
+        }
+    }
+}
+
+// The chain rule of gatesForward, token by token, into the chosen entries of
+// dL/dprobs (the others get 0: the gates do not depend on them).
+template <typename scalar_t>
+void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool *admitted, const scalar_t *keep,
+                   std::int64_t tokens, std::int64_t experts, std::int64_t topK, const GateRule &rule,
+                   const scalar_t *gradExpertGates, scalar_t *gradProbs)
+{
+    using acc_t = at::opmath_type<scalar_t>;
+    TokenGates<acc_t> token(topK);
+    std::vector<acc_t> grad(static_cast<std::size_t>(topK));
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        const auto *tokenKeep = keep ? keep + t * topK : nullptr;
+        const auto *tokenChosen = chosen + t * topK;
+        token.load(probs + t * experts, tokenChosen, tokenKeep, rule);
+        for (std::int64_t j = 0; j < topK; ++j) {
+            const bool in = admitted[t * topK + j];
+            grad[static_cast<std::size_t>(j)] = in ? static_cast<acc_t>(gradExpertGates[t * experts + tokenChosen[j]]) : 0;
+        }
+        // Through dropout: gate_j = g_j m_j (mass / survived).
+        if (rule.dropout && rule.renormalizeAfterDropout) {
+            if (token.survived > 0) {
+                const acc_t ratio = token.mass / token.survived;
+                acc_t gradRatio = 0;
+                for (std::int64_t j = 0; j < topK; ++j) {
+                    const auto uj = static_cast<std::size_t>(j);
+                    gradRatio += grad[uj] * token.g[uj] * static_cast<acc_t>(tokenKeep[j]);
+                }
+                const acc_t gradMass = gradRatio / token.survived;
+                const acc_t gradSurvived = -gradRatio * token.mass / (token.survived * token.survived);
+                for (std::int64_t j = 0; j < topK; ++j) {
+                    const auto uj = static_cast<std::size_t>(j);
+                    grad[uj] = (grad[uj] * ratio + gradSurvived) * static_cast<acc_t>(tokenKeep[j]) + gradMass;
+                }
+            } else {
+                std::fill(grad.begin(), grad.end(), acc_t(0));
+            }
+        } else if (rule.dropout) {
+            for (std::int64_t j = 0; j < topK; ++j)
+                grad[static_cast<std::size_t>(j)] *= static_cast<acc_t>(tokenKeep[j]);
+        }
+        // Through the renormalisation g_j = q_j / sum q.
+        acc_t gradSum = 0;
+        if (rule.renormalize) {
+            for (std::size_t j = 0; j < grad.size(); ++j)
+                gradSum -= grad[j] * token.q[j];
+            gradSum /= token.sum * token.sum;
+        }
+        for (std::int64_t j = 0; j < topK; ++j) {
+            const auto uj = static_cast<std::size_t>(j);
+            const acc_t gradQ = rule.renormalize ? grad[uj] / token.sum + gradSum : grad[uj];
+            gradProbs[t * experts + tokenChosen[j]] = static_cast<scalar_t>(gradQ);
+        }
+    }
+}
+
+// dL/dp_te += gradBalance * E f_e / T on the real tokens.
+template <typename scalar_t>
+void addBalanceGradient(double gradBalance, const double *perExpert, const bool *real, std::int64_t tokens,
+                        std::int64_t experts, scalar_t *gradProbs)
+{
+    for (std::int64_t t = 0; t < tokens; ++t) {
+        if (!real[t])
+            continue;
+        for (std::int64_t e = 0; e < experts; ++e)
+            gradProbs[t * experts + e] += static_cast<scalar_t>(gradBalance * perExpert[e]);
+    }
+}
+
+// What a routing pass needs besides the logits (not differentiable).
+struct RoutingRequest
+{
+    torch::Tensor realTokens; // [N] bool on the host
+    std::int64_t groups = 1;
+    SiraRoutingOptions options;
+    bool training = false;
+    SiraRouting *routing = nullptr; // receives the decisions and figures
+};
+
+// logits -> (probs, expertGates [N, E], gates [N, k] values): softmax, the
+// host pass and the gates as one autograd node, whose backward is the gates'
+// chain rule above followed by the softmax's.
+struct RouteTokens : public torch::autograd::Function<RouteTokens>
+{
+    static torch::autograd::variable_list forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &logits,
+                                                  const RoutingRequest &request)
+    {
+        const auto &options = request.options;
+        auto &routing = *request.routing;
+        const auto tokens = logits.size(0), experts = options.experts, topK = options.topK;
+        const auto device = logits.device();
+        const auto probs = torch::softmax(logits, -1);
+        const auto hostProbs = onHost(probs);
+        const auto hostLogits = onHost(logits);
+        const auto *real = request.realTokens.data_ptr<bool>();
+        auto chosen = torch::empty({tokens, topK}, torch::kLong);
+        auto admitted = torch::empty({tokens, topK}, torch::kBool);
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_route", [&] {
+            chooseExperts(hostProbs.data_ptr<scalar_t>(), hostLogits.data_ptr<scalar_t>(), real, tokens, experts, topK,
+                          chosen.data_ptr<std::int64_t>(), routing.figures);
+        });
+        admitAssignments(chosen.data_ptr<std::int64_t>(), real, tokens, request.groups, options,
+                         admitted.data_ptr<bool>(), routing);
+
+        // Expert dropout acts on the gate weights, not on the routing: a
+        // dropped gate still occupies its place in the expert's queue. The
+        // mask is a [N, k] draw from torch's generator (reproducible per seed).
+        GateRule rule;
+        rule.renormalize = options.renormalizeGates;
+        rule.renormalizeAfterDropout = options.renormalizeAfterDropout;
+        torch::Tensor keep;
+        if (request.training && options.expertDropout > 0.0) {
+            rule.dropout = true;
+            keep = onHost(torch::empty({tokens, topK}, probs.options()).bernoulli_(1.0 - options.expertDropout));
+            routing.dropoutKept = keep.to(torch::kBool).to(device);
+        }
+        auto gates = torch::empty({tokens, topK}, hostProbs.options());
+        auto expertGates = torch::zeros({tokens, experts}, hostProbs.options());
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_gates", [&] {
+            gatesForward(hostProbs.data_ptr<scalar_t>(), chosen.data_ptr<std::int64_t>(), admitted.data_ptr<bool>(),
+                         rule.dropout ? keep.data_ptr<scalar_t>() : nullptr, tokens, experts, topK, rule,
+                         gates.data_ptr<scalar_t>(), expertGates.data_ptr<scalar_t>());
+        });
+        routing.experts = chosen.to(device);
+        routing.admitted = admitted.to(device);
+
+        // Balance loss E sum_e f_e P_e from the figures (float64); its
+        // gradient dL/dp_te = E f_e / T on real tokens joins the backward.
+        const auto &figures = routing.figures;
+        const double realCount = std::max(figures.realTokens, 1.0); // no real tokens: f = P = 0, loss 0
+        std::vector<double> balanceGradient(static_cast<std::size_t>(experts)); // E f_e / T
+        double balance = 0.0;
+        for (std::size_t e = 0; e < balanceGradient.size(); ++e) {
+            const double share = figures.assignments[e] / (realCount * static_cast<double>(topK));
+            balanceGradient[e] = static_cast<double>(experts) * share / realCount;
+            balance += balanceGradient[e] * figures.probabilitySum[e];
+        }
+
+        // probs is an output: the node keeps an alias without autograd
+        // history, so that it does not own itself.
+        ctx->saved_data["probs"] = hostProbs.detach();
+        ctx->saved_data["chosen"] = chosen;
+        ctx->saved_data["admitted"] = admitted;
+        ctx->saved_data["keep"] = keep;
+        ctx->saved_data["renormalize"] = rule.renormalize;
+        ctx->saved_data["dropout"] = rule.dropout;
+        ctx->saved_data["renormalizeAfterDropout"] = rule.renormalizeAfterDropout;
+        ctx->saved_data["real"] = request.realTokens;
+        ctx->saved_data["balanceGradient"] = torch::tensor(balanceGradient, torch::kFloat64);
+        gates = gates.to(device);
+        ctx->mark_non_differentiable({gates});
+        return {probs, expertGates.to(device), gates, torch::full({}, balance, probs.options())};
+    }
+
+    // grads: dL/dprobs, dL/dexpertGates, (gates: none), dL/dbalance.
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                   torch::autograd::variable_list grads)
+    {
+        const auto probs = ctx->saved_data["probs"].toTensor();
+        const auto chosen = ctx->saved_data["chosen"].toTensor();
+        const auto admitted = ctx->saved_data["admitted"].toTensor();
+        const auto keep = ctx->saved_data["keep"].toTensor();
+        GateRule rule;
+        rule.renormalize = ctx->saved_data["renormalize"].toBool();
+        rule.dropout = ctx->saved_data["dropout"].toBool();
+        rule.renormalizeAfterDropout = ctx->saved_data["renormalizeAfterDropout"].toBool();
+        const auto device = grads[1].device();
+        const auto gradExpertGates = onHost(grads[1]);
+        auto gradProbs = onHost(grads[0]).clone();
+        const double gradBalance = grads[3].item<double>();
+        const auto real = ctx->saved_data["real"].toTensor();
+        const auto balanceGradient = ctx->saved_data["balanceGradient"].toTensor();
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, probs.scalar_type(), "sira_gates_backward", [&] {
+            gatesBackward(probs.data_ptr<scalar_t>(), chosen.data_ptr<std::int64_t>(), admitted.data_ptr<bool>(),
+                          rule.dropout ? keep.data_ptr<scalar_t>() : nullptr, probs.size(0), probs.size(1),
+                          chosen.size(1), rule, gradExpertGates.data_ptr<scalar_t>(), gradProbs.data_ptr<scalar_t>());
+            if (gradBalance != 0.0)
+                addBalanceGradient(gradBalance, balanceGradient.data_ptr<double>(), real.data_ptr<bool>(),
+                                   probs.size(0), probs.size(1), gradProbs.data_ptr<scalar_t>());
+        });
+        const auto gradLogits = torch::_softmax_backward_data(gradProbs, probs, 1, probs.scalar_type());
+        return {gradLogits.to(device), torch::Tensor()};
+    }
+};
 
 } // namespace
 
@@ -38,64 +347,24 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
 {
     TORCH_CHECK(logits.dim() == 2 && logits.size(1) == options.experts, "router logits must be [N, experts]");
     TORCH_CHECK(groups >= 1 && logits.size(0) % groups == 0, "tokens must split into equal routing groups");
+    TORCH_CHECK(options.topK >= 1 && options.topK <= options.experts, "top_k must be in [1, experts]");
     SiraRouting routing;
     routing.logits = logits;
-    routing.probs = torch::softmax(logits, -1);
     routing.realTokens = realTokens;
-
-    const auto top = routing.probs.topk(options.topK, -1, /*largest=*/true, /*sorted=*/true);
-    auto gates = std::get<0>(top);
-    routing.experts = std::get<1>(top);
-    if (options.renormalizeGates)
-        gates = gates / gates.sum(-1, /*keepdim=*/true);
-
-    // Capacity: count only real tokens, admit in (choice, token) order.
-    const auto real = realTokens.unsqueeze(1); // [N, 1]
-    const auto assigned = torch::one_hot(routing.experts, options.experts) * real.unsqueeze(2).to(torch::kLong);
-    if (options.capacityFactor > 0.0) {
-        const auto perGroup = logits.size(0) / groups;
-        const auto tokensPerGroup = realTokens.reshape({groups, perGroup}).sum(1).to(torch::kCPU);
-        const auto *counts = tokensPerGroup.data_ptr<std::int64_t>();
-        auto limit = torch::empty({groups}, torch::kLong);
-        for (std::int64_t g = 0; g < groups; ++g) {
-            routing.capacity.push_back(expertCapacity(options.capacityFactor, options.topK, counts[g], options.experts));
-            limit[g] = routing.capacity.back();
-        }
-        const auto tokenLimit = limit.to(logits.device()).repeat_interleave(perGroup).unsqueeze(1);
-        routing.admitted = real & (queuePositions(assigned, groups) <= tokenLimit);
-    } else {
-        routing.admitted = real.expand({-1, options.topK});
-    }
-
-    // Expert dropout acts on the gate weights, not on the routing: a dropped
-    // gate still occupies its place in the expert's queue.
-    if (training && options.expertDropout > 0.0) {
-        routing.dropoutKept = torch::empty_like(gates).bernoulli_(1.0 - options.expertDropout).to(torch::kBool);
-        auto kept = gates * routing.dropoutKept;
-        if (options.renormalizeAfterDropout) {
-            const auto mass = gates.sum(-1, true);
-            const auto survived = kept.sum(-1, true);
-            const auto any = survived > 0;
-            kept = torch::where(any, kept * (mass / torch::where(any, survived, torch::ones_like(survived))),
-                                torch::zeros_like(kept));
-        }
-        gates = kept;
-    }
-    routing.gates = gates * routing.admitted;
-    routing.expertGates = torch::zeros_like(routing.probs).scatter_add(1, routing.experts, routing.gates);
+    routing.figures.assignments.assign(static_cast<std::size_t>(options.experts), 0.0);
+    routing.figures.probabilitySum.assign(static_cast<std::size_t>(options.experts), 0.0);
+    RoutingRequest request{onHost(realTokens.to(torch::kBool)), groups, options, training, &routing};
+    const auto outputs = RouteTokens::apply(logits, request);
+    routing.probs = outputs[0];
+    routing.expertGates = outputs[1];
+    routing.gates = outputs[2];
+    routing.balanceLoss = outputs[3];
     return routing;
 }
 
 torch::Tensor loadBalancingLoss(const SiraRouting &routing)
 {
-    const auto experts = routing.probs.size(1);
-    const auto topK = routing.experts.size(1);
-    const auto real = routing.realTokens.to(routing.probs.dtype());
-    const auto tokens = real.sum().clamp_min(1.0); // no real tokens: f = P = 0, loss 0
-    const auto assigned = torch::one_hot(routing.experts, experts).to(routing.probs.dtype()) * real.view({-1, 1, 1});
-    const auto share = assigned.sum(c10::IntArrayRef{0, 1}) / (tokens * static_cast<double>(topK)); // f_e
-    const auto meanProb = (routing.probs * real.unsqueeze(1)).sum(0) / tokens;         // P_e
-    return static_cast<double>(experts) * (share * meanProb).sum();
+    return routing.balanceLoss;
 }
 
 torch::Tensor routerZLoss(const SiraRouting &routing)

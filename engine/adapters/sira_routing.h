@@ -1,6 +1,5 @@
 // SiRA's router decisions for one forward pass of one layer: top-k experts,
-// gate weights, the per-expert capacity limit and expert dropout, all as
-// whole-batch tensor operations (no loop over tokens or experts).
+// gate weights, the per-expert capacity limit and expert dropout.
 //
 // Tokens are the rows of [N, E] router logits, split into `groups`
 // consecutive equal groups (one group = the batch; B groups = one per
@@ -8,6 +7,13 @@
 // order, every token's first choice before any second choice (GShard): the
 // position of an assignment in its expert's queue is a prefix sum over
 // (choice, token), and positions past the capacity are dropped.
+//
+// The softmax is a torch op; everything after it is one pass over the tokens
+// on the host (a loop over N x E numbers, microseconds), with a hand-written
+// backward for the gates: as ~40 small tensor ops per layer the bookkeeping
+// cost as much as the experts' matmuls (tests/bench/results/2026-12-01-sira-speed.md).
+// Tensors on another device are routed through a host copy of the
+// probabilities, the same kind of synchronisation the capacity limit needs.
 #pragma once
 
 #include <torch/types.h>
@@ -27,6 +33,17 @@ struct SiraRoutingOptions
     bool renormalizeAfterDropout = true;
 };
 
+// Figures of one routing pass over its real tokens, in float64 on the host
+// (the adapter's statistics add them up; reading them never waits).
+struct SiraRoutingFigures
+{
+    std::vector<double> assignments;    // [E] top-k assignments per expert, before capacity
+    std::vector<double> probabilitySum; // [E] sum of the router probabilities
+    double entropySum = 0.0;            // sum of -sum_e p_e log p_e (nats)
+    double realTokens = 0.0;
+    double droppedAssignments = 0.0;    // assignments over capacity
+};
+
 struct SiraRouting
 {
     torch::Tensor logits;      // [N, E]
@@ -35,9 +52,11 @@ struct SiraRouting
     torch::Tensor experts;     // [N, k] int64, chosen experts, most probable first
     torch::Tensor admitted;    // [N, k] bool: a real token's assignment within capacity
     torch::Tensor dropoutKept; // [N, k] bool, undefined when no expert dropout ran
-    torch::Tensor gates;       // [N, k] final gate weights: 0 where not admitted or dropped out
-    torch::Tensor expertGates; // [N, E] the gates scattered over all experts
+    torch::Tensor gates;       // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
+    torch::Tensor expertGates; // [N, E] the gates scattered over all experts, differentiable in probs
+    torch::Tensor balanceLoss; // scalar, see loadBalancingLoss(); differentiable in probs
     std::vector<std::int64_t> capacity; // per group; empty = no limit
+    SiraRoutingFigures figures;
 };
 
 // C = ceil(factor * k * tokens / experts), at least 1 when tokens > 0.
@@ -49,6 +68,7 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
 // E * sum_e f_e P_e over the real tokens: f_e the share of top-k assignments
 // given to expert e (before capacity), P_e the mean router probability of e.
 // Equals 1 for perfectly uniform routing. Differentiable through P only.
+// Computed by routeTokens (in float64, from the figures).
 torch::Tensor loadBalancingLoss(const SiraRouting &routing);
 
 // Mean over real tokens of logsumexp(logits)^2 (ST-MoE's router z-loss).

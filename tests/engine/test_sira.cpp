@@ -337,6 +337,46 @@ private slots:
         QVERIFY(std::abs(lwb::routerZLoss(routing).item<double>()) <= 1e-14);
     }
 
+    void balanceLossGradientMatchesAutograd()
+    {
+        // The routing node's hand-written backward (gates and balance loss
+        // together) against autograd through the plain formulas, with
+        // padding, capacity drops and renormalised gates.
+        constexpr std::int64_t kTokens = 14, kExperts = 4;
+        lwb::SiraRoutingOptions options;
+        options.experts = kExperts;
+        options.topK = 2;
+        options.capacityFactor = 0.7;
+        const auto logits = torch::randn({kTokens, kExperts}, torch::kFloat64).mul_(2.0).requires_grad_(true);
+        auto real = torch::ones({kTokens}, torch::kBool);
+        real[3] = false;
+        real[10] = false;
+        const auto gateWeights = torch::randn({kTokens, kExperts}, torch::kFloat64);
+        const auto routing = lwb::routeTokens(logits, real, 1, options, true);
+        const auto loss = (routing.expertGates * gateWeights).sum() + 0.3 * lwb::loadBalancingLoss(routing);
+        loss.backward();
+
+        const auto reference = logits.detach().clone().requires_grad_(true);
+        const auto probs = torch::softmax(reference, -1);
+        const auto realWeights = real.to(torch::kFloat64);
+        const auto chosen = routing.experts;
+        const auto kept = routing.admitted.to(torch::kFloat64);
+        auto chosenProbs = probs.gather(1, chosen);
+        chosenProbs = chosenProbs / chosenProbs.sum(-1, true);
+        const auto expertGates = torch::zeros_like(probs).scatter_add(1, chosen, chosenProbs * kept);
+        const auto tokens = realWeights.sum();
+        const auto share = (torch::one_hot(chosen, kExperts).to(torch::kFloat64) * realWeights.view({-1, 1, 1}))
+                               .sum(c10::IntArrayRef{0, 1}) / (tokens * 2.0);
+        const auto meanProb = (probs * realWeights.unsqueeze(1)).sum(0) / tokens;
+        const auto balance = double(kExperts) * (share * meanProb).sum();
+        ((expertGates * gateWeights).sum() + 0.3 * balance).backward();
+
+        QVERIFY(routing.admitted.logical_not().logical_and(real.unsqueeze(1)).any().item<bool>()); // drops happen
+        QVERIFY(std::abs(lwb::loadBalancingLoss(routing).item<double>() - balance.item<double>()) <= 1e-14);
+        QVERIFY(relativeError(routing.expertGates.detach(), expertGates.detach()) <= 1e-14);
+        QVERIFY2(relativeError(logits.grad(), reference.grad()) <= 1e-10, "router logits gradient");
+    }
+
     void statsReportLoadDropsAndEntropy()
     {
         const Case c{4, 2, 0.5, true, false};

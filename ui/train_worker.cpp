@@ -38,10 +38,28 @@ void TrainWorker::setPaused(bool paused)
 
 void TrainWorker::run()
 {
-    if (config_.adapter.variant == lwb::kDlpVariant)
-        runStudy();
-    else
-        runTraining();
+    JobEnd end;
+    try {
+        end = config_.adapter.variant == lwb::kDlpVariant ? runStudy() : runTraining();
+    } catch (const std::exception &error) {
+        // Building the job or its observers failed: nothing ran.
+        end = {lwb::RunOutcome::Failed, QString::fromStdString(error.what())};
+    } catch (...) {
+        end = {lwb::RunOutcome::Failed, tr("unknown error")};
+    }
+    Q_EMIT finished(end.outcome, end.message);
+}
+
+void TrainWorker::forwardStartAndEvaluations(TrainEventForwarder &forwarder, const GuardedRecorder &recorder,
+                                             bool &problemReported)
+{
+    connect(&forwarder, &TrainEventForwarder::runStarted, this,
+            [this, &recorder, &problemReported](const lwb::RunInfo &info) {
+                reportRecordingProblem(recorder, problemReported);
+                Q_EMIT runStarted(info, recorder.runId());
+            },
+            Qt::DirectConnection);
+    connect(&forwarder, &TrainEventForwarder::evaluated, this, &TrainWorker::evaluated, Qt::DirectConnection);
 }
 
 void TrainWorker::reportRecordingProblem(const GuardedRecorder &recorder, bool &reported)
@@ -52,65 +70,48 @@ void TrainWorker::reportRecordingProblem(const GuardedRecorder &recorder, bool &
     }
 }
 
-void TrainWorker::runTraining()
+TrainWorker::JobEnd TrainWorker::runTraining()
 {
-    lwb::RunOutcome outcome = lwb::RunOutcome::Failed;
-    QString message;
-    try {
-        // The recorder first: the run row exists before the GUI hears of the start.
-        GuardedRecorder recorder(databasePath_);
-        bool problemReported = false; // the recorder keeps only its first problem
-        reportRecordingProblem(recorder, problemReported);
+    JobEnd end;
+    // The recorder first: the run row exists before the GUI hears of the start.
+    GuardedRecorder recorder(databasePath_);
+    bool problemReported = false; // the recorder keeps only its first problem
+    reportRecordingProblem(recorder, problemReported);
 
-        TrainEventForwarder forwarder;
-        connect(&forwarder, &TrainEventForwarder::runStarted, this,
-                [this, &recorder, &problemReported](const lwb::RunInfo &info) {
-                    reportRecordingProblem(recorder, problemReported);
-                    Q_EMIT runStarted(info, recorder.runId());
-                },
-                Qt::DirectConnection);
-        connect(&forwarder, &TrainEventForwarder::stepsReady, this, &TrainWorker::stepsReady, Qt::DirectConnection);
-        connect(&forwarder, &TrainEventForwarder::evaluated, this, &TrainWorker::evaluated, Qt::DirectConnection);
-        connect(&forwarder, &TrainEventForwarder::checkpointWritten, this, &TrainWorker::checkpointWritten,
-                Qt::DirectConnection);
+    TrainEventForwarder forwarder;
+    forwardStartAndEvaluations(forwarder, recorder, problemReported);
+    connect(&forwarder, &TrainEventForwarder::stepsReady, this, &TrainWorker::stepsReady, Qt::DirectConnection);
+    connect(&forwarder, &TrainEventForwarder::checkpointWritten, this, &TrainWorker::checkpointWritten,
+            Qt::DirectConnection);
 
-        lwb::Trainer trainer(config_);
-        if (recorder.isRecording())
-            trainer.addObserver(&recorder);
-        trainer.addObserver(&forwarder);
-        // Last: the step is recorded and forwarded before the job waits at the gate.
-        pauseGate_.setOnPause([&forwarder] { forwarder.flush(); });
-        trainer.addObserver(&pauseGate_);
-        {
-            std::lock_guard<std::mutex> lock(trainerMutex_);
-            trainer_ = &trainer;
-            if (stopRequested_)
-                trainer.requestStop(); // Cancel came before the trainer existed
-        }
-        try {
-            outcome = trainer.run();
-        } catch (const std::exception &error) {
-            outcome = lwb::RunOutcome::Failed;
-            message = QString::fromStdString(error.what());
-        }
-        {
-            std::lock_guard<std::mutex> lock(trainerMutex_);
-            trainer_ = nullptr;
-        }
-        pauseGate_.setOnPause({}); // the forwarder goes out of scope
-        forwarder.flush();
-        if (message.isEmpty())
-            message = forwarder.finishMessage();
-        reportRecordingProblem(recorder, problemReported);
-    } catch (const std::exception &error) {
-        // Building the trainer or the observers failed: nothing ran.
-        outcome = lwb::RunOutcome::Failed;
-        message = QString::fromStdString(error.what());
-    } catch (...) {
-        outcome = lwb::RunOutcome::Failed;
-        message = tr("unknown error");
+    lwb::Trainer trainer(config_);
+    if (recorder.isRecording())
+        trainer.addObserver(&recorder);
+    trainer.addObserver(&forwarder);
+    // Last: the step is recorded and forwarded before the job waits at the gate.
+    pauseGate_.setOnPause([&forwarder] { forwarder.flush(); });
+    trainer.addObserver(&pauseGate_);
+    {
+        std::lock_guard<std::mutex> lock(trainerMutex_);
+        trainer_ = &trainer;
+        if (stopRequested_)
+            trainer.requestStop(); // Cancel came before the trainer existed
     }
-    Q_EMIT finished(outcome, message);
+    try {
+        end.outcome = trainer.run();
+    } catch (const std::exception &error) {
+        end = {lwb::RunOutcome::Failed, QString::fromStdString(error.what())};
+    }
+    {
+        std::lock_guard<std::mutex> lock(trainerMutex_);
+        trainer_ = nullptr;
+    }
+    pauseGate_.setOnPause({}); // the forwarder goes out of scope
+    forwarder.flush();
+    if (end.message.isEmpty())
+        end.message = forwarder.finishMessage();
+    reportRecordingProblem(recorder, problemReported);
+    return end;
 }
 
 } // namespace lwb::ui

@@ -39,6 +39,7 @@ class Trainer;
 namespace lwb::ui {
 
 class GuardedRecorder;
+class TrainEventForwarder;
 
 class TrainWorker : public QObject
 {
@@ -71,10 +72,19 @@ Q_SIGNALS:
     void finished(lwb::RunOutcome outcome, const QString &message);
 
 private:
-    void runTraining();
-    void runStudy(); // dlp_study_job.cpp
+    struct JobEnd
+    {
+        lwb::RunOutcome outcome = lwb::RunOutcome::Failed;
+        QString message;
+    };
+    // Each runs its job to the end; an exception means it could not start.
+    JobEnd runTraining();
+    JobEnd runStudy(); // dlp_study_job.cpp
     // Emits recordingProblem once for the recorder's first problem.
     void reportRecordingProblem(const GuardedRecorder &recorder, bool &reported);
+    // The run's start (with its store id) and its evaluations, from the forwarder.
+    void forwardStartAndEvaluations(TrainEventForwarder &forwarder, const GuardedRecorder &recorder,
+                                    bool &problemReported);
 
     lwb::RunConfig config_;
     std::string databasePath_;

@@ -3,7 +3,7 @@
 //
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
-//                  [--compare ID,ID,...] [--show-runs] [--study ID [--ask PROMPT]]
+//                  [--compare ID,ID,...] [--show-runs] [--show-settings] [--study ID [--ask PROMPT]]
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
@@ -12,6 +12,7 @@
 #include "ui/dlp_view.h"
 #include "ui/window_screenshot.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
@@ -50,6 +51,7 @@ int main(int argc, char *argv[])
                                            QStringLiteral("Open the compare view on these run ids (comma-separated)."),
                                            QStringLiteral("IDS"));
     const QCommandLineOption runsOption(QStringLiteral("show-runs"), QStringLiteral("Raise the run browser."));
+    const QCommandLineOption settingsOption(QStringLiteral("show-settings"), QStringLiteral("Open File > Settings."));
     const QCommandLineOption studyOption(QStringLiteral("study"),
                                          QStringLiteral("Open the DLP-LoRA tab on this recorded study."),
                                          QStringLiteral("id"));
@@ -58,7 +60,7 @@ int main(int argc, char *argv[])
                                                       "for the answer)."),
                                        QStringLiteral("prompt"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption, studyOption, askOption});
+                       runsOption, settingsOption, studyOption, askOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -84,6 +86,8 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(runsOption))
         window.showRunBrowser();
+    if (parser.isSet(settingsOption))
+        QTimer::singleShot(0, &window, [&window] { window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger(); });
     lwb::ui::WindowScreenshot *screenshot = nullptr;
     if (parser.isSet(screenshotOption)) {
         screenshot = new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),

@@ -36,6 +36,8 @@
 #include <QSettings>
 #include <QVBoxLayout>
 
+#include <tuple>
+
 namespace lwb::ui {
 
 namespace {
@@ -43,7 +45,21 @@ namespace {
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kFormKey = QStringLiteral("runForm/document");
+const QString kStoreKey = QStringLiteral("runStore/path"); // the store chosen in Settings
 constexpr int kStateVersion = 3; // bump when the docks change, so an old layout is not applied
+
+// The run store and why that one: --db, else LWB_DB, else the file chosen in
+// Settings last time, else the default in the user's data directory.
+std::pair<QString, QString> storeLocation(const QString &given)
+{
+    if (!given.isEmpty())
+        return {given, QStringLiteral("--db")};
+    if (!qEnvironmentVariableIsEmpty("LWB_DB"))
+        return {QString::fromStdString(lwb::storage::defaultDatabasePath()), QStringLiteral("LWB_DB")};
+    if (const QString chosen = QSettings().value(kStoreKey).toString(); !chosen.isEmpty())
+        return {chosen, QStringLiteral("settings")};
+    return {QString::fromStdString(lwb::storage::defaultDatabasePath()), QStringLiteral("default")};
+}
 
 } // namespace
 
@@ -61,11 +77,8 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
     , status_(new JobStatusBar(this))
-    , databasePath_(databasePath.isEmpty() ? QString::fromStdString(lwb::storage::defaultDatabasePath()) : databasePath)
-    , databaseSource_(!databasePath.isEmpty()           ? QStringLiteral("--db")
-                      : !qEnvironmentVariableIsEmpty("LWB_DB") ? QStringLiteral("LWB_DB")
-                                                        : QStringLiteral("default"))
 {
+    std::tie(databasePath_, databaseSource_) = storeLocation(databasePath);
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("LoRA Workbench"));
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
@@ -443,11 +456,42 @@ void MainWindow::showAbout()
                                 databasePath_.toHtmlEscaped()));
 }
 
+QString MainWindow::switchRunStore(const QString &path)
+{
+    if (jobs_->isBusy() || !jobs_->queuedJobs().isEmpty())
+        return tr("a job is running or queued and records into the current store; switch when the queue is empty");
+    std::unique_ptr<lwb::storage::RunStore> next;
+    try {
+        next = std::make_unique<lwb::storage::RunStore>(path.toStdString());
+    } catch (const std::exception &error) {
+        return QString::fromUtf8(error.what()); // the current store stays in use
+    }
+    // The views hold the store by pointer: hand them the new one before the old one closes.
+    browser_->setStore(next.get());
+    compare_->setStore(next.get());
+    store_ = std::move(next);
+    databasePath_ = path;
+    databaseSource_ = QStringLiteral("settings");
+    storeProblem_.clear();
+    jobs_->setDatabasePath(path);
+    status_->setDatabase(path, true);
+    compare_->setRuns({});
+    QSettings().setValue(kStoreKey, path);
+    log_->info(tr("Run store: now %1").arg(path));
+    return {};
+}
+
 void MainWindow::showSettings()
 {
-    const StoreLocation store{databasePath_, databaseSource_, store_ != nullptr, storeProblem_};
-    auto *dialog = new SettingsDialog(store, QSettings().fileName(), preferences_, this);
+    const auto location = [this] {
+        return StoreLocation{databasePath_, databaseSource_, store_ != nullptr, storeProblem_};
+    };
+    auto *dialog = new SettingsDialog(location(), QSettings().fileName(), preferences_, this);
     connect(dialog, &SettingsDialog::preferencesChanged, this, &MainWindow::applyPreferences);
+    connect(dialog, &SettingsDialog::storeRequested, this, [this, dialog, location](const QString &path) {
+        const QString refusal = switchRunStore(path);
+        dialog->setStore(location(), refusal);
+    });
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -79,6 +79,9 @@ public Q_SLOTS:
     void showRunBrowser(); // the Runs dock, raised, its filter focused
     void exportRun(qint64 runId); // the export dialog for a run of the store
     void showStudy(qint64 runId); // a recorded DLP-LoRA study in the DLP-LoRA tab
+    // Records into another run store from now on (kept for the next start);
+    // returns why not ("" = switched): a job running or queued, a bad file.
+    QString switchRunStore(const QString &path);
     void cancelJob();
     void togglePause();
 

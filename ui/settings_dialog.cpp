@@ -11,8 +11,11 @@
 #include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QFileInfo>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -38,6 +41,8 @@ QString SettingsDialog::describeSource(const QString &source)
         return tr("the --db option on the command line");
     if (source == QLatin1String("LWB_DB"))
         return tr("the LWB_DB environment variable");
+    if (source == QLatin1String("settings"))
+        return tr("your choice here in Settings (kept for the next start)");
     return tr("the default location in your data directory ($XDG_DATA_HOME or ~/.local/share)");
 }
 
@@ -50,24 +55,44 @@ SettingsDialog::SettingsDialog(const StoreLocation &store, const QString &settin
     setWindowTitle(tr("Settings"));
 
     auto *form = new QFormLayout;
-    form->addRow(tr("Run store file:"), selectableLabel(store.path, "storePath"));
-    form->addRow(tr("Chosen by:"), selectableLabel(describeSource(store.source), "storeSource"));
-    form->addRow(tr("Status:"), selectableLabel(store.open ? tr("open; every run is recorded here")
-                                                           : tr("cannot be used, runs are not recorded: %1")
-                                                                 .arg(store.problem),
-                                                "storeStatus"));
-    form->addRow(QString(), selectableLabel(tr("To use another run store, start the workbench with "
-                                               "--db PATH or set LWB_DB=PATH; lorawb takes the same."),
-                                            "storeHint"));
+    form->addRow(tr("Run store file:"), storePath_ = selectableLabel(QString(), "storePath"));
+    form->addRow(tr("Chosen by:"), storeSource_ = selectableLabel(QString(), "storeSource"));
+    form->addRow(tr("Status:"), storeStatus_ = selectableLabel(QString(), "storeStatus"));
+    storeEdit_ = new QLineEdit;
+    storeEdit_->setObjectName(QStringLiteral("storePathEdit"));
+    storeEdit_->setPlaceholderText(tr("another .db file (created if new)"));
+    auto *browse = new QPushButton(tr("Browse…"));
+    useStore_ = new QPushButton(tr("Use this store"));
+    useStore_->setObjectName(QStringLiteral("useStore"));
+    useStore_->setToolTip(tr("Switch the window to this run store now (not while a job runs or waits). "
+                             "lorawb takes --db PATH or LWB_DB=PATH."));
+    auto *switchRow = new QHBoxLayout;
+    switchRow->addWidget(storeEdit_, 1);
+    switchRow->addWidget(browse);
+    switchRow->addWidget(useStore_);
+    form->addRow(tr("Another store:"), switchRow);
+    form->addRow(QString(), switchResult_ = selectableLabel(QString(), "storeSwitchResult"));
     form->addRow(tr("Layout and last form:"), selectableLabel(settingsFile, "settingsFile"));
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Run store"), storeEdit_->text(),
+                                                          tr("Run stores (*.db);;All files (*)"), nullptr,
+                                                          QFileDialog::DontConfirmOverwrite);
+        if (!path.isEmpty())
+            storeEdit_->setText(path);
+    });
+    connect(useStore_, &QPushButton::clicked, this, [this] {
+        if (!storeEdit_->text().trimmed().isEmpty())
+            Q_EMIT storeRequested(storeEdit_->text().trimmed());
+    });
+    setStore(store);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     auto *copy = buttons->addButton(tr("Copy store path"), QDialogButtonBox::ActionRole);
     copy->setObjectName(QStringLiteral("copyStorePath"));
-    connect(copy, &QPushButton::clicked, this, [path = store.path] { QApplication::clipboard()->setText(path); });
+    connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(storePath_->text()); });
     auto *folder = buttons->addButton(tr("Open store folder"), QDialogButtonBox::ActionRole);
-    connect(folder, &QPushButton::clicked, this, [path = store.path] {
-        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
+    connect(folder, &QPushButton::clicked, this, [this] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(storePath_->text()).absolutePath()));
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
@@ -78,6 +103,15 @@ SettingsDialog::SettingsDialog(const StoreLocation &store, const QString &settin
     layout->addWidget(buildPreferences());
     layout->addWidget(buttons);
     resize(640, sizeHint().height());
+}
+
+void SettingsDialog::setStore(const StoreLocation &store, const QString &refusal)
+{
+    storePath_->setText(store.path);
+    storeSource_->setText(describeSource(store.source));
+    storeStatus_->setText(store.open ? tr("open; every run is recorded here")
+                                     : tr("cannot be used, runs are not recorded: %1").arg(store.problem));
+    switchResult_->setText(refusal.isEmpty() ? QString() : tr("Not switched: %1").arg(refusal));
 }
 
 QWidget *SettingsDialog::buildPreferences()

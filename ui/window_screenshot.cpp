@@ -3,6 +3,8 @@
 
 #include "ui/job_controller.h"
 
+#include <QDialog>
+#include <QPainter>
 #include <QPixmap>
 #include <QTimer>
 #include <QWidget>
@@ -55,7 +57,16 @@ void WindowScreenshot::take()
 {
     if (!window_)
         return;
-    const bool ok = window_->grab().save(path_);
+    // The window, and any dialog open over it where it stands on screen (a
+    // grab of the window alone would leave the dialog out).
+    QPixmap picture = window_->grab();
+    QPainter painter(&picture);
+    for (auto *dialog : window_->findChildren<QDialog *>()) {
+        if (dialog->isVisible())
+            painter.drawPixmap(window_->mapFromGlobal(dialog->frameGeometry().topLeft()), dialog->grab());
+    }
+    painter.end();
+    const bool ok = picture.save(path_);
     std::fprintf(stderr, "lora-workbench: %s %s\n", ok ? "saved screenshot" : "could not save screenshot",
                  qPrintable(path_));
     Q_EMIT saved(path_, ok);

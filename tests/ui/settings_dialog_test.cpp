@@ -1,6 +1,8 @@
 // File > Settings through the real menu action: the dialog names the run
 // store file the window records into, why that file, and whether it opened;
-// a store that cannot be opened is reported with its reason.
+// a store that cannot be opened is reported with its reason; another store
+// can be chosen there (not under a running job), and is kept.
+#include "ui/job_controller.h"
 #include "ui/loss_plot.h"
 #include "ui/main_window.h"
 #include "ui/preferences.h"
@@ -10,7 +12,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -113,6 +119,53 @@ private slots:
         dialog->themeChoice()->setCurrentIndex(dialog->themeChoice()->findData(QStringLiteral("light")));
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
         dialog->close();
+    }
+
+    // Settings > Another store: the window records into the new file at
+    // once and opens it next time; a file that is not a store, or a job that
+    // is running, leaves the current store in use and says why.
+    void switchesTheRunStoreAndRemembersIt()
+    {
+        qunsetenv("LWB_DB");
+        MainWindow window;
+        window.show();
+        window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger();
+        auto *dialog = window.findChild<SettingsDialog *>(QStringLiteral("settingsDialog"));
+        QVERIFY(dialog);
+        const auto field = [dialog](const char *name) { return dialog->findChild<QLabel *>(QString::fromLatin1(name))->text(); };
+        QCOMPARE(field("storeSource"), SettingsDialog::describeSource("default"));
+
+        const QString chosen = dir_.filePath("chosen.db");
+        dialog->storePathEdit()->setText(chosen);
+        QTest::mouseClick(dialog->useStoreButton(), Qt::LeftButton);
+        QCOMPARE(field("storePath"), chosen);
+        QCOMPARE(field("storeSource"), SettingsDialog::describeSource("settings"));
+        QVERIFY(field("storeStatus").startsWith(QStringLiteral("open")));
+        QVERIFY(field("storeSwitchResult").isEmpty());
+        QCOMPARE(window.databasePath(), chosen);
+        QVERIFY(QFile::exists(chosen));
+
+        dialog->storePathEdit()->setText(dir_.filePath("notes.txt")); // written by the test above
+        QTest::mouseClick(dialog->useStoreButton(), Qt::LeftButton);
+        QVERIFY2(field("storeSwitchResult").startsWith(QStringLiteral("Not switched:")), qPrintable(field("storeSwitchResult")));
+        QCOMPARE(field("storePath"), chosen);
+        QCOMPARE(window.databasePath(), chosen);
+
+        // A running job records into the current store: no switch under it.
+        window.runForm()->setDocument(nlohmann::json{{"threads", 1}, {"training", {{"steps", 100000}}}});
+        QSignalSpy finished(window.jobController(), &lwb::ui::JobController::jobFinished);
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        dialog->storePathEdit()->setText(dir_.filePath("other.db"));
+        QTest::mouseClick(dialog->useStoreButton(), Qt::LeftButton);
+        QVERIFY2(field("storeSwitchResult").contains(QStringLiteral("running")), qPrintable(field("storeSwitchResult")));
+        QCOMPARE(window.databasePath(), chosen);
+        window.cancelJob();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        dialog->close();
+
+        MainWindow next; // the choice is kept for the next start
+        QCOMPARE(next.databasePath(), chosen);
+        QSettings().remove(QStringLiteral("runStore/path"));
     }
 };
 

@@ -1,12 +1,18 @@
 // See dlp_bundle.h.
 #include "engine/export/dlp_bundle.h"
 
+#include "engine/config/json_reader.h"
+#include "engine/core/error.h"
 #include "engine/dlp/dlp_model.h"
 #include "engine/export/peft_export.h"
 #include "engine/tensor_io/atomic_file.h"
+#include "engine/tensor_io/safetensors_reader.h"
 #include "engine/tensor_io/safetensors_writer.h"
 
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
 
 namespace lwb {
 
@@ -70,6 +76,91 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
     };
     writeFileAtomically(folder.stage(kDlpManifestFile), manifest.dump(2) + "\n");
     folder.addFile(kDlpManifestFile);
+}
+
+std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunConfig &base)
+{
+    const auto manifestPath = folder + "/" + kDlpManifestFile;
+    std::ifstream file(manifestPath);
+    if (!file)
+        throw Error(manifestPath, "cannot open (not a DLP-LoRA bundle folder?)");
+    nlohmann::json manifest;
+    try {
+        manifest = nlohmann::json::parse(file);
+    } catch (const nlohmann::json::parse_error &e) {
+        throw Error(manifestPath, std::string("not valid JSON: ") + e.what());
+    }
+    if (!manifest.is_object() || manifest.value("format", std::string()) != kDlpBundleFormat)
+        throw Error(manifestPath + ": format", std::string("must be \"") + kDlpBundleFormat + "\"");
+    if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<int>() != kDlpBundleVersion)
+        throw Error(manifestPath + ": format_version",
+                    "must be " + std::to_string(kDlpBundleVersion) + " (a bundle from a newer workbench?)");
+
+    // The settings go through the config reader, held to a config's ranges.
+    RunConfig config = base;
+    config.adapter.variant = kDlpVariant;
+    config.training.outputDir = folder;
+    DlpConfig &dlp = config.adapter.dlp;
+    dlp = DlpConfig();
+    std::vector<ConfigIssue> issues;
+    {
+        JsonReader in(manifest, "", issues);
+        in.readStringList("target_modules", config.adapter.targets);
+        in.readString("granularity", dlp.granularity, {"input", "sentence"});
+        auto selection = in.child("selection");
+        selection.readString("rule", dlp.selection.rule, {"top_p", "top_k"});
+        selection.readNumber("p", dlp.selection.p, 0.0, 1.0, true);
+        selection.readInt("k", dlp.selection.k, 1, 4096);
+        selection.readString("weights", dlp.selection.weights, {"softmax", "renormalize"});
+        auto plugin = in.child("plugin");
+        plugin.readString("embedding", dlp.plugin.embedding, {"own", "base"});
+        plugin.readInt("embedding_dim", dlp.plugin.embeddingDim, 1, 65536);
+        plugin.readInt("layers", dlp.plugin.layers, 2, 4);
+        plugin.readInt("width", dlp.plugin.width, 1, 65536);
+        plugin.readInt("bigram_buckets", dlp.plugin.bigramBuckets, 0, 1 << 22);
+    }
+    if (!issues.empty())
+        throw ConfigError(manifestPath, std::move(issues));
+    if (!manifest["tasks"].is_array() || manifest["tasks"].size() < 2)
+        throw Error(manifestPath + ": tasks", "must list at least two task LoRAs");
+
+    TaskLoraLibrary library;
+    std::size_t index = 0;
+    for (const auto &task : manifest["tasks"]) {
+        const auto where = manifestPath + ": tasks[" + std::to_string(index++) + "]";
+        if (!task.is_object() || !task.value("task", nlohmann::json()).is_string()
+            || !task.value("folder", nlohmann::json()).is_string())
+            throw Error(where, "must be an object with \"task\" and \"folder\" strings");
+        const auto name = task["task"].get<std::string>();
+        const auto source = folder + "/" + task["folder"].get<std::string>();
+        dlp.library.push_back({name, source});
+        library.add(importPeftTaskLora(name, source, config.model));
+    }
+
+    auto model = std::make_unique<DlpModel>(config, std::move(library));
+    const auto pluginPath = folder + "/" + kDlpPluginFile;
+    const SafetensorsReader reader(pluginPath);
+    std::set<std::string> unused;
+    for (const auto &name : reader.names())
+        unused.insert(name);
+    torch::NoGradGuard noGrad;
+    const auto fill = [&](const std::string &name, torch::Tensor &tensor) {
+        if (!reader.contains(name))
+            throw Error(pluginPath, "has no tensor \"" + name + "\" (the manifest's plugin shape and the file disagree)");
+        const auto stored = reader.load(name);
+        if (stored.sizes() != tensor.sizes())
+            throw Error(pluginPath + ": " + name, "has shape " + c10::str(stored.sizes()) + ", the plugin needs "
+                                                      + c10::str(tensor.sizes()));
+        tensor.copy_(stored);
+        unused.erase(name);
+    };
+    for (auto &item : model->plugin()->named_parameters())
+        fill(item.key(), item.value());
+    for (auto &item : model->plugin()->named_buffers())
+        fill(item.key(), item.value());
+    if (!unused.empty())
+        throw Error(pluginPath, "holds \"" + *unused.begin() + "\", which this plugin does not have");
+    return model;
 }
 
 } // namespace lwb

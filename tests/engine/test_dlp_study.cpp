@@ -12,6 +12,7 @@
 #include "engine/dlp/dlp_study.h"
 #include "engine/dlp/plugin_training.h"
 #include "engine/dlp/task_lora_library.h"
+#include "engine/export/dlp_bundle.h"
 #include "engine/export/export_folder.h"
 #include "engine/export/peft_export.h"
 #include "engine/export/run_export.h"
@@ -314,6 +315,14 @@ private slots:
         lwb::SafetensorsReader plugin(bundle.filePath("plugin.safetensors").toStdString());
         for (const auto &item : loaded->plugin()->named_parameters())
             QVERIFY(torch::equal(plugin.load(item.key()), item.value()));
+        // The whole bundle imports back and answers as the study did.
+        const auto imported = lwb::importDlpBundle(exported.folder, config);
+        const auto fromBundle = imported->generate("first: stone\n", 4);
+        QCOMPARE(fromBundle.text, answer.text);
+        QCOMPARE(fromBundle.segments.front().selected, answer.segments.front().selected);
+        QCOMPARE(fromBundle.segments.front().weights, answer.segments.front().weights);
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::importDlpBundle(dir.path().toStdString(), config); }),
+                                    "not a DLP-LoRA bundle folder"));
         request.format = "merged";
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::exportRun(request); }), "its formats: bundle, base"));
 

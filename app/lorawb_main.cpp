@@ -8,8 +8,10 @@
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
 //   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...] [--db PATH | --no-db]
 //   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
+//   lorawb tokenize | score | generate ...   (app/inspect_command.h)
 #include "app/data_command.h"
 #include "app/dlp_command.h"
+#include "app/inspect_command.h"
 #include "app/export_command.h"
 #include "app/runs_command.h"
 #include "engine/config/run_config.h"
@@ -39,6 +41,10 @@ constexpr const char *kUsage = R"(usage:
   lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...] [--db PATH | --no-db]
                                                     (a DLP-LoRA study, recorded like train)
   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]   (lorawb data --help)
+  lorawb tokenize --tokenizer PATH|byte            (stdin lines -> JSON id arrays)
+  lorawb score --model DIR [--adapter DIR] --text-file F   (ids and per-token log-probabilities, JSON)
+  lorawb generate --model DIR [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T]
+                  [--top-p P] [--seed S]           (DIR: a Hugging Face folder, e.g. lorawb export --format base)
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
@@ -159,6 +165,12 @@ int main(int argc, char **argv)
             return lwb::cli::runExportCommand(rest, std::cout, std::cerr);
         if (words[0] == "dlp")
             return lwb::cli::runDlpCommand(rest, std::cout);
+        if (words[0] == "tokenize")
+            return lwb::cli::runTokenizeCommand(rest, std::cin, std::cout);
+        if (words[0] == "score")
+            return lwb::cli::runScoreCommand(rest, std::cout);
+        if (words[0] == "generate")
+            return lwb::cli::runGenerateCommand(rest, std::cout);
         if (words[0] == "data")
             return lwb::cli::runDataCommand(rest, std::cout, std::cerr);
         std::cerr << "lorawb: unknown command \"" << words[0] << "\"\n" << kUsage;

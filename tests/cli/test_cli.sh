@@ -4,7 +4,8 @@
 # the current step leaving a checkpoint and a resume hint, the resumed run
 # finishes, and both runs are in the run store; `lorawb export` writes the
 # finished run as PEFT / merged folders (safe names, --force, SHA-256 recorded
-# as artifacts) and adapter.init_from accepts the PEFT folder.
+# as artifacts) and adapter.init_from accepts the PEFT folder; tokenize, score
+# and generate inspect the exported models.
 # usage: test_cli.sh PATH/TO/lorawb SOURCE_DIR
 set -euo pipefail
 lorawb="$1"
@@ -87,6 +88,27 @@ check "a name cannot leave the destination" test -f "$exports/escaped/adapter_co
 merged="$exports/lora-default-run2-merged"
 check "export merged writes a sharded HF checkpoint" test -f "$merged/model.safetensors.index.json" -a -f "$merged/config.json"
 check "the merged config is GPT2LMHeadModel" grep -q GPT2LMHeadModel "$merged/config.json"
+
+# Inspection: tokenize, score (the base + the PEFT adapter scores as the merged model), generate.
+printf 'hi\nok\n' | "$lorawb" tokenize --tokenizer byte >"$work/tokens.txt"
+check "tokenize prints one id array per line" test "$(cat "$work/tokens.txt")" = "$(printf '[104,105]\n[111,107]')"
+"$lorawb" export 2 --format base --out "$exports" --db "$db" >/dev/null
+base="$exports/lora-default-run2-base"
+printf 'reverse: stone\nenots' >"$work/text.txt"
+"$lorawb" score --model "$base" --adapter "$peft" --text-file "$work/text.txt" >"$work/score_adapter.json"
+"$lorawb" score --model "$merged" --text-file "$work/text.txt" >"$work/score_merged.json"
+total() { grep -o '"total_logprob":[-0-9.eE+]*' "$1" | cut -d: -f2; }
+check "score gives each token's log-probability" grep -q '"logprobs":\[null,-' "$work/score_merged.json"
+check "score: base + PEFT adapter = the merged model" awk -v a="$(total "$work/score_adapter.json")" \
+  -v b="$(total "$work/score_merged.json")" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a; exit !(a != "" && d <= 1e-5 * m) }'
+"$lorawb" generate --model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 >"$work/greedy1.json"
+"$lorawb" generate --model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 >"$work/greedy2.json"
+check "generate prints the answer as JSON" grep -q '"text":' "$work/greedy1.json"
+check "greedy generation repeats" cmp -s "$work/greedy1.json" "$work/greedy2.json"
+sample=(--model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 --temperature 1.5 --top-p 0.95 --seed 7)
+"$lorawb" generate "${sample[@]}" >"$work/sample1.json"
+"$lorawb" generate "${sample[@]}" >"$work/sample2.json"
+check "top-p sampling with a seed repeats" cmp -s "$work/sample1.json" "$work/sample2.json"
 
 set +e
 "$lorawb" export 2 --format bundle --out "$exports" --db "$db" >"$work/bundle.txt" 2>&1

@@ -1,0 +1,32 @@
+// The inspection commands (issue 4, part 7): what a tokenizer and a model do
+// with a piece of text, from a shell.
+//
+//   lorawb tokenize --tokenizer PATH|byte
+//       one JSON array of ids per stdin line (PATH: tokenizer.json or the
+//       folder holding it; "byte": the built-in byte tokenizer)
+//   lorawb score --model DIR [--adapter DIR] --text-file F
+//       JSON: the ids (BOS first when the tokenizer has one) and each
+//       token's log-probability given the ones before it (null for the first)
+//   lorawb generate --model DIR [--adapter DIR] --prompt TEXT
+//                   [--max-new-tokens N] [--temperature T] [--top-p P] [--seed S]
+//       the continuation: greedy at temperature 0 (the default), else
+//       sampled with top-p; every step recomputes the whole sequence (no
+//       KV cache yet)
+//
+// DIR is a Hugging Face checkpoint folder (config.json + safetensors, e.g.
+// `lorawb export RUN --format base|merged`); its tokenizer.json is used when
+// there is one, else the built-in byte tokenizer. --adapter is a PEFT LoRA
+// folder put on the model first.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace lwb::cli {
+
+int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, std::ostream &out);
+int runScoreCommand(const std::vector<std::string> &args, std::ostream &out);
+int runGenerateCommand(const std::vector<std::string> &args, std::ostream &out);
+
+} // namespace lwb::cli

@@ -6,11 +6,11 @@
 #include "engine/config/config_overrides.h"
 #include "engine/config/json_reader.h"
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 #include "engine/data/task_generator.h"
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <regex>
 
@@ -234,16 +234,7 @@ RunConfig parseRunConfig(const nlohmann::json &document, const std::string &sour
 
 RunConfig loadRunConfig(const std::string &path, const std::vector<std::string> &overrides)
 {
-    std::ifstream file(path);
-    if (!file)
-        throw Error(path, "cannot open the run config (missing or unreadable)");
-    nlohmann::json document;
-    try {
-        document = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &error) {
-        // nlohmann reports the byte offset; that is enough to find the place.
-        throw Error(path, std::string("not valid JSON: ") + error.what());
-    }
+    nlohmann::json document = readJsonFile(path, "cannot open the run config (missing or unreadable)");
     applyOverrides(document, overrides);
     return parseRunConfig(document, path);
 }

@@ -2,13 +2,13 @@
 #include "engine/dlp/dlp_model.h"
 
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 #include "engine/core/runtime.h"
 #include "engine/tokenizer/byte_tokenizer.h"
 
 #include <torch/serialize.h>
 
 #include <filesystem>
-#include <fstream>
 
 namespace lwb {
 
@@ -61,16 +61,7 @@ bool DlpModel::isStudyFolder(const std::string &folder)
 std::unique_ptr<DlpModel> DlpModel::loadStudyFolder(const std::string &folder)
 {
     const std::string path = configFile(folder);
-    std::ifstream file(path);
-    if (!file)
-        throw Error(path, "cannot open (not a DLP-LoRA study folder?)");
-    nlohmann::json document;
-    try {
-        document = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &e) {
-        throw Error(path, std::string("not valid JSON: ") + e.what());
-    }
-    RunConfig config = parseRunConfig(document, path);
+    RunConfig config = parseRunConfig(readJsonFile(path, "cannot open (not a DLP-LoRA study folder?)"), path);
     config.training.outputDir = folder; // where it is now
     return loadStudy(config);
 }

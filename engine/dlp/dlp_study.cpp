@@ -244,15 +244,24 @@ DlpStudyResult DlpStudy::runStages()
     PluginClassifier &plugin = model_->plugin();
     result.pluginWidth = plugin->width();
 
-    // The plugin's prompts: the library's tasks from the run's data (the
-    // built-in suite or a JSONL dataset), training stream and held-out side.
-    DataConfig pluginData = config_.data;
-    pluginData.tasks = result.tasks;
-    pluginData.evalExamples = dlp.plugin.evalExamples;
-    const auto pluginSource = makeTaskData(pluginData, config_.seed);
+    // The library's tasks from the run's data (the built-in suite or a JSONL
+    // dataset), read once: the plugin's prompts come from its training stream
+    // and its held-out side; the routed evaluation uses the first
+    // data.eval_examples of that side, the plugin the first
+    // plugin.eval_examples (both sources give their held-out examples in a
+    // fixed order, so these are what a source of either size would give).
+    DataConfig libraryData = config_.data;
+    libraryData.tasks = result.tasks;
+    libraryData.evalExamples = std::max(config_.data.evalExamples, dlp.plugin.evalExamples);
+    const auto data = makeTaskData(libraryData, config_.seed);
+    const auto heldOut = [&](std::int64_t count) {
+        const auto &examples = data->evalExamples();
+        return std::vector<TaskExample>(examples.begin(),
+                                        examples.begin() + std::min<std::ptrdiff_t>(count, examples.size()));
+    };
     std::vector<TaskExample> trainPrompts;
     for (std::int64_t i = 0; i < dlp.plugin.trainExamples; ++i)
-        trainPrompts.push_back(pluginSource->trainExample(static_cast<std::uint64_t>(i)));
+        trainPrompts.push_back(data->trainExample(static_cast<std::uint64_t>(i)));
     const ByteTokenizer tokenizer;
     PluginTrainingOptions training;
     training.epochs = dlp.plugin.epochs;
@@ -260,7 +269,7 @@ DlpStudyResult DlpStudy::runStages()
     training.batchSize = dlp.plugin.batchSize;
     training.seed = config_.seed;
     result.plugin = trainPlugin(*plugin, pluginExamples(trainPrompts, result.tasks, tokenizer),
-                                pluginExamples(pluginSource->evalExamples(), result.tasks, tokenizer), training,
+                                pluginExamples(heldOut(dlp.plugin.evalExamples), result.tasks, tokenizer), training,
                                 [&](std::int64_t epoch, std::int64_t epochs, double loss) {
                                     DlpStudyProgress progress;
                                     progress.stage = "plugin";
@@ -276,13 +285,11 @@ DlpStudyResult DlpStudy::runStages()
 
     // 4-5. Routed evaluation on the run's held-out examples (those the multi-task run scored).
     DlpRouter router = model_->router();
-    DataConfig evaluated = config_.data;
-    evaluated.tasks = result.tasks;
-    const auto evalData = makeTaskData(evaluated, config_.seed);
+    const auto evalExamples = heldOut(config_.data.evalExamples);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
     result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, tokenizer,
-                                     evalData->evalExamples(), generation, model_->device(),
+                                     evalExamples, generation, model_->device(),
                                      [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
                                          DlpStudyProgress progress;
                                          progress.stage = "evaluation";
@@ -293,7 +300,7 @@ DlpStudyResult DlpStudy::runStages()
                                          report(progress);
                                      });
     result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, tokenizer,
-                                     evalData->evalExamples(), generation.maxNewTokens, model_->device());
+                                     evalExamples, generation.maxNewTokens, model_->device());
     return result;
 }
 

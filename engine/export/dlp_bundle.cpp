@@ -3,6 +3,7 @@
 
 #include "engine/config/json_reader.h"
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 #include "engine/dlp/dlp_model.h"
 #include "engine/export/peft_export.h"
 #include "engine/tensor_io/atomic_file.h"
@@ -11,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <set>
 
 namespace lwb {
@@ -81,15 +81,7 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
 std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunConfig &base)
 {
     const auto manifestPath = folder + "/" + kDlpManifestFile;
-    std::ifstream file(manifestPath);
-    if (!file)
-        throw Error(manifestPath, "cannot open (not a DLP-LoRA bundle folder?)");
-    nlohmann::json manifest;
-    try {
-        manifest = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &e) {
-        throw Error(manifestPath, std::string("not valid JSON: ") + e.what());
-    }
+    const nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a DLP-LoRA bundle folder?)");
     if (!manifest.is_object() || manifest.value("format", std::string()) != kDlpBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kDlpBundleFormat + "\"");
     if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<int>() != kDlpBundleVersion)

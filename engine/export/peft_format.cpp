@@ -3,9 +3,9 @@
 #include "engine/export/peft_format.h"
 
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 
 #include <cmath>
-#include <fstream>
 #include <regex>
 
 namespace lwb {
@@ -166,15 +166,7 @@ nlohmann::json peftConfigJson(const PeftLoraConfig &config)
 PeftLoraConfig readPeftConfig(const std::string &folder)
 {
     const auto path = folder + "/" + kPeftConfigFile;
-    std::ifstream file(path);
-    if (!file)
-        throw Error(path, "cannot open (not a PEFT adapter folder?)");
-    nlohmann::json json;
-    try {
-        json = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &e) {
-        throw Error(path, std::string("not valid JSON: ") + e.what());
-    }
+    nlohmann::json json = readJsonFile(path, "cannot open (not a PEFT adapter folder?)");
     if (!json.is_object())
         throw Error(path, "must be a JSON object");
     try {

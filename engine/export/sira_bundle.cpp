@@ -5,13 +5,13 @@
 #include "engine/adapters/sira_adapter.h"
 #include "engine/config/json_reader.h"
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 #include "engine/export/peft_export.h"
 #include "engine/tensor_io/atomic_file.h"
 #include "engine/tensor_io/safetensors_reader.h"
 #include "engine/tensor_io/safetensors_writer.h"
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -110,15 +110,7 @@ void writeSiraBundle(ExportFolder &folder, CausalLMImpl &model, const AdapterCon
 SiraBundleSummary importSiraBundle(const std::string &folder, CausalLMImpl &model)
 {
     const auto manifestPath = folder + "/" + kSiraManifestFile;
-    std::ifstream file(manifestPath);
-    if (!file)
-        throw Error(manifestPath, "cannot open (not a SiRA bundle folder?)");
-    nlohmann::json manifest;
-    try {
-        manifest = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &e) {
-        throw Error(manifestPath, std::string("not valid JSON: ") + e.what());
-    }
+    nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a SiRA bundle folder?)");
     if (!manifest.is_object() || manifest.value("format", std::string()) != kSiraBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kSiraBundleFormat + "\"");
     if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<int>() != kSiraBundleVersion)

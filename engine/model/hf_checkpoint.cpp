@@ -4,8 +4,8 @@
 #include "engine/model/hf_checkpoint.h"
 
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -255,15 +255,7 @@ void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint)
 CausalLM loadHfCausalLM(const std::string &folder)
 {
     const auto configPath = folder + "/config.json";
-    std::ifstream file(configPath);
-    if (!file)
-        throw Error(configPath, "cannot open the model config (missing or unreadable)");
-    nlohmann::json config;
-    try {
-        config = nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &e) {
-        throw Error(configPath, std::string("not valid JSON: ") + e.what());
-    }
+    const auto config = readJsonFile(configPath, "cannot open the model config (missing or unreadable)");
     CausalLM model(modelConfigFromHf(config, configPath));
     loadHfWeights(*model, ShardedCheckpoint(folder));
     model->eval();

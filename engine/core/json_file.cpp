@@ -1,0 +1,23 @@
+// See json_file.h.
+#include "engine/core/json_file.h"
+
+#include "engine/core/error.h"
+
+#include <fstream>
+
+namespace lwb {
+
+nlohmann::json readJsonFile(const std::string &path, const std::string &whenMissing)
+{
+    std::ifstream file(path);
+    if (!file)
+        throw Error(path, whenMissing);
+    try {
+        return nlohmann::json::parse(file);
+    } catch (const nlohmann::json::parse_error &error) {
+        // nlohmann reports the byte offset; that is enough to find the place.
+        throw Error(path, std::string("not valid JSON: ") + error.what());
+    }
+}
+
+} // namespace lwb

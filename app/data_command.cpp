@@ -15,8 +15,9 @@ constexpr const char *kUsage = R"(usage:
                             [--wordnet-dir DIR] [--dictd-dir DIR]
 
 Builds the lexicon suite (define, synonym, antonym, hypernym, pos from WordNet;
-translate-de/fr/es/it from FreeDict) into DIR/{train,eval,test}.jsonl (default
-DIR: lexicon). Needs the Debian packages wordnet-base and dict-freedict-eng-deu,
+translate-de/fr/es/it from FreeDict) into DIR/{train,eval,test}.jsonl, and
+WordNet's glosses as pretraining text into DIR/pretrain_{train,eval,test}.jsonl
+({"text"} lines; what `lorawb pretrain` reads) (default DIR: lexicon). Needs the Debian packages wordnet-base and dict-freedict-eng-deu,
 -fra, -spa, -ita. --max-per-task caps each task (0 = all); --seed changes the
 split and the order (default 0).
 )";
@@ -60,7 +61,8 @@ int buildLexiconCommand(const std::vector<std::string> &args, std::ostream &out)
     }
     const auto splits = lexicon::buildLexicon(options);
     lexicon::printCounts(splits, out);
-    out << "wrote " << options.outDir << "/{train,eval,test}.jsonl (seed " << options.seed << ")\n";
+    out << "wrote " << options.outDir << "/{train,eval,test}.jsonl and " << options.outDir
+        << "/pretrain_{train,eval,test}.jsonl (seed " << options.seed << ")\n";
     return 0;
 }
 

@@ -2,7 +2,12 @@
 #include "app/inspect_command.h"
 
 #include "engine/core/error.h"
+#include "engine/core/runtime.h"
+#include "engine/data/batch_builder.h"
+#include "engine/data/jsonl_dataset.h"
+#include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
+#include "engine/model/base_model.h"
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_tokenizer.h"
@@ -63,7 +68,7 @@ struct LoadedModel
 
 LoadedModel loadModel(const std::map<std::string, std::string> &options, const std::string &usage)
 {
-    const auto folder = required(options, "--model", usage);
+    const auto folder = resolveModelPath(required(options, "--model", usage));
     LoadedModel loaded;
     loaded.model = loadHfCausalLM(folder);
     if (const auto adapter = options.find("--adapter"); adapter != options.end())
@@ -135,6 +140,50 @@ int runScoreCommand(const std::vector<std::string> &args, std::ostream &out)
     const auto scored = static_cast<double>(ids.size() > 1 ? ids.size() - 1 : 1);
     out << nlohmann::json{{"ids", ids}, {"logprobs", scores}, {"total_logprob", total},
                           {"perplexity", std::exp(-total / scored)}}
+               .dump()
+        << '\n';
+    return 0;
+}
+
+int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
+{
+    const std::string usage = "lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]";
+    const auto options = parseOptions(args, {"--model", "--adapter", "--data", "--batch-size"}, usage);
+    const auto dataPath = required(options, "--data", usage);
+    std::int64_t batchSize = 32;
+    if (const auto found = options.find("--batch-size"); found != options.end()) {
+        char *end = nullptr;
+        batchSize = std::strtoll(found->second.c_str(), &end, 10);
+        if (end == found->second.c_str() || *end != '\0' || batchSize < 1 || batchSize > 4096)
+            throw Error("--batch-size", "\"" + found->second + "\" is not a whole number from 1 to 4096");
+    }
+    configureThreads(0);
+    auto loaded = loadModel(options, usage);
+    // The batches are built with the byte tokenizer, as for training runs.
+    if (!dynamic_cast<const ByteTokenizer *>(loaded.tokenizer.get()))
+        throw Error(required(options, "--model", usage), "has a tokenizer.json; eval scores byte-level models only");
+    const auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
+    if (examples.empty())
+        throw Error(dataPath, "holds no examples");
+    const ByteTokenizer tokenizer;
+    const auto seqLen = loaded.model->config().maxPositions - 1;
+    std::vector<Batch> batches;
+    for (std::size_t start = 0; start < examples.size(); start += static_cast<std::size_t>(batchSize)) {
+        const auto end = std::min(examples.size(), start + static_cast<std::size_t>(batchSize));
+        batches.push_back(buildBatch({examples.begin() + static_cast<std::ptrdiff_t>(start),
+                                      examples.begin() + static_cast<std::ptrdiff_t>(end)},
+                                     tokenizer, seqLen));
+    }
+    const auto metrics = evaluateLoss(*loaded.model, batches, torch::kCPU);
+    std::int64_t scored = 0;
+    for (const auto &batch : batches)
+        scored += batch.scoredTokens;
+    out << nlohmann::json{{"data", dataPath},
+                          {"examples", examples.size()},
+                          {"scored_tokens", scored},
+                          {"loss", metrics.loss},
+                          {"perplexity", metrics.perplexity},
+                          {"bits_per_byte", metrics.loss / std::log(2.0)}}
                .dump()
         << '\n';
     return 0;

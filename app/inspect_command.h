@@ -12,10 +12,17 @@
 //       the continuation: greedy at temperature 0 (the default), else
 //       sampled with top-p; every step recomputes the whole sequence (no
 //       KV cache yet)
+//   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]
+//       JSON: the mean loss over the scored tokens of the file's examples
+//       (the completion and EOS; a {"text"} line: every token), perplexity
+//       exp(loss) and bits per byte (loss / ln 2, the byte tokenizer); each
+//       example cut to the model's positions as in training. Byte-level
+//       models only.
 //
 // DIR is a Hugging Face checkpoint folder (config.json + safetensors, e.g.
 // `lorawb export RUN --format base|merged`); its tokenizer.json is used when
-// there is one, else the built-in byte tokenizer. --adapter is a PEFT LoRA
+// there is one, else the built-in byte tokenizer; builtin:NAME names a model
+// the workbench ships (engine/model/base_model.h). --adapter is a PEFT LoRA
 // folder put on the model first.
 #pragma once
 
@@ -28,5 +35,6 @@ namespace lwb::cli {
 int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, std::ostream &out);
 int runScoreCommand(const std::vector<std::string> &args, std::ostream &out);
 int runGenerateCommand(const std::vector<std::string> &args, std::ostream &out);
+int runEvalCommand(const std::vector<std::string> &args, std::ostream &out);
 
 } // namespace lwb::cli

@@ -4,11 +4,15 @@
 //   lorawb --version
 //   lorawb validate CONFIG.json [--set key.path=value ...]
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
-//   lorawb runs list|show|compare|export|delete|tag|note ...
+//   lorawb pretrain CONFIG.json --out DIR [--force] [--set ...] [--db PATH | --no-db]
+//   lorawb pretrain CONFIG.json --out DIR [--force] [--set ...] [--db PATH | --no-db]
+                                                    (adapter.variant "full": the whole base trains; its final
+                                                    weights are written to DIR as a Hugging Face folder)
+  lorawb runs list|show|compare|export|delete|tag|note ...
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
 //   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...] [--db PATH | --no-db]
 //   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]
-//   lorawb tokenize | score | generate ...   (app/inspect_command.h)
+//   lorawb tokenize | score | generate | eval ...   (app/inspect_command.h)
 #include "app/data_command.h"
 #include "app/dlp_command.h"
 #include "app/inspect_command.h"
@@ -18,6 +22,7 @@
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/export/peft_import.h"
+#include "engine/export/run_export.h"
 #include "engine/train/progress_printer.h"
 #include "engine/train/trainer.h"
 #include "storage/database_location.h"
@@ -26,6 +31,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -36,6 +42,9 @@ constexpr const char *kUsage = R"(usage:
   lorawb --version
   lorawb validate CONFIG.json [--set key.path=value ...]
   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
+  lorawb pretrain CONFIG.json --out DIR [--force] [--set ...] [--db PATH | --no-db]
+                                                    (adapter.variant "full": the whole base trains; its final
+                                                    weights are written to DIR as a Hugging Face folder)
   lorawb runs list|show|compare|export|delete|tag|note ...   (lorawb runs --help)
   lorawb export RUN_ID --format peft|merged|base|bundle [--out DIR] [--force] ...   (lorawb export --help)
   lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...] [--db PATH | --no-db]
@@ -45,6 +54,9 @@ constexpr const char *kUsage = R"(usage:
   lorawb score --model DIR [--adapter DIR] --text-file F   (ids and per-token log-probabilities, JSON)
   lorawb generate --model DIR [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T]
                   [--top-p P] [--seed S]           (DIR: a Hugging Face folder, e.g. lorawb export --format base)
+  lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]
+                                                   (loss and perplexity of a byte-level model on JSONL data)
+DIR may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base).
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.
@@ -113,10 +125,11 @@ int validate(const std::vector<std::string> &words)
     return 0;
 }
 
-int train(const std::vector<std::string> &words)
+// Trains a config to its end, printing progress and recording into the run
+// store; Ctrl-C stops after the current step with a checkpoint.
+lwb::RunOutcome trainConfig(const ConfigArguments &args, lwb::RunConfig config, const std::string &command)
 {
-    const auto args = parseConfigArguments(words);
-    lwb::Trainer trainer(lwb::loadRunConfig(args.path, args.overrides));
+    lwb::Trainer trainer(std::move(config));
     lwb::ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO) != 0);
     trainer.addObserver(&printer);
     // Opened before training starts, so a bad database file stops the run
@@ -135,9 +148,62 @@ int train(const std::vector<std::string> &words)
     const auto outcome = trainer.run();
     gRunningTrainer = nullptr;
     if (outcome == lwb::RunOutcome::Cancelled)
-        std::cout << "resume with: lorawb train " << args.path << " --set training.resume_from="
+        std::cout << "resume with: lorawb " << command << " " << args.path << " --set training.resume_from="
                   << trainer.config().training.outputDir << "\n";
+    return outcome;
+}
+
+int train(const std::vector<std::string> &words)
+{
+    const auto args = parseConfigArguments(words);
+    const auto outcome = trainConfig(args, lwb::loadRunConfig(args.path, args.overrides), "train");
     return outcome == lwb::RunOutcome::Finished ? 0 : 130;
+}
+
+// pretrain: a "full" run (every base weight trains), then its final weights
+// written as a Hugging Face folder that model.path and --model accept.
+int pretrain(std::vector<std::string> words)
+{
+    std::string out;
+    bool force = false;
+    for (auto word = words.begin(); word != words.end();) {
+        if (*word == "--out" && word + 1 != words.end()) {
+            out = *(word + 1);
+            word = words.erase(word, word + 2);
+        } else if (*word == "--force") {
+            force = true;
+            word = words.erase(word);
+        } else {
+            ++word;
+        }
+    }
+    if (out.empty())
+        throw lwb::Error("--out", "missing: the folder the pretrained model is written to");
+    const auto args = parseConfigArguments(words);
+    auto config = lwb::loadRunConfig(args.path, args.overrides);
+    if (config.adapter.variant != lwb::kFullVariant)
+        throw lwb::Error(args.path, "adapter.variant is \"" + config.adapter.variant
+                                        + "\"; pretraining trains the whole base (\"full\")");
+    // Refuse a taken destination now, not after the training.
+    const std::filesystem::path destination(out);
+    if (std::filesystem::exists(destination) && !force)
+        throw lwb::Error(out, "exists; pass --force to replace it");
+    if (config.training.outputDir.empty())
+        config.training.outputDir = lwb::defaultOutputDir(config.name);
+    const auto outputDir = config.training.outputDir;
+    const auto outcome = trainConfig(args, std::move(config), "pretrain --out " + out);
+    if (outcome != lwb::RunOutcome::Finished)
+        return 130;
+
+    lwb::RunExportRequest request;
+    request.checkpoint = outputDir;
+    request.format = "merged";
+    request.destination = destination.has_parent_path() ? destination.parent_path().string() : ".";
+    request.name = destination.filename().string();
+    request.force = force;
+    const auto result = lwb::exportRun(request);
+    std::cout << "wrote the pretrained model to " << result.folder << "\n";
+    return 0;
 }
 
 } // namespace
@@ -159,6 +225,10 @@ int main(int argc, char **argv)
             return validate(rest);
         if (words[0] == "train")
             return train(rest);
+        if (words[0] == "pretrain")
+            return pretrain(rest);
+        if (words[0] == "eval")
+            return lwb::cli::runEvalCommand(rest, std::cout);
         if (words[0] == "runs")
             return lwb::cli::runRunsCommand(rest, std::cout, std::cerr, std::cin);
         if (words[0] == "export")

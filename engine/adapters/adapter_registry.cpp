@@ -105,6 +105,8 @@ std::vector<std::string> adapterVariantNames()
 
 std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const AdapterConfig &config)
 {
+    if (config.variant == kFullVariant)
+        return {}; // every base parameter keeps requires_grad and trains
     const auto found = factories().find(config.variant);
     const auto foundMaker = factoryMakers().find(config.variant);
     if (found == factories().end() && foundMaker == factoryMakers().end())

@@ -7,7 +7,8 @@
 // (path, block index, shape, the layer itself), or a factory maker, called
 // once per attachAdapters() with every site that gets an adapter: variants
 // that link the blocks of successive layers (ResLoRA) plan their chains there
-// and return the per-site factory that builds each linked block.
+// and return the per-site factory that builds each linked block. Variant
+// "full" attaches nothing and freezes nothing: the base itself trains.
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"

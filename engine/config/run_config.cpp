@@ -8,6 +8,7 @@
 #include "engine/core/error.h"
 #include "engine/core/json_file.h"
 #include "engine/data/task_generator.h"
+#include "engine/model/base_model.h"
 
 #include <cmath>
 #include <filesystem>
@@ -21,14 +22,29 @@ namespace {
 constexpr std::int64_t kMaxInt = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t kMaxSeed = (std::int64_t{1} << 53); // exact in a JSON double
 
+// With model.path the shape comes from the checkpoint's config.json; the
+// shape keys may still be written (a stored config has them all) but must
+// agree with it, so a config never describes another model than it loads.
 void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &issues)
 {
-    std::string preset = model.preset;
-    in.readString("preset", preset, modelPresetNames());
-    model = modelPreset(preset);
-    std::string architecture = toString(model.architecture);
-    in.readString("architecture", architecture, {"gpt2", "llama"});
-    model.architecture = architecture == "gpt2" ? Architecture::Gpt2 : Architecture::Llama;
+    std::string path;
+    in.readString("path", path);
+    if (!path.empty()) {
+        if (in.has("preset"))
+            in.fail("preset", "not used with model.path (the checkpoint's config.json gives the shape)");
+        const auto folder = resolveModelPath(path); // lwb::Error (model.path) when missing
+        model = checkpointModelConfig(folder);
+        model.path = path;
+        // Runs encode their data with the byte tokenizer of the built-in models.
+        if (std::filesystem::exists(folder + "/tokenizer.json"))
+            in.fail("path", "\"" + path + "\" has its own tokenizer.json; runs train with the byte tokenizer "
+                            "of the built-in models only (lorawb score/generate read tokenizer.json)");
+    } else {
+        std::string preset = model.preset;
+        in.readString("preset", preset, modelPresetNames());
+        model = modelPreset(preset);
+    }
+    const ModelConfig stored = model;
     in.readInt("vocab_size", model.vocabSize, 259, 1 << 20);
     in.readInt("hidden_size", model.hiddenSize, 8, 65536);
     in.readInt("num_hidden_layers", model.numLayers, 1, 512);
@@ -50,6 +66,9 @@ void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &iss
     in.finish();
 
     const auto at = [&](const char *key, std::string reason) { issues.push_back({std::string("model.") + key, reason}); };
+    if (!model.path.empty())
+        for (const auto &key : differingShapeKeys(model, stored))
+            at(key.c_str(), "differs from the checkpoint's config.json (model.path " + model.path + ")");
     if (model.numHeads > 0 && model.hiddenSize % model.numHeads != 0)
         at("hidden_size", "must be divisible by num_attention_heads (" + std::to_string(model.numHeads) + ")");
     if (model.numKvHeads > 0 && model.numHeads % model.numKvHeads != 0)
@@ -115,6 +134,7 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
     // "dlp" is a study over several LoRAs (engine/dlp), not a per-layer factory of the registry.
     auto variants = adapterVariantNames();
     variants.push_back(kDlpVariant);
+    variants.push_back(kFullVariant);
     in.readString("variant", adapter.variant, variants);
     in.readStringList("targets", adapter.targets);
     in.readInt("r", adapter.rank, 1, 4096);
@@ -218,7 +238,7 @@ RunConfig parseRunConfig(const nlohmann::json &document, const std::string &sour
 
     try {
         parseModel(root.child("model"), config.model, issues);
-    } catch (const Error &error) { // an unknown preset: the rest of the section cannot be read
+    } catch (const Error &error) { // an unknown preset or checkpoint: the rest of the section cannot be read
         issues.push_back({error.where(), error.reason()});
     }
     parseData(root.child("data"), config.data, config.model, issues);
@@ -247,7 +267,6 @@ nlohmann::json RunConfig::toJson() const
     doc["device"] = device;
     doc["threads"] = threads;
     doc["model"] = {
-        {"preset", model.preset},
         {"architecture", toString(model.architecture)},
         {"vocab_size", model.vocabSize},
         {"hidden_size", model.hiddenSize},
@@ -263,6 +282,10 @@ nlohmann::json RunConfig::toJson() const
         {"init_seed", model.initSeed},
         {"initializer_range", model.initializerRange},
     };
+    if (model.path.empty())
+        doc["model"]["preset"] = model.preset;
+    else
+        doc["model"]["path"] = model.path;
     doc["data"] = {
         {"source", data.source},
         {"tasks", data.tasks},

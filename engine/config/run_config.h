@@ -37,6 +37,10 @@ struct DataConfig
     bool skipBadLines = false;                     // else one bad line stops the run
 };
 
+// adapter.variant "full": no adapter; every base weight trains (pretraining,
+// full fine-tuning). Like "dlp" it is no factory of the adapter registry.
+inline constexpr const char *kFullVariant = "full";
+
 struct AdapterConfig
 {
     std::string variant = "lora";

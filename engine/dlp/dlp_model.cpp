@@ -4,6 +4,7 @@
 #include "engine/core/error.h"
 #include "engine/core/json_file.h"
 #include "engine/core/runtime.h"
+#include "engine/model/base_model.h"
 #include "engine/tokenizer/byte_tokenizer.h"
 
 #include <torch/serialize.h>
@@ -30,7 +31,7 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     , library_(std::move(library))
     , device_(parseDevice(config.device))
 {
-    model_ = CausalLM(config_.model);
+    model_ = buildBaseModel(config_.model);
     adapters_ = attachFusedLibrary(*model_, library_);
     model_->to(device_);
 

@@ -6,6 +6,7 @@
 #include "engine/dlp/dlp_model.h"
 #include "engine/export/exporter_registry.h"
 #include "engine/export/merged_export.h"
+#include "engine/model/base_model.h"
 #include "engine/tensor_io/atomic_file.h"
 #include "engine/train/checkpoint.h"
 
@@ -27,7 +28,8 @@ ExportResult exportModel(const RunConfig &config, CausalLMImpl &model, const Run
     card.runId = request.runId;
     card.variant = config.adapter.variant;
     card.format = request.format;
-    card.baseModel = request.baseModel.empty() ? config.model.preset : request.baseModel;
+    const auto &base = config.model;
+    card.baseModel = !request.baseModel.empty() ? request.baseModel : base.path.empty() ? base.preset : base.path;
     card.configJson = config.toJson().dump();
     card.step = step;
     card.metrics = request.metrics;
@@ -70,7 +72,7 @@ ExportResult exportRun(const RunExportRequest &request)
     findExporter(config.adapter.variant, request.format);
     exportDtype(request.dtype);
 
-    CausalLM model(config.model);
+    CausalLM model = buildBaseModel(config.model);
     attachAdapters(*model, config.adapter);
     loadCheckpointWeights(path, *model);
     model->eval();

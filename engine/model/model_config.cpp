@@ -13,7 +13,7 @@ const char *toString(Architecture architecture)
 
 std::vector<std::string> modelPresetNames()
 {
-    return {"gpt2-tiny", "llama-tiny"};
+    return {"gpt2-tiny", "llama-tiny", "llama-small"};
 }
 
 ModelConfig modelPreset(const std::string &name)
@@ -36,6 +36,22 @@ ModelConfig modelPreset(const std::string &name)
         config.tieWordEmbeddings = false;
         config.attentionBias = false;
         config.normEps = 1e-6;
+        return config;
+    }
+    if (name == "llama-small") {
+        // The shape of the built-in lexicon base (resources/models): pretrained
+        // from these random weights by `lorawb pretrain`, so HF's usual
+        // initializer range.
+        config.architecture = Architecture::Llama;
+        config.hiddenSize = 256;
+        config.numLayers = 6;
+        config.numHeads = 8;
+        config.numKvHeads = 4;
+        config.intermediateSize = 704;
+        config.tieWordEmbeddings = true;
+        config.attentionBias = false;
+        config.normEps = 1e-5;
+        config.initializerRange = 0.02;
         return config;
     }
     std::string names;

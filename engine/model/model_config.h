@@ -18,6 +18,9 @@ const char *toString(Architecture architecture);
 struct ModelConfig
 {
     std::string preset = "gpt2-tiny"; // name the defaults came from ("" = none)
+    // A Hugging Face checkpoint folder (or "builtin:NAME", base_model.h) whose
+    // weights the base starts from; "" = random weights drawn from initSeed.
+    std::string path;
     Architecture architecture = Architecture::Gpt2;
     std::int64_t vocabSize = 259;     // the byte tokenizer: 256 bytes + BOS/EOS/PAD
     std::int64_t hiddenSize = 128;

@@ -8,6 +8,7 @@
 #include "engine/data/data_source.h"
 #include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
+#include "engine/model/base_model.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/lr_schedule.h"
 
@@ -79,7 +80,7 @@ void Trainer::prepare()
     device_ = parseDevice(config_.device);
 
     checkInitFromFolder(config_.adapter, config_.name);
-    model_ = CausalLM(config_.model);
+    model_ = buildBaseModel(config_.model);
     torch::manual_seed(config_.seed); // adapter initialisation
     attachAdapters(*model_, config_.adapter);
     if (!config_.adapter.initFrom.empty())

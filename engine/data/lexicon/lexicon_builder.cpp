@@ -2,6 +2,7 @@
 #include "engine/data/lexicon/lexicon_builder.h"
 
 #include "engine/core/error.h"
+#include "engine/data/lexicon/pretrain_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -105,15 +106,14 @@ std::string toJsonLine(const LexiconExample &example)
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void writeJsonl(const std::string &path, const std::vector<LexiconExample> &examples)
+void writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write)
 {
     const auto temporary = path + ".tmp";
     {
         std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
         if (!file)
             throw Error(temporary, "cannot create the file (is the directory writable?)");
-        for (const auto &example : examples)
-            file << toJsonLine(example) << '\n';
+        write(file);
         file.flush();
         if (!file)
             throw Error(temporary, "write failed (disk full?)");
@@ -122,6 +122,14 @@ void writeJsonl(const std::string &path, const std::vector<LexiconExample> &exam
     std::filesystem::rename(temporary, path, error);
     if (error)
         throw Error(path, "cannot rename " + temporary + " into place: " + error.message());
+}
+
+void writeJsonl(const std::string &path, const std::vector<LexiconExample> &examples)
+{
+    writeFileAtomically(path, [&](std::ostream &file) {
+        for (const auto &example : examples)
+            file << toJsonLine(example) << '\n';
+    });
 }
 
 LexiconSplits buildLexicon(const LexiconBuildOptions &options)
@@ -148,7 +156,8 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
         throw Error("build-lexicon", "missing source files; install the packages named (apt-get install ...):" + list);
     }
 
-    auto examples = wordnetExamples(WordNetDatabase::load(options.wordnetDir));
+    const auto wordnet = WordNetDatabase::load(options.wordnetDir);
+    auto examples = wordnetExamples(wordnet);
     for (const auto &[task, name] : translationTasks()) {
         auto translated = translationExamples(FreeDictDictionary::load(options.dictdDir, name), task);
         examples.insert(
@@ -160,9 +169,13 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
     std::filesystem::create_directories(options.outDir, error);
     if (error)
         throw Error(options.outDir, "cannot create the output directory: " + error.message());
-    for (const auto split : { Split::Train, Split::Eval, Split::Test })
-        writeJsonl(
-            options.outDir + "/" + splitName(split) + ".jsonl", splits.examples[static_cast<std::size_t>(split)]);
+    const auto texts = pretrainTexts(wordnet, options.seed);
+    for (const auto split : { Split::Train, Split::Eval, Split::Test }) {
+        const auto s = static_cast<std::size_t>(split);
+        writeJsonl(options.outDir + "/" + splitName(split) + ".jsonl", splits.examples[s]);
+        writeTextJsonl(options.outDir + "/pretrain_" + splitName(split) + ".jsonl", texts[s]);
+        splits.pretrainTexts[s] = static_cast<std::int64_t>(texts[s].size());
+    }
     return splits;
 }
 
@@ -183,6 +196,11 @@ void printCounts(const LexiconSplits &splits, std::ostream &out)
     for (std::size_t s = 0; s < 3; ++s)
         out << std::setw(9) << sum[s];
     out << std::setw(9) << sum[0] + sum[1] + sum[2] << '\n';
+    const auto &texts = splits.pretrainTexts;
+    out << std::left << std::setw(14) << "pretrain text" << std::right;
+    for (std::size_t s = 0; s < 3; ++s)
+        out << std::setw(9) << texts[s];
+    out << std::setw(9) << texts[0] + texts[1] + texts[2] << '\n';
 }
 
 } // namespace lwb::lexicon

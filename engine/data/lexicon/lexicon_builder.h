@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -33,6 +34,8 @@ struct LexiconSplits
     std::array<std::vector<LexiconExample>, 3> examples; // indexed by Split
     // task -> examples per split
     std::map<std::string, std::array<std::int64_t, 3>> counts;
+    // Pretraining texts (glosses) per split (pretrain_text.h); set by buildLexicon.
+    std::array<std::int64_t, 3> pretrainTexts { 0, 0, 0 };
 };
 
 // Samples (maxPerTask > 0), splits and orders examples as described above.
@@ -48,13 +51,16 @@ struct LexiconBuildOptions
 };
 
 // Reads every source (all missing packages are named in one Error), builds
-// the tasks, writes OUT/{train,eval,test}.jsonl (each through a temporary
-// file renamed into place) and returns the splits.
+// the tasks, writes OUT/{train,eval,test}.jsonl and the pretraining text
+// OUT/pretrain_{train,eval,test}.jsonl (each through a temporary file renamed
+// into place) and returns the splits.
 LexiconSplits buildLexicon(const LexiconBuildOptions &options);
 
 // One JSONL line: {"prompt":..,"completion":..,"task":..}.
 std::string toJsonLine(const LexiconExample &example);
 void writeJsonl(const std::string &path, const std::vector<LexiconExample> &examples);
+// Writes through PATH.tmp renamed into place; errors name the file.
+void writeFileAtomically(const std::string &path, const std::function<void(std::ostream &)> &write);
 
 // The per-task count table that `lorawb data build-lexicon` prints.
 void printCounts(const LexiconSplits &splits, std::ostream &out);

@@ -27,19 +27,11 @@ bool isSingleLowerWord(const std::string &word)
     return true;
 }
 
-std::string lower(std::string text)
-{
-    for (auto &c : text)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return text;
-}
-
 // The 1-based number of `lemma` among the synset's words, 0 when absent.
 int wordNumber(const Synset &synset, const std::string &lemma)
 {
     for (std::size_t i = 0; i < synset.words.size(); ++i)
-        if (lower(synset.words[i]) == lemma)
+        if (lowerAscii(synset.words[i]) == lemma)
             return static_cast<int>(i) + 1;
     return 0;
 }
@@ -53,7 +45,7 @@ LexiconExample make(
 std::string synonymOf(const Synset &synset, const std::string &lemma)
 {
     for (const auto &word : synset.words)
-        if (lower(word) != lemma)
+        if (lowerAscii(word) != lemma)
             return word;
     return "";
 }
@@ -90,6 +82,14 @@ std::string hypernymOf(const WordNetDatabase &database, const Synset &synset)
 }
 
 } // namespace
+
+std::string lowerAscii(std::string text)
+{
+    for (auto &c : text)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return text;
+}
 
 std::vector<std::string> wordnetTaskNames()
 {

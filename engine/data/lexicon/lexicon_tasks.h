@@ -33,6 +33,9 @@ struct LexiconExample
     std::string completion;
 };
 
+// A-Z to a-z; other bytes unchanged (WordNet lemmas are ASCII; index lemmas are lower case).
+std::string lowerAscii(std::string text);
+
 // The WordNet tasks, in the order define, synonym, antonym, hypernym, pos.
 std::vector<std::string> wordnetTaskNames();
 // The FreeDict tasks and the dictd name of each: translate-de -> freedict-eng-deu, ...

@@ -290,4 +290,13 @@ std::size_t WordNetDatabase::synsetCount() const
     return synsets_.size();
 }
 
+std::vector<const Synset *> WordNetDatabase::synsets() const
+{
+    std::vector<const Synset *> all;
+    all.reserve(synsets_.size());
+    for (const auto &entry : synsets_)
+        all.push_back(&entry.second);
+    return all;
+}
+
 } // namespace lwb::lexicon

@@ -77,6 +77,8 @@ public:
     // The index entries of one part of speech, in file (alphabetical) order.
     const std::vector<IndexEntry> &index(PartOfSpeech pos) const;
     std::size_t synsetCount() const;
+    // Every synset, by part of speech then offset.
+    std::vector<const Synset *> synsets() const;
 
 private:
     std::map<std::pair<int, std::uint64_t>, Synset> synsets_;

@@ -1,16 +1,22 @@
 // Hugging Face checkpoints of each family (tests/fixtures/hf) load and give
 // the logits of an independent float64 implementation of the published
 // architecture (make_hf_fixtures.py, PyTorch, not this project's code) to
-// 1e-5 relative in float32, with every config value honoured.
+// 1e-5 relative in float32, with every config value honoured; values the
+// decoder cannot honour are refused by name.
 //
-// The error paths of the loader (unsupported model_type, unknown or missing
+// The loader's other error paths (unsupported model_type, unknown or missing
 // tensors) are covered by test_model_export.
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tensor_io/safetensors_reader.h"
 
+#include "error_capture.h"
+
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <tuple>
 
 namespace {
 
@@ -81,7 +87,8 @@ private slots:
         QCOMPARE(config.normEps, expected.normEps);
 
         const lwb::SafetensorsReader reference(folder + "/reference.safetensors");
-        const auto ids = nlohmann::json::parse(reference.metadata().at("input_ids")).get<std::vector<std::vector<std::int64_t>>>();
+        const auto ids = nlohmann::json::parse(reference.metadata().at("input_ids"))
+                             .get<std::vector<std::vector<std::int64_t>>>();
         auto input = torch::empty({std::int64_t(ids.size()), std::int64_t(ids[0].size())}, torch::kInt64);
         for (std::size_t b = 0; b < ids.size(); ++b)
             for (std::size_t t = 0; t < ids[b].size(); ++t)
@@ -96,6 +103,24 @@ private slots:
                            / expectedLogits.abs().max().item<double>();
         qInfo("%s: max |ours - ref| / max |ref| = %.3g (float32 against float64)", family.c_str(), error);
         QVERIFY2(error <= 1e-5, std::to_string(error).c_str());
+    }
+
+    void configValuesTheDecoderCannotHonourAreRefused()
+    {
+        // Each would change the logits; the loader must not read past it.
+        const auto refused = [](const std::string &family, const char *key, const nlohmann::json &value) {
+            auto config = nlohmann::json::parse(std::ifstream(fixtureDir(family) + "/config.json"));
+            config[key] = value;
+            return lwb::test::errorOf([&] { lwb::modelConfigFromHf(config, "config.json"); });
+        };
+        for (const auto &[family, key, value] :
+             {std::tuple<std::string, const char *, nlohmann::json>{"gpt2", "scale_attn_weights", false},
+              {"gpt2", "scale_attn_by_inverse_layer_idx", true},
+              {"qwen2", "use_sliding_window", true},
+              {"llama", "rope_scaling", {{"rope_type", "llama3"}, {"factor", 8.0}}}}) {
+            const auto error = refused(family, key, value);
+            QVERIFY2(lwb::test::contains(error, std::string("config.json: ") + key + ": "), error.c_str());
+        }
     }
 
     void hubGpt2FixtureHasTheHubLayout()

@@ -106,6 +106,12 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
         if (activation != "gelu_new" && activation != "gelu_pytorch_tanh")
             throw Error(where + ": activation_function", "\"" + activation
                                                               + "\" is not supported (gelu_new, gelu_pytorch_tanh)");
+        // Both change the attention scores; ignoring them would give other logits.
+        if (!in.get<bool>("scale_attn_weights", true))
+            throw Error(where + ": scale_attn_weights", "unscaled attention scores are not supported");
+        if (in.get<bool>("scale_attn_by_inverse_layer_idx", false))
+            throw Error(where + ": scale_attn_by_inverse_layer_idx",
+                        "scores scaled by the layer index are not supported");
     } else if (type == "llama" || type == "qwen2") {
         model.architecture = Architecture::Llama;
         model.vocabSize = in.require<std::int64_t>("vocab_size");
@@ -121,6 +127,8 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
         in.expect("hidden_act", "silu", "silu");
         if (type == "qwen2") {
             model.attentionBias = true;
+            if (in.get<bool>("use_sliding_window", false))
+                throw Error(where + ": use_sliding_window", "sliding-window attention is not supported");
         } else {
             model.attentionBias = false;
             if (in.get<bool>("attention_bias", false))

@@ -11,7 +11,10 @@
 // lm_head.weight is present only when the embeddings are untied. The causal
 // mask buffers of old GPT-2 checkpoints ("attn.bias", "attn.masked_bias") and
 // Llama's "rotary_emb.inv_freq" are ignored as transformers ignores them.
-// Any other key, missing weight or shape mismatch is an lwb::Error naming it.
+// Any other key, missing weight or shape mismatch is an lwb::Error naming it,
+// and so is a config value this decoder cannot honour (rope_scaling, MLP
+// biases, GPT-2 attention without 1/sqrt(head_dim) or scaled by the layer
+// index, Qwen2's sliding window).
 #pragma once
 
 #include "engine/model/causal_lm.h"

@@ -162,9 +162,13 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     // The batches are built with the byte tokenizer, as for training runs.
     if (!dynamic_cast<const ByteTokenizer *>(loaded.tokenizer.get()))
         throw Error(required(options, "--model", usage), "has a tokenizer.json; eval scores byte-level models only");
-    const auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
+    auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
     if (examples.empty())
         throw Error(dataPath, "holds no examples");
+    // Batches of similar lengths pad little; the loss is a sum over tokens, so order does not change it.
+    std::stable_sort(examples.begin(), examples.end(), [](const TaskExample &a, const TaskExample &b) {
+        return a.prompt.size() + a.answer.size() < b.prompt.size() + b.answer.size();
+    });
     const ByteTokenizer tokenizer;
     const auto seqLen = loaded.model->config().maxPositions - 1;
     std::vector<Batch> batches;

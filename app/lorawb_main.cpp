@@ -5,10 +5,7 @@
 //   lorawb validate CONFIG.json [--set key.path=value ...]
 //   lorawb train CONFIG.json [--set key.path=value ...] [--db PATH | --no-db]
 //   lorawb pretrain CONFIG.json --out DIR [--force] [--set ...] [--db PATH | --no-db]
-//   lorawb pretrain CONFIG.json --out DIR [--force] [--set ...] [--db PATH | --no-db]
-                                                    (adapter.variant "full": the whole base trains; its final
-                                                    weights are written to DIR as a Hugging Face folder)
-  lorawb runs list|show|compare|export|delete|tag|note ...
+//   lorawb runs list|show|compare|export|delete|tag|note ...
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...
 //   lorawb dlp CONFIG.json [--set ...] [--prompt TEXT ...] [--db PATH | --no-db]
 //   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]

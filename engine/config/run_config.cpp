@@ -45,6 +45,9 @@ void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &iss
         model = modelPreset(preset);
     }
     const ModelConfig stored = model;
+    std::string architecture = toString(model.architecture);
+    in.readString("architecture", architecture, {"gpt2", "llama"});
+    model.architecture = architecture == "gpt2" ? Architecture::Gpt2 : Architecture::Llama;
     in.readInt("vocab_size", model.vocabSize, 259, 1 << 20);
     in.readInt("hidden_size", model.hiddenSize, 8, 65536);
     in.readInt("num_hidden_layers", model.numLayers, 1, 512);

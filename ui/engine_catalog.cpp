@@ -9,6 +9,7 @@
 #include "engine/core/runtime.h"
 #include "engine/data/task_generator.h"
 #include "engine/export/exporter_registry.h"
+#include "engine/model/base_model.h"
 
 #include <torch/cuda.h>
 
@@ -59,9 +60,24 @@ QStringList EngineCatalog::targetLayerNames(lwb::Architecture architecture)
     return toQStringList(lwb::linearLayerNames(architecture));
 }
 
+QStringList EngineCatalog::baseModelChoices()
+{
+    QStringList choices;
+    for (const auto &name : lwb::builtinModelNames())
+        choices.push_back(QString::fromStdString(lwb::kBuiltinModelPrefix + name));
+    return choices + modelPresetNames();
+}
+
+bool EngineCatalog::isModelPath(const QString &choice)
+{
+    return choice.startsWith(QLatin1String(lwb::kBuiltinModelPrefix)) || choice.contains(QLatin1Char('/'));
+}
+
 lwb::Architecture EngineCatalog::presetArchitecture(const QString &preset)
 {
     try {
+        if (isModelPath(preset))
+            return lwb::checkpointModelConfig(lwb::resolveModelPath(preset.toStdString())).architecture;
         return lwb::modelPreset(preset.toStdString()).architecture;
     } catch (const lwb::Error &) {
         return lwb::Architecture::Gpt2; // the form reports the unknown preset through validation

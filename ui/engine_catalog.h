@@ -21,8 +21,15 @@ public:
     static QStringList variantNames();                      // "lora", ..., "dlp"
     static QStringList builtinTaskNames();                  // "first", "length", ... (builtin:tasks)
     static QStringList modelPresetNames();                  // "gpt2-tiny", "llama-tiny", ...
+    // What the form's base-model list offers: the shipped pretrained models
+    // ("builtin:lexicon-base", a model.path) first, then the random presets.
+    static QStringList baseModelChoices();
+    // A choice that is a model.path ("builtin:NAME" or a folder path with a
+    // slash), not a preset name.
+    static bool isModelPath(const QString &choice);
     static QStringList targetLayerNames(lwb::Architecture architecture); // "c_attn", ...
-    static lwb::Architecture presetArchitecture(const QString &preset);  // Gpt2 for an unknown name
+    // A preset's or a checkpoint folder's architecture; Gpt2 for an unknown name.
+    static lwb::Architecture presetArchitecture(const QString &preset);
     static QStringList deviceNames();                       // "cpu", then "cuda:0", ... when present
     static QStringList exportFormats(const QString &variant); // "peft", "merged", ... (engine/export)
     static QString versionLine(const QString &program);

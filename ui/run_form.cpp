@@ -166,10 +166,15 @@ void RunForm::buildFields()
            tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread."));
 
     auto *model = addGroup(tr("Base model"));
-    addRow(model, tr("&Preset"), QStringLiteral("model.preset"), preset_ = new QComboBox,
-           tr("The frozen base model. Built-in presets are small GPT-2 or Llama style decoders that "
-              "train in minutes on a CPU. Choosing a preset resets the model section to it."));
-    preset_->addItems(EngineCatalog::modelPresetNames());
+    addRow(model, tr("&Base"), QStringLiteral("model.preset"), preset_ = new QComboBox,
+           tr("The frozen base model. builtin:lexicon-base is the workbench's own small Llama-style "
+              "byte-level model, pretrained on WordNet's glosses (resources/models); the presets "
+              "(gpt2-tiny, ...) are random, frozen decoders of the same families that train in "
+              "seconds. A Hugging Face folder can be typed (its path, with a slash). Choosing resets "
+              "the model section to it."));
+    preset_->addItems(EngineCatalog::baseModelChoices());
+    preset_->setEditable(true);
+    preset_->setInsertPolicy(QComboBox::NoInsert);
 
     auto *adapter = addGroup(tr("Adapter"));
     addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
@@ -278,7 +283,8 @@ void RunForm::onPresetChosen()
 {
     // A preset defines the whole model section; keys from a loaded file
     // (hidden sizes, ...) would otherwise silently override the choice.
-    base_["model"] = nlohmann::json{{"preset", preset_->currentText().toStdString()}};
+    const auto choice = preset_->currentText();
+    base_["model"] = nlohmann::json{{EngineCatalog::isModelPath(choice) ? "path" : "preset", choice.toStdString()}};
     loadNotes_.erase(std::remove_if(loadNotes_.begin(), loadNotes_.end(),
                                     [](const ConfigProblem &note) { return note.path.startsWith(QLatin1String("model.")); }),
                      loadNotes_.end());
@@ -359,7 +365,9 @@ void RunForm::readFields(const nlohmann::json &document)
     choose(device_, text(QStringLiteral("device"), defaults.device));
     integer(threads_, QStringLiteral("threads"), defaults.threads);
 
-    const QString preset = text(QStringLiteral("model.preset"), defaults.model.preset);
+    const bool hasPath = valueAt(document, QStringLiteral("model.path")) != nullptr;
+    const QString preset = hasPath ? text(QStringLiteral("model.path"), "")
+                                   : text(QStringLiteral("model.preset"), defaults.model.preset);
     choose(preset_, preset);
     auto architecture = EngineCatalog::presetArchitecture(preset);
     if (const auto *value = valueAt(document, QStringLiteral("model.architecture")); value && value->is_string())
@@ -437,7 +445,11 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     put(QStringLiteral("device"), device_->currentText().toStdString());
     put(QStringLiteral("threads"), threads_->value());
 
-    put(QStringLiteral("model.preset"), preset_->currentText().toStdString());
+    const auto base = preset_->currentText();
+    const bool isPath = EngineCatalog::isModelPath(base);
+    put(isPath ? QStringLiteral("model.path") : QStringLiteral("model.preset"), base.toStdString());
+    if (document.contains("model"))
+        document["model"].erase(isPath ? "preset" : "path");
 
     put(QStringLiteral("adapter.variant"), variant_->currentText().toStdString());
     put(QStringLiteral("adapter.r"), rank_->value());

@@ -108,6 +108,7 @@ void parseData(JsonReader in, DataConfig &data, const ModelConfig &model, std::v
     in.readString("eval_file", data.evalFile);
     in.readNumber("eval_ratio", data.evalRatio, 0.0, 0.9);
     in.readBool("skip_bad_lines", data.skipBadLines);
+    in.readBool("pack", data.pack);
     in.finish();
     if (jsonl) {
         checkJsonlData(in, data);
@@ -294,6 +295,7 @@ nlohmann::json RunConfig::toJson() const
         {"tasks", data.tasks},
         {"seq_len", data.seqLen},
         {"eval_examples", data.evalExamples},
+        {"pack", data.pack},
     };
     if (data.source == "jsonl") {
         doc["data"]["train_file"] = data.trainFile;

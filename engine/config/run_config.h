@@ -35,6 +35,7 @@ struct DataConfig
     std::string evalFile;                          // "" = split off eval_ratio of train_file
     double evalRatio = 0.1;
     bool skipBadLines = false;                     // else one bad line stops the run
+    bool pack = false;                             // training rows packed from consecutive examples (TaskData)
 };
 
 // adapter.variant "full": no adapter; every base weight trains (pretraining,

@@ -104,8 +104,67 @@ TaskExample TaskData::trainExample(std::uint64_t index) const
     return trainList_[order_[static_cast<std::size_t>(index % count)]];
 }
 
+std::uint64_t TaskData::packedStart(std::uint64_t index) const
+{
+    while (packedStarts_.size() <= index) {
+        const auto example = trainExample(packedStarts_.size() - 1);
+        packedStarts_.push_back(packedStarts_.back() + 2 + example.prompt.size() + example.answer.size());
+    }
+    return packedStarts_[index];
+}
+
+Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize) const
+{
+    const auto width = static_cast<std::uint64_t>(seqLen_);
+    const auto begin = static_cast<std::uint64_t>(microBatch * batchSize) * width;
+    const auto end = begin + static_cast<std::uint64_t>(batchSize) * width + 1; // the last row's final label
+    // The first example that reaches past `begin`, then whole examples until `end`.
+    std::uint64_t first = 0;
+    while (packedStart(first + 1) <= begin)
+        ++first;
+    std::vector<std::int64_t> tokens;
+    std::vector<char> scored;
+    const auto streamStart = packedStart(first);
+    for (auto i = first; packedStart(i) < end; ++i) {
+        const auto example = trainExample(i);
+        tokens.push_back(ByteTokenizer::kBos);
+        for (const auto id : tokenizer_.encode(example.prompt))
+            tokens.push_back(id);
+        scored.resize(tokens.size(), 0);
+        for (const auto id : tokenizer_.encode(example.answer))
+            tokens.push_back(id);
+        tokens.push_back(ByteTokenizer::kEos);
+        scored.resize(tokens.size(), 1);
+    }
+
+    Batch batch;
+    batch.inputIds = torch::empty({batchSize, seqLen_}, torch::kInt64);
+    batch.labels = torch::empty({batchSize, seqLen_}, torch::kInt64);
+    auto inputs = batch.inputIds.accessor<std::int64_t, 2>();
+    auto labels = batch.labels.accessor<std::int64_t, 2>();
+    for (std::int64_t row = 0; row < batchSize; ++row) {
+        const auto offset = begin - streamStart + static_cast<std::uint64_t>(row) * width;
+        for (std::int64_t t = 0; t < seqLen_; ++t) {
+            const auto at = offset + static_cast<std::uint64_t>(t);
+            inputs[row][t] = tokens[at];
+            labels[row][t] = scored[at + 1] ? tokens[at + 1] : kIgnoreLabel;
+            batch.scoredTokens += scored[at + 1];
+        }
+        // The task of the example the row starts in (routing analysis).
+        auto example = first;
+        while (packedStart(example + 1) <= streamStart + offset)
+            ++example;
+        batch.tasks.push_back(trainExample(example).task);
+    }
+    batch.inputTokens = batchSize * seqLen_;
+    batch.tokenMask = torch::ones({batchSize, seqLen_}, torch::kBool);
+    return batch;
+}
+
 Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) const
 {
+    if (pack_)
+        return packedTrainBatch(microBatch, batchSize);
     std::vector<TaskExample> examples;
     examples.reserve(static_cast<std::size_t>(batchSize));
     const auto first = static_cast<std::uint64_t>(microBatch * batchSize);

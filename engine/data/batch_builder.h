@@ -43,6 +43,18 @@ public:
     TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen, std::int64_t evalExamples);
     TaskData(std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed, std::int64_t seqLen);
 
+    // Sequence packing (data.pack) for the training batches: the training
+    // examples, each BOS prompt answer EOS and never cut, are read as one
+    // token stream, and row j of the run is the window of seqLen + 1 tokens
+    // starting at token j * seqLen (consecutive rows overlap by one token, so
+    // every token but the first is a label exactly once). Rows need no
+    // padding; prompts stay unscored; attention runs across the examples
+    // that share a row, and positions count from the row's start (the usual
+    // naive packing: no cross-example mask). Row j depends only on (seed, j),
+    // so runs stay reproducible and resume exactly. Evaluation is unpacked.
+    void setPacking(bool pack) { pack_ = pack; }
+    bool packing() const { return pack_; }
+
     // Micro-batch number `microBatch` (counting from 0 over the whole run).
     Batch trainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
     // Training example number `index` of the stream trainBatch() draws from
@@ -59,6 +71,10 @@ public:
     void setSkippedLines(std::int64_t count) { skippedLines_ = count; }
 
 private:
+    Batch packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
+    // Token offset of training example i in the packed stream (extends the table).
+    std::uint64_t packedStart(std::uint64_t index) const;
+
     ByteTokenizer tokenizer_;
     std::optional<TaskGenerator> generator_; // generated tasks
     std::vector<TaskExample> trainList_;     // or a fixed list
@@ -68,6 +84,8 @@ private:
     std::vector<TaskExample> evalExamples_;
     std::int64_t seqLen_;
     std::int64_t skippedLines_ = 0;
+    bool pack_ = false;
+    mutable std::vector<std::uint64_t> packedStarts_{0}; // packedStart(i) for the examples measured so far
 };
 
 } // namespace lwb

@@ -39,8 +39,11 @@ void requireEveryTask(const std::vector<TaskExample> &examples, const std::vecto
 
 std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t seed)
 {
-    if (data.source != "jsonl")
-        return std::make_unique<TaskData>(data.tasks, seed, data.seqLen, data.evalExamples);
+    if (data.source != "jsonl") {
+        auto generated = std::make_unique<TaskData>(data.tasks, seed, data.seqLen, data.evalExamples);
+        generated->setPacking(data.pack);
+        return generated;
+    }
 
     auto train = readJsonlDataset(data.trainFile, data.skipBadLines);
     std::int64_t skipped = static_cast<std::int64_t>(train.badLines.size());
@@ -68,6 +71,7 @@ std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t see
 
     auto taskData = std::make_unique<TaskData>(std::move(trainExamples), std::move(evalExamples), seed, data.seqLen);
     taskData->setSkippedLines(skipped);
+    taskData->setPacking(data.pack);
     return taskData;
 }
 

@@ -5,6 +5,7 @@
 // Debian packages (skipped, naming the package, where they are absent).
 #include "engine/core/error.h"
 #include "engine/data/lexicon/lexicon_builder.h"
+#include "engine/data/lexicon/pretrain_text.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -360,10 +361,19 @@ private slots:
         const auto splits = buildLexicon(options);
         options.outDir = second.path().toStdString() + "/out";
         buildLexicon(options);
-        for (const char *name : { "train", "eval", "test" }) {
+        for (const char *name : { "train", "eval", "test", "pretrain_train", "pretrain_eval", "pretrain_test" }) {
             const auto a = readAll(first.path().toStdString() + "/out/" + name + ".jsonl");
             QCOMPARE(a, readAll(second.path().toStdString() + "/out/" + name + ".jsonl"));
         }
+        // Every pretraining line is a {"text"} object; the counts add up.
+        std::int64_t textLines = 0;
+        for (const char *name : { "pretrain_train", "pretrain_eval", "pretrain_test" }) {
+            std::istringstream lines(readAll(first.path().toStdString() + "/out/" + name + ".jsonl"));
+            for (std::string line; std::getline(lines, line); ++textLines)
+                QVERIFY(nlohmann::json::parse(line).at("text").is_string());
+        }
+        QVERIFY(textLines > 0);
+        QCOMPARE(textLines, splits.pretrainTexts[0] + splits.pretrainTexts[1] + splits.pretrainTexts[2]);
         const auto files = checkBuiltFiles(first.path().toStdString() + "/out");
         std::size_t total = 0;
         for (const auto &file : files)
@@ -378,6 +388,45 @@ private slots:
         std::ostringstream table;
         printCounts(splits, table);
         QVERIFY(table.str().find("translate-it") != std::string::npos);
+    }
+
+    void pretrainTextKeepsEachGlossInItsWordsSplit()
+    {
+        Synset car;
+        car.offset = 10;
+        car.words = { "car", "auto" };
+        car.definition = "a motor vehicle";
+        car.examples = { "he needs a car" };
+        QCOMPARE(synsetText(car), std::string("car, auto (noun): a motor vehicle; \"he needs a car\""));
+
+        // Words chosen by their split under seed 0: a synset of one split's
+        // words goes there; one whose words straddle splits goes nowhere.
+        std::map<Split, std::vector<std::string>> wordsOf;
+        for (int i = 0; i < 200; ++i) {
+            const auto word = "word" + std::to_string(i);
+            wordsOf[splitOf(word, 0)].push_back(word);
+        }
+        QVERIFY(wordsOf[Split::Train].size() >= 2 && !wordsOf[Split::Eval].empty() && !wordsOf[Split::Test].empty());
+        WordNetDatabase database;
+        const auto add = [&](std::uint64_t offset, std::vector<std::string> words, const std::string &gloss) {
+            Synset synset;
+            synset.offset = offset;
+            synset.words = std::move(words);
+            synset.definition = gloss;
+            database.addSynset(synset);
+        };
+        // Capitals are split as the lower-case headword the tasks use.
+        std::string capitalised = wordsOf[Split::Train][1];
+        capitalised[0] = 'W';
+        add(1, { wordsOf[Split::Train][0], capitalised }, "train gloss");
+        add(2, { wordsOf[Split::Eval][0] }, "eval gloss");
+        add(3, { wordsOf[Split::Test][0] }, "test gloss");
+        add(4, { wordsOf[Split::Train][0], wordsOf[Split::Test][0] }, "straddling gloss");
+        add(5, { wordsOf[Split::Train][0] }, ""); // no definition: no text
+        const auto texts = pretrainTexts(database, 0);
+        QCOMPARE(texts[0], std::vector<std::string>({ wordsOf[Split::Train][0] + ", " + capitalised + " (noun): train gloss" }));
+        QCOMPARE(texts[1], std::vector<std::string>({ wordsOf[Split::Eval][0] + " (noun): eval gloss" }));
+        QCOMPARE(texts[2], std::vector<std::string>({ wordsOf[Split::Test][0] + " (noun): test gloss" }));
     }
 
     void buildNamesEveryMissingPackage()

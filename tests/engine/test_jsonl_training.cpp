@@ -140,6 +140,59 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::makeTaskData(data, 11));
     }
 
+    void packedRowsTileTheExampleStream()
+    {
+        lwb::DataConfig data;
+        data.source = "jsonl";
+        data.tasks.clear();
+        data.trainFile = fixture("lexicon_train.jsonl");
+        data.evalFile = fixture("lexicon_eval.jsonl");
+        data.seqLen = 16;
+        data.pack = true;
+        const auto packed = lwb::makeTaskData(data, 11);
+        data.pack = false;
+        const auto plain = lwb::makeTaskData(data, 11);
+
+        // The reference: the examples in stream order, BOS prompt answer EOS,
+        // with a flag on the tokens that are labels (answer and EOS).
+        std::vector<std::int64_t> stream;
+        std::vector<bool> scored;
+        const lwb::ByteTokenizer tokenizer;
+        for (std::uint64_t i = 0; stream.size() < 5 * 3 * 16 + 1; ++i) {
+            const auto example = plain->trainExample(i);
+            stream.push_back(lwb::ByteTokenizer::kBos);
+            for (const auto id : tokenizer.encode(example.prompt))
+                stream.push_back(id);
+            scored.resize(stream.size(), false);
+            for (const auto id : tokenizer.encode(example.answer))
+                stream.push_back(id);
+            stream.push_back(lwb::ByteTokenizer::kEos);
+            scored.resize(stream.size(), true);
+        }
+        // Micro-batches of 3 rows of 16: row j is stream[16 j, 16 j + 17),
+        // asked out of order (a resumed run starts anywhere).
+        for (const std::int64_t micro : { 4, 0, 2, 1, 3 }) {
+            const auto batch = packed->trainBatch(micro, 3);
+            QCOMPARE(batch.inputIds.sizes(), (torch::IntArrayRef { 3, 16 }));
+            QVERIFY(batch.tokenMask.all().item<bool>());
+            std::int64_t labelled = 0;
+            for (std::int64_t row = 0; row < 3; ++row) {
+                const auto start = static_cast<std::size_t>((micro * 3 + row) * 16);
+                for (std::int64_t t = 0; t < 16; ++t) {
+                    const auto at = start + static_cast<std::size_t>(t);
+                    QCOMPARE(batch.inputIds[row][t].item<std::int64_t>(), stream[at]);
+                    const auto expected = scored[at + 1] ? stream[at + 1] : lwb::kIgnoreLabel;
+                    QCOMPARE(batch.labels[row][t].item<std::int64_t>(), expected);
+                    labelled += scored[at + 1] ? 1 : 0;
+                }
+            }
+            QCOMPARE(batch.scoredTokens, labelled);
+            QCOMPARE(batch.inputTokens, std::int64_t { 48 });
+        }
+        // Evaluation is never packed.
+        QCOMPARE(packed->evalBatches(8).front().inputIds.sizes(), plain->evalBatches(8).front().inputIds.sizes());
+    }
+
     void readsEveryShapeWithARatioSplit()
     {
         lwb::DataConfig data;

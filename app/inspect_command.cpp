@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <istream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -147,24 +148,40 @@ int runScoreCommand(const std::vector<std::string> &args, std::ostream &out)
 
 int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
 {
-    const std::string usage = "lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]";
-    const auto options = parseOptions(args, {"--model", "--adapter", "--data", "--batch-size"}, usage);
+    const std::string usage = "lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N] "
+                              "[--exact-match yes|no] [--batch-size N]";
+    const auto options = parseOptions(
+        args, {"--model", "--adapter", "--data", "--task", "--max-examples", "--exact-match", "--batch-size"}, usage);
     const auto dataPath = required(options, "--data", usage);
-    std::int64_t batchSize = 32;
-    if (const auto found = options.find("--batch-size"); found != options.end()) {
+    const auto count = [&](const std::string &name, std::int64_t fallback) {
+        const auto found = options.find(name);
+        if (found == options.end())
+            return fallback;
         char *end = nullptr;
-        batchSize = std::strtoll(found->second.c_str(), &end, 10);
-        if (end == found->second.c_str() || *end != '\0' || batchSize < 1 || batchSize > 4096)
-            throw Error("--batch-size", "\"" + found->second + "\" is not a whole number from 1 to 4096");
-    }
+        const auto value = std::strtoll(found->second.c_str(), &end, 10);
+        if (end == found->second.c_str() || *end != '\0' || value < 1 || value > (1LL << 40))
+            throw Error(name, "\"" + found->second + "\" is not a whole number from 1");
+        return static_cast<std::int64_t>(value);
+    };
+    const auto batchSize = count("--batch-size", 32);
+    const auto maxExamples = count("--max-examples", std::numeric_limits<std::int64_t>::max());
+    const auto exactMatch = options.count("--exact-match") ? options.at("--exact-match") : "no";
+    if (exactMatch != "yes" && exactMatch != "no")
+        throw Error("--exact-match", "\"" + exactMatch + "\" is not yes or no");
     configureThreads(0);
     auto loaded = loadModel(options, usage);
     // The batches are built with the byte tokenizer, as for training runs.
     if (!dynamic_cast<const ByteTokenizer *>(loaded.tokenizer.get()))
         throw Error(required(options, "--model", usage), "has a tokenizer.json; eval scores byte-level models only");
     auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
+    if (const auto task = options.find("--task"); task != options.end())
+        examples.erase(std::remove_if(examples.begin(), examples.end(),
+                                      [&](const TaskExample &example) { return example.task != task->second; }),
+                       examples.end());
+    if (static_cast<std::int64_t>(examples.size()) > maxExamples)
+        examples.resize(static_cast<std::size_t>(maxExamples)); // the first N in file order
     if (examples.empty())
-        throw Error(dataPath, "holds no examples");
+        throw Error(dataPath, "holds no examples" + (options.count("--task") ? " of task " + options.at("--task") : ""));
     // Batches of similar lengths pad little; the loss is a sum over tokens, so order does not change it.
     std::stable_sort(examples.begin(), examples.end(), [](const TaskExample &a, const TaskExample &b) {
         return a.prompt.size() + a.answer.size() < b.prompt.size() + b.answer.size();
@@ -182,14 +199,15 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     std::int64_t scored = 0;
     for (const auto &batch : batches)
         scored += batch.scoredTokens;
-    out << nlohmann::json{{"data", dataPath},
+    nlohmann::json result{{"data", dataPath},
                           {"examples", examples.size()},
                           {"scored_tokens", scored},
                           {"loss", metrics.loss},
                           {"perplexity", metrics.perplexity},
-                          {"bits_per_byte", metrics.loss / std::log(2.0)}}
-               .dump()
-        << '\n';
+                          {"bits_per_byte", metrics.loss / std::log(2.0)}};
+    if (exactMatch == "yes") // greedy answers as in a run's evaluation, per task
+        result["exact_match"] = exactMatchByTask(*loaded.model, examples, tokenizer, torch::kCPU);
+    out << result.dump() << '\n';
     return 0;
 }
 

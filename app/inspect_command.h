@@ -12,12 +12,15 @@
 //       the continuation: greedy at temperature 0 (the default), else
 //       sampled with top-p; every step recomputes the whole sequence (no
 //       KV cache yet)
-//   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]
+//   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N]
+//               [--exact-match yes|no] [--batch-size N]
 //       JSON: the mean loss over the scored tokens of the file's examples
 //       (the completion and EOS; a {"text"} line: every token), perplexity
 //       exp(loss) and bits per byte (loss / ln 2, the byte tokenizer); each
-//       example cut to the model's positions as in training. Byte-level
-//       models only.
+//       example cut to the model's positions as in training. --task keeps
+//       one task's examples, --max-examples the first N; --exact-match yes
+//       adds greedy exact match per task, as a run's evaluation computes it.
+//       Byte-level models only.
 //
 // DIR is a Hugging Face checkpoint folder (config.json + safetensors, e.g.
 // `lorawb export RUN --format base|merged`); its tokenizer.json is used when

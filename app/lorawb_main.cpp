@@ -51,8 +51,8 @@ constexpr const char *kUsage = R"(usage:
   lorawb score --model DIR [--adapter DIR] --text-file F   (ids and per-token log-probabilities, JSON)
   lorawb generate --model DIR [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T]
                   [--top-p P] [--seed S]           (DIR: a Hugging Face folder, e.g. lorawb export --format base)
-  lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--batch-size N]
-                                                   (loss and perplexity of a byte-level model on JSONL data)
+  lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N] [--exact-match yes]
+                                                   (loss, perplexity, exact match of a byte-level model)
 DIR may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base).
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else

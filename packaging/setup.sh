@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp
   nlohmann-json3-dev libsqlite3-dev libpcre2-dev libicu-dev
-  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
   desktop-file-utils appstream dpkg-dev
   zlib1g-dev wordnet-base

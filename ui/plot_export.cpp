@@ -9,6 +9,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QSvgGenerator>
 #include <QTableWidget>
 
 #include <cmath>
@@ -39,6 +40,26 @@ QString number(double value)
     return QString::number(value, 'g', 10);
 }
 
+// QCustomPlot draws vectors onto any QPaintDevice; QSvgGenerator records
+// them as SVG. Written to a temporary name first, like every other export.
+bool saveSvg(QCustomPlot *plot, const QString &path)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return false;
+    QSvgGenerator svg;
+    svg.setOutputDevice(&file);
+    svg.setSize(plot->size());
+    svg.setViewBox(QRect(QPoint(0, 0), plot->size()));
+    svg.setTitle(plot->objectName());
+    QCPPainter painter;
+    if (!painter.begin(&svg))
+        return false;
+    plot->toPainter(&painter, plot->width(), plot->height());
+    painter.end();
+    return file.commit();
+}
+
 } // namespace
 
 bool savePlotImage(QCustomPlot *plot, const QString &path, QString *error)
@@ -51,8 +72,10 @@ bool savePlotImage(QCustomPlot *plot, const QString &path, QString *error)
         written = plot->saveJpg(path);
     else if (suffix == QLatin1String("pdf"))
         written = plot->savePdf(path);
+    else if (suffix == QLatin1String("svg"))
+        written = saveSvg(plot, path);
     else {
-        *error = QObject::tr("%1: unknown image format \"%2\" (use .png, .jpg or .pdf)").arg(path, suffix);
+        *error = QObject::tr("%1: unknown image format \"%2\" (use .png, .jpg, .pdf or .svg)").arg(path, suffix);
         return false;
     }
     if (!written)
@@ -114,7 +137,7 @@ void installPlotExportMenu(QCustomPlot *plot, const QString &suggestedName)
         menu->setAttribute(Qt::WA_DeleteOnClose);
         menu->addAction(QObject::tr("Save image…"), plot, [plot, suggestedName] {
             const QString path = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot"), suggestedName + QStringLiteral(".png"),
-                                                              QObject::tr("Images (*.png *.jpg);;PDF (*.pdf)"));
+                                                              QObject::tr("Images (*.png *.jpg);;PDF (*.pdf);;SVG (*.svg)"));
             QString error;
             if (!path.isEmpty() && !savePlotImage(plot, path, &error))
                 QMessageBox::warning(plot, QObject::tr("Save plot"), error);

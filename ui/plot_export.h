@@ -17,7 +17,7 @@ class QWidget;
 namespace lwb::ui {
 
 // Writes the plot as it is drawn, at its on-screen size; the format comes from
-// the suffix (.png, .jpg/.jpeg, .pdf). False with *error set when it cannot.
+// the suffix (.png, .jpg/.jpeg, .pdf, .svg). False with *error set when it cannot.
 bool savePlotImage(QCustomPlot *plot, const QString &path, QString *error);
 
 // Every graph's points as CSV: header "series,x,y", one row per point, the

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installation and the Debian package, as a user gets them:
-#   cmake --install into a temporary prefix: executables, run configs, and the
+#   cmake --install into a temporary prefix: executables, run configs, the
+#   built-in models, and the
 #   desktop entry, icon and AppStream metadata where desktops look for them,
 #   each valid per desktop-file-validate / appstreamcli (when installed);
 #   cpack -G DEB: a .deb whose contents and control fields say the same, with
@@ -16,7 +17,9 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 app_id=org.lorawb.LoraWorkbench
 for path in bin/lorawb bin/lora-workbench share/applications/$app_id.desktop \
             share/icons/hicolor/scalable/apps/$app_id.svg share/metainfo/$app_id.metainfo.xml \
-            share/lora-workbench/configs/lora_default.json; do
+            share/lora-workbench/configs/lora_default.json \
+            share/lora-workbench/models/lexicon-base/config.json \
+            share/lora-workbench/models/lexicon-base/model.safetensors; do
   [ -e "$work/prefix/$path" ] || fail "cmake --install did not install $path"
 done
 "$work/prefix/bin/lorawb" --version | grep -q "lorawb" || fail "the installed lorawb does not run"
@@ -33,7 +36,7 @@ echo "install: ok"
 deb="$(ls "$work"/deb/lora-workbench_*.deb)"
 contents="$(dpkg-deb -c "$deb")"
 for path in ./usr/bin/lora-workbench ./usr/bin/lorawb ./usr/share/applications/$app_id.desktop \
-            ./usr/share/metainfo/$app_id.metainfo.xml; do
+            ./usr/share/metainfo/$app_id.metainfo.xml ./usr/share/lora-workbench/models/lexicon-base/config.json; do
   grep -q " $path\$" <<<"$contents" || fail "$deb lacks $path"
 done
 depends="$(dpkg-deb -f "$deb" Depends)"

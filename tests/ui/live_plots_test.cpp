@@ -13,6 +13,7 @@
 
 #include <QCheckBox>
 #include <QSlider>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using lwb::ui::LossPlot;
@@ -118,6 +119,22 @@ void LivePlotsTest::plotDataExportsAsCsv()
     QTRY_COMPARE(plot.drawnEvalPoints(), 1);
     QCOMPARE(lwb::ui::plotDataCsv(plot.plot()),
              QStringLiteral("series,x,y\ntrain,1,2.5\ntrain,2,2.25\neval,2,2.4\n"));
+
+    // The figure itself: vector formats carry the plot's shapes, raster its pixels.
+    QTemporaryDir dir;
+    QString error;
+    for (const char *name : {"loss.svg", "loss.pdf", "loss.png"}) {
+        const QString path = dir.filePath(QLatin1String(name));
+        QVERIFY2(lwb::ui::savePlotImage(plot.plot(), path, &error), qPrintable(error));
+        QVERIFY(QFileInfo(path).size() > 500);
+    }
+    QFile svg(dir.filePath(QStringLiteral("loss.svg")));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    const QByteArray text = svg.readAll();
+    QVERIFY2(text.contains("<svg") && (text.contains("<path") || text.contains("<polyline")), text.left(2000).constData());
+    QVERIFY(text.contains(">eval<") || text.contains("eval")); // the legend's text
+    QVERIFY(!lwb::ui::savePlotImage(plot.plot(), dir.filePath(QStringLiteral("loss.bmp")), &error));
+    QVERIFY(error.contains(QLatin1String(".svg")));
 }
 
 void LivePlotsTest::hoverNamesTheNearestPoint()

@@ -63,12 +63,41 @@ private slots:
         typeInto(editor<QSpinBox>(form, "adapter.r"), QStringLiteral("4"));
         typeInto(editor<QLineEdit>(form, "training.lr"), QStringLiteral("5e-4"));
         editor<QCheckBox>(form, "adapter.rslora")->setChecked(true);
-        QTest::mouseClick(form.findChild<QCheckBox *>(QStringLiteral("target_c_fc")), Qt::LeftButton);
+        QTest::mouseClick(form.findChild<QCheckBox *>(QStringLiteral("target_down_proj")), Qt::LeftButton);
         QVERIFY(form.isValid());
         QCOMPARE(form.config()->adapter.rank, std::int64_t{4});
         QCOMPARE(form.config()->training.lr, 5e-4);
         QVERIFY(form.config()->adapter.rslora);
-        QCOMPARE(form.config()->adapter.targets, (std::vector<std::string>{"c_attn", "c_proj"}));
+        QCOMPARE(form.config()->adapter.targets,
+                 (std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj"}));
+    }
+
+    void baseModelChoiceWritesPathOrPreset()
+    {
+        RunForm form;
+        auto *base = editor<QComboBox>(form, "model.preset");
+        // The shipped pretrained base is the default and listed first; the random presets follow.
+        QCOMPARE(base->currentText(), QStringLiteral("builtin:lexicon-base"));
+        QCOMPARE(base->itemText(0), QStringLiteral("builtin:lexicon-base"));
+        QVERIFY(base->findText(QStringLiteral("gpt2-tiny")) > 0);
+        QCOMPARE(form.config()->model.path, std::string("builtin:lexicon-base"));
+        QCOMPARE(form.config()->model.hiddenSize, std::int64_t{192}); // read from its config.json
+
+        base->setCurrentText(QStringLiteral("gpt2-tiny"));
+        QCOMPARE(form.document()["model"], (nlohmann::json{{"preset", "gpt2-tiny"}}));
+        // The target boxes follow the architecture: GPT-2's layers now.
+        QVERIFY(form.findChild<QCheckBox *>(QStringLiteral("target_c_attn")) != nullptr);
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->adapter.targets, (std::vector<std::string>{"c_attn", "c_proj", "c_fc"}));
+        QVERIFY(form.config()->model.path.empty());
+
+        base->setCurrentText(QStringLiteral("builtin:lexicon-base"));
+        QCOMPARE(form.document()["model"], (nlohmann::json{{"path", "builtin:lexicon-base"}}));
+        // A typed folder that is not a checkpoint is refused, naming it.
+        base->setCurrentText(QStringLiteral("/nowhere/model"));
+        QVERIFY(!form.isValid());
+        QVERIFY2(form.problems().join(QLatin1Char('\n')).contains(QStringLiteral("/nowhere/model")),
+                 qPrintable(form.problems().join(QLatin1Char('\n'))));
     }
 
     void crossFieldRuleShowsUnderTheField()
@@ -114,7 +143,8 @@ private slots:
         QVERIFY(form.field(QStringLiteral("name"))->error().contains(QStringLiteral("must not be empty")));
         typeInto(editor<QLineEdit>(form, "name"), QStringLiteral("mine"));
 
-        for (const char *name : {"target_c_attn", "target_c_proj", "target_c_fc"})
+        for (const char *name : {"target_q_proj", "target_k_proj", "target_v_proj", "target_o_proj", "target_gate_proj",
+                                 "target_up_proj", "target_down_proj"})
             form.findChild<QCheckBox *>(QString::fromLatin1(name))->setChecked(false);
         QVERIFY(!form.isValid());
         QVERIFY(form.field(QStringLiteral("adapter.targets"))->error().contains(QStringLiteral("at least one")));
@@ -152,10 +182,15 @@ private slots:
     void presetSwitchChangesTheTargetLayers()
     {
         RunForm form;
+        editor<QComboBox>(form, "model.preset")->setCurrentText(QStringLiteral("gpt2-tiny"));
+        QVERIFY(form.findChild<QCheckBox *>(QStringLiteral("target_c_attn")));
+        QVERIFY(!form.findChild<QCheckBox *>(QStringLiteral("target_q_proj")));
+        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(form.config()->model.architecture, lwb::Architecture::Gpt2);
+        QCOMPARE(form.config()->adapter.targets.size(), std::size_t{3});
         editor<QComboBox>(form, "model.preset")->setCurrentText(QStringLiteral("llama-tiny"));
         QVERIFY(form.findChild<QCheckBox *>(QStringLiteral("target_q_proj")));
         QVERIFY(!form.findChild<QCheckBox *>(QStringLiteral("target_c_attn")));
-        QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
         QCOMPARE(form.config()->model.architecture, lwb::Architecture::Llama);
         QCOMPARE(form.config()->adapter.targets.size(), std::size_t{7});
     }
@@ -304,10 +339,10 @@ private slots:
         RunForm form;
         auto document = RunForm::defaultDocument();
         document["adapter"]["r"] = 0;
-        document["adapter"]["targets"] = {"c_attn", "q_proj"};
+        document["adapter"]["targets"] = {"q_proj", "c_attn"};
         form.setDocument(document);
         QVERIFY(form.field(QStringLiteral("adapter.r"))->error().contains(QStringLiteral("outside")));
-        QVERIFY(form.field(QStringLiteral("adapter.targets"))->error().contains(QStringLiteral("q_proj")));
+        QVERIFY(form.field(QStringLiteral("adapter.targets"))->error().contains(QStringLiteral("c_attn")));
         // Editing the field retires the note.
         typeInto(editor<QSpinBox>(form, "adapter.r"), QStringLiteral("3"));
         QVERIFY(!form.field(QStringLiteral("adapter.r"))->hasError());

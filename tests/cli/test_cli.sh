@@ -34,8 +34,11 @@ check "every error is reported at once" grep -q "3 problem(s)" "$work/bad.txt"
 check "errors carry their JSON path" grep -q "training.lr: must be > 0" "$work/bad.txt"
 check "unknown keys are named" grep -q "bogus: unknown key" "$work/bad.txt"
 
-# A small, slow-enough run to interrupt: 2 layers, many steps.
-small=(--set model.num_hidden_layers=2 --set model.hidden_size=64 --set training.batch_size=4
+# A small, slow-enough run to interrupt: the GPT-2 preset cut to 2 layers
+# (its Conv1D layers are what the PEFT export below checks), many steps.
+gpt2=(--set 'model={"preset": "gpt2-tiny", "num_hidden_layers": 2, "hidden_size": 64}'
+      --set 'adapter.targets=["c_attn", "c_proj", "c_fc"]')
+small=("${gpt2[@]}" --set training.batch_size=4
        --set training.steps=400 --set eval.every=0 --set threads=1 --set training.output_dir="$work/out"
        --db "$db")
 "$lorawb" train "$config" "${small[@]}" >"$work/train.txt" 2>&1 &
@@ -117,9 +120,9 @@ set -e
 check "a format the variant lacks is refused" test "$status" -eq 1
 check "the refusal lists the variant's formats" grep -q "its formats: peft, merged, base" "$work/bundle.txt"
 
-check "adapter.init_from accepts the exported folder" "$lorawb" validate "$config" --set adapter.init_from="$peft"
+check "adapter.init_from accepts the exported folder" "$lorawb" validate "$config" "${gpt2[@]}" --set adapter.init_from="$peft"
 set +e
-"$lorawb" validate "$config" --set adapter.init_from="$peft" --set adapter.r=4 >"$work/init.txt" 2>&1
+"$lorawb" validate "$config" "${gpt2[@]}" --set adapter.init_from="$peft" --set adapter.r=4 >"$work/init.txt" 2>&1
 status=$?
 set -e
 check "a mismatched init_from is refused" test "$status" -ne 0
@@ -136,7 +139,8 @@ set -e
 check "a missing package is named" grep -q "Debian package wordnet-base" "$work/lex2.txt"
 check "a missing package exits 1" test "$status" -eq 1
 jsonl=(--set data.source=jsonl --set data.train_file="$work/lex/train.jsonl" --set data.eval_file="$work/lex/eval.jsonl" --set 'data.tasks=[]'
-       --set model.num_hidden_layers=1 --set model.hidden_size=32 --set training.steps=3 --set training.warmup_steps=0
+       --set 'model={"preset": "gpt2-tiny", "num_hidden_layers": 1, "hidden_size": 32}'
+       --set 'adapter.targets=["c_attn", "c_proj", "c_fc"]' --set training.steps=3 --set training.warmup_steps=0
        --set eval.every=0 --set threads=1 --set training.output_dir="$work/lexout" --no-db)
 "$lorawb" train "$config" "${jsonl[@]}" >"$work/lextrain.txt" 2>&1
 check "lorawb trains on the lexicon's JSONL" grep -q "run finished" "$work/lextrain.txt"
@@ -144,6 +148,31 @@ set +e
 "$lorawb" validate "$config" --set data.source=jsonl >"$work/nofile.txt" 2>&1
 set -e
 check "jsonl without train_file is refused" grep -q "data.train_file: required" "$work/nofile.txt"
+
+# Pretraining a (tiny) base on the lexicon's gloss text, scoring it, training on it.
+check "build-lexicon writes the pretraining text" grep -q '^{"text":' "$work/lex/pretrain_train.jsonl"
+pretrain=(--set 'model={"preset": "llama-small", "num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 4,
+                        "num_key_value_heads": 2, "intermediate_size": 64}'
+          --set data.train_file="$work/lex/pretrain_train.jsonl" --set data.eval_file="$work/lex/pretrain_train.jsonl"
+          --set training.steps=3 --set training.warmup_steps=0 --set training.checkpoint_every=0 --set eval.every=0
+          --set threads=1 --set training.output_dir="$work/ptout" --no-db)
+"$lorawb" pretrain "$source_dir/resources/models/lexicon-base/pretrain.json" "${pretrain[@]}" --out "$work/base" \
+  >"$work/pretrain.txt" 2>&1
+check "pretrain writes a Hugging Face folder" test -f "$work/base/config.json" -a -f "$work/base/model.safetensors"
+set +e
+"$lorawb" pretrain "$source_dir/resources/models/lexicon-base/pretrain.json" "${pretrain[@]}" --out "$work/base" \
+  >"$work/pretrain2.txt" 2>&1
+status=$?
+set -e
+check "pretrain refuses a taken destination before training" grep -q "exists; pass --force" "$work/pretrain2.txt"
+"$lorawb" eval --model "$work/base" --data "$work/lex/pretrain_train.jsonl" >"$work/ppl.json"
+check "eval prints the perplexity" grep -q '"perplexity":' "$work/ppl.json"
+"$lorawb" train "$config" --set model.path="$work/base" --set training.steps=2 --set training.warmup_steps=0 \
+  --set eval.every=0 --set data.eval_examples=4 --set threads=1 --set training.output_dir="$work/onbase" --no-db \
+  >"$work/onbase.txt" 2>&1
+check "a run trains on the pretrained folder (model.path)" grep -q "run finished" "$work/onbase.txt"
+"$lorawb" eval --model builtin:lexicon-base --data "$work/lex/eval.jsonl" --exact-match yes >"$work/builtin.json"
+check "eval scores the built-in base with exact match per task" grep -q '"exact_match":{' "$work/builtin.json"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

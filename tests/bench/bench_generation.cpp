@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     for (const std::string preset : {"gpt2-tiny", "llama-tiny"}) {
         torch::manual_seed(1);
         auto adapter = lora.adapter;
-        adapter.targets.clear(); // the architecture's default targets
+        adapter.targets = lwb::linearLayerNames(lwb::modelPreset(preset).architecture); // every linear layer
         auto model = buildModel(preset, adapter);
         for (const std::int64_t rows : {1, 8}) {
             auto prompts = torch::randint(0, 256, {rows, kPromptTokens}, torch::kInt64);

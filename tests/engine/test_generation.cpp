@@ -10,10 +10,13 @@
 //   routing): each cached step given only its new position's set matches
 //   the whole-sequence forward with all of them;
 // - SiRA with a capacity limit cannot be cached (its capacity counts the
-//   pass's tokens): the model says so and generation re-runs whole
-//   sequences, giving the reference loop's tokens bit for bit; without a
-//   capacity limit SiRA acts per token and its cached logits match.
+//   pass's tokens, and a cached decode's logits do differ): the model says
+//   so and generation re-runs whole sequences, giving the reference loop's
+//   tokens bit for bit; without a capacity limit SiRA acts per token and
+//   its cached logits match.
+// A prefill of a whole sequence is bitwise the training forward.
 #include "engine/adapters/adapter_registry.h"
+#include "engine/config/run_config.h"
 #include "engine/dlp/task_lora_library.h"
 #include "engine/model/causal_lm.h"
 #include "engine/model/generation.h"
@@ -35,6 +38,7 @@ lwb::CausalLM adaptedModel(const std::string &preset, const std::string &variant
     lwb::CausalLM model(lwb::modelPreset(preset));
     lwb::AdapterConfig adapter;
     adapter.variant = variant;
+    adapter.targets = lwb::linearLayerNames(model->config().architecture);
     adapter.rank = 4;
     adapter.sira.experts = 4;
     adapter.sira.capacityFactor = capacityFactor;
@@ -139,6 +143,9 @@ private slots:
         torch::NoGradGuard noGrad;
         const auto ids = randomPrompts(3, 14);
         const auto full = model->forward(ids);
+        // A prefill of the whole sequence is the training forward, op for op.
+        lwb::KvCache whole(model->config().numLayers);
+        QVERIFY(torch::equal(model->forwardWithCache(ids, whole), full));
 
         // Prefill 6 positions, then 1, 1, 3 and 1 more, then the last 2.
         lwb::KvCache cache(model->config().numLayers);
@@ -276,6 +283,16 @@ private slots:
         lwb::GenerationOptions options;
         options.maxNewTokens = 20;
         compareWithReference(lwb::generate(*model, prompts, options), referenceDecode(*model, prompts, options));
+
+        // Why: a cached decode routes each pass's tokens as their own group
+        // (a capacity of its own), so its logits are not the full forward's.
+        torch::NoGradGuard noGrad;
+        const auto ids = randomPrompts(3, 12);
+        lwb::KvCache cache(model->config().numLayers);
+        std::vector<torch::Tensor> pieces{model->forwardWithCache(ids.narrow(1, 0, 6), cache)};
+        for (std::int64_t t = 6; t < 12; ++t)
+            pieces.push_back(model->forwardWithCache(ids.narrow(1, t, 1), cache));
+        QVERIFY(relativeError(torch::cat(pieces, 1), model->forward(ids)) > 1e-4);
     }
 };
 

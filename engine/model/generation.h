@@ -10,8 +10,8 @@
 // generator (seed it for repeatable output). A row finishes at EOS (not
 // part of its tokens); decoding stops when every row has finished, after
 // maxNewTokens steps, or at the model's position limit. Finished rows keep
-// being fed their argmax / draw, as a whole-batch re-run would, so no row's
-// figures depend on when the others finish.
+// being fed their argmax / draw, as the pre-cache loop did (a SiRA capacity
+// group sees the same tokens it saw then).
 //
 // When the model cannot decode incrementally (CausalLMImpl::supportsKvCache:
 // SiRA with a capacity limit) or useKvCache is off, every step re-runs the

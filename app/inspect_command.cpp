@@ -8,6 +8,7 @@
 #include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
 #include "engine/model/base_model.h"
+#include "engine/model/generation.h"
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_tokenizer.h"
@@ -91,12 +92,6 @@ std::vector<std::int64_t> withBos(const Tokenizer &tokenizer, const std::string 
     const auto encoded = tokenizer.encode(text);
     ids.insert(ids.end(), encoded.begin(), encoded.end());
     return ids;
-}
-
-torch::Tensor lastLogits(CausalLMImpl &model, const std::vector<std::int64_t> &ids)
-{
-    const auto input = torch::tensor(ids, torch::kLong).unsqueeze(0);
-    return model.forward(input).select(1, static_cast<std::int64_t>(ids.size()) - 1).squeeze(0).to(torch::kDouble);
 }
 
 } // namespace
@@ -233,36 +228,16 @@ int runGenerateCommand(const std::vector<std::string> &args, std::ostream &out)
     const double topP = number("--top-p", 1.0, 1e-6, 1.0);
     const auto seed = static_cast<std::uint64_t>(number("--seed", 0, 0, 9e15));
     auto loaded = loadModel(options, usage);
-    auto ids = withBos(*loaded.tokenizer, required(options, "--prompt", usage));
-    const auto promptLength = ids.size();
-    const auto eos = loaded.tokenizer->eosId();
+    const auto prompt = withBos(*loaded.tokenizer, required(options, "--prompt", usage));
+    GenerationOptions generation;
+    generation.maxNewTokens = maxNew;
+    generation.eosId = loaded.tokenizer->eosId();
+    generation.temperature = temperature;
+    generation.topP = topP;
     torch::manual_seed(seed);
-    torch::NoGradGuard noGrad;
-    bool finished = false;
-    for (std::int64_t step = 0; step < maxNew && static_cast<std::int64_t>(ids.size()) < loaded.model->config().maxPositions;
-         ++step) {
-        const auto logits = lastLogits(*loaded.model, ids);
-        std::int64_t next = 0;
-        if (temperature == 0.0) {
-            next = logits.argmax().item<std::int64_t>();
-        } else {
-            // Top-p: the most probable tokens until their mass reaches P (the
-            // one crossing it kept), renormalised, then one draw.
-            const auto probs = torch::softmax(logits / temperature, -1);
-            const auto sorted = probs.sort(-1, /*descending=*/true);
-            const auto values = std::get<0>(sorted);
-            const auto order = std::get<1>(sorted);
-            const auto before = values.cumsum(-1) - values; // mass of the tokens ahead of each
-            const auto kept = values.masked_fill(before >= topP, 0.0);
-            next = order[torch::multinomial(kept / kept.sum(), 1).item<std::int64_t>()].item<std::int64_t>();
-        }
-        if (eos && next == *eos) {
-            finished = true;
-            break;
-        }
-        ids.push_back(next);
-    }
-    const std::vector<std::int64_t> answer(ids.begin() + static_cast<std::ptrdiff_t>(promptLength), ids.end());
+    const auto generated = generate(*loaded.model, torch::tensor(prompt, torch::kLong).unsqueeze(0), generation);
+    const auto &answer = generated.front().tokens;
+    const bool finished = generated.front().finished;
     out << nlohmann::json{{"ids", answer}, {"text", loaded.tokenizer->decode(answer, SpecialTokens::Skip)},
                           {"finished", finished}}
                .dump()

@@ -47,6 +47,13 @@ public:
     // Auxiliary loss of the last forward pass (undefined tensor = none).
     virtual torch::Tensor auxLoss() const { return {}; }
 
+    // Whether delta() of a token depends only on that token's input (and on
+    // state set before the pass, such as DLP's fusion weights). Then decoding
+    // with a KV cache, which runs only the new positions, gives what a forward
+    // of the whole sequence gives (CausalLMImpl::supportsKvCache). SiRA with a
+    // capacity limit is not: its capacity counts the tokens of the pass.
+    virtual bool actsPerToken() const { return true; }
+
     // Routed variants: [tasks, experts] counts of the assignments that the
     // evaluation forwards since the last call made, by the sequences' task
     // (ForwardContext::sequenceTasks), then reset. Undefined = not routed.

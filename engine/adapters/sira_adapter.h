@@ -34,6 +34,9 @@ public:
     void takeStats(const std::string &layerName, AdapterStats &stats) override;
     torch::Tensor auxLoss() const override { return auxLoss_; }
     torch::Tensor takeTaskRouting() override;
+    // With a capacity limit a token's experts depend on the tokens routed
+    // with it, so generation re-runs whole sequences (engine/model/README.md).
+    bool actsPerToken() const override { return config_.capacityFactor <= 0.0; }
 
     // The decisions of the last forward pass (for tests and routing analysis).
     const SiraRouting &lastRouting() const { return routing_; }

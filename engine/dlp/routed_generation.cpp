@@ -25,7 +25,7 @@ RoutedSegment segmentAt(std::int64_t start, const DlpSelection &selection)
 // Greedy decoding of one group of equal-length prompts (BOS included).
 void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::vector<std::vector<std::int64_t>> &prompts,
                  const std::vector<std::size_t> &members, const RouteRows &route, bool perSentence,
-                 std::int64_t maxNewTokens, const ByteTokenizer &tokenizer, const torch::Device &device,
+                 const GenerationOptions &options, const ByteTokenizer &tokenizer, const torch::Device &device,
                  std::vector<RoutedGeneration> &results)
 {
     const auto rows = static_cast<std::int64_t>(members.size());
@@ -39,51 +39,35 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
         contexts.push_back(prompt);
         texts.push_back(tokenizer.decode(prompt, SpecialTokens::Skip));
     }
-    ids = ids.to(device);
 
     const auto first = route(contexts, members);
     auto current = first.weights.clone(); // [R, N]: each row's set for its newest position
     for (std::int64_t r = 0; r < rows; ++r)
         results[members[static_cast<std::size_t>(r)]].segments.push_back(
             segmentAt(0, first.selections[static_cast<std::size_t>(r)]));
-    // Per sentence: one set per position, [R, T, N]; per input: one per row.
-    auto weights = perSentence ? current.unsqueeze(1).expand({rows, length, current.size(1)}).clone() : current;
+    // Per sentence: one set per position, [R, T, N], of which each forward
+    // gets the positions it runs (with a KV cache only the newest); per
+    // input: one set per row throughout.
+    auto history = perSentence ? current.unsqueeze(1).expand({rows, length, current.size(1)}).clone() : current;
+    setFusionWeights(adapters, history);
 
-    std::vector<bool> done(static_cast<std::size_t>(rows), false);
-    const auto maxLength = model.config().maxPositions;
-    for (std::int64_t step = 0; step < maxNewTokens && ids.size(1) < maxLength; ++step) {
-        setFusionWeights(adapters, weights);
-        const auto next = model.forward(ids).select(1, ids.size(1) - 1).argmax(-1);
-        const auto nextCpu = next.to(torch::kCPU);
-        const auto *values = nextCpu.data_ptr<std::int64_t>();
-        bool allDone = true;
+    const auto afterStep = [&](const GenerationStep &step) {
         for (std::int64_t r = 0; r < rows; ++r) {
             const auto row = static_cast<std::size_t>(r);
-            if (!done[row]) {
-                auto &result = results[members[row]];
-                if (values[r] == ByteTokenizer::kEos) {
-                    done[row] = true;
-                    result.finished = true;
-                } else {
-                    result.answer.push_back(values[r]);
-                    contexts[row].push_back(values[r]);
-                    texts[row] += tokenizer.decode({values[r]}, SpecialTokens::Skip);
-                }
+            if (!step.finished[row]) {
+                contexts[row].push_back(step.tokens[row]);
+                texts[row] += tokenizer.decode({step.tokens[row]}, SpecialTokens::Skip);
             }
-            allDone = allDone && done[row];
         }
-        if (allDone)
-            break;
-        ids = torch::cat({ids, next.unsqueeze(1)}, 1);
         if (!perSentence)
-            continue;
+            return;
         // Rows whose newest token ends a sentence: the router re-reads them.
         std::vector<std::size_t> reroute;
         std::vector<std::vector<std::int64_t>> rerouteContexts;
         std::vector<std::size_t> reroutePrompts;
         for (std::int64_t r = 0; r < rows; ++r) {
             const auto row = static_cast<std::size_t>(r);
-            if (!done[row] && endsSentence(texts[row])) {
+            if (!step.finished[row] && endsSentence(texts[row])) {
                 reroute.push_back(row);
                 rerouteContexts.push_back(contexts[row]);
                 reroutePrompts.push_back(members[row]);
@@ -91,23 +75,26 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
         }
         if (!reroute.empty()) {
             const auto decision = route(rerouteContexts, reroutePrompts);
-            const auto position = ids.size(1) - 1; // the boundary token just appended
             for (std::size_t i = 0; i < reroute.size(); ++i) {
                 current[static_cast<std::int64_t>(reroute[i])] = decision.weights[static_cast<std::int64_t>(i)];
-                results[members[reroute[i]]].segments.push_back(segmentAt(position, decision.selections[i]));
+                results[members[reroute[i]]].segments.push_back(segmentAt(step.position, decision.selections[i]));
             }
         }
-        weights = torch::cat({weights, current.unsqueeze(1)}, 1);
-    }
+        history = torch::cat({history, current.unsqueeze(1)}, 1);
+        setFusionWeights(adapters, history.narrow(1, step.forwardFrom, step.position + 1 - step.forwardFrom));
+    };
+    const auto generated = generate(model, ids.to(device), options, afterStep);
     for (std::int64_t r = 0; r < rows; ++r) {
         auto &result = results[members[static_cast<std::size_t>(r)]];
+        result.answer = generated[static_cast<std::size_t>(r)].tokens;
+        result.finished = generated[static_cast<std::size_t>(r)].finished;
         result.text = tokenizer.decode(result.answer, SpecialTokens::Skip);
     }
 }
 
 std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
                                        bool perSentence, const ByteTokenizer &tokenizer,
-                                       const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
+                                       const std::vector<std::string> &prompts, const GenerationOptions &options,
                                        const torch::Device &device)
 {
     if (adapters.empty())
@@ -126,7 +113,7 @@ std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters
     }
     std::vector<RoutedGeneration> results(prompts.size());
     for (const auto &[length, members] : byLength)
-        decodeGroup(model, adapters, ids, members, route, perSentence, maxNewTokens, tokenizer, device, results);
+        decodeGroup(model, adapters, ids, members, route, perSentence, options, tokenizer, device, results);
     model.train(wasTraining);
     return results;
 }
@@ -157,8 +144,12 @@ std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAda
     const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts, const std::vector<std::size_t> &) {
         return router.route(contexts, ByteTokenizer::kPad);
     };
+    GenerationOptions generation;
+    generation.maxNewTokens = options.maxNewTokens;
+    generation.eosId = ByteTokenizer::kEos;
+    generation.useKvCache = options.useKvCache;
     return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, tokenizer, prompts,
-                    options.maxNewTokens, device);
+                     generation, device);
 }
 
 std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
@@ -193,7 +184,10 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
         }
         return decision;
     };
-    return decodeAll(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, maxNewTokens, device);
+    GenerationOptions generation;
+    generation.maxNewTokens = maxNewTokens;
+    generation.eosId = ByteTokenizer::kEos;
+    return decodeAll(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, generation, device);
 }
 
 } // namespace lwb

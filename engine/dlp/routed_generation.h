@@ -11,18 +11,21 @@
 // A sentence ends with '.', '!' or '?' followed by a space or a newline;
 // the new set applies from the space / newline itself, because that position
 // is the one whose output predicts the new sentence's first token. Earlier
-// positions keep the set they were computed with ([B, T, N] weights), so
-// the full-recompute decoding here gives exactly what decoding with a KV
-// cache would.
+// positions keep the set they were computed with (the history is [B, T, N]
+// weights): decoding with a KV cache runs each new position with its set
+// and keeps the earlier positions' keys and values as they were computed,
+// and re-running whole sequences (useKvCache off) gives every position its
+// own set from the history, so both give the same tokens.
 //
-// Prompts are grouped by length, each group one unpadded batch (as the
-// evaluator does). Decoding stops at EOS, after maxNewTokens, or at the
-// model's position limit.
+// Prompts are grouped by length, each group one unpadded batch, decoded by
+// generate() (engine/model/generation.h), as the evaluator does. Decoding
+// stops at EOS, after maxNewTokens, or at the model's position limit.
 #pragma once
 
 #include "engine/adapters/dlp_fused_adapter.h"
 #include "engine/dlp/dlp_router.h"
 #include "engine/model/causal_lm.h"
+#include "engine/model/generation.h"
 #include "engine/tokenizer/byte_tokenizer.h"
 
 #include <memory>
@@ -60,6 +63,7 @@ struct RoutedGenerationOptions
 {
     DlpGranularity granularity = DlpGranularity::Input;
     std::int64_t maxNewTokens = 16;
+    bool useKvCache = true; // false: re-run whole sequences (the reference the tests compare with)
 };
 
 // Results in prompt order.

@@ -2,6 +2,7 @@
 #include "engine/eval/evaluator.h"
 
 #include "engine/adapters/adapter_registry.h"
+#include "engine/model/generation.h"
 
 #include <torch/nn/functional/loss.h>
 
@@ -106,40 +107,21 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
         prompts.push_back(std::move(ids));
     }
 
+    GenerationOptions options;
+    options.maxNewTokens = maxAnswerTokens;
+    options.eosId = ByteTokenizer::kEos;
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
-    const auto maxLength = model.config().maxPositions;
     for (const auto &[length, members] : byPromptLength) {
         const auto rows = static_cast<std::int64_t>(members.size());
         auto ids = torch::empty({rows, static_cast<std::int64_t>(length)}, torch::kInt64);
         for (std::int64_t r = 0; r < rows; ++r)
             ids[r] = torch::tensor(prompts[members[static_cast<std::size_t>(r)]], torch::kInt64);
-        ids = ids.to(device);
-        std::vector<std::vector<std::int64_t>> answers(members.size());
-        std::vector<bool> done(members.size(), false);
-        for (std::int64_t t = 0; t < maxAnswerTokens && ids.size(1) < maxLength; ++t) {
-            const auto next = model.forward(ids).select(1, ids.size(1) - 1).argmax(-1);
-            const auto nextCpu = next.to(torch::kCPU);
-            const auto *values = nextCpu.data_ptr<std::int64_t>();
-            bool allDone = true;
-            for (std::int64_t r = 0; r < rows; ++r) {
-                if (done[static_cast<std::size_t>(r)])
-                    continue;
-                if (values[r] == ByteTokenizer::kEos)
-                    done[static_cast<std::size_t>(r)] = true;
-                else
-                    answers[static_cast<std::size_t>(r)].push_back(values[r]);
-                allDone = allDone && done[static_cast<std::size_t>(r)];
-            }
-            if (allDone)
-                break;
-            ids = torch::cat({ids, next.unsqueeze(1)}, 1);
-        }
+        const auto answers = generate(model, ids.to(device), options);
         for (std::int64_t r = 0; r < rows; ++r) {
             const auto &example = examples[members[static_cast<std::size_t>(r)]];
+            const auto &answer = answers[static_cast<std::size_t>(r)];
             auto &count = counts[example.task];
-            const bool correct = done[static_cast<std::size_t>(r)]
-                && tokenizer.decode(answers[static_cast<std::size_t>(r)]) == example.answer;
-            count.first += correct ? 1 : 0;
+            count.first += answer.finished && tokenizer.decode(answer.tokens) == example.answer ? 1 : 0;
             count.second += 1;
         }
     }

@@ -16,7 +16,8 @@ namespace lwb {
 EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device);
 
 // Fills exactMatchByTask; examples are grouped by prompt length so each
-// group decodes as one unpadded batch.
+// group decodes as one unpadded batch (generate(), engine/model/generation.h:
+// with a KV cache unless an adapter needs whole-sequence forwards).
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
                                                const ByteTokenizer &tokenizer, const torch::Device &device,
                                                std::int64_t maxAnswerTokens = 16);

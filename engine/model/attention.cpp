@@ -21,7 +21,7 @@ AttentionImpl::AttentionImpl(const ModelConfig &config)
     }
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables &rotary)
+torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache)
 {
     const auto batch = x.size(0);
     const auto length = x.size(1);
@@ -44,13 +44,25 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         q = applyRotary(q, rotary);
         k = applyRotary(k, rotary);
     }
+    // Cached positions come first; the cache keeps the kv heads unrepeated.
+    std::int64_t past = 0;
+    if (cache) {
+        if (cache->keys.defined()) {
+            past = cache->keys.size(2);
+            k = torch::cat({cache->keys, k}, 2);
+            v = torch::cat({cache->values, v}, 2);
+        }
+        cache->keys = k;
+        cache->values = v;
+    }
     if (kvHeads != heads) {
         k = k.repeat_interleave(heads / kvHeads, 1);
         v = v.repeat_interleave(heads / kvHeads, 1);
     }
 
     auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(headDim));
-    const auto future = torch::ones({length, length}, x.options().dtype(torch::kBool)).triu(1);
+    // Query i sits at position past + i and sees keys 0 .. past + i.
+    const auto future = torch::ones({length, past + length}, x.options().dtype(torch::kBool)).triu(past + 1);
     scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
     const auto weights = torch::softmax(scores, -1);
     const auto context = torch::matmul(weights, v).transpose(1, 2).reshape({batch, length, heads * headDim});

@@ -6,9 +6,13 @@
 // num_heads / num_kv_heads query heads, as HF's repeat_kv).
 // Sequences are right-padded, so the causal mask alone keeps real tokens from
 // seeing padding; outputs at padded positions are never scored.
+// With a KV cache (incremental decoding) x holds the positions after the
+// cached ones: their keys and values are appended to the cache, and each
+// query attends to every cached position and to the new ones up to itself.
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
+#include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
 #include "engine/model/rotary.h"
 
@@ -22,8 +26,9 @@ class AttentionImpl : public torch::nn::Module
 public:
     explicit AttentionImpl(const ModelConfig &config);
 
-    // x: [B, T, D]; rotary is ignored by GPT-2.
-    torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary);
+    // x: [B, T, D]; rotary (ignored by GPT-2) covers x's positions; cache,
+    // when given, holds the earlier positions and receives x's keys/values.
+    torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache = nullptr);
 
 private:
     ModelConfig config_;

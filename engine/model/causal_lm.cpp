@@ -49,22 +49,42 @@ void CausalLMImpl::initialiseWeights()
 torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask,
                                     const torch::Tensor &sequenceTasks)
 {
-    const ForwardContext context{tokenMask, sequenceTasks};
+    return run(inputIds, ForwardContext{tokenMask, sequenceTasks}, nullptr);
+}
+
+torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache)
+{
+    return run(inputIds, ForwardContext{}, &cache);
+}
+
+bool CausalLMImpl::supportsKvCache() const
+{
+    for (const auto &linear : linears_) {
+        if (linear->adapter() && !linear->merged() && !linear->adapter()->actsPerToken())
+            return false;
+    }
+    return true;
+}
+
+torch::Tensor CausalLMImpl::run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
+{
     for (const auto &linear : linears_) {
         if (linear->adapter())
             linear->adapter()->beginForward(context);
     }
     const auto length = inputIds.size(1);
-    TORCH_CHECK(length <= config_.maxPositions, "sequence of ", length, " tokens exceeds max_position_embeddings ",
-                config_.maxPositions);
+    const auto start = cache ? cache->length() : 0; // position of inputIds' first token
+    TORCH_CHECK(start + length <= config_.maxPositions, "sequence of ", start + length,
+                " tokens exceeds max_position_embeddings ", config_.maxPositions);
     auto x = tokenEmbedding_->forward(inputIds);
     RotaryTables rotary;
     if (positionEmbedding_)
-        x = x + positionEmbedding_->forward(torch::arange(length, inputIds.options()));
+        x = x + positionEmbedding_->forward(torch::arange(start, start + length, inputIds.options()));
     else
-        rotary = rotaryTables(length, config_.headDim(), config_.ropeTheta, x.options());
+        rotary = rotaryTables(length, config_.headDim(), config_.ropeTheta, x.options(), start);
+    std::int64_t layer = 0;
     for (const auto &block : *blocks_)
-        x = block->as<TransformerBlockImpl>()->forward(x, rotary);
+        x = block->as<TransformerBlockImpl>()->forward(x, rotary, cache ? &cache->layer(layer++) : nullptr);
     x = finalNorm_->forward(x);
     return lmHead_ ? lmHead_->forward(x) : torch::matmul(x, tokenEmbedding_->weight.t());
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
+#include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
 #include "engine/model/norm.h"
 #include "engine/model/transformer_block.h"
@@ -35,10 +36,23 @@ public:
     torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {},
                           const torch::Tensor &sequenceTasks = {});
 
+    // Incremental decoding (generation.h): inputIds [B, T] continue the
+    // sequences whose earlier positions `cache` holds (an empty cache: the
+    // prompts themselves), so their positions start at cache.length(); their
+    // keys and values are appended. -> logits [B, T, vocab] of these
+    // positions. Every token is real; adapters get an empty ForwardContext.
+    torch::Tensor forwardWithCache(const torch::Tensor &inputIds, KvCache &cache);
+
+    // Whether forwardWithCache gives, position by position, the logits of a
+    // whole-sequence forward: true unless an adapter's output for a token
+    // depends on the other tokens of the pass (AdapterImpl::actsPerToken).
+    bool supportsKvCache() const;
+
     const ModelConfig &config() const { return config_; }
 
 private:
     void initialiseWeights();
+    torch::Tensor run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
 
     ModelConfig config_;
     std::shared_ptr<torch::nn::Module> body_; // "transformer" or "model"

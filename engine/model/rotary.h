@@ -13,7 +13,10 @@ struct RotaryTables
     torch::Tensor sin; // [T, head_dim]
 };
 
-RotaryTables rotaryTables(std::int64_t length, std::int64_t headDim, double theta, const torch::TensorOptions &options);
+// The tables of positions start .. start + length - 1 (a decode step with a
+// KV cache starts at the cache's length).
+RotaryTables rotaryTables(std::int64_t length, std::int64_t headDim, double theta, const torch::TensorOptions &options,
+                          std::int64_t start = 0);
 
 // x: [B, H, T, head_dim] -> x * cos + rotate_half(x) * sin.
 torch::Tensor applyRotary(const torch::Tensor &x, const RotaryTables &tables);

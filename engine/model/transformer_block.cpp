@@ -13,9 +13,9 @@ TransformerBlockImpl::TransformerBlockImpl(const ModelConfig &config)
     mlp_ = register_module("mlp", FeedForward(config));
 }
 
-torch::Tensor TransformerBlockImpl::forward(const torch::Tensor &x, const RotaryTables &rotary)
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache)
 {
-    auto h = x + attention_->forward(attentionNorm_->forward(x), rotary);
+    auto h = x + attention_->forward(attentionNorm_->forward(x), rotary, cache);
     return h + mlp_->forward(mlpNorm_->forward(h));
 }
 

@@ -15,7 +15,8 @@ class TransformerBlockImpl : public torch::nn::Module
 public:
     explicit TransformerBlockImpl(const ModelConfig &config);
 
-    torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary);
+    // cache: this block's keys and values (incremental decoding), or none.
+    torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache = nullptr);
 
 private:
     Norm attentionNorm_{nullptr};

@@ -443,38 +443,47 @@ private slots:
         lwb::RoutedGenerationOptions options;
         options.granularity = lwb::DlpGranularity::Sentence;
         options.maxNewTokens = 32;
-        const auto results = lwb::generateRouted(*model, adapters, router, tokenizer, prompts, options, torch::kCPU);
+        // With the KV cache, and re-running whole sequences (the reference).
+        for (const bool cached : {true, false}) {
+            options.useKvCache = cached;
+            readContexts.clear();
+            router.resetCounts();
+            const auto results = lwb::generateRouted(*model, adapters, router, tokenizer, prompts, options, torch::kCPU);
 
-        // Prompt = BOS + 3 tokens; the boundary spaces are answer tokens 3, 8
-        // and 15 (positions 7, 12, 19); "No\n" has no mark, so no switch there.
-        const std::vector<std::int64_t> starts{0, 7, 12, 19};
-        for (std::size_t row = 0; row < 2; ++row) {
-            QCOMPARE(results[row].text, answer);
-            QVERIFY(results[row].finished);
-            QCOMPARE(results[row].segments.size(), starts.size());
-            for (std::size_t s = 0; s < starts.size(); ++s) {
-                QCOMPARE(results[row].segments[s].start, starts[s]);
-                QCOMPARE(results[row].segments[s].selected,
-                         (std::vector<std::int64_t>{static_cast<std::int64_t>((s + row) % 3)}));
+            // Prompt = BOS + 3 tokens; the boundary spaces are answer tokens 3, 8
+            // and 15 (positions 7, 12, 19); "No\n" has no mark, so no switch there.
+            const std::vector<std::int64_t> starts{0, 7, 12, 19};
+            for (std::size_t row = 0; row < 2; ++row) {
+                QCOMPARE(results[row].text, answer);
+                QVERIFY(results[row].finished);
+                QCOMPARE(results[row].segments.size(), starts.size());
+                for (std::size_t s = 0; s < starts.size(); ++s) {
+                    QCOMPARE(results[row].segments[s].start, starts[s]);
+                    QCOMPARE(results[row].segments[s].selected,
+                             (std::vector<std::int64_t>{static_cast<std::int64_t>((s + row) % 3)}));
+                }
             }
+            // The router re-read the whole context, ending at each boundary.
+            QCOMPARE(readContexts.size(), std::size_t(8));
+            QCOMPARE(readContexts[2], std::string("Go\nHi. "));
+            QCOMPARE(readContexts[5], std::string("Up\nHi. Yes! "));
+            QCOMPARE(readContexts[6], std::string("Go\nHi. Yes! No\nOk? "));
+            // The last forward's per-position weights: re-running the whole
+            // sequence, each position holds the set of its sentence (earlier
+            // positions keep theirs); with the cache the forward ran only the
+            // last answer token, position 23, with the last sentence's set.
+            const auto weights = adapters.front()->fusionWeights();
+            QCOMPARE(weights.dim(), std::int64_t(3));
+            const std::int64_t first = cached ? 4 + 19 : 0;
+            QCOMPARE(weights.size(1), 4 + 20 - first); // up to the last answer token
+            for (std::int64_t row = 0; row < 2; ++row)
+                for (std::int64_t t = first; t < 4 + 20; ++t) {
+                    const std::int64_t sentence = t < 7 ? 0 : t < 12 ? 1 : t < 19 ? 2 : 3;
+                    QCOMPARE(weights[row][t - first].argmax().item<std::int64_t>(), (sentence + row) % 3);
+                    QCOMPARE(weights[row][t - first].sum().item<double>(), 1.0);
+                }
+            QCOMPARE(router.selectionCounts(), (std::vector<std::int64_t>{3, 3, 2}));
         }
-        // The router re-read the whole context, ending at each boundary.
-        QCOMPARE(readContexts.size(), std::size_t(8));
-        QCOMPARE(readContexts[2], std::string("Go\nHi. "));
-        QCOMPARE(readContexts[5], std::string("Up\nHi. Yes! "));
-        QCOMPARE(readContexts[6], std::string("Go\nHi. Yes! No\nOk? "));
-        // The last forward's per-position weights: each position holds the
-        // set of its sentence, earlier positions keep theirs.
-        const auto weights = adapters.front()->fusionWeights();
-        QCOMPARE(weights.dim(), std::int64_t(3));
-        QCOMPARE(weights.size(1), std::int64_t(4 + 20)); // up to the last answer token
-        for (std::int64_t row = 0; row < 2; ++row)
-            for (std::int64_t t = 0; t < weights.size(1); ++t) {
-                const std::int64_t sentence = t < 7 ? 0 : t < 12 ? 1 : t < 19 ? 2 : 3;
-                QCOMPARE(weights[row][t].argmax().item<std::int64_t>(), (sentence + row) % 3);
-                QCOMPARE(weights[row][t].sum().item<double>(), 1.0);
-            }
-        QCOMPARE(router.selectionCounts(), (std::vector<std::int64_t>{3, 3, 2}));
 
         // Per input: the prompt's set throughout, one decision per prompt.
         router.resetCounts();

@@ -167,12 +167,15 @@ private slots:
         QVERIFY(last < 0.6 * first);
         QVERIFY(collect.evals.back().loss < collect.evals.front().loss);
         // The loss falls because rules are learnt: greedy answers to held-out
-        // words are right (length is learnt fully in this run, first partly).
+        // words are right. On the pretrained built-in base this run learns
+        // all four (first 1.00, length 1.00, upper 0.92, reverse 0.80).
         const auto &exact = collect.evals.back().exactMatchByTask;
         qInfo("exact match: first %.3f, length %.3f, upper %.3f, reverse %.3f", exact.at("first"), exact.at("length"),
               exact.at("upper"), exact.at("reverse"));
         QVERIFY(exact.at("length") > 0.9);
-        QVERIFY(exact.at("first") > 0.1);
+        QVERIFY(exact.at("first") > 0.9);
+        QVERIFY(exact.at("upper") > 0.5);
+        QVERIFY(exact.at("reverse") > 0.5);
     }
 };
 

@@ -49,8 +49,12 @@ void setHeatmapShape(QCustomPlot *plot, QCPColorMap *map, const QStringList &row
     map->data()->setRange(QCPRange(0, width - 1), QCPRange(0, height - 1));
     plot->xAxis->setRange(-0.5, width - 0.5);
     plot->yAxis->setRange(-0.5, height - 0.5);
+    // At most ~16 row names fit a dock's height; a deeper model (42 adapted
+    // layers of a 6-block Llama) names every k-th row so the names stay legible.
+    constexpr int kMaxRowLabels = 16;
+    const int stride = (static_cast<int>(rows.size()) + kMaxRowLabels - 1) / kMaxRowLabels;
     QSharedPointer<QCPAxisTickerText> rowTicks(new QCPAxisTickerText);
-    for (int row = 0; row < rows.size(); ++row)
+    for (int row = 0; row < rows.size(); row += std::max(1, stride))
         rowTicks->addTick(row, rows[row]);
     plot->yAxis->setTicker(rowTicks);
     QSharedPointer<QCPAxisTickerText> columnTicks(new QCPAxisTickerText);

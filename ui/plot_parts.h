@@ -24,7 +24,8 @@ QVector<QCPGraphData> toGraphData(const QVector<QPointF> &points);
 // A titled heatmap, x labelled "expert", y reversed, colours on a scale with `scaleLabel`.
 QCPColorMap *addHeatmap(QCustomPlot *plot, const QString &title, const QString &scaleLabel);
 
-// Sizes the map to rows x columns and labels the rows and the columns (0..columns-1).
+// Sizes the map to rows x columns and labels the rows (every k-th past 16
+// rows) and the columns (0..columns-1).
 void setHeatmapShape(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, int columns);
 
 // Names the columns of a heatmap shaped by setHeatmapShape (tasks instead of

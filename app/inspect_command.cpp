@@ -183,13 +183,7 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     });
     const ByteTokenizer tokenizer;
     const auto seqLen = loaded.model->config().maxPositions - 1;
-    std::vector<Batch> batches;
-    for (std::size_t start = 0; start < examples.size(); start += static_cast<std::size_t>(batchSize)) {
-        const auto end = std::min(examples.size(), start + static_cast<std::size_t>(batchSize));
-        batches.push_back(buildBatch({examples.begin() + static_cast<std::ptrdiff_t>(start),
-                                      examples.begin() + static_cast<std::ptrdiff_t>(end)},
-                                     tokenizer, seqLen));
-    }
+    const auto batches = buildBatches(examples, tokenizer, seqLen, batchSize);
     const auto metrics = evaluateLoss(*loaded.model, batches, torch::kCPU);
     std::int64_t scored = 0;
     for (const auto &batch : batches)

@@ -119,9 +119,13 @@ Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize
     const auto begin = static_cast<std::uint64_t>(microBatch * batchSize) * width;
     const auto end = begin + static_cast<std::uint64_t>(batchSize) * width + 1; // the last row's final label
     // The first example that reaches past `begin`, then whole examples until `end`.
-    std::uint64_t first = 0;
-    while (packedStart(first + 1) <= begin)
-        ++first;
+    while (packedStarts_.back() < end)
+        packedStart(packedStarts_.size()); // measure examples up to the window's end
+    const auto exampleAt = [this](std::uint64_t token) { // the example holding stream token `token`
+        return static_cast<std::uint64_t>(
+            std::upper_bound(packedStarts_.begin(), packedStarts_.end(), token) - packedStarts_.begin() - 1);
+    };
+    const auto first = exampleAt(begin);
     std::vector<std::int64_t> tokens;
     std::vector<char> scored;
     const auto streamStart = packedStart(first);
@@ -151,10 +155,7 @@ Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize
             batch.scoredTokens += scored[at + 1];
         }
         // The task of the example the row starts in (routing analysis).
-        auto example = first;
-        while (packedStart(example + 1) <= streamStart + offset)
-            ++example;
-        batch.tasks.push_back(trainExample(example).task);
+        batch.tasks.push_back(trainExample(exampleAt(streamStart + offset)).task);
     }
     batch.inputTokens = batchSize * seqLen_;
     batch.tokenMask = torch::ones({batchSize, seqLen_}, torch::kBool);
@@ -173,16 +174,22 @@ Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) cons
     return buildBatch(examples, tokenizer_, seqLen_);
 }
 
-std::vector<Batch> TaskData::evalBatches(std::int64_t batchSize) const
+std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer,
+                                std::int64_t seqLen, std::int64_t batchSize)
 {
     std::vector<Batch> batches;
-    for (std::size_t start = 0; start < evalExamples_.size(); start += static_cast<std::size_t>(batchSize)) {
-        const auto end = std::min(evalExamples_.size(), start + static_cast<std::size_t>(batchSize));
-        batches.push_back(buildBatch({evalExamples_.begin() + static_cast<std::ptrdiff_t>(start),
-                                      evalExamples_.begin() + static_cast<std::ptrdiff_t>(end)},
-                                     tokenizer_, seqLen_));
+    for (std::size_t start = 0; start < examples.size(); start += static_cast<std::size_t>(batchSize)) {
+        const auto end = std::min(examples.size(), start + static_cast<std::size_t>(batchSize));
+        batches.push_back(buildBatch({examples.begin() + static_cast<std::ptrdiff_t>(start),
+                                      examples.begin() + static_cast<std::ptrdiff_t>(end)},
+                                     tokenizer, seqLen));
     }
     return batches;
+}
+
+std::vector<Batch> TaskData::evalBatches(std::int64_t batchSize) const
+{
+    return buildBatches(evalExamples_, tokenizer_, seqLen_, batchSize);
 }
 
 } // namespace lwb

@@ -30,6 +30,9 @@ struct Batch
 };
 
 Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer, std::int64_t seqLen);
+// The examples in order, batchSize at a time (the last batch may be smaller).
+std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer,
+                                std::int64_t seqLen, std::int64_t batchSize);
 
 // The training and evaluation streams of one run. Generated tasks: training
 // example i is generator(seed).example(i); the evaluation set is a fixed list

@@ -20,11 +20,13 @@
 // for N = 2, 4, 8. Each fused figure is timed alternately with the single
 // LoRA, call by call, and each ratio is of the medians of that pairing, so
 // load from other processes on a shared machine falls on both alike. The goal: fused / single <= 1.2 (the paper: < 2).
+#include "bench_support.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
 #include "engine/dlp/dlp_router.h"
 #include "engine/dlp/task_lora_library.h"
+#include "engine/model/base_model.h"
 #include "engine/model/causal_lm.h"
 
 #include <algorithm>
@@ -69,12 +71,9 @@ std::pair<double, double> alternateMedians(std::int64_t repeats, A &&a, B &&b)
 // A trained-looking LoRA: the config's A init, B drawn small (not zero).
 lwb::TaskLora randomTaskLora(const lwb::RunConfig &config, const std::string &task)
 {
-    lwb::CausalLM model(config.model);
+    lwb::CausalLM model = lwb::buildBaseModel(config.model);
     lwb::attachAdapters(*model, config.adapter);
-    torch::NoGradGuard noGrad;
-    for (auto &item : model->named_parameters())
-        if (item.key().find("lora_B") != std::string::npos)
-            item.value().normal_(0.0, 0.02);
+    lwb::bench::giveLoraTrainedValues(*model);
     return lwb::taskLoraFromModel(task, *model, config.adapter);
 }
 

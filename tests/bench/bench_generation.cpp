@@ -11,6 +11,7 @@
 // interleaved (cached, uncached, cached, ...), and the median of REPEATS
 // runs is reported as generated tokens per second (rows x 128 / seconds).
 // "same" says whether both ways produced the same tokens.
+#include "bench_support.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
@@ -42,11 +43,7 @@ lwb::CausalLM buildModel(const std::string &preset, const lwb::AdapterConfig &ad
 {
     lwb::CausalLM model(lwb::modelPreset(preset));
     lwb::attachAdapters(*model, adapter);
-    torch::NoGradGuard noGrad;
-    for (auto &item : model->named_parameters()) {
-        if (item.key().find("lora_B") != std::string::npos)
-            item.value().normal_(0.0, 0.02);
-    }
+    lwb::bench::giveLoraTrainedValues(*model);
     model->eval();
     return model;
 }

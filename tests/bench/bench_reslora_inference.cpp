@@ -16,11 +16,13 @@
 //   training form  ResLoRA unmerged, with its shortcuts (for reference)
 // The goal is merged ResLoRA / LoRA = 1.00. A merged bs block is a
 // LoRA of rank (m+1) r, so its adapter form is printed too.
+#include "bench_support.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/reslora_merge.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
+#include "engine/model/base_model.h"
 #include "engine/model/causal_lm.h"
 
 #include <algorithm>
@@ -38,14 +40,9 @@ double seconds()
 lwb::CausalLM buildModel(const lwb::RunConfig &config)
 {
     torch::manual_seed(config.seed);
-    lwb::CausalLM model(config.model);
+    lwb::CausalLM model = lwb::buildBaseModel(config.model);
     lwb::attachAdapters(*model, config.adapter);
-    // Trained-looking factors (B = 0 at init would let anything look fast).
-    torch::NoGradGuard noGrad;
-    for (auto &item : model->named_parameters()) {
-        if (item.key().find("lora_B") != std::string::npos)
-            item.value().normal_(0.0, 0.02);
-    }
+    lwb::bench::giveLoraTrainedValues(*model);
     model->eval();
     return model;
 }

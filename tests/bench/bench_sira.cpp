@@ -20,6 +20,7 @@
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
+#include "engine/model/base_model.h"
 #include "engine/model/causal_lm.h"
 
 #include <torch/nn/functional/loss.h>
@@ -69,7 +70,7 @@ public:
         : config_(config)
     {
         torch::manual_seed(config.seed);
-        model_ = lwb::CausalLM(config.model);
+        model_ = lwb::buildBaseModel(config.model);
         layers_ = lwb::attachAdapters(*model_, config.adapter);
         if (perExpert) {
             torch::manual_seed(config.seed);

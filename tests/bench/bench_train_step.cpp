@@ -11,6 +11,7 @@
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
+#include "engine/model/base_model.h"
 #include "engine/train/trainer.h"
 
 #include <chrono>
@@ -64,7 +65,7 @@ void trainThroughput(lwb::RunConfig config, int threads, const char *label)
 
 void forwardLatency(const lwb::RunConfig &config)
 {
-    lwb::CausalLM model(config.model);
+    lwb::CausalLM model = lwb::buildBaseModel(config.model);
     lwb::attachAdapters(*model, config.adapter);
     model->eval();
     torch::NoGradGuard noGrad;

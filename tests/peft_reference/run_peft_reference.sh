@@ -13,7 +13,10 @@
 #    bfloat16 and the base in float16) and a tiny GPT-2 (Conv1D, fan_in_fan_out,
 #    layer_norm_epsilon 1e-4): train a few steps so that every lora_B is
 #    non-zero, export base and PEFT, score a text with lorawb and the reference;
-#    every token within 1e-4 (relative past |log p| 1).
+#    every token within 1e-4 (relative past |log p| 1). The same for the
+#    `--format merged` export (W + s B A written by lorawb) scored alone, where
+#    base and adapter were exported in float32 (llama, gpt2: the merged file
+#    is float32 and would otherwise differ by the float16 rounding of the base).
 # 3. GPT-2 again with an alpha_pattern edited into the adapter_config.json
 #    (attn.c_proj and c_fc get other alphas; mlp.c_proj must not).
 # 4. Teeth: the reference without the adapter, and with LoRA scaling 1, must
@@ -62,6 +65,11 @@ train_and_check() {
   python3 "$here/peft_reference.py" --model "$base" --adapter "$peft" --ids-of "$work/$name-engine.json" \
     >"$work/$name-reference.json"
   run python3 "$here/compare_scores.py" "$work/$name-engine.json" "$work/$name-reference.json" "$name: base + PEFT"
+  if [ "$base_dtype$adapter_dtype" = float32float32 ]; then # merged is float32 W + s B A: same inputs only
+    "$lorawb" export "$run_id" --format merged --out "$exports" --db "$work/runs.db" >/dev/null
+    "$lorawb" score --model "$exports/$name-run$run_id-merged" --text-file "$work/text.txt" >"$work/$name-merged.json"
+    run python3 "$here/compare_scores.py" "$work/$name-merged.json" "$work/$name-reference.json" "$name: merged export"
+  fi
   python3 "$here/peft_reference.py" --model "$base" --ids-of "$work/$name-engine.json" >"$work/$name-base.json"
   run python3 "$here/compare_scores.py" "$work/$name-engine.json" "$work/$name-base.json" \
     "$name: the reference without the adapter is noticed" --expect-mismatch

@@ -18,7 +18,8 @@
 #    base and adapter were exported in float32 (llama, gpt2: the merged file
 #    is float32 and would otherwise differ by the float16 rounding of the base).
 # 3. GPT-2 again with an alpha_pattern edited into the adapter_config.json
-#    (attn.c_proj and c_fc get other alphas; mlp.c_proj must not).
+#    (attn.c_proj and c_fc get other alphas; mlp.c_proj must not), and with
+#    fan_in_fan_out false (PEFT forces it true on Conv1D: nothing may move).
 # 4. Teeth: the reference without the adapter, and with LoRA scaling 1, must
 #    disagree with lorawb (the printed differences show by how much).
 #
@@ -112,6 +113,19 @@ run python3 "$here/compare_scores.py" "$work/patterned-engine.json" "$work/patte
   "gpt2 with alpha_pattern: base + PEFT"
 run python3 "$here/compare_scores.py" "$work/patterned-engine.json" "$work/gpt2-reference.json" \
   "gpt2: the alpha_pattern changes the scores" --expect-mismatch
+
+# fan_in_fan_out false on Conv1D layers: PEFT warns and sets it true (the layer
+# decides), so the scores must not move on either side.
+flipped="$work/exports/gpt2-flipped"
+cp -r "$peft" "$flipped"
+sed -i 's/"fan_in_fan_out": true/"fan_in_fan_out": false/' "$flipped/adapter_config.json"
+"$lorawb" score --model "$base" --adapter "$flipped" --text-file "$work/text.txt" >"$work/flipped-engine.json"
+python3 "$here/peft_reference.py" --model "$base" --adapter "$flipped" --ids-of "$work/flipped-engine.json" \
+  >"$work/flipped-reference.json" 2>/dev/null
+run python3 "$here/compare_scores.py" "$work/flipped-engine.json" "$work/flipped-reference.json" \
+  "gpt2 with fan_in_fan_out false in the config: base + PEFT"
+run python3 "$here/compare_scores.py" "$work/flipped-engine.json" "$work/gpt2-engine.json" \
+  "gpt2: fan_in_fan_out false changes nothing (PEFT overrides it for Conv1D)" --tolerance 1e-6
 
 echo "$failed failed"
 test "$failed" -eq 0

@@ -183,7 +183,7 @@ class CausalLM:
 
     def _lm_head(self, embedding_rows, tied):
         if tied:
-            rows = [list(r) for r in embedding_rows]  # a copy: merging into lm_head leaves the embedding
+            rows = [list(r) for r in embedding_rows]  # a copy: PEFT's unmerged LoRA on lm_head leaves wte alone
         else:
             rows = self._rows("lm_head.weight", [len(embedding_rows), len(embedding_rows[0])])
         self.layers["lm_head"] = Layer("linear", rows, None)

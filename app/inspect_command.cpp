@@ -61,11 +61,12 @@ std::unique_ptr<Tokenizer> tokenizerAt(const std::string &path)
     return BpeTokenizer::fromFile(path);
 }
 
-// The model of a checkpoint folder, its adapter, and the tokenizer beside it.
+// The model of a checkpoint folder, its adapter, and how text is encoded
+// for it (the tokenizer.json beside it, else the byte tokenizer).
 struct LoadedModel
 {
     CausalLM model{nullptr};
-    std::unique_ptr<Tokenizer> tokenizer;
+    SequenceFormat format = SequenceFormat::byteLevel();
 };
 
 LoadedModel loadModel(const std::map<std::string, std::string> &options, const std::string &usage)
@@ -76,22 +77,8 @@ LoadedModel loadModel(const std::map<std::string, std::string> &options, const s
     if (const auto adapter = options.find("--adapter"); adapter != options.end())
         importPeftAdapter(adapter->second, *loaded.model);
     loaded.model->eval();
-    const bool hasTokenizer = std::filesystem::exists(std::filesystem::path(folder) / "tokenizer.json");
-    loaded.tokenizer = tokenizerAt(hasTokenizer ? folder : "byte");
-    if (loaded.tokenizer->vocabSize() > loaded.model->config().vocabSize)
-        throw Error(folder, "its tokenizer has " + std::to_string(loaded.tokenizer->vocabSize())
-                                + " ids, the model's embedding " + std::to_string(loaded.model->config().vocabSize));
+    loaded.format = SequenceFormat::forModelFolder(folder, loaded.model->config().vocabSize);
     return loaded;
-}
-
-std::vector<std::int64_t> withBos(const Tokenizer &tokenizer, const std::string &text)
-{
-    std::vector<std::int64_t> ids;
-    if (const auto bos = tokenizer.bosId())
-        ids.push_back(*bos);
-    const auto encoded = tokenizer.encode(text);
-    ids.insert(ids.end(), encoded.begin(), encoded.end());
-    return ids;
 }
 
 } // namespace
@@ -118,7 +105,7 @@ int runScoreCommand(const std::vector<std::string> &args, std::ostream &out)
     std::stringstream text;
     text << file.rdbuf();
     auto loaded = loadModel(options, usage);
-    const auto ids = withBos(*loaded.tokenizer, text.str());
+    const auto ids = loaded.format.promptIds(text.str());
     const auto limit = loaded.model->config().maxPositions;
     if (static_cast<std::int64_t>(ids.size()) > limit)
         throw Error(path, std::to_string(ids.size()) + " tokens, more than the model's " + std::to_string(limit)
@@ -165,9 +152,6 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
         throw Error("--exact-match", "\"" + exactMatch + "\" is not yes or no");
     configureThreads(0);
     auto loaded = loadModel(options, usage);
-    // The batches are built with the byte tokenizer, as for training runs.
-    if (!dynamic_cast<const ByteTokenizer *>(loaded.tokenizer.get()))
-        throw Error(required(options, "--model", usage), "has a tokenizer.json; eval scores byte-level models only");
     auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
     if (const auto task = options.find("--task"); task != options.end())
         examples.erase(std::remove_if(examples.begin(), examples.end(),
@@ -181,9 +165,8 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     std::stable_sort(examples.begin(), examples.end(), [](const TaskExample &a, const TaskExample &b) {
         return a.prompt.size() + a.answer.size() < b.prompt.size() + b.answer.size();
     });
-    const ByteTokenizer tokenizer;
     const auto seqLen = loaded.model->config().maxPositions - 1;
-    const auto batches = buildBatches(examples, tokenizer, seqLen, batchSize);
+    const auto batches = buildBatches(examples, loaded.format, seqLen, batchSize);
     const auto metrics = evaluateLoss(*loaded.model, batches, torch::kCPU);
     std::int64_t scored = 0;
     for (const auto &batch : batches)
@@ -193,9 +176,11 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
                           {"scored_tokens", scored},
                           {"loss", metrics.loss},
                           {"perplexity", metrics.perplexity},
-                          {"bits_per_byte", metrics.loss / std::log(2.0)}};
+                          {"bits_per_token", metrics.loss / std::log(2.0)}};
+    if (loaded.format.byteLevelTokens()) // a token is a byte (the answers' EOS counted as one)
+        result["bits_per_byte"] = result["bits_per_token"];
     if (exactMatch == "yes") // greedy answers as in a run's evaluation, per task
-        result["exact_match"] = exactMatchByTask(*loaded.model, examples, tokenizer, torch::kCPU);
+        result["exact_match"] = exactMatchByTask(*loaded.model, examples, loaded.format, torch::kCPU);
     out << result.dump() << '\n';
     return 0;
 }
@@ -222,17 +207,17 @@ int runGenerateCommand(const std::vector<std::string> &args, std::ostream &out)
     const double topP = number("--top-p", 1.0, 1e-6, 1.0);
     const auto seed = static_cast<std::uint64_t>(number("--seed", 0, 0, 9e15));
     auto loaded = loadModel(options, usage);
-    const auto prompt = withBos(*loaded.tokenizer, required(options, "--prompt", usage));
+    const auto prompt = loaded.format.promptIds(required(options, "--prompt", usage));
     GenerationOptions generation;
     generation.maxNewTokens = maxNew;
-    generation.eosId = loaded.tokenizer->eosId();
+    generation.eosId = loaded.format.eosId();
     generation.temperature = temperature;
     generation.topP = topP;
     torch::manual_seed(seed);
     const auto generated = generate(*loaded.model, torch::tensor(prompt, torch::kLong).unsqueeze(0), generation);
     const auto &answer = generated.front().tokens;
     const bool finished = generated.front().finished;
-    out << nlohmann::json{{"ids", answer}, {"text", loaded.tokenizer->decode(answer, SpecialTokens::Skip)},
+    out << nlohmann::json{{"ids", answer}, {"text", loaded.format.answerText(answer)},
                           {"finished", finished}}
                .dump()
         << '\n';

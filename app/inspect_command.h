@@ -5,22 +5,22 @@
 //       one JSON array of ids per stdin line (PATH: tokenizer.json or the
 //       folder holding it; "byte": the built-in byte tokenizer)
 //   lorawb score --model DIR [--adapter DIR] --text-file F
-//       JSON: the ids (BOS first when the tokenizer has one) and each
+//       JSON: the ids (BOS first when the tokenizer prepends one, as in
+//       training: engine/data/sequence_format.h) and each
 //       token's log-probability given the ones before it (null for the first)
 //   lorawb generate --model DIR [--adapter DIR] --prompt TEXT
 //                   [--max-new-tokens N] [--temperature T] [--top-p P] [--seed S]
 //       the continuation: greedy at temperature 0 (the default), else
-//       sampled with top-p; every step recomputes the whole sequence (no
-//       KV cache yet)
+//       sampled with top-p (with a KV cache, engine/model/generation.h)
 //   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N]
 //               [--exact-match yes|no] [--batch-size N]
 //       JSON: the mean loss over the scored tokens of the file's examples
 //       (the completion and EOS; a {"text"} line: every token), perplexity
-//       exp(loss) and bits per byte (loss / ln 2, the byte tokenizer); each
+//       exp(loss), bits per token (loss / ln 2) and, for the byte tokenizer,
+//       the same figure as bits per byte; each
 //       example cut to the model's positions as in training. --task keeps
 //       one task's examples, --max-examples the first N; --exact-match yes
 //       adds greedy exact match per task, as a run's evaluation computes it.
-//       Byte-level models only.
 //
 // DIR is a Hugging Face checkpoint folder (config.json + safetensors, e.g.
 // `lorawb export RUN --format base|merged`); its tokenizer.json is used when

@@ -34,11 +34,7 @@ void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &iss
             in.fail("preset", "not used with model.path (the checkpoint's config.json gives the shape)");
         const auto folder = resolveModelPath(path); // lwb::Error (model.path) when missing
         model = checkpointModelConfig(folder);
-        model.path = path;
-        // Runs encode their data with the byte tokenizer of the built-in models.
-        if (std::filesystem::exists(folder + "/tokenizer.json"))
-            in.fail("path", "\"" + path + "\" has its own tokenizer.json; runs train with the byte tokenizer "
-                            "of the built-in models only (lorawb score/generate read tokenizer.json)");
+        model.path = path; // its tokenizer.json, if any, encodes the data (engine/data/sequence_format.h)
     } else {
         std::string preset = model.preset;
         in.readString("preset", preset, modelPresetNames());

@@ -13,19 +13,16 @@ constexpr std::uint64_t kEvalSeed = 0x5eed0e7a1ULL;
 
 } // namespace
 
-Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer, std::int64_t seqLen)
+Batch buildBatch(const std::vector<TaskExample> &examples, const SequenceFormat &format, std::int64_t seqLen)
 {
     std::vector<std::vector<std::int64_t>> sequences;
     std::vector<std::int64_t> promptLengths;
     std::int64_t longest = 0;
     for (const auto &example : examples) {
-        std::vector<std::int64_t> ids{ByteTokenizer::kBos};
-        const auto prompt = tokenizer.encode(example.prompt);
-        const auto answer = tokenizer.encode(example.answer);
-        ids.insert(ids.end(), prompt.begin(), prompt.end());
+        auto ids = format.promptIds(example.prompt);
         promptLengths.push_back(static_cast<std::int64_t>(ids.size()));
+        const auto answer = format.answerIds(example.answer);
         ids.insert(ids.end(), answer.begin(), answer.end());
-        ids.push_back(ByteTokenizer::kEos);
         if (static_cast<std::int64_t>(ids.size()) > seqLen + 1)
             ids.resize(static_cast<std::size_t>(seqLen + 1));
         longest = std::max<std::int64_t>(longest, static_cast<std::int64_t>(ids.size()) - 1);
@@ -34,15 +31,18 @@ Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &
 
     const auto rows = static_cast<std::int64_t>(sequences.size());
     Batch batch;
-    batch.inputIds = torch::full({rows, longest}, ByteTokenizer::kPad, torch::kInt64);
+    batch.inputIds = torch::full({rows, longest}, format.padId(), torch::kInt64);
     batch.labels = torch::full({rows, longest}, kIgnoreLabel, torch::kInt64);
+    batch.tokenMask = torch::zeros({rows, longest}, torch::kBool);
     auto inputs = batch.inputIds.accessor<std::int64_t, 2>();
     auto labels = batch.labels.accessor<std::int64_t, 2>();
+    auto mask = batch.tokenMask.accessor<bool, 2>();
     for (std::int64_t row = 0; row < rows; ++row) {
         const auto &ids = sequences[static_cast<std::size_t>(row)];
         const auto length = static_cast<std::int64_t>(ids.size()) - 1;
         for (std::int64_t t = 0; t < length; ++t) {
             inputs[row][t] = ids[static_cast<std::size_t>(t)];
+            mask[row][t] = true;
             // Label t is token t+1; it is scored when token t+1 belongs to the answer or EOS.
             if (t + 1 >= promptLengths[static_cast<std::size_t>(row)]) {
                 labels[row][t] = ids[static_cast<std::size_t>(t + 1)];
@@ -52,13 +52,13 @@ Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &
         batch.inputTokens += length;
         batch.tasks.push_back(examples[static_cast<std::size_t>(row)].task);
     }
-    batch.tokenMask = batch.inputIds != ByteTokenizer::kPad;
     return batch;
 }
 
-TaskData::TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen,
-                   std::int64_t evalExamples)
-    : generator_(TaskGenerator(tasks, seed))
+TaskData::TaskData(SequenceFormat format, const std::vector<std::string> &tasks, std::uint64_t seed,
+                   std::int64_t seqLen, std::int64_t evalExamples)
+    : format_(std::move(format))
+    , generator_(TaskGenerator(tasks, seed))
     , seed_(seed)
     , seqLen_(seqLen)
 {
@@ -67,9 +67,10 @@ TaskData::TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, st
         evalExamples_.push_back(eval.example(static_cast<std::uint64_t>(i)));
 }
 
-TaskData::TaskData(std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed,
-                   std::int64_t seqLen)
-    : trainList_(std::move(train))
+TaskData::TaskData(SequenceFormat format, std::vector<TaskExample> train, std::vector<TaskExample> eval,
+                   std::uint64_t seed, std::int64_t seqLen)
+    : format_(std::move(format))
+    , trainList_(std::move(train))
     , seed_(seed)
     , evalExamples_(std::move(eval))
     , seqLen_(seqLen)
@@ -108,7 +109,8 @@ std::uint64_t TaskData::packedStart(std::uint64_t index) const
 {
     while (packedStarts_.size() <= index) {
         const auto example = trainExample(packedStarts_.size() - 1);
-        packedStarts_.push_back(packedStarts_.back() + 2 + example.prompt.size() + example.answer.size());
+        packedStarts_.push_back(packedStarts_.back() + format_.promptIds(example.prompt).size()
+                                + format_.answerIds(example.answer).size());
     }
     return packedStarts_[index];
 }
@@ -131,13 +133,11 @@ Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize
     const auto streamStart = packedStart(first);
     for (auto i = first; packedStart(i) < end; ++i) {
         const auto example = trainExample(i);
-        tokens.push_back(ByteTokenizer::kBos);
-        for (const auto id : tokenizer_.encode(example.prompt))
-            tokens.push_back(id);
+        const auto prompt = format_.promptIds(example.prompt);
+        tokens.insert(tokens.end(), prompt.begin(), prompt.end());
         scored.resize(tokens.size(), 0);
-        for (const auto id : tokenizer_.encode(example.answer))
-            tokens.push_back(id);
-        tokens.push_back(ByteTokenizer::kEos);
+        const auto answer = format_.answerIds(example.answer);
+        tokens.insert(tokens.end(), answer.begin(), answer.end());
         scored.resize(tokens.size(), 1);
     }
 
@@ -171,10 +171,10 @@ Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) cons
     const auto first = static_cast<std::uint64_t>(microBatch * batchSize);
     for (std::int64_t i = 0; i < batchSize; ++i)
         examples.push_back(trainExample(first + static_cast<std::uint64_t>(i)));
-    return buildBatch(examples, tokenizer_, seqLen_);
+    return buildBatch(examples, format_, seqLen_);
 }
 
-std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer,
+std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const SequenceFormat &format,
                                 std::int64_t seqLen, std::int64_t batchSize)
 {
     std::vector<Batch> batches;
@@ -182,14 +182,14 @@ std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const 
         const auto end = std::min(examples.size(), start + static_cast<std::size_t>(batchSize));
         batches.push_back(buildBatch({examples.begin() + static_cast<std::ptrdiff_t>(start),
                                       examples.begin() + static_cast<std::ptrdiff_t>(end)},
-                                     tokenizer, seqLen));
+                                     format, seqLen));
     }
     return batches;
 }
 
 std::vector<Batch> TaskData::evalBatches(std::int64_t batchSize) const
 {
-    return buildBatches(evalExamples_, tokenizer_, seqLen_, batchSize);
+    return buildBatches(evalExamples_, format_, seqLen_, batchSize);
 }
 
 } // namespace lwb

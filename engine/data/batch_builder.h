@@ -1,14 +1,15 @@
 // Batches for causal-LM training on prompt/answer examples.
 //
-// A sequence is BOS prompt answer EOS. Inputs are its first n-1 tokens,
-// labels the last n-1; prompt positions and padding get the label -100, so
-// the loss scores the answer and the EOS only. Sequences are right-padded
-// with PAD to the longest in the batch (never beyond seqLen + 1 tokens;
-// longer ones are cut and lose their EOS).
+// A sequence is [BOS] prompt answer EOS (SequenceFormat, the run's
+// tokenizer). Inputs are its first n-1 tokens, labels the last n-1; prompt
+// positions and padding get the label -100, so the loss scores the answer
+// and the EOS only. Sequences are right-padded with the pad id to the
+// longest in the batch (never beyond seqLen + 1 tokens; longer ones are cut
+// and lose their EOS); tokenMask marks the real tokens by length.
 #pragma once
 
 #include "engine/data/task_generator.h"
-#include "engine/tokenizer/byte_tokenizer.h"
+#include "engine/data/sequence_format.h"
 
 #include <torch/types.h>
 
@@ -29,9 +30,9 @@ struct Batch
     std::vector<std::string> tasks;
 };
 
-Batch buildBatch(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer, std::int64_t seqLen);
+Batch buildBatch(const std::vector<TaskExample> &examples, const SequenceFormat &format, std::int64_t seqLen);
 // The examples in order, batchSize at a time (the last batch may be smaller).
-std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const ByteTokenizer &tokenizer,
+std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const SequenceFormat &format,
                                 std::int64_t seqLen, std::int64_t batchSize);
 
 // The training and evaluation streams of one run. Generated tasks: training
@@ -43,11 +44,13 @@ std::vector<Batch> buildBatches(const std::vector<TaskExample> &examples, const 
 class TaskData
 {
 public:
-    TaskData(const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen, std::int64_t evalExamples);
-    TaskData(std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed, std::int64_t seqLen);
+    TaskData(SequenceFormat format, const std::vector<std::string> &tasks, std::uint64_t seed, std::int64_t seqLen,
+             std::int64_t evalExamples);
+    TaskData(SequenceFormat format, std::vector<TaskExample> train, std::vector<TaskExample> eval, std::uint64_t seed,
+             std::int64_t seqLen);
 
     // Sequence packing (data.pack) for the training batches: the training
-    // examples, each BOS prompt answer EOS and never cut, are read as one
+    // examples, each [BOS] prompt answer EOS and never cut, are read as one
     // token stream, and row j of the run is the window of seqLen + 1 tokens
     // starting at token j * seqLen (consecutive rows overlap by one token, so
     // every token but the first is a label exactly once). Rows need no
@@ -66,7 +69,7 @@ public:
     const std::vector<TaskExample> &evalExamples() const { return evalExamples_; }
     std::vector<Batch> evalBatches(std::int64_t batchSize) const;
 
-    const ByteTokenizer &tokenizer() const { return tokenizer_; }
+    const SequenceFormat &format() const { return format_; }
     std::int64_t seqLen() const { return seqLen_; }
 
     // Bad lines a JSONL source skipped (data.skip_bad_lines), for the run's report.
@@ -78,7 +81,7 @@ private:
     // Token offset of training example i in the packed stream (extends the table).
     std::uint64_t packedStart(std::uint64_t index) const;
 
-    ByteTokenizer tokenizer_;
+    SequenceFormat format_;
     std::optional<TaskGenerator> generator_; // generated tasks
     std::vector<TaskExample> trainList_;     // or a fixed list
     std::uint64_t seed_ = 0;

@@ -37,10 +37,10 @@ void requireEveryTask(const std::vector<TaskExample> &examples, const std::vecto
 
 } // namespace
 
-std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t seed)
+std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t seed, const SequenceFormat &format)
 {
     if (data.source != "jsonl") {
-        auto generated = std::make_unique<TaskData>(data.tasks, seed, data.seqLen, data.evalExamples);
+        auto generated = std::make_unique<TaskData>(format, data.tasks, seed, data.seqLen, data.evalExamples);
         generated->setPacking(data.pack);
         return generated;
     }
@@ -69,7 +69,7 @@ std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t see
     if (static_cast<std::int64_t>(evalExamples.size()) > data.evalExamples)
         evalExamples.resize(static_cast<std::size_t>(data.evalExamples));
 
-    auto taskData = std::make_unique<TaskData>(std::move(trainExamples), std::move(evalExamples), seed, data.seqLen);
+    auto taskData = std::make_unique<TaskData>(format, std::move(trainExamples), std::move(evalExamples), seed, data.seqLen);
     taskData->setSkippedLines(skipped);
     taskData->setPacking(data.pack);
     return taskData;

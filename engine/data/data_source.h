@@ -8,7 +8,8 @@
 // example is an error). At most data.eval_examples evaluation examples are
 // used, the first in file order. Bad lines stop the run with file:line and
 // reason unless data.skip_bad_lines; the number skipped is kept in
-// TaskData::skippedLines().
+// TaskData::skippedLines(). `format` encodes the examples (the run's
+// tokenizer, engine/model/base_model.h loadModelTokenizer).
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -18,6 +19,6 @@
 
 namespace lwb {
 
-std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t seed);
+std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t seed, const SequenceFormat &format);
 
 } // namespace lwb

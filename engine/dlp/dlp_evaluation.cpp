@@ -36,7 +36,7 @@ std::map<std::string, double> exactMatchOf(const std::vector<TaskExample> &examp
 }
 
 FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
-                              const std::vector<std::string> &tasks, const ByteTokenizer &tokenizer,
+                              const std::vector<std::string> &tasks, const SequenceFormat &format,
                               const std::vector<TaskExample> &examples, const RoutedGenerationOptions &options,
                               const torch::Device &device, const DlpEvalProgress &progress, std::int64_t chunk)
 {
@@ -52,7 +52,7 @@ FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters
         std::vector<std::string> prompts;
         for (auto i = start; i < end; ++i)
             prompts.push_back(examples[static_cast<std::size_t>(i)].prompt);
-        auto part = generateRouted(model, adapters, router, tokenizer, prompts, options, device);
+        auto part = generateRouted(model, adapters, router, format, prompts, options, device);
         for (std::int64_t i = start; i < end; ++i) {
             const auto &generation = part[static_cast<std::size_t>(i - start)];
             const auto truth = taskIndex(tasks, examples[static_cast<std::size_t>(i)].task);
@@ -73,7 +73,7 @@ FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters
 }
 
 std::map<std::string, double> oracleExactMatch(CausalLMImpl &model, const FusedAdapters &adapters,
-                                               const std::vector<std::string> &tasks, const ByteTokenizer &tokenizer,
+                                               const std::vector<std::string> &tasks, const SequenceFormat &format,
                                                const std::vector<TaskExample> &examples, std::int64_t maxNewTokens,
                                                const torch::Device &device)
 {
@@ -84,7 +84,7 @@ std::map<std::string, double> oracleExactMatch(CausalLMImpl &model, const FusedA
         weights[static_cast<std::int64_t>(i)][taskIndex(tasks, examples[i].task)] = 1.0;
         prompts.push_back(examples[i].prompt);
     }
-    return exactMatchOf(examples, generateWithWeights(model, adapters, weights, tokenizer, prompts, maxNewTokens, device));
+    return exactMatchOf(examples, generateWithWeights(model, adapters, weights, format, prompts, maxNewTokens, device));
 }
 
 } // namespace lwb

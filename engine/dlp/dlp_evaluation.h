@@ -38,7 +38,7 @@ std::map<std::string, double> exactMatchOf(const std::vector<TaskExample> &examp
 
 // chunk: examples per progress report (and per call of the generator).
 FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
-                              const std::vector<std::string> &tasks, const ByteTokenizer &tokenizer,
+                              const std::vector<std::string> &tasks, const SequenceFormat &format,
                               const std::vector<TaskExample> &examples, const RoutedGenerationOptions &options,
                               const torch::Device &device, const DlpEvalProgress &progress = {},
                               std::int64_t chunk = 64);
@@ -46,7 +46,7 @@ FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters
 // tasks: the library order (task i = LoRA i). Throws lwb::Error for an
 // example whose task has no LoRA.
 std::map<std::string, double> oracleExactMatch(CausalLMImpl &model, const FusedAdapters &adapters,
-                                               const std::vector<std::string> &tasks, const ByteTokenizer &tokenizer,
+                                               const std::vector<std::string> &tasks, const SequenceFormat &format,
                                                const std::vector<TaskExample> &examples, std::int64_t maxNewTokens,
                                                const torch::Device &device);
 

@@ -5,7 +5,6 @@
 #include "engine/core/json_file.h"
 #include "engine/core/runtime.h"
 #include "engine/model/base_model.h"
-#include "engine/tokenizer/byte_tokenizer.h"
 
 #include <torch/serialize.h>
 
@@ -30,6 +29,7 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     : config_(config)
     , library_(std::move(library))
     , device_(parseDevice(config.device))
+    , format_(SequenceFormat::forModel(config_.model))
 {
     model_ = buildBaseModel(config_.model);
     adapters_ = attachFusedLibrary(*model_, library_);
@@ -116,7 +116,7 @@ RoutedGeneration DlpModel::generate(const std::string &prompt, std::int64_t maxN
     RoutedGenerationOptions options;
     options.granularity = granularity;
     options.maxNewTokens = maxNewTokens;
-    return generateRouted(*model_, adapters_, routing, ByteTokenizer(), {prompt}, options, device_).front();
+    return generateRouted(*model_, adapters_, routing, format_, {prompt}, options, device_).front();
 }
 
 RoutedGeneration DlpModel::generate(const std::string &prompt, std::int64_t maxNewTokens)

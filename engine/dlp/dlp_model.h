@@ -44,6 +44,8 @@ public:
     const FusedAdapters &adapters() const { return adapters_; }
     PluginClassifier &plugin() { return plugin_; }
     const torch::Device &device() const { return device_; }
+    // How prompts and answers are encoded: the base's tokenizer.
+    const SequenceFormat &format() const { return format_; }
 
     // A router over the plugin as it is now, with the config's selection rule.
     DlpRouter router() const;
@@ -64,6 +66,7 @@ private:
     TaskLoraLibrary library_;
     torch::Device device_{torch::kCPU};
     CausalLM model_{nullptr};
+    SequenceFormat format_;
     FusedAdapters adapters_;
     PluginClassifier plugin_{nullptr};
 };

@@ -253,7 +253,8 @@ DlpStudyResult DlpStudy::runStages()
     DataConfig libraryData = config_.data;
     libraryData.tasks = result.tasks;
     libraryData.evalExamples = std::max(config_.data.evalExamples, dlp.plugin.evalExamples);
-    const auto data = makeTaskData(libraryData, config_.seed);
+    const SequenceFormat &format = model_->format();
+    const auto data = makeTaskData(libraryData, config_.seed, format);
     const auto heldOut = [&](std::int64_t count) {
         const auto &examples = data->evalExamples();
         return std::vector<TaskExample>(examples.begin(),
@@ -262,14 +263,13 @@ DlpStudyResult DlpStudy::runStages()
     std::vector<TaskExample> trainPrompts;
     for (std::int64_t i = 0; i < dlp.plugin.trainExamples; ++i)
         trainPrompts.push_back(data->trainExample(static_cast<std::uint64_t>(i)));
-    const ByteTokenizer tokenizer;
     PluginTrainingOptions training;
     training.epochs = dlp.plugin.epochs;
     training.lr = dlp.plugin.lr;
     training.batchSize = dlp.plugin.batchSize;
     training.seed = config_.seed;
-    result.plugin = trainPlugin(*plugin, pluginExamples(trainPrompts, result.tasks, tokenizer),
-                                pluginExamples(heldOut(dlp.plugin.evalExamples), result.tasks, tokenizer), training,
+    result.plugin = trainPlugin(*plugin, pluginExamples(trainPrompts, result.tasks, format),
+                                pluginExamples(heldOut(dlp.plugin.evalExamples), result.tasks, format), training,
                                 [&](std::int64_t epoch, std::int64_t epochs, double loss) {
                                     DlpStudyProgress progress;
                                     progress.stage = "plugin";
@@ -288,7 +288,7 @@ DlpStudyResult DlpStudy::runStages()
     const auto evalExamples = heldOut(config_.data.evalExamples);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
-    result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, tokenizer,
+    result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, format,
                                      evalExamples, generation, model_->device(),
                                      [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
                                          DlpStudyProgress progress;
@@ -299,7 +299,7 @@ DlpStudyResult DlpStudy::runStages()
                                          progress.selectionCounts = counts;
                                          report(progress);
                                      });
-    result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, tokenizer,
+    result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, format,
                                      evalExamples, generation.maxNewTokens, model_->device());
     return result;
 }

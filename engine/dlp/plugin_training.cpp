@@ -2,7 +2,6 @@
 #include "engine/dlp/plugin_training.h"
 
 #include "engine/core/error.h"
-#include "engine/tokenizer/byte_tokenizer.h"
 
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adamw.h>
@@ -14,7 +13,7 @@
 namespace lwb {
 
 PluginExamples pluginExamples(const std::vector<TaskExample> &examples, const std::vector<std::string> &tasks,
-                              const ByteTokenizer &tokenizer)
+                              const SequenceFormat &format)
 {
     std::vector<std::vector<std::int64_t>> sequences;
     std::vector<std::int64_t> labels;
@@ -23,23 +22,24 @@ PluginExamples pluginExamples(const std::vector<TaskExample> &examples, const st
         const auto found = std::find(tasks.begin(), tasks.end(), example.task);
         if (found == tasks.end())
             throw Error("DLP plugin data", "example of task \"" + example.task + "\", which the library does not have");
-        std::vector<std::int64_t> ids{ByteTokenizer::kBos};
-        const auto prompt = tokenizer.encode(example.prompt);
-        ids.insert(ids.end(), prompt.begin(), prompt.end());
+        auto ids = format.promptIds(example.prompt);
         longest = std::max(longest, ids.size());
         sequences.push_back(std::move(ids));
         labels.push_back(found - tasks.begin());
     }
     const auto rows = static_cast<std::int64_t>(sequences.size());
     PluginExamples out;
-    out.ids = torch::full({rows, static_cast<std::int64_t>(longest)}, ByteTokenizer::kPad, torch::kInt64);
+    out.ids = torch::full({rows, static_cast<std::int64_t>(longest)}, format.padId(), torch::kInt64);
+    out.mask = torch::zeros({rows, static_cast<std::int64_t>(longest)}, torch::kBool);
     auto ids = out.ids.accessor<std::int64_t, 2>();
+    auto mask = out.mask.accessor<bool, 2>();
     for (std::int64_t r = 0; r < rows; ++r) {
         const auto &sequence = sequences[static_cast<std::size_t>(r)];
-        for (std::size_t t = 0; t < sequence.size(); ++t)
+        for (std::size_t t = 0; t < sequence.size(); ++t) {
             ids[r][static_cast<std::int64_t>(t)] = sequence[t];
+            mask[r][static_cast<std::int64_t>(t)] = true;
+        }
     }
-    out.mask = out.ids != ByteTokenizer::kPad;
     out.labels = torch::tensor(labels, torch::kInt64);
     return out;
 }

@@ -9,6 +9,7 @@
 // a permutation reshuffled each epoch from (seed, epoch): runs repeat.
 #pragma once
 
+#include "engine/data/sequence_format.h"
 #include "engine/data/task_generator.h"
 #include "engine/dlp/plugin_classifier.h"
 
@@ -18,19 +19,17 @@
 
 namespace lwb {
 
-class ByteTokenizer;
-
 struct PluginExamples
 {
-    torch::Tensor ids;    // [M, T] int64, right-padded with PAD
-    torch::Tensor mask;   // [M, T] bool
+    torch::Tensor ids;    // [M, T] int64, right-padded with the pad id
+    torch::Tensor mask;   // [M, T] bool, true on the prompt tokens
     torch::Tensor labels; // [M] int64 library index
 };
 
-// Prompts (BOS + prompt tokens) labelled by their task's index in `tasks`.
+// Prompts ([BOS] + prompt tokens, SequenceFormat::promptIds) labelled by their task's index in `tasks`.
 // Throws lwb::Error when an example's task is not in `tasks`.
 PluginExamples pluginExamples(const std::vector<TaskExample> &examples, const std::vector<std::string> &tasks,
-                              const ByteTokenizer &tokenizer);
+                              const SequenceFormat &format);
 
 struct PluginTrainingOptions
 {

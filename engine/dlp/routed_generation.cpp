@@ -25,7 +25,7 @@ RoutedSegment segmentAt(std::int64_t start, const DlpSelection &selection)
 // Greedy decoding of one group of equal-length prompts (BOS included).
 void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::vector<std::vector<std::int64_t>> &prompts,
                  const std::vector<std::size_t> &members, const RouteRows &route, bool perSentence,
-                 const GenerationOptions &options, const ByteTokenizer &tokenizer, const torch::Device &device,
+                 const GenerationOptions &options, const SequenceFormat &format, const torch::Device &device,
                  std::vector<RoutedGeneration> &results)
 {
     const auto rows = static_cast<std::int64_t>(members.size());
@@ -37,7 +37,7 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
         const auto &prompt = prompts[members[static_cast<std::size_t>(r)]];
         ids[r] = torch::tensor(prompt, torch::kInt64);
         contexts.push_back(prompt);
-        texts.push_back(tokenizer.decode(prompt, SpecialTokens::Skip));
+        texts.push_back(format.answerText(prompt));
     }
 
     const auto first = route(contexts, members);
@@ -56,7 +56,7 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
             const auto row = static_cast<std::size_t>(r);
             if (!step.finished[row]) {
                 contexts[row].push_back(step.tokens[row]);
-                texts[row] += tokenizer.decode({step.tokens[row]}, SpecialTokens::Skip);
+                texts[row] += format.answerText({step.tokens[row]});
             }
         }
         if (!perSentence)
@@ -88,12 +88,12 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
         auto &result = results[members[static_cast<std::size_t>(r)]];
         result.answer = generated[static_cast<std::size_t>(r)].tokens;
         result.finished = generated[static_cast<std::size_t>(r)].finished;
-        result.text = tokenizer.decode(result.answer, SpecialTokens::Skip);
+        result.text = format.answerText(result.answer);
     }
 }
 
 std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
-                                       bool perSentence, const ByteTokenizer &tokenizer,
+                                       bool perSentence, const SequenceFormat &format,
                                        const std::vector<std::string> &prompts, const GenerationOptions &options,
                                        const torch::Device &device)
 {
@@ -105,15 +105,13 @@ std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters
     std::vector<std::vector<std::int64_t>> ids;
     std::map<std::size_t, std::vector<std::size_t>> byLength;
     for (std::size_t i = 0; i < prompts.size(); ++i) {
-        std::vector<std::int64_t> sequence{ByteTokenizer::kBos};
-        const auto tokens = tokenizer.encode(prompts[i]);
-        sequence.insert(sequence.end(), tokens.begin(), tokens.end());
+        auto sequence = format.promptIds(prompts[i]);
         byLength[sequence.size()].push_back(i);
         ids.push_back(std::move(sequence));
     }
     std::vector<RoutedGeneration> results(prompts.size());
     for (const auto &[length, members] : byLength)
-        decodeGroup(model, adapters, ids, members, route, perSentence, options, tokenizer, device, results);
+        decodeGroup(model, adapters, ids, members, route, perSentence, options, format, device, results);
     model.train(wasTraining);
     return results;
 }
@@ -138,22 +136,22 @@ bool endsSentence(const std::string &text)
 }
 
 std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
-                                             const ByteTokenizer &tokenizer, const std::vector<std::string> &prompts,
+                                             const SequenceFormat &format, const std::vector<std::string> &prompts,
                                              const RoutedGenerationOptions &options, const torch::Device &device)
 {
     const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts, const std::vector<std::size_t> &) {
-        return router.route(contexts, ByteTokenizer::kPad);
+        return router.route(contexts, format.padId());
     };
     GenerationOptions generation;
     generation.maxNewTokens = options.maxNewTokens;
-    generation.eosId = ByteTokenizer::kEos;
+    generation.eosId = format.eosId();
     generation.useKvCache = options.useKvCache;
-    return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, tokenizer, prompts,
+    return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, format, prompts,
                      generation, device);
 }
 
 std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
-                                                  const torch::Tensor &weights, const ByteTokenizer &tokenizer,
+                                                  const torch::Tensor &weights, const SequenceFormat &format,
                                                   const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
                                                   const torch::Device &device)
 {
@@ -186,8 +184,8 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
     };
     GenerationOptions generation;
     generation.maxNewTokens = maxNewTokens;
-    generation.eosId = ByteTokenizer::kEos;
-    return decodeAll(model, adapters, route, /*perSentence=*/false, tokenizer, prompts, generation, device);
+    generation.eosId = format.eosId();
+    return decodeAll(model, adapters, route, /*perSentence=*/false, format, prompts, generation, device);
 }
 
 } // namespace lwb

@@ -26,7 +26,7 @@
 #include "engine/dlp/dlp_router.h"
 #include "engine/model/causal_lm.h"
 #include "engine/model/generation.h"
-#include "engine/tokenizer/byte_tokenizer.h"
+#include "engine/data/sequence_format.h"
 
 #include <memory>
 #include <string>
@@ -68,13 +68,13 @@ struct RoutedGenerationOptions
 
 // Results in prompt order.
 std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,
-                                             const ByteTokenizer &tokenizer, const std::vector<std::string> &prompts,
+                                             const SequenceFormat &format, const std::vector<std::string> &prompts,
                                              const RoutedGenerationOptions &options, const torch::Device &device);
 
 // No router: prompt i uses weights[i] ([P, N]) throughout (the oracle, or a
 // set the user picked).
 std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
-                                                  const torch::Tensor &weights, const ByteTokenizer &tokenizer,
+                                                  const torch::Tensor &weights, const SequenceFormat &format,
                                                   const std::vector<std::string> &prompts, std::int64_t maxNewTokens,
                                                   const torch::Device &device);
 

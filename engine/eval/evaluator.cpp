@@ -90,7 +90,7 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
 }
 
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
-                                               const ByteTokenizer &tokenizer, const torch::Device &device,
+                                               const SequenceFormat &format, const torch::Device &device,
                                                std::int64_t maxAnswerTokens)
 {
     torch::NoGradGuard noGrad;
@@ -100,16 +100,14 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
     std::map<std::size_t, std::vector<std::size_t>> byPromptLength;
     std::vector<std::vector<std::int64_t>> prompts;
     for (std::size_t i = 0; i < examples.size(); ++i) {
-        std::vector<std::int64_t> ids{ByteTokenizer::kBos};
-        const auto prompt = tokenizer.encode(examples[i].prompt);
-        ids.insert(ids.end(), prompt.begin(), prompt.end());
+        auto ids = format.promptIds(examples[i].prompt);
         byPromptLength[ids.size()].push_back(i);
         prompts.push_back(std::move(ids));
     }
 
     GenerationOptions options;
     options.maxNewTokens = maxAnswerTokens;
-    options.eosId = ByteTokenizer::kEos;
+    options.eosId = format.eosId();
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
     for (const auto &[length, members] : byPromptLength) {
         const auto rows = static_cast<std::int64_t>(members.size());
@@ -121,7 +119,7 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
             const auto &example = examples[members[static_cast<std::size_t>(r)]];
             const auto &answer = answers[static_cast<std::size_t>(r)];
             auto &count = counts[example.task];
-            count.first += answer.finished && tokenizer.decode(answer.tokens) == example.answer ? 1 : 0;
+            count.first += answer.finished && format.answerText(answer.tokens) == example.answer ? 1 : 0;
             count.second += 1;
         }
     }

@@ -19,7 +19,7 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
 // group decodes as one unpadded batch (generate(), engine/model/generation.h:
 // with a KV cache unless an adapter needs whole-sequence forwards).
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
-                                               const ByteTokenizer &tokenizer, const torch::Device &device,
+                                               const SequenceFormat &format, const torch::Device &device,
                                                std::int64_t maxAnswerTokens = 16);
 
 } // namespace lwb

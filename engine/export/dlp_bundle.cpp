@@ -69,10 +69,12 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
           {"classes", options.tasks},
           {"bigram_buckets", options.bigramBuckets},
           {"parameters", plugin->parameterCount()},
-          {"input", "the prompt's token ids (BOS first): mean of their embeddings over real tokens, plus (bigram_buckets "
+          {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their embeddings over real tokens, plus (bigram_buckets "
                     "> 0) the mean of bigrams[(id[t-1] * vocab_size + id[t]) mod bigram_buckets] over real pairs; "
                     "the MLP (ReLU between layers) gives one logit per task"}}},
-        {"tokenizer", "the workbench's byte tokenizer for built-in models: bytes 0-255, BOS 256, EOS 257, PAD 258"},
+        {"tokenizer", SequenceFormat::forModel(config.model).byteLevelTokens()
+                          ? "the workbench's byte tokenizer for built-in models: bytes 0-255, BOS 256, EOS 257, PAD 258"
+                          : "the tokenizer.json of the base model folder"},
     };
     writeFileAtomically(folder.stage(kDlpManifestFile), manifest.dump(2) + "\n");
     folder.addFile(kDlpManifestFile);

@@ -56,9 +56,9 @@ void writeMerged(ExportJob &job)
                          "from transformers import AutoModelForCausalLM\n\n"
                          "model = AutoModelForCausalLM.from_pretrained(\"PATH/TO/THIS/FOLDER\")\n"
                          "```\n\n"
-                         "The adapter is merged into the weights (W + scaling * B A). The built-in models use the "
-                         "workbench's byte tokenizer (bytes 0-255, BOS 256, EOS 257, PAD 258); no tokenizer files "
-                         "are written.\n";
+                         "The adapter is merged into the weights (W + scaling * B A). A base from a Hugging Face "
+                         "folder keeps its tokenizer files here; the built-in models use the workbench's byte "
+                         "tokenizer (bytes 0-255, BOS 256, EOS 257, PAD 258), which has no files.\n";
 }
 
 void writeBase(ExportJob &job)

@@ -3,10 +3,13 @@
 
 #include "engine/adapters/adapter_registry.h"
 #include "engine/core/error.h"
+#include "engine/core/json_file.h"
+#include "engine/model/base_model.h"
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tensor_io/atomic_file.h"
 #include "engine/tensor_io/sharded_writer.h"
 
+#include <filesystem>
 #include <map>
 
 namespace lwb {
@@ -55,6 +58,26 @@ torch::ScalarType exportDtype(const std::string &name)
 
 namespace {
 
+// A base from a checkpoint folder keeps its tokenizer: its files go beside
+// the weights, and its config.json's special-token ids replace the byte
+// tokenizer's, so the export reads text as the run did.
+void keepTokenizerOf(const ModelConfig &base, ExportFolder &folder, nlohmann::json &config)
+{
+    if (base.path.empty())
+        return;
+    const std::filesystem::path source = resolveModelPath(base.path);
+    const auto sourceConfig = readJsonFile((source / "config.json").string(), "model config");
+    for (const char *key : {"bos_token_id", "eos_token_id", "pad_token_id"})
+        if (sourceConfig.contains(key))
+            config[key] = sourceConfig[key];
+    for (const char *name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
+        if (!std::filesystem::is_regular_file(source / name))
+            continue;
+        std::filesystem::copy_file(source / name, folder.stage(name), std::filesystem::copy_options::overwrite_existing);
+        folder.addFile(name);
+    }
+}
+
 void writeCheckpoint(ExportFolder &folder, CausalLMImpl &model, const std::map<std::string, torch::Tensor> &replaced,
                      torch::ScalarType dtype, std::uint64_t maxShardBytes)
 {
@@ -64,7 +87,9 @@ void writeCheckpoint(ExportFolder &folder, CausalLMImpl &model, const std::map<s
         tensors.emplace_back(name, tensor.to(torch::kCPU, dtype).contiguous());
     for (const auto &file : writeShardedSafetensors(folder.stagingFolder(), tensors, maxShardBytes, {{"format", "pt"}}))
         folder.addFile(file);
-    writeFileAtomically(folder.stage("config.json"), hfConfigJson(model.config(), dtypeName(dtype)).dump(2) + "\n");
+    auto config = hfConfigJson(model.config(), dtypeName(dtype));
+    keepTokenizerOf(model.config(), folder, config);
+    writeFileAtomically(folder.stage("config.json"), config.dump(2) + "\n");
     folder.addFile("config.json");
 }
 

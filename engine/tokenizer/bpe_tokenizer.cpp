@@ -71,6 +71,7 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     bosId_ = resolve(json.bosToken, "bos_token");
     eosId_ = resolve(json.eosToken, "eos_token");
     padId_ = resolve(json.padToken, "pad_token");
+    prependsBos_ = bosId_.has_value() && json.addBosToken.value_or(false);
 }
 
 std::vector<std::int64_t> BpeTokenizer::encode(const std::string &text) const

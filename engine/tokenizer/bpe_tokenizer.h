@@ -45,6 +45,7 @@ public:
     std::optional<std::int64_t> bosId() const override { return bosId_; }
     std::optional<std::int64_t> eosId() const override { return eosId_; }
     std::optional<std::int64_t> padId() const override { return padId_; }
+    bool prependsBos() const override { return prependsBos_; }
     std::optional<std::int64_t> tokenToId(const std::string &token) const override;
 
     // The token as spelled in tokenizer.json ("Ġhello", "<|im_end|>").
@@ -66,6 +67,7 @@ private:
     std::optional<std::int64_t> bosId_;
     std::optional<std::int64_t> eosId_;
     std::optional<std::int64_t> padId_;
+    bool prependsBos_ = false;
 };
 
 } // namespace lwb

@@ -22,6 +22,7 @@ public:
     std::optional<std::int64_t> bosId() const override { return kBos; }
     std::optional<std::int64_t> eosId() const override { return kEos; }
     std::optional<std::int64_t> padId() const override { return kPad; }
+    bool prependsBos() const override { return true; }
     std::optional<std::int64_t> tokenToId(const std::string &token) const override;
 };
 

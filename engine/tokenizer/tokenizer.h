@@ -35,6 +35,9 @@ public:
     virtual std::optional<std::int64_t> bosId() const = 0;
     virtual std::optional<std::int64_t> eosId() const = 0;
     virtual std::optional<std::int64_t> padId() const = 0;
+    // Whether a model's sequences start with bosId(): the byte tokenizer's
+    // do; a tokenizer.json says so by add_bos_token or its post-processor.
+    virtual bool prependsBos() const = 0;
     // The id of a token spelled as in the vocabulary ("<|im_end|>"), if any.
     virtual std::optional<std::int64_t> tokenToId(const std::string &token) const = 0;
 };

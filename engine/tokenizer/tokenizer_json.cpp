@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -276,6 +277,32 @@ std::optional<std::string> specialTokenOf(const Json &config, const char *key, c
     (at / key).fail("expected a string or an object with \"content\"");
 }
 
+// Whether the post-processor's template for a single sequence starts with
+// the special token `bos` (TemplateProcessing, alone or in a Sequence).
+bool templateStartsWith(const Json &processor, const std::string &bos)
+{
+    if (!processor.is_object())
+        return false;
+    const auto type = processor.find("type");
+    if (type == processor.end() || !type->is_string())
+        return false;
+    if (*type == "Sequence") {
+        const auto steps = processor.find("processors");
+        if (steps == processor.end() || !steps->is_array())
+            return false;
+        return std::any_of(steps->begin(), steps->end(),
+                           [&](const Json &step) { return templateStartsWith(step, bos); });
+    }
+    if (*type != "TemplateProcessing")
+        return false;
+    const auto single = processor.find("single");
+    if (single == processor.end() || !single->is_array() || single->empty())
+        return false;
+    const Json &first = single->front();
+    return first.is_object() && first.contains("SpecialToken") && first["SpecialToken"].is_object()
+        && first["SpecialToken"].value("id", std::string()) == bos;
+}
+
 } // namespace
 
 TokenizerJson readTokenizerJson(const std::string &path)
@@ -324,6 +351,19 @@ TokenizerJson readTokenizerJson(const std::string &path)
         result.bosToken = specialTokenOf(config, "bos_token", configTop);
         result.eosToken = specialTokenOf(config, "eos_token", configTop);
         result.padToken = specialTokenOf(config, "pad_token", configTop);
+        const auto addBos = config.find("add_bos_token");
+        if (addBos != config.end() && !addBos->is_null()) {
+            if (!addBos->is_boolean())
+                (configTop / "add_bos_token").fail("expected true or false");
+            result.addBosToken = addBos->get<bool>();
+        }
+    }
+    // Without add_bos_token, the tokenizer's own template says (Llama-3 adds
+    // <|begin_of_text|> there; GPT-2 and Qwen add nothing).
+    if (!result.addBosToken) {
+        const auto processor = root.find("post_processor");
+        result.addBosToken = result.bosToken && processor != root.end()
+                             && templateStartsWith(*processor, *result.bosToken);
     }
     return result;
 }

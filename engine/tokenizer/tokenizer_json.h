@@ -7,12 +7,14 @@
 // no byte_fallback), normalizer null / NFC / NFD / NFKC / NFKD / Sequence of
 // those, pre_tokenizer ByteLevel / Split / Sequence of those (at least one
 // ByteLevel), decoder null or ByteLevel, added_tokens. The post_processor is
-// not applied (encode adds no BOS/EOS, see tokenizer.h). Every refusal is an
+// not applied (encode adds no BOS/EOS, see tokenizer.h); it is only read for
+// whether sequences start with the BOS token. Every refusal is an
 // lwb::Error whose `where` is "<file>: <json path>" ("pre_tokenizer.
 // pretokenizers[1].type") and whose reason says what was found.
 //
 // From tokenizer_config.json: bos_token, eos_token, pad_token (a string or an
-// object with "content"), so that bosId()/eosId()/padId() are known.
+// object with "content"), so that bosId()/eosId()/padId() are known, and
+// add_bos_token.
 #pragma once
 
 #include "engine/tokenizer/added_vocabulary.h"
@@ -36,6 +38,9 @@ struct TokenizerJson
     std::optional<std::string> bosToken;
     std::optional<std::string> eosToken;
     std::optional<std::string> padToken;
+    // Sequences start with bosToken: tokenizer_config.json add_bos_token, or
+    // when absent a post_processor template that begins with it.
+    std::optional<bool> addBosToken;
 };
 
 TokenizerJson readTokenizerJson(const std::string &path);

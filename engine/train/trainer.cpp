@@ -95,7 +95,7 @@ void Trainer::prepare()
     options.weight_decay(config_.training.weightDecay);
     optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, options);
 
-    data_ = makeTaskData(config_.data, config_.seed);
+    data_ = makeTaskData(config_.data, config_.seed, SequenceFormat::forModel(config_.model));
 
     if (!config_.training.resumeFrom.empty()) {
         const auto path = resolveCheckpoint(config_.training.resumeFrom);
@@ -183,7 +183,7 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     auto metrics = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_);
     metrics.step = step;
     if (withExactMatch)
-        metrics.exactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->tokenizer(), device_);
+        metrics.exactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_);
     // The final evaluation of a ResLoRA run is repeated on the merged model,
     // the one export writes, so the run shows what merging costs.
     if (withExactMatch && config_.adapter.variant == "reslora") {
@@ -192,7 +192,7 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
         metrics.hasMergedEval = true;
         metrics.mergedLoss = after.loss;
         metrics.mergedPerplexity = after.perplexity;
-        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->tokenizer(), device_);
+        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_);
     }
     for (auto *observer : observers_)
         observer->onEval(metrics);

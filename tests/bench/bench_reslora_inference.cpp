@@ -89,7 +89,7 @@ int main(int argc, char **argv)
     const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     const auto lora = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     auto reslora = lwb::loadRunConfig(LWB_CONFIG_DIR "/reslora_default.json");
-    lwb::TaskData data(lora.data.tasks, lora.seed, lora.data.seqLen, 256);
+    lwb::TaskData data(lwb::SequenceFormat::byteLevel(), lora.data.tasks, lora.seed, lora.data.seqLen, 256);
     const auto batches = data.evalBatches(lora.eval.batchSize);
     std::printf("%s\n%lld repeats (median), %d threads, model %s, %zu eval batches of %lld\n",
                 lwb::versionLine("bench_reslora_inference").c_str(), static_cast<long long>(repeats), threads,

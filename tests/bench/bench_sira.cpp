@@ -88,7 +88,7 @@ public:
         for (const auto &item : lwb::trainableParameters(*model_))
             parameters.push_back(item.second);
         optimizer_ = std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(config.training.lr));
-        data_ = std::make_unique<lwb::TaskData>(config.data.tasks, config.seed, config.data.seqLen, 0);
+        data_ = std::make_unique<lwb::TaskData>(lwb::SequenceFormat::byteLevel(), config.data.tasks, config.seed, config.data.seqLen, 0);
         model_->train();
     }
 

@@ -105,10 +105,6 @@ private slots:
         const auto builtin = issuesOf({{"path", "builtin:no-such-model"}});
         QVERIFY2(builtin.find("model.path: no built-in model \"no-such-model\" in ") != std::string::npos, builtin.c_str());
 
-        // A checkpoint with its own tokenizer cannot train on the byte tokenizer's data.
-        std::ofstream(path + "/tokenizer.json") << "{}";
-        QVERIFY(issuesOf({{"path", path}}).find("model.path: \"" + path + "\" has its own tokenizer.json")
-                != std::string::npos);
     }
 
     void fullVariantTrainsEveryWeightAndResumes()

@@ -19,6 +19,7 @@
 #include "engine/dlp/dlp_router.h"
 #include "engine/dlp/plugin_training.h"
 #include "engine/dlp/routed_generation.h"
+#include "engine/tokenizer/byte_tokenizer.h"
 #include "engine/dlp/task_lora_library.h"
 #include "engine/train/trainer.h"
 #include "error_capture.h"
@@ -395,7 +396,8 @@ private slots:
 
     void perSentenceRoutingSwitchesAtBoundaries()
     {
-        lwb::ByteTokenizer tokenizer;
+        const lwb::ByteTokenizer tokenizer;
+        const auto format = lwb::SequenceFormat::byteLevel();
         const std::string answer = "Hi. Yes! No\nOk? fine";
         const std::vector<std::string> prompts{"Go\n", "Up\n"};
         std::vector<std::int64_t> script{lwb::ByteTokenizer::kBos};
@@ -448,7 +450,7 @@ private slots:
             options.useKvCache = cached;
             readContexts.clear();
             router.resetCounts();
-            const auto results = lwb::generateRouted(*model, adapters, router, tokenizer, prompts, options, torch::kCPU);
+            const auto results = lwb::generateRouted(*model, adapters, router, format, prompts, options, torch::kCPU);
 
             // Prompt = BOS + 3 tokens; the boundary spaces are answer tokens 3, 8
             // and 15 (positions 7, 12, 19); "No\n" has no mark, so no switch there.
@@ -488,7 +490,7 @@ private slots:
         // Per input: the prompt's set throughout, one decision per prompt.
         router.resetCounts();
         options.granularity = lwb::DlpGranularity::Input;
-        const auto once = lwb::generateRouted(*model, adapters, router, tokenizer, prompts, options, torch::kCPU);
+        const auto once = lwb::generateRouted(*model, adapters, router, format, prompts, options, torch::kCPU);
         QCOMPARE(once[0].text, answer);
         QCOMPARE(once[1].segments.size(), std::size_t(1));
         QCOMPARE(adapters.front()->fusionWeights().dim(), std::int64_t(2));
@@ -519,13 +521,13 @@ private slots:
         std::vector<lwb::TaskExample> train;
         for (std::uint64_t i = 0; i < 2048; ++i)
             train.push_back(stream.example(i));
-        const lwb::TaskData data(tasks, 42, 48, 600);
-        const lwb::ByteTokenizer tokenizer;
+        const lwb::TaskData data(lwb::SequenceFormat::byteLevel(), tasks, 42, 48, 600);
+        const auto format = lwb::SequenceFormat::byteLevel();
         lwb::PluginTrainingOptions training;
         training.epochs = 10;
         training.lr = 3e-3;
-        const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, tasks, tokenizer),
-                                             lwb::pluginExamples(data.evalExamples(), tasks, tokenizer), training);
+        const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, tasks, format),
+                                             lwb::pluginExamples(data.evalExamples(), tasks, format), training);
         std::printf("plugin: %lld parameters, %lld held-out prompts of %zu built-in tasks, accuracy %.2f %%, %.2f s\n",
                     static_cast<long long>(report.parameters), static_cast<long long>(report.heldOut.examples),
                     tasks.size(), 100.0 * report.heldOut.accuracy, report.seconds);
@@ -537,7 +539,7 @@ private slots:
                 counted += count;
         QCOMPARE(counted, std::int64_t(600));
         // Unknown tasks in the data are an error, not a silent label.
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::pluginExamples(train, {"first", "length"}, tokenizer); }),
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::pluginExamples(train, {"first", "length"}, format); }),
                                     "does not have"));
     }
 

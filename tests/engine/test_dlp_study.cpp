@@ -148,7 +148,7 @@ private slots:
         data.evalFile = dir.filePath("lexicon/eval.jsonl").toStdString();
         data.tasks = lexiconTasks();
         data.evalExamples = 1024;
-        const auto source = lwb::makeTaskData(data, 42);
+        const auto source = lwb::makeTaskData(data, 42, lwb::SequenceFormat::byteLevel());
         std::vector<lwb::TaskExample> train;
         for (std::uint64_t i = 0; i < 4096; ++i)
             train.push_back(source->trainExample(i));
@@ -158,9 +158,9 @@ private slots:
         torch::manual_seed(42);
         lwb::PluginClassifier plugin(options);
         lwb::PluginTrainingOptions training;
-        const lwb::ByteTokenizer tokenizer;
-        const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, data.tasks, tokenizer),
-                                             lwb::pluginExamples(source->evalExamples(), data.tasks, tokenizer),
+        const auto format = lwb::SequenceFormat::byteLevel();
+        const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, data.tasks, format),
+                                             lwb::pluginExamples(source->evalExamples(), data.tasks, format),
                                              training);
         std::printf("plugin: %lld parameters, %lld held-out lexicon prompts of %zu tasks, accuracy %.2f %%, %.2f s\n",
                     static_cast<long long>(report.parameters), static_cast<long long>(report.heldOut.examples),

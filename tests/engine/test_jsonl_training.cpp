@@ -5,6 +5,7 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/data/data_source.h"
+#include "engine/tokenizer/byte_tokenizer.h"
 #include "engine/train/trainer.h"
 
 #include <QTemporaryDir>
@@ -108,7 +109,7 @@ private slots:
         data.tasks.clear();
         data.trainFile = fixture("lexicon_train.jsonl"); // 18 lines
         data.evalFile = fixture("lexicon_eval.jsonl");
-        const auto taskData = lwb::makeTaskData(data, 11);
+        const auto taskData = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
         QCOMPARE(taskData->evalExamples().size(), std::size_t { 4 });
         // 18 examples in batches of 6: micro-batches 0-2 are epoch 0, 3-5 epoch 1.
         for (int epoch = 0; epoch < 2; ++epoch) {
@@ -124,20 +125,20 @@ private slots:
             QCOMPARE(tasks, (std::set<std::string> { "antonym", "translate-fr", "pos" }));
         }
         // A function of (seed, index): a second instance (fresh cache) and out-of-order calls agree.
-        const auto again = lwb::makeTaskData(data, 11);
+        const auto again = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
         const auto late = again->trainBatch(5, 6);
         QVERIFY(torch::equal(again->trainBatch(0, 6).inputIds, taskData->trainBatch(0, 6).inputIds));
         QVERIFY(torch::equal(late.inputIds, taskData->trainBatch(5, 6).inputIds));
-        const auto other = lwb::makeTaskData(data, 12);
+        const auto other = lwb::makeTaskData(data, 12, lwb::SequenceFormat::byteLevel());
         QVERIFY(!torch::equal(other->trainBatch(0, 6).inputIds, taskData->trainBatch(0, 6).inputIds));
 
         // The task filter, and a listed task the file lacks.
         data.tasks = { "pos" };
-        const auto posOnly = lwb::makeTaskData(data, 11);
+        const auto posOnly = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
         for (const auto &task : posOnly->trainBatch(0, 12).tasks)
             QCOMPARE(task, std::string("pos"));
         data.tasks = { "pos", "translate-de" };
-        QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::makeTaskData(data, 11));
+        QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel()));
     }
 
     void packedRowsTileTheExampleStream()
@@ -149,9 +150,9 @@ private slots:
         data.evalFile = fixture("lexicon_eval.jsonl");
         data.seqLen = 16;
         data.pack = true;
-        const auto packed = lwb::makeTaskData(data, 11);
+        const auto packed = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
         data.pack = false;
-        const auto plain = lwb::makeTaskData(data, 11);
+        const auto plain = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
 
         // The reference: the examples in stream order, BOS prompt answer EOS,
         // with a flag on the tokens that are labels (answer and EOS).
@@ -200,7 +201,7 @@ private slots:
         data.tasks.clear();
         data.trainFile = fixture("mixed_shapes.jsonl");
         data.evalRatio = 0.5;
-        const auto taskData = lwb::makeTaskData(data, 1);
+        const auto taskData = lwb::makeTaskData(data, 1, lwb::SequenceFormat::byteLevel());
         const std::set<std::string> known { "qa", "grammar", "default" };
         for (const auto &task : taskData->trainBatch(0, 64).tasks)
             QVERIFY2(known.count(task) == 1, task.c_str());

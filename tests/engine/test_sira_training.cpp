@@ -110,7 +110,7 @@ private slots:
         torch::manual_seed(9);
         lwb::CausalLM model(config.model);
         const auto layers = lwb::attachAdapters(*model, config.adapter);
-        lwb::TaskData data(config.data.tasks, config.seed, config.data.seqLen, config.data.evalExamples);
+        lwb::TaskData data(lwb::SequenceFormat::byteLevel(), config.data.tasks, config.seed, config.data.seqLen, config.data.evalExamples);
         const auto batches = data.evalBatches(8);
         const auto metrics = lwb::evaluateLoss(*model, batches, torch::kCPU);
 

@@ -1,0 +1,62 @@
+// SequenceFormat: how a prompt/answer example becomes the token sequence a
+// causal LM trains, is scored and answers on, for the run's tokenizer:
+//
+//   [BOS] prompt answer EOS
+//
+// - BOS comes first when the tokenizer prepends one (the byte tokenizer; a
+//   tokenizer.json by add_bos_token or its post-processor template: Llama-3
+//   yes, GPT-2 and Qwen no), as the model saw in pretraining.
+// - Prompt and answer are encoded separately, so the answer's tokens are
+//   exactly what generation must produce after the prompt (no BPE merge
+//   straddles the boundary that the loss mask and exact match rely on).
+// - EOS is the tokenizer's eos_token and is required: it ends every answer
+//   and stops generation.
+// - Padding uses pad_token, else EOS; batches mask padding by length, never
+//   by id (EOS may be both a real token and the pad).
+#pragma once
+
+#include "engine/model/model_config.h"
+#include "engine/tokenizer/tokenizer.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lwb {
+
+class SequenceFormat
+{
+public:
+    // `source` names the tokenizer in errors (its file, or "byte tokenizer").
+    // Throws lwb::Error when the tokenizer has no EOS token.
+    SequenceFormat(std::shared_ptr<const Tokenizer> tokenizer, const std::string &source);
+    // The byte tokenizer of the built-in models.
+    static SequenceFormat byteLevel();
+    // The tokenizer of a checkpoint folder: its tokenizer.json (with
+    // tokenizer_config.json) when it has one, else the byte tokenizer. Its
+    // ids must fit the model's vocab_size (lwb::Error names the file).
+    static SequenceFormat forModelFolder(const std::string &folder, std::int64_t vocabSize);
+    // A run's base: its model.path folder's, or the byte tokenizer of a preset.
+    static SequenceFormat forModel(const ModelConfig &model);
+
+    std::vector<std::int64_t> promptIds(const std::string &prompt) const; // [BOS] prompt
+    std::vector<std::int64_t> answerIds(const std::string &answer) const; // answer EOS
+    // The text of generated answer tokens (without EOS or other specials).
+    std::string answerText(const std::vector<std::int64_t> &ids) const;
+
+    std::int64_t eosId() const { return eosId_; }
+    std::int64_t padId() const { return padId_; }
+    const Tokenizer &tokenizer() const { return *tokenizer_; }
+    bool byteLevelTokens() const { return byteLevel_; }
+
+private:
+    std::shared_ptr<const Tokenizer> tokenizer_;
+    std::optional<std::int64_t> bosId_; // set when sequences start with BOS
+    std::int64_t eosId_ = 0;
+    std::int64_t padId_ = 0;
+    bool byteLevel_ = false;
+};
+
+} // namespace lwb

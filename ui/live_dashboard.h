@@ -1,0 +1,88 @@
+// LiveDashboard: which job the live views show, and the feeding of them.
+//
+// Several jobs may run at once (one per device, see JobController), but the
+// Live tab (loss plot, training metrics), the Routing dock, the DLP-LoRA tab
+// and the status bar show one job: the one chosen in the Jobs dock, else the
+// most recently started — a job that starts becomes the shown one. Reports
+// of the other jobs never reach the views; every job's reports are kept in
+// its JobTrace instead, so showing another job rebuilds the views from what
+// that job reported so far, and they follow it from then on. A shown job
+// that ends stays shown with its final curves until another starts or is
+// chosen.
+//
+// The DLP-LoRA tab is only touched for a study; showing a plain run leaves
+// whatever it shows (a study read from the run store) alone.
+#pragma once
+
+#include "engine/config/run_config.h"
+#include "ui/engine_metatypes.h"
+#include "ui/job_trace.h"
+
+#include <QObject>
+
+#include <map>
+
+namespace lwb::ui {
+
+class DlpView;
+class JobController;
+class JobStatusBar;
+class LossPlot;
+class RoutingView;
+class TrainingMetricsView;
+
+// The views the dashboard feeds; they belong to the window.
+struct LiveViews
+{
+    LossPlot *plot = nullptr;
+    TrainingMetricsView *metrics = nullptr;
+    RoutingView *routing = nullptr;
+    DlpView *dlp = nullptr;
+    JobStatusBar *status = nullptr;
+};
+
+class LiveDashboard : public QObject
+{
+    Q_OBJECT
+
+public:
+    LiveDashboard(JobController *jobs, LiveViews views, QObject *parent = nullptr);
+
+    // The job the views show; 0 before the first job.
+    qint64 shownJobId() const { return shown_; }
+    // Shows a job of this session (running or ended, not forgotten); false
+    // when nothing of it is kept (a queued job, an unknown id).
+    bool showJob(qint64 jobId);
+    const JobTrace *trace(qint64 jobId) const;
+    // The shown job is a DLP-LoRA study that still runs.
+    bool showsRunningStudy() const;
+    // Drops the traces of ended jobs (the Jobs dock's Clear ended); the
+    // shown job's trace stays while it is shown.
+    void forget(const QList<qint64> &jobIds);
+
+Q_SIGNALS:
+    void shownJobChanged(qint64 jobId);
+
+private:
+    void onJobStarted(qint64 jobId, const lwb::RunConfig &config);
+    void onRunStarted(qint64 jobId, qint64 storeRunId);
+    void onSteps(qint64 jobId, const StepBatch &steps);
+    void onEvaluated(qint64 jobId, const lwb::EvalMetrics &metrics);
+    void onProgress(qint64 jobId, const lwb::DlpStudyProgress &progress);
+    void onFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
+    JobTrace *traceOf(qint64 jobId);
+
+    // What reaches the views; showing a job replays its trace through these.
+    void resetViews(const JobTrace &trace);
+    void feedSteps(const StepBatch &steps);
+    void feedEvaluation(const lwb::EvalMetrics &metrics);
+    void feedProgress(const lwb::DlpStudyProgress &progress);
+    void feedEnd(const JobTrace &trace);
+
+    JobController *jobs_;
+    LiveViews views_;
+    std::map<qint64, JobTrace> traces_;
+    qint64 shown_ = 0;
+};
+
+} // namespace lwb::ui

@@ -25,6 +25,8 @@ LiveDashboard::LiveDashboard(JobController *jobs, LiveViews views, QObject *pare
     connect(jobs_, &JobController::stateChanged, this, [this](qint64 jobId, JobController::State state) {
         if (jobId == shown_ && state == JobController::State::Stopping)
             views_.status->stopping();
+        if (state == JobController::State::Idle) // a job ended
+            countOtherJobs();
     });
 }
 
@@ -48,24 +50,36 @@ bool LiveDashboard::showsRunningStudy() const
 
 bool LiveDashboard::showJob(qint64 jobId)
 {
-    const JobTrace *chosen = trace(jobId);
-    if (!chosen)
+    if (!trace(jobId))
         return false;
-    if (jobId == shown_)
-        return true;
+    chosen_ = true;
+    if (jobId != shown_)
+        display(jobId);
+    return true;
+}
+
+void LiveDashboard::display(qint64 jobId)
+{
+    const JobTrace &shown = traces_.at(jobId);
     shown_ = jobId;
-    resetViews(*chosen);
-    feedSteps(chosen->steps());
-    for (const auto &stage : chosen->stages())
+    resetViews(shown);
+    feedSteps(shown.steps());
+    for (const auto &stage : shown.stages())
         feedProgress(stage);
-    for (const auto &evaluation : chosen->evaluations())
+    for (const auto &evaluation : shown.evaluations())
         feedEvaluation(evaluation);
-    if (chosen->outcome())
-        feedEnd(*chosen);
+    if (shown.outcome())
+        feedEnd(shown);
     else if (jobs_->state(jobId) == JobController::State::Stopping)
         views_.status->stopping();
+    countOtherJobs();
     Q_EMIT shownJobChanged(jobId);
-    return true;
+}
+
+void LiveDashboard::countOtherJobs()
+{
+    const auto running = jobs_->runningJobIds();
+    views_.status->setOtherJobsRunning(static_cast<int>(running.size() - (running.contains(shown_) ? 1 : 0)));
 }
 
 void LiveDashboard::forget(const QList<qint64> &jobIds)
@@ -80,9 +94,12 @@ void LiveDashboard::forget(const QList<qint64> &jobIds)
 void LiveDashboard::onJobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
     traces_.insert_or_assign(jobId, JobTrace(config));
-    shown_ = jobId;
-    resetViews(traces_.at(jobId));
-    Q_EMIT shownJobChanged(jobId);
+    if (chosen_ && jobs_->state(shown_) != JobController::State::Idle) {
+        countOtherJobs(); // the chosen job keeps the views
+        return;
+    }
+    chosen_ = false;
+    display(jobId);
 }
 
 void LiveDashboard::onRunStarted(qint64 jobId, qint64 storeRunId)

@@ -2,13 +2,16 @@
 //
 // Several jobs may run at once (one per device, see JobController), but the
 // Live tab (loss plot, training metrics), the Routing dock, the DLP-LoRA tab
-// and the status bar show one job: the one chosen in the Jobs dock, else the
-// most recently started — a job that starts becomes the shown one. Reports
-// of the other jobs never reach the views; every job's reports are kept in
-// its JobTrace instead, so showing another job rebuilds the views from what
-// that job reported so far, and they follow it from then on. A shown job
-// that ends stays shown with its final curves until another starts or is
-// chosen.
+// and the status bar show one job: the one chosen (showJob: a row selected
+// in the Jobs dock, a job the person just started), else the most recently
+// started. A job that starts becomes the shown one unless a chosen job
+// still runs, so a queued job starting by itself never takes the views from
+// the job someone is watching. Reports of the other jobs never reach the
+// views; every job's reports are kept in its JobTrace instead, so showing
+// another job rebuilds the views from what that job reported so far, and
+// they follow it from then on. A shown job that ends stays shown with its
+// final curves until another is shown. The status bar also counts the jobs
+// running besides the shown one.
 //
 // The DLP-LoRA tab is only touched for a study; showing a plain run leaves
 // whatever it shows (a study read from the run store) alone.
@@ -50,7 +53,8 @@ public:
 
     // The job the views show; 0 before the first job.
     qint64 shownJobId() const { return shown_; }
-    // Shows a job of this session (running or ended, not forgotten); false
+    // Shows a job of this session (running or ended, not forgotten) as
+    // chosen: it stays shown while it runs, whatever starts meanwhile. False
     // when nothing of it is kept (a queued job, an unknown id).
     bool showJob(qint64 jobId);
     const JobTrace *trace(qint64 jobId) const;
@@ -71,6 +75,9 @@ private:
     void onProgress(qint64 jobId, const lwb::DlpStudyProgress &progress);
     void onFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
     JobTrace *traceOf(qint64 jobId);
+    // Rebuilds the views from a job's trace; they follow the job from now on.
+    void display(qint64 jobId);
+    void countOtherJobs();
 
     // What reaches the views; showing a job replays its trace through these.
     void resetViews(const JobTrace &trace);
@@ -83,6 +90,7 @@ private:
     LiveViews views_;
     std::map<qint64, JobTrace> traces_;
     qint64 shown_ = 0;
+    bool chosen_ = false; // shown_ was chosen, not followed as the newest job
 };
 
 } // namespace lwb::ui

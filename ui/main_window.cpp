@@ -206,15 +206,15 @@ void MainWindow::connectJobs()
 {
     // The live views show one job (LiveDashboard); the Jobs dock picks it.
     connect(dashboard_, &LiveDashboard::shownJobChanged, queue_, &JobQueueView::setShownJob);
-    connect(dashboard_, &LiveDashboard::shownJobChanged, this, &MainWindow::updateActions);
+    connect(dashboard_, &LiveDashboard::shownJobChanged, this, [this](qint64 jobId) {
+        if (const JobTrace *shown = dashboard_->trace(jobId); shown && shown->isStudy())
+            centralTabs_->setCurrentWidget(dlp_); // a study is watched in its own tab
+        updateActions();
+    });
     connect(queue_, &JobQueueView::jobChosen, dashboard_, &LiveDashboard::showJob);
     connect(queue_, &JobQueueView::endedCleared, dashboard_, &LiveDashboard::forget);
     connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
-    connect(jobs_, &JobController::jobStarted, this, [this](qint64 jobId, const lwb::RunConfig &config) {
-        if (config.adapter.variant == lwb::kDlpVariant && dashboard_->shownJobId() == jobId)
-            centralTabs_->setCurrentWidget(dlp_);
-        log_->jobStarted(jobId, config);
-    });
+    connect(jobs_, &JobController::jobStarted, log_, &JobLog::jobStarted);
     connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
     connect(browser_, &RunBrowser::studyRequested, this, &MainWindow::showStudy);
     connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
@@ -295,7 +295,9 @@ void MainWindow::startJob()
     const auto &config = *form_->config();
     const bool queued = jobs_->isDeviceBusy(config.device);
     const qint64 jobId = jobs_->enqueue(config);
-    if (queued)
+    if (!queued)
+        dashboard_->showJob(jobId); // the job one just started is the one to watch
+    else
         log_->info(tr("[job %1] Queued %2: it starts when the job on %3 ends.")
                        .arg(jobId)
                        .arg(QString::fromStdString(config.name), QString::fromStdString(config.device)));

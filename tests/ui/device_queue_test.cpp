@@ -3,7 +3,8 @@
 // no GPU, so it fails at start with the engine's CUDA message — which is how
 // the test sees that it was started, not queued) while the CPU run trains on;
 // the live views show the newest job and none of the other job's steps; the
-// Jobs dock switches them back to the CPU run, rebuilt from its steps so far;
+// Jobs dock switches them back to the CPU run, rebuilt from its steps so far,
+// and a job starting by itself from the queue leaves that chosen job in view;
 // a second CPU run queues until the first ends, then starts and finishes.
 //
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
@@ -11,11 +12,13 @@
 #include "ui/downsampled_series.h"
 #include "ui/job_controller.h"
 #include "ui/job_queue_view.h"
+#include "ui/job_status_bar.h"
 #include "ui/live_dashboard.h"
 #include "ui/loss_plot.h"
 #include "ui/main_window.h"
 #include "ui/run_form.h"
 
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -132,6 +135,9 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(cpuSteps >= stepsBefore + 3, kJobTimeoutMs);
         QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), std::int64_t{0});
         QVERIFY(!window.cancelButton()->isEnabled()); // Cancel acts on the shown job, which has ended
+        auto *others = window.jobStatusBar()->otherJobsLabel();
+        QVERIFY(!others->isHidden());
+        QVERIFY2(others->text().contains(QStringLiteral("1 other")), qPrintable(others->text()));
 
         // Choosing the CPU run in the Jobs dock shows it again: every step so far, then the new ones.
         queue->table()->selectRow(queue->rowOf(cpuJob));
@@ -141,31 +147,57 @@ private slots:
         const qint64 shownSteps = cpuSteps;
         QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->trainSeries().sampleCount() > shownSteps, kJobTimeoutMs);
         QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), cpuSteps);
+        QVERIFY(others->isHidden());
+
+        // A job that starts by itself from the queue leaves a chosen running job in view:
+        // another cuda:0 run is started (and shown), the CPU run chosen again, a third
+        // cuda:0 run queued behind the second; when the second fails, the third starts
+        // (and fails too), and the views stay on the CPU run.
+        form->setDocument(runDocument("queue-gpu-2", "cuda:0", 6, dir_.filePath(QStringLiteral("out-gpu-2"))));
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        const qint64 gpuJob2 = started.at(2).at(0).toLongLong();
+        QCOMPARE(dashboard->shownJobId(), gpuJob2); // the job one starts is shown
+        queue->table()->selectRow(queue->rowOf(cpuJob));
+        QCOMPARE(dashboard->shownJobId(), cpuJob);
+        form->setDocument(runDocument("queue-gpu-3", "cuda:0", 6, dir_.filePath(QStringLiteral("out-gpu-3"))));
+        QCOMPARE(window.startButton()->text(), QStringLiteral("Queue")); // the second still holds cuda:0
+        QTest::mouseClick(window.startButton(), Qt::LeftButton);
+        QCOMPARE(jobs->queuedJobs().size(), 1);
+        const qint64 gpuJob3 = jobs->queuedJobs().at(0).id;
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kJobTimeoutMs);
+        QCOMPARE(finished.at(1).at(0).toLongLong(), gpuJob2);
+        QCOMPARE(finished.at(2).at(0).toLongLong(), gpuJob3);
+        QCOMPARE(started.at(3).at(0).toLongLong(), gpuJob3);
+        QCOMPARE(dashboard->shownJobId(), cpuJob);
+        QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), cpuSteps);
+        for (auto *box : window.findChildren<QMessageBox *>(QStringLiteral("runFailedBox")))
+            box->close();
 
         // A second CPU run waits in the queue while the first trains.
         form->setDocument(runDocument("queue-cpu-short", "cpu", 6, dir_.filePath(QStringLiteral("out-short"))));
         QCOMPARE(window.startButton()->text(), QStringLiteral("Queue"));
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
-        QCOMPARE(started.count(), 2);
+        QCOMPARE(started.count(), 4);
         QCOMPARE(jobs->queuedJobs().size(), 1);
         const qint64 secondCpuJob = jobs->queuedJobs().at(0).id;
         QCOMPARE(queue->statusOf(secondCpuJob), QStringLiteral("queued"));
         const qint64 waitedFrom = cpuSteps;
         QTRY_VERIFY_WITH_TIMEOUT(cpuSteps >= waitedFrom + 3, kJobTimeoutMs); // the first trains on...
         QCOMPARE(queue->statusOf(secondCpuJob), QStringLiteral("queued")); // ...and the second still waits
-        QCOMPARE(started.count(), 2);
+        QCOMPARE(started.count(), 4);
 
         // Cancelling the first (the shown job) starts the second, which finishes.
         QTest::mouseClick(window.cancelButton(), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kJobTimeoutMs);
-        QCOMPARE(finished.at(1).at(0).toLongLong(), cpuJob);
-        QCOMPARE(finished.at(1).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
-        QCOMPARE(finished.at(2).at(0).toLongLong(), secondCpuJob);
-        QCOMPARE(finished.at(2).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
-        QCOMPARE(events, (QStringList{QStringLiteral("start %1").arg(cpuJob), QStringLiteral("start %1").arg(gpuJob),
-                                      QStringLiteral("end %1").arg(gpuJob), QStringLiteral("end %1").arg(cpuJob),
-                                      QStringLiteral("start %1").arg(secondCpuJob),
-                                      QStringLiteral("end %1").arg(secondCpuJob)}));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 5, kJobTimeoutMs);
+        QCOMPARE(finished.at(3).at(0).toLongLong(), cpuJob);
+        QCOMPARE(finished.at(3).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
+        QCOMPARE(finished.at(4).at(0).toLongLong(), secondCpuJob);
+        QCOMPARE(finished.at(4).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+        const auto start = [](qint64 jobId) { return QStringLiteral("start %1").arg(jobId); };
+        const auto end = [](qint64 jobId) { return QStringLiteral("end %1").arg(jobId); };
+        QCOMPARE(events, (QStringList{start(cpuJob), start(gpuJob), end(gpuJob), start(gpuJob2), end(gpuJob2),
+                                      start(gpuJob3), end(gpuJob3), end(cpuJob), start(secondCpuJob),
+                                      end(secondCpuJob)}));
         QCOMPARE(dashboard->shownJobId(), secondCpuJob);
         QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), std::int64_t{6});
         QCOMPARE(jobs->state(), JobController::State::Idle);

@@ -120,6 +120,11 @@ void JobLog::recordingProblem(qint64 jobId, const QString &message)
     warning(jobTag(jobId) + message);
 }
 
+void JobLog::jobInfo(qint64 jobId, const QString &message)
+{
+    info(jobTag(jobId) + message);
+}
+
 void JobLog::jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message)
 {
     switch (outcome) {

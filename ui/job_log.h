@@ -27,6 +27,7 @@ public:
     void evaluated(qint64 jobId, const lwb::EvalMetrics &metrics);
     void checkpointWritten(qint64 jobId, qint64 step, const QString &path);
     void recordingProblem(qint64 jobId, const QString &message);
+    void jobInfo(qint64 jobId, const QString &message); // an action on a job (queued, paused, ...)
     void jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
     void warning(const QString &message);
     void error(const QString &message);

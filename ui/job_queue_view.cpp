@@ -142,8 +142,8 @@ void JobQueueView::setShownJob(qint64 jobId)
 void JobQueueView::onSelectionChanged()
 {
     const qint64 id = selectedId();
-    if (id != 0 && id != shown_ && !isQueued(id))
-        Q_EMIT jobChosen(id);
+    if (id != 0 && !isQueued(id))
+        Q_EMIT jobChosen(id); // the shown job too: choosing it keeps it in view
     updateButtons();
 }
 

@@ -298,9 +298,8 @@ void MainWindow::startJob()
     if (!queued)
         dashboard_->showJob(jobId); // the job one just started is the one to watch
     else
-        log_->info(tr("[job %1] Queued %2: it starts when the job on %3 ends.")
-                       .arg(jobId)
-                       .arg(QString::fromStdString(config.name), QString::fromStdString(config.device)));
+        log_->jobInfo(jobId, tr("Queued %1: it starts when the job on %2 ends.")
+                                 .arg(QString::fromStdString(config.name), QString::fromStdString(config.device)));
 }
 
 void MainWindow::compareRuns(const QVector<qint64> &runIds)
@@ -349,10 +348,10 @@ void MainWindow::togglePause()
     const qint64 shown = dashboard_->shownJobId();
     if (jobs_->state(shown) == JobController::State::Paused) {
         jobs_->resume(shown);
-        log_->info(tr("[job %1] Resumed.").arg(shown));
+        log_->jobInfo(shown, tr("Resumed."));
     } else if (jobs_->state(shown) == JobController::State::Running) {
         jobs_->pause(shown);
-        log_->info(tr("[job %1] Paused after the current step.").arg(shown));
+        log_->jobInfo(shown, tr("Paused after the current step."));
     }
 }
 
@@ -362,7 +361,7 @@ void MainWindow::cancelJob()
     if (jobs_->state(shown) != JobController::State::Running && jobs_->state(shown) != JobController::State::Paused)
         return;
     jobs_->cancel(shown); // the dashboard shows "stopping" in the status bar
-    log_->info(tr("[job %1] Cancel requested: the job stops after the current step.").arg(shown));
+    log_->jobInfo(shown, tr("Cancel requested: the job stops after the current step."));
 }
 
 void MainWindow::openConfig()

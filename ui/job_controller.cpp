@@ -1,8 +1,13 @@
 // See job_controller.h.
 #include "ui/job_controller.h"
 
+#include "ui/device_scheduler.h"
 #include "ui/job_thread.h"
 #include "ui/train_worker.h"
+
+#include <set>
+#include <string>
+#include <vector>
 
 namespace lwb::ui {
 
@@ -14,27 +19,60 @@ JobController::JobController(QObject *parent)
 
 JobController::~JobController()
 {
-    // job_'s destructor requests the stop and waits for the thread.
-    job_.reset();
+    // Each JobThread's destructor requests the stop and waits for its thread.
+    running_.clear();
 }
 
-bool JobController::start(const lwb::RunConfig &config)
+JobController::State JobController::state() const
 {
-    if (job_)
-        return false;
-    startJob(nextJobId_++, config);
-    return true;
+    if (running_.empty())
+        return State::Idle;
+    State overall = State::Stopping;
+    for (const auto &[id, job] : running_) {
+        if (job.state == State::Running)
+            return State::Running;
+        if (job.state == State::Paused)
+            overall = State::Paused;
+    }
+    return overall;
+}
+
+JobController::State JobController::state(qint64 jobId) const
+{
+    const auto found = running_.find(jobId);
+    return found == running_.end() ? State::Idle : found->second.state;
+}
+
+bool JobController::isDeviceBusy(const std::string &device) const
+{
+    const std::string key = deviceKey(device);
+    for (const auto &[id, job] : running_) {
+        if (deviceKey(job.config.device) == key)
+            return true;
+    }
+    return false;
+}
+
+QList<qint64> JobController::runningJobIds() const
+{
+    QList<qint64> ids;
+    for (const auto &[id, job] : running_)
+        ids << id;
+    return ids;
+}
+
+const lwb::RunConfig *JobController::runningConfig(qint64 jobId) const
+{
+    const auto found = running_.find(jobId);
+    return found == running_.end() ? nullptr : &found->second.config;
 }
 
 qint64 JobController::enqueue(const lwb::RunConfig &config)
 {
     const qint64 id = nextJobId_++;
-    if (!job_) {
-        startJob(id, config);
-    } else {
-        queue_.append(QueuedJob{id, config});
+    queue_.append(QueuedJob{id, config});
+    if (!startWaitingJobs())
         Q_EMIT queueChanged();
-    }
     return id;
 }
 
@@ -50,82 +88,115 @@ bool JobController::removeQueued(qint64 jobId)
     return false;
 }
 
+bool JobController::startWaitingJobs()
+{
+    std::vector<std::string> queuedDevices;
+    for (const auto &queued : queue_)
+        queuedDevices.push_back(queued.config.device);
+    std::set<std::string> busyDevices;
+    for (const auto &[id, job] : running_)
+        busyDevices.insert(deviceKey(job.config.device));
+    const auto starting = jobsToStart(queuedDevices, busyDevices);
+    if (starting.empty())
+        return false;
+    QList<QueuedJob> leaving;
+    for (auto index = starting.rbegin(); index != starting.rend(); ++index)
+        leaving.prepend(queue_.takeAt(static_cast<qsizetype>(*index)));
+    for (const auto &job : leaving)
+        startJob(job.id, job.config);
+    return true;
+}
+
 void JobController::startJob(qint64 jobId, const lwb::RunConfig &config)
 {
-    runningJobId_ = jobId;
-    job_ = std::make_unique<JobThread>(config, databasePath_.toStdString());
-    auto *worker = job_->worker();
+    auto &job = running_[jobId];
+    job.config = config;
+    job.thread = std::make_unique<JobThread>(config, databasePath_.toStdString());
+    auto *worker = job.thread->worker();
     // Queued explicitly: the worker emits on the job's thread, the receivers
-    // here are widgets' slots on the GUI thread.
-    connect(worker, &TrainWorker::runStarted, this, &JobController::runStarted, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::stepsReady, this, &JobController::stepsReady, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::evaluated, this, &JobController::evaluated, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::dlpProgress, this, &JobController::dlpProgress, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::checkpointWritten, this, &JobController::checkpointWritten, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::recordingProblem, this, &JobController::recordingProblem, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::finished, this, &JobController::onWorkerFinished, Qt::QueuedConnection);
-    setState(State::Running);
-    Q_EMIT jobStarted(config);
-    job_->start();
+    // here are widgets' slots on the GUI thread. Each relay adds the job's id.
+    connect(worker, &TrainWorker::runStarted, this, [this, jobId](const lwb::RunInfo &info, qint64 storeRunId) {
+        Q_EMIT runStarted(jobId, info, storeRunId);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::stepsReady, this, [this, jobId](const StepBatch &steps) {
+        Q_EMIT stepsReady(jobId, steps);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::evaluated, this, [this, jobId](const lwb::EvalMetrics &metrics) {
+        Q_EMIT evaluated(jobId, metrics);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::dlpProgress, this, [this, jobId](const lwb::DlpStudyProgress &progress) {
+        Q_EMIT dlpProgress(jobId, progress);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::checkpointWritten, this, [this, jobId](qint64 step, const QString &path) {
+        Q_EMIT checkpointWritten(jobId, step, path);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::recordingProblem, this, [this, jobId](const QString &message) {
+        Q_EMIT recordingProblem(jobId, message);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::finished, this, [this, jobId](lwb::RunOutcome outcome, const QString &message) {
+        onWorkerFinished(jobId, outcome, message);
+    }, Qt::QueuedConnection);
+    Q_EMIT stateChanged(jobId, State::Running);
+    Q_EMIT jobStarted(jobId, config);
+    job.thread->start();
     Q_EMIT queueChanged();
 }
 
-void JobController::cancel()
+void JobController::cancel(qint64 jobId)
 {
-    if (!job_ || (state_ != State::Running && state_ != State::Paused))
+    const auto found = running_.find(jobId);
+    if (found == running_.end() || found->second.state == State::Stopping)
         return;
-    job_->requestStop(); // also opens the pause gate
-    setState(State::Stopping);
+    found->second.thread->requestStop(); // also opens the pause gate
+    setState(jobId, found->second, State::Stopping);
 }
 
-void JobController::pause()
+void JobController::pause(qint64 jobId)
 {
-    if (!job_ || state_ != State::Running)
+    const auto found = running_.find(jobId);
+    if (found == running_.end() || found->second.state != State::Running)
         return;
-    job_->setPaused(true);
-    setState(State::Paused);
+    found->second.thread->setPaused(true);
+    setState(jobId, found->second, State::Paused);
 }
 
-void JobController::resume()
+void JobController::resume(qint64 jobId)
 {
-    if (!job_ || state_ != State::Paused)
+    const auto found = running_.find(jobId);
+    if (found == running_.end() || found->second.state != State::Paused)
         return;
-    job_->setPaused(false);
-    setState(State::Running);
+    found->second.thread->setPaused(false);
+    setState(jobId, found->second, State::Running);
 }
 
 void JobController::stopAndWait()
 {
-    if (!job_)
-        return;
     queue_.clear(); // closing the window: queued jobs are not started
-    job_->requestStop();
-    if (state_ == State::Running || state_ == State::Paused)
-        setState(State::Stopping);
-    job_->wait();
-}
-
-void JobController::onWorkerFinished(lwb::RunOutcome outcome, const QString &message)
-{
-    // The worker's last signal: its thread is quitting, so this returns at once.
-    job_.reset();
-    runningJobId_ = 0;
-    setState(State::Idle);
-    Q_EMIT jobFinished(outcome, message);
-    if (!queue_.isEmpty() && !job_) {
-        const QueuedJob next = queue_.takeFirst();
-        startJob(next.id, next.config);
-    } else {
-        Q_EMIT queueChanged();
+    for (auto &[id, job] : running_) {
+        job.thread->requestStop();
+        setState(id, job, State::Stopping);
     }
+    for (auto &[id, job] : running_)
+        job.thread->wait();
 }
 
-void JobController::setState(State state)
+void JobController::onWorkerFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message)
 {
-    if (state_ == state)
+    // The worker's last signal: its thread is quitting, so the erase (which
+    // joins the thread) returns at once.
+    running_.erase(jobId);
+    Q_EMIT stateChanged(jobId, State::Idle);
+    Q_EMIT jobFinished(jobId, outcome, message);
+    if (!startWaitingJobs())
+        Q_EMIT queueChanged();
+}
+
+void JobController::setState(qint64 jobId, RunningJob &job, State state)
+{
+    if (job.state == state)
         return;
-    state_ = state;
-    Q_EMIT stateChanged(state);
+    job.state = state;
+    Q_EMIT stateChanged(jobId, state);
 }
 
 } // namespace lwb::ui

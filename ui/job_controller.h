@@ -1,20 +1,22 @@
-// JobController: starts and cancels training jobs and relays what they report
-// to the GUI thread.
+// JobController: the job queue — starts, pauses and cancels training jobs,
+// one at a time per device, and relays what they report to the GUI thread.
 //
-// Each job gets its own JobThread (a QThread plus a TrainWorker moved to it).
-// The worker's signals carry plain values and reach this object queued; this
-// object re-emits them on the GUI thread, where widgets may use them. Cancel
-// sets the Trainer's atomic stop flag; the job then ends as Cancelled after
-// the current step (the trainer writes a checkpoint). A job that throws ends
-// as Failed with the message. Destroying the controller stops a running job
+// Each running job has its own JobThread (a QThread plus a TrainWorker moved
+// to it). The worker's signals carry plain values and reach this object
+// queued; this object re-emits them on the GUI thread with the id of the job
+// they come from, since several jobs may report at once. Cancel sets the
+// Trainer's atomic stop flag; the job then ends as Cancelled after the
+// current step (the trainer writes a checkpoint). A job that throws ends as
+// Failed with the message. Destroying the controller stops every running job
 // and waits for its thread (JobThread's RAII), so a window can always close.
 //
-// Jobs queue: enqueue() starts a job at once when none runs, else appends it;
-// when a job ends (finished, cancelled or failed) the next queued one starts.
-// One job runs at a time: the workbench trains on one device per machine for
-// now, so "one job per device" and "one job" are the same; running jobs on
-// several GPUs at once would mean one JobThread per device here. A running
-// job can be paused between two steps and resumed (PauseGate).
+// Jobs queue per device (device_scheduler.h): enqueue() starts a job at once
+// when no job runs on its device (RunConfig::device, "cuda" being "cuda:0"),
+// else appends it to the queue. Whenever a job ends (finished, cancelled or
+// failed) the first queued job of each free device starts, so a CPU job and
+// a job on each GPU train side by side, while jobs for a busy device wait in
+// queue order. A running job can be paused between two steps and resumed
+// (PauseGate).
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -24,6 +26,7 @@
 #include <QObject>
 #include <QString>
 
+#include <map>
 #include <memory>
 
 namespace lwb::ui {
@@ -35,6 +38,7 @@ class JobController : public QObject
     Q_OBJECT
 
 public:
+    // A job's state; Idle: not running (queued, ended or unknown).
     enum class State { Idle, Running, Paused, Stopping };
     Q_ENUM(State)
 
@@ -45,8 +49,13 @@ public:
     void setDatabasePath(const QString &path) { databasePath_ = path; }
     const QString &databasePath() const { return databasePath_; }
 
-    State state() const { return state_; }
-    bool isBusy() const { return state_ != State::Idle; }
+    // The controller as a whole: Idle when no job runs, else Running when any
+    // running job trains, else Paused when any is paused, else Stopping.
+    State state() const;
+    bool isBusy() const { return !running_.empty(); }
+    State state(qint64 jobId) const;
+    // A job runs on this device ("cuda" and "cuda:0" are the same device).
+    bool isDeviceBusy(const std::string &device) const;
 
     struct QueuedJob
     {
@@ -54,46 +63,55 @@ public:
         lwb::RunConfig config;
     };
 
-    // Starts a job for a validated config; false (and nothing started) when a
-    // job is still running.
-    bool start(const lwb::RunConfig &config);
-    // Starts the job now when idle, else queues it; returns its id.
+    // Starts the job now when no job runs on its device, else queues it;
+    // returns its id.
     qint64 enqueue(const lwb::RunConfig &config);
     const QList<QueuedJob> &queuedJobs() const { return queue_; }
     bool removeQueued(qint64 jobId); // false when no such queued job
-    qint64 runningJobId() const { return runningJobId_; } // 0 when idle
-    // Asks the running job to stop after its current step. Does not block.
-    void cancel();
-    // Pauses the running job after its current step / resumes it.
-    void pause();
-    void resume();
-    // Asks the running job to stop and waits until its thread has ended
-    // (closing the window). The job's last signals still arrive, queued.
+    // The running jobs' ids, oldest first.
+    QList<qint64> runningJobIds() const;
+    // A running job's config; nullptr when the job is not running.
+    const lwb::RunConfig *runningConfig(qint64 jobId) const;
+    // Asks a running job to stop after its current step. Does not block.
+    void cancel(qint64 jobId);
+    // Pauses a running job after its current step / resumes it.
+    void pause(qint64 jobId);
+    void resume(qint64 jobId);
+    // Drops the queue, asks every running job to stop and waits until their
+    // threads have ended (closing the window). The jobs' last signals still
+    // arrive, queued.
     void stopAndWait();
 
 Q_SIGNALS:
-    void stateChanged(lwb::ui::JobController::State state);
+    void stateChanged(qint64 jobId, lwb::ui::JobController::State state);
     void queueChanged();
-    void jobStarted(const lwb::RunConfig &config);
-    void runStarted(const lwb::RunInfo &info, qint64 storeRunId);
-    void stepsReady(const lwb::ui::StepBatch &steps);
-    void evaluated(const lwb::EvalMetrics &metrics);
-    void dlpProgress(const lwb::DlpStudyProgress &progress); // a DLP-LoRA study's stages
-    void checkpointWritten(qint64 step, const QString &path);
-    void recordingProblem(const QString &message);
-    void jobFinished(lwb::RunOutcome outcome, const QString &message);
+    void jobStarted(qint64 jobId, const lwb::RunConfig &config);
+    void runStarted(qint64 jobId, const lwb::RunInfo &info, qint64 storeRunId);
+    void stepsReady(qint64 jobId, const lwb::ui::StepBatch &steps);
+    void evaluated(qint64 jobId, const lwb::EvalMetrics &metrics);
+    void dlpProgress(qint64 jobId, const lwb::DlpStudyProgress &progress); // a DLP-LoRA study's stages
+    void checkpointWritten(qint64 jobId, qint64 step, const QString &path);
+    void recordingProblem(qint64 jobId, const QString &message);
+    void jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
 
 private:
+    struct RunningJob
+    {
+        lwb::RunConfig config;
+        std::unique_ptr<JobThread> thread;
+        State state = State::Running;
+    };
+
     void startJob(qint64 jobId, const lwb::RunConfig &config);
-    void onWorkerFinished(lwb::RunOutcome outcome, const QString &message);
-    void setState(State state);
+    // Starts the queued jobs whose devices are free; true when any started.
+    bool startWaitingJobs();
+    void onWorkerFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
+    void setState(qint64 jobId, RunningJob &job, State state);
 
     QString databasePath_;
-    std::unique_ptr<JobThread> job_;
-    State state_ = State::Idle;
+    std::map<qint64, RunningJob> running_; // by id, so oldest first
     QList<QueuedJob> queue_;
     qint64 nextJobId_ = 1;
-    qint64 runningJobId_ = 0;
 };
 
 } // namespace lwb::ui

@@ -22,6 +22,11 @@ void JobLog::appendLine(const QString &html)
                    .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), html));
 }
 
+QString JobLog::jobTag(qint64 jobId)
+{
+    return tr("[job %1] ").arg(jobId);
+}
+
 void JobLog::info(const QString &message)
 {
     appendLine(message.toHtmlEscaped());
@@ -39,26 +44,28 @@ void JobLog::error(const QString &message)
                    .arg(tr("Error:"), message.toHtmlEscaped()));
 }
 
-void JobLog::jobStarted(const lwb::RunConfig &config)
+void JobLog::jobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
-    info(tr("Starting %1: %2 r=%3 alpha=%4 on %5, %6 steps, batch %7 × %8, lr %9")
-             .arg(QString::fromStdString(config.name), QString::fromStdString(config.adapter.variant))
-             .arg(config.adapter.rank)
-             .arg(config.adapter.alpha)
-             .arg(QString::fromStdString(config.model.path.empty() ? config.model.preset : config.model.path))
-             .arg(config.training.steps)
-             .arg(config.training.batchSize)
-             .arg(config.training.gradAccum)
-             .arg(config.training.lr));
+    info(jobTag(jobId)
+         + tr("Starting %1 on %2: %3 r=%4 alpha=%5, base %6, %7 steps, batch %8 × %9, lr %10")
+               .arg(QString::fromStdString(config.name), QString::fromStdString(config.device),
+                    QString::fromStdString(config.adapter.variant))
+               .arg(config.adapter.rank)
+               .arg(config.adapter.alpha)
+               .arg(QString::fromStdString(config.model.path.empty() ? config.model.preset : config.model.path))
+               .arg(config.training.steps)
+               .arg(config.training.batchSize)
+               .arg(config.training.gradAccum)
+               .arg(config.training.lr));
 }
 
-void JobLog::runStarted(const lwb::RunInfo &info, qint64 storeRunId)
+void JobLog::runStarted(qint64 jobId, const lwb::RunInfo &info, qint64 storeRunId)
 {
     const QLocale locale;
     const double share = info.totalParameters > 0
                              ? 100.0 * static_cast<double>(info.trainableParameters) / static_cast<double>(info.totalParameters)
                              : 0.0;
-    QString line = tr("Model ready on %1: %2 trainable of %3 parameters (%4%)")
+    QString line = jobTag(jobId) + tr("Model ready on %1: %2 trainable of %3 parameters (%4%)")
                        .arg(QString::fromStdString(info.device), locale.toString(info.trainableParameters),
                             locale.toString(info.totalParameters), locale.toString(share, 'f', 2));
     if (info.startStep > 0)
@@ -67,19 +74,19 @@ void JobLog::runStarted(const lwb::RunInfo &info, qint64 storeRunId)
     this->info(line);
 }
 
-void JobLog::evaluated(const lwb::EvalMetrics &metrics)
+void JobLog::evaluated(qint64 jobId, const lwb::EvalMetrics &metrics)
 {
     const QLocale locale;
     if (metrics.dlp) { // a study: exact matches and the plugin, no loss
         QStringList tasks;
         for (const auto &[task, score] : metrics.exactMatchByTask)
             tasks << QStringLiteral("%1 %2%").arg(QString::fromStdString(task), locale.toString(100.0 * score, 'f', 1));
-        info(tr("DLP-LoRA study evaluated: fusion exact match %1; plugin accuracy %2% (the DLP-LoRA tab has the "
+        info(jobTag(jobId) + tr("DLP-LoRA study evaluated: fusion exact match %1; plugin accuracy %2% (the DLP-LoRA tab has the "
                 "whole table)")
                  .arg(tasks.join(QStringLiteral(", ")), locale.toString(100.0 * metrics.dlp->pluginAccuracy, 'f', 1)));
         return;
     }
-    QString line = tr("Eval at step %1: loss %2, perplexity %3")
+    QString line = jobTag(jobId) + tr("Eval at step %1: loss %2, perplexity %3")
                        .arg(metrics.step)
                        .arg(locale.toString(metrics.loss, 'f', 4), locale.toString(metrics.perplexity, 'f', 3));
     if (!metrics.exactMatchByTask.empty()) {
@@ -91,7 +98,7 @@ void JobLog::evaluated(const lwb::EvalMetrics &metrics)
     info(line);
     if (!metrics.hasMergedEval)
         return;
-    QString merged = tr("Merged into plain LoRA: loss %1 (%2 before merging), perplexity %3")
+    QString merged = jobTag(jobId) + tr("Merged into plain LoRA: loss %1 (%2 before merging), perplexity %3")
                          .arg(locale.toString(metrics.mergedLoss, 'f', 4), locale.toString(metrics.loss, 'f', 4),
                               locale.toString(metrics.mergedPerplexity, 'f', 3));
     if (!metrics.mergedExactMatchByTask.empty()) {
@@ -103,22 +110,32 @@ void JobLog::evaluated(const lwb::EvalMetrics &metrics)
     info(merged);
 }
 
-void JobLog::checkpointWritten(qint64 step, const QString &path)
+void JobLog::checkpointWritten(qint64 jobId, qint64 step, const QString &path)
 {
-    info(tr("Checkpoint at step %1: %2").arg(step).arg(path));
+    info(jobTag(jobId) + tr("Checkpoint at step %1: %2").arg(step).arg(path));
 }
 
-void JobLog::jobFinished(lwb::RunOutcome outcome, const QString &message)
+void JobLog::recordingProblem(qint64 jobId, const QString &message)
+{
+    warning(jobTag(jobId) + message);
+}
+
+void JobLog::jobInfo(qint64 jobId, const QString &message)
+{
+    info(jobTag(jobId) + message);
+}
+
+void JobLog::jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message)
 {
     switch (outcome) {
     case lwb::RunOutcome::Finished:
-        info(message.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(message));
+        info(jobTag(jobId) + (message.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(message)));
         break;
     case lwb::RunOutcome::Cancelled:
-        info(message.isEmpty() ? tr("Cancelled.") : tr("Cancelled: %1").arg(message));
+        info(jobTag(jobId) + (message.isEmpty() ? tr("Cancelled.") : tr("Cancelled: %1").arg(message)));
         break;
     case lwb::RunOutcome::Failed:
-        error(tr("the run failed: %1").arg(message));
+        error(jobTag(jobId) + tr("the run failed: %1").arg(message));
         break;
     }
 }

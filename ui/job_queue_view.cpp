@@ -39,11 +39,14 @@ JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setToolTip(tr("One job runs per device at a time. Select a running or ended job to show it in the live "
+                          "views (its row is bold)."));
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setStretchLastSection(true);
     pause_->setObjectName(QStringLiteral("pauseJobButton"));
-    pause_->setToolTip(tr("Pause the running job after its current step; Resume continues it exactly."));
+    pause_->setToolTip(tr("Pause the shown job (bold) after its current step; Resume continues it exactly."));
     cancel_->setObjectName(QStringLiteral("cancelJobButton"));
+    cancel_->setToolTip(tr("Stop the shown job (bold) after its current step; a checkpoint is written."));
     remove_->setObjectName(QStringLiteral("removeQueuedButton"));
     clear_->setObjectName(QStringLiteral("clearEndedButton"));
 
@@ -57,80 +60,114 @@ JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
     layout->addWidget(table_);
 
     connect(pause_, &QPushButton::clicked, this, [this] {
-        if (jobs_->state() == JobController::State::Paused)
-            jobs_->resume();
+        if (jobs_->state(shown_) == JobController::State::Paused)
+            jobs_->resume(shown_);
         else
-            jobs_->pause();
+            jobs_->pause(shown_);
     });
-    connect(cancel_, &QPushButton::clicked, jobs_, &JobController::cancel);
+    connect(cancel_, &QPushButton::clicked, this, [this] { jobs_->cancel(shown_); });
     connect(remove_, &QPushButton::clicked, this, [this] {
-        if (const qint64 id = selectedQueuedId(); id != 0)
+        if (const qint64 id = selectedId(); isQueued(id))
             jobs_->removeQueued(id);
     });
     connect(clear_, &QPushButton::clicked, this, [this] {
+        QList<qint64> ids;
+        for (const auto &job : ended_)
+            ids << job.id;
         ended_.clear();
         rebuild();
+        Q_EMIT endedCleared(ids);
     });
-    connect(table_, &QTableWidget::itemSelectionChanged, this, &JobQueueView::updateButtons);
+    connect(table_, &QTableWidget::itemSelectionChanged, this, &JobQueueView::onSelectionChanged);
     connect(jobs_, &JobController::jobStarted, this, &JobQueueView::onJobStarted);
     connect(jobs_, &JobController::stepsReady, this, &JobQueueView::onSteps);
     connect(jobs_, &JobController::jobFinished, this, &JobQueueView::onFinished);
     connect(jobs_, &JobController::queueChanged, this, &JobQueueView::rebuild);
-    connect(jobs_, &JobController::stateChanged, this, [this](JobController::State state) {
-        if (running_ && state != JobController::State::Idle)
-            running_->status = stateText(state);
-        rebuild();
-    });
+    connect(jobs_, &JobController::stateChanged, this, &JobQueueView::onStateChanged);
     rebuild();
 }
 
-void JobQueueView::onJobStarted(const lwb::RunConfig &config)
+void JobQueueView::onJobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
-    running_ = JobRow{jobs_->runningJobId(), QString::fromStdString(config.name), QString::fromStdString(config.device),
-                      stateText(JobController::State::Running), tr("0 / %1").arg(config.training.steps), {}};
+    running_[jobId] = JobRow{jobId, QString::fromStdString(config.name), QString::fromStdString(config.device),
+                             stateText(JobController::State::Running), tr("0 / %1").arg(config.training.steps), {}};
     rebuild();
 }
 
-void JobQueueView::onSteps(const StepBatch &steps)
+void JobQueueView::onSteps(qint64 jobId, const StepBatch &steps)
 {
-    if (!running_ || steps.isEmpty())
+    const auto found = running_.find(jobId);
+    if (found == running_.end() || steps.isEmpty())
         return;
     const auto &last = steps.back();
-    running_->progress = tr("%1 / %2").arg(last.step).arg(last.totalSteps);
+    found->second.progress = tr("%1 / %2").arg(last.step).arg(last.totalSteps);
     // Only the progress cell changes: no rebuild per batch.
-    for (int row = 0; row < table_->rowCount(); ++row) {
-        if (table_->item(row, IdColumn)->text().toLongLong() == running_->id)
-            table_->item(row, ProgressColumn)->setText(running_->progress);
-    }
+    if (const int row = rowOf(jobId); row >= 0)
+        table_->item(row, ProgressColumn)->setText(found->second.progress);
 }
 
-void JobQueueView::onFinished(lwb::RunOutcome outcome, const QString &message)
+void JobQueueView::onStateChanged(qint64 jobId, JobController::State state)
 {
-    if (!running_)
+    const auto found = running_.find(jobId);
+    if (found == running_.end() || state == JobController::State::Idle)
         return;
-    JobRow ended = *running_;
+    found->second.status = stateText(state);
+    rebuild();
+}
+
+void JobQueueView::onFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message)
+{
+    const auto found = running_.find(jobId);
+    if (found == running_.end())
+        return;
+    JobRow ended = found->second;
     ended.status = QString::fromLatin1(lwb::toString(outcome));
     ended.message = message;
     ended_.prepend(ended);
-    running_.reset();
+    running_.erase(found);
     rebuild();
+}
+
+void JobQueueView::setShownJob(qint64 jobId)
+{
+    shown_ = jobId;
+    rebuild();
+    if (const int row = rowOf(jobId); row >= 0) {
+        const QSignalBlocker blocker(table_);
+        table_->selectRow(row);
+    }
+    updateButtons();
+}
+
+void JobQueueView::onSelectionChanged()
+{
+    const qint64 id = selectedId();
+    if (id != 0 && !isQueued(id))
+        Q_EMIT jobChosen(id); // the shown job too: choosing it keeps it in view
+    updateButtons();
 }
 
 QString JobQueueView::statusOf(qint64 jobId) const
 {
+    const int row = rowOf(jobId);
+    return row < 0 ? QString() : table_->item(row, StatusColumn)->text();
+}
+
+int JobQueueView::rowOf(qint64 jobId) const
+{
     for (int row = 0; row < table_->rowCount(); ++row) {
         if (table_->item(row, IdColumn)->text().toLongLong() == jobId)
-            return table_->item(row, StatusColumn)->text();
+            return row;
     }
-    return {};
+    return -1;
 }
 
 void JobQueueView::rebuild()
 {
-    const qint64 selected = selectedQueuedId();
+    const qint64 selected = selectedId();
     QList<JobRow> rows;
-    if (running_)
-        rows << *running_;
+    for (const auto &[id, job] : running_)
+        rows << job;
     for (const auto &queued : jobs_->queuedJobs())
         rows << JobRow{queued.id, QString::fromStdString(queued.config.name), QString::fromStdString(queued.config.device),
                        tr("queued"), tr("0 / %1").arg(queued.config.training.steps), {}};
@@ -146,6 +183,11 @@ void JobQueueView::rebuild()
                 item->setToolTip(job.message);
             if (job.status == QLatin1String("failed"))
                 item->setForeground(QColor(200, 30, 30));
+            if (job.id == shown_) {
+                QFont font = item->font();
+                font.setBold(true);
+                item->setFont(font);
+            }
             table_->setItem(row, column, item);
         }
         if (job.id == selected)
@@ -155,25 +197,30 @@ void JobQueueView::rebuild()
     updateButtons();
 }
 
-qint64 JobQueueView::selectedQueuedId() const
+qint64 JobQueueView::selectedId() const
 {
     const auto rows = table_->selectionModel()->selectedRows();
     if (rows.isEmpty())
         return 0;
-    const qint64 id = table_->item(rows.front().row(), IdColumn)->text().toLongLong();
+    return table_->item(rows.front().row(), IdColumn)->text().toLongLong();
+}
+
+bool JobQueueView::isQueued(qint64 jobId) const
+{
     for (const auto &queued : jobs_->queuedJobs())
-        if (queued.id == id)
-            return id;
-    return 0;
+        if (queued.id == jobId)
+            return true;
+    return false;
 }
 
 void JobQueueView::updateButtons()
 {
-    const auto state = jobs_->state();
-    pause_->setEnabled(state == JobController::State::Running || state == JobController::State::Paused);
+    const auto state = jobs_->state(shown_);
+    const bool active = state == JobController::State::Running || state == JobController::State::Paused;
+    pause_->setEnabled(active);
     pause_->setText(state == JobController::State::Paused ? tr("Resume") : tr("Pause"));
-    cancel_->setEnabled(state == JobController::State::Running || state == JobController::State::Paused);
-    remove_->setEnabled(selectedQueuedId() != 0);
+    cancel_->setEnabled(active);
+    remove_->setEnabled(isQueued(selectedId()));
     clear_->setEnabled(!ended_.isEmpty());
 }
 

@@ -15,6 +15,7 @@ JobStatusBar::JobStatusBar(QWidget *parent)
     , state_(new QLabel(tr("Ready"), this))
     , progress_(new QProgressBar(this))
     , eta_(new QLabel(this))
+    , others_(new QLabel(this))
     , database_(new QLabel(this))
 {
     state_->setObjectName(QStringLiteral("jobState"));
@@ -26,11 +27,15 @@ JobStatusBar::JobStatusBar(QWidget *parent)
     progress_->setMaximumWidth(320);
     progress_->hide(); // until the first job
     eta_->setObjectName(QStringLiteral("jobEta"));
+    others_->setObjectName(QStringLiteral("otherJobs"));
+    others_->setToolTip(tr("Jobs training on other devices; the Jobs dock lists them and shows one when selected."));
+    others_->hide();
     database_->setObjectName(QStringLiteral("databasePath"));
     database_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     addWidget(state_);
     addWidget(progress_);
     addWidget(eta_, 1);
+    addPermanentWidget(others_);
     addPermanentWidget(database_);
 }
 
@@ -120,6 +125,12 @@ void JobStatusBar::jobFinished(lwb::RunOutcome outcome, const QString &message)
     // The outcome stays until the next job: a result should not vanish.
     eta_->setText(message);
     eta_->setToolTip(message);
+}
+
+void JobStatusBar::setOtherJobsRunning(int count)
+{
+    others_->setText(tr("+%n other job(s) running", nullptr, count));
+    others_->setVisible(count > 0);
 }
 
 QString JobStatusBar::formatDuration(double seconds)

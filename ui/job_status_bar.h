@@ -1,6 +1,7 @@
-// JobStatusBar: the main window's status bar — what the job is doing, its
-// progress (step / total), the time left, throughput and the latest loss, and
-// (always visible at the right) which run store file the runs go to.
+// JobStatusBar: the main window's status bar — what the shown job is doing,
+// its progress (step / total), the time left, throughput and the latest loss,
+// how many other jobs run meanwhile (on other devices), and (always visible
+// at the right) which run store file the runs go to.
 //
 // The ETA is the mean time per step over the steps seen in this job times
 // the steps left, and the throughput the mean since the first step seen, so
@@ -32,9 +33,12 @@ public:
     // A job made of stages (a DLP-LoRA study): the stage and its own progress.
     void updateStage(const QString &stage, std::int64_t done, std::int64_t total);
     void jobFinished(lwb::RunOutcome outcome, const QString &message);
+    // Jobs running besides the shown one; hidden when none.
+    void setOtherJobsRunning(int count);
 
     QProgressBar *progressBar() const { return progress_; }
     QLabel *etaLabel() const { return eta_; }
+    QLabel *otherJobsLabel() const { return others_; }
 
     // "0:42", "1:02:05"; "—" for a negative or non-finite number of seconds.
     static QString formatDuration(double seconds);
@@ -43,6 +47,7 @@ private:
     QLabel *state_;
     QProgressBar *progress_;
     QLabel *eta_;
+    QLabel *others_;
     QLabel *database_;
     QString jobName_;
     std::int64_t firstStep_ = -1;     // step of the first metrics of this job

@@ -11,6 +11,7 @@
 #include "ui/job_log.h"
 #include "ui/job_queue_view.h"
 #include "ui/job_status_bar.h"
+#include "ui/live_dashboard.h"
 #include "ui/loss_plot.h"
 #include "ui/plot_export.h"
 #include "ui/routing_view.h"
@@ -77,6 +78,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
     , status_(new JobStatusBar(this))
+    , dashboard_(new LiveDashboard(jobs_, LiveViews{plot_, metrics_, routing_, dlp_, status_}, this))
 {
     std::tie(databasePath_, databaseSource_) = storeLocation(databasePath);
     setObjectName(QStringLiteral("mainWindow"));
@@ -115,7 +117,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     updateActions();
 }
 
-MainWindow::~MainWindow() = default; // jobs_ (a child) stops and joins a running job
+MainWindow::~MainWindow() = default; // jobs_ (a child) stops and joins the running jobs
 
 QDockWidget *MainWindow::addDock(QWidget *content, const QString &title, const QString &objectName,
                                  Qt::DockWidgetArea area)
@@ -154,7 +156,7 @@ QWidget *MainWindow::buildRunPanel()
     layout->addLayout(buttons);
     connect(startButton_, &QPushButton::clicked, this, &MainWindow::startJob);
     connect(cancelButton_, &QPushButton::clicked, this, &MainWindow::cancelJob);
-    connect(form_, &RunForm::validityChanged, this, &MainWindow::updateActions);
+    connect(form_, &RunForm::edited, this, &MainWindow::updateActions); // validity, and the device for Start / Queue
     return panel;
 }
 
@@ -202,29 +204,18 @@ void MainWindow::buildMenus()
 
 void MainWindow::connectJobs()
 {
+    // The live views show one job (LiveDashboard); the Jobs dock picks it.
+    connect(dashboard_, &LiveDashboard::shownJobChanged, queue_, &JobQueueView::setShownJob);
+    connect(dashboard_, &LiveDashboard::shownJobChanged, this, [this](qint64 jobId) {
+        if (const JobTrace *shown = dashboard_->trace(jobId); shown && shown->isStudy())
+            centralTabs_->setCurrentWidget(dlp_); // a study is watched in its own tab
+        updateActions();
+    });
+    connect(queue_, &JobQueueView::jobChosen, dashboard_, &LiveDashboard::showJob);
+    connect(queue_, &JobQueueView::endedCleared, dashboard_, &LiveDashboard::forget);
     connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
-    connect(jobs_, &JobController::jobStarted, this, [this](const lwb::RunConfig &config) {
-        studyRunning_ = config.adapter.variant == lwb::kDlpVariant;
-        if (studyRunning_) {
-            dlp_->startStudy(config);
-            centralTabs_->setCurrentWidget(dlp_);
-        }
-        plot_->startRun(config.training.steps);
-        metrics_->startRun(config.training.steps);
-        routing_->startRun(config.training.steps, QString::fromStdString(config.adapter.variant));
-        status_->jobStarted(QString::fromStdString(config.name), config.training.steps);
-        log_->jobStarted(config);
-    });
+    connect(jobs_, &JobController::jobStarted, log_, &JobLog::jobStarted);
     connect(jobs_, &JobController::runStarted, log_, &JobLog::runStarted);
-    connect(jobs_, &JobController::runStarted, this, [this](const lwb::RunInfo &, qint64 storeRunId) {
-        if (studyRunning_)
-            dlp_->setRunId(storeRunId);
-    });
-    connect(jobs_, &JobController::dlpProgress, this, [this](const lwb::DlpStudyProgress &progress) {
-        dlp_->addProgress(progress);
-        status_->updateStage(QString::fromStdString(progress.stage + (progress.detail.empty() ? "" : " " + progress.detail)),
-                             progress.done, progress.total);
-    });
     connect(browser_, &RunBrowser::studyRequested, this, &MainWindow::showStudy);
     connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
@@ -235,36 +226,18 @@ void MainWindow::connectJobs()
         if (rerun)
             startJob();
     });
-    connect(jobs_, &JobController::stepsReady, this, [this](const StepBatch &steps) {
-        for (const auto &metrics : steps) {
-            plot_->addTrainLoss(static_cast<double>(metrics.step), metrics.loss);
-            metrics_->addStep(metrics);
-            routing_->addStep(metrics);
-        }
-        status_->updateSteps(steps);
-    });
-    connect(jobs_, &JobController::evaluated, this, [this](const lwb::EvalMetrics &metrics) {
-        if (metrics.dlp)
-            dlp_->addEvaluation(metrics); // a study computes exact matches, no loss
-        else
-            plot_->addEvalLoss(static_cast<double>(metrics.step), metrics.loss);
-        routing_->addEval(metrics);
-        log_->evaluated(metrics);
-    });
+    connect(jobs_, &JobController::evaluated, log_, &JobLog::evaluated);
     connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
-    connect(jobs_, &JobController::recordingProblem, log_, &JobLog::warning);
-    connect(jobs_, &JobController::jobFinished, this, [this](lwb::RunOutcome outcome, const QString &message) {
-        if (studyRunning_)
-            dlp_->studyFinished(outcome);
-        studyRunning_ = false;
-        status_->jobFinished(outcome, message);
+    connect(jobs_, &JobController::recordingProblem, log_, &JobLog::recordingProblem);
+    connect(jobs_, &JobController::jobFinished, this, [this](qint64 jobId, lwb::RunOutcome outcome, const QString &message) {
         browser_->refresh();
-        log_->jobFinished(outcome, message);
+        log_->jobFinished(jobId, outcome, message);
         if (outcome == lwb::RunOutcome::Failed) {
             logDock_->show();
             logDock_->raise();
             // Not exec(): a failure must not block the event loop (or a test).
-            auto *box = new QMessageBox(QMessageBox::Warning, tr("The run failed"), message, QMessageBox::Ok, this);
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("The run failed"),
+                                        tr("Job %1: %2").arg(jobId).arg(message), QMessageBox::Ok, this);
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->setObjectName(QStringLiteral("runFailedBox"));
             box->open();
@@ -296,30 +269,37 @@ bool MainWindow::isRecording() const
 
 void MainWindow::updateActions()
 {
-    // Start while a job runs queues the form's config behind it.
+    // Start while a job runs on the form's device queues the config behind
+    // it; on a free device it starts beside the running jobs.
     const bool canStart = form_->isValid();
-    const auto state = jobs_->state();
+    const auto state = jobs_->state(dashboard_->shownJobId());
     const bool canCancel = state == JobController::State::Running || state == JobController::State::Paused;
+    const bool queues = canStart && jobs_->isDeviceBusy(form_->config()->device);
     startButton_->setEnabled(canStart);
     startAction_->setEnabled(canStart);
-    startButton_->setText(jobs_->isBusy() ? tr("Queue") : tr("Start"));
+    startButton_->setText(queues ? tr("Queue") : tr("Start"));
     cancelButton_->setEnabled(canCancel);
     cancelAction_->setEnabled(canCancel);
     pauseAction_->setEnabled(canCancel);
     pauseAction_->setText(state == JobController::State::Paused ? tr("&Resume") : tr("&Pause"));
-    startButton_->setToolTip(!form_->isValid() ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
-                             : jobs_->isBusy() ? tr("Queue this configuration to start after the running job (Ctrl+Return).")
-                                               : tr("Train this configuration (Ctrl+Return)."));
+    startButton_->setToolTip(!canStart ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
+                             : queues  ? tr("Queue this configuration to start when the job on %1 ends (Ctrl+Return).")
+                                            .arg(QString::fromStdString(form_->config()->device))
+                                       : tr("Train this configuration (Ctrl+Return)."));
 }
 
 void MainWindow::startJob()
 {
     if (!form_->isValid())
         return;
-    const bool queued = jobs_->isBusy();
-    jobs_->enqueue(*form_->config());
-    if (queued)
-        log_->info(tr("Queued %1: it starts when the running job ends.").arg(QString::fromStdString(form_->config()->name)));
+    const auto &config = *form_->config();
+    const bool queued = jobs_->isDeviceBusy(config.device);
+    const qint64 jobId = jobs_->enqueue(config);
+    if (!queued)
+        dashboard_->showJob(jobId); // the job one just started is the one to watch
+    else
+        log_->jobInfo(jobId, tr("Queued %1: it starts when the job on %2 ends.")
+                                 .arg(QString::fromStdString(config.name), QString::fromStdString(config.device)));
 }
 
 void MainWindow::compareRuns(const QVector<qint64> &runIds)
@@ -333,7 +313,7 @@ void MainWindow::showStudy(qint64 runId)
 {
     if (!store_)
         return;
-    if (jobs_->isBusy() && studyRunning_) {
+    if (dashboard_->showsRunningStudy()) {
         log_->warning(tr("A study is running in the DLP-LoRA tab; open run #%1 when it ends.").arg(runId));
         return;
     }
@@ -365,22 +345,23 @@ void MainWindow::showRunBrowser()
 
 void MainWindow::togglePause()
 {
-    if (jobs_->state() == JobController::State::Paused) {
-        jobs_->resume();
-        log_->info(tr("Resumed."));
-    } else if (jobs_->state() == JobController::State::Running) {
-        jobs_->pause();
-        log_->info(tr("Paused after the current step."));
+    const qint64 shown = dashboard_->shownJobId();
+    if (jobs_->state(shown) == JobController::State::Paused) {
+        jobs_->resume(shown);
+        log_->jobInfo(shown, tr("Resumed."));
+    } else if (jobs_->state(shown) == JobController::State::Running) {
+        jobs_->pause(shown);
+        log_->jobInfo(shown, tr("Paused after the current step."));
     }
 }
 
 void MainWindow::cancelJob()
 {
-    if (jobs_->state() != JobController::State::Running && jobs_->state() != JobController::State::Paused)
+    const qint64 shown = dashboard_->shownJobId();
+    if (jobs_->state(shown) != JobController::State::Running && jobs_->state(shown) != JobController::State::Paused)
         return;
-    jobs_->cancel();
-    status_->stopping();
-    log_->info(tr("Cancel requested: the job stops after the current step."));
+    jobs_->cancel(shown); // the dashboard shows "stopping" in the status bar
+    log_->jobInfo(shown, tr("Cancel requested: the job stops after the current step."));
 }
 
 void MainWindow::openConfig()
@@ -523,9 +504,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
     if (jobs_->isBusy()) {
-        status_->stopping();
         QApplication::setOverrideCursor(Qt::WaitCursor);
-        jobs_->stopAndWait(); // the trainer stops after its step and writes a checkpoint
+        jobs_->stopAndWait(); // each trainer stops after its step and writes a checkpoint
         QApplication::restoreOverrideCursor();
     }
     event->accept();

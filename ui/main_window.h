@@ -5,11 +5,12 @@
 // wiring between them and the JobController.
 //
 // It holds no training logic: Start hands the form's validated RunConfig to
-// the JobController, whose queued signals feed the plot, the log and the
-// status bar. Docks can be moved, floated and closed; their layout and the
+// the JobController, which runs one job per device at once and queues the
+// rest; the LiveDashboard feeds the plots and the status bar from the one job
+// they show (chosen in the Jobs dock), the log hears every job. Docks can be moved, floated and closed; their layout and the
 // window geometry, and the last form contents, come back through QSettings.
-// Closing the window during a run stops the job after its current step and
-// waits for its thread.
+// Closing the window during runs stops every job after its current step and
+// waits for their threads.
 //
 // The run store is opened here, on the GUI thread, when the window is made:
 // a file that cannot be used is reported (status bar, log) and runs then
@@ -39,6 +40,7 @@ class JobController;
 class JobLog;
 class JobQueueView;
 class JobStatusBar;
+class LiveDashboard;
 class LossPlot;
 class RoutingView;
 class RunBrowser;
@@ -67,6 +69,7 @@ public:
     JobQueueView *jobQueue() const { return queue_; }
     JobStatusBar *jobStatusBar() const { return status_; }
     JobController *jobController() const { return jobs_; }
+    LiveDashboard *liveDashboard() const { return dashboard_; }
     QPushButton *startButton() const { return startButton_; }
     QPushButton *cancelButton() const { return cancelButton_; }
     const QString &databasePath() const { return databasePath_; }
@@ -82,6 +85,7 @@ public Q_SLOTS:
     // Records into another run store from now on (kept for the next start);
     // returns why not ("" = switched): a job running or queued, a bad file.
     QString switchRunStore(const QString &path);
+    // Cancel / pause or resume the job the live views show.
     void cancelJob();
     void togglePause();
 
@@ -118,6 +122,7 @@ private:
     JobLog *log_;
     JobQueueView *queue_;
     JobStatusBar *status_;
+    LiveDashboard *dashboard_;
     QPushButton *startButton_ = nullptr;
     QPushButton *cancelButton_ = nullptr;
     QAction *startAction_ = nullptr;
@@ -133,7 +138,6 @@ private:
     bool themeApplied_ = false; // "system" at start changes nothing
     QString databasePath_;
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)
-    bool studyRunning_ = false; // the running job is a DLP-LoRA study
     QString storeProblem_;   // why the run store could not be opened; empty when open
     std::unique_ptr<lwb::storage::RunStore> store_;
 };

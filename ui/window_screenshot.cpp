@@ -37,7 +37,7 @@ WindowScreenshot::WindowScreenshot(QWidget *window, JobController *jobs, QString
     });
 }
 
-void WindowScreenshot::onSteps(const StepBatch &steps)
+void WindowScreenshot::onSteps(qint64, const StepBatch &steps)
 {
     if (scheduled_ || steps.isEmpty() || steps.back().step < atStep_)
         return;

@@ -36,7 +36,7 @@ Q_SIGNALS:
     void saved(const QString &path, bool ok);
 
 private:
-    void onSteps(const StepBatch &steps);
+    void onSteps(qint64 jobId, const StepBatch &steps); // any job: the app starts one (--start)
     void take();
 
     QPointer<QWidget> window_;

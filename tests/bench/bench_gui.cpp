@@ -122,7 +122,7 @@ void benchStall(int seconds, int threads)
     // Measure only once steps flow (the first steps build the model).
     qint64 stepsSeen = 0;
     QObject::connect(window.jobController(), &lwb::ui::JobController::stepsReady, &window,
-                     [&stepsSeen](const lwb::ui::StepBatch &steps) { stepsSeen += steps.size(); });
+                     [&stepsSeen](qint64, const lwb::ui::StepBatch &steps) { stepsSeen += steps.size(); });
     while (stepsSeen == 0)
         QTest::qWait(20);
 

@@ -136,7 +136,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QTest::mouseClick(window.startButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+    QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
     QVERIFY(progress.count() >= 5);
     QCOMPARE(column(view->stageTable(), 0),
              (QStringList{QStringLiteral("Task LoRA: first"), QStringLiteral("Task LoRA: length"),

@@ -77,7 +77,7 @@ void ExportDialogTest::exportsPeftAndRecordsTheFiles()
     QSignalSpy finished(window.jobController(), &JobController::jobFinished);
     QTest::mouseClick(window.startButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+    QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
 
     auto *browser = window.runBrowser();
     browser->refresh();

@@ -149,8 +149,8 @@ private slots:
         QTest::mouseClick(window.cancelButton(), Qt::LeftButton);
         QVERIFY(!window.cancelButton()->isEnabled()); // stopping
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
-        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
-        QVERIFY(finished.at(0).at(1).toString().contains(QStringLiteral("stopped at step")));
+        QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
+        QVERIFY(finished.at(0).at(2).toString().contains(QStringLiteral("stopped at step")));
         QCOMPARE(window.jobController()->state(), JobController::State::Idle);
         QVERIFY(window.startButton()->isEnabled());
         QVERIFY(!window.cancelButton()->isEnabled());
@@ -180,7 +180,7 @@ private slots:
         auto *queue = window.jobQueue();
         setUpRun(window, {QStringLiteral("gui-first"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-first")));
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
-        const qint64 firstJob = jobs->runningJobId();
+        const qint64 firstJob = jobs->runningJobIds().value(0);
         QTRY_VERIFY_WITH_TIMEOUT(window.lossPlot()->trainSeries().sampleCount() >= 2, kJobTimeoutMs);
 
         QTest::mouseClick(queue->pauseButton(), Qt::LeftButton);
@@ -237,7 +237,7 @@ private slots:
         QSignalSpy finished(window.jobController(), &JobController::jobFinished);
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
-        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+        QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
         QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->drawnTrainPoints(), 6, 2000);
         QTRY_COMPARE_WITH_TIMEOUT(window.lossPlot()->drawnEvalPoints(), 2, 2000); // step 3 and the final one
         QCOMPARE(window.jobStatusBar()->progressBar()->value(), 6);
@@ -296,8 +296,8 @@ private slots:
         QSignalSpy finished(window.jobController(), &JobController::jobFinished);
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
-        QCOMPARE(finished.at(0).at(0).value<lwb::RunOutcome>(), lwb::RunOutcome::Failed);
-        const QString message = finished.at(0).at(1).toString();
+        QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Failed);
+        const QString message = finished.at(0).at(2).toString();
         QVERIFY2(message.contains(QStringLiteral("no such checkpoint")), qPrintable(message));
         QVERIFY(window.jobLog()->toPlainText().contains(message));
         auto *box = window.findChild<QMessageBox *>(QStringLiteral("runFailedBox"));

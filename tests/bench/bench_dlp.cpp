@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     auto config = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     config.adapter.dropout = 0.0;
     std::printf("%s\n%d threads, model %s, batch %lld x %lld tokens, LoRA r=%lld on", lwb::versionLine("bench_dlp").c_str(),
-                threads, config.model.preset.c_str(), static_cast<long long>(kBatch), static_cast<long long>(kLength),
+                threads, lwb::bench::baseName(config.model).c_str(), static_cast<long long>(kBatch), static_cast<long long>(kLength),
                 static_cast<long long>(config.adapter.rank));
     for (const auto &target : config.adapter.targets)
         std::printf(" %s", target.c_str());

@@ -89,11 +89,11 @@ int main(int argc, char **argv)
     const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     const auto lora = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     auto reslora = lwb::loadRunConfig(LWB_CONFIG_DIR "/reslora_default.json");
-    lwb::TaskData data(lwb::SequenceFormat::byteLevel(), lora.data.tasks, lora.seed, lora.data.seqLen, 256);
+    lwb::TaskData data(lwb::SequenceFormat::forModel(lora.model), lora.data.tasks, lora.seed, lora.data.seqLen, 256);
     const auto batches = data.evalBatches(lora.eval.batchSize);
     std::printf("%s\n%lld repeats (median), %d threads, model %s, %zu eval batches of %lld\n",
                 lwb::versionLine("bench_reslora_inference").c_str(), static_cast<long long>(repeats), threads,
-                lora.model.preset.c_str(), batches.size(), static_cast<long long>(lora.eval.batchSize));
+                lwb::bench::baseName(lora.model).c_str(), batches.size(), static_cast<long long>(lora.eval.batchSize));
     std::printf("LoRA r=%lld alpha %.0f; ResLoRA %s, pre_num %lld, merge %s\n",
                 static_cast<long long>(lora.adapter.rank), lora.adapter.alpha, reslora.adapter.reslora.variant.c_str(),
                 static_cast<long long>(reslora.adapter.reslora.preNum), reslora.adapter.reslora.merge.c_str());

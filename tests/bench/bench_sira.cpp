@@ -15,6 +15,7 @@
 // each keeps its fastest window. On a shared machine the second figure is the
 // steadier one: both variants see the same load, and a window that another
 // process slowed down is not counted. The goal is SiRA / LoRA <= 1.25.
+#include "bench_support.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/sira_adapter.h"
 #include "engine/config/run_config.h"
@@ -88,7 +89,7 @@ public:
         for (const auto &item : lwb::trainableParameters(*model_))
             parameters.push_back(item.second);
         optimizer_ = std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(config.training.lr));
-        data_ = std::make_unique<lwb::TaskData>(lwb::SequenceFormat::byteLevel(), config.data.tasks, config.seed, config.data.seqLen, 0);
+        data_ = std::make_unique<lwb::TaskData>(lwb::SequenceFormat::forModel(config.model), config.data.tasks, config.seed, config.data.seqLen, 0);
         model_->train();
     }
 
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     const auto sira = lwb::loadRunConfig(LWB_CONFIG_DIR "/sira_default.json");
     std::printf("%s\n%lld timed steps each, %d threads, model %s, batch %lld\n",
                 lwb::versionLine("bench_sira").c_str(), static_cast<long long>(steps), threads,
-                lora.model.preset.c_str(), static_cast<long long>(lora.training.batchSize));
+                lwb::bench::baseName(lora.model).c_str(), static_cast<long long>(lora.training.batchSize));
     std::printf("SiRA: E=%lld k=%lld r=%lld per expert, capacity factor %.2f; LoRA r=%lld\n",
                 static_cast<long long>(sira.adapter.sira.experts), static_cast<long long>(sira.adapter.sira.topK),
                 static_cast<long long>(sira.adapter.rank), sira.adapter.sira.capacityFactor,

@@ -1,6 +1,8 @@
 // What several benchmarks need alike.
 #pragma once
 
+#include "engine/model/model_config.h"
+
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
@@ -17,6 +19,12 @@ inline void giveLoraTrainedValues(torch::nn::Module &model)
     for (auto &item : model.named_parameters())
         if (item.key().find("lora_B") != std::string::npos)
             item.value().normal_(0.0, 0.02);
+}
+
+// The base a benchmark times, for its header line: model.path or the preset.
+inline std::string baseName(const ModelConfig &model)
+{
+    return model.path.empty() ? model.preset : model.path;
 }
 
 } // namespace lwb::bench

@@ -4,10 +4,13 @@
 // whose data, evaluation and exact match go through the folder's BPE
 // tokenizer, including a tokenizer cut from the real Qwen3 one.
 #include "error_capture.h"
+#include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/data/batch_builder.h"
 #include "engine/data/data_source.h"
+#include "engine/export/run_export.h"
+#include "engine/model/base_model.h"
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tensor_io/safetensors_writer.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
@@ -257,6 +260,37 @@ private slots:
         QVERIFY2(contains(message, folder.path().toStdString() + "/tokenizer.json")
                      && contains(message, "has token ids up to 300, but the model's vocab_size is 290"),
                  message.c_str());
+    }
+
+    // Base and merged exports of such a run read text as the run did: the
+    // tokenizer files come along, with the folder's special-token ids.
+    void exportsKeepTheTokenizer()
+    {
+        QTemporaryDir folder, output, exports;
+        writeModelFolder(smallModel(320), folder.path(), tokenizerJson(), {{"eos_token", "<|endoftext|>"}});
+        const auto configPath = folder.path().toStdString() + "/config.json";
+        auto hfConfig = Json::parse(std::ifstream(configPath));
+        hfConfig["bos_token_id"] = kSpecialId;
+        hfConfig["eos_token_id"] = kSpecialId;
+        writeText(configPath, hfConfig.dump());
+        const auto config = lwb::parseRunConfig(runDocument(folder.path(), output.path(), 6), "test");
+        auto model = lwb::buildBaseModel(config.model);
+        lwb::attachAdapters(*model, config.adapter);
+        for (const std::string format : {"merged", "base"}) {
+            lwb::RunExportRequest request;
+            request.format = format;
+            request.destination = exports.path().toStdString();
+            request.name = format;
+            const auto result = lwb::exportModel(config, *model, request);
+            for (const char *name : {"tokenizer.json", "tokenizer_config.json"})
+                QVERIFY2(std::filesystem::exists(result.folder + "/" + name), (format + ": " + name).c_str());
+            const auto written = Json::parse(std::ifstream(result.folder + "/config.json"));
+            QCOMPARE(written["eos_token_id"].get<std::int64_t>(), kSpecialId);
+            QCOMPARE(written["bos_token_id"].get<std::int64_t>(), kSpecialId);
+            const auto reread = lwb::SequenceFormat::forModelFolder(result.folder, 320);
+            QVERIFY(!reread.byteLevelTokens());
+            QCOMPARE(reread.eosId(), kSpecialId);
+        }
     }
 
     // A tokenizer cut from the real Qwen3 one (real ids up to 151,668, ChatML

@@ -181,8 +181,10 @@ void RunForm::buildFields()
            tr("The adapter method. LoRA adds a trainable low-rank update B·A to each targeted "
               "linear layer while the base weights stay frozen. SiRA replaces it by a sparse mixture "
               "of LoRA experts chosen per token by a router. ResLoRA links each LoRA block to those of "
-              "the previous layers while training and merges back to plain LoRA afterwards. A variant's "
-              "own settings appear in its panel below."));
+              "the previous layers while training and merges back to plain LoRA afterwards. DLP-LoRA trains a "
+              "LoRA per task and a plugin that picks and fuses them per input. Full fine-tuning trains "
+              "every weight of the base (no adapter: rank, alpha, dropout and targets do not apply). A "
+              "variant's own settings appear in its panel below."));
     variant_->addItems(EngineCatalog::variantNames());
     addRow(adapter, tr("&Rank r"), QStringLiteral("adapter.r"), rank_ = intSpin(1, 4096),
            tr("Rank of the update B·A (A is r × in, B is out × r). Larger r adds capacity and "
@@ -298,6 +300,10 @@ void RunForm::showVariantPanels()
 {
     for (std::size_t i = 0; i < variantEditors_.size(); ++i)
         variantGroups_[i]->setVisible(variantEditors_[i]->panel().variant == variant_->currentText());
+    // Full fine-tuning has no adapter: its fields stay (and are kept) but do not apply.
+    const bool adapter = variant_->currentText() != QLatin1String(lwb::kFullVariant);
+    for (QWidget *field : std::initializer_list<QWidget *>{rank_, alpha_, dropout_, rslora_, targets_})
+        field->setEnabled(adapter);
 }
 
 void RunForm::setDocument(const nlohmann::json &document)
@@ -459,7 +465,7 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     std::vector<std::string> targets;
     for (const auto &name : targets_->selected())
         targets.push_back(name.toStdString());
-    if (targets.empty())
+    if (targets.empty() && variant_->currentText() != QLatin1String(lwb::kFullVariant))
         problem(QStringLiteral("adapter.targets"), tr("choose at least one layer to adapt"));
     put(QStringLiteral("adapter.targets"), targets);
     // Only the chosen variant's section goes into the document.

@@ -231,6 +231,22 @@ private slots:
         QCOMPARE(form.config()->adapter.sira.experts, std::int64_t{4});
     }
 
+    void fullFineTuningSetsTheAdapterFieldsAside()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto *rank = editor<QSpinBox>(form, "adapter.r");
+        QVERIFY(rank->isEnabled());
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("full"));
+        QVERIFY(!rank->isEnabled());
+        QVERIFY(!editor<QWidget>(form, "adapter.targets")->isEnabled());
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->adapter.variant, std::string("full"));
+        editor<QComboBox>(form, "adapter.variant")->setCurrentText(QStringLiteral("lora"));
+        QVERIFY(rank->isEnabled());
+    }
+
     void siraRuleShowsUnderItsField()
     {
         RunForm form;

@@ -1,6 +1,8 @@
 // See lora_adapter.h.
 #include "engine/adapters/lora_adapter.h"
 
+#include "engine/adapters/adapter_dropout.h"
+
 #include <torch/nn/init.h>
 
 #include <cmath>
@@ -30,13 +32,11 @@ LoraAdapterImpl::LoraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
     const auto factors = registerLoraFactors(*this, inFeatures, outFeatures, options.rank);
     loraA = factors.a;
     loraB = factors.b;
-    if (options.dropout > 0.0)
-        dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
 }
 
 torch::Tensor LoraAdapterImpl::delta(const torch::Tensor &x)
 {
-    const auto input = dropout_ ? dropout_->forward(x) : x;
+    const auto input = adapterDropout(x, options_.dropout, is_training());
     // Two thin matmuls (x A^T, then B): never form the [out, in] product.
     return torch::matmul(torch::matmul(input, loraA.t()), loraB.t()) * scale_;
 }

@@ -11,7 +11,6 @@
 
 #include "engine/adapters/adapter.h"
 
-#include <torch/nn/modules/dropout.h>
 
 namespace lwb {
 
@@ -53,7 +52,6 @@ public:
 private:
     LoraOptions options_;
     double scale_;
-    torch::nn::Dropout dropout_{nullptr};
 };
 
 } // namespace lwb

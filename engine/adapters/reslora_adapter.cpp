@@ -1,6 +1,7 @@
 // See reslora_adapter.h.
 #include "engine/adapters/reslora_adapter.h"
 
+#include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
 
@@ -40,6 +41,7 @@ ResLoraAdapterImpl::ResLoraAdapterImpl(std::int64_t inFeatures, std::int64_t out
     , scale_(lora.scale())
     , chain_(std::move(chain))
     , position_(position)
+    , dropoutP_(lora.dropout)
 {
     const auto factors = registerLoraFactors(*this, inFeatures, outFeatures, lora.rank);
     loraA = factors.a;
@@ -51,8 +53,6 @@ ResLoraAdapterImpl::ResLoraAdapterImpl(std::int64_t inFeatures, std::int64_t out
         inputNormWindow = register_buffer("input_norm_window", empty());
     if (config.variant == "ms")
         hiddenNormWindow = register_buffer("hidden_norm_window", empty());
-    if (lora.dropout > 0.0)
-        dropout_ = register_module("dropout", torch::nn::Dropout(lora.dropout));
 }
 
 void ResLoraAdapterImpl::beginForward(const ForwardContext &context)
@@ -68,7 +68,7 @@ std::vector<std::int64_t> ResLoraAdapterImpl::shortcutBlocks() const
 
 torch::Tensor ResLoraAdapterImpl::delta(const torch::Tensor &x)
 {
-    const auto dropout = [this](const torch::Tensor &t) { return dropout_ ? dropout_->forward(t) : t; };
+    const auto dropout = [this](const torch::Tensor &t) { return adapterDropout(t, dropoutP_, is_training()); };
     const auto earlier = shortcutBlocks();
     if (is_training() && inputNormWindow.defined())
         record(inputNormWindow, realTokenNorm(x, tokenMask_));

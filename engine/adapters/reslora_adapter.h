@@ -27,7 +27,6 @@
 #include "engine/adapters/reslora_chain.h"
 #include "engine/config/reslora_config.h"
 
-#include <torch/nn/modules/dropout.h>
 
 #include <memory>
 
@@ -69,7 +68,7 @@ private:
     double scale_;
     std::shared_ptr<ResLoraChain> chain_;
     std::int64_t position_;
-    torch::nn::Dropout dropout_{nullptr};
+    double dropoutP_ = 0.0; // lora_dropout on the inputs (adapter_dropout.h)
     torch::Tensor tokenMask_;
 };
 

@@ -1,6 +1,7 @@
 // See sira_adapter.h.
 #include "engine/adapters/sira_adapter.h"
 
+#include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/sira_mixture.h"
 
 #include <torch/nn/functional/linear.h>
@@ -14,6 +15,7 @@ SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
                                  const SiraConfig &sira)
     : config_(sira)
     , scale_(lora.scale())
+    , dropoutP_(lora.dropout)
 {
     routingOptions_.experts = sira.experts;
     routingOptions_.topK = sira.topK;
@@ -33,8 +35,6 @@ SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
             torch::nn::init::kaiming_uniform_(expertA, std::sqrt(5.0));
         }
     }
-    if (lora.dropout > 0.0)
-        dropout_ = register_module("dropout", torch::nn::Dropout(lora.dropout));
 }
 
 void SiraAdapterImpl::beginForward(const ForwardContext &context)
@@ -73,7 +73,7 @@ torch::Tensor SiraAdapterImpl::delta(const torch::Tensor &x)
         accumulateTaskRouting(x.size(0));
     }
 
-    const auto input = dropout_ ? dropout_->forward(flat) : flat;
+    const auto input = adapterDropout(flat, dropoutP_, is_training());
     auto out = mixExperts(input, routing_.expertGates);
     auto shape = x.sizes().vec();
     shape.back() = out.size(-1);

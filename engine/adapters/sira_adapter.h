@@ -58,7 +58,7 @@ private:
     SiraConfig config_;
     SiraRoutingOptions routingOptions_;
     double scale_;
-    torch::nn::Dropout dropout_{nullptr};
+    double dropoutP_ = 0.0; // lora_dropout on the input (adapter_dropout.h)
     torch::Tensor tokenMask_;
     torch::Tensor sequenceTasks_;
     torch::Tensor taskRouting_; // [tasks, E] evaluation assignments by task

@@ -1,6 +1,7 @@
 // LoRA against a plain reference written out as loops over float64 arrays:
 // forward output and the gradients of A and B (rel err <= 1e-10), merge ==
 // unmerged forward, initialisation as PEFT, and what trains.
+#include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/adapted_linear.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/lora_adapter.h"
@@ -181,6 +182,28 @@ private slots:
         QVERIFY(relativeError(layer->forward(x).detach(), a) == 0.0);
         layer->train();
         QVERIFY(relativeError(layer->forward(x).detach(), a) > 1e-3);
+    }
+
+    // adapter_dropout.h: inverted dropout with the mask drawn from uniforms.
+    void adapterDropoutIsInvertedBernoulli()
+    {
+        const double p = 0.05;
+        const auto x = torch::randn({1000, 1000}, torch::kFloat64).requires_grad_(true);
+        torch::manual_seed(4);
+        const auto y = lwb::adapterDropout(x, p, true);
+        const auto kept = y != 0;
+        const double keptShare = kept.to(torch::kFloat64).mean().item<double>();
+        // 1e6 draws: the kept share is 0.95 within 5 standard deviations (1.1e-3).
+        QVERIFY2(std::abs(keptShare - (1.0 - p)) < 1.1e-3, std::to_string(keptShare).c_str());
+        // Survivors scaled by exactly 1 / (1 - p), the rest exactly 0.
+        QVERIFY(torch::equal(y.masked_select(kept), x.masked_select(kept) * (1.0 / (1.0 - p))));
+        y.sum().backward();
+        QVERIFY(torch::equal(x.grad(), kept.to(torch::kFloat64) * (1.0 / (1.0 - p))));
+        // Seeded: the same mask again; evaluation and p = 0: the input itself.
+        torch::manual_seed(4);
+        QVERIFY(torch::equal(lwb::adapterDropout(x, p, true), y));
+        QVERIFY(lwb::adapterDropout(x, p, false).is_same(x));
+        QVERIFY(lwb::adapterDropout(x, 0.0, true).is_same(x));
     }
 
     void onlyAdapterParametersTrain()

@@ -18,7 +18,8 @@ ChatTemplate::ChatTemplate(std::string source, std::string origin)
     }
 }
 
-std::string ChatTemplate::render(const nlohmann::json &messages, bool addGenerationPrompt, const ChatTokens &tokens) const
+std::string ChatTemplate::render(
+    const nlohmann::json &messages, bool addGenerationPrompt, const ChatTokens &tokens) const
 {
     return renderWith({
         { "messages", messages },

@@ -88,9 +88,11 @@ private slots:
             std::string("4 😀 b😀ña ñ😀"));
         QCOMPARE(render("{{ {'a': 'é\n', 'b': [1.5, true]} | tojson(indent=2) }}"),
             std::string("{\n  \"a\": \"é\\n\",\n  \"b\": [\n    1.5,\n    true\n  ]\n}"));
-        QCOMPARE(render("{{ x.y is defined }}|{{ none.x is defined }}|{{ [1, 2][5] is defined }}", { { "x", Json::object() } }),
+        QCOMPARE(render("{{ x.y is defined }}|{{ none.x is defined }}|{{ [1, 2][5] is defined }}",
+                     { { "x", Json::object() } }),
             std::string("False|False|False"));
-        QCOMPARE(render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"), std::string("a=1;b=2;"));
+        QCOMPARE(
+            render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"), std::string("a=1;b=2;"));
         QCOMPARE(render("{% set x %}captured {{ 1 + 1 }}{% endset %}[{{ x }}]"), std::string("[captured 2]"));
         QCOMPARE(render("{% set x = 1 %}{% for i in [1, 2] %}{% set x = i %}{% endfor %}{{ x }}"), std::string("1"));
         QCOMPARE(render("{{ [{'r': 'a', 'n': 1}, {'r': 'b'}] | selectattr('r', 'equalto', 'b') | list | length }}"),
@@ -115,7 +117,8 @@ private slots:
         QCOMPARE(errorOf("{% for m in messages %}x"),
             std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
         QCOMPARE(errorOf("a\n\n  {% macro f() %}{% endmacro %}"),
-            std::string("line 3, column 6: unsupported statement {% macro %} (supported: if, for, set, break, continue)"));
+            std::string(
+                "line 3, column 6: unsupported statement {% macro %} (supported: if, for, set, break, continue)"));
         QCOMPARE(errorOf("{% endif %}"), std::string("line 1, column 4: {% endif %} without a matching opening tag"));
         QCOMPARE(errorOf("{{ 'abc' }"), std::string("line 1, column 10: unexpected '}'"));
         QCOMPARE(errorOf("{{ 'abc' "), std::string("line 1, column 1: unclosed tag: {{ without }}"));
@@ -123,7 +126,8 @@ private slots:
         QCOMPARE(errorOf("{{ x | nosuchfilter }}"), std::string("line 1, column 8: unknown filter 'nosuchfilter'"));
         QCOMPARE(errorOf("\n{{ messages[0].role }}", { { "messages", Json::array() } }),
             std::string("line 2, column 15: cannot read 'role' of an undefined value"));
-        QCOMPARE(errorOf("{{ 1 + 'a' }}"), std::string("line 1, column 6: unsupported operand types for +: integer and string"));
+        QCOMPARE(errorOf("{{ 1 + 'a' }}"),
+            std::string("line 1, column 6: unsupported operand types for +: integer and string"));
         QCOMPARE(errorOf("{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}"),
             std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
     }
@@ -132,7 +136,8 @@ private slots:
     {
         const lwb::ChatTemplate chatml(
             "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
-            "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}{{ bos_token }}{{ eos_token }}{{ tools is none }}",
+            "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}{{ bos_token }}{{ eos_token }}{{ tools is "
+            "none }}",
             "chatml");
         const Json messages = Json::parse(R"([{"role":"user","content":"hi"}])");
         QCOMPARE(chatml.render(messages, true, { "<s>", "</s>" }),
@@ -146,7 +151,8 @@ private:
         const Json fixture = Json::parse(readText(path));
         std::map<std::string, std::unique_ptr<lwb::ChatTemplate>> templates;
         for (const auto &entry : fixture.at("templates").items())
-            templates[entry.key()] = std::make_unique<lwb::ChatTemplate>(entry.value().at("template").get<std::string>(), entry.key());
+            templates[entry.key()]
+                = std::make_unique<lwb::ChatTemplate>(entry.value().at("template").get<std::string>(), entry.key());
         const Json &cases = fixture.at("cases");
         QVERIFY2(cases.size() >= minimumCases, path.c_str());
         std::size_t mismatches = 0, refused = 0;

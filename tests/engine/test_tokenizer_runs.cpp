@@ -2,7 +2,8 @@
 // (engine/data/sequence_format.h): which BOS / EOS / pad a tokenizer gives a
 // sequence, batches whose pad is EOS (masked by length), and a training run
 // whose data, evaluation and exact match go through the folder's BPE
-// tokenizer, including a tokenizer cut from the real Qwen3 one.
+// tokenizer, including a tokenizer cut from the real Qwen3 one; chat lines
+// through the folder's chat template (tokenizer_config.json).
 #include "error_capture.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
@@ -249,6 +250,65 @@ private slots:
         // Letter counts are learnt well above chance (~1/8); the same run on the byte
         // tokenizer reaches 100 %: counting letters through merged tokens is harder.
         QVERIFY2(last.exactMatchByTask.at("length") > 0.3, scores.c_str());
+    }
+
+    // Chat lines go through the folder's chat template: the exact prompt and
+    // answer strings, in ids with the template's special tokens; the list
+    // form; errors for a template that is not prefix-stable (file:line) or
+    // does not parse (tokenizer_config.json); the default without a template.
+    void chatLinesUseTheFoldersTemplate()
+    {
+        QTemporaryDir dir;
+        const auto path = dir.path().toStdString();
+        const auto specials = Json::array({{{"id", 300}, {"content", "<|im_start|>"}, {"special", true}},
+                                           {{"id", 301}, {"content", "<|im_end|>"}, {"special", true}}});
+        writeText(path + "/tokenizer.json", tokenizerJson(specials).dump());
+        const std::string chatml = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+                                   "message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                                   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+        const auto configFile = path + "/tokenizer_config.json";
+        const auto writeConfig = [&](const Json &chatTemplate) {
+            Json config{{"eos_token", "<|im_end|>"}};
+            if (!chatTemplate.is_null())
+                config["chat_template"] = chatTemplate;
+            writeText(configFile, config.dump());
+        };
+        writeText(path + "/chat.jsonl", R"({"messages":[{"role":"system","content":"Be brief."},)"
+                                        R"({"role":"user","content":"Opposite of good?"},{"role":"assistant","content":"bad"}]})"
+                                        "\n");
+        lwb::DataConfig data;
+        data.source = "jsonl";
+        data.trainFile = path + "/chat.jsonl";
+        data.evalFile = data.trainFile;
+        data.tasks = {};
+        const auto firstExample = [&] { return lwb::makeTaskData(data, 1, formatIn(dir))->evalExamples().at(0); };
+
+        writeConfig(chatml);
+        const auto example = firstExample();
+        QCOMPARE(example.prompt, std::string("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n"
+                                             "Opposite of good?<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(example.answer, std::string("bad"));
+        const auto format = formatIn(dir);
+        QCOMPARE(format.promptIds(example.prompt).front(), std::int64_t(300));
+        QCOMPARE(format.answerIds(example.answer), (Ids{98, 97, 100, 301}));
+        // Exact match reads a reference as generation prints it: special-token text dropped.
+        QCOMPARE(format.referenceText("bad<|im_start|>"), std::string("bad"));
+
+        writeConfig(Json::array({{{"name", "tool_use"}, {"template", "{{ tools }}"}}, {{"name", "default"}, {"template", chatml}}}));
+        QCOMPARE(firstExample().prompt, example.prompt);
+
+        writeConfig("{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m.content }}{% endfor %}");
+        auto message = errorOf([&] { firstExample(); });
+        QVERIFY2(contains(message, path + "/chat.jsonl:1: the chat template (" + configFile
+                                       + ": chat_template) is not prefix-stable"), message.c_str());
+
+        writeConfig("{% if messages %}");
+        data.skipBadLines = true;
+        message = errorOf([&] { firstExample(); });
+        QVERIFY2(contains(message, configFile + ": chat_template: line 1, column 4: {% if %} is never closed"), message.c_str());
+
+        writeConfig(nullptr);
+        QCOMPARE(firstExample().prompt, std::string("system: Be brief.\nuser: Opposite of good?\nassistant: "));
     }
 
     void aTokenizerLargerThanTheModelIsRefused()

@@ -34,7 +34,8 @@ std::int64_t requireInt(const Value &value, const std::string &what)
 std::string asciiCase(std::string text, bool upper)
 {
     for (auto &c : text)
-        c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+        c = static_cast<char>(
+            upper ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
 
@@ -166,8 +167,10 @@ bool affixMatches(const std::string &text, const Value &affix, bool atStart)
 List iterate(const Value &value, const std::string &what)
 {
     switch (value.kind()) {
-    case Value::Kind::Undefined: return {};
-    case Value::Kind::List: return value.list();
+    case Value::Kind::Undefined:
+        return {};
+    case Value::Kind::List:
+        return value.list();
     case Value::Kind::String: {
         List items;
         for (auto &point : codePoints(value.string()))
@@ -180,19 +183,25 @@ List iterate(const Value &value, const std::string &what)
             keys.emplace_back(entry.first);
         return keys;
     }
-    default: fail(what + " needs a list, string or dict, not " + value.typeName());
+    default:
+        fail(what + " needs a list, string or dict, not " + value.typeName());
     }
 }
 
 std::int64_t length(const Value &value)
 {
     switch (value.kind()) {
-    case Value::Kind::Undefined: return 0;
-    case Value::Kind::String: return static_cast<std::int64_t>(codePoints(value.string()).size());
-    case Value::Kind::List: return static_cast<std::int64_t>(value.list().size());
+    case Value::Kind::Undefined:
+        return 0;
+    case Value::Kind::String:
+        return static_cast<std::int64_t>(codePoints(value.string()).size());
+    case Value::Kind::List:
+        return static_cast<std::int64_t>(value.list().size());
     case Value::Kind::Dict:
-    case Value::Kind::Namespace: return static_cast<std::int64_t>(value.dict().size());
-    default: fail("length of a " + value.typeName());
+    case Value::Kind::Namespace:
+        return static_cast<std::int64_t>(value.dict().size());
+    default:
+        fail("length of a " + value.typeName());
     }
 }
 
@@ -346,7 +355,8 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
         return Value(length(input));
     if (name == "tojson") {
         const auto indent = arguments.get(0, "indent");
-        return Value(input.json(indent.isUndefined() || indent.isNone() ? -1 : static_cast<int>(requireInt(indent, "tojson's indent"))));
+        return Value(input.json(
+            indent.isUndefined() || indent.isNone() ? -1 : static_cast<int>(requireInt(indent, "tojson's indent"))));
     }
     if (name == "upper" || name == "lower")
         return Value(asciiCase(input.text(), name == "upper"));
@@ -366,7 +376,8 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
         std::string out;
         bool first = true;
         for (const auto &item : iterate(input, "join")) {
-            out += (first ? "" : separator) + (attribute.isUndefined() ? item : attributeOf(item, attribute.text())).text();
+            out += (first ? "" : separator)
+                + (attribute.isUndefined() ? item : attributeOf(item, attribute.text())).text();
             first = false;
         }
         return Value(std::move(out));

@@ -11,8 +11,7 @@ namespace lwb::jinja {
 
 namespace {
 
-enum class Flow
-{
+enum class Flow {
     Normal,
     Break,
     Continue,
@@ -99,8 +98,7 @@ bool contains(const Expr &at, const Value &container, const Value &item)
 }
 
 // Runs a builtin, giving its errors this expression's offset.
-template<typename Call>
-auto located(const Expr &at, Call call)
+template <typename Call> auto located(const Expr &at, Call call)
 {
     try {
         return call();
@@ -178,23 +176,32 @@ private:
     Flow runNode(const Node &node, std::string &out)
     {
         switch (node.kind) {
-        case Node::Kind::Text: out += node.text; return Flow::Normal;
-        case Node::Kind::Output: out += eval(*node.expr).text(); return Flow::Normal;
+        case Node::Kind::Text:
+            out += node.text;
+            return Flow::Normal;
+        case Node::Kind::Output:
+            out += eval(*node.expr).text();
+            return Flow::Normal;
         case Node::Kind::If:
             for (const auto &branch : node.branches)
                 if (eval(*branch.first).truthy())
                     return run(branch.second, out);
             return run(node.elseBody, out);
-        case Node::Kind::For: return runFor(node, out);
-        case Node::Kind::Set: assign(node, eval(*node.expr)); return Flow::Normal;
+        case Node::Kind::For:
+            return runFor(node, out);
+        case Node::Kind::Set:
+            assign(node, eval(*node.expr));
+            return Flow::Normal;
         case Node::Kind::SetBlock: {
             std::string captured;
             run(node.body, captured);
             assign(node, Value(std::move(captured)));
             return Flow::Normal;
         }
-        case Node::Kind::Break: return Flow::Break;
-        case Node::Kind::Continue: return Flow::Continue;
+        case Node::Kind::Break:
+            return Flow::Break;
+        case Node::Kind::Continue:
+            return Flow::Continue;
         }
         return Flow::Normal;
     }
@@ -208,7 +215,8 @@ private:
         const auto object = lookup(node.targets[0]);
         if (object.kind() != Value::Kind::Namespace)
             throw TemplateError(node.offset,
-                "{% set " + node.targets[0] + "." + node.targets[1] + " %} needs a namespace(), not a " + object.typeName());
+                "{% set " + node.targets[0] + "." + node.targets[1] + " %} needs a namespace(), not a "
+                    + object.typeName());
         object.setAttribute(node.targets[1], std::move(value));
     }
 
@@ -263,7 +271,8 @@ private:
         }
         if (!item.isList() || item.list().size() != node.targets.size())
             throw TemplateError(node.offset,
-                "cannot unpack a " + item.typeName() + " into " + std::to_string(node.targets.size()) + " loop variables");
+                "cannot unpack a " + item.typeName() + " into " + std::to_string(node.targets.size())
+                    + " loop variables");
         for (std::size_t i = 0; i < node.targets.size(); ++i)
             scopes_.back()[node.targets[i]] = item.list()[i];
     }
@@ -291,8 +300,10 @@ private:
     Value eval(const Expr &expr)
     {
         switch (expr.kind) {
-        case Expr::Kind::Literal: return expr.literal;
-        case Expr::Kind::Name: return lookup(expr.name);
+        case Expr::Kind::Literal:
+            return expr.literal;
+        case Expr::Kind::Name:
+            return lookup(expr.name);
         case Expr::Kind::List: {
             List items;
             for (const auto &operand : expr.operands)
@@ -306,7 +317,8 @@ private:
                 if (!key.isString())
                     fail(*expr.operands[i], "dict keys must be strings, not " + key.typeName());
                 auto value = eval(*expr.operands[i + 1]);
-                auto existing = std::find_if(entries.begin(), entries.end(), [&](const auto &entry) { return entry.first == key.string(); });
+                auto existing = std::find_if(
+                    entries.begin(), entries.end(), [&](const auto &entry) { return entry.first == key.string(); });
                 if (existing != entries.end())
                     existing->second = std::move(value);
                 else
@@ -314,15 +326,18 @@ private:
             }
             return Value(std::move(entries));
         }
-        case Expr::Kind::Attribute: return member(expr, eval(*expr.operands[0]), Value(expr.name));
-        case Expr::Kind::Item: return member(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
+        case Expr::Kind::Attribute:
+            return member(expr, eval(*expr.operands[0]), Value(expr.name));
+        case Expr::Kind::Item:
+            return member(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
         case Expr::Kind::Slice: {
             const auto object = eval(*expr.operands[0]);
             auto part = [&](std::size_t i) { return expr.operands[i] ? eval(*expr.operands[i]) : Value(); };
             const auto start = part(1), stop = part(2), step = part(3);
             return located(expr, [&] { return sliceValue(object, start, stop, step); });
         }
-        case Expr::Kind::Call: return call(expr);
+        case Expr::Kind::Call:
+            return call(expr);
         case Expr::Kind::Filter: {
             const auto input = eval(*expr.operands[0]);
             const auto args = arguments(expr, 1);
@@ -333,7 +348,8 @@ private:
             const auto args = arguments(expr, 1);
             return Value(located(expr, [&] { return applyTest(expr.name, input, args); }) != expr.negated);
         }
-        case Expr::Kind::Not: return Value(!eval(*expr.operands[0]).truthy());
+        case Expr::Kind::Not:
+            return Value(!eval(*expr.operands[0]).truthy());
         case Expr::Kind::Negate: {
             const auto value = eval(*expr.operands[0]);
             if (!value.isNumber())
@@ -348,7 +364,8 @@ private:
             auto left = eval(*expr.operands[0]);
             return left.truthy() ? left : eval(*expr.operands[1]);
         }
-        case Expr::Kind::Binary: return binaryOperation(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
+        case Expr::Kind::Binary:
+            return binaryOperation(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
         case Expr::Kind::Conditional:
             if (eval(*expr.operands[1]).truthy())
                 return eval(*expr.operands[0]);
@@ -366,8 +383,10 @@ private:
             const auto *found = key.isString() ? object.find(key.string()) : nullptr;
             return found ? *found : Value();
         }
-        if ((object.isList() || object.isString()) && (key.kind() == Value::Kind::Int || key.kind() == Value::Kind::Bool)) {
-            const auto items = object.isList() ? object.list() : applyFilter("list", object, {}).list();
+        if ((object.isList() || object.isString())
+            && (key.kind() == Value::Kind::Int || key.kind() == Value::Kind::Bool)) {
+            const auto characters = object.isString() ? applyFilter("list", object, {}) : Value();
+            const auto &items = object.isList() ? object.list() : characters.list();
             auto index = key.integer();
             if (index < 0)
                 index += static_cast<std::int64_t>(items.size());

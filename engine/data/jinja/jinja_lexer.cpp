@@ -119,9 +119,11 @@ private:
             while (pos < source_.size() && isSpace(source_[pos]))
                 ++pos;
             if (pos >= source_.size())
-                throw TemplateError(tagStart, std::string("unclosed tag: ") + (variable ? "{{ without }}" : "{% without %}"));
+                throw TemplateError(
+                    tagStart, std::string("unclosed tag: ") + (variable ? "{{ without }}" : "{% without %}"));
             const char c = source_[pos];
-            if (depth0 && (c == '-' || c == '+') && source_.compare(pos + 1, 2, closer) == 0 && (c == '-' || !variable)) {
+            if (depth0 && (c == '-' || c == '+') && source_.compare(pos + 1, 2, closer) == 0
+                && (c == '-' || !variable)) {
                 stripAfter = c == '-';
                 keepNewline = c == '+';
                 tokens_.push_back({ variable ? Token::Kind::VariableEnd : Token::Kind::BlockEnd, "", pos });
@@ -138,13 +140,15 @@ private:
                 while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
                     ++end;
                 bool isFloat = false;
-                if (end + 1 < source_.size() && source_[end] == '.' && std::isdigit(static_cast<unsigned char>(source_[end + 1]))) {
+                if (end + 1 < source_.size() && source_[end] == '.'
+                    && std::isdigit(static_cast<unsigned char>(source_[end + 1]))) {
                     isFloat = true;
                     ++end;
                     while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
                         ++end;
                 }
-                tokens_.push_back({ isFloat ? Token::Kind::Float : Token::Kind::Integer, source_.substr(pos, end - pos), pos });
+                tokens_.push_back(
+                    { isFloat ? Token::Kind::Float : Token::Kind::Integer, source_.substr(pos, end - pos), pos });
                 pos = end;
             } else if (isNameStart(c)) {
                 auto end = pos;
@@ -166,9 +170,14 @@ private:
                 if (op == "(" || op == "[" || op == "{") {
                     open += c;
                 } else if (op == ")" || op == "]" || op == "}") {
-                    const char expected = open.empty() ? '\0' : open.back() == '(' ? ')' : open.back() == '[' ? ']' : '}';
+                    const char expected = open.empty() ? '\0'
+                        : open.back() == '('           ? ')'
+                        : open.back() == '['           ? ']'
+                                                       : '}';
                     if (c != expected)
-                        throw TemplateError(pos, "unexpected '" + op + "'" + (expected ? std::string(", expected '") + expected + "'" : std::string()));
+                        throw TemplateError(pos,
+                            "unexpected '" + op + "'"
+                                + (expected ? std::string(", expected '") + expected + "'" : std::string()));
                     open.pop_back();
                 }
                 tokens_.push_back({ Token::Kind::Operator, op, pos });
@@ -193,16 +202,35 @@ private:
             }
             const char escaped = source_[++pos];
             switch (escaped) {
-            case 'n': value += '\n'; break;
-            case 't': value += '\t'; break;
-            case 'r': value += '\r'; break;
-            case 'b': value += '\b'; break;
-            case 'f': value += '\f'; break;
-            case 'v': value += '\v'; break;
-            case '\\': value += '\\'; break;
-            case '\'': value += '\''; break;
-            case '"': value += '"'; break;
-            case '\n': break; // a backslash-newline continues the line
+            case 'n':
+                value += '\n';
+                break;
+            case 't':
+                value += '\t';
+                break;
+            case 'r':
+                value += '\r';
+                break;
+            case 'b':
+                value += '\b';
+                break;
+            case 'f':
+                value += '\f';
+                break;
+            case 'v':
+                value += '\v';
+                break;
+            case '\\':
+                value += '\\';
+                break;
+            case '\'':
+                value += '\'';
+                break;
+            case '"':
+                value += '"';
+                break;
+            case '\n':
+                break; // a backslash-newline continues the line
             default:
                 // Python keeps unknown escapes as written.
                 value += '\\';

@@ -11,15 +11,14 @@ namespace lwb::jinja {
 
 struct Token
 {
-    enum class Kind
-    {
+    enum class Kind {
         Text,
         VariableBegin, // {{
-        VariableEnd,   // }}
-        BlockBegin,    // {%
-        BlockEnd,      // %}
+        VariableEnd, // }}
+        BlockBegin, // {%
+        BlockEnd, // %}
         Name,
-        String,  // text holds the unescaped value
+        String, // text holds the unescaped value
         Integer,
         Float,
         Operator, // punctuation and operators: ( ) [ ] { } . , : | ~ + - * / // % ** = == != < <= > >=

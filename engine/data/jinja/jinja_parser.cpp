@@ -54,12 +54,18 @@ private:
     static std::string describe(const Token &token)
     {
         switch (token.kind) {
-        case Kind::End: return "the end of the template";
-        case Kind::VariableEnd: return "'}}'";
-        case Kind::BlockEnd: return "'%}'";
-        case Kind::Text: return "text";
-        case Kind::String: return "a string";
-        default: return "'" + token.text + "'";
+        case Kind::End:
+            return "the end of the template";
+        case Kind::VariableEnd:
+            return "'}}'";
+        case Kind::BlockEnd:
+            return "'%}'";
+        case Kind::Text:
+            return "text";
+        case Kind::String:
+            return "a string";
+        default:
+            return "'" + token.text + "'";
         }
     }
 
@@ -84,14 +90,16 @@ private:
 
     // Parses nodes until a {% keyword %} from `stops`; leaves the tokens after
     // the keyword unread and reports which one it was in `stopped`.
-    Body parseBody(const std::set<std::string> &stops, std::string &stopped, std::size_t openedAt, const std::string &opener)
+    Body parseBody(
+        const std::set<std::string> &stops, std::string &stopped, std::size_t openedAt, const std::string &opener)
     {
         Body body;
         for (;;) {
             const auto &token = peek();
             if (token.kind == Kind::End) {
                 if (!stops.empty())
-                    throw TemplateError(openedAt, "{% " + opener + " %} is never closed (expected {% " + *stops.rbegin() + " %})");
+                    throw TemplateError(
+                        openedAt, "{% " + opener + " %} is never closed (expected {% " + *stops.rbegin() + " %})");
                 return body;
             }
             if (token.kind == Kind::Text) {

@@ -35,13 +35,27 @@ std::string jsonString(const std::string &text)
     std::string out = "\"";
     for (const unsigned char c : text) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
         default:
             if (c < 0x20) {
                 char escaped[8];
@@ -136,12 +150,17 @@ Value Value::makeNamespace(Dict attributes)
 Value Value::fromJson(const nlohmann::json &json)
 {
     switch (json.type()) {
-    case nlohmann::json::value_t::null: return none();
-    case nlohmann::json::value_t::boolean: return Value(json.get<bool>());
+    case nlohmann::json::value_t::null:
+        return none();
+    case nlohmann::json::value_t::boolean:
+        return Value(json.get<bool>());
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return Value(json.get<std::int64_t>());
-    case nlohmann::json::value_t::number_float: return Value(json.get<double>());
-    case nlohmann::json::value_t::string: return Value(json.get<std::string>());
+    case nlohmann::json::value_t::number_unsigned:
+        return Value(json.get<std::int64_t>());
+    case nlohmann::json::value_t::number_float:
+        return Value(json.get<double>());
+    case nlohmann::json::value_t::string:
+        return Value(json.get<std::string>());
     case nlohmann::json::value_t::array: {
         List items;
         for (const auto &item : json)
@@ -154,7 +173,8 @@ Value Value::fromJson(const nlohmann::json &json)
             entries.emplace_back(item.key(), fromJson(item.value()));
         return Value(std::move(entries));
     }
-    default: return Value();
+    default:
+        return Value();
     }
 }
 
@@ -189,14 +209,22 @@ bool Value::truthy() const
 {
     switch (kind_) {
     case Kind::Undefined:
-    case Kind::None: return false;
-    case Kind::Bool: return bool_;
-    case Kind::Int: return int_ != 0;
-    case Kind::Float: return float_ != 0.0;
-    case Kind::String: return !string_.empty();
-    case Kind::List: return !list_->empty();
-    case Kind::Dict: return !dict_->empty();
-    case Kind::Namespace: return true;
+    case Kind::None:
+        return false;
+    case Kind::Bool:
+        return bool_;
+    case Kind::Int:
+        return int_ != 0;
+    case Kind::Float:
+        return float_ != 0.0;
+    case Kind::String:
+        return !string_.empty();
+    case Kind::List:
+        return !list_->empty();
+    case Kind::Dict:
+        return !dict_->empty();
+    case Kind::Namespace:
+        return true;
     }
     return false;
 }
@@ -204,21 +232,30 @@ bool Value::truthy() const
 std::string Value::text() const
 {
     switch (kind_) {
-    case Kind::Undefined: return "";
-    case Kind::String: return string_;
-    default: return repr();
+    case Kind::Undefined:
+        return "";
+    case Kind::String:
+        return string_;
+    default:
+        return repr();
     }
 }
 
 std::string Value::repr() const
 {
     switch (kind_) {
-    case Kind::Undefined: return "Undefined";
-    case Kind::None: return "None";
-    case Kind::Bool: return bool_ ? "True" : "False";
-    case Kind::Int: return std::to_string(int_);
-    case Kind::Float: return pythonFloat(float_);
-    case Kind::String: return pythonStringRepr(string_);
+    case Kind::Undefined:
+        return "Undefined";
+    case Kind::None:
+        return "None";
+    case Kind::Bool:
+        return bool_ ? "True" : "False";
+    case Kind::Int:
+        return std::to_string(int_);
+    case Kind::Float:
+        return pythonFloat(float_);
+    case Kind::String:
+        return pythonStringRepr(string_);
     case Kind::List: {
         std::string out = "[";
         for (std::size_t i = 0; i < list_->size(); ++i)
@@ -239,15 +276,24 @@ std::string Value::repr() const
 std::string Value::typeName() const
 {
     switch (kind_) {
-    case Kind::Undefined: return "undefined";
-    case Kind::None: return "none";
-    case Kind::Bool: return "boolean";
-    case Kind::Int: return "integer";
-    case Kind::Float: return "float";
-    case Kind::String: return "string";
-    case Kind::List: return "list";
-    case Kind::Dict: return "dict";
-    case Kind::Namespace: return "namespace";
+    case Kind::Undefined:
+        return "undefined";
+    case Kind::None:
+        return "none";
+    case Kind::Bool:
+        return "boolean";
+    case Kind::Int:
+        return "integer";
+    case Kind::Float:
+        return "float";
+    case Kind::String:
+        return "string";
+    case Kind::List:
+        return "list";
+    case Kind::Dict:
+        return "dict";
+    case Kind::Namespace:
+        return "namespace";
     }
     return "";
 }
@@ -261,11 +307,17 @@ std::string Value::jsonAt(int indent, int depth) const
 {
     switch (kind_) {
     case Kind::Undefined:
-    case Kind::None: return "null";
-    case Kind::Bool: return bool_ ? "true" : "false";
-    case Kind::Int: return std::to_string(int_);
-    case Kind::Float: return std::isfinite(float_) ? pythonFloat(float_) : (std::isnan(float_) ? "NaN" : (float_ > 0 ? "Infinity" : "-Infinity"));
-    case Kind::String: return jsonString(string_);
+    case Kind::None:
+        return "null";
+    case Kind::Bool:
+        return bool_ ? "true" : "false";
+    case Kind::Int:
+        return std::to_string(int_);
+    case Kind::Float:
+        return std::isfinite(float_) ? pythonFloat(float_)
+                                     : (std::isnan(float_) ? "NaN" : (float_ > 0 ? "Infinity" : "-Infinity"));
+    case Kind::String:
+        return jsonString(string_);
     case Kind::List:
     case Kind::Dict:
     case Kind::Namespace: {
@@ -274,7 +326,8 @@ std::string Value::jsonAt(int indent, int depth) const
         if (count == 0)
             return isList ? "[]" : "{}";
         // json.dumps: ", " between items without indent, "," plus a newline with it.
-        const std::string inner = indent < 0 ? "" : "\n" + std::string(static_cast<std::size_t>(indent * (depth + 1)), ' ');
+        const std::string inner
+            = indent < 0 ? "" : "\n" + std::string(static_cast<std::size_t>(indent * (depth + 1)), ' ');
         const std::string outer = indent < 0 ? "" : "\n" + std::string(static_cast<std::size_t>(indent * depth), ' ');
         const std::string separator = indent < 0 ? ", " : ",";
         std::string out = isList ? "[" : "{";
@@ -302,9 +355,12 @@ bool operator==(const Value &a, const Value &b)
         return false;
     switch (a.kind_) {
     case Value::Kind::Undefined:
-    case Value::Kind::None: return true;
-    case Value::Kind::String: return a.string_ == b.string_;
-    case Value::Kind::List: return *a.list_ == *b.list_;
+    case Value::Kind::None:
+        return true;
+    case Value::Kind::String:
+        return a.string_ == b.string_;
+    case Value::Kind::List:
+        return *a.list_ == *b.list_;
     case Value::Kind::Dict: {
         if (a.dict_->size() != b.dict_->size())
             return false;
@@ -315,8 +371,10 @@ bool operator==(const Value &a, const Value &b)
         }
         return true;
     }
-    case Value::Kind::Namespace: return a.dict_ == b.dict_;
-    default: return false;
+    case Value::Kind::Namespace:
+        return a.dict_ == b.dict_;
+    default:
+        return false;
     }
 }
 
@@ -335,9 +393,9 @@ std::vector<std::string> codePoints(const std::string &text)
 
 bool isPythonSpace(const std::string &codePoint)
 {
-    static const std::set<std::string> kSpaces = { " ", "\t", "\n", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e",
-        "\x1f", "\u0085", "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006",
-        "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000" };
+    static const std::set<std::string> kSpaces = { " ", "\t", "\n", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e", "\x1f",
+        "\u0085", "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006", "\u2007",
+        "\u2008", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000" };
     return kSpaces.count(codePoint) != 0;
 }
 

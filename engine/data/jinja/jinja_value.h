@@ -25,8 +25,7 @@ using Dict = std::vector<std::pair<std::string, Value>>; // insertion order
 class Value
 {
 public:
-    enum class Kind
-    {
+    enum class Kind {
         Undefined,
         None,
         Bool,
@@ -70,10 +69,10 @@ public:
     // Namespaces only: sets or adds an attribute, seen by every copy.
     void setAttribute(const std::string &key, Value value) const;
 
-    bool truthy() const;               // Python's bool()
-    std::string text() const;          // Python's str(); undefined is ""
-    std::string repr() const;          // Python's repr()
-    std::string typeName() const;      // for error messages
+    bool truthy() const; // Python's bool()
+    std::string text() const; // Python's str(); undefined is ""
+    std::string repr() const; // Python's repr()
+    std::string typeName() const; // for error messages
     // Python's json.dumps(value, ensure_ascii=False, indent=indent) as
     // transformers' tojson filter calls it; indent < 0 is none.
     std::string json(int indent = -1) const;

@@ -10,6 +10,7 @@
 #include "engine/core/error.h"
 #include "engine/data/batch_builder.h"
 #include "engine/data/data_source.h"
+#include "engine/data/jsonl_dataset.h"
 #include "engine/export/run_export.h"
 #include "engine/model/base_model.h"
 #include "engine/model/hf_checkpoint.h"
@@ -24,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -351,6 +353,53 @@ private slots:
             QVERIFY(!reread.byteLevelTokens());
             QCOMPARE(reread.eosId(), kSpecialId);
         }
+    }
+
+    // The real Qwen3 and Llama-3 templates (as committed with the chat peer
+    // fixture) on the tokenizers cut from the real ones: Qwen3's answer keeps
+    // its empty think block and loses <|im_end|> (EOS); Llama-3's original
+    // template writes <|begin_of_text|>, which leaves the prompt when the
+    // sequence starts with the BOS id already, so BOS comes once either way.
+    void realTemplatesOnRealTokenizerCuts()
+    {
+        QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
+        const std::string peer = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer";
+        std::ifstream chatFixture(peer + "/fixtures/chat/expected.json");
+        const auto templates = Json::parse(chatFixture).at("templates");
+        const auto line = Json::parse(R"({"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]})");
+        const auto exampleWith = [&](const std::string &name, Json config) {
+            QTemporaryDir dir;
+            std::ifstream tokenizer(peer + "/fixtures/" + name + "-mini/tokenizer.json");
+            writeText(dir.path().toStdString() + "/tokenizer.json", Json::parse(tokenizer).dump());
+            config["chat_template"] = templates.at(name).at("template");
+            writeText(dir.path().toStdString() + "/tokenizer_config.json", config.dump());
+            const auto format = formatIn(dir);
+            auto example = lwb::parseJsonlExample(line, "chat.jsonl:1", format.chatFormat());
+            return std::make_pair(example, format.promptIds(example.prompt));
+        };
+        const auto configOf = [&](const std::string &name) {
+            std::ifstream file(peer + "/fixtures/" + name + "-mini/tokenizer_config.json");
+            return Json::parse(file);
+        };
+
+        const auto [qwen, qwenIds] = exampleWith("qwen3", configOf("qwen3"));
+        QCOMPARE(qwen.prompt, std::string("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(qwen.answer, std::string("<think>\n\n</think>\n\n4"));
+
+        const std::string llamaTurns = "<|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|>"
+                                       "<|start_header_id|>assistant<|end_header_id|>\n\n";
+        auto llamaConfig = configOf("llama3");
+        llamaConfig["add_bos_token"] = true;
+        const auto [withBos, withBosIds] = exampleWith("llama3", llamaConfig);
+        QCOMPARE(withBos.prompt, llamaTurns);
+        // This template always ends with an assistant header, and EOS is <|end_of_text|>: kept as rendered.
+        QCOMPARE(withBos.answer, "4<|eot_id|>" + llamaTurns.substr(llamaTurns.find("<|start_header_id|>assistant")));
+        llamaConfig["add_bos_token"] = false;
+        const auto [withoutBos, withoutBosIds] = exampleWith("llama3", llamaConfig);
+        QCOMPARE(withoutBos.prompt, "<|begin_of_text|>" + llamaTurns);
+        QCOMPARE(withBosIds, withoutBosIds);
+        QCOMPARE(withBosIds.front(), std::int64_t(128000));
+        QCOMPARE(std::count(withBosIds.begin(), withBosIds.end(), std::int64_t(128000)), std::ptrdiff_t(1));
     }
 
     // A tokenizer cut from the real Qwen3 one (real ids up to 151,668, ChatML

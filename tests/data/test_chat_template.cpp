@@ -6,9 +6,13 @@
 //   rendered by @huggingface/jinja), without npm.
 // - peerCorpusMatches: the full corpus that tests/tokenizer_peer/
 //   run_chat_peer_check.sh renders with npm (CTest: chat_template_peer).
+// - jinja2FixtureMatches: Python's Jinja2 (transformers' engine) on a "python
+//   tour" of what the JavaScript peer does differently (tests/tokenizer_peer/
+//   fixtures/chat/jinja2.json, written by render_chat_jinja2.py).
 // - Python's semantics where the JavaScript peer departs from them (numbers,
 //   printing of booleans and lists, str methods), whitespace control, and
 //   the errors: line and column, unsupported statements, raise_exception.
+//   The expected strings are Jinja2 3.1.6's.
 #include "engine/core/error.h"
 #include "engine/data/chat_template.h"
 
@@ -59,6 +63,13 @@ private slots:
         const QByteArray source = qgetenv("LWB_SOURCE_DIR");
         QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
         checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/expected.json", 500);
+    }
+
+    void jinja2FixtureMatches()
+    {
+        const QByteArray source = qgetenv("LWB_SOURCE_DIR");
+        QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
+        checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/jinja2.json", 80);
     }
 
     void peerCorpusMatches()

@@ -64,7 +64,8 @@ private:
     std::string origin_;
     ChatTokens tokens_;
     bool dropBosText_ = false;
-    mutable std::shared_ptr<const ChatTemplate> compiled_; // parsed on first use
+    // Parsed on the first chat line; a ChatFormat is read by one thread at a time.
+    mutable std::shared_ptr<const ChatTemplate> compiled_;
 };
 
 } // namespace lwb

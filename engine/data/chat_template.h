@@ -8,7 +8,8 @@
 // lstrip_blocks on, loop controls, the variables messages,
 // add_generation_prompt, bos_token, eos_token and tools (none), and
 // raise_exception(). Output is checked against @huggingface/jinja (the
-// Jinja of transformers.js) by tests/data/test_chat_template.cpp.
+// Jinja of transformers.js) and Python's Jinja2 by
+// tests/data/test_chat_template.cpp.
 //
 // Errors are lwb::Error whose `where` is the template's origin (for example
 // "model/tokenizer_config.json: chat_template") and whose reason starts with

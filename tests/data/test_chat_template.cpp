@@ -2,8 +2,8 @@
 // engine/data/jinja/): every string a peer renders must come out the same.
 // - fixtureMatchesPeer: the committed fixture (tests/tokenizer_peer/fixtures/
 //   chat/expected.json: the hand-written ChatML, Mistral, Gemma, Phi-3,
-//   Qwen2.5 and feature-tour templates plus the real Llama-3 and Qwen3 ones,
-//   rendered by @huggingface/jinja), without npm.
+//   Qwen2.5, macro-turns and feature-tour templates plus the real Llama-3
+//   and Qwen3 ones, rendered by @huggingface/jinja), without npm.
 // - peerCorpusMatches: the full corpus that tests/tokenizer_peer/
 //   run_chat_peer_check.sh renders with npm (CTest: chat_template_peer).
 // - jinja2FixtureMatches: Python's Jinja2 (transformers' engine) on a "python
@@ -108,6 +108,14 @@ private slots:
         QCOMPARE(render("{% set x = 1 %}{% for i in [1, 2] %}{% set x = i %}{% endfor %}{{ x }}"), std::string("1"));
         QCOMPARE(render("{{ [{'r': 'a', 'n': 1}, {'r': 'b'}] | selectattr('r', 'equalto', 'b') | list | length }}"),
             std::string("1"));
+        // Macros: defaults, keywords, recursion with an end; the template's top level is visible.
+        QCOMPARE(
+            render(
+                "{% set top = '!' %}{% macro count(n, sep='-') %}{{ n }}{% if n > 0 %}{{ sep }}{{ count(n - 1, sep) }}"
+                "{% endif %}{{ top }}{% endmacro %}{{ count(2) }}|{{ count(1, sep='+') }}"),
+            std::string("2-1-0!!!|1+0!!"));
+        // transformers' {% generation %} marks assistant text; it renders as its body.
+        QCOMPARE(render("a{% generation %}b{% endgeneration %}c"), std::string("abc"));
     }
 
     // trim_blocks, lstrip_blocks, `-` and `+`, as transformers configures Jinja2.
@@ -127,9 +135,13 @@ private slots:
         QCOMPARE(errorOf("ok\n{{ messages[0 }}"), std::string("line 2, column 15: unexpected '}', expected ']'"));
         QCOMPARE(errorOf("{% for m in messages %}x"),
             std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
-        QCOMPARE(errorOf("a\n\n  {% macro f() %}{% endmacro %}"),
-            std::string(
-                "line 3, column 6: unsupported statement {% macro %} (supported: if, for, set, break, continue)"));
+        QCOMPARE(errorOf("a\n\n  {% call f() %}{% endcall %}"),
+            std::string("line 3, column 6: unsupported statement {% call %} (supported: if, for, set, macro, break, "
+                        "continue, generation)"));
+        QCOMPARE(errorOf("{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}"),
+            std::string("line 1, column 41: macro 'f' takes 1 arguments, not 2"));
+        QCOMPARE(errorOf("{% macro f(a) %}{{ f(a) }}{% endmacro %}{{ f(1) }}"),
+            std::string("line 1, column 20: macros nest too deeply (a macro calling itself without end?)"));
         QCOMPARE(errorOf("{% endif %}"), std::string("line 1, column 4: {% endif %} without a matching opening tag"));
         QCOMPARE(errorOf("{{ 'abc' }"), std::string("line 1, column 10: unexpected '}'"));
         QCOMPARE(errorOf("{{ 'abc' "), std::string("line 1, column 1: unclosed tag: {{ without }}"));

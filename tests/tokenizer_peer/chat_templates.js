@@ -124,6 +124,26 @@ const templates = {
 {%- endif %}
 `,
   },
+  // Tool-use templates build turns with macros: parameters with defaults,
+  // keyword arguments, a macro calling another, top-level names inside.
+  "macro-turns": {
+    bos_token: "<s>",
+    eos_token: "<|end|>",
+    template: String.raw`{%- set marker = '|' -%}
+{%- macro turn(role, content, close=true) -%}
+<{{ marker }}{{ role }}{{ marker }}>{{ content | trim }}{% if close %}{{ eos_token }}{% endif %}
+{%- endmacro -%}
+{%- macro conversation(items, numbered=false) -%}
+  {%- for m in items %}
+{{ (loop.index ~ '. ') if numbered }}{{ turn(m.role, m.content) }}
+  {%- endfor %}
+{%- endmacro -%}
+{{ bos_token }}{{ conversation(messages, numbered=messages | length > 2) }}
+{%- if add_generation_prompt %}
+{{ turn('assistant', '', close=false) }}
+{%- endif %}
+`,
+  },
   // Not a model's format: one template that walks through the expressions,
   // filters, tests, methods and whitespace rules this interpreter supports.
   "feature-tour": {

@@ -198,6 +198,11 @@ private:
             assign(node, Value(std::move(captured)));
             return Flow::Normal;
         }
+        case Node::Kind::Macro:
+            macros_[node.text] = &node;
+            return Flow::Normal;
+        case Node::Kind::Generation:
+            return run(node.body, out);
         case Node::Kind::Break:
             return Flow::Break;
         case Node::Kind::Continue:
@@ -402,6 +407,9 @@ private:
         const auto &callee = *expr.operands[0];
         if (callee.kind == Expr::Kind::Name) {
             const auto args = arguments(expr, 1);
+            const auto macro = macros_.find(callee.name);
+            if (macro != macros_.end())
+                return callMacro(expr, *macro->second, args);
             return located(expr, [&] { return callGlobal(callee.name, args); });
         }
         if (callee.kind == Expr::Kind::Attribute) {
@@ -412,7 +420,48 @@ private:
         fail(expr, "this expression cannot be called");
     }
 
+    // A macro sees the template's top-level names and its parameters, and
+    // returns what its body renders.
+    Value callMacro(const Expr &at, const Node &macro, const Arguments &args)
+    {
+        if (args.positional.size() > macro.targets.size())
+            fail(at,
+                "macro '" + macro.text + "' takes " + std::to_string(macro.targets.size()) + " arguments, not "
+                    + std::to_string(args.positional.size()));
+        for (const auto &keyword : args.keywords)
+            if (std::find(macro.targets.begin(), macro.targets.end(), keyword.first) == macro.targets.end())
+                fail(at, "macro '" + macro.text + "' has no parameter '" + keyword.first + "'");
+        if (macroDepth_ >= kMaxMacroDepth)
+            fail(at, "macros nest too deeply (a macro calling itself without end?)");
+        std::map<std::string, Value> parameters;
+        for (std::size_t i = 0; i < macro.targets.size(); ++i) {
+            const auto &name = macro.targets[i];
+            auto value = args.get(i, name.c_str());
+            if (value.isUndefined() && macro.defaults[i])
+                value = eval(*macro.defaults[i]);
+            parameters[name] = std::move(value);
+        }
+        std::vector<std::map<std::string, Value>> macroScopes { scopes_.front(), std::move(parameters) };
+        std::swap(scopes_, macroScopes);
+        ++macroDepth_;
+        std::string out;
+        try {
+            run(macro.body, out);
+        } catch (...) {
+            std::swap(scopes_, macroScopes);
+            --macroDepth_;
+            throw;
+        }
+        std::swap(scopes_, macroScopes);
+        --macroDepth_;
+        return Value(std::move(out));
+    }
+
+    static constexpr std::size_t kMaxMacroDepth = 200;
+
     std::vector<std::map<std::string, Value>> scopes_;
+    std::map<std::string, const Node *> macros_;
+    std::size_t macroDepth_ = 0;
 };
 
 } // namespace

@@ -148,13 +148,23 @@ private:
             parseFor(node);
         else if (name == "set")
             parseSet(node);
-        else if (name == "break" || name == "continue") {
+        else if (name == "macro")
+            parseMacro(node);
+        else if (name == "generation") {
+            node.kind = Node::Kind::Generation;
+            expectBlockEnd();
+            std::string stopped;
+            node.body = parseBody({ "endgeneration" }, stopped, node.offset, "generation");
+            expectBlockEnd();
+        } else if (name == "break" || name == "continue") {
             node.kind = name == "break" ? Node::Kind::Break : Node::Kind::Continue;
             expectBlockEnd();
         } else if (name.rfind("end", 0) == 0 || name == "elif" || name == "else")
             fail(keyword, "{% " + name + " %} without a matching opening tag");
         else
-            fail(keyword, "unsupported statement {% " + name + " %} (supported: if, for, set, break, continue)");
+            fail(keyword,
+                "unsupported statement {% " + name
+                    + " %} (supported: if, for, set, macro, break, continue, generation)");
         return node;
     }
 
@@ -208,6 +218,32 @@ private:
             node.elseBody = parseBody({ "endfor" }, stopped, node.offset, "for");
             expectBlockEnd();
         }
+    }
+
+    void parseMacro(Node &node)
+    {
+        node.kind = Node::Kind::Macro;
+        node.text = expectName();
+        expectOp("(");
+        while (!isOp(")")) {
+            node.targets.push_back(expectName());
+            ExprPtr fallback;
+            if (isOp("=")) {
+                next();
+                fallback = parseExpression();
+            } else if (!node.defaults.empty() && node.defaults.back()) {
+                fail(peek(), "a parameter without a default after one with a default");
+            }
+            node.defaults.push_back(std::move(fallback));
+            if (!isOp(","))
+                break;
+            next();
+        }
+        expectOp(")");
+        expectBlockEnd();
+        std::string stopped;
+        node.body = parseBody({ "endmacro" }, stopped, node.offset, "macro");
+        expectBlockEnd();
     }
 
     void parseSet(Node &node)

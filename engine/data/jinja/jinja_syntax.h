@@ -9,8 +9,10 @@
 //
 // Statements: if/elif/else, for (tuple targets, `if` filter, else),
 // set (name, ns.attr, or a {% set x %}...{% endset %} block), break,
-// continue. Anything else (macro, call, filter blocks, include, raw, ...)
-// is refused with a TemplateError at its offset.
+// continue, macro (positional and keyword parameters with defaults, called
+// by name), and transformers' {% generation %} marker (rendered as its
+// body). Anything else (call, filter blocks, include, raw, ...) is refused
+// with a TemplateError at its offset.
 #pragma once
 
 #include "engine/data/jinja/jinja_value.h"
@@ -89,6 +91,8 @@ struct Node
         SetBlock, // targets = the rendered body
         Break,
         Continue,
+        Macro, // {% macro text(targets = defaults) %} body
+        Generation, // {% generation %} body: rendered as is
     };
     Kind kind = Kind::Text;
     std::size_t offset = 0;
@@ -99,6 +103,7 @@ struct Node
     Body body;
     Body elseBody;
     std::vector<std::string> targets;
+    std::vector<ExprPtr> defaults; // Macro: one per parameter, null for none
 };
 
 // Parses a whole template. Throws TemplateError at the offending offset.

@@ -6,9 +6,7 @@
 //   tests    boolean callable defined divisibleby eq equalto even false float
 //            ge gt in integer iterable le lower lt mapping ne none number odd
 //            sameas sequence string true undefined upper
-//   methods  str: capitalize count endswith find join lower lstrip replace
-//            rstrip split startswith strip title upper;
-//            dict: get items keys values
+//   methods  str: see jinja_strings.h; dict: get items keys values
 //   globals  namespace(...) range(...) raise_exception(msg) strftime_now(fmt)
 // upper/lower/title/capitalize change ASCII letters only. Unknown names and
 // wrong argument types throw TemplateError with kNoOffset (the interpreter
@@ -38,6 +36,14 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
 bool applyTest(const std::string &name, const Value &input, const Arguments &arguments);
 Value callMethod(const Value &object, const std::string &name, const Arguments &arguments);
 Value callGlobal(const std::string &name, const Arguments &arguments);
+
+// Argument checks shared by the builtins: TemplateError (kNoOffset) naming
+// `what` when the value has the wrong type.
+std::string requireString(const Value &value, const std::string &what);
+std::int64_t requireInt(const Value &value, const std::string &what);
+// What a for loop, join or list() walks: list items, string code points,
+// dict keys; undefined is empty.
+List iterate(const Value &value, const std::string &what);
 
 // Python's x[start:stop:step] on a string (code points) or a list.
 Value sliceValue(const Value &object, const Value &start, const Value &stop, const Value &step);

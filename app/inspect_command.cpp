@@ -152,7 +152,7 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
         throw Error("--exact-match", "\"" + exactMatch + "\" is not yes or no");
     configureThreads(0);
     auto loaded = loadModel(options, usage);
-    auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false).examples;
+    auto examples = readJsonlDataset(dataPath, /*skipBadLines=*/false, loaded.format.chatFormat()).examples;
     if (const auto task = options.find("--task"); task != options.end())
         examples.erase(std::remove_if(examples.begin(), examples.end(),
                                       [&](const TaskExample &example) { return example.task != task->second; }),

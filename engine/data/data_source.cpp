@@ -45,12 +45,12 @@ std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t see
         return generated;
     }
 
-    auto train = readJsonlDataset(data.trainFile, data.skipBadLines);
+    auto train = readJsonlDataset(data.trainFile, data.skipBadLines, format.chatFormat());
     std::int64_t skipped = static_cast<std::int64_t>(train.badLines.size());
     std::vector<TaskExample> trainExamples, evalExamples;
     if (!data.evalFile.empty()) {
         trainExamples = std::move(train.examples);
-        auto eval = readJsonlDataset(data.evalFile, data.skipBadLines);
+        auto eval = readJsonlDataset(data.evalFile, data.skipBadLines, format.chatFormat());
         skipped += static_cast<std::int64_t>(eval.badLines.size());
         evalExamples = std::move(eval.examples);
     } else {

@@ -2,6 +2,7 @@
 #include "engine/data/jsonl_dataset.h"
 
 #include "engine/core/error.h"
+#include "engine/data/json_fields.h"
 
 #include <fstream>
 #include <set>
@@ -12,50 +13,12 @@ namespace {
 
 constexpr std::size_t kListedBadLines = 20;
 
-std::string stringField(const nlohmann::json &line, const char *key, const std::string &where)
-{
-    const auto found = line.find(key);
-    if (found == line.end())
-        throw Error(where, std::string("missing \"") + key + "\"");
-    if (!found->is_string())
-        throw Error(where, std::string("\"") + key + "\" must be a string, not " + found->type_name());
-    return found->get<std::string>();
-}
-
 void onlyKeys(
     const nlohmann::json &line, const std::set<std::string> &allowed, const char *shape, const std::string &where)
 {
     for (const auto &item : line.items())
         if (item.key() != "task" && allowed.count(item.key()) == 0)
             throw Error(where, "unknown key \"" + item.key() + "\" in a " + shape + " line");
-}
-
-std::string chatPrompt(const nlohmann::json &messages, std::string &completion, const std::string &where)
-{
-    if (!messages.is_array() || messages.empty())
-        throw Error(where, "\"messages\" must be a non-empty array of {\"role\", \"content\"} objects");
-    std::string prompt;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        const auto &message = messages[i];
-        const auto at = where + " messages[" + std::to_string(i) + "]";
-        if (!message.is_object())
-            throw Error(at, "must be an object with \"role\" and \"content\"");
-        const auto role = stringField(message, "role", at);
-        const auto content = stringField(message, "content", at);
-        for (const auto &item : message.items())
-            if (item.key() != "role" && item.key() != "content")
-                throw Error(at, "unknown key \"" + item.key() + "\"");
-        if (role != "system" && role != "user" && role != "assistant")
-            throw Error(at, "role \"" + role + "\" is not system, user or assistant");
-        if (i + 1 == messages.size()) {
-            if (role != "assistant")
-                throw Error(at, "the last message must be the assistant's (it is the completion)");
-            completion = content;
-        } else {
-            prompt += role + ": " + content + "\n";
-        }
-    }
-    return prompt + "assistant: ";
 }
 
 std::uint64_t contentHash(const std::string &text)
@@ -73,7 +36,7 @@ std::uint64_t contentHash(const std::string &text)
 
 } // namespace
 
-TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &where)
+TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &where, const ChatFormat &chat)
 {
     if (!line.is_object())
         throw Error(where, std::string("expected a JSON object, found ") + line.type_name());
@@ -99,7 +62,7 @@ TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &whe
         example.answer = stringField(line, "output", where);
     } else if (line.contains("messages")) {
         onlyKeys(line, { "messages" }, "chat", where);
-        example.prompt = chatPrompt(line["messages"], example.answer, where);
+        chat.split(line["messages"], example.prompt, example.answer, where);
     } else if (line.contains("text")) {
         onlyKeys(line, { "text" }, "text", where);
         example.answer = stringField(line, "text", where);
@@ -113,7 +76,7 @@ TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &whe
     return example;
 }
 
-JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines)
+JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines, const ChatFormat &chat)
 {
     std::ifstream file(path, std::ios::binary);
     if (!file)
@@ -138,7 +101,9 @@ JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines)
                 const auto colon = message.find("parse error");
                 throw Error(where, "not valid JSON: " + (colon == std::string::npos ? message : message.substr(colon)));
             }
-            dataset.examples.push_back(parseJsonlExample(line, where));
+            dataset.examples.push_back(parseJsonlExample(line, where, chat));
+        } catch (const ChatTemplateSyntaxError &) {
+            throw; // the template's fault, not this line's
         } catch (const Error &error) {
             dataset.badLines.push_back({ error.where(), error.reason() });
         }

@@ -22,6 +22,14 @@ SequenceFormat::SequenceFormat(std::shared_ptr<const Tokenizer> tokenizer, const
     padId_ = tokenizer_->padId().value_or(eosId_);
     if (tokenizer_->prependsBos())
         bosId_ = tokenizer_->bosId();
+    const auto *bpe = dynamic_cast<const BpeTokenizer *>(tokenizer_.get());
+    if (bpe && bpe->chatTemplate()) {
+        auto tokenText = [&](std::optional<std::int64_t> id) {
+            return id ? tokenizer_->decode({ *id }, SpecialTokens::Keep) : std::string();
+        };
+        chat_ = ChatFormat(*bpe->chatTemplate(), bpe->chatTemplateOrigin(),
+            { tokenText(tokenizer_->bosId()), tokenText(eosId_) }, bosId_.has_value());
+    }
 }
 
 SequenceFormat SequenceFormat::byteLevel()
@@ -69,6 +77,11 @@ std::vector<std::int64_t> SequenceFormat::answerIds(const std::string &answer) c
 std::string SequenceFormat::answerText(const std::vector<std::int64_t> &ids) const
 {
     return tokenizer_->decode(ids, SpecialTokens::Skip);
+}
+
+std::string SequenceFormat::referenceText(const std::string &answer) const
+{
+    return answerText(tokenizer_->encode(answer));
 }
 
 } // namespace lwb

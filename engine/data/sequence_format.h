@@ -13,8 +13,15 @@
 //   and stops generation.
 // - Padding uses pad_token, else EOS; batches mask padding by length, never
 //   by id (EOS may be both a real token and the pad).
+// - Chat lines use the tokenizer's chat template when it has one
+//   (chatFormat(), see chat_format.h), else the documented default.
+// - Exact match compares texts with special tokens dropped on both sides
+//   (answerText, referenceText): an answer a template ends with a
+//   special-token text that is not EOS still matches a generation that
+//   produced that token.
 #pragma once
 
+#include "engine/data/chat_format.h"
 #include "engine/model/model_config.h"
 #include "engine/tokenizer/tokenizer.h"
 
@@ -45,6 +52,11 @@ public:
     std::vector<std::int64_t> answerIds(const std::string &answer) const; // answer EOS
     // The text of generated answer tokens (without EOS or other specials).
     std::string answerText(const std::vector<std::int64_t> &ids) const;
+    // What exact match compares answerText with: the example's answer as a
+    // generation of its tokens would read (special-token texts dropped).
+    std::string referenceText(const std::string &answer) const;
+    // How chat lines become prompt and answer for this tokenizer.
+    const ChatFormat &chatFormat() const { return chat_; }
 
     std::int64_t eosId() const { return eosId_; }
     std::int64_t padId() const { return padId_; }
@@ -57,6 +69,7 @@ private:
     std::int64_t eosId_ = 0;
     std::int64_t padId_ = 0;
     bool byteLevel_ = false;
+    ChatFormat chat_;
 };
 
 } // namespace lwb

@@ -20,13 +20,13 @@ std::int64_t taskIndex(const std::vector<std::string> &tasks, const std::string 
 
 } // namespace
 
-std::map<std::string, double> exactMatchOf(const std::vector<TaskExample> &examples,
+std::map<std::string, double> exactMatchOf(const SequenceFormat &format, const std::vector<TaskExample> &examples,
                                            const std::vector<RoutedGeneration> &generations)
 {
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
     for (std::size_t i = 0; i < examples.size(); ++i) {
         auto &count = counts[examples[i].task];
-        count.first += generations[i].finished && generations[i].text == examples[i].answer ? 1 : 0;
+        count.first += generations[i].finished && generations[i].text == format.referenceText(examples[i].answer) ? 1 : 0;
         count.second += 1;
     }
     std::map<std::string, double> byTask;
@@ -65,7 +65,7 @@ FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters
         if (progress)
             progress(end, total, router.selectionCounts());
     }
-    scores.exactMatch = exactMatchOf(examples, generations);
+    scores.exactMatch = exactMatchOf(format, examples, generations);
     scores.selectionCounts = router.selectionCounts();
     scores.decisions = router.decisions();
     scores.meanSelected = scores.decisions > 0 ? double(selected) / double(scores.decisions) : 0.0;
@@ -84,7 +84,7 @@ std::map<std::string, double> oracleExactMatch(CausalLMImpl &model, const FusedA
         weights[static_cast<std::int64_t>(i)][taskIndex(tasks, examples[i].task)] = 1.0;
         prompts.push_back(examples[i].prompt);
     }
-    return exactMatchOf(examples, generateWithWeights(model, adapters, weights, format, prompts, maxNewTokens, device));
+    return exactMatchOf(format, examples, generateWithWeights(model, adapters, weights, format, prompts, maxNewTokens, device));
 }
 
 } // namespace lwb

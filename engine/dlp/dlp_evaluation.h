@@ -32,8 +32,9 @@ struct FusionScores
     std::vector<std::vector<std::int64_t>> selectionsByTask;
 };
 
-// Exact match per task of generations against their examples (same order).
-std::map<std::string, double> exactMatchOf(const std::vector<TaskExample> &examples,
+// Exact match per task of generations against their examples (same order),
+// each answer read as format.referenceText gives it.
+std::map<std::string, double> exactMatchOf(const SequenceFormat &format, const std::vector<TaskExample> &examples,
                                            const std::vector<RoutedGeneration> &generations);
 
 // chunk: examples per progress report (and per call of the generator).

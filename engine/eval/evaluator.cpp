@@ -119,7 +119,7 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
             const auto &example = examples[members[static_cast<std::size_t>(r)]];
             const auto &answer = answers[static_cast<std::size_t>(r)];
             auto &count = counts[example.task];
-            count.first += answer.finished && format.answerText(answer.tokens) == example.answer ? 1 : 0;
+            count.first += answer.finished && format.answerText(answer.tokens) == format.referenceText(example.answer) ? 1 : 0;
             count.second += 1;
         }
     }

@@ -43,6 +43,8 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     , model_(json.model, json.path)
     , rawAdded_(selectAdded(json.addedTokens, false, normalizer_))
     , normalizedAdded_(selectAdded(json.addedTokens, true, normalizer_))
+    , chatTemplate_(json.chatTemplate)
+    , chatTemplateOrigin_(json.chatTemplateOrigin)
 {
     vocabSize_ = model_.maxId() + 1;
     for (std::size_t i = 0; i < json.addedTokens.size(); ++i) {

@@ -52,6 +52,10 @@ public:
     std::optional<std::string> idToToken(std::int64_t id) const;
     bool isSpecial(std::int64_t id) const;
     const std::string &sourcePath() const { return sourcePath_; }
+    // The chat template (tokenizer_json.h says where it comes from), unparsed,
+    // and where it came from for errors.
+    const std::optional<std::string> &chatTemplate() const { return chatTemplate_; }
+    const std::string &chatTemplateOrigin() const { return chatTemplateOrigin_; }
 
 private:
     std::string sourcePath_;
@@ -68,6 +72,8 @@ private:
     std::optional<std::int64_t> eosId_;
     std::optional<std::int64_t> padId_;
     bool prependsBos_ = false;
+    std::optional<std::string> chatTemplate_;
+    std::string chatTemplateOrigin_;
 };
 
 } // namespace lwb

@@ -277,6 +277,27 @@ std::optional<std::string> specialTokenOf(const Json &config, const char *key, c
     (at / key).fail("expected a string or an object with \"content\"");
 }
 
+// chat_template: a string, or a list of {"name", "template"} (take "default").
+std::optional<std::string> chatTemplateOf(const Json &config, const JsonPath &at)
+{
+    const auto it = config.find("chat_template");
+    if (it == config.end() || it->is_null())
+        return std::nullopt;
+    if (it->is_string())
+        return it->get<std::string>();
+    if (!it->is_array())
+        (at / "chat_template").fail("expected a string or a list of {\"name\", \"template\"}");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const Json &entry = (*it)[i];
+        const JsonPath here = (at / "chat_template")[i];
+        if (!entry.is_object())
+            here.fail("expected an object with \"name\" and \"template\"");
+        if (stringOf(member(entry, "name", here), here / "name") == "default")
+            return stringOf(member(entry, "template", here), here / "template");
+    }
+    (at / "chat_template").fail("a list of templates without one named \"default\"");
+}
+
 // Whether the post-processor's template for a single sequence starts with
 // the special token `bos` (TemplateProcessing, alone or in a Sequence).
 bool templateStartsWith(const Json &processor, const std::string &bos)
@@ -357,6 +378,19 @@ TokenizerJson readTokenizerJson(const std::string &path)
                 (configTop / "add_bos_token").fail("expected true or false");
             result.addBosToken = addBos->get<bool>();
         }
+        result.chatTemplate = chatTemplateOf(config, configTop);
+        result.chatTemplateOrigin = configPath + ": chat_template";
+    }
+    const std::string jinjaPath = configPath.substr(0, configPath.size() - std::string("tokenizer_config.json").size())
+                                  + "chat_template.jinja";
+    if (!result.chatTemplate && ::stat(jinjaPath.c_str(), &st) == 0) {
+        std::ifstream file(jinjaPath, std::ios::binary);
+        if (!file)
+            throw Error(jinjaPath, "cannot open the chat template");
+        std::stringstream text;
+        text << file.rdbuf();
+        result.chatTemplate = text.str();
+        result.chatTemplateOrigin = jinjaPath;
     }
     // Without add_bos_token, the tokenizer's own template says (Llama-3 adds
     // <|begin_of_text|> there; GPT-2 and Qwen add nothing).

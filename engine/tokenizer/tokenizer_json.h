@@ -13,8 +13,11 @@
 // pretokenizers[1].type") and whose reason says what was found.
 //
 // From tokenizer_config.json: bos_token, eos_token, pad_token (a string or an
-// object with "content"), so that bosId()/eosId()/padId() are known, and
-// add_bos_token.
+// object with "content"), so that bosId()/eosId()/padId() are known,
+// add_bos_token, and chat_template (a string, or a list of {"name",
+// "template"} of which "default" is taken; else a chat_template.jinja file
+// beside tokenizer.json, as newer checkpoints ship it). The template is only
+// read here; engine/data/chat_format.h runs it.
 #pragma once
 
 #include "engine/tokenizer/added_vocabulary.h"
@@ -41,6 +44,8 @@ struct TokenizerJson
     // Sequences start with bosToken: tokenizer_config.json add_bos_token, or
     // when absent a post_processor template that begins with it.
     std::optional<bool> addBosToken;
+    std::optional<std::string> chatTemplate;
+    std::string chatTemplateOrigin; // for errors: "<config>: chat_template" or the .jinja file
 };
 
 TokenizerJson readTokenizerJson(const std::string &path);

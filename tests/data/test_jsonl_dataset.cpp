@@ -1,6 +1,9 @@
 // JSONL datasets: the four line shapes, the optional task, every kind of bad
 // line reported as file:line with its reason, the refusal to go on unless bad
-// lines may be skipped (and then how many), and the ratio split.
+// lines may be skipped (and then how many), and the ratio split; chat lines
+// through a tokenizer's chat template (ChatFormat): prompt and answer split,
+// EOS and BOS texts, a template that is not prefix-stable, one that does not
+// parse.
 #include "engine/core/error.h"
 #include "engine/data/jsonl_dataset.h"
 
@@ -26,6 +29,22 @@ std::string reasonFor(const std::string &text)
     } catch (const lwb::Error &error) {
         if (error.where().rfind("f.jsonl:3", 0) != 0)
             return "wrong place: " + error.where();
+        return error.reason();
+    }
+    return "";
+}
+
+constexpr const char *kChatMl = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+                                "message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                                "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+constexpr const char *kShortChat = R"({"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]})";
+
+// The reason a chat line gives through `chat` ("" when it is accepted).
+std::string reasonWith(const lwb::ChatFormat &chat, const std::string &text)
+{
+    try {
+        lwb::parseJsonlExample(nlohmann::json::parse(text), "f.jsonl:3", chat);
+    } catch (const lwb::Error &error) {
         return error.reason();
     }
     return "";
@@ -160,6 +179,63 @@ private slots:
             QVERIFY(lwb::isEvalByRatio(example, 1.0));
         }
         QVERIFY2(std::abs(eval - 2000) < 150, std::to_string(eval).c_str()); // sd 40
+    }
+
+    void chatLinesUseTheTemplate()
+    {
+        const lwb::ChatFormat chatml(kChatMl, "tok/tokenizer_config.json: chat_template", { "<s>", "<|im_end|>" }, false);
+        const auto example = lwb::parseJsonlExample(nlohmann::json::parse(R"({"messages":[
+            {"role":"system","content":"Be brief."},{"role":"user","content":"Opposite of good?"},
+            {"role":"assistant","content":"bad"}],"task":"antonym"})"), "f.jsonl:1", chatml);
+        QCOMPARE(example.prompt, std::string("<|im_start|>system\nBe brief.<|im_end|>\n"
+                                             "<|im_start|>user\nOpposite of good?<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(example.answer, std::string("bad")); // "<|im_end|>\n" is EOS: SequenceFormat appends it
+        QCOMPARE(example.task, std::string("antonym"));
+
+        // An end-of-turn that is not EOS stays in the answer.
+        const lwb::ChatFormat otherEos(kChatMl, "t", { "", "</s>" }, false);
+        QCOMPARE(lwb::parseJsonlExample(nlohmann::json::parse(kShortChat), "w", otherEos).answer,
+            std::string("b<|im_end|>\n"));
+
+        // A template that writes bos_token first: dropped when the sequence starts with the BOS id anyway.
+        const std::string withBos = "{{ bos_token }}" + std::string(kChatMl);
+        const lwb::ChatFormat addsBos(withBos, "t", { "<s>", "<|im_end|>" }, true);
+        const lwb::ChatFormat keepsBos(withBos, "t", { "<s>", "<|im_end|>" }, false);
+        const auto dropped = lwb::parseJsonlExample(nlohmann::json::parse(kShortChat), "w", addsBos);
+        QCOMPARE(dropped.prompt, std::string("<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(lwb::parseJsonlExample(nlohmann::json::parse(kShortChat), "w", keepsBos).prompt, "<s>" + dropped.prompt);
+
+        // The default template still checks roles and the last message with a template.
+        QVERIFY(reasonWith(chatml, R"({"messages":[{"role":"user","content":"a"}]})").find("must be the assistant's") != std::string::npos);
+    }
+
+    void chatTemplateErrorsNameTheirPlace()
+    {
+        // Not prefix-stable: the last message renders differently from a generation prompt.
+        const lwb::ChatFormat unstable("{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m.content }}{% endfor %}",
+            "t", { "", "" }, false);
+        QVERIFY(reasonWith(unstable, kShortChat).find("is not prefix-stable") != std::string::npos);
+
+        // The template refuses one conversation: a bad line with the template's message.
+        const lwb::ChatFormat alternate("{% if messages[0].role != 'user' %}{{ raise_exception('Start with the user') }}{% endif %}x",
+            "cfg: chat_template", { "", "" }, false);
+        QCOMPARE(reasonWith(alternate, R"({"messages":[{"role":"system","content":"s"},{"role":"assistant","content":"a"}]})"),
+            std::string("cfg: chat_template: line 1, column 39: the template raised an exception: Start with the user"));
+
+        // A template that does not parse stops the read even when bad lines are skipped,
+        // naming the template's file; datasets without chat lines never parse it.
+        QTemporaryDir dir;
+        const lwb::ChatFormat broken("{% for m in messages %}", "tok/tokenizer_config.json: chat_template", { "", "" }, false);
+        const auto chat = writeFile(dir, "chat.jsonl", std::string(kShortChat) + "\n");
+        try {
+            lwb::readJsonlDataset(chat, true, broken);
+            QFAIL("a template that does not parse was accepted");
+        } catch (const lwb::ChatTemplateSyntaxError &error) {
+            QCOMPARE(error.where(), std::string("tok/tokenizer_config.json: chat_template"));
+            QCOMPARE(error.reason(), std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
+        }
+        const auto plain = writeFile(dir, "plain.jsonl", "{\"prompt\":\"p\",\"completion\":\"c\"}\n");
+        QCOMPARE(lwb::readJsonlDataset(plain, false, broken).examples.size(), std::size_t(1));
     }
 };
 

@@ -2,13 +2,15 @@
 // (engine/data/sequence_format.h): which BOS / EOS / pad a tokenizer gives a
 // sequence, batches whose pad is EOS (masked by length), and a training run
 // whose data, evaluation and exact match go through the folder's BPE
-// tokenizer, including a tokenizer cut from the real Qwen3 one.
+// tokenizer, including a tokenizer cut from the real Qwen3 one; chat lines
+// through the folder's chat template (tokenizer_config.json).
 #include "error_capture.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/data/batch_builder.h"
 #include "engine/data/data_source.h"
+#include "engine/data/jsonl_dataset.h"
 #include "engine/export/run_export.h"
 #include "engine/model/base_model.h"
 #include "engine/model/hf_checkpoint.h"
@@ -23,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -251,6 +254,65 @@ private slots:
         QVERIFY2(last.exactMatchByTask.at("length") > 0.3, scores.c_str());
     }
 
+    // Chat lines go through the folder's chat template: the exact prompt and
+    // answer strings, in ids with the template's special tokens; the list
+    // form; errors for a template that is not prefix-stable (file:line) or
+    // does not parse (tokenizer_config.json); the default without a template.
+    void chatLinesUseTheFoldersTemplate()
+    {
+        QTemporaryDir dir;
+        const auto path = dir.path().toStdString();
+        const auto specials = Json::array({{{"id", 300}, {"content", "<|im_start|>"}, {"special", true}},
+                                           {{"id", 301}, {"content", "<|im_end|>"}, {"special", true}}});
+        writeText(path + "/tokenizer.json", tokenizerJson(specials).dump());
+        const std::string chatml = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+                                   "message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                                   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+        const auto configFile = path + "/tokenizer_config.json";
+        const auto writeConfig = [&](const Json &chatTemplate) {
+            Json config{{"eos_token", "<|im_end|>"}};
+            if (!chatTemplate.is_null())
+                config["chat_template"] = chatTemplate;
+            writeText(configFile, config.dump());
+        };
+        writeText(path + "/chat.jsonl", R"({"messages":[{"role":"system","content":"Be brief."},)"
+                                        R"({"role":"user","content":"Opposite of good?"},{"role":"assistant","content":"bad"}]})"
+                                        "\n");
+        lwb::DataConfig data;
+        data.source = "jsonl";
+        data.trainFile = path + "/chat.jsonl";
+        data.evalFile = data.trainFile;
+        data.tasks = {};
+        const auto firstExample = [&] { return lwb::makeTaskData(data, 1, formatIn(dir))->evalExamples().at(0); };
+
+        writeConfig(chatml);
+        const auto example = firstExample();
+        QCOMPARE(example.prompt, std::string("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n"
+                                             "Opposite of good?<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(example.answer, std::string("bad"));
+        const auto format = formatIn(dir);
+        QCOMPARE(format.promptIds(example.prompt).front(), std::int64_t(300));
+        QCOMPARE(format.answerIds(example.answer), (Ids{98, 97, 100, 301}));
+        // Exact match reads a reference as generation prints it: special-token text dropped.
+        QCOMPARE(format.referenceText("bad<|im_start|>"), std::string("bad"));
+
+        writeConfig(Json::array({{{"name", "tool_use"}, {"template", "{{ tools }}"}}, {{"name", "default"}, {"template", chatml}}}));
+        QCOMPARE(firstExample().prompt, example.prompt);
+
+        writeConfig("{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m.content }}{% endfor %}");
+        auto message = errorOf([&] { firstExample(); });
+        QVERIFY2(contains(message, path + "/chat.jsonl:1: the chat template (" + configFile
+                                       + ": chat_template) is not prefix-stable"), message.c_str());
+
+        writeConfig("{% if messages %}");
+        data.skipBadLines = true;
+        message = errorOf([&] { firstExample(); });
+        QVERIFY2(contains(message, configFile + ": chat_template: line 1, column 4: {% if %} is never closed"), message.c_str());
+
+        writeConfig(nullptr);
+        QCOMPARE(firstExample().prompt, std::string("system: Be brief.\nuser: Opposite of good?\nassistant: "));
+    }
+
     void aTokenizerLargerThanTheModelIsRefused()
     {
         QTemporaryDir folder, output;
@@ -291,6 +353,53 @@ private slots:
             QVERIFY(!reread.byteLevelTokens());
             QCOMPARE(reread.eosId(), kSpecialId);
         }
+    }
+
+    // The real Qwen3 and Llama-3 templates (as committed with the chat peer
+    // fixture) on the tokenizers cut from the real ones: Qwen3's answer keeps
+    // its empty think block and loses <|im_end|> (EOS); Llama-3's original
+    // template writes <|begin_of_text|>, which leaves the prompt when the
+    // sequence starts with the BOS id already, so BOS comes once either way.
+    void realTemplatesOnRealTokenizerCuts()
+    {
+        QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
+        const std::string peer = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer";
+        std::ifstream chatFixture(peer + "/fixtures/chat/expected.json");
+        const auto templates = Json::parse(chatFixture).at("templates");
+        const auto line = Json::parse(R"({"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]})");
+        const auto exampleWith = [&](const std::string &name, Json config) {
+            QTemporaryDir dir;
+            std::ifstream tokenizer(peer + "/fixtures/" + name + "-mini/tokenizer.json");
+            writeText(dir.path().toStdString() + "/tokenizer.json", Json::parse(tokenizer).dump());
+            config["chat_template"] = templates.at(name).at("template");
+            writeText(dir.path().toStdString() + "/tokenizer_config.json", config.dump());
+            const auto format = formatIn(dir);
+            auto example = lwb::parseJsonlExample(line, "chat.jsonl:1", format.chatFormat());
+            return std::make_pair(example, format.promptIds(example.prompt));
+        };
+        const auto configOf = [&](const std::string &name) {
+            std::ifstream file(peer + "/fixtures/" + name + "-mini/tokenizer_config.json");
+            return Json::parse(file);
+        };
+
+        const auto [qwen, qwenIds] = exampleWith("qwen3", configOf("qwen3"));
+        QCOMPARE(qwen.prompt, std::string("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(qwen.answer, std::string("<think>\n\n</think>\n\n4"));
+
+        const std::string llamaTurns = "<|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|>"
+                                       "<|start_header_id|>assistant<|end_header_id|>\n\n";
+        auto llamaConfig = configOf("llama3");
+        llamaConfig["add_bos_token"] = true;
+        const auto [withBos, withBosIds] = exampleWith("llama3", llamaConfig);
+        QCOMPARE(withBos.prompt, llamaTurns);
+        // This template always ends with an assistant header, and EOS is <|end_of_text|>: kept as rendered.
+        QCOMPARE(withBos.answer, "4<|eot_id|>" + llamaTurns.substr(llamaTurns.find("<|start_header_id|>assistant")));
+        llamaConfig["add_bos_token"] = false;
+        const auto [withoutBos, withoutBosIds] = exampleWith("llama3", llamaConfig);
+        QCOMPARE(withoutBos.prompt, "<|begin_of_text|>" + llamaTurns);
+        QCOMPARE(withBosIds, withoutBosIds);
+        QCOMPARE(withBosIds.front(), std::int64_t(128000));
+        QCOMPARE(std::count(withBosIds.begin(), withBosIds.end(), std::int64_t(128000)), std::ptrdiff_t(1));
     }
 
     // A tokenizer cut from the real Qwen3 one (real ids up to 151,668, ChatML

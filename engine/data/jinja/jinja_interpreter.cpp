@@ -1,0 +1,476 @@
+// See jinja_interpreter.h.
+#include "engine/data/jinja/jinja_interpreter.h"
+
+#include "engine/data/jinja/jinja_builtins.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace lwb::jinja {
+
+namespace {
+
+enum class Flow {
+    Normal,
+    Break,
+    Continue,
+};
+
+[[noreturn]] void fail(const Expr &at, const std::string &message)
+{
+    throw TemplateError(at.offset, message);
+}
+
+// Python's arithmetic on int/float/bool (bools count as 0 and 1).
+Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Value &b)
+{
+    const bool integers = a.kind() != Value::Kind::Float && b.kind() != Value::Kind::Float;
+    if (op == "/") {
+        if (b.number() == 0.0)
+            fail(at, "division by zero");
+        return Value(a.number() / b.number());
+    }
+    if (op == "//" || op == "%") {
+        if (b.number() == 0.0)
+            fail(at, "division by zero");
+        if (integers) {
+            const auto x = a.integer(), y = b.integer();
+            auto quotient = x / y;
+            if ((x % y != 0) && ((x < 0) != (y < 0)))
+                --quotient; // floor, as Python
+            return op == "//" ? Value(quotient) : Value(x - quotient * y);
+        }
+        const auto quotient = std::floor(a.number() / b.number());
+        return op == "//" ? Value(quotient) : Value(a.number() - quotient * b.number());
+    }
+    if (op == "**") {
+        if (integers && b.integer() >= 0) {
+            std::int64_t result = 1;
+            for (std::int64_t i = 0; i < b.integer(); ++i)
+                result *= a.integer();
+            return Value(result);
+        }
+        return Value(std::pow(a.number(), b.number()));
+    }
+    if (integers) {
+        const auto x = a.integer(), y = b.integer();
+        return Value(op == "+" ? x + y : op == "-" ? x - y : x * y);
+    }
+    const auto x = a.number(), y = b.number();
+    return Value(op == "+" ? x + y : op == "-" ? x - y : x * y);
+}
+
+Value repeat(const Expr &at, const Value &sequence, const Value &times)
+{
+    if (times.kind() != Value::Kind::Int && times.kind() != Value::Kind::Bool)
+        fail(at, "cannot multiply a " + sequence.typeName() + " by a " + times.typeName());
+    if (sequence.isString()) {
+        std::string out;
+        for (std::int64_t i = 0; i < times.integer(); ++i)
+            out += sequence.string();
+        return Value(std::move(out));
+    }
+    List out;
+    for (std::int64_t i = 0; i < times.integer(); ++i)
+        out.insert(out.end(), sequence.list().begin(), sequence.list().end());
+    return Value(std::move(out));
+}
+
+bool contains(const Expr &at, const Value &container, const Value &item)
+{
+    if (container.isString()) {
+        if (!item.isString())
+            fail(at, "'in <string>' needs a string on the left, not " + item.typeName());
+        return container.string().find(item.string()) != std::string::npos;
+    }
+    if (container.isList()) {
+        for (const auto &element : container.list())
+            if (element == item)
+                return true;
+        return false;
+    }
+    if (container.isMapping())
+        return item.isString() && container.find(item.string()) != nullptr;
+    if (container.isUndefined())
+        return false;
+    fail(at, "'in' needs a string, list or dict on the right, not " + container.typeName());
+}
+
+// Runs a builtin, giving its errors this expression's offset.
+template <typename Call> auto located(const Expr &at, Call call)
+{
+    try {
+        return call();
+    } catch (const TemplateError &error) {
+        if (error.offset != kNoOffset)
+            throw;
+        throw TemplateError(at.offset, error.what(), error.raised);
+    }
+}
+
+Value binaryOperation(const Expr &at, const Value &a, const Value &b)
+{
+    const auto &op = at.name;
+    if (op == "==")
+        return Value(a == b);
+    if (op == "!=")
+        return Value(a != b);
+    if (op == "in")
+        return Value(contains(at, b, a));
+    if (op == "not in")
+        return Value(!contains(at, b, a));
+    if (op == "~")
+        return Value(a.text() + b.text());
+    if (op == "<" || op == "<=" || op == ">" || op == ">=") {
+        int order = 0;
+        if (a.isNumber() && b.isNumber())
+            order = a.number() < b.number() ? -1 : a.number() > b.number() ? 1 : 0;
+        else if (a.isString() && b.isString())
+            order = a.string().compare(b.string()); // UTF-8 byte order is code point order
+        else
+            fail(at, "cannot compare a " + a.typeName() + " with a " + b.typeName() + " using " + op);
+        return Value(op == "<" ? order < 0 : op == "<=" ? order <= 0 : op == ">" ? order > 0 : order >= 0);
+    }
+    if (op == "+") {
+        if (a.isString() && b.isString())
+            return Value(a.string() + b.string());
+        if (a.isList() && b.isList()) {
+            auto joined = a.list();
+            joined.insert(joined.end(), b.list().begin(), b.list().end());
+            return Value(std::move(joined));
+        }
+    }
+    if (op == "*" && (a.isString() || a.isList()))
+        return repeat(at, a, b);
+    if (op == "*" && (b.isString() || b.isList()))
+        return repeat(at, b, a);
+    if (a.isNumber() && b.isNumber())
+        return arithmetic(at, op, a, b);
+    if (op == "%" && a.isString())
+        fail(at, "printf-style string formatting ('...' % x) is not supported");
+    fail(at, "unsupported operand types for " + op + ": " + a.typeName() + " and " + b.typeName());
+}
+
+class Interpreter
+{
+public:
+    explicit Interpreter(const Dict &variables)
+    {
+        scopes_.emplace_back();
+        for (const auto &entry : variables)
+            scopes_.back()[entry.first] = entry.second;
+    }
+
+    Flow run(const Body &body, std::string &out)
+    {
+        for (const auto &node : body) {
+            const auto flow = runNode(node, out);
+            if (flow != Flow::Normal)
+                return flow;
+        }
+        return Flow::Normal;
+    }
+
+private:
+    Flow runNode(const Node &node, std::string &out)
+    {
+        switch (node.kind) {
+        case Node::Kind::Text:
+            out += node.text;
+            return Flow::Normal;
+        case Node::Kind::Output:
+            out += eval(*node.expr).text();
+            return Flow::Normal;
+        case Node::Kind::If:
+            for (const auto &branch : node.branches)
+                if (eval(*branch.first).truthy())
+                    return run(branch.second, out);
+            return run(node.elseBody, out);
+        case Node::Kind::For:
+            return runFor(node, out);
+        case Node::Kind::Set:
+            assign(node, eval(*node.expr));
+            return Flow::Normal;
+        case Node::Kind::SetBlock: {
+            std::string captured;
+            run(node.body, captured);
+            assign(node, Value(std::move(captured)));
+            return Flow::Normal;
+        }
+        case Node::Kind::Macro:
+            macros_[node.text] = &node;
+            return Flow::Normal;
+        case Node::Kind::Generation:
+            return run(node.body, out);
+        case Node::Kind::Break:
+            return Flow::Break;
+        case Node::Kind::Continue:
+            return Flow::Continue;
+        }
+        return Flow::Normal;
+    }
+
+    void assign(const Node &node, Value value)
+    {
+        if (node.targets.size() == 1) {
+            scopes_.back()[node.targets[0]] = std::move(value);
+            return;
+        }
+        const auto object = lookup(node.targets[0]);
+        if (object.kind() != Value::Kind::Namespace)
+            throw TemplateError(node.offset,
+                "{% set " + node.targets[0] + "." + node.targets[1] + " %} needs a namespace(), not a "
+                    + object.typeName());
+        object.setAttribute(node.targets[1], std::move(value));
+    }
+
+    Flow runFor(const Node &node, std::string &out)
+    {
+        const auto iterable = eval(*node.expr);
+        auto items = located(*node.expr, [&] { return applyFilter("list", iterable, {}).list(); });
+        if (node.filter) { // `for x in xs if cond`: the loop sees only the kept items
+            List kept;
+            for (const auto &item : items) {
+                scopes_.emplace_back();
+                bind(node, item);
+                if (eval(*node.filter).truthy())
+                    kept.push_back(item);
+                scopes_.pop_back();
+            }
+            items = std::move(kept);
+        }
+        if (items.empty())
+            return run(node.elseBody, out);
+        const auto count = static_cast<std::int64_t>(items.size());
+        for (std::int64_t i = 0; i < count; ++i) {
+            scopes_.emplace_back();
+            Dict loop = {
+                { "index0", Value(i) },
+                { "index", Value(i + 1) },
+                { "revindex0", Value(count - i - 1) },
+                { "revindex", Value(count - i) },
+                { "first", Value(i == 0) },
+                { "last", Value(i + 1 == count) },
+                { "length", Value(count) },
+            };
+            if (i > 0)
+                loop.emplace_back("previtem", items[static_cast<std::size_t>(i - 1)]);
+            if (i + 1 < count)
+                loop.emplace_back("nextitem", items[static_cast<std::size_t>(i + 1)]);
+            scopes_.back()["loop"] = Value(std::move(loop));
+            bind(node, items[static_cast<std::size_t>(i)]);
+            const auto flow = run(node.body, out);
+            scopes_.pop_back();
+            if (flow == Flow::Break)
+                break;
+        }
+        return Flow::Normal;
+    }
+
+    void bind(const Node &node, const Value &item)
+    {
+        if (node.targets.size() == 1) {
+            scopes_.back()[node.targets[0]] = item;
+            return;
+        }
+        if (!item.isList() || item.list().size() != node.targets.size())
+            throw TemplateError(node.offset,
+                "cannot unpack a " + item.typeName() + " into " + std::to_string(node.targets.size())
+                    + " loop variables");
+        for (std::size_t i = 0; i < node.targets.size(); ++i)
+            scopes_.back()[node.targets[i]] = item.list()[i];
+    }
+
+    Value lookup(const std::string &name) const
+    {
+        for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
+            const auto found = scope->find(name);
+            if (found != scope->end())
+                return found->second;
+        }
+        return Value();
+    }
+
+    Arguments arguments(const Expr &expr, std::size_t firstOperand)
+    {
+        Arguments result;
+        for (auto i = firstOperand; i < expr.operands.size(); ++i)
+            result.positional.push_back(eval(*expr.operands[i]));
+        for (const auto &keyword : expr.keywords)
+            result.keywords.emplace_back(keyword.first, eval(*keyword.second));
+        return result;
+    }
+
+    Value eval(const Expr &expr)
+    {
+        switch (expr.kind) {
+        case Expr::Kind::Literal:
+            return expr.literal;
+        case Expr::Kind::Name:
+            return lookup(expr.name);
+        case Expr::Kind::List: {
+            List items;
+            for (const auto &operand : expr.operands)
+                items.push_back(eval(*operand));
+            return Value(std::move(items));
+        }
+        case Expr::Kind::Dict: {
+            Dict entries;
+            for (std::size_t i = 0; i + 1 < expr.operands.size(); i += 2) {
+                const auto key = eval(*expr.operands[i]);
+                if (!key.isString())
+                    fail(*expr.operands[i], "dict keys must be strings, not " + key.typeName());
+                auto value = eval(*expr.operands[i + 1]);
+                auto existing = std::find_if(
+                    entries.begin(), entries.end(), [&](const auto &entry) { return entry.first == key.string(); });
+                if (existing != entries.end())
+                    existing->second = std::move(value);
+                else
+                    entries.emplace_back(key.string(), std::move(value));
+            }
+            return Value(std::move(entries));
+        }
+        case Expr::Kind::Attribute:
+            return member(expr, eval(*expr.operands[0]), Value(expr.name));
+        case Expr::Kind::Item:
+            return member(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
+        case Expr::Kind::Slice: {
+            const auto object = eval(*expr.operands[0]);
+            auto part = [&](std::size_t i) { return expr.operands[i] ? eval(*expr.operands[i]) : Value(); };
+            const auto start = part(1), stop = part(2), step = part(3);
+            return located(expr, [&] { return sliceValue(object, start, stop, step); });
+        }
+        case Expr::Kind::Call:
+            return call(expr);
+        case Expr::Kind::Filter: {
+            const auto input = eval(*expr.operands[0]);
+            const auto args = arguments(expr, 1);
+            return located(expr, [&] { return applyFilter(expr.name, input, args); });
+        }
+        case Expr::Kind::Test: {
+            const auto input = eval(*expr.operands[0]);
+            const auto args = arguments(expr, 1);
+            return Value(located(expr, [&] { return applyTest(expr.name, input, args); }) != expr.negated);
+        }
+        case Expr::Kind::Not:
+            return Value(!eval(*expr.operands[0]).truthy());
+        case Expr::Kind::Negate: {
+            const auto value = eval(*expr.operands[0]);
+            if (!value.isNumber())
+                fail(expr, "cannot negate a " + value.typeName());
+            return value.kind() == Value::Kind::Float ? Value(-value.number()) : Value(-value.integer());
+        }
+        case Expr::Kind::And: {
+            auto left = eval(*expr.operands[0]);
+            return left.truthy() ? eval(*expr.operands[1]) : left;
+        }
+        case Expr::Kind::Or: {
+            auto left = eval(*expr.operands[0]);
+            return left.truthy() ? left : eval(*expr.operands[1]);
+        }
+        case Expr::Kind::Binary:
+            return binaryOperation(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
+        case Expr::Kind::Conditional:
+            if (eval(*expr.operands[1]).truthy())
+                return eval(*expr.operands[0]);
+            return expr.operands[2] ? eval(*expr.operands[2]) : Value();
+        }
+        return Value();
+    }
+
+    // obj.name and obj[key]: Jinja2 tries both ways, so either spelling works.
+    static Value member(const Expr &at, const Value &object, const Value &key)
+    {
+        if (object.isUndefined())
+            fail(at, "cannot read " + key.repr() + " of an undefined value");
+        if (object.isMapping()) {
+            const auto *found = key.isString() ? object.find(key.string()) : nullptr;
+            return found ? *found : Value();
+        }
+        if ((object.isList() || object.isString())
+            && (key.kind() == Value::Kind::Int || key.kind() == Value::Kind::Bool)) {
+            const auto characters = object.isString() ? applyFilter("list", object, {}) : Value();
+            const auto &items = object.isList() ? object.list() : characters.list();
+            auto index = key.integer();
+            if (index < 0)
+                index += static_cast<std::int64_t>(items.size());
+            if (index < 0 || index >= static_cast<std::int64_t>(items.size()))
+                return Value();
+            return items[static_cast<std::size_t>(index)];
+        }
+        return Value(); // None.x, "abc".x: undefined, as in Jinja2
+    }
+
+    Value call(const Expr &expr)
+    {
+        const auto &callee = *expr.operands[0];
+        if (callee.kind == Expr::Kind::Name) {
+            const auto args = arguments(expr, 1);
+            const auto macro = macros_.find(callee.name);
+            if (macro != macros_.end())
+                return callMacro(expr, *macro->second, args);
+            return located(expr, [&] { return callGlobal(callee.name, args); });
+        }
+        if (callee.kind == Expr::Kind::Attribute) {
+            const auto object = eval(*callee.operands[0]);
+            const auto args = arguments(expr, 1);
+            return located(expr, [&] { return callMethod(object, callee.name, args); });
+        }
+        fail(expr, "this expression cannot be called");
+    }
+
+    // A macro sees the template's top-level names and its parameters, and
+    // returns what its body renders.
+    Value callMacro(const Expr &at, const Node &macro, const Arguments &args)
+    {
+        if (args.positional.size() > macro.targets.size())
+            fail(at,
+                "macro '" + macro.text + "' takes " + std::to_string(macro.targets.size()) + " arguments, not "
+                    + std::to_string(args.positional.size()));
+        for (const auto &keyword : args.keywords)
+            if (std::find(macro.targets.begin(), macro.targets.end(), keyword.first) == macro.targets.end())
+                fail(at, "macro '" + macro.text + "' has no parameter '" + keyword.first + "'");
+        if (macroDepth_ >= kMaxMacroDepth)
+            fail(at, "macros nest too deeply (a macro calling itself without end?)");
+        std::map<std::string, Value> parameters;
+        for (std::size_t i = 0; i < macro.targets.size(); ++i) {
+            const auto &name = macro.targets[i];
+            auto value = args.get(i, name.c_str());
+            if (value.isUndefined() && macro.defaults[i])
+                value = eval(*macro.defaults[i]);
+            parameters[name] = std::move(value);
+        }
+        std::vector<std::map<std::string, Value>> macroScopes { scopes_.front(), std::move(parameters) };
+        std::swap(scopes_, macroScopes);
+        ++macroDepth_;
+        std::string out;
+        try {
+            run(macro.body, out);
+        } catch (...) {
+            std::swap(scopes_, macroScopes);
+            --macroDepth_;
+            throw;
+        }
+        std::swap(scopes_, macroScopes);
+        --macroDepth_;
+        return Value(std::move(out));
+    }
+
+    static constexpr std::size_t kMaxMacroDepth = 200;
+
+    std::vector<std::map<std::string, Value>> scopes_;
+    std::map<std::string, const Node *> macros_;
+    std::size_t macroDepth_ = 0;
+};
+
+} // namespace
+
+std::string render(const Body &body, const Dict &variables)
+{
+    std::string out;
+    Interpreter(variables).run(body, out);
+    return out;
+}
+
+} // namespace lwb::jinja

@@ -1,0 +1,217 @@
+// Chat templates (engine/data/chat_template.h, the Jinja interpreter in
+// engine/data/jinja/): every string a peer renders must come out the same.
+// - fixtureMatchesPeer: the committed fixture (tests/tokenizer_peer/fixtures/
+//   chat/expected.json: the hand-written ChatML, Mistral, Gemma, Phi-3,
+//   Qwen2.5, macro-turns and feature-tour templates plus the real Llama-3
+//   and Qwen3 ones, rendered by @huggingface/jinja), without npm.
+// - peerCorpusMatches: the full corpus that tests/tokenizer_peer/
+//   run_chat_peer_check.sh renders with npm (CTest: chat_template_peer).
+// - jinja2FixtureMatches: Python's Jinja2 (transformers' engine) on a "python
+//   tour" of what the JavaScript peer does differently (tests/tokenizer_peer/
+//   fixtures/chat/jinja2.json, written by render_chat_jinja2.py).
+// - Python's semantics where the JavaScript peer departs from them (numbers,
+//   printing of booleans and lists, str methods), whitespace control, and
+//   the errors: line and column, unsupported statements, raise_exception.
+//   The expected strings are Jinja2 3.1.6's.
+#include "engine/core/error.h"
+#include "engine/data/chat_template.h"
+
+#include <QtTest>
+
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string readText(const std::string &path)
+{
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+std::string render(const std::string &source, const Json &variables = Json::object())
+{
+    return lwb::ChatTemplate(source, "t.jinja").renderWith(variables);
+}
+
+// The error's reason for a template that must fail ("" when it renders).
+std::string errorOf(const std::string &source, const Json &variables = Json::object())
+{
+    try {
+        render(source, variables);
+    } catch (const lwb::Error &error) {
+        if (error.where() != "t.jinja")
+            return "wrong place: " + error.where();
+        return error.reason();
+    }
+    return "";
+}
+
+} // namespace
+
+class TestChatTemplate : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void fixtureMatchesPeer()
+    {
+        const QByteArray source = qgetenv("LWB_SOURCE_DIR");
+        QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
+        checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/expected.json", 500);
+    }
+
+    void jinja2FixtureMatches()
+    {
+        const QByteArray source = qgetenv("LWB_SOURCE_DIR");
+        QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
+        checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/jinja2.json", 80);
+    }
+
+    void peerCorpusMatches()
+    {
+        const QByteArray fixture = qgetenv("LWB_CHAT_PEER_FIXTURE");
+        if (fixture.isEmpty())
+            QSKIP("needs npm: run tests/tokenizer_peer/run_chat_peer_check.sh (ctest runs it as chat_template_peer)");
+        checkFixture(fixture.toStdString(), 2000);
+    }
+
+    // Where @huggingface/jinja follows JavaScript, Python's Jinja2 (what
+    // transformers runs) is the reference.
+    void pythonSemantics()
+    {
+        QCOMPARE(render("{{ -7 % 3 }} {{ 7 % -3 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 3 }}"),
+            std::string("2 -2 -4 3.5 2.0 8"));
+        QCOMPARE(render("{{ true }} {{ none }} {{ [1, 'a', none, false] }} {{ {'k': 'v'} }} {{ 0.1 + 0.2 }}"),
+            std::string("True None [1, 'a', None, False] {'k': 'v'} 0.30000000000000004"));
+        QCOMPARE(render("{{ 'ab' * 3 }}|{{ '--x--'.strip('-') }}|{{ 'xxhixx'.lstrip('x') }}|{{ 'a b'.split(' ', 1) }}"),
+            std::string("ababab|x|hixx|['a', 'b']"));
+        QCOMPARE(render("{{ 9 is divisibleby 3 }} {{ 'b' > 'a' }} {{ 1 == 1.0 }} {{ 'x' is lower }}"),
+            std::string("True True True True"));
+        QCOMPARE(render("{{ '  a  b '.split() }} {{ 'a,b,,c'.split(',', 2) }} {{ 'aaa'.replace('a', 'b', 2) }}"),
+            std::string("['a', 'b'] ['a', 'b', ',c'] bba"));
+        // Code points, not bytes or UTF-16 units.
+        QCOMPARE(render("{{ 'añ😀b' | length }} {{ 'añ😀b'[2] }} {{ 'añ😀b'[::-1] }} {{ 'añ😀b'[1:3] }}"),
+            std::string("4 😀 b😀ña ñ😀"));
+        QCOMPARE(render("{{ {'a': 'é\n', 'b': [1.5, true]} | tojson(indent=2) }}"),
+            std::string("{\n  \"a\": \"é\\n\",\n  \"b\": [\n    1.5,\n    true\n  ]\n}"));
+        QCOMPARE(render("{{ x.y is defined }}|{{ none.x is defined }}|{{ [1, 2][5] is defined }}",
+                     { { "x", Json::object() } }),
+            std::string("False|False|False"));
+        QCOMPARE(
+            render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"), std::string("a=1;b=2;"));
+        QCOMPARE(render("{% set x %}captured {{ 1 + 1 }}{% endset %}[{{ x }}]"), std::string("[captured 2]"));
+        QCOMPARE(render("{% set x = 1 %}{% for i in [1, 2] %}{% set x = i %}{% endfor %}{{ x }}"), std::string("1"));
+        QCOMPARE(render("{{ [{'r': 'a', 'n': 1}, {'r': 'b'}] | selectattr('r', 'equalto', 'b') | list | length }}"),
+            std::string("1"));
+        // Macros: defaults, keywords, recursion with an end; the template's top level is visible.
+        QCOMPARE(
+            render(
+                "{% set top = '!' %}{% macro count(n, sep='-') %}{{ n }}{% if n > 0 %}{{ sep }}{{ count(n - 1, sep) }}"
+                "{% endif %}{{ top }}{% endmacro %}{{ count(2) }}|{{ count(1, sep='+') }}"),
+            std::string("2-1-0!!!|1+0!!"));
+        // transformers' {% generation %} marks assistant text; it renders as its body.
+        QCOMPARE(render("a{% generation %}b{% endgeneration %}c"), std::string("abc"));
+    }
+
+    // trim_blocks, lstrip_blocks, `-` and `+`, as transformers configures Jinja2.
+    void whitespaceControl()
+    {
+        QCOMPARE(render("a\n  {% if true %}\n  b\n  {% endif %}\nc"), std::string("a\n  b\nc"));
+        QCOMPARE(render("a  {{- ' b ' -}}  c"), std::string("a b c"));
+        QCOMPARE(render("x {% if true %}y{% endif %} z"), std::string("x y z"));
+        QCOMPARE(render("a\n  {%+ if true %}b{% endif +%}\nc"), std::string("a\n  b\nc"));
+        QCOMPARE(render("a\n{# note #}\nb"), std::string("a\nb"));
+        QCOMPARE(render("text\n"), std::string("text"));
+        QCOMPARE(render("{{ 'x' }}\n{{ 'y' }}"), std::string("x\ny"));
+    }
+
+    void errorsNameLineAndColumn()
+    {
+        QCOMPARE(errorOf("ok\n{{ messages[0 }}"), std::string("line 2, column 15: unexpected '}', expected ']'"));
+        QCOMPARE(errorOf("{% for m in messages %}x"),
+            std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
+        QCOMPARE(errorOf("a\n\n  {% call f() %}{% endcall %}"),
+            std::string("line 3, column 6: unsupported statement {% call %} (supported: if, for, set, macro, break, "
+                        "continue, generation)"));
+        QCOMPARE(errorOf("{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}"),
+            std::string("line 1, column 41: macro 'f' takes 1 arguments, not 2"));
+        QCOMPARE(errorOf("{% macro f(a) %}{{ f(a) }}{% endmacro %}{{ f(1) }}"),
+            std::string("line 1, column 20: macros nest too deeply (a macro calling itself without end?)"));
+        QCOMPARE(errorOf("{% endif %}"), std::string("line 1, column 4: {% endif %} without a matching opening tag"));
+        QCOMPARE(errorOf("{{ 'abc' }"), std::string("line 1, column 10: unexpected '}'"));
+        QCOMPARE(errorOf("{{ 'abc' "), std::string("line 1, column 1: unclosed tag: {{ without }}"));
+        QCOMPARE(errorOf("{{ 'abc }}"), std::string("line 1, column 4: unclosed string literal"));
+        QCOMPARE(errorOf("{{ x | nosuchfilter }}"), std::string("line 1, column 8: unknown filter 'nosuchfilter'"));
+        QCOMPARE(errorOf("\n{{ messages[0].role }}", { { "messages", Json::array() } }),
+            std::string("line 2, column 15: cannot read 'role' of an undefined value"));
+        QCOMPARE(errorOf("{{ 1 + 'a' }}"),
+            std::string("line 1, column 6: unsupported operand types for +: integer and string"));
+        QCOMPARE(errorOf("{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}"),
+            std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
+    }
+
+    void rendersChatVariables()
+    {
+        const lwb::ChatTemplate chatml(
+            "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+            "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}{{ bos_token }}{{ eos_token }}{{ tools is "
+            "none }}",
+            "chatml");
+        const Json messages = Json::parse(R"([{"role":"user","content":"hi"}])");
+        QCOMPARE(chatml.render(messages, true, { "<s>", "</s>" }),
+            std::string("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<s></s>True"));
+        QCOMPARE(chatml.render(messages, false, { "", "" }), std::string("<|im_start|>user\nhi<|im_end|>\nTrue"));
+    }
+
+private:
+    void checkFixture(const std::string &path, std::size_t minimumCases)
+    {
+        const Json fixture = Json::parse(readText(path));
+        std::map<std::string, std::unique_ptr<lwb::ChatTemplate>> templates;
+        for (const auto &entry : fixture.at("templates").items())
+            templates[entry.key()]
+                = std::make_unique<lwb::ChatTemplate>(entry.value().at("template").get<std::string>(), entry.key());
+        const Json &cases = fixture.at("cases");
+        QVERIFY2(cases.size() >= minimumCases, path.c_str());
+        std::size_t mismatches = 0, refused = 0;
+        std::string report;
+        for (const Json &item : cases) {
+            const auto name = item.at("template").get<std::string>();
+            const Json &spec = fixture.at("templates").at(name);
+            Json variables = item.at("variables");
+            variables["messages"] = fixture.at("conversations").at(item.at("conversation").get<std::size_t>());
+            variables["bos_token"] = spec.at("bos_token");
+            variables["eos_token"] = spec.at("eos_token");
+            variables["tools"] = nullptr;
+            std::string actual;
+            try {
+                actual = templates.at(name)->renderWith(variables);
+            } catch (const lwb::Error &error) {
+                actual = std::string("error: ") + error.what();
+            }
+            bool same = false;
+            if (item.contains("error")) {
+                ++refused;
+                // The template's own raise_exception message must come through.
+                same = actual.find("raised an exception: " + item.at("error").get<std::string>()) != std::string::npos;
+            } else {
+                same = actual == item.at("expected").get<std::string>();
+            }
+            if (!same && ++mismatches <= 5)
+                report += "\n  " + name + " #" + item.at("conversation").dump() + " " + item.at("variables").dump()
+                    + "\n    peer " + Json(item.value("expected", "error: " + item.value("error", ""))).dump()
+                    + "\n    ours " + Json(actual).dump();
+        }
+        qInfo("%s: %zu cases over %zu templates (%zu refused by the template), %zu mismatches (peer %s)", path.c_str(),
+            cases.size(), templates.size(), refused, mismatches, fixture.at("peer").get<std::string>().c_str());
+        QVERIFY2(mismatches == 0, report.c_str());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestChatTemplate)
+#include "test_chat_template.moc"

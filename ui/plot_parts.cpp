@@ -37,7 +37,7 @@ QCPColorMap *addHeatmap(QCustomPlot *plot, const QString &title, const QString &
     map->setColorScale(scale);
     map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
     map->setInterpolate(false);
-    map->setTightBoundary(true);
+    map->setTightBoundary(false); // data range = cell centres: every cell whole, centred on its tick
     return map;
 }
 
@@ -69,6 +69,7 @@ void setHeatmapColumns(QCustomPlot *plot, const QStringList &columns, const QStr
     for (int column = 0; column < columns.size(); ++column)
         columnTicks->addTick(column, columns[column]);
     plot->xAxis->setTicker(columnTicks);
+    plot->xAxis->setTickLabelFont(plot->yAxis->tickLabelFont()); // the rows' small font: names side by side fit
     plot->xAxis->setLabel(axisLabel);
 }
 

@@ -11,6 +11,7 @@
 // The unit tests use tiny hand-written tokenizer.json files whose expected
 // output follows from the Hugging Face rules by hand.
 #include "error_capture.h"
+#include "tiny_tokenizer.h"
 #include "engine/core/error.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_level.h"
@@ -54,31 +55,6 @@ std::string idsText(const Ids &ids)
     return text + "]";
 }
 
-// A tiny byte-level tokenizer: the 256 byte symbols (ids 0..255), then the
-// merges given, each producing the next id.
-Json tinyTokenizer(const std::vector<std::pair<std::string, std::string>> &merges)
-{
-    Json vocab = Json::object();
-    const auto &alphabet = byteLevelAlphabet();
-    for (int b = 0; b < 256; ++b)
-        vocab[alphabet[b]] = b;
-    Json mergeList = Json::array();
-    std::int64_t next = 256;
-    for (const auto &[left, right] : merges) {
-        if (!vocab.contains(left + right))
-            vocab[left + right] = next++;
-        mergeList.push_back(left + " " + right);
-    }
-    return Json{
-        {"version", "1.0"},
-        {"normalizer", nullptr},
-        {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-        {"decoder", {{"type", "ByteLevel"}}},
-        {"added_tokens", Json::array()},
-        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", mergeList}}},
-    };
-}
-
 } // namespace
 
 class TestBpeTokenizer : public QObject
@@ -119,7 +95,7 @@ private slots:
 
     void mergesFollowRankThenPosition()
     {
-        auto tokenizer = write(tinyTokenizer({{"h", "e"}, {"l", "l"}, {"he", "ll"}, {"hell", "o"},
+        auto tokenizer = write(lwb::test::tinyTokenizerJson({{"h", "e"}, {"l", "l"}, {"he", "ll"}, {"hell", "o"},
                                               {"Ġ", "w"}, {"a", "a"}}));
         QCOMPARE(tokenizer->encode("hello"), (Ids{259}));
         QCOMPARE(tokenizer->encode(" w"), (Ids{260}));
@@ -137,7 +113,7 @@ private slots:
     // occurrence of the best pair at once) would give [ab, ab] here.
     void mergesOneAtATimeLikeHuggingFace()
     {
-        Json json = tinyTokenizer({{"ab", "a"}, {"a", "b"}});
+        Json json = lwb::test::tinyTokenizerJson({{"ab", "a"}, {"a", "b"}});
         json["model"]["vocab"]["ab"] = 300;
         json["model"]["vocab"]["aba"] = 301;
         auto tokenizer = write(json);
@@ -146,7 +122,7 @@ private slots:
 
     void mergesAcceptPairForm()
     {
-        Json json = tinyTokenizer({});
+        Json json = lwb::test::tinyTokenizerJson({});
         json["model"]["vocab"]["Ġh"] = 256;
         json["model"]["vocab"]["Ġhi"] = 257;
         json["model"]["merges"] = Json::array({Json::array({"Ġ", "h"}), Json::array({"Ġh", "i"})});
@@ -155,7 +131,7 @@ private slots:
 
     void ignoreMergesTakesWholePieces()
     {
-        Json json = tinyTokenizer({{"a", "b"}});
+        Json json = lwb::test::tinyTokenizerJson({{"a", "b"}});
         json["model"]["vocab"]["abc"] = 400; // no merge path leads here
         QCOMPARE(write(json)->encode("abc"), (Ids{256, 'c'}));
         json["model"]["ignore_merges"] = true;
@@ -164,7 +140,7 @@ private slots:
 
     void byteLevelAddsPrefixSpace()
     {
-        Json json = tinyTokenizer({{"Ġ", "h"}});
+        Json json = lwb::test::tinyTokenizerJson({{"Ġ", "h"}});
         json["pre_tokenizer"]["add_prefix_space"] = true;
         auto tokenizer = write(json);
         QCOMPARE(tokenizer->encode("h"), (Ids{256}));
@@ -223,7 +199,7 @@ private slots:
 
     void addedTokensSplitFirst()
     {
-        Json json = tinyTokenizer({{"Ġ", "h"}});
+        Json json = lwb::test::tinyTokenizerJson({{"Ġ", "h"}});
         json["added_tokens"] = Json::array({
             {{"id", 500}, {"content", "<|s|>"}, {"special", true}, {"normalized", false}},
             {{"id", 501}, {"content", "<|s|>x"}, {"special", true}, {"normalized", false}},
@@ -253,7 +229,7 @@ private slots:
 
     void nfcNormalizerComposes()
     {
-        Json json = tinyTokenizer({});
+        Json json = lwb::test::tinyTokenizerJson({});
         json["normalizer"] = {{"type", "NFC"}};
         auto tokenizer = write(json);
         // e + COMBINING ACUTE becomes U+00E9: two bytes c3 a9 in byte-level ids.
@@ -264,7 +240,7 @@ private slots:
 
     void specialIdsFromTokenizerConfig()
     {
-        Json json = tinyTokenizer({});
+        Json json = lwb::test::tinyTokenizerJson({});
         json["added_tokens"] = Json::array({
             {{"id", 300}, {"content", "<|bos|>"}, {"special", true}},
             {{"id", 301}, {"content", "<|eos|>"}, {"special", true}},
@@ -282,7 +258,7 @@ private slots:
 
     void invalidUtf8InputIsAnError()
     {
-        auto tokenizer = write(tinyTokenizer({}));
+        auto tokenizer = write(lwb::test::tinyTokenizerJson({}));
         const std::string message = errorOf([&] { tokenizer->encode("ok\xc3"); });
         QVERIFY2(contains(message, "not valid UTF-8 at byte 2"), message.c_str());
         QCOMPARE(tokenizer->decode({0xc3}, SpecialTokens::Keep), std::string("\xef\xbf\xbd"));
@@ -311,7 +287,7 @@ private slots:
     {
         QFETCH(QString, mutation);
         QFETCH(QString, expected);
-        Json json = tinyTokenizer({{"a", "b"}});
+        Json json = lwb::test::tinyTokenizerJson({{"a", "b"}});
         const Json byteLevel = {{"type", "ByteLevel"}, {"use_regex", false}};
         const Json split = {{"type", "Split"}, {"pattern", {{"Regex", "\\s+"}}}, {"behavior", "Isolated"}};
         if (mutation == "model.type=Unigram")

@@ -16,8 +16,8 @@
 #include "engine/model/hf_checkpoint.h"
 #include "engine/tensor_io/safetensors_writer.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
-#include "engine/tokenizer/byte_level.h"
 #include "engine/train/trainer.h"
+#include "tiny_tokenizer.h"
 #include "train_observers.h"
 
 #include <nlohmann/json.hpp>
@@ -45,29 +45,13 @@ const std::vector<std::pair<std::string, std::string>> kMerges{
 };
 constexpr std::int64_t kSpecialId = 300; // <|endoftext|>, after the merges' ids
 
-// A byte-level BPE tokenizer.json: the 256 byte symbols, kMerges, and one
-// special token (GPT-2's <|endoftext|>) unless `specials` says otherwise.
+// The tiny tokenizer with kMerges and one special token (GPT-2's
+// <|endoftext|>) unless `specials` says otherwise.
 Json tokenizerJson(Json specials = Json::array({{{"id", kSpecialId}, {"content", "<|endoftext|>"}, {"special", true}}}))
 {
-    Json vocab = Json::object();
-    const auto &alphabet = lwb::byteLevelAlphabet();
-    for (int b = 0; b < 256; ++b)
-        vocab[alphabet[b]] = b;
-    Json merges = Json::array();
-    std::int64_t next = 256;
-    for (const auto &[left, right] : kMerges) {
-        if (!vocab.contains(left + right))
-            vocab[left + right] = next++;
-        merges.push_back(left + " " + right);
-    }
-    return Json{
-        {"version", "1.0"},
-        {"normalizer", nullptr},
-        {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-        {"decoder", {{"type", "ByteLevel"}}},
-        {"added_tokens", specials},
-        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}},
-    };
+    auto json = lwb::test::tinyTokenizerJson(kMerges);
+    json["added_tokens"] = std::move(specials);
+    return json;
 }
 
 void writeText(const std::string &path, const std::string &text)

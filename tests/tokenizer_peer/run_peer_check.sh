@@ -14,12 +14,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 binary="${1:?usage: run_peer_check.sh TEST_BINARY [OUT_DIR]}"
 out="${2:-$here/generated}"
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "run_peer_check: $tool not found" >&2; exit 1; }
-done
-if [ ! -f "$here/node_modules/@lenml/tokenizers/package.json" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund)
-fi
+source "$here/npm_setup.sh"
+require_node_packages run_peer_check @lenml/tokenizers
 
 mkdir -p "$out"
 rm -f "$out"/*.json

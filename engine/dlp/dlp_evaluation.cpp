@@ -2,6 +2,7 @@
 #include "engine/dlp/dlp_evaluation.h"
 
 #include "engine/core/error.h"
+#include "engine/eval/evaluator.h"
 
 #include <algorithm>
 #include <iterator>
@@ -23,16 +24,11 @@ std::int64_t taskIndex(const std::vector<std::string> &tasks, const std::string 
 std::map<std::string, double> exactMatchOf(const SequenceFormat &format, const std::vector<TaskExample> &examples,
                                            const std::vector<RoutedGeneration> &generations)
 {
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-        auto &count = counts[examples[i].task];
-        count.first += generations[i].finished && generations[i].text == format.referenceText(examples[i].answer) ? 1 : 0;
-        count.second += 1;
-    }
-    std::map<std::string, double> byTask;
-    for (const auto &[task, count] : counts)
-        byTask[task] = static_cast<double>(count.first) / static_cast<double>(count.second);
-    return byTask;
+    std::vector<GeneratedAnswer> answers;
+    answers.reserve(generations.size());
+    for (const auto &generation : generations)
+        answers.push_back({generation.text, generation.finished});
+    return exactMatchShares(format, examples, answers);
 }
 
 FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters, DlpRouter &router,

@@ -33,7 +33,7 @@ struct FusionScores
 };
 
 // Exact match per task of generations against their examples (same order),
-// each answer read as format.referenceText gives it.
+// by the evaluator's rule (exactMatchShares).
 std::map<std::string, double> exactMatchOf(const SequenceFormat &format, const std::vector<TaskExample> &examples,
                                            const std::vector<RoutedGeneration> &generations);
 

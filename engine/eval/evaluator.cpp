@@ -108,23 +108,31 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
     GenerationOptions options;
     options.maxNewTokens = maxAnswerTokens;
     options.eosId = format.eosId();
-    std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
+    std::vector<GeneratedAnswer> answers(examples.size());
     for (const auto &[length, members] : byPromptLength) {
         const auto rows = static_cast<std::int64_t>(members.size());
         auto ids = torch::empty({rows, static_cast<std::int64_t>(length)}, torch::kInt64);
         for (std::int64_t r = 0; r < rows; ++r)
             ids[r] = torch::tensor(prompts[members[static_cast<std::size_t>(r)]], torch::kInt64);
-        const auto answers = generate(model, ids.to(device), options);
+        const auto generated = generate(model, ids.to(device), options);
         for (std::int64_t r = 0; r < rows; ++r) {
-            const auto &example = examples[members[static_cast<std::size_t>(r)]];
-            const auto &answer = answers[static_cast<std::size_t>(r)];
-            auto &count = counts[example.task];
-            count.first += answer.finished && format.answerText(answer.tokens) == format.referenceText(example.answer) ? 1 : 0;
-            count.second += 1;
+            const auto &sequence = generated[static_cast<std::size_t>(r)];
+            answers[members[static_cast<std::size_t>(r)]] = {format.answerText(sequence.tokens), sequence.finished};
         }
     }
     model.train(wasTraining);
+    return exactMatchShares(format, examples, answers);
+}
 
+std::map<std::string, double> exactMatchShares(const SequenceFormat &format, const std::vector<TaskExample> &examples,
+                                               const std::vector<GeneratedAnswer> &answers)
+{
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts; // task -> (correct, total)
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        auto &count = counts[examples[i].task];
+        count.first += answers[i].finished && answers[i].text == format.referenceText(examples[i].answer) ? 1 : 0;
+        count.second += 1;
+    }
     std::map<std::string, double> byTask;
     for (const auto &[task, count] : counts)
         byTask[task] = static_cast<double>(count.first) / static_cast<double>(count.second);

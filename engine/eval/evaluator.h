@@ -15,6 +15,20 @@ namespace lwb {
 
 EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device);
 
+// One generated answer: its text (special tokens dropped) and whether it
+// ended with EOS.
+struct GeneratedAnswer
+{
+    std::string text;
+    bool finished = false;
+};
+
+// Exact match per task: the share of examples whose answer finished and reads
+// as format.referenceText(example.answer); answers[i] is examples[i]'s. The
+// one rule every exact-match figure (runs, lorawb eval, DLP-LoRA) uses.
+std::map<std::string, double> exactMatchShares(const SequenceFormat &format, const std::vector<TaskExample> &examples,
+                                               const std::vector<GeneratedAnswer> &answers);
+
 // Fills exactMatchByTask; examples are grouped by prompt length so each
 // group decodes as one unpadded batch (generate(), engine/model/generation.h:
 // with a KV cache unless an adapter needs whole-sequence forwards).

@@ -72,7 +72,7 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
           {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their embeddings over real tokens, plus (bigram_buckets "
                     "> 0) the mean of bigrams[(id[t-1] * vocab_size + id[t]) mod bigram_buckets] over real pairs; "
                     "the MLP (ReLU between layers) gives one logit per task"}}},
-        {"tokenizer", SequenceFormat::forModel(config.model).byteLevelTokens()
+        {"tokenizer", study.format().byteLevelTokens()
                           ? "the workbench's byte tokenizer for built-in models: bytes 0-255, BOS 256, EOS 257, PAD 258"
                           : "the tokenizer.json of the base model folder"},
     };

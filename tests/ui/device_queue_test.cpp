@@ -9,6 +9,7 @@
 //
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
 // and every run's output folder point into one temporary directory.
+#include "user_data_isolation.h"
 #include "ui/downsampled_series.h"
 #include "ui/job_controller.h"
 #include "ui/job_queue_view.h"
@@ -63,11 +64,8 @@ private slots:
     {
         QVERIFY(dir_.isValid());
         qputenv("LWB_DB", dir_.filePath(QStringLiteral("runs.db")).toUtf8());
-        qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
-        qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
-        QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
+        lwb::ui::test::keepUserDataIn(dir_);
         QCoreApplication::setApplicationName(QStringLiteral("ui-device-queue-test"));
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
         QSettings().clear();
     }
 

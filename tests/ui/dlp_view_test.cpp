@@ -8,6 +8,7 @@
 // the same prompt the same way from its saved LoRAs and plugin, and exports
 // as a DLP-LoRA bundle.
 #include "form_input.h"
+#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/dlp_library_editor.h"
 #include "ui/dlp_view.h"
@@ -88,10 +89,7 @@ private:
 void DlpViewTest::initTestCase()
 {
     QVERIFY(dir_.isValid());
-    qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
-    qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
-    QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
+    lwb::ui::test::keepUserDataIn(dir_);
 }
 
 void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()

@@ -5,6 +5,7 @@
 // cancelled confirmation changes nothing; a hostile folder name stays inside
 // the destination.
 #include "form_input.h"
+#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "storage/sha256.h"
 #include "ui/export_dialog.h"
@@ -53,10 +54,7 @@ private:
 void ExportDialogTest::initTestCase()
 {
     QVERIFY(dir_.isValid());
-    qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
-    qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
-    QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
+    lwb::ui::test::keepUserDataIn(dir_);
 }
 
 void ExportDialogTest::exportsPeftAndRecordsTheFiles()

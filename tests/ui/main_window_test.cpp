@@ -9,6 +9,7 @@
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
 // and every run's output folder point into one temporary directory.
 #include "form_input.h"
+#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
@@ -96,11 +97,8 @@ private slots:
         QVERIFY(dir_.isValid());
         databasePath_ = dir_.filePath(QStringLiteral("runs.db"));
         qputenv("LWB_DB", databasePath_.toUtf8());
-        qputenv("XDG_DATA_HOME", dir_.filePath(QStringLiteral("data")).toUtf8());
-        qputenv("XDG_CONFIG_HOME", dir_.filePath(QStringLiteral("config")).toUtf8());
-        QCoreApplication::setOrganizationName(QStringLiteral("lwb-test"));
+        lwb::ui::test::keepUserDataIn(dir_);
         QCoreApplication::setApplicationName(QStringLiteral("ui-main-window-test"));
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("config")));
         QSettings().clear();
     }
 

@@ -3,12 +3,13 @@
 # need, skipping those already present; safe to run again. Run as root (or
 # with sudo available). Also makes OpenBLAS the system BLAS: Debian's
 # LibTorch calls whatever libblas.so.3 points to, and the reference BLAS it
-# falls back to is about 30x slower.
+# falls back to is about 30x slower. libblas-dev: the engine links that same
+# libblas.so.3 for SiRA's many small products (engine/core/cpu_gemm.h).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libblas-dev
   nlohmann-json3-dev libsqlite3-dev libpcre2-dev libicu-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth

@@ -74,15 +74,20 @@ torch::Tensor SiraAdapterImpl::delta(const torch::Tensor &x)
     }
 
     const auto input = adapterDropout(flat, dropoutP_, is_training());
-    auto out = mixExperts(input, routing_.expertGates);
+    auto out = mixExperts(input, routing_);
     auto shape = x.sizes().vec();
     shape.back() = out.size(-1);
     return out.reshape(shape);
 }
 
-torch::Tensor SiraAdapterImpl::mixExperts(const torch::Tensor &x, const torch::Tensor &expertGates)
+torch::Tensor SiraAdapterImpl::mixExperts(const torch::Tensor &x, const SiraRouting &routing)
 {
-    return mixLoraExperts(x, loraA, loraB, expertGates, scale_);
+    if (!routedExpertsSupported(x))
+        return mixLoraExperts(x, loraA, loraB, routing.expertGates, scale_);
+    // An assignment contributes when it is within capacity and survived
+    // expert dropout.
+    const auto active = routing.dropoutKept.defined() ? routing.admitted & routing.dropoutKept : routing.admitted;
+    return mixRoutedExperts(x, loraA, loraB, routing.expertGates, routing.experts, active, scale_);
 }
 
 void SiraAdapterImpl::accumulateStats()

@@ -7,11 +7,11 @@
 //   delta(x) = s * sum_{kept e} gate_e * B_e A_e x,   s = alpha / r
 //
 // Each expert is a LoRA of rank r initialised as PEFT does (A Kaiming-
-// uniform, B zero); W_g ~ N(0, 0.02). All experts run in two matmuls: one
-// shrink x -> [N, E*r], the sparse gates scale each expert's r columns, one
-// expand back; unselected experts cost their (small) share of those matmuls,
-// which on CPU beats gathering tokens per expert (tests/bench measures both);
-// sira_mixture.h does it as one autograd node.
+// uniform, B zero); W_g ~ N(0, 0.02). The experts' product is one autograd
+// node (sira_mixture.h): on the CPU each expert runs on its own tokens only
+// (expert blocks, LoRA's FLOPs); on other devices all experts run in two
+// matmuls with the unselected ones gated to zero (tests/bench compares both
+// with a per-expert loop).
 //
 // Parameters: "router" [E, in], "lora_A" [E, r, in], "lora_B" [E, out, r].
 // Routing has no dense equivalent, so a SiRA layer cannot be merged.
@@ -48,8 +48,9 @@ public:
     torch::Tensor loraB;  // [E, out, r]
 
 protected:
-    // s * sum_e expertGates[:, e] * B_e A_e x for x: [N, in], gates: [N, E].
-    virtual torch::Tensor mixExperts(const torch::Tensor &x, const torch::Tensor &expertGates);
+    // s * sum_e expertGates[:, e] * B_e A_e x for x: [N, in] and the gates of
+    // `routing`: the expert blocks on the CPU, the dense mixture elsewhere.
+    virtual torch::Tensor mixExperts(const torch::Tensor &x, const SiraRouting &routing);
 
 private:
     void accumulateStats();

@@ -1,0 +1,84 @@
+// See cpu_gemm.h.
+#include "engine/core/cpu_gemm.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+#include <type_traits>
+
+#ifdef LWB_HAVE_BLAS
+// The Fortran BLAS interface: column-major, every argument by pointer.
+extern "C" {
+void sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const float *alpha,
+            const float *a, const int *lda, const float *b, const int *ldb, const float *beta, float *c,
+            const int *ldc);
+void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const double *alpha,
+            const double *a, const int *lda, const double *b, const int *ldb, const double *beta, double *c,
+            const int *ldc);
+}
+#endif
+
+namespace lwb {
+
+namespace {
+
+template <typename T>
+void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T *a,
+          std::int64_t lda, const T *b, std::int64_t ldb, T beta, T *c, std::int64_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+#ifdef LWB_HAVE_BLAS
+    TORCH_CHECK(m <= std::numeric_limits<int>::max() && n <= std::numeric_limits<int>::max()
+                    && k <= std::numeric_limits<int>::max() && lda <= std::numeric_limits<int>::max()
+                    && ldb <= std::numeric_limits<int>::max() && ldc <= std::numeric_limits<int>::max(),
+                "gemm sizes exceed the BLAS's 32-bit integers");
+    // A row-major C is a column-major C^T = op(B)^T op(A)^T: swap the operands.
+    const char opA = transposeB ? 'T' : 'N', opB = transposeA ? 'T' : 'N';
+    const int rows = static_cast<int>(n), cols = static_cast<int>(m), inner = static_cast<int>(k);
+    const int strideA = static_cast<int>(ldb), strideB = static_cast<int>(lda), strideC = static_cast<int>(ldc);
+    // BLAS reads lda >= max(1, rows of the stored operand) even when k = 0.
+    if (k == 0) {
+        for (std::int64_t i = 0; i < m; ++i)
+            for (std::int64_t j = 0; j < n; ++j)
+                c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+        return;
+    }
+    if constexpr (std::is_same_v<T, float>)
+        sgemm_(&opA, &opB, &rows, &cols, &inner, &alpha, b, &strideA, a, &strideB, &beta, c, &strideC);
+    else
+        dgemm_(&opA, &opB, &rows, &cols, &inner, &alpha, b, &strideA, a, &strideB, &beta, c, &strideC);
+#else
+    const auto options = torch::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value);
+    auto view = [&](const T *data, bool transpose, std::int64_t rows, std::int64_t cols, std::int64_t stride) {
+        // Stored rows x cols with the given row stride; op() is a transposed view.
+        const auto stored = transpose ? torch::from_blob(const_cast<T *>(data), {cols, rows}, {stride, 1}, options)
+                                      : torch::from_blob(const_cast<T *>(data), {rows, cols}, {stride, 1}, options);
+        return transpose ? stored.t() : stored;
+    };
+    auto out = torch::from_blob(c, {m, n}, {ldc, 1}, options);
+    const auto product = torch::mm(view(a, transposeA, m, k, lda), view(b, transposeB, k, n, ldb));
+    if (beta == T(0))
+        out.copy_(product.mul_(alpha));
+    else
+        out.mul_(beta).add_(product, alpha);
+#endif
+}
+
+} // namespace
+
+void gemmRowMajor(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+                  const float *a, std::int64_t lda, const float *b, std::int64_t ldb, float beta, float *c,
+                  std::int64_t ldc)
+{
+    gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void gemmRowMajor(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
+                  const double *a, std::int64_t lda, const double *b, std::int64_t ldb, double beta, double *c,
+                  std::int64_t ldc)
+{
+    gemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+} // namespace lwb

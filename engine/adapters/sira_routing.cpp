@@ -146,8 +146,10 @@ void gatesForward(const scalar_t *probs, const std::int64_t *chosen, const bool 
             acc_t gate = token.g[static_cast<std::size_t>(j)];
             if (rule.dropout) {
                 gate *= static_cast<acc_t>(tokenKeep[j]);
+                // (g / survived) * mass: the share among survivors is <= 1,
+                // so a tiny sole survivor (p ~ 1e-30) gets exactly the mass.
                 if (rule.renormalizeAfterDropout)
-                    gate = token.survived > 0 ? gate * (token.mass / token.survived) : acc_t(0);
+                    gate = token.survived > 0 ? gate / token.survived * token.mass : acc_t(0);
             }
             gate = admitted[t * topK + j] ? gate : acc_t(0);
             gates[t * topK + j] = static_cast<scalar_t>(gate);
@@ -174,20 +176,23 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
             const bool in = admitted[t * topK + j];
             grad[static_cast<std::size_t>(j)] = in ? static_cast<acc_t>(gradExpertGates[t * experts + tokenChosen[j]]) : 0;
         }
-        // Through dropout: gate_j = g_j m_j (mass / survived).
+        // Through dropout: gate_j = mass * w_j, w_j = g_j m_j / survived, so
+        //   dL/dg_i = m_i (G_i - Gw) mass / survived + Gw,  Gw = sum_j G_j w_j.
+        // Written this way, not through 1 / survived^2: a sole survivor with
+        // a tiny gate (second choice at p ~ 1e-30, the first dropped) has
+        // G_i = Gw exactly, where survived^2 underflowed to 0 in float32 and
+        // turned the router's gradient into NaN.
         if (rule.dropout && rule.renormalizeAfterDropout) {
             if (token.survived > 0) {
-                const acc_t ratio = token.mass / token.survived;
-                acc_t gradRatio = 0;
+                acc_t weighted = 0; // Gw
                 for (std::int64_t j = 0; j < topK; ++j) {
                     const auto uj = static_cast<std::size_t>(j);
-                    gradRatio += grad[uj] * token.g[uj] * static_cast<acc_t>(tokenKeep[j]);
+                    weighted += grad[uj] * (token.g[uj] * static_cast<acc_t>(tokenKeep[j]) / token.survived);
                 }
-                const acc_t gradMass = gradRatio / token.survived;
-                const acc_t gradSurvived = -gradRatio * token.mass / (token.survived * token.survived);
                 for (std::int64_t j = 0; j < topK; ++j) {
                     const auto uj = static_cast<std::size_t>(j);
-                    grad[uj] = (grad[uj] * ratio + gradSurvived) * static_cast<acc_t>(tokenKeep[j]) + gradMass;
+                    const bool kept = tokenKeep[j] != scalar_t(0);
+                    grad[uj] = kept ? (grad[uj] - weighted) / token.survived * token.mass + weighted : weighted;
                 }
             } else {
                 std::fill(grad.begin(), grad.end(), acc_t(0));

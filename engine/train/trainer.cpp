@@ -16,9 +16,11 @@
 #include <torch/nn/utils/clip_grad.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <limits>
+#include <sstream>
 
 namespace lwb {
 
@@ -161,6 +163,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
 
     const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
     metrics.gradNorm = torch::nn::utils::clip_grad_norm_(parameters_, maxNorm);
+    if (!std::isfinite(lossSum) || !std::isfinite(metrics.gradNorm))
+        stopOnNonFinite(stepIndex, lossSum / static_cast<double>(std::max<std::int64_t>(1, scored)), metrics.gradNorm);
     metrics.learningRate = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
     for (auto &group : optimizer_->param_groups())
         static_cast<torch::optim::AdamWOptions &>(group.options()).lr(metrics.learningRate);
@@ -176,6 +180,19 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     metrics.peakMemoryBytes = peakMemoryBytes(device_);
     metrics.wallSeconds = nowSeconds() - startTime_;
     return metrics;
+}
+
+void Trainer::stopOnNonFinite(std::int64_t stepIndex, double loss, double gradNorm)
+{
+    std::string saved = "no checkpoint was written (no step had completed)";
+    if (stepIndex > startStep_)
+        saved = "the parameters after step " + std::to_string(stepIndex) + " are saved in " + checkpoint(stepIndex)
+            + " (training.resume_from continues from them)";
+    std::ostringstream what;
+    what << "the loss (" << loss << ") or the gradient norm (" << gradNorm
+         << ") is not finite; the run stopped before this step's update, and " << saved
+         << ". A run whose loss grew before this has diverged: a lower training.lr or adapter.alpha may help";
+    throw Error("step " + std::to_string(stepIndex + 1), what.str());
 }
 
 EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
@@ -199,11 +216,12 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     return metrics;
 }
 
-void Trainer::checkpoint(std::int64_t step)
+std::string Trainer::checkpoint(std::int64_t step)
 {
     const auto path = saveCheckpoint(config_.training.outputDir, step, config_.toJson().dump(), *model_, *optimizer_);
     for (auto *observer : observers_)
         observer->onCheckpoint(step, path);
+    return path;
 }
 
 RunOutcome Trainer::run()

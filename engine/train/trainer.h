@@ -7,6 +7,10 @@
 //   -> periodic eval and checkpoints -> final eval (ResLoRA: repeated on the
 //      model merged into plain LoRA) -> final checkpoint
 //
+// A step whose loss or gradient norm is NaN or infinite ends the run with an
+// error before its update (a diverged run must not go on printing NaN), and
+// the last finite parameters are saved as a checkpoint to resume from.
+//
 // Determinism: data example i depends only on (seed, i); dropout draws from
 // torch's generator reseeded from (seed, step) at every step; so the same
 // config and thread count give bitwise the same losses, and a resumed run
@@ -26,6 +30,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace lwb {
@@ -55,7 +60,10 @@ private:
     void prepare();
     StepMetrics trainStep(std::int64_t stepIndex);
     EvalMetrics evaluate(std::int64_t step, bool withExactMatch);
-    void checkpoint(std::int64_t step);
+    std::string checkpoint(std::int64_t step); // returns the checkpoint's path
+    // Throws for a step whose loss or gradient is not finite, after saving
+    // the parameters it would have replaced (finite: the update never ran).
+    [[noreturn]] void stopOnNonFinite(std::int64_t stepIndex, double loss, double gradNorm);
 
     RunConfig config_;
     torch::Device device_{torch::kCPU};

@@ -374,6 +374,55 @@ private slots:
         QVERIFY(!layer.sira->lastRouting().dropoutKept.defined());
     }
 
+    void expertDropoutGradientFiniteForTinySurvivor()
+    {
+        // float32, two experts, the second at p = e^-70 ~ 4e-31: where expert
+        // dropout removes the first choice and keeps the second, the survivor
+        // takes the whole mass, and its gradient must stay finite (it became
+        // NaN when computed through 1 / survived^2, which underflows).
+        constexpr std::int64_t kTokens = 64;
+        lwb::SiraRoutingOptions options;
+        options.experts = 2;
+        options.topK = 2;
+        options.capacityFactor = 0.0;
+        options.expertDropout = 0.5;
+        auto base = torch::zeros({kTokens, 2}, torch::kFloat64);
+        base.select(1, 1).fill_(-70.0);
+        base.select(1, 0).normal_(0.0, 0.1);
+        const auto logits = base.to(torch::kFloat32).requires_grad_(true);
+        const auto weights = torch::randn({kTokens, 2}, torch::kFloat64);
+        const auto all = torch::ones({kTokens}, torch::kBool);
+        torch::manual_seed(5);
+        const auto routing = lwb::routeTokens(logits, all, 1, options, /*training=*/true);
+        (routing.expertGates * weights.to(torch::kFloat32)).sum().backward();
+
+        const auto keep = routing.dropoutKept;
+        const auto soleTiny = keep.select(1, 0).logical_not() & keep.select(1, 1);
+        QVERIFY2(soleTiny.any().item<bool>(), "some token keeps only its tiny second choice");
+        QVERIFY(torch::isfinite(logits.grad()).all().item<bool>());
+        const auto tinyRows = soleTiny.nonzero().squeeze(1);
+        QVERIFY((routing.gates.index_select(0, tinyRows).select(1, 1) == 1.0f).all().item<bool>());
+
+        // The same gates in float64 through autograd's plain formulas, same masks.
+        const auto reference = base.clone().requires_grad_(true);
+        const auto probs = torch::softmax(reference, -1);
+        const auto chosen = probs.gather(1, routing.experts);
+        const auto renormalised = chosen / chosen.sum(-1, true);
+        const auto survivors = torch::where(keep, renormalised, torch::zeros_like(renormalised));
+        const auto gates = survivors / survivors.sum(-1, true).clamp_min(1e-300) * renormalised.sum(-1, true);
+        const auto expertGates = torch::zeros_like(probs).scatter_add(1, routing.experts, gates);
+        (expertGates * weights).sum().backward();
+        // A sole survivor's gate is the whole (renormalised) mass, 1: its
+        // true gradient is 0, which the float32 path gives exactly; the
+        // float64 autograd reference leaves ~1e-16 of cancellation noise
+        // there, above the real gradients elsewhere (~1e-31), so those rows
+        // are compared with zero and the others with the reference.
+        const auto ours = logits.grad().to(torch::kFloat64);
+        const auto others = soleTiny.logical_not().unsqueeze(1).expand_as(ours);
+        QVERIFY(ours.index_select(0, tinyRows).abs().max().item<double>() == 0.0);
+        QVERIFY(relativeError(ours.masked_select(others), reference.grad().masked_select(others)) <= 1e-5);
+    }
+
     void balanceLossHandComputed()
     {
         // Router probabilities chosen by hand (logits = log p): top-1 picks

@@ -1,6 +1,7 @@
 // Trainer: bitwise determinism, resume == uninterrupted, stop leaves a
 // checkpoint, the loss falls on the default task, and bad checkpoints are
-// refused with the file named.
+// refused with the file named; a step whose loss is not finite stops the run
+// before its update.
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/train/trainer.h"
@@ -9,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -143,6 +145,38 @@ private slots:
 
         config.training.resumeFrom = dir.filePath("nowhere").toStdString();
         QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::Trainer(config).run());
+    }
+
+    void nonFiniteStepStopsBeforeItsUpdate()
+    {
+        // An absurd learning rate: the first update throws the adapter's
+        // weights to ~1e30, and the next step's loss is no longer finite.
+        QTemporaryDir dir;
+        auto config = smallConfig(dir.path());
+        config.training.lr = 1e30;
+        lwb::Trainer trainer(config);
+        Collect collect;
+        trainer.addObserver(&collect);
+        std::string message;
+        try {
+            trainer.run();
+            QFAIL("a run with a non-finite loss went on");
+        } catch (const lwb::Error &error) {
+            message = error.what();
+        }
+        const auto completed = static_cast<std::int64_t>(collect.steps.size());
+        QVERIFY(completed >= 1 && completed < 12);
+        for (const auto &step : collect.steps)
+            QVERIFY(std::isfinite(step.loss)); // no NaN step reached the observers (the run store)
+        QVERIFY2(message.find("step " + std::to_string(completed + 1)) == 0, message.c_str());
+        QVERIFY2(message.find("not finite") != std::string::npos, message.c_str());
+        QCOMPARE(collect.outcome, lwb::RunOutcome::Failed);
+        // The parameters it stopped with, saved as a checkpoint, are the finite
+        // ones of the last completed step: the bad update never ran.
+        QCOMPARE(collect.checkpoints.size(), std::size_t(1));
+        QVERIFY2(message.find(collect.checkpoints.back()) != std::string::npos, message.c_str());
+        for (const auto &parameter : trainer.model()->parameters())
+            QVERIFY(torch::isfinite(parameter).all().item<bool>());
     }
 
     void lossFallsOnTheDefaultTask()

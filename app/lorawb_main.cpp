@@ -186,7 +186,7 @@ int pretrain(std::vector<std::string> words)
     if (std::filesystem::exists(destination) && !force)
         throw lwb::Error(out, "exists; pass --force to replace it");
     if (config.training.outputDir.empty())
-        config.training.outputDir = lwb::defaultOutputDir(config.name);
+        config.training.outputDir = lwb::newRunFolder(config.name);
     const auto outputDir = config.training.outputDir;
     const auto outcome = trainConfig(args, std::move(config), "pretrain --out " + out);
     if (outcome != lwb::RunOutcome::Finished)

@@ -43,7 +43,7 @@ DlpStudy::DlpStudy(RunConfig config)
     if (config_.adapter.variant != kDlpVariant)
         throw Error("adapter.variant", "a DLP-LoRA study needs \"dlp\", got \"" + config_.adapter.variant + "\"");
     if (config_.training.outputDir.empty())
-        config_.training.outputDir = defaultOutputDir(config_.name);
+        config_.training.outputDir = newRunFolder(config_.name);
 }
 
 DlpStudy::~DlpStudy() = default;

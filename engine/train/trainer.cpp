@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <ctime>
 #include <limits>
 #include <sstream>
@@ -40,7 +41,7 @@ std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex)
 
 } // namespace
 
-std::string defaultOutputDir(const std::string &runName)
+std::string newRunFolder(const std::string &runName)
 {
     std::string base;
     if (const char *xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
@@ -52,14 +53,29 @@ std::string defaultOutputDir(const std::string &runName)
     const auto now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    return base + "/lora-workbench/runs/" + runName + "-" + stamp;
+    const std::filesystem::path runs = base + "/lora-workbench/runs";
+    std::error_code error;
+    std::filesystem::create_directories(runs, error);
+    if (error)
+        throw Error(runs.string(), "cannot create the runs folder: " + error.message());
+    // create_directory is the claim: false when the folder exists, so two runs
+    // of one name started in the same second (two devices, two terminals)
+    // never share a folder and overwrite each other's checkpoints.
+    const std::string stem = (runs / (runName + "-" + stamp)).string();
+    for (int attempt = 1;; ++attempt) {
+        const auto folder = attempt == 1 ? stem : stem + "-" + std::to_string(attempt);
+        if (std::filesystem::create_directory(folder, error))
+            return folder;
+        if (error)
+            throw Error(folder, "cannot create the run's folder: " + error.message());
+    }
 }
 
 Trainer::Trainer(RunConfig config)
     : config_(std::move(config))
 {
     if (config_.training.outputDir.empty())
-        config_.training.outputDir = defaultOutputDir(config_.name);
+        config_.training.outputDir = newRunFolder(config_.name);
 }
 
 Trainer::~Trainer() = default;

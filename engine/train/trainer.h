@@ -79,8 +79,9 @@ private:
     double startTime_ = 0.0;
 };
 
-// The default output directory for a run's checkpoints:
-// $XDG_DATA_HOME/lora-workbench/runs/<name>-<yyyymmdd-hhmmss>.
-std::string defaultOutputDir(const std::string &runName);
+// Creates and returns a new folder for a run's checkpoints (the default
+// training.output_dir): $XDG_DATA_HOME/lora-workbench/runs/<name>-<yyyymmdd-hhmmss>,
+// with -2, -3, ... appended when that folder exists already.
+std::string newRunFolder(const std::string &runName);
 
 } // namespace lwb

@@ -179,6 +179,24 @@ private slots:
             QVERIFY(torch::isfinite(parameter).all().item<bool>());
     }
 
+    void runsOfOneNameGetTheirOwnFolders()
+    {
+        // Two runs of one name started within the same second (two devices,
+        // two terminals) must not share a checkpoint folder.
+        QTemporaryDir dir;
+        const QByteArray previous = qgetenv("XDG_DATA_HOME");
+        qputenv("XDG_DATA_HOME", dir.path().toUtf8());
+        const auto first = lwb::newRunFolder("same");
+        const auto second = lwb::newRunFolder("same");
+        const auto third = lwb::newRunFolder("same");
+        qputenv("XDG_DATA_HOME", previous);
+        QVERIFY(first != second && second != third && first != third);
+        for (const auto &folder : {first, second, third}) {
+            QVERIFY(std::filesystem::is_directory(folder));
+            QVERIFY(folder.find(dir.path().toStdString() + "/lora-workbench/runs/same-") == 0);
+        }
+    }
+
     void lossFallsOnTheDefaultTask()
     {
         QTemporaryDir dir;

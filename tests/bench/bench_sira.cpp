@@ -203,6 +203,7 @@ int main(int argc, char **argv)
                 static_cast<long long>(sira.adapter.sira.experts), static_cast<long long>(sira.adapter.sira.topK),
                 static_cast<long long>(sira.adapter.rank), sira.adapter.sira.capacityFactor,
                 static_cast<long long>(lora.adapter.rank));
+    stepSeconds(lora, Mixture::Engine, 5); // the process's first steps (threads, heap) are slow: not timed
     const double loraStep = stepSeconds(lora, Mixture::Engine, steps);
     const double engine = stepSeconds(sira, Mixture::Engine, steps);
     const double dense = stepSeconds(sira, Mixture::Dense, steps);

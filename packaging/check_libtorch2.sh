@@ -6,13 +6,15 @@
 # build's compile_commands.json with -fsyntax-only against those headers (the
 # project's own flags; the torch PCH replaced by engine/pch.h).
 #
-# usage: packaging/check_libtorch2.sh [BUILD_DIR] [JOBS]     (default: build, 2)
+# usage: packaging/check_libtorch2.sh [BUILD_DIR] [JOBS] [MATCH]   (default: build, 2, every unit)
+# MATCH: a regular expression; only the units whose path it matches (e.g. "sira|cpu_gemm").
 # Needs deb.debian.org. Prints each failing unit with its first errors; exits 1
 # when any fails.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 jobs="${2:-2}"
+match="${3:-}"
 scratch="${LWB_LIBTORCH2_DIR:-/tmp/lwb-libtorch2}"
 [ -f "$build/compile_commands.json" ] || { echo "no $build/compile_commands.json: configure the build first" >&2; exit 1; }
 
@@ -29,13 +31,15 @@ if [ ! -d "$scratch/root/usr/include/torch" ]; then
 fi
 echo "LibTorch headers: $(ls "$scratch"/*.deb | xargs -n1 basename | tr '\n' ' ')"
 
-python3 - "$build/compile_commands.json" "$root" "$scratch/root/usr/include" "$jobs" <<'PY'
-import concurrent.futures, json, shlex, subprocess, sys
-commands, root, include, jobs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+python3 - "$build/compile_commands.json" "$root" "$scratch/root/usr/include" "$jobs" "$match" <<'PY'
+import concurrent.futures, json, re, shlex, subprocess, sys
+commands, root, include, jobs, match = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 units = []
 for entry in json.load(open(commands)):
     source = entry["file"]
     if not source.startswith(tuple(f"{root}/{folder}/" for folder in ("engine", "app", "kernels"))):
+        continue
+    if match and not re.search(match, source):
         continue
     words, args, i = shlex.split(entry["command"]), [], 0
     while i < len(words):

@@ -98,17 +98,17 @@ void addSlotsPerToken(const ExpertBlocks &blocks, const T *slotRows, std::int64_
     });
 }
 
-// Runs body(expert, firstSlot, slotCount) for every expert with slots, the
-// experts spread over torch's threads (each BLAS call then runs on one).
+// Runs body(expert, firstSlot, slotCount) for every expert, the experts
+// spread over torch's threads (each BLAS call then runs on one). An expert
+// without slots gets count 0: its products are empty, and those summed over
+// its slots (dA_e, dB_e) come out as zeros (gemmRowMajor with k = 0).
 template <typename Body>
 void forEachExpert(const ExpertBlocks &blocks, const Body &body)
 {
     const auto experts = static_cast<std::int64_t>(blocks.offsets.size()) - 1;
     at::parallel_for(0, experts, 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t e = begin; e < end; ++e) {
-            if (blocks.size(e) > 0)
-                body(e, blocks.offsets[static_cast<std::size_t>(e)], blocks.size(e));
-        }
+        for (std::int64_t e = begin; e < end; ++e)
+            body(e, blocks.offsets[static_cast<std::size_t>(e)], blocks.size(e));
     });
 }
 
@@ -193,13 +193,6 @@ struct RoutedExperts : public torch::autograd::Function<RoutedExperts>
             T *ga = gradA.data_ptr<T>(), *gb = gradB.data_ptr<T>();
             T *gateGrads = wantGates ? gradGates.data_ptr<T>() : nullptr;
             T *dxs = wantX ? gradSlotsIn.data_ptr<T>() : nullptr;
-            // Experts without tokens get zero gradients.
-            for (std::int64_t e = 0; e < expertCount; ++e) {
-                if (blocks.size(e) == 0) {
-                    std::fill_n(ga + e * rank * in, rank * in, T(0));
-                    std::fill_n(gb + e * out * rank, out * rank, T(0));
-                }
-            }
             forEachExpert(blocks, [&](std::int64_t e, std::int64_t first, std::int64_t count) {
                 for (std::int64_t i = first; i < first + count; ++i)
                     std::memcpy(gs + i * out, go + slotToken[i] * out, static_cast<std::size_t>(out) * sizeof(T));

@@ -28,6 +28,15 @@ void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std:
 {
     if (m == 0 || n == 0)
         return;
+    // An empty product: C = beta * C, and 0 for beta 0 without reading C (as
+    // BLAS). Handled here because BLAS still checks the leading dimensions of
+    // the empty operands.
+    if (k == 0) {
+        for (std::int64_t i = 0; i < m; ++i)
+            for (std::int64_t j = 0; j < n; ++j)
+                c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+        return;
+    }
 #ifdef LWB_HAVE_BLAS
     TORCH_CHECK(m <= std::numeric_limits<int>::max() && n <= std::numeric_limits<int>::max()
                     && k <= std::numeric_limits<int>::max() && lda <= std::numeric_limits<int>::max()
@@ -37,13 +46,6 @@ void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std:
     const char opA = transposeB ? 'T' : 'N', opB = transposeA ? 'T' : 'N';
     const int rows = static_cast<int>(n), cols = static_cast<int>(m), inner = static_cast<int>(k);
     const int strideA = static_cast<int>(ldb), strideB = static_cast<int>(lda), strideC = static_cast<int>(ldc);
-    // BLAS reads lda >= max(1, rows of the stored operand) even when k = 0.
-    if (k == 0) {
-        for (std::int64_t i = 0; i < m; ++i)
-            for (std::int64_t j = 0; j < n; ++j)
-                c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
-        return;
-    }
     if constexpr (std::is_same_v<T, float>)
         sgemm_(&opA, &opB, &rows, &cols, &inner, &alpha, b, &strideA, a, &strideB, &beta, c, &strideC);
     else

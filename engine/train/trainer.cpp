@@ -179,8 +179,9 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
 
     const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
     metrics.gradNorm = torch::nn::utils::clip_grad_norm_(parameters_, maxNorm);
-    if (!std::isfinite(lossSum) || !std::isfinite(metrics.gradNorm))
-        stopOnNonFinite(stepIndex, lossSum / static_cast<double>(std::max<std::int64_t>(1, scored)), metrics.gradNorm);
+    metrics.loss = lossSum / static_cast<double>(std::max<std::int64_t>(1, scored));
+    if (!std::isfinite(metrics.loss) || !std::isfinite(metrics.gradNorm))
+        stopOnNonFinite(stepIndex, metrics.loss, metrics.gradNorm);
     metrics.learningRate = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
     for (auto &group : optimizer_->param_groups())
         static_cast<torch::optim::AdamWOptions &>(group.options()).lr(metrics.learningRate);
@@ -191,7 +192,6 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     metrics.step = stepIndex + 1;
     metrics.totalSteps = training.steps;
     metrics.tokens = tokensSeen_;
-    metrics.loss = lossSum / static_cast<double>(std::max<std::int64_t>(1, scored));
     metrics.tokensPerSecond = static_cast<double>(inputTokens) / seconds;
     metrics.peakMemoryBytes = peakMemoryBytes(device_);
     metrics.wallSeconds = nowSeconds() - startTime_;

@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that building and testing LoRA Workbench
-# need, skipping those already present; safe to run again. Run as root (or
-# with sudo available). Also makes OpenBLAS the system BLAS: Debian's
-# LibTorch calls whatever libblas.so.3 points to, and the reference BLAS it
-# falls back to is about 30x slower. libblas-dev: the engine links that same
-# libblas.so.3 for SiRA's many small products (engine/core/cpu_gemm.h).
+# Installs what building and testing LoRA Workbench need on Debian 12, skipping
+# what is already there; safe to run again. Run as root (or with sudo).
+#
+# 1. Debian packages: the toolchain, Qt 6, QCustomPlot, SQLite, the text
+#    libraries, Xvfb for screenshots, WordNet and FreeDict for the lexicon.
+# 2. The project's Python environment, .venv at the repository root
+#    (LWB_VENV overrides): the pinned PyTorch wheel, whose LibTorch (CUDA
+#    build) the engine links, and the Python references the tests compare
+#    against (transformers, peft, tokenizers, safetensors, jinja2), installed
+#    from packaging/python/requirements.lock with --require-hashes.
+#    The wheels are kept in a wheelhouse (LWB_WHEELHOUSE, default
+#    ~/.cache/lora-workbench/wheels) so a second clone installs offline, and an
+#    environment already made from the same lock is left as it is.
 set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${LWB_VENV:-$root/.venv}"
+wheelhouse="${LWB_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/lora-workbench/wheels}"
+lock="$root/packaging/python/requirements.lock"
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libopenblas0-openmp libblas-dev
+  python3 python3-venv
   nlohmann-json3-dev libsqlite3-dev libpcre2-dev libicu-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
@@ -34,18 +46,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "setup: all ${#packages[@]} packages present"
+  echo "setup: all ${#packages[@]} Debian packages present"
 fi
 
-# The tokenizer's peer check runs transformers' tokenizers through Node.js.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "setup: installing nodejs and npm"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+# The stamp records which lock made the environment: a changed lock remakes it.
+stamp="$venv/lwb-lock.sha256"
+want="$(sha256sum "$lock" | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
+  echo "setup: Python environment $venv matches the lock"
+  exit 0
 fi
 
-blas=/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
-if [ -e "$blas" ] && [ "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)" != "$(readlink -f "$blas")" ]; then
-  echo "setup: selecting OpenBLAS as the system BLAS"
-  as_root update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas"
-fi
+started=$SECONDS
+echo "setup: Python environment $venv from $(grep -c -- --hash "$lock") pinned packages"
+mkdir -p "$wheelhouse"
+rm -rf "$venv"
+# python3 -m venv: the interpreter on PATH (Debian's python3 with python3-venv,
+# or any 3.10+); the lock's wheels are for CPython on Linux x86_64.
+python3 -m venv "$venv"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+# Download into the wheelhouse (files already there with the right hash are
+# kept), then install from it alone: the network is needed once per machine.
+"$venv/bin/pip" download --quiet --require-hashes --no-deps -r "$lock" -d "$wheelhouse"
+"$venv/bin/pip" install --quiet --require-hashes --no-deps --no-index --find-links "$wheelhouse" -r "$lock"
+echo "$want" >"$stamp"
+echo "setup: Python environment ready in $((SECONDS - started)) s ($(du -sh "$venv" | cut -f1))"

@@ -16,9 +16,15 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 setup_and_build() {
+  local started=$SECONDS
   bash "$root/packaging/setup.sh"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  local built=$SECONDS
+  local configured
+  configured="$(cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" 2>&1)" \
+    || { echo "$configured" >&2; return 1; }
+  grep -E "^-- LoRA Workbench:" <<<"$configured" || true # LibTorch, CUDA, kernels
   cmake --build "$build" -j "$jobs"
+  echo "workbench: set-up $((built - started)) s, build $((SECONDS - built)) s"
 }
 
 command="${1:-}"
@@ -37,7 +43,11 @@ case "$command" in
     # Tests use the offscreen Qt platform and temporary databases; they never
     # touch the user's run store.
     cd "$build"
-    QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs" "$@"
+    tested=$SECONDS
+    status=0
+    QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs" "$@" || status=$?
+    echo "workbench: tests $((SECONDS - tested)) s"
+    exit "$status"
     ;;
   cli)
     setup_and_build

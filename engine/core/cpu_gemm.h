@@ -1,12 +1,13 @@
 // Row-major matrix products on raw CPU buffers, straight into the BLAS that
-// LibTorch itself calls (the system libblas.so.3: OpenBLAS after setup.sh).
+// LibTorch itself calls (the PyTorch wheel's MKL, whose Fortran sgemm_ and
+// dgemm_ libtorch_cpu exports).
 //
 //   C[m, n] = alpha * op(A) op(B) + beta * C,   op(M) = M or M^T
 //
 // For kernels that run dozens of small products per call (SiRA's per-expert
 // blocks): torch::mm on a view costs a few microseconds of dispatch each,
-// which at r = 4 columns is as much as the product. Built without a BLAS to
-// link (LWB_HAVE_BLAS unset), the same calls go through torch::mm_out.
+// which at r = 4 columns is as much as the product. Against a LibTorch that
+// exports no sgemm_ (LWB_HAVE_BLAS unset), the same calls go through torch::mm.
 #pragma once
 
 #include <cstdint>

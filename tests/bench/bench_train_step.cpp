@@ -3,11 +3,15 @@
 // shared machine are not test material).
 //
 //   bench_train_step [CONFIG.json] [STEPS]
+//   bench_train_step --json CONFIG.json STEPS THREADS
 //
 // 1. Train steps/s and tokens/s of CONFIG (default: the shipped default run)
 //    with torch on 1 thread and on every hardware thread — the baseline and
 //    the setting the engine uses, measured in the same process.
 // 2. Inference forward of the adapted model, LoRA unmerged vs merged.
+// --json: only the training steps on THREADS threads, as one JSON line
+// (steps timed, tokens/s, mean step time), for bench_vs_peer.py, which sets
+// it beside the same model trained by transformers + peft.
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
@@ -45,13 +49,21 @@ public:
         std::printf("  %-28s %8.1f steps/s %10.0f tokens/s\n", label, static_cast<double>(lastStep_ - 5) / elapsed,
                     static_cast<double>(lastTokens_ - startTokens_) / elapsed);
     }
+    void printJson() const
+    {
+        const double elapsed = lastTime_ - startTime_;
+        const auto steps = static_cast<double>(lastStep_ - 5);
+        std::printf("{\"steps_timed\": %lld, \"tokens_per_s\": %.1f, \"step_ms\": %.2f}\n",
+                    static_cast<long long>(lastStep_ - 5), static_cast<double>(lastTokens_ - startTokens_) / elapsed,
+                    elapsed / steps * 1e3);
+    }
 
 private:
     double startTime_ = 0, lastTime_ = 0;
     std::int64_t startTokens_ = 0, lastTokens_ = 0, lastStep_ = 0;
 };
 
-void trainThroughput(lwb::RunConfig config, int threads, const char *label)
+Throughput trainThroughput(lwb::RunConfig config, int threads)
 {
     config.threads = threads;
     config.eval.every = 0;
@@ -60,7 +72,7 @@ void trainThroughput(lwb::RunConfig config, int threads, const char *label)
     Throughput throughput;
     trainer.addObserver(&throughput);
     trainer.run();
-    throughput.print(label);
+    return throughput;
 }
 
 void forwardLatency(const lwb::RunConfig &config)
@@ -90,6 +102,13 @@ void forwardLatency(const lwb::RunConfig &config)
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && std::string(argv[1]) == "--json") {
+        auto config = lwb::loadRunConfig(argv[2]);
+        config.training.steps = std::stoll(argv[3]);
+        config.training.warmupSteps = std::min(config.training.warmupSteps, config.training.steps);
+        trainThroughput(config, std::stoi(argv[4])).printJson();
+        return 0;
+    }
     const std::string path = argc > 1 && *argv[1] ? argv[1] : LWB_DEFAULT_CONFIG;
     auto config = lwb::loadRunConfig(path);
     config.training.steps = argc > 2 ? std::stoll(argv[2]) : 60;
@@ -98,9 +117,9 @@ int main(int argc, char **argv)
     std::printf("%s\nconfig %s, %lld steps, %d hardware threads\n", lwb::versionLine("bench_train_step").c_str(),
                 path.c_str(), static_cast<long long>(config.training.steps), hardware);
     std::printf("training:\n");
-    trainThroughput(config, 1, "1 thread (baseline)");
+    trainThroughput(config, 1).print("1 thread (baseline)");
     if (hardware > 1)
-        trainThroughput(config, hardware, (std::to_string(hardware) + " threads (engine default)").c_str());
+        trainThroughput(config, hardware).print((std::to_string(hardware) + " threads (engine default)").c_str());
     std::printf("inference (%d threads):\n", lwb::configureThreads(0));
     forwardLatency(config);
     return 0;

@@ -5,10 +5,14 @@
 #   desktop entry, icon and AppStream metadata where desktops look for them,
 #   each valid per desktop-file-validate / appstreamcli (when installed);
 #   cpack -G DEB: a .deb whose contents and control fields say the same, with
-#   dependencies found by dpkg-shlibdeps.
-# usage: test_packaging.sh BUILD_DIR
+#   dependencies found by dpkg-shlibdeps, carrying the wheel's LibTorch;
+#   as root: dpkg -i, then both executables run with the build folder and the
+#   Python environment hidden (empty folders mounted over them in a private
+#   mount namespace), so nothing they load comes from either; then dpkg -r.
+# usage: test_packaging.sh BUILD_DIR [PYTHON_ENV]
 set -euo pipefail
-build="$1"
+build="$(cd "$1" && pwd)"
+venv="${2:-}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -39,8 +43,27 @@ for path in ./usr/bin/lora-workbench ./usr/bin/lorawb ./usr/share/applications/$
             ./usr/share/metainfo/$app_id.metainfo.xml ./usr/share/lora-workbench/models/lexicon-base/config.json; do
   grep -q " $path\$" <<<"$contents" || fail "$deb lacks $path"
 done
+grep -q " ./usr/lib/lora-workbench/torch/lib/libtorch_cpu.so\$" <<<"$contents" || fail "$deb does not carry LibTorch"
 depends="$(dpkg-deb -f "$deb" Depends)"
-grep -q "libtorch" <<<"$depends" || fail "Depends lacks LibTorch: $depends"
 grep -q "libqt6widgets6" <<<"$depends" || fail "Depends lacks Qt Widgets: $depends"
 echo "deb: ok ($(basename "$deb"), $(du -h "$deb" | cut -f1))"
 echo "Depends: $depends"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+  echo "dpkg -i: skipped (needs root and unshare)"
+  exit 0
+fi
+if dpkg-query -W lora-workbench >/dev/null 2>&1; then
+  echo "dpkg -i: skipped (a lora-workbench package is installed already; not replacing it)"
+  exit 0
+fi
+dpkg -i "$deb" >/dev/null || fail "dpkg -i $deb failed"
+trap 'dpkg -r lora-workbench >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+mkdir -p "$work/empty"
+hide="mount --bind $work/empty $build"
+[ -n "$venv" ] && [ -d "$venv" ] && hide="$hide && mount --bind $work/empty $venv"
+versions="$(unshare --mount sh -c "$hide && /usr/bin/lorawb --version && QT_QPA_PLATFORM=offscreen /usr/bin/lora-workbench --version" 2>&1)" \
+  || fail "the installed executables do not run without the build folder and $venv: $versions"
+grep -q "lorawb" <<<"$versions" || fail "lorawb --version printed: $versions"
+echo "dpkg -i: ok, with $build${venv:+ and $venv} hidden:"
+echo "$versions"

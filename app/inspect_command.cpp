@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <istream>
@@ -85,27 +86,94 @@ LoadedModel loadModel(const std::map<std::string, std::string> &options, const s
 
 int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, std::ostream &out)
 {
-    const std::string usage = "lorawb tokenize --tokenizer PATH|byte < lines";
-    const auto options = parseOptions(args, {"--tokenizer"}, usage);
+    const std::string usage = "lorawb tokenize --tokenizer PATH|byte [--input lines|jsonl] [--decode keep|skip] < stdin";
+    const auto options = parseOptions(args, {"--tokenizer", "--input", "--decode"}, usage);
+    const auto choice = [&](const std::string &name, const std::string &first, const std::string &second) {
+        const auto found = options.find(name);
+        if (found == options.end())
+            return std::string();
+        if (found->second != first && found->second != second)
+            throw Error(name, "\"" + found->second + "\" is not " + first + " or " + second);
+        return found->second;
+    };
+    const auto input = choice("--input", "lines", "jsonl");
+    const auto decode = choice("--decode", "keep", "skip");
+    if (!decode.empty() && !input.empty())
+        throw Error("--input", "only for encoding: --decode reads one JSON id array per line (" + usage + ")");
     const auto tokenizer = tokenizerAt(required(options, "--tokenizer", usage));
+    const bool jsonLines = input == "jsonl" || !decode.empty();
     std::string line;
-    while (std::getline(in, line))
-        out << nlohmann::json(tokenizer->encode(line)).dump() << '\n';
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        if (!jsonLines) {
+            out << nlohmann::json(tokenizer->encode(line)).dump() << '\n';
+            continue;
+        }
+        // JSON lines carry what plain lines cannot: newlines, and exact strings.
+        const std::string where = "stdin line " + std::to_string(number);
+        const auto value = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!decode.empty()) {
+            const auto isId = [](const nlohmann::json &id) { return id.is_number_integer(); };
+            if (!value.is_array() || !std::all_of(value.begin(), value.end(), isId))
+                throw Error(where, "not a JSON array of token ids");
+            const auto special = decode == "keep" ? SpecialTokens::Keep : SpecialTokens::Skip;
+            out << nlohmann::json(tokenizer->decode(value.get<std::vector<std::int64_t>>(), special)).dump() << '\n';
+            continue;
+        }
+        const auto *text = value.is_object() && value.contains("text") ? &value.at("text") : &value;
+        if (!text->is_string())
+            throw Error(where, "not a JSON string or an object with a \"text\" string");
+        out << nlohmann::json(tokenizer->encode(text->get<std::string>())).dump() << '\n';
+    }
     return 0;
 }
 
-int runScoreCommand(const std::vector<std::string> &args, std::ostream &out)
+namespace {
+
+// The bytes of a file.
+std::string readWholeFile(const std::string &path)
 {
-    const std::string usage = "lorawb score --model DIR [--adapter DIR] --text-file F";
-    const auto options = parseOptions(args, {"--model", "--adapter", "--text-file"}, usage);
-    const auto path = required(options, "--text-file", usage);
     std::ifstream file(path, std::ios::binary);
     if (!file)
         throw Error(path, "cannot open");
     std::stringstream text;
     text << file.rdbuf();
+    return text.str();
+}
+
+// A JSON array of token ids, each in [0, vocabSize): what another library
+// scored, given as ids so that no tokenizer stands between the two.
+std::vector<std::int64_t> readIdsFile(const std::string &path, std::int64_t vocabSize)
+{
+    nlohmann::json ids;
+    try {
+        ids = nlohmann::json::parse(readWholeFile(path));
+    } catch (const nlohmann::json::parse_error &e) {
+        throw Error(path, std::string("is not JSON: ") + e.what());
+    }
+    if (!ids.is_array() || ids.empty())
+        throw Error(path, "must hold a non-empty JSON array of token ids");
+    std::vector<std::int64_t> out;
+    for (const auto &id : ids) {
+        if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() >= vocabSize)
+            throw Error(path, "holds " + id.dump() + ", not a token id from 0 to " + std::to_string(vocabSize - 1));
+        out.push_back(id.get<std::int64_t>());
+    }
+    return out;
+}
+
+} // namespace
+
+int runScoreCommand(const std::vector<std::string> &args, std::ostream &out)
+{
+    const std::string usage = "lorawb score --model DIR [--adapter DIR] --text-file F | --ids-file F.json";
+    const auto options = parseOptions(args, {"--model", "--adapter", "--text-file", "--ids-file"}, usage);
+    if (options.count("--text-file") == options.count("--ids-file"))
+        throw Error("score", "give either --text-file or --ids-file (" + usage + ")");
     auto loaded = loadModel(options, usage);
-    const auto ids = loaded.format.promptIds(text.str());
+    const bool fromIds = options.count("--ids-file") > 0;
+    const auto path = fromIds ? options.at("--ids-file") : options.at("--text-file");
+    const auto ids = fromIds ? readIdsFile(path, loaded.model->config().vocabSize)
+                             : loaded.format.promptIds(readWholeFile(path));
     const auto limit = loaded.model->config().maxPositions;
     if (static_cast<std::int64_t>(ids.size()) > limit)
         throw Error(path, std::to_string(ids.size()) + " tokens, more than the model's " + std::to_string(limit)

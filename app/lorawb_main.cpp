@@ -47,8 +47,11 @@ constexpr const char *kUsage = R"(usage:
   lorawb dlp CONFIG.json [--set key.path=value ...] [--prompt TEXT ...] [--db PATH | --no-db]
                                                     (a DLP-LoRA study, recorded like train)
   lorawb data build-lexicon [--out DIR] [--max-per-task N] [--seed S]   (lorawb data --help)
-  lorawb tokenize --tokenizer PATH|byte            (stdin lines -> JSON id arrays)
-  lorawb score --model DIR [--adapter DIR] --text-file F   (ids and per-token log-probabilities, JSON)
+  lorawb tokenize --tokenizer PATH|byte [--input lines|jsonl] [--decode keep|skip]
+                                                   (stdin lines, or JSON strings / {"text"} objects with
+                                                   --input jsonl -> JSON id arrays; --decode: JSON id arrays ->
+                                                   JSON strings, special tokens kept or skipped)
+  lorawb score --model DIR [--adapter DIR] --text-file F | --ids-file F.json   (per-token log-probabilities, JSON)
   lorawb generate --model DIR [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T]
                   [--top-p P] [--seed S]           (DIR: a Hugging Face folder, e.g. lorawb export --format base)
   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N] [--exact-match yes]

@@ -2,15 +2,17 @@
 #include "engine/tokenizer/unicode_normalizer.h"
 
 #include <unicode/normalizer2.h>
+#include <unicode/uniset.h>
 #include <unicode/unistr.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace lwb {
 
 namespace {
 
-const icu::Normalizer2 &instanceFor(UnicodeForm form)
+const icu::Normalizer2 &unfilteredInstanceFor(UnicodeForm form)
 {
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2 *instance = nullptr;
@@ -31,6 +33,40 @@ const icu::Normalizer2 &instanceFor(UnicodeForm form)
     if (U_FAILURE(status) || instance == nullptr)
         throw std::runtime_error(std::string("ICU normalizer unavailable: ") + u_errorName(status));
     return *instance;
+}
+
+// The characters Hugging Face's normalization tables know (the header says
+// why), frozen: const use from many threads is then safe.
+const icu::UnicodeSet &unicode9Characters()
+{
+    static const icu::UnicodeSet *const characters = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        auto set = std::make_unique<icu::UnicodeSet>(icu::UnicodeString(u"[:age=9.0:]"), status);
+        if (U_FAILURE(status))
+            throw std::runtime_error(std::string("ICU Unicode 9.0 character set unavailable: ") + u_errorName(status));
+        set->freeze();
+        return set.release(); // kept to the end, as ICU keeps its normalizers
+    }();
+    return *characters;
+}
+
+const icu::Normalizer2 &instanceFor(UnicodeForm form)
+{
+    static const icu::FilteredNormalizer2 nfc(unfilteredInstanceFor(UnicodeForm::Nfc), unicode9Characters());
+    static const icu::FilteredNormalizer2 nfd(unfilteredInstanceFor(UnicodeForm::Nfd), unicode9Characters());
+    static const icu::FilteredNormalizer2 nfkc(unfilteredInstanceFor(UnicodeForm::Nfkc), unicode9Characters());
+    static const icu::FilteredNormalizer2 nfkd(unfilteredInstanceFor(UnicodeForm::Nfkd), unicode9Characters());
+    switch (form) {
+    case UnicodeForm::Nfc:
+        return nfc;
+    case UnicodeForm::Nfd:
+        return nfd;
+    case UnicodeForm::Nfkc:
+        return nfkc;
+    case UnicodeForm::Nfkd:
+        break;
+    }
+    return nfkd;
 }
 
 } // namespace

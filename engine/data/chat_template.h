@@ -7,9 +7,9 @@
 // environment transformers' apply_chat_template gives it: trim_blocks and
 // lstrip_blocks on, loop controls, the variables messages,
 // add_generation_prompt, bos_token, eos_token and tools (none), and
-// raise_exception(). Output is checked against @huggingface/jinja (the
-// Jinja of transformers.js) and Python's Jinja2 by
-// tests/data/test_chat_template.cpp.
+// raise_exception(). Output is checked against transformers' own
+// apply_chat_template (Python's Jinja2) by tests/data/test_chat_template.cpp
+// and tests/chat_peer.
 //
 // Errors are lwb::Error whose `where` is the template's origin (for example
 // "model/tokenizer_config.json: chat_template") and whose reason starts with

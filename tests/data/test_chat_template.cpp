@@ -1,18 +1,16 @@
 // Chat templates (engine/data/chat_template.h, the Jinja interpreter in
-// engine/data/jinja/): every string a peer renders must come out the same.
-// - fixtureMatchesPeer: the committed fixture (tests/tokenizer_peer/fixtures/
-//   chat/expected.json: the hand-written ChatML, Mistral, Gemma, Phi-3,
-//   Qwen2.5, macro-turns and feature-tour templates plus the real Llama-3
-//   and Qwen3 ones, rendered by @huggingface/jinja), without npm.
-// - peerCorpusMatches: the full corpus that tests/tokenizer_peer/
-//   run_chat_peer_check.sh renders with npm (CTest: chat_template_peer).
-// - jinja2FixtureMatches: Python's Jinja2 (transformers' engine) on a "python
-//   tour" of what the JavaScript peer does differently (tests/tokenizer_peer/
-//   fixtures/chat/jinja2.json, written by render_chat_jinja2.py).
-// - Python's semantics where the JavaScript peer departs from them (numbers,
-//   printing of booleans and lists, str methods), whitespace control, and
-//   the errors: line and column, unsupported statements, raise_exception.
-//   The expected strings are Jinja2 3.1.6's.
+// engine/data/jinja/): every string transformers' apply_chat_template renders
+// (Python's Jinja2 in transformers' sandbox) must come out the same.
+// - fixtureMatchesPeer: the committed fixture (tests/chat_peer/fixtures/
+//   expected.json: the hand-written ChatML, Mistral, Gemma, Phi-3, Qwen2.5,
+//   macro-turns, feature-tour and python-tour templates plus the real Llama-3
+//   and Qwen3 ones of ../shared/vocab), without Python.
+// - peerCorpusMatches: the full corpus that tests/chat_peer/
+//   render_chat_peer.py renders with transformers (CTest: chat_template_peer).
+// - Focused cases of Python's semantics (numbers, printing of booleans and
+//   lists, str methods), whitespace control, and the errors: line and column,
+//   unsupported statements, raise_exception. The expected strings are
+//   Jinja2 3.1.6's.
 #include "engine/core/error.h"
 #include "engine/data/chat_template.h"
 
@@ -62,26 +60,19 @@ private slots:
     {
         const QByteArray source = qgetenv("LWB_SOURCE_DIR");
         QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
-        checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/expected.json", 500);
-    }
-
-    void jinja2FixtureMatches()
-    {
-        const QByteArray source = qgetenv("LWB_SOURCE_DIR");
-        QVERIFY2(!source.isEmpty(), "LWB_SOURCE_DIR must point at the repository (CTest sets it)");
-        checkFixture(source.toStdString() + "/tests/tokenizer_peer/fixtures/chat/jinja2.json", 80);
+        checkFixture(source.toStdString() + "/tests/chat_peer/fixtures/expected.json", 500);
     }
 
     void peerCorpusMatches()
     {
         const QByteArray fixture = qgetenv("LWB_CHAT_PEER_FIXTURE");
         if (fixture.isEmpty())
-            QSKIP("needs npm: run tests/tokenizer_peer/run_chat_peer_check.sh (ctest runs it as chat_template_peer)");
+            QSKIP("needs transformers: run tests/chat_peer/render_chat_peer.py check (ctest: chat_template_peer)");
         checkFixture(fixture.toStdString(), 2000);
     }
 
-    // Where @huggingface/jinja follows JavaScript, Python's Jinja2 (what
-    // transformers runs) is the reference.
+    // Python's answers where other Jinja engines (JavaScript's among them)
+    // give their language's: Jinja2 3.1.6 rendered each expected string.
     void pythonSemantics()
     {
         QCOMPARE(render("{{ -7 % 3 }} {{ 7 % -3 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 3 }}"),
@@ -114,6 +105,21 @@ private slots:
                 "{% set top = '!' %}{% macro count(n, sep='-') %}{{ n }}{% if n > 0 %}{{ sep }}{{ count(n - 1, sep) }}"
                 "{% endif %}{{ top }}{% endmacro %}{{ count(2) }}|{{ count(1, sep='+') }}"),
             std::string("2-1-0!!!|1+0!!"));
+        // String escapes as Python reads them, floats as Python prints them
+        // (found by the transformers peer: \x/\u/octal stayed as written, 1e3
+        // did not parse, 1000000.0 printed as 1e+06).
+        QCOMPARE(render("{{ '\\x41\\u00e9\\U0001F600|\\101\\7|a\\\nb' }}|{{ '\\0' | length }}|{{ '\\q' }}"),
+            std::string("A\u00e9\U0001F600|A\a|ab|1|\\q"));
+        QCOMPARE(render("{{ 1000000.0 }} {{ 1e15 }} {{ 1e16 }} {{ 2.5e3 }} {{ 1E-5 }} {{ 0.0001 }} {{ -0.0 }} "
+                        "{{ 5e-324 }} {{ 12345678.9 }} {{ [1e22, 1.5e-7] | tojson }}"),
+            std::string("1000000.0 1000000000000000.0 1e+16 2500.0 1e-05 0.0001 -0.0 5e-324 12345678.9 "
+                        "[1e+22, 1.5e-07]"));
+        // unique ignores case unless told otherwise; ints past 64 bits stop
+        // with an error instead of wrapping (Python's ints grow).
+        QCOMPARE(render("{{ ['a', 'A', 'b', 'B', 'a'] | unique | list }} "
+                        "{{ ['a', 'A'] | unique(case_sensitive=true) | list }}"),
+            std::string("['a', 'b'] ['a', 'A']"));
+        QCOMPARE(render("{{ 2 ** 62 }} {{ (-1) ** 9223372036854775807 }}"), std::string("4611686018427387904 -1"));
         // transformers' {% generation %} marks assistant text; it renders as its body.
         QCOMPARE(render("a{% generation %}b{% endgeneration %}c"), std::string("abc"));
     }
@@ -151,6 +157,9 @@ private slots:
             std::string("line 2, column 15: cannot read 'role' of an undefined value"));
         QCOMPARE(errorOf("{{ 1 + 'a' }}"),
             std::string("line 1, column 6: unsupported operand types for +: integer and string"));
+        QCOMPARE(
+            errorOf("{{ 2 ** 64 }}"), std::string("line 1, column 6: integer result of ** does not fit in 64 bits"));
+        QCOMPARE(errorOf("{{ 'a\\x4' }}"), std::string("line 1, column 6: truncated \\x escape"));
         QCOMPARE(errorOf("{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}"),
             std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
     }
@@ -182,12 +191,13 @@ private:
         std::string report;
         for (const Json &item : cases) {
             const auto name = item.at("template").get<std::string>();
-            const Json &spec = fixture.at("templates").at(name);
-            Json variables = item.at("variables");
+            // What apply_chat_template passes: the tokenizer's special tokens,
+            // messages, tools and documents (None), then the case's own variables.
+            Json variables = fixture.at("templates").at(name).at("special_tokens");
             variables["messages"] = fixture.at("conversations").at(item.at("conversation").get<std::size_t>());
-            variables["bos_token"] = spec.at("bos_token");
-            variables["eos_token"] = spec.at("eos_token");
             variables["tools"] = nullptr;
+            variables["documents"] = nullptr;
+            variables.update(item.at("variables"));
             std::string actual;
             try {
                 actual = templates.at(name)->renderWith(variables);
@@ -207,8 +217,10 @@ private:
                     + "\n    peer " + Json(item.value("expected", "error: " + item.value("error", ""))).dump()
                     + "\n    ours " + Json(actual).dump();
         }
-        qInfo("%s: %zu cases over %zu templates (%zu refused by the template), %zu mismatches (peer %s)", path.c_str(),
-            cases.size(), templates.size(), refused, mismatches, fixture.at("peer").get<std::string>().c_str());
+        qInfo("%s: %zu templates, %zu conversations, %zu renderings (%zu refused by the template), %zu mismatches "
+              "(peer %s)",
+            path.c_str(), templates.size(), fixture.at("conversations").size(), cases.size(), refused, mismatches,
+            fixture.at("peer").get<std::string>().c_str());
         QVERIFY2(mismatches == 0, report.c_str());
     }
 };

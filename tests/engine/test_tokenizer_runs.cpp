@@ -347,8 +347,9 @@ private slots:
     void realTemplatesOnRealTokenizerCuts()
     {
         QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
-        const std::string peer = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer";
-        std::ifstream chatFixture(peer + "/fixtures/chat/expected.json");
+        const std::string tests = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests";
+        const std::string peer = tests + "/tokenizer_peer";
+        std::ifstream chatFixture(tests + "/chat_peer/fixtures/expected.json");
         const auto templates = Json::parse(chatFixture).at("templates");
         const auto line = Json::parse(R"({"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]})");
         const auto exampleWith = [&](const std::string &name, Json config) {

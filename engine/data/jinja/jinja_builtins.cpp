@@ -283,11 +283,19 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
     if (name == "map")
         return mapItems(input, arguments);
     if (name == "unique") {
-        List seen;
+        // Jinja2 compares strings ignoring case unless case_sensitive=true,
+        // and keeps the first of each.
+        const bool caseSensitive = arguments.get(0, "case_sensitive", Value(false)).truthy();
+        const auto key = [&](const Value &item) {
+            return item.isString() && !caseSensitive ? Value(asciiCase(item.string(), false)) : item;
+        };
+        List kept, keys;
         for (const auto &item : iterate(input, "unique"))
-            if (std::find(seen.begin(), seen.end(), item) == seen.end())
-                seen.push_back(item);
-        return Value(std::move(seen));
+            if (std::find(keys.begin(), keys.end(), key(item)) == keys.end()) {
+                keys.push_back(key(item));
+                kept.push_back(item);
+            }
+        return Value(std::move(kept));
     }
     fail("unknown filter '" + name + "'");
 }

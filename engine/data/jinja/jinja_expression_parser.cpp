@@ -1,6 +1,8 @@
 // See jinja_expression_parser.h.
 #include "engine/data/jinja/jinja_expression_parser.h"
 
+#include <cstdlib>
+
 namespace lwb::jinja {
 
 namespace {
@@ -195,7 +197,8 @@ ExprPtr ExpressionParser::parsePrimary()
     }
     case Kind::Float: {
         auto expr = make(Expr::Kind::Literal, token.offset);
-        expr->literal = Value(std::stod(token.text));
+        // strtod, not stod: Python reads 5e-324 and 1e400 (inf) where stod throws.
+        expr->literal = Value(std::strtod(token.text.c_str(), nullptr));
         return expr;
     }
     case Kind::Operator:

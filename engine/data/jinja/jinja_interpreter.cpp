@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace lwb::jinja {
@@ -22,6 +23,27 @@ enum class Flow {
     throw TemplateError(at.offset, message);
 }
 
+// An int result past 64 bits: Python's ints grow, ours stop with an error
+// rather than print a wrapped number.
+[[noreturn]] void overflow(const Expr &at, const std::string &op)
+{
+    fail(at, "integer result of " + op + " does not fit in 64 bits");
+}
+
+// base ** exponent by squaring, exponent >= 0.
+std::int64_t power(const Expr &at, std::int64_t base, std::int64_t exponent)
+{
+    std::int64_t result = 1;
+    while (exponent > 0) {
+        if ((exponent & 1) && __builtin_mul_overflow(result, base, &result))
+            overflow(at, "**");
+        exponent >>= 1;
+        if (exponent > 0 && __builtin_mul_overflow(base, base, &base))
+            overflow(at, "**");
+    }
+    return result;
+}
+
 // Python's arithmetic on int/float/bool (bools count as 0 and 1).
 Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Value &b)
 {
@@ -36,6 +58,8 @@ Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Va
             fail(at, "division by zero");
         if (integers) {
             const auto x = a.integer(), y = b.integer();
+            if (y == -1 && x == std::numeric_limits<std::int64_t>::min())
+                overflow(at, op);
             auto quotient = x / y;
             if ((x % y != 0) && ((x < 0) != (y < 0)))
                 --quotient; // floor, as Python
@@ -45,17 +69,18 @@ Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Va
         return op == "//" ? Value(quotient) : Value(a.number() - quotient * b.number());
     }
     if (op == "**") {
-        if (integers && b.integer() >= 0) {
-            std::int64_t result = 1;
-            for (std::int64_t i = 0; i < b.integer(); ++i)
-                result *= a.integer();
-            return Value(result);
-        }
+        if (integers && b.integer() >= 0)
+            return Value(power(at, a.integer(), b.integer()));
         return Value(std::pow(a.number(), b.number()));
     }
     if (integers) {
+        std::int64_t result = 0;
         const auto x = a.integer(), y = b.integer();
-        return Value(op == "+" ? x + y : op == "-" ? x - y : x * y);
+        if (op == "+" ? __builtin_add_overflow(x, y, &result)
+                : op == "-" ? __builtin_sub_overflow(x, y, &result)
+                            : __builtin_mul_overflow(x, y, &result))
+            overflow(at, op);
+        return Value(result);
     }
     const auto x = a.number(), y = b.number();
     return Value(op == "+" ? x + y : op == "-" ? x - y : x * y);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace lwb::jinja {
 
@@ -23,6 +24,30 @@ bool isNameStart(char c)
 bool isNameChar(char c)
 {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+bool isDigit(char c)
+{
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+void appendUtf8(std::string &out, std::uint32_t codePoint)
+{
+    if (codePoint < 0x80) {
+        out += static_cast<char>(codePoint);
+    } else if (codePoint < 0x800) {
+        out += static_cast<char>(0xC0 | (codePoint >> 6));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    } else if (codePoint < 0x10000) {
+        out += static_cast<char>(0xE0 | (codePoint >> 12));
+        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (codePoint >> 18));
+        out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (codePoint & 0x3F));
+    }
 }
 
 class Lexer
@@ -135,17 +160,29 @@ private:
             }
             if (c == '\'' || c == '"') {
                 pos = lexString(pos);
-            } else if (std::isdigit(static_cast<unsigned char>(c))) {
+            } else if (isDigit(c)) {
                 auto end = pos;
-                while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
-                    ++end;
+                const auto digits = [&] {
+                    while (end < source_.size() && isDigit(source_[end]))
+                        ++end;
+                };
+                digits();
                 bool isFloat = false;
-                if (end + 1 < source_.size() && source_[end] == '.'
-                    && std::isdigit(static_cast<unsigned char>(source_[end + 1]))) {
+                if (end + 1 < source_.size() && source_[end] == '.' && isDigit(source_[end + 1])) {
                     isFloat = true;
                     ++end;
-                    while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
-                        ++end;
+                    digits();
+                }
+                // An exponent makes a float, with or without a fraction (1e3, 2.5E-4).
+                if (end < source_.size() && (source_[end] == 'e' || source_[end] == 'E')) {
+                    auto mantissa = end + 1;
+                    if (mantissa < source_.size() && (source_[mantissa] == '+' || source_[mantissa] == '-'))
+                        ++mantissa;
+                    if (mantissa < source_.size() && isDigit(source_[mantissa])) {
+                        isFloat = true;
+                        end = mantissa;
+                        digits();
+                    }
                 }
                 tokens_.push_back(
                     { isFloat ? Token::Kind::Float : Token::Kind::Integer, source_.substr(pos, end - pos), pos });
@@ -229,15 +266,52 @@ private:
             case '"':
                 value += '"';
                 break;
+            case 'a':
+                value += '\a';
+                break;
             case '\n':
                 break; // a backslash-newline continues the line
+            case 'x':
+            case 'u':
+            case 'U':
+                pos = lexCodePoint(pos, escaped == 'x' ? 2 : escaped == 'u' ? 4 : 8, value);
+                break;
+            case 'N':
+                throw TemplateError(pos - 1, "\\N{...} escapes are not supported (write the character itself)");
             default:
+                if (escaped >= '0' && escaped <= '7') {
+                    // Octal: up to three digits, as Python reads them.
+                    std::uint32_t codePoint = escaped - '0';
+                    for (int i = 0; i < 2 && pos + 1 < source_.size() && source_[pos + 1] >= '0'
+                         && source_[pos + 1] <= '7';
+                         ++i)
+                        codePoint = codePoint * 8 + (source_[++pos] - '0');
+                    appendUtf8(value, codePoint);
+                    break;
+                }
                 // Python keeps unknown escapes as written.
                 value += '\\';
                 value += escaped;
             }
         }
         throw TemplateError(start, "unclosed string literal");
+    }
+
+    // \xhh, \uhhhh or \Uhhhhhhhh at source_[pos] (the letter): appends the
+    // code point and returns the offset of its last hex digit.
+    std::size_t lexCodePoint(std::size_t pos, int width, std::string &value) const
+    {
+        std::uint32_t codePoint = 0;
+        for (int i = 1; i <= width; ++i) {
+            const auto at = pos + static_cast<std::size_t>(i);
+            if (at >= source_.size() || !std::isxdigit(static_cast<unsigned char>(source_[at])))
+                throw TemplateError(pos - 1, "truncated \\" + std::string(1, source_[pos]) + " escape");
+            codePoint = codePoint * 16 + static_cast<std::uint32_t>(std::stoul(source_.substr(at, 1), nullptr, 16));
+        }
+        if (codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
+            throw TemplateError(pos - 1, "escape \\" + source_.substr(pos, width + 1) + " is not a character");
+        appendUtf8(value, codePoint);
+        return pos + static_cast<std::size_t>(width);
     }
 
     std::string source_;

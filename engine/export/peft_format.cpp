@@ -17,13 +17,16 @@ bool endsWith(const std::string &text, const std::string &suffix)
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// PEFT matches pattern keys with re.match(rf".*\.{key}$", module name).
+// PEFT 0.21 (peft.utils.other.get_pattern_key) matches a pattern key with
+// re.match(rf"(.*\.)?({key})$", module name): the whole name or a suffix
+// after a '.'. (PEFT before 0.13 required the '.': .*\.{key}$; the exporter
+// writes keys that match under both rules.)
 template<typename Map>
 const typename Map::value_type *matchingPattern(const Map &patterns, const std::string &modulePath)
 {
     for (const auto &entry : patterns) {
         try {
-            if (std::regex_match(modulePath, std::regex(".*\\." + entry.first)))
+            if (std::regex_match(modulePath, std::regex("(.*\\.)?(" + entry.first + ")")))
                 return &entry;
         } catch (const std::regex_error &) {
             // A key that is no valid regex matches nothing (readPeftConfig reports it).
@@ -69,11 +72,18 @@ PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
         config.rankPattern = json["rank_pattern"].get<std::map<std::string, std::int64_t>>();
     if (isSet("alpha_pattern"))
         config.alphaPattern = json["alpha_pattern"].get<std::map<std::string, double>>();
-    if (!config.targetRegex.empty()) {
+    if (isSet("exclude_modules")) {
+        if (json["exclude_modules"].is_string())
+            config.excludeRegex = json["exclude_modules"].get<std::string>();
+        else
+            config.excludeModules = json["exclude_modules"].get<std::vector<std::string>>();
+    }
+    for (const auto &[key, regex] : {std::pair{"target_modules", config.targetRegex},
+                                     std::pair{"exclude_modules", config.excludeRegex}}) {
         try {
-            std::regex check(config.targetRegex);
+            std::regex check(regex);
         } catch (const std::regex_error &) {
-            throw Error(at("target_modules"), "\"" + config.targetRegex + "\" is not a valid regular expression");
+            throw Error(at(key), "\"" + regex + "\" is not a valid regular expression");
         }
     }
     if (json.value("use_dora", false))
@@ -82,10 +92,22 @@ PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
         throw Error(at("bias"), "trained biases are not supported (only \"none\")");
     if (json.value("lora_bias", false))
         throw Error(at("lora_bias"), "LoRA biases are not supported");
-    for (const char *key : {"modules_to_save", "layers_to_transform", "layer_replication"}) {
+    for (const char *key : {"modules_to_save", "layers_to_transform", "layer_replication", "target_parameters",
+                            "trainable_token_indices"}) {
         if (isSet(key) && !(json[key].is_array() && json[key].empty()))
             throw Error(at(key), "is set; the workbench imports plain LoRA adapters without it");
     }
+    // PEFT 0.21's LoRA variants (LoraConfig fields with metadata is_lora_variant,
+    // init_lora_weights "mica", QA-LoRA): the same lora_A/lora_B keys, another
+    // computation, so reading them as plain LoRA would give other outputs.
+    for (const char *key : {"alora_invocation_tokens", "arrow_config", "kasa_config", "monteclora_config",
+                            "use_bdlora", "velora_config", "use_qalora"}) {
+        if (isSet(key) && json[key] != false && !(json[key].is_object() && json[key].empty()))
+            throw Error(at(key), "is set: a PEFT LoRA variant that computes other than plain LoRA (not supported)");
+    }
+    if (json.value("init_lora_weights", nlohmann::json(true)) == "mica")
+        throw Error(at("init_lora_weights"), "\"mica\" is a PEFT LoRA variant that computes other than plain LoRA "
+                                             "(not supported)");
     return config;
 }
 
@@ -111,6 +133,18 @@ double PeftLoraConfig::scalingOf(const std::string &modulePath) const
 
 bool PeftLoraConfig::targets(const std::string &modulePath) const
 {
+    // PEFT 0.21 check_target_module_exists: exclude_modules first, same rules as targets.
+    if (!excludeRegex.empty()) {
+        try {
+            if (std::regex_match(modulePath, std::regex(excludeRegex)))
+                return false;
+        } catch (const std::regex_error &) {
+        }
+    }
+    for (const auto &excluded : excludeModules) {
+        if (modulePath == excluded || endsWith(modulePath, "." + excluded))
+            return false;
+    }
     if (!targetRegex.empty()) {
         try {
             return std::regex_match(modulePath, std::regex(targetRegex));

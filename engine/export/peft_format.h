@@ -42,6 +42,8 @@ struct PeftLoraConfig
     double loraDropout = 0.0;
     std::vector<std::string> targetModules; // leaf names (or full-name suffixes)
     std::string targetRegex;                // target_modules given as one string: a full-match regex
+    std::vector<std::string> excludeModules; // exclude_modules (PEFT >= 0.14): never targeted, same rules
+    std::string excludeRegex;
     bool fanInFanOut = false;
     bool useRslora = false;
     std::string baseModel;                  // base_model_name_or_path ("" = null)
@@ -49,12 +51,13 @@ struct PeftLoraConfig
     std::map<std::string, double> alphaPattern;      // module-name regex -> lora_alpha
 
     // The rank / alpha / scaling of one module (PEFT's pattern matching:
-    // a pattern key matches a module name that ends with it after a '.').
+    // a pattern key matches the whole module name or its end after a '.').
     std::int64_t rankOf(const std::string &modulePath) const;
     double alphaOf(const std::string &modulePath) const;
     double scalingOf(const std::string &modulePath) const;
-    // Whether target_modules selects the module (PEFT's rule: the name
-    // equals a target or ends with "." + target; a string is a full regex).
+    // Whether target_modules selects the module and exclude_modules does not
+    // (PEFT's rule: the name equals an entry or ends with "." + entry; a
+    // string is a full regex).
     bool targets(const std::string &modulePath) const;
 };
 
@@ -62,8 +65,9 @@ struct PeftLoraConfig
 nlohmann::json peftConfigJson(const PeftLoraConfig &config);
 
 // Reads and checks <folder>/adapter_config.json: peft_type "LORA"; features
-// the workbench cannot represent (DoRA, biases, modules_to_save,
-// layers_to_transform, layer_replication) are refused by name.
+// the workbench cannot represent (DoRA and PEFT's other LoRA variants,
+// biases, modules_to_save, layers_to_transform, layer_replication,
+// target_parameters, trainable tokens) are refused by name.
 PeftLoraConfig readPeftConfig(const std::string &folder);
 
 // base_model.model.<path>.lora_A.weight ("A") / lora_B ("B").

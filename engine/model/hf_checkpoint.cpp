@@ -80,6 +80,33 @@ private:
     std::string where_;
 };
 
+// The rotary base. transformers 5 writes it inside "rope_parameters"
+// ({"rope_type": "default", "rope_theta": ...}) and no longer at the top
+// level; older folders have "rope_theta" and maybe "rope_scaling". As
+// transformers' RotaryEmbeddingConfigMixin.convert_rope_params_to_dict
+// (5.x) reads them: rope_scaling, else rope_parameters, is the dict; its
+// rope_theta wins over the top-level one; 10000 when neither is there.
+// Only the unscaled, full-width rotation is computed, so anything else is
+// refused rather than computed wrongly.
+double ropeThetaOf(const nlohmann::json &config, const std::string &where)
+{
+    const auto object = [&](const char *key) {
+        return config.contains(key) && config[key].is_object() && !config[key].empty() ? &config[key] : nullptr;
+    };
+    const auto *rope = object("rope_scaling");
+    const std::string key = rope ? "rope_scaling" : "rope_parameters";
+    if (!rope)
+        rope = object("rope_parameters");
+    const nlohmann::json none = nlohmann::json::object();
+    const HfFields top(config, where), inner(rope ? *rope : none, where + ": " + key);
+    const auto type = inner.get<std::string>("rope_type", inner.get<std::string>("type", "default"));
+    if (type != "default")
+        throw Error(where + ": " + key, "rope_type \"" + type + "\" (scaled rotary embeddings) is not supported");
+    if (inner.get<double>("partial_rotary_factor", top.get<double>("partial_rotary_factor", 1.0)) != 1.0)
+        throw Error(where + ": partial_rotary_factor", "rotary embeddings on part of each head are not supported");
+    return inner.get<double>("rope_theta", top.get<double>("rope_theta", 10000.0));
+}
+
 } // namespace
 
 ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &where)
@@ -122,7 +149,7 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
         model.intermediateSize = in.require<std::int64_t>("intermediate_size");
         model.maxPositions = in.get<std::int64_t>("max_position_embeddings", 2048);
         model.normEps = in.get<double>("rms_norm_eps", 1e-6);
-        model.ropeTheta = in.get<double>("rope_theta", 10000.0);
+        model.ropeTheta = ropeThetaOf(config, where);
         model.tieWordEmbeddings = in.get<bool>("tie_word_embeddings", false);
         in.expect("hidden_act", "silu", "silu");
         if (type == "qwen2") {
@@ -136,8 +163,6 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
         }
         if (in.get<bool>("mlp_bias", false))
             throw Error(where + ": mlp_bias", "MLP biases are not supported");
-        if (config.contains("rope_scaling") && !config["rope_scaling"].is_null())
-            throw Error(where + ": rope_scaling", "scaled rotary embeddings are not supported");
         if (model.numHeads > 0 && in.get<std::int64_t>("head_dim", model.hiddenSize / model.numHeads)
                                       != model.hiddenSize / model.numHeads)
             throw Error(where + ": head_dim", "must equal hidden_size / num_attention_heads");

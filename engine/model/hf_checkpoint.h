@@ -12,9 +12,11 @@
 // mask buffers of old GPT-2 checkpoints ("attn.bias", "attn.masked_bias") and
 // Llama's "rotary_emb.inv_freq" are ignored as transformers ignores them.
 // Any other key, missing weight or shape mismatch is an lwb::Error naming it,
-// and so is a config value this decoder cannot honour (rope_scaling, MLP
-// biases, GPT-2 attention without 1/sqrt(head_dim) or scaled by the layer
-// index, Qwen2's sliding window).
+// and so is a config value this decoder cannot honour (a rope_type other
+// than "default", partial rotary, MLP biases, GPT-2 attention without
+// 1/sqrt(head_dim) or scaled by the layer index, Qwen2's sliding window).
+// The rotary base is read where transformers 5 writes it
+// (rope_parameters.rope_theta) and where older versions did (rope_theta).
 #pragma once
 
 #include "engine/model/causal_lm.h"

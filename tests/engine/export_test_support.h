@@ -24,7 +24,7 @@ inline double relativeError(const torch::Tensor &actual, const torch::Tensor &ex
     return (actual - expected).norm().item<double>() / std::max(1e-300, expected.norm().item<double>());
 }
 
-// The shapes of tests/fixtures/peft (make_fixtures.py).
+// The shapes of tests/fixtures/peft (make_fixtures.py builds the same models in transformers).
 inline lwb::RunConfig llamaConfig()
 {
     lwb::RunConfig config;

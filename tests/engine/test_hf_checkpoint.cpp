@@ -1,8 +1,9 @@
-// Hugging Face checkpoints of each family (tests/fixtures/hf) load and give
-// the logits of an independent float64 implementation of the published
-// architecture (make_hf_fixtures.py, PyTorch, not this project's code) to
-// 1e-5 relative in float32, with every config value honoured; values the
-// decoder cannot honour are refused by name.
+// Hugging Face checkpoints of each family (tests/fixtures/hf, saved by
+// transformers 5.25.0) load and give the float64 logits transformers itself
+// computes on them (make_hf_fixtures.py) to 1e-5 relative in float32, with
+// every config value honoured (llama's rope_theta 500000 is where
+// transformers 5 writes it, in rope_parameters); values the decoder cannot
+// honour are refused by name.
 //
 // The loader's other error paths (unsupported model_type, unknown or missing
 // tensors) are covered by test_model_export.

@@ -1,5 +1,5 @@
-// PEFT export and import: key names, shapes and adapter_config.json equal
-// to fixtures written from PEFT's documented format
+// PEFT export and import: key names, shapes and adapter_config.json values
+// equal to those peft 0.21.2 itself saves for the same LoRA
 // (tests/fixtures/peft/make_fixtures.py), export -> import gives identical
 // outputs, the key spellings of other PEFT versions import, broken or
 // mismatched folders give errors that name the module, exportRun from a
@@ -48,10 +48,14 @@ private:
             std::sort(targets.begin(), targets.end());
             (*json)["target_modules"] = targets;
         }
-        if (ours != expected)
-            qWarning("ours: %s\nfixture: %s", ours.dump().c_str(), expected.dump().c_str());
-        QCOMPARE(ours.size(), expected.size());
-        QVERIFY(ours == expected);
+        // We write PEFT 0.10-0.13's keys (peft_format.h); peft 0.21 writes more, each
+        // with the default that an absent key gets. Every key of ours has peft's value.
+        for (const auto &[key, value] : ours.items()) {
+            QVERIFY2(expected.contains(key), key.c_str());
+            if (expected[key] != value)
+                qWarning("%s: ours %s, peft %s", key.c_str(), value.dump().c_str(), expected[key].dump().c_str());
+            QVERIFY2(expected[key] == value, key.c_str());
+        }
 
         const lwb::SafetensorsReader reader(result.folder + "/adapter_model.safetensors");
         const auto table = readJson(fixtureDir(fixture) + "/tensors.json");

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""lorawb -> PEFT: a workbench run's exports, loaded by transformers and peft.
+
+Tiny runs are trained with `lorawb train` (width 32, 2 layers, 20 steps at lr
+0.01, so every lora_B is far from zero) in a temporary run store, then
+exported with `lorawb export --format base | peft | merged`. For each run:
+
+- PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), peft)
+  and AutoModelForCausalLM.from_pretrained(merged) agree per token (the
+  merged file is lorawb's W + s B A, computed from the trained model, not
+  from the PEFT files), and peft uses exactly the tensors in the file;
+- `lorawb score --adapter peft` agrees with PeftModel, and `lorawb score` on
+  the merged folder with transformers on it; all within 1e-4 (float32).
+
+Runs: a Llama (GQA, untied head, rope_theta 5e5, rsLoRA, all seven targets),
+a Qwen2 whose base is a transformers-saved folder (q/k/v biases, tied
+embeddings, rope_theta 1e6; attention targets, r 4 alpha 12; also base
+exported as float16 with the adapter as bfloat16), a GPT-2 (Conv1D targets,
+fan_in_fan_out, layer_norm_epsilon 1e-4), and ResLoRA runs (variants is and
+bs: their PEFT export is the plain LoRA their shortcuts merge into; bs needs
+rank_pattern / alpha_pattern). SiRA has no LoRA equivalent (tokens are routed
+to different experts; engine/export/README.md), so only its per-expert PEFT
+folders (`--expert-folders`: expert e alone with gate 1) are checked: PeftModel
+and `lorawb score --adapter` agree on one.
+
+Teeth: the exported adapter_config.json with lora_alpha doubled, with
+use_rslora flipped, and the exported safetensors with one key renamed must
+make PeftModel disagree with the merged export (or refuse the file).
+
+Expected values: peft / transformers as printed at the start (written against
+peft 0.21.2, transformers 5.25.0, torch 2.13.0).
+
+usage: check_peft_export.py PATH/TO/lorawb SOURCE_DIR   (exit 77: libraries missing)
+"""
+import json
+import os
+import sys
+
+import interop_common as common
+
+COMMON_SETS = ["training.steps=20", "training.batch_size=4", "training.warmup_steps=0", "training.lr=0.01",
+               "eval.every=0", "threads=1", "data.seq_len=32"]
+LLAMA = {"preset": "llama-tiny", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "intermediate_size": 64, "rope_theta": 500000}
+GPT2 = {"preset": "gpt2-tiny", "hidden_size": 32, "num_hidden_layers": 2, "intermediate_size": 64, "norm_eps": 1e-4}
+QWEN2 = dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+             num_key_value_heads=2, rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
+             max_position_embeddings=64)
+
+
+def sets(*pairs):
+    out = []
+    for pair in list(COMMON_SETS) + list(pairs):
+        out += ["--set", pair]
+    return out
+
+
+def main():
+    lorawb_path, source_dir = sys.argv[1], sys.argv[2]
+    torch = common.start("interop lorawb -> PEFT")
+    work = common.work_folder()
+    lorawb = common.Lorawb(lorawb_path, source_dir, work)
+    report = common.Report()
+    configs = os.path.join(source_dir, "resources", "configs")
+
+    qwen2_base = os.path.join(work, "qwen2-hf")
+    common.build_model("qwen2", 7, **QWEN2).save_pretrained(qwen2_base)
+
+    def check_run(name, config, run_sets, dtypes=None):
+        run = lorawb.train(os.path.join(configs, config), name, *sets(*run_sets))
+        base = lorawb.export(run, "base", f"{name}-base")
+        peft = lorawb.export(run, "peft", f"{name}-peft")
+        merged = lorawb.export(run, "merged", f"{name}-merged")
+        vocab = json.load(open(os.path.join(base, "config.json")))["vocab_size"]
+        ids = common.random_token_ids(vocab, 40, run)
+        with_peft = common.library_logprobs(common.load_peft(base, peft), ids)
+        from_merged = common.library_logprobs(common.load_causal_lm(merged), ids)
+        report.compare(f"{name}: PeftModel(base, peft export) vs transformers(merged export)", with_peft, from_merged)
+        report.compare(f"{name}: lorawb score --adapter vs PeftModel", lorawb.score(base, ids, peft), with_peft)
+        report.compare(f"{name}: lorawb score merged vs transformers(merged)", lorawb.score(merged, ids), from_merged)
+        if dtypes:  # the same adapter in other dtypes: both sides read the same rounded numbers
+            base_dtype, adapter_dtype = dtypes
+            base_low = lorawb.export(run, "base", f"{name}-base-{base_dtype}", "--dtype", base_dtype)
+            peft_low = lorawb.export(run, "peft", f"{name}-peft-{adapter_dtype}", "--dtype", adapter_dtype)
+            report.compare(f"{name}: base {base_dtype} + adapter {adapter_dtype}: lorawb score vs PeftModel",
+                           lorawb.score(base_low, ids, peft_low),
+                           common.library_logprobs(common.load_peft(base_low, peft_low), ids))
+
+        def edited(what, change):
+            broken = common.copy_folder(peft, f"{name}-{what}", work)
+            common.edit_json(os.path.join(broken, "adapter_config.json"), change)
+            return common.library_logprobs(common.load_peft(base, broken), ids), from_merged
+        report.expect_caught(f"{name}: lora_alpha doubled in the export, PeftModel vs merged",
+                             lambda: edited("alpha", lambda c: c.update(lora_alpha=2 * c["lora_alpha"])))
+        report.expect_caught(f"{name}: use_rslora flipped in the export, PeftModel vs merged",
+                             lambda: edited("rslora", lambda c: c.update(use_rslora=not c["use_rslora"])))
+
+        def renamed_key():
+            broken = common.copy_folder(peft, f"{name}-keys", work)
+            key = common.rename_tensor(os.path.join(broken, "adapter_model.safetensors"), ".0.", ".00.")
+            print(f"     ({name}: {key} renamed)")
+            return common.library_logprobs(common.load_peft(base, broken), ids), from_merged
+        report.expect_caught(f"{name}: a tensor key renamed in the export", renamed_key)
+
+    llama_targets = '["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]'
+    runs = [
+        ("llama", "lora_default.json", [f"model={json.dumps(LLAMA)}", "adapter.rslora=true"], None),
+        ("qwen2", "lora_default.json",
+         [f"model={json.dumps({'path': qwen2_base})}", "adapter.r=4", "adapter.alpha=12",
+          'adapter.targets=["q_proj", "k_proj", "v_proj", "o_proj"]'], ("float16", "bfloat16")),
+        ("gpt2", "lora_default.json", [f"model={json.dumps(GPT2)}", 'adapter.targets=["c_attn", "c_proj", "c_fc"]'],
+         None),
+        ("reslora-is", "reslora_default.json", [f"model={json.dumps(LLAMA)}", f"adapter.targets={llama_targets}"],
+         None),
+        ("reslora-bs", "reslora_default.json",
+         [f"model={json.dumps(LLAMA)}", "adapter.reslora.variant=bs", 'adapter.targets=["q_proj", "v_proj"]'], None),
+    ]
+    for name, config, run_sets, dtypes in runs:
+        report.run(name, lambda: check_run(name, config, run_sets, dtypes))
+
+    def sira_experts():
+        run = lorawb.train(os.path.join(configs, "sira_default.json"), "sira",
+                           *sets(f"model={json.dumps(LLAMA)}", "adapter.sira.experts=4",
+                                 'adapter.targets=["q_proj", "v_proj", "down_proj"]'))
+        base = lorawb.export(run, "base", "sira-base")
+        bundle = lorawb.export(run, "bundle", "sira-bundle", "--expert-folders")
+        expert = os.path.join(bundle, "experts", "expert-01")
+        ids = common.random_token_ids(json.load(open(os.path.join(base, "config.json")))["vocab_size"], 40, run)
+        expected = common.library_logprobs(common.load_peft(base, expert), ids)
+        report.compare("sira: expert-01 folder: lorawb score --adapter vs PeftModel",
+                       lorawb.score(base, ids, expert), expected)
+    report.run("sira", sira_experts)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

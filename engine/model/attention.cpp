@@ -1,7 +1,7 @@
 // See attention.h.
 #include "engine/model/attention.h"
 
-#include <cmath>
+#include <optional>
 
 namespace lwb {
 
@@ -55,17 +55,20 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         cache->keys = k;
         cache->values = v;
     }
-    if (kvHeads != heads) {
-        k = k.repeat_interleave(heads / kvHeads, 1);
-        v = v.repeat_interleave(heads / kvHeads, 1);
-    }
-
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(headDim));
-    // Query i sits at position past + i and sees keys 0 .. past + i.
-    const auto future = torch::ones({length, past + length}, x.options().dtype(torch::kBool)).triu(past + 1);
-    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
-    const auto weights = torch::softmax(scores, -1);
-    const auto context = torch::matmul(weights, v).transpose(1, 2).reshape({batch, length, heads * headDim});
+    // torch's fused attention (one kernel forward and backward on the CPU and
+    // on CUDA, no [T, T] score tensor kept for the backward), with the kv heads
+    // shared in place (enable_gqa) rather than repeated. Without a cache the
+    // mask is plain causal; one new position sees everything cached; several
+    // new positions after a cache see keys 0 .. past + i (is_causal would
+    // align the triangle to the top-left corner, so the mask is explicit).
+    std::optional<torch::Tensor> mask;
+    if (past > 0 && length > 1)
+        mask = torch::ones({length, past + length}, x.options().dtype(torch::kBool)).tril(past);
+    const auto context = at::scaled_dot_product_attention(q, k, v, mask, /*dropout_p=*/0.0,
+                                                          /*is_causal=*/past == 0 && length > 1,
+                                                          /*scale=*/std::nullopt, /*enable_gqa=*/kvHeads != heads)
+                             .transpose(1, 2)
+                             .reshape({batch, length, heads * headDim});
     return config_.architecture == Architecture::Gpt2 ? cProj_->forward(context) : oProj_->forward(context);
 }
 

@@ -30,12 +30,13 @@ import sys
 import tempfile
 import time
 
-# Shapes of issue 18: a small Llama and a Qwen2.5-0.5B-shaped model (the
-# published config.json's sizes, random weights).
+# Shapes of issue 18: the engine's llama-small preset (the built-in base's
+# shape: byte-level vocabulary of 259) cut to 4 layers, and a
+# Qwen2.5-0.5B-shaped model (the published config.json's sizes, random weights).
 SHAPES = {
     "small": dict(
         model_type="llama", hidden_size=256, num_hidden_layers=4, num_attention_heads=8,
-        num_key_value_heads=4, intermediate_size=704, vocab_size=32000, tie_word_embeddings=False,
+        num_key_value_heads=4, intermediate_size=704, vocab_size=259, tie_word_embeddings=True,
         rope_theta=10000.0, max_position_embeddings=512,
         seq=128, batch=8, r=8, alpha=16, steps=30),
     "qwen0.5b": dict(

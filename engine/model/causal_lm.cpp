@@ -52,6 +52,16 @@ torch::Tensor CausalLMImpl::forward(const torch::Tensor &inputIds, const torch::
     return run(inputIds, ForwardContext{tokenMask, sequenceTasks}, nullptr);
 }
 
+torch::Tensor CausalLMImpl::hiddenStates(const torch::Tensor &inputIds, const torch::Tensor &tokenMask)
+{
+    return runHidden(inputIds, ForwardContext{tokenMask, {}}, nullptr);
+}
+
+torch::Tensor CausalLMImpl::outputWeight() const
+{
+    return lmHead_ ? lmHead_->weight : tokenEmbedding_->weight;
+}
+
 torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache)
 {
     return run(inputIds, ForwardContext{}, &cache);
@@ -67,6 +77,11 @@ bool CausalLMImpl::supportsKvCache() const
 }
 
 torch::Tensor CausalLMImpl::run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
+{
+    return torch::matmul(runHidden(inputIds, context, cache), outputWeight().t());
+}
+
+torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
 {
     for (const auto &linear : linears_) {
         if (linear->adapter())
@@ -85,8 +100,7 @@ torch::Tensor CausalLMImpl::run(const torch::Tensor &inputIds, const ForwardCont
     std::int64_t layer = 0;
     for (const auto &block : *blocks_)
         x = block->as<TransformerBlockImpl>()->forward(x, rotary, cache ? &cache->layer(layer++) : nullptr);
-    x = finalNorm_->forward(x);
-    return lmHead_ ? lmHead_->forward(x) : torch::matmul(x, tokenEmbedding_->weight.t());
+    return finalNorm_->forward(x);
 }
 
 } // namespace lwb

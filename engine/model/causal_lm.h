@@ -35,6 +35,12 @@ public:
     // adapters' routing analysis (evaluation only).
     torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {},
                           const torch::Tensor &sequenceTasks = {});
+    // The same pass up to the final norm: hidden states [B, T, D], whose
+    // logits are hidden outputWeight()^T. The trainer's loss takes these two
+    // and never forms the logits (engine/train/fused_linear_cross_entropy.h).
+    torch::Tensor hiddenStates(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {});
+    // lm_head.weight, or the input embedding matrix when tied: [vocab, D].
+    torch::Tensor outputWeight() const;
 
     // Incremental decoding (generation.h): inputIds [B, T] continue the
     // sequences whose earlier positions `cache` holds (an empty cache: the
@@ -53,6 +59,7 @@ public:
 private:
     void initialiseWeights();
     torch::Tensor run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
+    torch::Tensor runHidden(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
 
     ModelConfig config_;
     std::shared_ptr<torch::nn::Module> body_; // "transformer" or "model"

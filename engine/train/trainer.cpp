@@ -10,9 +10,9 @@
 #include "engine/export/peft_import.h"
 #include "engine/model/base_model.h"
 #include "engine/train/checkpoint.h"
+#include "engine/train/fused_linear_cross_entropy.h"
 #include "engine/train/lr_schedule.h"
 
-#include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
 
 #include <chrono>
@@ -150,10 +150,9 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     double lossSum = 0.0;
     StepMetrics metrics;
     for (const auto &batch : micro) {
-        const auto logits = model_->forward(batch.inputIds.to(device_), batch.tokenMask.to(device_));
-        const auto tokenLoss = torch::nn::functional::cross_entropy(
-            logits.reshape({-1, logits.size(-1)}), batch.labels.to(device_).reshape({-1}),
-            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
+        const auto hidden = model_->hiddenStates(batch.inputIds.to(device_), batch.tokenMask.to(device_));
+        const auto tokenLoss = fusedLinearCrossEntropy(hidden.reshape({-1, hidden.size(-1)}), model_->outputWeight(),
+                                                       batch.labels.to(device_).reshape({-1}));
         auto objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
         // Auxiliary losses (SiRA's balance loss) count as their mean over the
         // layers that have one, once per step: each micro-batch adds 1/accum.

@@ -20,7 +20,7 @@ torch::Tensor AdaptedLinearImpl::forward(const torch::Tensor &x)
 {
     auto out = torch::nn::functional::linear(x, weight, bias);
     if (adapter_ && !merged_)
-        out = out + adapter_->delta(x);
+        out = adapter_->addDelta(out, x);
     return out;
 }
 

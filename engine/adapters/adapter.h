@@ -37,6 +37,11 @@ public:
     // x: [..., in_features] -> [..., out_features].
     virtual torch::Tensor delta(const torch::Tensor &x) = 0;
 
+    // base + delta(x), what AdaptedLinear adds: an adapter may fold the sum
+    // into its last product (LoRA: one addmm) and spare a temporary of the
+    // output's size and two passes over it.
+    virtual torch::Tensor addDelta(const torch::Tensor &base, const torch::Tensor &x) { return base + delta(x); }
+
     // The [out, in] matrix with delta(x) == x @ denseDelta()^T in eval mode,
     // or nothing when the adapter's output depends on the input's routing.
     virtual std::optional<torch::Tensor> denseDelta() const { return std::nullopt; }

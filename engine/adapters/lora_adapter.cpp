@@ -34,11 +34,25 @@ LoraAdapterImpl::LoraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
     loraB = factors.b;
 }
 
+torch::Tensor LoraAdapterImpl::shrink(const torch::Tensor &x)
+{
+    return torch::matmul(adapterDropout(x, options_.dropout, is_training()), loraA.t());
+}
+
 torch::Tensor LoraAdapterImpl::delta(const torch::Tensor &x)
 {
-    const auto input = adapterDropout(x, options_.dropout, is_training());
     // Two thin matmuls (x A^T, then B): never form the [out, in] product.
-    return torch::matmul(torch::matmul(input, loraA.t()), loraB.t()) * scale_;
+    return torch::matmul(shrink(x), loraB.t()) * scale_;
+}
+
+torch::Tensor LoraAdapterImpl::addDelta(const torch::Tensor &base, const torch::Tensor &x)
+{
+    // base + s (x A^T) B^T as one GEMM with beta 1 (its backward passes the
+    // gradient to base unchanged).
+    const auto shrunk = shrink(x);
+    return torch::addmm(base.reshape({-1, base.size(-1)}), shrunk.reshape({-1, shrunk.size(-1)}), loraB.t(), 1.0,
+                        scale_)
+        .view(base.sizes());
 }
 
 std::optional<torch::Tensor> LoraAdapterImpl::denseDelta() const

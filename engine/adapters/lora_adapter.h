@@ -41,6 +41,7 @@ public:
     LoraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, const LoraOptions &options);
 
     torch::Tensor delta(const torch::Tensor &x) override;
+    torch::Tensor addDelta(const torch::Tensor &base, const torch::Tensor &x) override;
     std::optional<torch::Tensor> denseDelta() const override;
 
     const LoraOptions &options() const { return options_; }
@@ -50,6 +51,8 @@ public:
     torch::Tensor loraB; // [out, r]
 
 private:
+    torch::Tensor shrink(const torch::Tensor &x); // dropout(x) A^T: [..., r]
+
     LoraOptions options_;
     double scale_;
 };

@@ -144,7 +144,13 @@ def build_model(family, seed, **config):
                "qwen2": (Qwen2Config, Qwen2ForCausalLM)}
     config_class, model_class = classes[family]
     torch.manual_seed(seed)
-    model = model_class(config_class(**config)).eval()
+    return redraw_weights(model_class(config_class(**config)).eval())
+
+
+def redraw_weights(model):
+    """Every weight from N(0, 0.2^2), biases N(0, 0.1^2), norm scales 1 + N(0, 0.1^2),
+    drawn from torch's generator in parameter order (build_model's docstring says why)."""
+    import torch
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             is_norm = "norm" in name or ".ln_" in name

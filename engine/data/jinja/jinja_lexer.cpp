@@ -2,6 +2,7 @@
 #include "engine/data/jinja/jinja_lexer.h"
 
 #include "engine/data/jinja/jinja_syntax.h"
+#include "engine/tokenizer/utf8.h"
 
 #include <array>
 #include <cctype>
@@ -31,24 +32,6 @@ bool isDigit(char c)
     return std::isdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-void appendUtf8(std::string &out, std::uint32_t codePoint)
-{
-    if (codePoint < 0x80) {
-        out += static_cast<char>(codePoint);
-    } else if (codePoint < 0x800) {
-        out += static_cast<char>(0xC0 | (codePoint >> 6));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    } else if (codePoint < 0x10000) {
-        out += static_cast<char>(0xE0 | (codePoint >> 12));
-        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (codePoint >> 18));
-        out += static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codePoint & 0x3F));
-    }
-}
 
 class Lexer
 {
@@ -286,7 +269,7 @@ private:
                          && source_[pos + 1] <= '7';
                          ++i)
                         codePoint = codePoint * 8 + (source_[++pos] - '0');
-                    appendUtf8(value, codePoint);
+                    appendUtf8(value, static_cast<char32_t>(codePoint));
                     break;
                 }
                 // Python keeps unknown escapes as written.
@@ -310,7 +293,7 @@ private:
         }
         if (codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
             throw TemplateError(pos - 1, "escape \\" + source_.substr(pos, width + 1) + " is not a character");
-        appendUtf8(value, codePoint);
+        appendUtf8(value, static_cast<char32_t>(codePoint));
         return pos + static_cast<std::size_t>(width);
     }
 

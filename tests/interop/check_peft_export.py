@@ -86,14 +86,9 @@ def main():
                            lorawb.score(base_low, ids, peft_low),
                            common.library_logprobs(common.load_peft(base_low, peft_low), ids))
 
-        def edited(what, change):
-            broken = common.copy_folder(peft, f"{name}-{what}", work)
-            common.edit_json(os.path.join(broken, "adapter_config.json"), change)
-            return common.library_logprobs(common.load_peft(base, broken), ids), from_merged
-        report.expect_caught(f"{name}: lora_alpha doubled in the export, PeftModel vs merged",
-                             lambda: edited("alpha", lambda c: c.update(lora_alpha=2 * c["lora_alpha"])))
-        report.expect_caught(f"{name}: use_rslora flipped in the export, PeftModel vs merged",
-                             lambda: edited("rslora", lambda c: c.update(use_rslora=not c["use_rslora"])))
+        report.expect_scaling_edits_caught(
+            name, peft, work, lambda broken: (common.library_logprobs(common.load_peft(base, broken), ids), from_merged),
+            where=" in the export, PeftModel vs merged")
 
         def renamed_key():
             broken = common.copy_folder(peft, f"{name}-keys", work)

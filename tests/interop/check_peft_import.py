@@ -86,14 +86,9 @@ def main():
             expected = common.library_logprobs(common.load_peft(base, adapter), ids)
             report.compare(f"{name}: PeftModel vs lorawb score --adapter", lorawb.score(base, ids, adapter), expected)
 
-            def edited(what, change):
-                broken = common.copy_folder(adapter, f"{name}-{what}", work)
-                common.edit_json(os.path.join(broken, "adapter_config.json"), change)
-                return lorawb.score(base, ids, broken), expected
-            report.expect_caught(f"{name}: lora_alpha doubled in the folder lorawb reads",
-                                 lambda: edited("alpha", lambda c: c.update(lora_alpha=2 * c["lora_alpha"])))
-            report.expect_caught(f"{name}: use_rslora flipped in the folder lorawb reads",
-                                 lambda: edited("rslora", lambda c: c.update(use_rslora=not c["use_rslora"])))
+            report.expect_scaling_edits_caught(name, adapter, work,
+                                               lambda broken: (lorawb.score(base, ids, broken), expected),
+                                               where=" in the folder lorawb reads")
 
             def renamed_key():
                 broken = common.copy_folder(adapter, f"{name}-keys", work)

@@ -235,6 +235,18 @@ class Report:
         print(f"{'ok  ' if caught else 'FAIL'} teeth: {case}: max |d log-prob| = {worst:.2e} "
               f"({'caught' if caught else 'NOT caught'}: tolerance {tolerance:g})", flush=True)
 
+    def expect_scaling_edits_caught(self, case, folder, work, score, where=""):
+        """Teeth on an adapter folder's scaling: lora_alpha doubled, then use_rslora
+        flipped, each in a copy of folder; score(broken_copy) returns (got, expected)."""
+        edits = (("lora_alpha doubled", "alpha", lambda c: c.update(lora_alpha=2 * c["lora_alpha"])),
+                 ("use_rslora flipped", "rslora", lambda c: c.update(use_rslora=not c["use_rslora"])))
+        for label, suffix, change in edits:
+            def attempt(suffix=suffix, change=change):
+                broken = copy_folder(folder, f"{case}-{suffix}", work)
+                edit_json(os.path.join(broken, "adapter_config.json"), change)
+                return score(broken)
+            self.expect_caught(f"{case}: {label}{where}", attempt)
+
     def run(self, case, body):
         """A case that may raise: its error is a failure, and the next case still runs."""
         try:

@@ -2,8 +2,9 @@
 # Installs what building and testing LoRA Workbench need on Debian 12, skipping
 # what is already there; safe to run again. Run as root (or with sudo).
 #
-# 1. Debian packages: the toolchain, Qt 6, QCustomPlot, SQLite, the text
-#    libraries, Xvfb for screenshots, WordNet and FreeDict for the lexicon.
+# 1. Debian packages: the toolchain, Qt 6, QCustomPlot, SQLite, OpenSSL's
+#    libcrypto (SHA-256), CLI11 (lorawb's command line), the text libraries,
+#    Xvfb for screenshots, WordNet and FreeDict for the lexicon.
 # 2. The project's Python environment, .venv at the repository root: the
 #    pinned PyTorch wheel, whose LibTorch (CUDA build) the engine links, and
 #    the Python references the tests compare against (transformers, peft,
@@ -28,7 +29,7 @@ venv="${LWB_VENV:-$cache/venvs/$want}"
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv
-  nlohmann-json3-dev libsqlite3-dev libpcre2-dev libicu-dev
+  nlohmann-json3-dev libsqlite3-dev libssl-dev libcli11-dev libpcre2-dev libicu-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
   desktop-file-utils appstream dpkg-dev

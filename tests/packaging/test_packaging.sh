@@ -46,6 +46,7 @@ done
 grep -q " ./usr/lib/lora-workbench/torch/lib/libtorch_cpu.so\$" <<<"$contents" || fail "$deb does not carry LibTorch"
 depends="$(dpkg-deb -f "$deb" Depends)"
 grep -q "libqt6widgets6" <<<"$depends" || fail "Depends lacks Qt Widgets: $depends"
+grep -q "libssl3" <<<"$depends" || fail "Depends lacks OpenSSL's libcrypto (SHA-256): $depends"
 echo "deb: ok ($(basename "$deb"), $(du -h "$deb" | cut -f1))"
 echo "Depends: $depends"
 

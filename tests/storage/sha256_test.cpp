@@ -1,6 +1,8 @@
-// SHA-256 against the FIPS 180-4 / NIST example vectors, plus the property
-// that matters for streaming: any split of a message into updates gives the
-// same digest as hashing it whole (block and padding boundaries included).
+// SHA-256 (storage/sha256.h over OpenSSL) against the FIPS 180-2 / 180-4 NIST
+// example vectors, plus what the wrapper adds: any split of a message into
+// updates gives the digest of the whole (block and padding boundaries
+// included), files are hashed in chunks with the same result as Python's
+// hashlib, and misuse and unreadable files are reported.
 #include "storage/sha256.h"
 
 #include "engine/core/error.h"
@@ -9,6 +11,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <stdexcept>
 
 using namespace lwb::storage;
 
@@ -64,6 +67,48 @@ private slots:
         }
     }
 
+    void fileSpanningSeveralChunksMatchesHashlib()
+    {
+        // 3 MiB + 17 bytes: three whole 1 MiB read chunks and a short tail.
+        // Expected value: Python 3 hashlib.sha256(bytes(i % 251 for i in range(n))).
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("large.bin").toStdString();
+        const int size = 3 * (1 << 20) + 17;
+        std::string content(size, '\0');
+        for (int i = 0; i < size; ++i)
+            content[i] = static_cast<char>(i % 251);
+        std::ofstream(path, std::ios::binary) << content;
+        const FileDigest digest = sha256File(path);
+        QCOMPARE(digest.sizeBytes, std::int64_t(size));
+        QCOMPARE(digest.sha256, std::string("fe2aaf82bfa2ffec207a0c6fa7ce7d4af268d67e2672fdaec675f3f9b65d0854"));
+    }
+
+    void fileOfOneMillionAIsTheFipsVector()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("a.txt").toStdString();
+        std::ofstream(path, std::ios::binary) << std::string(1000000, 'a');
+        QCOMPARE(sha256File(path).sha256, std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    void movedHashContinuesTheMessage()
+    {
+        Sha256 first;
+        first.update("ab");
+        Sha256 second(std::move(first));
+        second.update("c");
+        QCOMPARE(second.finishHex(), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    }
+
+    void useAfterFinishIsRefused()
+    {
+        Sha256 hash;
+        hash.update("abc");
+        hash.finish();
+        QVERIFY_THROWS_EXCEPTION(std::logic_error, hash.update("more"));
+        QVERIFY_THROWS_EXCEPTION(std::logic_error, hash.finish());
+    }
+
     void fileDigestMatchesBytes()
     {
         QTemporaryDir dir;
@@ -84,6 +129,18 @@ private slots:
         try {
             sha256File(path);
             QFAIL("no error for a missing file");
+        } catch (const lwb::Error &error) {
+            QCOMPARE(error.where(), path);
+        }
+    }
+
+    void folderIsAnErrorNamingIt()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString();
+        try {
+            sha256File(path);
+            QFAIL("a folder was hashed as if it were a file");
         } catch (const lwb::Error &error) {
             QCOMPARE(error.where(), path);
         }

@@ -12,7 +12,10 @@
 
 #include "engine/export/export_result.h"
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <vector>
 
 namespace lwb::storage {
@@ -22,5 +25,23 @@ class RunStore;
 // Throws lwb::Error naming the file when one cannot be read, or the store
 // when the run does not exist; nothing is recorded then.
 std::vector<ArtifactRecord> recordExportArtifacts(RunStore &store, std::int64_t runId, const ExportResult &result);
+
+// Progress and cancel of the hashing (a merged model is gigabytes): the
+// caller's thread hashes in chunks, reports bytes done of all files' bytes
+// after each chunk, and checks `cancelled` between chunks.
+struct HashingControl
+{
+    std::function<void(std::int64_t doneBytes, std::int64_t totalBytes)> progress; // may be empty
+    const std::atomic<bool> *cancelled = nullptr;                                   // may be null
+};
+
+// Thrown when HashingControl::cancelled was set; nothing is recorded then.
+struct HashingCancelled : std::runtime_error
+{
+    HashingCancelled() : std::runtime_error("hashing cancelled") {}
+};
+
+std::vector<ArtifactRecord> recordExportArtifacts(RunStore &store, std::int64_t runId, const ExportResult &result,
+                                                  const HashingControl &control);
 
 } // namespace lwb::storage

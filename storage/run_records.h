@@ -63,6 +63,16 @@ struct RunRecord
     std::optional<double> heartbeatAt;
 };
 
+// One row of the run list: the run and the figures a table of runs shows,
+// read for every listed run by one statement (RunStore::listRunsWithFigures).
+struct RunListEntry
+{
+    RunRecord run;
+    std::optional<double> finalEvalLoss;  // eval/loss: latest finite value
+    std::optional<double> bestEvalLoss;   // eval/loss: lowest finite value
+    std::optional<double> meanExactMatch; // mean over tasks of eval/exact_match/<task>'s latest finite value
+};
+
 // listRuns(): every field that is set narrows the list (AND).
 struct RunFilter
 {

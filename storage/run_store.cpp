@@ -3,6 +3,7 @@
 // filters that may be absent are written as (?N = '' OR ...).
 #include "storage/run_store.h"
 
+#include "storage/metric_samples.h"
 #include "storage/schema.h"
 #include "storage/sha256.h"
 #include "storage/sqlite_database.h"
@@ -24,7 +25,18 @@ const char kRunColumns[] =
     "r.heartbeat_at, "
     "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))";
 
+constexpr int kRunColumnCount = 23; // the columns above, read by readRun
+
 constexpr char kTagSeparator = '\x1f';
+
+// The WHERE clause of a run list (RunFilter), parameters ?1 to ?5.
+const char kRunFilter[] =
+    "(?1 = 0 OR (?1 & (CASE r.status WHEN 'queued' THEN 1 WHEN 'running' THEN 2 "
+    "  WHEN 'finished' THEN 4 WHEN 'failed' THEN 8 WHEN 'cancelled' THEN 16 "
+    "  WHEN 'interrupted' THEN 32 ELSE 0 END)) != 0) "
+    "AND (?2 = '' OR r.variant = ?2) "
+    "AND (?3 = '' OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?3)) "
+    "AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR r.notes LIKE ?5 ESCAPE '\\')";
 
 std::optional<double> optionalDouble(const Statement &row, int column)
 {
@@ -111,6 +123,23 @@ std::string containsPattern(const std::string &text)
 int statusBit(RunStatus status)
 {
     return 1 << static_cast<int>(status);
+}
+
+// Binds kRunFilter's ?1..?5 and the page's ?6 (limit) and ?7 (offset).
+void bindRunFilter(Statement &query, const RunFilter &filter)
+{
+    static_assert(static_cast<int>(RunStatus::Queued) == 0 && static_cast<int>(RunStatus::Interrupted) == 5,
+                  "kRunFilter's CASE maps statuses to bits 1 << enum value");
+    int statusMask = 0;
+    for (RunStatus status : filter.statuses)
+        statusMask |= statusBit(status);
+    query.bind(1, statusMask)
+        .bind(2, filter.variant)
+        .bind(3, filter.tag)
+        .bind(4, filter.text)
+        .bind(5, containsPattern(filter.text))
+        .bind(6, filter.limit)
+        .bind(7, filter.offset);
 }
 
 void bindRunFields(Statement &statement, const NewRun &run, const std::string &config)
@@ -249,31 +278,53 @@ RunRecord RunStore::run(std::int64_t runId)
 
 std::vector<RunRecord> RunStore::listRuns(const RunFilter &filter)
 {
-    auto query = database_->cached(
-        std::string("SELECT ") + kRunColumns + " FROM runs r "
-        "WHERE (?1 = 0 OR (?1 & (CASE r.status WHEN 'queued' THEN 1 WHEN 'running' THEN 2 "
-        "  WHEN 'finished' THEN 4 WHEN 'failed' THEN 8 WHEN 'cancelled' THEN 16 "
-        "  WHEN 'interrupted' THEN 32 ELSE 0 END)) != 0) "
-        "AND (?2 = '' OR r.variant = ?2) "
-        "AND (?3 = '' OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?3)) "
-        "AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR r.notes LIKE ?5 ESCAPE '\\') "
-        "ORDER BY r.created_at DESC, r.id DESC LIMIT ?6 OFFSET ?7");
-    static_assert(static_cast<int>(RunStatus::Queued) == 0 && static_cast<int>(RunStatus::Interrupted) == 5,
-                  "the CASE above maps statuses to bits 1 << enum value");
-    int statusMask = 0;
-    for (RunStatus status : filter.statuses)
-        statusMask |= statusBit(status);
-    query->bind(1, statusMask)
-        .bind(2, filter.variant)
-        .bind(3, filter.tag)
-        .bind(4, filter.text)
-        .bind(5, containsPattern(filter.text))
-        .bind(6, filter.limit)
-        .bind(7, filter.offset);
+    auto query = database_->cached(std::string("SELECT ") + kRunColumns + " FROM runs r WHERE " + kRunFilter
+                                   + " ORDER BY r.created_at DESC, r.id DESC LIMIT ?6 OFFSET ?7");
+    bindRunFilter(*query, filter);
     std::vector<RunRecord> runs;
     while (query->step())
         runs.push_back(readRun(*query));
     return runs;
+}
+
+std::vector<RunListEntry> RunStore::listRunsWithFigures(const RunFilter &filter)
+{
+    // One statement for the whole list. `picked` is the filtered page of runs;
+    // crossed with the few wanted series, each (run, series) pair is a range of
+    // the sample table's primary key, so the work grows with the evaluations
+    // of the listed runs, never with their training steps. Within a pair the
+    // newest finite sample is the latest value and the smallest the best
+    // (a loss: lower is better); NULL (NaN) samples count for neither.
+    auto query = database_->cached(
+        std::string("WITH picked AS (SELECT r.id FROM runs r WHERE ") + kRunFilter
+        + " ORDER BY r.created_at DESC, r.id DESC LIMIT ?6 OFFSET ?7), "
+          "wanted AS (SELECT id, name = ?8 AS is_loss FROM series "
+          "  WHERE name = ?8 OR substr(name, 1, length(?9)) = ?9), "
+          "samples AS (SELECT p.id AS run_id, w.is_loss, x.value, "
+          "  row_number() OVER (PARTITION BY p.id, w.id ORDER BY x.step DESC) AS recency, "
+          "  min(x.value) OVER (PARTITION BY p.id, w.id) AS lowest "
+          "  FROM picked p CROSS JOIN wanted w "
+          "  JOIN scalar_samples x ON x.run_id = p.id AND x.series_id = w.id WHERE x.value IS NOT NULL), "
+          "figures AS (SELECT run_id, "
+          "  max(CASE WHEN is_loss AND recency = 1 THEN value END) AS final_loss, "
+          "  max(CASE WHEN is_loss AND recency = 1 THEN lowest END) AS best_loss, "
+          "  avg(CASE WHEN NOT is_loss AND recency = 1 THEN value END) AS mean_exact "
+          "  FROM samples GROUP BY run_id) "
+          "SELECT " + kRunColumns + ", f.final_loss, f.best_loss, f.mean_exact "
+          "FROM picked p JOIN runs r ON r.id = p.id LEFT JOIN figures f ON f.run_id = r.id "
+          "ORDER BY r.created_at DESC, r.id DESC");
+    bindRunFilter(*query, filter);
+    query->bind(8, series::kEvalLoss).bind(9, series::kEvalExactMatchPrefix);
+    std::vector<RunListEntry> entries;
+    while (query->step()) {
+        RunListEntry entry;
+        entry.run = readRun(*query);
+        entry.finalEvalLoss = optionalDouble(*query, kRunColumnCount);
+        entry.bestEvalLoss = optionalDouble(*query, kRunColumnCount + 1);
+        entry.meanExactMatch = optionalDouble(*query, kRunColumnCount + 2);
+        entries.push_back(std::move(entry));
+    }
+    return entries;
 }
 
 void RunStore::deleteRun(std::int64_t runId)

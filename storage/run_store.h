@@ -55,6 +55,9 @@ public:
     std::optional<RunRecord> findRun(std::int64_t runId);
     RunRecord run(std::int64_t runId); // throws lwb::Error when there is no such run
     std::vector<RunRecord> listRuns(const RunFilter &filter = {});
+    // The same runs with their eval-loss and exact-match figures, in one query
+    // whatever the number of runs (the run browser's table).
+    std::vector<RunListEntry> listRunsWithFigures(const RunFilter &filter = {});
     void deleteRun(std::int64_t runId); // samples, evaluations, tags, artifacts go with it
 
     void setNotes(std::int64_t runId, const std::string &notes);

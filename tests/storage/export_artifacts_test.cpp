@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <fstream>
 
 using namespace lwb::storage;
@@ -92,6 +93,40 @@ private slots:
         }
         QVERIFY(store.artifacts(runId).empty());
         QCOMPARE(recordExportArtifacts(store, runId, result).size(), std::size_t(1));
+    }
+
+    // Hashing reports bytes done after each 1 MiB chunk and stops when asked;
+    // a cancelled hashing records nothing.
+    void hashingReportsProgressAndCancels()
+    {
+        QTemporaryDir dir;
+        RunStore store(dir.filePath("runs.db").toStdString());
+        NewRun run;
+        run.name = "big export";
+        const auto runId = store.createRun(run);
+        const std::string weights(3 * (1 << 20) + 17, '\x11');
+        const auto result = writeExport(dir, {{"adapter_model.safetensors", weights}, {"README.md", "card\n"}});
+        const std::int64_t total = std::int64_t(weights.size()) + 5;
+
+        std::vector<std::int64_t> reports;
+        HashingControl control;
+        control.progress = [&](std::int64_t done, std::int64_t all) {
+            QCOMPARE(all, total);
+            reports.push_back(done);
+        };
+        const auto recorded = recordExportArtifacts(store, runId, result, control);
+        QCOMPARE(recorded.size(), std::size_t(2));
+        QCOMPARE(recorded[0].sha256, sha256Hex(weights));
+        QCOMPARE(reports, (std::vector<std::int64_t>{1 << 20, 2 << 20, 3 << 20, std::int64_t(weights.size()), total}));
+
+        std::atomic<bool> cancelled{false};
+        control.cancelled = &cancelled;
+        control.progress = [&](std::int64_t done, std::int64_t) {
+            if (done >= (2 << 20))
+                cancelled.store(true); // as if the user pressed Cancel after two chunks
+        };
+        QVERIFY_THROWS_EXCEPTION(HashingCancelled, recordExportArtifacts(store, runId, result, control));
+        QCOMPARE(store.artifacts(runId).size(), std::size_t(2)); // only the first export's files
     }
 };
 

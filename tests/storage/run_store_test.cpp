@@ -6,6 +6,7 @@
 
 #include "storage/config_diff.h"
 #include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
 #include "storage/run_store.h"
 #include "storage/sample_writer.h"
 #include "storage/sqlite_database.h"
@@ -16,6 +17,7 @@
 #include <QtTest>
 
 #include <fstream>
+#include <limits>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +193,75 @@ private slots:
         combined.statuses = {RunStatus::Finished};
         QCOMPARE(ids(combined), std::vector<std::int64_t>{lora});
         QCOMPARE(store_->allVariants(), (std::vector<std::string>{"dlp", "lora", "sira"}));
+    }
+
+    // The run list's figures come from one statement; they must equal what
+    // MetricReader's per-series summaries (a plain loop per run) give, NaN
+    // evaluations and runs without evaluations included.
+    void listFiguresMatchPerRunSummaries()
+    {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        SampleWriter writer(store_->database());
+        auto record = [&](const std::string &name, const std::vector<lwb::EvalMetrics> &evals) {
+            const std::int64_t id = store_->createRun(makeRun(name));
+            SampleBatch batch;
+            appendSamples(test::makeStep(1, 2), batch);
+            for (const auto &eval : evals)
+                appendSamples(eval, double(eval.step), batch);
+            Transaction transaction(store_->database());
+            writer.write(id, batch);
+            transaction.commit();
+            return id;
+        };
+        // Loss falls then rises; the last evaluation's "b" is NaN, so b's latest finite value is step 20's.
+        const std::int64_t mixed = record("mixed", {{10, 2.0, 7.4, 100, {{"a", 0.25}, {"b", 0.5}}, {}},
+                                                    {20, 1.5, 4.5, 100, {{"a", 0.5}, {"b", 0.75}}, {}},
+                                                    {30, 1.75, 5.8, 100, {{"a", 1.0}, {"b", nan}}, {}}});
+        const std::int64_t diverged = record("diverged", {{10, 3.0, 20.1, 100, {}, {}}, {20, nan, nan, 100, {}, {}}});
+        const std::int64_t none = record("no evaluations", {});
+
+        MetricReader reader(*store_);
+        const auto entries = store_->listRunsWithFigures();
+        QCOMPARE(entries.size(), std::size_t(3));
+        for (const RunListEntry &entry : entries) {
+            std::optional<double> finalLoss, bestLoss, meanExact;
+            double exactSum = 0.0;
+            int tasks = 0;
+            for (const SeriesSummary &summary : reader.summaries(entry.run.id)) {
+                if (summary.series == series::kEvalLoss) {
+                    finalLoss = summary.latestValue;
+                    bestLoss = summary.bestValue;
+                } else if (summary.series.rfind(series::kEvalExactMatchPrefix, 0) == 0) {
+                    exactSum += summary.latestValue;
+                    ++tasks;
+                }
+            }
+            if (tasks > 0)
+                meanExact = exactSum / tasks;
+            QCOMPARE(entry.finalEvalLoss, finalLoss);
+            QCOMPARE(entry.bestEvalLoss, bestLoss);
+            QCOMPARE(entry.meanExactMatch, meanExact);
+            QCOMPARE(entry.run.name, store_->run(entry.run.id).name);
+        }
+        // The expected values written out (loss 1.75 last, 1.5 lowest; a: 1.0, b: 0.75).
+        QCOMPARE(entries[2].run.id, mixed);
+        QCOMPARE(entries[2].finalEvalLoss, std::optional<double>(1.75));
+        QCOMPARE(entries[2].bestEvalLoss, std::optional<double>(1.5));
+        QCOMPARE(entries[2].meanExactMatch, std::optional<double>(0.875));
+        QCOMPARE(entries[1].run.id, diverged);
+        QCOMPARE(entries[1].finalEvalLoss, std::optional<double>(3.0));
+        QVERIFY(!entries[1].meanExactMatch);
+        QCOMPARE(entries[0].run.id, none);
+        QVERIFY(!entries[0].finalEvalLoss && !entries[0].bestEvalLoss && !entries[0].meanExactMatch);
+
+        // Filter and page apply as in listRuns.
+        RunFilter page;
+        page.limit = 1;
+        page.offset = 2;
+        const auto paged = store_->listRunsWithFigures(page);
+        QCOMPARE(paged.size(), std::size_t(1));
+        QCOMPARE(paged[0].run.id, mixed);
+        QCOMPARE(paged[0].meanExactMatch, std::optional<double>(0.875));
     }
 
     void artifactRoundTrip()

@@ -12,9 +12,28 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <set>
 
 namespace lwb {
+
+namespace {
+
+// A task folder named by the manifest stays inside the bundle, so a bundle
+// cannot make the import read (or report on) files elsewhere.
+bool isInsideBundle(const std::string &relative)
+{
+    const std::filesystem::path path(relative);
+    if (relative.empty() || path.is_absolute())
+        return false;
+    for (const auto &part : path) {
+        if (part == "..")
+            return false;
+    }
+    return true;
+}
+
+} // namespace
 
 void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &baseModel, torch::ScalarType dtype)
 {
@@ -86,7 +105,9 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
     const nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a DLP-LoRA bundle folder?)");
     if (!manifest.is_object() || manifest.value("format", std::string()) != kDlpBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kDlpBundleFormat + "\"");
-    if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<int>() != kDlpBundleVersion)
+    // value(), not operator[]: on a const json, operator[] of a missing key is undefined behaviour.
+    const auto version = manifest.value("format_version", nlohmann::json());
+    if (!version.is_number_integer() || version.get<std::int64_t>() != kDlpBundleVersion)
         throw Error(manifestPath + ": format_version",
                     "must be " + std::to_string(kDlpBundleVersion) + " (a bundle from a newer workbench?)");
 
@@ -115,18 +136,22 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
     }
     if (!issues.empty())
         throw ConfigError(manifestPath, std::move(issues));
-    if (!manifest["tasks"].is_array() || manifest["tasks"].size() < 2)
+    const auto tasks = manifest.value("tasks", nlohmann::json());
+    if (!tasks.is_array() || tasks.size() < 2)
         throw Error(manifestPath + ": tasks", "must list at least two task LoRAs");
 
     TaskLoraLibrary library;
     std::size_t index = 0;
-    for (const auto &task : manifest["tasks"]) {
+    for (const auto &task : tasks) {
         const auto where = manifestPath + ": tasks[" + std::to_string(index++) + "]";
         if (!task.is_object() || !task.value("task", nlohmann::json()).is_string()
             || !task.value("folder", nlohmann::json()).is_string())
             throw Error(where, "must be an object with \"task\" and \"folder\" strings");
         const auto name = task["task"].get<std::string>();
-        const auto source = folder + "/" + task["folder"].get<std::string>();
+        const auto relative = task["folder"].get<std::string>();
+        if (!isInsideBundle(relative))
+            throw Error(where + ".folder", "\"" + relative + "\" must be a folder inside the bundle (relative, no \"..\")");
+        const auto source = folder + "/" + relative;
         dlp.library.push_back({name, source});
         library.add(importPeftTaskLora(name, source, config.model));
     }

@@ -70,6 +70,39 @@ class TestDlpStudy : public QObject
 private slots:
     void init() { torch::manual_seed(7); }
 
+    // Found by tests/fuzz (fuzz_dlp_manifest): a manifest without
+    // format_version or tasks read a missing key through a const json's
+    // operator[] (undefined behaviour, a heap overflow under ASan), and a task
+    // folder could point outside the bundle. Each is now an error at its key.
+    void bundleManifestErrorsNameTheKey()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto folder = dir.path().toStdString();
+        const auto importWith = [&](const std::string &manifest) {
+            std::FILE *file = std::fopen((folder + "/dlp_bundle.json").c_str(), "wb");
+            QVERIFY(file);
+            std::fwrite(manifest.data(), 1, manifest.size(), file);
+            std::fclose(file);
+        };
+        const lwb::RunConfig base;
+        const auto errorOfImport = [&] { return lwb::test::errorOf([&] { lwb::importDlpBundle(folder, base); }); };
+
+        importWith(R"({"format": "lorawb.dlp_bundle"})");
+        QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: format_version"), errorOfImport().c_str());
+        importWith(R"({"format": "lorawb.dlp_bundle", "format_version": 4294967297})");
+        QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: format_version"), errorOfImport().c_str());
+        importWith(R"({"format": "lorawb.dlp_bundle", "format_version": 1})");
+        QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: tasks: must list at least two"),
+                 errorOfImport().c_str());
+        for (const char *outside : {"../elsewhere", "tasks/../../elsewhere", "/tmp"}) {
+            importWith(std::string(R"({"format": "lorawb.dlp_bundle", "format_version": 1, "tasks": [)")
+                       + R"({"task": "first", "folder": ")" + outside + R"("}, {"task": "length", "folder": "b"}]})");
+            QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: tasks[0].folder"), errorOfImport().c_str());
+            QVERIFY(lwb::test::contains(errorOfImport(), "must be a folder inside the bundle"));
+        }
+    }
+
     void libraryImportsACheckpoint()
     {
         QTemporaryDir dir;

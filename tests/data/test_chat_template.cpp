@@ -164,6 +164,23 @@ private slots:
             std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
     }
 
+    // Found by tests/fuzz (fuzz_chat_template): range() near the int64 limits
+    // overflowed its counter (undefined behaviour, then a loop that never
+    // ends), and a huge range took all memory. Jinja2's sandbox, which
+    // transformers renders in, allows at most MAX_RANGE = 100000 items; the
+    // expected strings are Python's.
+    void rangeStaysInTheSandboxLimits()
+    {
+        QCOMPARE(render("{{ range(100000)|length }}"), std::string("100000"));
+        QVERIFY2(errorOf("{{ range(100001)|length }}").find("range too big: more than 100000 items") != std::string::npos,
+                 errorOf("{{ range(100001)|length }}").c_str());
+        QVERIFY(!errorOf("{% for i in range(0, 9223372036854775807, 1) %}{% endfor %}").empty());
+        QCOMPARE(render("{% for i in range(9223372036854775800, 9223372036854775807, 5) %}{{ i }},{% endfor %}"),
+                 std::string("9223372036854775800,9223372036854775805,"));
+        QCOMPARE(render("{% for i in range(-9223372036854775800, -9223372036854775807, -5) %}{{ i }},{% endfor %}"),
+                 std::string("-9223372036854775800,-9223372036854775805,"));
+    }
+
     void rendersChatVariables()
     {
         const lwb::ChatTemplate chatml(

@@ -412,9 +412,19 @@ Value callGlobal(const std::string &name, const Arguments &arguments)
         }
         if (step == 0)
             fail("range's step must not be zero");
+        // transformers renders in Jinja2's sandbox, whose range() refuses more
+        // than MAX_RANGE items; the same limit keeps a template from taking all
+        // memory, and the checked step keeps i from overflowing past stop.
+        constexpr std::size_t kMaxRange = 100000;
         List values;
-        for (auto i = start; step > 0 ? i < stop : i > stop; i += step)
+        for (auto i = start; step > 0 ? i < stop : i > stop;) {
+            if (values.size() == kMaxRange)
+                fail("range too big: more than " + std::to_string(kMaxRange)
+                     + " items (the limit of transformers' sandboxed Jinja)");
             values.emplace_back(i);
+            if (__builtin_add_overflow(i, step, &i))
+                break;
+        }
         return Value(std::move(values));
     }
     if (name == "strftime_now") {

@@ -9,6 +9,7 @@
 #include "engine/core/json_file.h"
 #include "engine/data/task_generator.h"
 #include "engine/model/base_model.h"
+#include "engine/model/targetable_modules.h"
 
 #include <cmath>
 #include <filesystem>
@@ -162,7 +163,7 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
         parseResLoraConfig(in.child("reslora"), adapter.reslora);
     }
     in.finish();
-    const auto linears = linearLayerNames(model.architecture);
+    const auto linears = targetableModules(model);
     if (adapter.targets.empty())
         adapter.targets = linears;
     for (std::size_t i = 0; i < adapter.targets.size(); ++i) {
@@ -171,7 +172,7 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
             for (const auto &name : linears)
                 names += (names.empty() ? "" : ", ") + name;
             issues.push_back({"adapter.targets[" + std::to_string(i) + "]",
-                              "\"" + adapter.targets[i] + "\" is not a linear layer of " + toString(model.architecture)
+                              "\"" + adapter.targets[i] + "\" is not a linear layer of " + model.hfModelType()
                                   + " (its linear layers: " + names + ")"});
         }
     }
@@ -214,9 +215,9 @@ void parseEval(JsonReader in, EvalConfig &eval)
 
 std::vector<std::string> linearLayerNames(Architecture architecture)
 {
-    if (architecture == Architecture::Gpt2)
-        return {"c_attn", "c_proj", "c_fc"};
-    return {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    ModelConfig model;
+    model.architecture = architecture;
+    return targetableModules(model);
 }
 
 RunConfig parseRunConfig(const nlohmann::json &document, const std::string &source)

@@ -1,24 +1,37 @@
 // See attention.h.
 #include "engine/model/attention.h"
 
-#include <optional>
+#include <cmath>
 
 namespace lwb {
 
-AttentionImpl::AttentionImpl(const ModelConfig &config)
+AttentionImpl::AttentionImpl(const ModelConfig &config, std::int64_t layer)
     : config_(config)
 {
     const auto d = config.hiddenSize;
+    const auto qDim = config.numHeads * config.headDim();
     const auto kvDim = config.numKvHeads * config.headDim();
     if (config.architecture == Architecture::Gpt2) {
         cAttn_ = register_module("c_attn", AdaptedLinear(d, 3 * d, true));
         cProj_ = register_module("c_proj", AdaptedLinear(d, d, true));
+        return;
+    }
+    if (config.fusedProjections) {
+        qkvProj_ = register_module("qkv_proj", AdaptedLinear(d, qDim + 2 * kvDim, config.attentionBias));
     } else {
-        qProj_ = register_module("q_proj", AdaptedLinear(d, d, config.attentionBias));
+        qProj_ = register_module("q_proj", AdaptedLinear(d, qDim, config.attentionBias));
         kProj_ = register_module("k_proj", AdaptedLinear(d, kvDim, config.attentionBias));
         vProj_ = register_module("v_proj", AdaptedLinear(d, kvDim, config.attentionBias));
-        oProj_ = register_module("o_proj", AdaptedLinear(d, d, false));
     }
+    oProj_ = register_module("o_proj", AdaptedLinear(qDim, d, config.attentionOutputBias));
+    if (config.qkNorm) {
+        qNorm_ = register_module("q_norm", Norm(NormKind::RmsNorm, config.headDim(), config.normEps));
+        kNorm_ = register_module("k_norm", Norm(NormKind::RmsNorm, config.headDim(), config.normEps));
+    }
+    if (config.queryPreAttnScalar > 0.0)
+        scores_.scale = 1.0 / std::sqrt(config.queryPreAttnScalar);
+    scores_.window = config.slidingWindowOf(layer);
+    scores_.softcap = config.attentionSoftcap;
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache)
@@ -30,15 +43,25 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
     const auto headDim = config_.headDim();
 
     torch::Tensor q, k, v;
-    if (config_.architecture == Architecture::Gpt2) {
+    if (cAttn_) {
         const auto qkv = cAttn_->forward(x).split(config_.hiddenSize, -1);
+        q = qkv[0], k = qkv[1], v = qkv[2];
+    } else if (qkvProj_) {
+        const auto qkv = qkvProj_->forward(x).split_with_sizes({heads * headDim, kvHeads * headDim, kvHeads * headDim}, -1);
         q = qkv[0], k = qkv[1], v = qkv[2];
     } else {
         q = qProj_->forward(x), k = kProj_->forward(x), v = vProj_->forward(x);
     }
-    // [B, T, H*Dh] -> [B, H, T, Dh]
-    q = q.view({batch, length, heads, headDim}).transpose(1, 2);
-    k = k.view({batch, length, kvHeads, headDim}).transpose(1, 2);
+    // [B, T, H*Dh] -> [B, T, H, Dh]; Qwen3 normalises each head here.
+    q = q.view({batch, length, heads, headDim});
+    k = k.view({batch, length, kvHeads, headDim});
+    if (qNorm_) {
+        q = qNorm_->forward(q);
+        k = kNorm_->forward(k);
+    }
+    // -> [B, H, T, Dh]
+    q = q.transpose(1, 2);
+    k = k.transpose(1, 2);
     v = v.view({batch, length, kvHeads, headDim}).transpose(1, 2);
     if (config_.architecture == Architecture::Llama) {
         q = applyRotary(q, rotary);
@@ -55,21 +78,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         cache->keys = k;
         cache->values = v;
     }
-    // torch's fused attention (one kernel forward and backward on the CPU and
-    // on CUDA, no [T, T] score tensor kept for the backward), with the kv heads
-    // shared in place (enable_gqa) rather than repeated. Without a cache the
-    // mask is plain causal; one new position sees everything cached; several
-    // new positions after a cache see keys 0 .. past + i (is_causal would
-    // align the triangle to the top-left corner, so the mask is explicit).
-    std::optional<torch::Tensor> mask;
-    if (past > 0 && length > 1)
-        mask = torch::ones({length, past + length}, x.options().dtype(torch::kBool)).tril(past);
-    const auto context = at::scaled_dot_product_attention(q, k, v, mask, /*dropout_p=*/0.0,
-                                                          /*is_causal=*/past == 0 && length > 1,
-                                                          /*scale=*/std::nullopt, /*enable_gqa=*/kvHeads != heads)
-                             .transpose(1, 2)
-                             .reshape({batch, length, heads * headDim});
-    return config_.architecture == Architecture::Gpt2 ? cProj_->forward(context) : oProj_->forward(context);
+    const auto context = causalAttention(q, k, v, past, scores_).transpose(1, 2).reshape({batch, length, heads * headDim});
+    return cProj_ ? cProj_->forward(context) : oProj_->forward(context);
 }
 
 } // namespace lwb

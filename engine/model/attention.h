@@ -1,9 +1,14 @@
 // Attention: causal multi-head self-attention of both families.
 //
 // GPT-2: one fused projection c_attn (D -> 3D, q|k|v) and c_proj, biases.
-// Llama/Qwen2: q_proj, k_proj, v_proj (optional biases), o_proj, rotary
+// Llama family: q_proj, k_proj, v_proj (optional biases), o_proj, rotary
 // positions and grouped-query attention (each kv head serves
-// num_heads / num_kv_heads query heads, as HF's repeat_kv).
+// num_heads / num_kv_heads query heads, as HF's repeat_kv), with the
+// variants its members add (model_config.h): Phi-3's fused qkv_proj
+// (q | k | v rows), Qwen3's q_norm / k_norm (RMSNorm over each head, before
+// rotary), an explicit head_dim, o_proj biases, and the score variants of
+// causal_attention.h (sliding window, soft-capping, Gemma 2's
+// query_pre_attn_scalar).
 // Sequences are right-padded, so the causal mask alone keeps real tokens from
 // seeing padding; outputs at padded positions are never scored.
 // With a KV cache (incremental decoding) x holds the positions after the
@@ -12,8 +17,10 @@
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
+#include "engine/model/causal_attention.h"
 #include "engine/model/kv_cache.h"
 #include "engine/model/model_config.h"
+#include "engine/model/norm.h"
 #include "engine/model/rotary.h"
 
 #include <torch/nn/module.h>
@@ -24,7 +31,8 @@ namespace lwb {
 class AttentionImpl : public torch::nn::Module
 {
 public:
-    explicit AttentionImpl(const ModelConfig &config);
+    // layer: the block's index (which layers use a sliding window).
+    AttentionImpl(const ModelConfig &config, std::int64_t layer);
 
     // x: [B, T, D]; rotary (ignored by GPT-2) covers x's positions; cache,
     // when given, holds the earlier positions and receives x's keys/values.
@@ -32,8 +40,11 @@ public:
 
 private:
     ModelConfig config_;
+    CausalAttentionOptions scores_;
     AdaptedLinear cAttn_{nullptr}, cProj_{nullptr};                   // GPT-2
     AdaptedLinear qProj_{nullptr}, kProj_{nullptr}, vProj_{nullptr}, oProj_{nullptr}; // Llama
+    AdaptedLinear qkvProj_{nullptr};                                  // Phi-3 (with oProj_)
+    Norm qNorm_{nullptr}, kNorm_{nullptr};                            // Qwen3
 };
 
 TORCH_MODULE(Attention);

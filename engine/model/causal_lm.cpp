@@ -2,6 +2,7 @@
 #include "engine/model/causal_lm.h"
 
 #include <torch/nn/init.h>
+#include <cmath>
 #include <ATen/CPUGeneratorImpl.h>
 
 namespace lwb {
@@ -17,8 +18,10 @@ CausalLMImpl::CausalLMImpl(const ModelConfig &config)
         positionEmbedding_ = body_->register_module("wpe", torch::nn::Embedding(config.maxPositions, d));
     blocks_ = body_->register_module(gpt2 ? "h" : "layers", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.numLayers; ++i)
-        blocks_->push_back(TransformerBlock(config));
-    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : "norm", Norm(config.architecture, d, config.normEps));
+        blocks_->push_back(TransformerBlock(config, i));
+    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : "norm", Norm(normKindOf(config), d, config.normEps));
+    if (!gpt2)
+        inverseFrequencies_ = rotaryInverseFrequencies(config);
     if (!config.tieWordEmbeddings)
         lmHead_ = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(d, config.vocabSize).bias(false)));
     initialiseWeights();
@@ -78,7 +81,13 @@ bool CausalLMImpl::supportsKvCache() const
 
 torch::Tensor CausalLMImpl::run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
 {
-    return torch::matmul(runHidden(inputIds, context, cache), outputWeight().t());
+    return softcapLogits(torch::matmul(runHidden(inputIds, context, cache), outputWeight().t()));
+}
+
+torch::Tensor CausalLMImpl::softcapLogits(const torch::Tensor &logits) const
+{
+    const double cap = config_.finalLogitSoftcap;
+    return cap > 0.0 ? torch::tanh(logits / cap) * cap : logits;
 }
 
 torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
@@ -92,11 +101,14 @@ torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const Forwa
     TORCH_CHECK(start + length <= config_.maxPositions, "sequence of ", start + length,
                 " tokens exceeds max_position_embeddings ", config_.maxPositions);
     auto x = tokenEmbedding_->forward(inputIds);
+    // Gemma scales by sqrt(hidden) rounded to the model's dtype, as HF does.
+    if (config_.scaleEmbeddings)
+        x = x * torch::scalar_tensor(std::sqrt(static_cast<double>(config_.hiddenSize)), x.options());
     RotaryTables rotary;
     if (positionEmbedding_)
         x = x + positionEmbedding_->forward(torch::arange(start, start + length, inputIds.options()));
     else
-        rotary = rotaryTables(length, config_.headDim(), config_.ropeTheta, x.options(), start);
+        rotary = rotaryTables(inverseFrequencies_, length, x.options(), start);
     std::int64_t layer = 0;
     for (const auto &block : *blocks_)
         x = block->as<TransformerBlockImpl>()->forward(x, rotary, cache ? &cache->layer(layer++) : nullptr);

@@ -1,5 +1,6 @@
 // CausalLM: the one configurable decoder-only transformer (GPT-2 or Llama
-// family), laid out with Hugging Face's module names so checkpoints load by
+// family, with Mistral, Qwen2/3, Gemma/Gemma 2 and Phi-3 as Llama variants),
+// laid out with Hugging Face's module names so checkpoints load by
 // name:
 //   GPT-2: transformer.wte, transformer.wpe, transformer.h.N.*, transformer.ln_f
 //   Llama: model.embed_tokens, model.layers.N.*, model.norm
@@ -36,11 +37,15 @@ public:
     torch::Tensor forward(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {},
                           const torch::Tensor &sequenceTasks = {});
     // The same pass up to the final norm: hidden states [B, T, D], whose
-    // logits are hidden outputWeight()^T. The trainer's loss takes these two
-    // and never forms the logits (engine/train/fused_linear_cross_entropy.h).
+    // logits are softcapLogits(hidden outputWeight()^T). The trainer's loss
+    // takes these two and never forms the logits
+    // (engine/train/fused_linear_cross_entropy.h) unless the model caps them.
     torch::Tensor hiddenStates(const torch::Tensor &inputIds, const torch::Tensor &tokenMask = {});
     // lm_head.weight, or the input embedding matrix when tied: [vocab, D].
     torch::Tensor outputWeight() const;
+    // Gemma 2's final soft-capping, cap tanh(logits / cap); the identity for
+    // every other model (config().finalLogitSoftcap 0).
+    torch::Tensor softcapLogits(const torch::Tensor &logits) const;
 
     // Incremental decoding (generation.h): inputIds [B, T] continue the
     // sequences whose earlier positions `cache` holds (an empty cache: the
@@ -68,6 +73,7 @@ private:
     torch::nn::ModuleList blocks_{nullptr};
     Norm finalNorm_{nullptr};
     torch::nn::Linear lmHead_{nullptr}; // untied only
+    torch::Tensor inverseFrequencies_;  // rotary (Llama family), float64, rotary.h
     std::vector<AdaptedLinear> linears_; // every linear layer that can carry an adapter
 };
 

@@ -1,5 +1,9 @@
-// FeedForward: the MLP of both families. GPT-2: c_proj(gelu_tanh(c_fc(x)))
-// (HF's "gelu_new"); Llama: down_proj(silu(gate_proj(x)) * up_proj(x)).
+// FeedForward: the MLP of both families.
+//   GPT-2   c_proj(gelu_tanh(c_fc(x)))  (HF's "gelu_new");
+//   Llama   down_proj(act(gate_proj(x)) * up_proj(x)), act silu, or
+//           gelu_pytorch_tanh for Gemma (GeGLU);
+//   Phi-3   gate_up_proj holds gate_proj | up_proj in one [2 ff, D] matrix
+//           (gate first), as HF's Phi3MLP chunks it.
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
@@ -18,9 +22,13 @@ public:
     torch::Tensor forward(const torch::Tensor &x);
 
 private:
+    torch::Tensor gate(const torch::Tensor &x) const;
+
     Architecture architecture_;
+    bool geluGate_;
     AdaptedLinear cFc_{nullptr}, cProj_{nullptr};                     // GPT-2
     AdaptedLinear gateProj_{nullptr}, upProj_{nullptr}, downProj_{nullptr}; // Llama
+    AdaptedLinear gateUpProj_{nullptr};                               // Phi-3 (with downProj_)
 };
 
 TORCH_MODULE(FeedForward);

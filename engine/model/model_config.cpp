@@ -11,6 +11,17 @@ const char *toString(Architecture architecture)
     return architecture == Architecture::Gpt2 ? "gpt2" : "llama";
 }
 
+std::string ModelConfig::hfModelType() const
+{
+    if (!modelType.empty())
+        return modelType;
+    if (architecture == Architecture::Gpt2)
+        return "gpt2";
+    // A Llama-style preset with q/k/v biases is written as Qwen2, because
+    // transformers' Llama would also put a bias on o_proj.
+    return attentionBias ? "qwen2" : "llama";
+}
+
 std::vector<std::string> modelPresetNames()
 {
     return {"gpt2-tiny", "llama-tiny", "llama-small"};

@@ -3,26 +3,36 @@
 
 namespace lwb {
 
-NormImpl::NormImpl(Architecture architecture, std::int64_t dim, double eps)
-    : architecture_(architecture)
+NormKind normKindOf(const ModelConfig &config)
+{
+    if (config.architecture == Architecture::Gpt2)
+        return NormKind::LayerNorm;
+    return config.normPlusOne ? NormKind::RmsNormPlusOne : NormKind::RmsNorm;
+}
+
+NormImpl::NormImpl(NormKind kind, std::int64_t dim, double eps)
+    : kind_(kind)
     , dim_(dim)
     , eps_(eps)
 {
-    weight = register_parameter("weight", torch::ones({dim}));
-    if (architecture == Architecture::Gpt2)
+    // (1 + weight) starts at the identity with a zero weight, as HF's Gemma.
+    weight = register_parameter("weight", kind == NormKind::RmsNormPlusOne ? torch::zeros({dim}) : torch::ones({dim}));
+    if (kind == NormKind::LayerNorm)
         bias = register_parameter("bias", torch::zeros({dim}));
 }
 
 torch::Tensor NormImpl::forward(const torch::Tensor &x)
 {
-    if (architecture_ == Architecture::Gpt2)
+    if (kind_ == NormKind::LayerNorm)
         return torch::layer_norm(x, {dim_}, weight, bias, eps_);
-    // Reduced-precision inputs normalise in float32 (as HF does); float32 and
-    // float64 stay in their own precision so float64 references stay exact.
+    // float32 and float64 stay in their own precision so float64 references
+    // stay exact.
     const bool widen = x.scalar_type() != torch::kFloat32 && x.scalar_type() != torch::kFloat64;
     const auto wide = widen ? x.to(torch::kFloat32) : x;
-    const auto normalised = (wide * torch::rsqrt(wide.pow(2).mean(-1, /*keepdim=*/true) + eps_)).to(x.scalar_type());
-    return weight * normalised;
+    const auto normalised = wide * torch::rsqrt(wide.pow(2).mean(-1, /*keepdim=*/true) + eps_);
+    if (kind_ == NormKind::RmsNormPlusOne)
+        return (normalised * (1.0 + weight.to(wide.scalar_type()))).to(x.scalar_type());
+    return weight * normalised.to(x.scalar_type());
 }
 
 } // namespace lwb

@@ -2,6 +2,9 @@
 //   x = x + attn(norm_1(x));  x = x + mlp(norm_2(x))
 // with Hugging Face's child names: GPT-2 ln_1/attn/ln_2/mlp, Llama
 // input_layernorm/self_attn/post_attention_layernorm/mlp.
+// Gemma 2 normalises each branch's output too ("sandwich" norms):
+//   x = x + post_attention_layernorm(attn(input_layernorm(x)))
+//   x = x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
 #pragma once
 
 #include "engine/model/attention.h"
@@ -13,7 +16,8 @@ namespace lwb {
 class TransformerBlockImpl : public torch::nn::Module
 {
 public:
-    explicit TransformerBlockImpl(const ModelConfig &config);
+    // layer: the block's index in the model (sliding-window layers).
+    TransformerBlockImpl(const ModelConfig &config, std::int64_t layer);
 
     // cache: this block's keys and values (incremental decoding), or none.
     torch::Tensor forward(const torch::Tensor &x, const RotaryTables &rotary, LayerKv *cache = nullptr);
@@ -23,6 +27,7 @@ private:
     Attention attention_{nullptr};
     Norm mlpNorm_{nullptr};
     FeedForward mlp_{nullptr};
+    Norm attentionOutputNorm_{nullptr}, mlpOutputNorm_{nullptr}; // Gemma 2
 };
 
 TORCH_MODULE(TransformerBlock);

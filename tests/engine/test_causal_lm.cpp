@@ -1,7 +1,12 @@
 // CausalLM: Hugging Face's parameter names, causality, grouped-query
 // attention and tied embeddings, and the built-in model starts identical
-// for every run.
+// for every run; the Llama variants' module names (targetableModules is the
+// list of the linear layers the model registers), sliding windows that cut
+// what a query sees, and the KV cache agreeing with the whole-sequence
+// forward under windows and soft-capping.
+// (Their logits against transformers: tests/interop/check_models.py.)
 #include "engine/model/causal_lm.h"
+#include "engine/model/targetable_modules.h"
 
 #include <QtTest>
 
@@ -18,7 +23,127 @@ private:
         return out;
     }
 
+    // A small Llama-family variant, float64 with lively weights.
+    static lwb::ModelConfig variant(const std::string &type)
+    {
+        auto config = lwb::modelPreset("llama-tiny");
+        config.preset = "";
+        config.modelType = type;
+        config.numLayers = 2;
+        config.initializerRange = 0.2;
+        if (type == "mistral") {
+            config.slidingWindow = 4;
+        } else if (type == "qwen3") {
+            config.qkNorm = true;
+            config.headDimension = 48;
+        } else if (type == "gemma2") {
+            config.headDimension = 16;
+            config.hiddenActivation = "gelu_pytorch_tanh";
+            config.normPlusOne = config.scaleEmbeddings = config.sandwichNorms = true;
+            config.attentionSoftcap = 2.0;
+            config.finalLogitSoftcap = 3.0;
+            config.queryPreAttnScalar = 20.0;
+            config.slidingWindow = 3;
+            config.slidingLayers = {true, false};
+        } else if (type == "phi3") {
+            config.fusedProjections = true;
+            config.partialRotaryFactor = 0.5;
+            config.slidingWindow = 5;
+        }
+        return config;
+    }
+
+    static std::set<std::string> linearLeafNames(lwb::CausalLM &model)
+    {
+        std::set<std::string> out;
+        for (const auto &item : model->named_modules()) {
+            if (std::dynamic_pointer_cast<lwb::AdaptedLinearImpl>(item.value()))
+                out.insert(item.key().substr(item.key().rfind('.') + 1));
+        }
+        return out;
+    }
+
 private slots:
+    void targetableModulesAreTheModelsLinearLayers()
+    {
+        for (const char *type : {"gpt2", "llama", "mistral", "qwen3", "gemma2", "phi3"}) {
+            const auto config = std::string(type) == "gpt2" ? lwb::modelPreset("gpt2-tiny") : variant(type);
+            lwb::CausalLM model(config);
+            const auto listed = lwb::targetableModules(config);
+            QCOMPARE(std::set<std::string>(listed.begin(), listed.end()), linearLeafNames(model));
+        }
+        const auto phi3 = lwb::targetableModules(variant("phi3"));
+        QCOMPARE(phi3, (std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}));
+    }
+
+    void variantsNameTheirModulesAsHuggingFace()
+    {
+        lwb::CausalLM gemma2(variant("gemma2"));
+        auto n = names(gemma2);
+        for (const char *key : {"model.layers.0.pre_feedforward_layernorm.weight",
+                                "model.layers.0.post_feedforward_layernorm.weight",
+                                "model.layers.0.post_attention_layernorm.weight"})
+            QVERIFY2(n.count(key), key);
+        QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.q_proj.weight"].size(0), std::int64_t(4 * 16));
+        QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.o_proj.weight"].size(1), std::int64_t(4 * 16));
+        lwb::CausalLM qwen3(variant("qwen3"));
+        n = names(qwen3);
+        QVERIFY(n.count("model.layers.1.self_attn.q_norm.weight"));
+        QCOMPARE(qwen3->named_parameters()["model.layers.1.self_attn.k_norm.weight"].size(0), std::int64_t(48));
+        lwb::CausalLM phi3(variant("phi3"));
+        const auto config = variant("phi3");
+        // q | k | v rows: 128 + 2 x (2 kv heads x 32).
+        QCOMPARE(phi3->named_parameters()["model.layers.0.self_attn.qkv_proj.weight"].size(0), std::int64_t(128 + 2 * 64));
+        QCOMPARE(phi3->named_parameters()["model.layers.0.mlp.gate_up_proj.weight"].size(0), 2 * config.intermediateSize);
+    }
+
+    void slidingWindowCutsWhatAQuerySees()
+    {
+        // One layer, window 4: token 0 reaches positions 0..3 and no further.
+        auto config = variant("mistral");
+        config.numLayers = 1;
+        lwb::CausalLM model(config);
+        model->to(torch::kFloat64);
+        model->eval();
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(4);
+        auto ids = torch::randint(0, 256, {1, 10}, torch::kInt64);
+        const auto before = model->forward(ids);
+        ids[0][0] = (ids[0][0].item<std::int64_t>() + 1) % 256;
+        const auto after = model->forward(ids);
+        QVERIFY(!torch::equal(before.narrow(1, 3, 1), after.narrow(1, 3, 1)));
+        QVERIFY(torch::equal(before.narrow(1, 4, 6), after.narrow(1, 4, 6)));
+    }
+
+    void cachedDecodingMatchesTheWholeSequence_data()
+    {
+        QTest::addColumn<QString>("type");
+        for (const char *type : {"mistral", "qwen3", "gemma2", "phi3"})
+            QTest::newRow(type) << type;
+    }
+
+    void cachedDecodingMatchesTheWholeSequence()
+    {
+        // A prompt of 3, then one token at a time past every window: the
+        // cache's masks must be the whole sequence's rows.
+        QFETCH(QString, type);
+        lwb::CausalLM model(variant(type.toStdString()));
+        model->to(torch::kFloat64);
+        model->eval();
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(5);
+        const auto ids = torch::randint(0, 256, {2, 11}, torch::kInt64);
+        const auto whole = model->forward(ids);
+        lwb::KvCache cache(model->config().numLayers);
+        std::vector<torch::Tensor> pieces{model->forwardWithCache(ids.narrow(1, 0, 3), cache)};
+        pieces.push_back(model->forwardWithCache(ids.narrow(1, 3, 2), cache)); // two new after a cache
+        for (std::int64_t t = 5; t < 11; ++t)
+            pieces.push_back(model->forwardWithCache(ids.narrow(1, t, 1), cache));
+        const auto cached = torch::cat(pieces, 1);
+        const auto error = (cached - whole).abs().max().item<double>() / whole.abs().max().item<double>();
+        QVERIFY2(error <= 1e-12, std::to_string(error).c_str());
+    }
+
     void gpt2NamesFollowHuggingFace()
     {
         lwb::CausalLM model(lwb::modelPreset("gpt2-tiny"));

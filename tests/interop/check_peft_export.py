@@ -18,7 +18,11 @@ embeddings, rope_theta 1e6; attention targets, r 4 alpha 12; also base
 exported as float16 with the adapter as bfloat16), a GPT-2 (Conv1D targets,
 fan_in_fan_out, layer_norm_epsilon 1e-4), and ResLoRA runs (variants is and
 bs: their PEFT export is the plain LoRA their shortcuts merge into; bs needs
-rank_pattern / alpha_pattern). SiRA has no LoRA equivalent (tokens are routed
+rank_pattern / alpha_pattern); and runs on transformers-saved bases of the
+other model types: Phi-3 (its fused qkv_proj / gate_up_proj targets), Gemma 2
+(soft-capping, windows; also base bfloat16 + adapter float16), Qwen3 (q/k
+norms, head_dim 16, rsLoRA), Mistral (window 8 < seq_len 32) and a Llama with
+llama3 rope scaling. SiRA has no LoRA equivalent (tokens are routed
 to different experts; engine/export/README.md), so only its per-expert PEFT
 folders (`--expert-folders`: expert e alone with gate 1) are checked: PeftModel
 and `lorawb score --adapter` agree on one.
@@ -46,6 +50,24 @@ GPT2 = {"preset": "gpt2-tiny", "hidden_size": 32, "num_hidden_layers": 2, "inter
 QWEN2 = dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
              num_key_value_heads=2, rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
              max_position_embeddings=64)
+# Transformers-saved bases of the other model types, each trained on its own
+# PEFT module names (Phi-3's fused qkv_proj / gate_up_proj).
+HF_BASES = {
+    "phi3": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, rms_norm_eps=1e-5, pad_token_id=0, max_position_embeddings=64,
+                 original_max_position_embeddings=64),
+    "gemma2": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=2, head_dim=16, query_pre_attn_scalar=24, attn_logit_softcapping=3.0,
+                   final_logit_softcapping=4.0, sliding_window=7, max_position_embeddings=64),
+    "qwen3": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, head_dim=16, tie_word_embeddings=True, max_position_embeddings=64),
+    "mistral": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                    num_key_value_heads=2, sliding_window=8, max_position_embeddings=64),
+    "llama3": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=2, max_position_embeddings=256,
+                   rope_parameters=dict(rope_type="llama3", rope_theta=10000.0, factor=8.0, low_freq_factor=1.0,
+                                        high_freq_factor=4.0, original_max_position_embeddings=64)),
+}
 
 
 def sets(*pairs):
@@ -65,6 +87,11 @@ def main():
 
     qwen2_base = os.path.join(work, "qwen2-hf")
     common.build_model("qwen2", 7, **QWEN2).save_pretrained(qwen2_base)
+    hf_bases = {}
+    for seed, (name, config) in enumerate(HF_BASES.items()):
+        hf_bases[name] = os.path.join(work, name + "-hf")
+        family = "llama" if name == "llama3" else name
+        common.build_model(family, 20 + seed, **config).save_pretrained(hf_bases[name])
 
     def check_run(name, config, run_sets, dtypes=None):
         run = lorawb.train(os.path.join(configs, config), name, *sets(*run_sets))
@@ -109,6 +136,18 @@ def main():
          None),
         ("reslora-bs", "reslora_default.json",
          [f"model={json.dumps(LLAMA)}", "adapter.reslora.variant=bs", 'adapter.targets=["q_proj", "v_proj"]'], None),
+    ]
+    runs += [
+        ("phi3", "lora_default.json", [f"model={json.dumps({'path': hf_bases['phi3']})}",
+                                        'adapter.targets=["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]'], None),
+        ("gemma2", "lora_default.json", [f"model={json.dumps({'path': hf_bases['gemma2']})}",
+                                          f"adapter.targets={llama_targets}"], ("bfloat16", "float16")),
+        ("qwen3", "lora_default.json", [f"model={json.dumps({'path': hf_bases['qwen3']})}", "adapter.rslora=true",
+                                         f"adapter.targets={llama_targets}"], None),
+        ("mistral", "lora_default.json", [f"model={json.dumps({'path': hf_bases['mistral']})}",
+                                           'adapter.targets=["q_proj", "v_proj", "down_proj"]'], None),
+        ("llama3-rope", "lora_default.json", [f"model={json.dumps({'path': hf_bases['llama3']})}",
+                                               f"adapter.targets={llama_targets}"], None),
     ]
     for name, config, run_sets, dtypes in runs:
         report.run(name, lambda: check_run(name, config, run_sets, dtypes))

@@ -130,19 +130,26 @@ class PeftKeyError(Exception):
     pass
 
 
+def model_classes(family):
+    """transformers' config and causal-LM classes of a model_type."""
+    import transformers
+    names = {"gpt2": ("GPT2Config", "GPT2LMHeadModel"), "llama": ("LlamaConfig", "LlamaForCausalLM"),
+             "mistral": ("MistralConfig", "MistralForCausalLM"), "qwen2": ("Qwen2Config", "Qwen2ForCausalLM"),
+             "qwen3": ("Qwen3Config", "Qwen3ForCausalLM"), "gemma": ("GemmaConfig", "GemmaForCausalLM"),
+             "gemma2": ("Gemma2Config", "Gemma2ForCausalLM"), "phi3": ("Phi3Config", "Phi3ForCausalLM")}
+    config_name, model_name = names[family]
+    return getattr(transformers, config_name), getattr(transformers, model_name)
+
+
 def build_model(family, seed, **config):
-    """A small random transformers model of a family ("gpt2", "llama", "qwen2").
+    """A small random transformers model of a family (a model_type of model_classes).
 
     transformers initialises weights at std 0.02 and biases and norms to 0 / 1,
     which gives near-uniform predictions and would hide a misread bias or norm;
     so every weight is redrawn at std 0.2, every bias and norm shift at 0.1 and
     every norm scale at 1 + N(0, 0.1)."""
     import torch
-    from transformers import (GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, Qwen2Config,
-                              Qwen2ForCausalLM)
-    classes = {"gpt2": (GPT2Config, GPT2LMHeadModel), "llama": (LlamaConfig, LlamaForCausalLM),
-               "qwen2": (Qwen2Config, Qwen2ForCausalLM)}
-    config_class, model_class = classes[family]
+    config_class, model_class = model_classes(family)
     torch.manual_seed(seed)
     return redraw_weights(model_class(config_class(**config)).eval())
 

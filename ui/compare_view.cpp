@@ -7,6 +7,7 @@
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/store_worker.h"
 #include "ui/stored_routing_view.h"
 
 #include <qcustomplot.h>
@@ -207,11 +208,23 @@ QWidget *CompareView::buildToolbar()
     return bar;
 }
 
-void CompareView::setStore(lwb::storage::RunStore *store)
+void CompareView::setStore(StoreWorker *store)
 {
     store_ = store;
     routing_->setStore(store);
     reload();
+}
+
+bool CompareView::isLoading() const
+{
+    return pendingReads_ > 0 || routing_->isLoading();
+}
+
+void CompareView::finishRead()
+{
+    --pendingReads_;
+    if (!isLoading())
+        Q_EMIT loaded();
 }
 
 void CompareView::setRuns(const QVector<qint64> &runIds)
@@ -237,35 +250,91 @@ QString CompareView::runLabel(int index) const
     return QStringLiteral("#%1 %2").arg(runIds_.at(index)).arg(runNames_.at(index));
 }
 
+namespace {
+
+// What one reload reads on the store thread.
+struct CompareSnapshot
+{
+    lwb::storage::RunComparison comparison;
+    std::vector<std::map<std::string, double>> lastExactMatch;
+};
+
+// Exact match per task at the run's last evaluation that has any.
+std::map<std::string, double> lastExactMatch(lwb::storage::MetricReader &reader, std::int64_t runId)
+{
+    const auto evaluations = reader.evaluations(runId);
+    std::int64_t last = -1;
+    for (const auto &evaluation : evaluations)
+        if (evaluation.metric == "exact_match")
+            last = std::max(last, evaluation.step);
+    std::map<std::string, double> byTask;
+    for (const auto &evaluation : evaluations)
+        if (evaluation.metric == "exact_match" && evaluation.step == last)
+            byTask[evaluation.task] = evaluation.value;
+    return byTask;
+}
+
+} // namespace
+
 void CompareView::reload()
 {
+    const quint64 generation = ++reloadGeneration_;
+    ++curveGeneration_; // curves of the old runs are of no use now
     comparison_ = {};
+    lastExactMatch_.clear();
     runNames_.clear();
-    if (store_ == nullptr || runIds_.isEmpty()) {
-        title_->setText(store_ == nullptr ? tr("The run store is not open.")
-                                          : tr("Select two or more runs in the run browser and press Compare."));
-    } else {
-        try {
-            comparison_ = lwb::storage::compareRuns(*store_, std::vector<std::int64_t>(runIds_.begin(), runIds_.end()));
-            QStringList labels;
-            for (int i = 0; i < runIds_.size(); ++i) {
-                runNames_ << QString::fromStdString(comparison_.runs[std::size_t(i)].name);
-                labels << QStringLiteral("<span style=\"color:%1\">■</span> %2")
-                              .arg(runColor(i).name(), runLabel(i).toHtmlEscaped());
-            }
-            title_->setText(labels.join(QStringLiteral(" &nbsp; ")));
-        } catch (const std::exception &error) {
-            comparison_ = {};
-            runIds_.clear();
-            title_->setText(tr("Cannot compare: %1").arg(QString::fromUtf8(error.what()).toHtmlEscaped()));
-        }
+    if (store_ == nullptr || store_->path().isEmpty() || runIds_.isEmpty()) {
+        title_->setText(store_ == nullptr || store_->path().isEmpty()
+                            ? tr("The run store is not open.")
+                            : tr("Select two or more runs in the run browser and press Compare."));
+        fillSeriesChoice();
+        drawCurves();
+        fillConfigTable();
+        fillMetricsTable();
+        fillTaskEvaluation();
+        fillRoutingChoice();
+        return;
     }
-    fillSeriesChoice();
-    drawCurves();
-    fillConfigTable();
-    fillMetricsTable();
-    fillTaskEvaluation();
-    fillRoutingChoice();
+    title_->setText(tr("Reading %n run(s)…", nullptr, int(runIds_.size())));
+    ++pendingReads_;
+    store_->run<CompareSnapshot>(
+        this,
+        [ids = std::vector<std::int64_t>(runIds_.begin(), runIds_.end())](lwb::storage::RunStore &store,
+                                                                           const StoreTaskControl &) {
+            CompareSnapshot snapshot;
+            snapshot.comparison = lwb::storage::compareRuns(store, ids);
+            lwb::storage::MetricReader reader(store);
+            for (std::int64_t id : ids)
+                snapshot.lastExactMatch.push_back(lastExactMatch(reader, id));
+            return snapshot;
+        },
+        [this, generation](StoreOutcome<CompareSnapshot> outcome) {
+            if (generation != reloadGeneration_) {
+                finishRead();
+                return;
+            }
+            if (outcome.value) {
+                comparison_ = std::move(outcome.value->comparison);
+                lastExactMatch_ = std::move(outcome.value->lastExactMatch);
+                QStringList labels;
+                for (int i = 0; i < runIds_.size(); ++i) {
+                    runNames_ << QString::fromStdString(comparison_.runs[std::size_t(i)].name);
+                    labels << QStringLiteral("<span style=\"color:%1\">■</span> %2")
+                                  .arg(runColor(i).name(), runLabel(i).toHtmlEscaped());
+                }
+                title_->setText(labels.join(QStringLiteral(" &nbsp; ")));
+            } else {
+                runIds_.clear();
+                title_->setText(tr("Cannot compare: %1").arg(outcome.error.toHtmlEscaped()));
+            }
+            fillSeriesChoice();
+            drawCurves();
+            fillConfigTable();
+            fillMetricsTable();
+            fillTaskEvaluation();
+            fillRoutingChoice();
+            finishRead();
+        });
 }
 
 void CompareView::fillRoutingChoice()
@@ -296,42 +365,76 @@ void CompareView::fillSeriesChoice()
     seriesChoice_->setCurrentIndex(std::max(index, 0));
 }
 
+namespace {
+
+struct Curve
+{
+    QVector<double> x;
+    QVector<double> y;
+};
+
+} // namespace
+
 void CompareView::drawCurves()
 {
-    curves_->clearGraphs();
+    const quint64 generation = ++curveGeneration_;
     const QString name = seriesChoice_->currentText();
     const auto axis = XAxis(axisChoice_->currentData().toInt());
-    curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
-                             : axis == XAxis::Tokens ? tr("training tokens")
-                                                     : tr("wall time (s)"));
-    curves_->yAxis->setLabel(name);
-    if (store_ != nullptr && !name.isEmpty() && !comparison_.runs.empty()) {
-        lwb::storage::MetricReader reader(*store_);
-        lwb::storage::SeriesQuery query;
-        query.maxPoints = kMaxPointsPerCurve;
-        const bool sparse = name.startsWith(QLatin1String("eval/"));
-        for (int i = 0; i < runIds_.size(); ++i) {
-            const auto points = reader.scalarSeries(runIds_[i], name.toStdString(), query);
-            std::vector<lwb::storage::SeriesPoint> tokens;
-            if (axis == XAxis::Tokens)
-                tokens = reader.scalarSeries(runIds_[i], series::kTokens, query);
-            QVector<double> x, y;
-            for (const auto &point : points) {
-                x << (axis == XAxis::Step     ? double(point.step)
-                      : axis == XAxis::Tokens ? tokensAt(tokens, point.step)
-                                              : point.wallSeconds);
-                y << point.value;
-            }
-            QCPGraph *graph = curves_->addGraph();
-            graph->setName(runLabel(i));
-            graph->setPen(QPen(runColor(i), 1.6));
-            if (sparse)
-                graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-            graph->setData(x, y, true);
-        }
+    if (store_ == nullptr || name.isEmpty() || comparison_.runs.empty()) {
+        curves_->clearGraphs();
+        curves_->rescaleAxes();
+        curves_->replot();
+        return;
     }
-    curves_->rescaleAxes();
-    curves_->replot();
+    ++pendingReads_;
+    store_->run<std::vector<Curve>>(
+        this,
+        [ids = std::vector<std::int64_t>(runIds_.begin(), runIds_.end()), seriesName = name.toStdString(),
+         axis](lwb::storage::RunStore &store, const StoreTaskControl &) {
+            lwb::storage::MetricReader reader(store);
+            lwb::storage::SeriesQuery query;
+            query.maxPoints = kMaxPointsPerCurve;
+            std::vector<Curve> curves;
+            for (std::int64_t id : ids) {
+                const auto points = reader.scalarSeries(id, seriesName, query);
+                std::vector<lwb::storage::SeriesPoint> tokens;
+                if (axis == XAxis::Tokens)
+                    tokens = reader.scalarSeries(id, series::kTokens, query);
+                Curve curve;
+                curve.x.reserve(qsizetype(points.size()));
+                curve.y.reserve(qsizetype(points.size()));
+                for (const auto &point : points) {
+                    curve.x << (axis == XAxis::Step     ? double(point.step)
+                                : axis == XAxis::Tokens ? tokensAt(tokens, point.step)
+                                                        : point.wallSeconds);
+                    curve.y << point.value;
+                }
+                curves.push_back(std::move(curve));
+            }
+            return curves;
+        },
+        [this, generation, name, axis](StoreOutcome<std::vector<Curve>> outcome) {
+            if (generation == curveGeneration_) {
+                curves_->clearGraphs();
+                curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
+                                         : axis == XAxis::Tokens ? tr("training tokens")
+                                                                 : tr("wall time (s)"));
+                curves_->yAxis->setLabel(name);
+                const bool sparse = name.startsWith(QLatin1String("eval/"));
+                const auto curves = outcome.value.value_or(std::vector<Curve>{});
+                for (int i = 0; i < int(curves.size()) && i < runIds_.size(); ++i) {
+                    QCPGraph *graph = curves_->addGraph();
+                    graph->setName(runLabel(i));
+                    graph->setPen(QPen(runColor(i), 1.6));
+                    if (sparse)
+                        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+                    graph->setData(curves[std::size_t(i)].x, curves[std::size_t(i)].y, true);
+                }
+                curves_->rescaleAxes();
+                curves_->replot();
+            }
+            finishRead();
+        });
 }
 
 void CompareView::fillConfigTable()
@@ -401,24 +504,12 @@ void CompareView::fillTaskEvaluation()
     taskTable_->clear();
     const int runs = int(comparison_.runs.size());
     // Exact match per task at each run's last evaluation.
-    std::vector<std::map<std::string, double>> byRun(static_cast<std::size_t>(runs));
+    std::vector<std::map<std::string, double>> byRun = lastExactMatch_;
+    byRun.resize(static_cast<std::size_t>(runs));
     std::set<std::string> tasks;
-    if (store_ != nullptr) {
-        lwb::storage::MetricReader reader(*store_);
-        for (int i = 0; i < runs; ++i) {
-            const auto evaluations = reader.evaluations(runIds_[i]);
-            std::int64_t last = -1;
-            for (const auto &evaluation : evaluations)
-                if (evaluation.metric == "exact_match")
-                    last = std::max(last, evaluation.step);
-            for (const auto &evaluation : evaluations) {
-                if (evaluation.metric == "exact_match" && evaluation.step == last) {
-                    byRun[std::size_t(i)][evaluation.task] = evaluation.value;
-                    tasks.insert(evaluation.task);
-                }
-            }
-        }
-    }
+    for (const auto &values : byRun)
+        for (const auto &value : values)
+            tasks.insert(value.first);
     const std::vector<std::string> taskList(tasks.begin(), tasks.end());
     QStringList header{tr("task")};
     for (int i = 0; i < runs; ++i)

@@ -4,10 +4,12 @@
 // final and best value per run, and the last evaluation's exact match per
 // task as grouped bars. Figures export as PNG/PDF, curves and tables as CSV.
 //
-// It reads the store on demand (MetricReader, GUI thread) when the runs, the
-// series or the x axis change; curves are read downsampled (min/max buckets)
-// so a run of a million steps draws as fast as a short one. Any number of
-// runs can be compared; colours cycle through a palette.
+// It reads the store on demand when the runs, the series or the x axis
+// change, on the store's thread (StoreWorker: the GUI thread only draws);
+// curves are read downsampled (min/max buckets) so a run of a million steps
+// draws as fast as a short one. A newer read supersedes an older one still
+// in flight. Any number of runs can be compared; colours cycle through a
+// palette.
 #pragma once
 
 #include "storage/run_comparison.h"
@@ -16,6 +18,9 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -26,10 +31,7 @@ class QTabWidget;
 
 namespace lwb::ui {
 class StoredRoutingView;
-}
-
-namespace lwb::storage {
-class RunStore;
+class StoreWorker;
 }
 
 namespace lwb::ui {
@@ -44,10 +46,12 @@ public:
 
     explicit CompareView(QWidget *parent = nullptr);
 
-    void setStore(lwb::storage::RunStore *store);
+    void setStore(StoreWorker *store);
     // Loads the runs (at least one; the view says when fewer than two).
     void setRuns(const QVector<qint64> &runIds);
     const QVector<qint64> &runIds() const { return runIds_; }
+    // A read is on its way (the tables, curves or routing are not final yet).
+    bool isLoading() const;
 
     void setSeries(const QString &series);
     void setXAxis(XAxis axis);
@@ -70,6 +74,9 @@ public:
 public Q_SLOTS:
     void reload();
 
+Q_SIGNALS:
+    void loaded(); // every read asked so far has arrived and is drawn
+
 private:
     QWidget *buildToolbar();
     void fillSeriesChoice();
@@ -78,14 +85,19 @@ private:
     void fillMetricsTable();
     void fillTaskEvaluation();
     void fillRoutingChoice();
+    void finishRead();
     QString runLabel(int index) const;
     void exportFigure();
     void exportTablesInteractively();
 
-    lwb::storage::RunStore *store_ = nullptr;
+    StoreWorker *store_ = nullptr;
     QVector<qint64> runIds_;
     QStringList runNames_;
     lwb::storage::RunComparison comparison_;
+    std::vector<std::map<std::string, double>> lastExactMatch_; // per run: task -> exact match, last evaluation
+    quint64 reloadGeneration_ = 0;
+    quint64 curveGeneration_ = 0;
+    int pendingReads_ = 0;
     QLabel *title_;
     QComboBox *seriesChoice_;
     QComboBox *axisChoice_;

@@ -3,9 +3,7 @@
 
 #include "engine/config/dlp_config.h"
 #include "engine/export/export_folder.h"
-#include "storage/export_artifacts.h"
 #include "storage/export_source.h"
-#include "storage/run_store.h"
 #include "ui/engine_catalog.h"
 #include "ui/export_runner.h"
 
@@ -64,9 +62,9 @@ QString humanSize(qint64 bytes)
 
 } // namespace
 
-ExportDialog::ExportDialog(lwb::storage::RunStore &store, const lwb::storage::RunRecord &run, QWidget *parent)
+ExportDialog::ExportDialog(const QString &databasePath, const lwb::storage::RunRecord &run, QWidget *parent)
     : QDialog(parent)
-    , store_(store)
+    , databasePath_(databasePath)
     , run_(run)
     , runner_(new ExportRunner(this))
     , format_(new QComboBox)
@@ -80,6 +78,7 @@ ExportDialog::ExportDialog(lwb::storage::RunStore &store, const lwb::storage::Ru
     , summary_(new QPlainTextEdit)
     , export_(new QPushButton(tr("Export")))
     , close_(new QPushButton(tr("Close")))
+    , cancel_(new QPushButton(tr("Cancel export")))
 {
     setObjectName(QStringLiteral("exportDialog"));
     setWindowTitle(tr("Export run #%1 %2").arg(run.id).arg(QString::fromStdString(run.name)));
@@ -112,8 +111,11 @@ ExportDialog::ExportDialog(lwb::storage::RunStore &store, const lwb::storage::Ru
     summary_->setObjectName(QStringLiteral("exportSummary"));
     summary_->setReadOnly(true);
     summary_->setPlaceholderText(tr("What was written appears here: each file with its size and SHA-256."));
-    progress_->setRange(0, 0); // busy: the engine does not report export progress
+    progress_->setObjectName(QStringLiteral("exportProgress"));
     progress_->hide();
+    cancel_->setObjectName(QStringLiteral("cancelExportButton"));
+    cancel_->setToolTip(tr("Stop before writing, or stop hashing: written files are then left unrecorded."));
+    cancel_->hide();
     export_->setObjectName(QStringLiteral("exportButton"));
     export_->setDefault(true);
 
@@ -128,6 +130,7 @@ ExportDialog::ExportDialog(lwb::storage::RunStore &store, const lwb::storage::Ru
     auto *buttons = new QDialogButtonBox;
     buttons->addButton(export_, QDialogButtonBox::AcceptRole);
     buttons->addButton(close_, QDialogButtonBox::RejectRole);
+    buttons->addButton(cancel_, QDialogButtonBox::ActionRole);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(progress_);
@@ -137,8 +140,14 @@ ExportDialog::ExportDialog(lwb::storage::RunStore &store, const lwb::storage::Ru
     connect(format_, &QComboBox::currentIndexChanged, this, &ExportDialog::onFormatChanged);
     connect(export_, &QPushButton::clicked, this, &ExportDialog::startExport);
     connect(close_, &QPushButton::clicked, this, &QDialog::reject);
+    connect(cancel_, &QPushButton::clicked, this, [this] {
+        runner_->cancel();
+        cancel_->setEnabled(false);
+    });
+    connect(runner_, &ExportRunner::progress, this, &ExportDialog::onProgress);
     connect(runner_, &ExportRunner::succeeded, this, &ExportDialog::onSucceeded);
     connect(runner_, &ExportRunner::failed, this, &ExportDialog::onFailed);
+    connect(runner_, &ExportRunner::cancelled, this, &ExportDialog::onCancelled);
     if (format_->count() == 0) {
         export_->setEnabled(false);
         formatHelp_->setText(tr("The %1 variant has no export format yet.").arg(QString::fromStdString(run.variant)));
@@ -177,6 +186,9 @@ void ExportDialog::onFormatChanged()
 void ExportDialog::setBusy(bool busy)
 {
     progress_->setVisible(busy);
+    progress_->setRange(0, 0); // busy until the first amounts come
+    cancel_->setVisible(busy);
+    cancel_->setEnabled(busy);
     export_->setEnabled(!busy);
     close_->setEnabled(!busy);
     for (QWidget *field : std::initializer_list<QWidget *>{format_, destination_, name_, dtype_, shardMiB_, expertFolders_})
@@ -189,18 +201,13 @@ void ExportDialog::startExport()
 {
     if (isExporting() || format_->count() == 0)
         return;
-    lwb::RunExportRequest request;
-    try {
-        request = lwb::storage::exportRequestForRun(store_, run_.id, format_->currentText().toStdString());
-    } catch (const std::exception &error) {
-        onFailed(QString::fromUtf8(error.what()));
-        return;
-    }
-    request.destination = destination_->text().toStdString();
-    request.name = name_->text().toStdString();
-    request.dtype = dtype_->currentText().toStdString();
-    request.maxShardBytes = static_cast<std::uint64_t>(shardMiB_->value()) * 1024ULL * 1024ULL;
-    request.expertFolders = expertFolders_->isChecked();
+    ExportChoices choices;
+    choices.format = format_->currentText().toStdString();
+    choices.destination = destination_->text().toStdString();
+    choices.name = name_->text().toStdString();
+    choices.dtype = dtype_->currentText().toStdString();
+    choices.maxShardBytes = static_cast<std::uint64_t>(shardMiB_->value()) * 1024ULL * 1024ULL;
+    choices.expertFolders = expertFolders_->isChecked();
     const QString target = targetFolder();
     if (QFileInfo::exists(target)) {
         QMessageBox box(QMessageBox::Warning, tr("Replace the export?"),
@@ -211,37 +218,58 @@ void ExportDialog::startExport()
         box.setDefaultButton(QMessageBox::Cancel);
         if (box.exec() != QMessageBox::Yes)
             return;
-        request.force = true;
+        choices.force = true;
     }
     summary_->setPlainText(tr("Exporting run #%1 as %2 to %3 …").arg(run_.id).arg(format_->currentText(), target));
     setBusy(true);
-    runner_->start(request);
+    runner_->start(databasePath_, run_.id, choices);
 }
 
-void ExportDialog::onSucceeded(const lwb::ExportResult &result)
+void ExportDialog::onProgress(const QString &stage, qint64 done, qint64 total)
+{
+    if (stage == QLatin1String("hash") && total > 0) {
+        // Bytes can pass int's range: the bar counts KiB.
+        progress_->setRange(0, int(total / 1024) + 1);
+        progress_->setValue(int(done / 1024) + (done == total ? 1 : 0));
+        progress_->setFormat(tr("hashing %p%"));
+    } else {
+        progress_->setRange(0, 0);
+    }
+}
+
+void ExportDialog::onSucceeded(const lwb::ExportResult &result, const std::vector<lwb::storage::ArtifactRecord> &recorded,
+                               const QString &recordingProblem)
 {
     setBusy(false);
     QStringList lines;
     lines << tr("Exported run #%1 as %2 to %3").arg(run_.id).arg(QString::fromStdString(result.format),
                                                                   QString::fromStdString(result.folder));
-    try {
-        const auto recorded = lwb::storage::recordExportArtifacts(store_, run_.id, result);
+    if (recordingProblem.isEmpty()) {
         lines << tr("%n file(s), recorded as artifacts of the run (size, SHA-256):", nullptr, int(recorded.size()));
         for (const auto &artifact : recorded)
             lines << QStringLiteral("  %1  %2  %3").arg(QString::fromStdString(artifact.sha256), humanSize(artifact.sizeBytes),
                                                         QDir(QString::fromStdString(result.folder))
                                                             .relativeFilePath(QString::fromStdString(artifact.path)));
-    } catch (const std::exception &error) {
-        lines << tr("The files are written, but the run store could not record them: %1").arg(QString::fromUtf8(error.what()));
+    } else {
+        lines << tr("The files are written, but the run store could not record them: %1").arg(recordingProblem);
     }
     summary_->setPlainText(lines.join(QLatin1Char('\n')));
     Q_EMIT exported(QString::fromStdString(result.folder));
+    Q_EMIT exportEnded();
 }
 
 void ExportDialog::onFailed(const QString &message)
 {
     setBusy(false);
     summary_->setPlainText(tr("The export failed; nothing was written.\n%1").arg(message));
+    Q_EMIT exportEnded();
+}
+
+void ExportDialog::onCancelled(const QString &message)
+{
+    setBusy(false);
+    summary_->setPlainText(tr("The export was cancelled. %1").arg(message));
+    Q_EMIT exportEnded();
 }
 
 } // namespace lwb::ui

@@ -133,6 +133,7 @@ void JobController::startJob(qint64 jobId, const lwb::RunConfig &config)
     connect(worker, &TrainWorker::recordingProblem, this, [this, jobId](const QString &message) {
         Q_EMIT recordingProblem(jobId, message);
     }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::heldAtPause, this, [this, jobId] { Q_EMIT jobHeld(jobId); });
     connect(worker, &TrainWorker::finished, this, [this, jobId](lwb::RunOutcome outcome, const QString &message) {
         onWorkerFinished(jobId, outcome, message);
     }, Qt::QueuedConnection);
@@ -169,13 +170,23 @@ void JobController::resume(qint64 jobId)
     setState(jobId, found->second, State::Running);
 }
 
-void JobController::stopAndWait()
+void JobController::stopAll()
 {
-    queue_.clear(); // closing the window: queued jobs are not started
+    if (!queue_.isEmpty()) {
+        queue_.clear(); // closing the window: queued jobs are not started
+        Q_EMIT queueChanged();
+    }
     for (auto &[id, job] : running_) {
-        job.thread->requestStop();
+        if (job.state == State::Stopping)
+            continue;
+        job.thread->requestStop(); // also opens the pause gate
         setState(id, job, State::Stopping);
     }
+}
+
+void JobController::stopAndWait()
+{
+    stopAll();
     for (auto &[id, job] : running_)
         job.thread->wait();
 }

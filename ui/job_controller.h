@@ -77,9 +77,12 @@ public:
     // Pauses a running job after its current step / resumes it.
     void pause(qint64 jobId);
     void resume(qint64 jobId);
-    // Drops the queue, asks every running job to stop and waits until their
-    // threads have ended (closing the window). The jobs' last signals still
-    // arrive, queued.
+    // Drops the queue and asks every running job to stop after its current
+    // step (or evaluation batch / generated token). Does not block: each
+    // job's jobFinished follows (closing the window waits for them).
+    void stopAll();
+    // stopAll(), then waits until the threads have ended (the destructor's
+    // path). The jobs' last signals still arrive, queued.
     void stopAndWait();
 
 Q_SIGNALS:
@@ -93,6 +96,8 @@ Q_SIGNALS:
     void checkpointWritten(qint64 jobId, qint64 step, const QString &path);
     void recordingProblem(qint64 jobId, const QString &message);
     void jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
+    // A paused job's thread is held between two steps now; its steps so far have arrived.
+    void jobHeld(qint64 jobId);
 
 private:
     struct RunningJob

@@ -18,6 +18,7 @@
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "ui/settings_dialog.h"
+#include "ui/store_worker.h"
 #include "ui/training_metrics_view.h"
 
 #include <QApplication>
@@ -67,6 +68,7 @@ std::pair<QString, QString> storeLocation(const QString &given)
 MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     : QMainWindow(parent)
     , jobs_(new JobController(this))
+    , storeWorker_(new StoreWorker(this))
     , form_(new RunForm)
     , plot_(new LossPlot(this))
     , routing_(new RoutingView)
@@ -230,6 +232,11 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
     connect(jobs_, &JobController::recordingProblem, log_, &JobLog::recordingProblem);
     connect(jobs_, &JobController::jobFinished, this, [this](qint64 jobId, lwb::RunOutcome outcome, const QString &message) {
+        if (closeWhenJobsEnd_ && !jobs_->isBusy()) {
+            log_->jobFinished(jobId, outcome, message);
+            QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection); // the last job ended: close now
+            return;
+        }
         browser_->refresh();
         log_->jobFinished(jobId, outcome, message);
         if (outcome == lwb::RunOutcome::Failed) {
@@ -249,14 +256,18 @@ void MainWindow::openRunStore()
 {
     try {
         store_ = std::make_unique<lwb::storage::RunStore>(databasePath_.toStdString());
-        browser_->setStore(store_.get());
-        compare_->setStore(store_.get());
+        storeWorker_->setPath(databasePath_);
+        browser_->setStore(storeWorker_);
+        compare_->setStore(storeWorker_);
         jobs_->setDatabasePath(databasePath_);
         status_->setDatabase(databasePath_, true);
     } catch (const std::exception &error) {
         const QString reason = QString::fromUtf8(error.what());
         storeProblem_ = reason;
         jobs_->setDatabasePath(QString());
+        storeWorker_->setPath(QString());
+        browser_->setStore(storeWorker_);
+        compare_->setStore(storeWorker_);
         status_->setDatabase(databasePath_, false, reason);
         log_->warning(tr("the run store cannot be used, so runs will not be recorded: %1").arg(reason));
     }
@@ -325,15 +336,23 @@ void MainWindow::exportRun(qint64 runId)
 {
     if (!store_)
         return;
-    const auto run = store_->findRun(runId);
-    if (!run)
-        return;
-    auto *dialog = new ExportDialog(*store_, *run, this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &ExportDialog::exported, this, [this](const QString &folder) {
-        log_->info(tr("Exported to %1").arg(folder));
-    });
-    dialog->open();
+    const QString databasePath = databasePath_;
+    storeWorker_->run<std::optional<lwb::storage::RunRecord>>(
+        this, [runId](lwb::storage::RunStore &store, const StoreTaskControl &) { return store.findRun(runId); },
+        [this, databasePath](StoreOutcome<std::optional<lwb::storage::RunRecord>> outcome) {
+            if (!outcome.value || !*outcome.value || databasePath != databasePath_) {
+                if (!outcome.error.isEmpty())
+                    log_->warning(tr("Cannot export: %1").arg(outcome.error));
+                return;
+            }
+            auto *dialog = new ExportDialog(databasePath, **outcome.value, this);
+            dialog->setAttribute(Qt::WA_DeleteOnClose);
+            connect(dialog, &ExportDialog::exported, this, [this](const QString &folder) {
+                log_->info(tr("Exported to %1").arg(folder));
+                browser_->refresh();
+            });
+            dialog->open();
+        });
 }
 
 void MainWindow::showRunBrowser()
@@ -447,16 +466,15 @@ QString MainWindow::switchRunStore(const QString &path)
     } catch (const std::exception &error) {
         return QString::fromUtf8(error.what()); // the current store stays in use
     }
-    // The views hold the store by pointer: hand them the new one before the old one closes.
-    browser_->setStore(next.get());
-    compare_->setStore(next.get());
     store_ = std::move(next);
+    storeWorker_->setPath(path); // its next task opens the new file
+    compare_->setRuns({});
+    browser_->setStore(storeWorker_);
     databasePath_ = path;
     databaseSource_ = QStringLiteral("settings");
     storeProblem_.clear();
     jobs_->setDatabasePath(path);
     status_->setDatabase(path, true);
-    compare_->setRuns({});
     QSettings().setValue(kStoreKey, path);
     log_->info(tr("Run store: now %1").arg(path));
     return {};
@@ -500,14 +518,43 @@ void MainWindow::saveSettings() const
     settings.setValue(kFormKey, QByteArray::fromStdString(form_->document().dump()));
 }
 
+bool MainWindow::confirmCloseWithJobs()
+{
+    // Jobs already stopping (cancelled, or a close agreed before) need no question.
+    int running = 0;
+    for (qint64 id : jobs_->runningJobIds())
+        running += jobs_->state(id) != JobController::State::Stopping ? 1 : 0;
+    if (running == 0 && jobs_->queuedJobs().isEmpty())
+        return true;
+    QMessageBox box(QMessageBox::Question, tr("Close LoRA Workbench"),
+                    tr("%n job(s) running, %1 queued. Stop them and close? Each running job stops after its "
+                       "current step (or evaluation batch) and writes a checkpoint; the run store records it "
+                       "as cancelled.", nullptr, running).arg(jobs_->queuedJobs().size()),
+                    QMessageBox::Yes | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("closeWithJobsBox"));
+    box.setDefaultButton(QMessageBox::Cancel);
+    return box.exec() == QMessageBox::Yes;
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    saveSettings();
-    if (jobs_->isBusy()) {
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-        jobs_->stopAndWait(); // each trainer stops after its step and writes a checkpoint
-        QApplication::restoreOverrideCursor();
+    if (jobs_->isBusy() || !jobs_->queuedJobs().isEmpty()) {
+        if (!closeWhenJobsEnd_ && !confirmCloseWithJobs()) {
+            event->ignore();
+            return;
+        }
+        // The window stays live (and says so) until every job has stopped;
+        // jobFinished of the last one closes it.
+        closeWhenJobsEnd_ = true;
+        jobs_->stopAll();
+        if (jobs_->isBusy()) {
+            log_->info(tr("Closing: waiting for %n job(s) to stop after the current step.", nullptr,
+                          int(jobs_->runningJobIds().size())));
+            event->ignore();
+            return;
+        }
     }
+    saveSettings();
     event->accept();
 }
 

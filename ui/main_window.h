@@ -9,12 +9,15 @@
 // rest; the LiveDashboard feeds the plots and the status bar from the one job
 // they show (chosen in the Jobs dock), the log hears every job. Docks can be moved, floated and closed; their layout and the
 // window geometry, and the last form contents, come back through QSettings.
-// Closing the window during runs stops every job after its current step and
-// waits for their threads.
+// Closing the window while jobs run asks first (a message box); on Yes every
+// job is asked to stop (after its current step, evaluation batch or
+// generated token), the window stays live while they write their
+// checkpoints, and closes when the last one has ended.
 //
-// The run store is opened here, on the GUI thread, when the window is made:
-// a file that cannot be used is reported (status bar, log) and runs then
-// train without being recorded.
+// The run store is opened here when the window is made (the schema check and
+// the interrupted-run rule): a file that cannot be used is reported (status
+// bar, log) and runs then train without being recorded. Every later read and
+// write of the window goes through one StoreWorker (the store's own thread).
 #pragma once
 
 #include "ui/preferences.h"
@@ -45,6 +48,7 @@ class LossPlot;
 class RoutingView;
 class RunBrowser;
 class RunForm;
+class StoreWorker;
 class TrainingMetricsView;
 
 class MainWindow : public QMainWindow
@@ -69,6 +73,7 @@ public:
     JobQueueView *jobQueue() const { return queue_; }
     JobStatusBar *jobStatusBar() const { return status_; }
     JobController *jobController() const { return jobs_; }
+    StoreWorker *storeWorker() const { return storeWorker_; }
     LiveDashboard *liveDashboard() const { return dashboard_; }
     QPushButton *startButton() const { return startButton_; }
     QPushButton *cancelButton() const { return cancelButton_; }
@@ -109,8 +114,11 @@ private:
     void applyPreferences(const Preferences &preferences);
     void restoreSettings();
     void saveSettings() const;
+    // closeEvent's question; true: stop the jobs and close once they ended.
+    bool confirmCloseWithJobs();
 
     JobController *jobs_;
+    StoreWorker *storeWorker_;
     RunForm *form_;
     LossPlot *plot_;
     RoutingView *routing_;
@@ -140,6 +148,7 @@ private:
     QString databaseSource_; // "--db", "LWB_DB" or "default" (see SettingsDialog)
     QString storeProblem_;   // why the run store could not be opened; empty when open
     std::unique_ptr<lwb::storage::RunStore> store_;
+    bool closeWhenJobsEnd_ = false; // the user agreed to close: closes when the last job has ended
 };
 
 } // namespace lwb::ui

@@ -4,6 +4,7 @@
 #include "engine/config/dlp_config.h"
 #include "storage/run_store.h"
 #include "ui/run_table_model.h"
+#include "ui/store_worker.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -14,6 +15,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSet>
 #include <QSortFilterProxyModel>
@@ -88,6 +90,10 @@ RunBrowser::RunBrowser(QWidget *parent)
     , export_(new QPushButton(tr("Export…")))
     , openStudy_(new QPushButton(tr("Open study")))
     , problem_(new QLabel)
+    , taskRow_(new QWidget)
+    , taskLabel_(new QLabel)
+    , taskProgress_(new QProgressBar)
+    , cancelTask_(new QPushButton(tr("Cancel")))
 {
     setObjectName(QStringLiteral("runBrowser"));
     proxy_->setSourceModel(model_);
@@ -118,10 +124,28 @@ RunBrowser::RunBrowser(QWidget *parent)
     problem_->setWordWrap(true);
     problem_->hide();
 
+    // A delete's progress (runs done of runs asked) and its Cancel.
+    taskRow_->setObjectName(QStringLiteral("runTaskRow"));
+    taskProgress_->setObjectName(QStringLiteral("runTaskProgress"));
+    cancelTask_->setObjectName(QStringLiteral("cancelRunTaskButton"));
+    cancelTask_->setToolTip(tr("Stop after the run being deleted now; the runs done so far stay deleted."));
+    auto *taskLayout = new QHBoxLayout(taskRow_);
+    taskLayout->setContentsMargins(0, 0, 0, 0);
+    taskLayout->addWidget(taskLabel_);
+    taskLayout->addWidget(taskProgress_, 1);
+    taskLayout->addWidget(cancelTask_);
+    taskRow_->hide();
+    connect(cancelTask_, &QPushButton::clicked, this, [this] {
+        if (task_)
+            task_->cancel();
+        cancelTask_->setEnabled(false);
+    });
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(bar);
     layout->addWidget(problem_);
+    layout->addWidget(taskRow_);
     layout->addWidget(splitter, 1);
 
     textDelay_.setSingleShot(true);
@@ -220,10 +244,15 @@ QWidget *RunBrowser::buildDetails()
     return panel;
 }
 
-void RunBrowser::setStore(lwb::storage::RunStore *store)
+void RunBrowser::setStore(StoreWorker *store)
 {
     store_ = store;
     refresh();
+}
+
+bool RunBrowser::storeOpen() const
+{
+    return store_ != nullptr && !store_->path().isEmpty();
 }
 
 void RunBrowser::focusFilter()
@@ -238,43 +267,82 @@ void RunBrowser::reportProblem(const QString &message)
     problem_->setVisible(!message.isEmpty());
 }
 
-void RunBrowser::refillChoices()
+void RunBrowser::showTaskProgress(const QString &what, int done, int total)
 {
-    refillCombo(variantFilter_, tr("Any variant"), store_->allVariants());
-    refillCombo(tagFilter_, tr("Any tag"), store_->allTags());
+    taskLabel_->setText(what);
+    taskProgress_->setRange(0, total);
+    taskProgress_->setValue(done);
+    taskRow_->show();
 }
+
+void RunBrowser::endTask()
+{
+    task_.reset();
+    taskRow_->hide();
+    cancelTask_->setEnabled(true);
+}
+
+namespace {
+
+// What one refresh reads on the store thread.
+struct RunListSnapshot
+{
+    std::vector<std::string> variants;
+    std::vector<std::string> tags;
+    std::vector<RunRow> rows;
+};
+
+} // namespace
 
 void RunBrowser::refresh()
 {
     textDelay_.stop();
-    if (store_ == nullptr) {
+    const quint64 generation = ++refreshGeneration_;
+    if (!storeOpen()) {
         model_->setRows({});
         reportProblem(tr("The run store is not open (see File > Settings), so there are no runs to show."));
+        countLabel_->setText(tr("%n run(s)", nullptr, 0));
         showSelection();
+        Q_EMIT refreshed();
         return;
     }
-    const QVector<qint64> selected = selectedRunIds();
-    try {
-        refillChoices();
-        lwb::storage::RunFilter filter;
-        if (const QString status = statusFilter_->currentData().toString(); !status.isEmpty())
-            filter.statuses = {*lwb::storage::parseRunStatus(status.toStdString())};
-        filter.variant = variantFilter_->currentData().toString().toStdString();
-        filter.tag = tagFilter_->currentData().toString().toStdString();
-        filter.text = textFilter_->text().trimmed().toStdString();
-        std::vector<RunRow> rows;
-        for (const auto &run : store_->listRuns(filter))
-            rows.push_back(readRunRow(*store_, run));
-        model_->setRows(std::move(rows));
-        if (model_->rowCount() <= kFitColumnsUpToRows)
-            table_->resizeColumnsToContents();
-        reportProblem({});
-    } catch (const std::exception &error) {
-        reportProblem(tr("Cannot read the run store: %1").arg(QString::fromUtf8(error.what())));
-    }
-    countLabel_->setText(tr("%n run(s)", nullptr, visibleRunCount()));
-    selectRuns(selected);
-    showSelection();
+    lwb::storage::RunFilter filter;
+    if (const QString status = statusFilter_->currentData().toString(); !status.isEmpty())
+        filter.statuses = {*lwb::storage::parseRunStatus(status.toStdString())};
+    filter.variant = variantFilter_->currentData().toString().toStdString();
+    filter.tag = tagFilter_->currentData().toString().toStdString();
+    filter.text = textFilter_->text().trimmed().toStdString();
+    ++pendingTasks_;
+    store_->run<RunListSnapshot>(
+        this,
+        [filter](lwb::storage::RunStore &store, const StoreTaskControl &) {
+            RunListSnapshot snapshot;
+            snapshot.variants = store.allVariants();
+            snapshot.tags = store.allTags();
+            for (auto &entry : store.listRunsWithFigures(filter))
+                snapshot.rows.push_back(runRow(std::move(entry)));
+            return snapshot;
+        },
+        [this, generation](StoreOutcome<RunListSnapshot> outcome) {
+            --pendingTasks_;
+            if (generation != refreshGeneration_)
+                return; // a newer refresh is on its way
+            const QVector<qint64> selected = selectedRunIds();
+            if (outcome.value) {
+                refillCombo(variantFilter_, tr("Any variant"), outcome.value->variants);
+                refillCombo(tagFilter_, tr("Any tag"), outcome.value->tags);
+                model_->setRows(std::move(outcome.value->rows));
+                if (model_->rowCount() <= kFitColumnsUpToRows)
+                    table_->resizeColumnsToContents();
+                reportProblem({});
+            } else {
+                reportProblem(tr("Cannot read the run store: %1").arg(outcome.error));
+            }
+            countLabel_->setText(tr("%n run(s)", nullptr, visibleRunCount()));
+            selectRuns(selected);
+            showSelection();
+            Q_EMIT refreshed();
+        });
 }
 
 int RunBrowser::visibleRunCount() const
@@ -350,59 +418,68 @@ void RunBrowser::showSelection()
 void RunBrowser::saveDetails()
 {
     const QVector<qint64> ids = selectedRunIds();
-    if (store_ == nullptr || ids.size() != 1)
+    if (!storeOpen() || ids.size() != 1)
         return;
     const qint64 id = ids.front();
-    try {
-        const auto run = store_->run(id);
-        const QStringList wanted = splitTags(tagsEdit_->text());
-        std::set<std::string> keep;
-        for (const QString &tag : wanted)
-            keep.insert(tag.toStdString());
-        std::vector<std::string> removed;
-        for (const auto &tag : run.tags) {
-            if (keep.count(tag) == 0)
-                removed.push_back(tag);
-        }
-        store_->removeTags(id, removed);
-        store_->addTags(id, toStd(wanted));
-        store_->setNotes(id, notesEdit_->toPlainText().toStdString());
-    } catch (const std::exception &error) {
-        QMessageBox::warning(this, tr("Save tags and notes"), QString::fromUtf8(error.what()));
-        return;
-    }
-    refresh();
-    Q_EMIT runsChanged();
+    const QStringList wanted = splitTags(tagsEdit_->text());
+    const std::string notes = notesEdit_->toPlainText().toStdString();
+    ++pendingTasks_;
+    store_->run<bool>(
+        this,
+        [id, wanted = toStd(wanted), notes](lwb::storage::RunStore &store, const StoreTaskControl &) {
+            const auto run = store.run(id);
+            const std::set<std::string> keep(wanted.begin(), wanted.end());
+            std::vector<std::string> removed;
+            for (const auto &tag : run.tags) {
+                if (keep.count(tag) == 0)
+                    removed.push_back(tag);
+            }
+            store.removeTags(id, removed);
+            store.addTags(id, wanted);
+            store.setNotes(id, notes);
+            return true;
+        },
+        [this](StoreOutcome<bool> outcome) {
+            --pendingTasks_;
+            if (!outcome.value) {
+                // Not exec(): the event loop (and the jobs' signals) keep turning.
+                auto *box = new QMessageBox(QMessageBox::Warning, tr("Save tags and notes"), outcome.error,
+                                            QMessageBox::Ok, this);
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open();
+                return;
+            }
+            refresh();
+            Q_EMIT runsChanged();
+        });
 }
 
 void RunBrowser::emitClone(bool rerun)
 {
-    const QVector<qint64> ids = selectedRunIds();
-    if (store_ == nullptr || ids.size() != 1)
+    const QModelIndexList rows = table_->selectionModel()->selectedRows();
+    if (rows.size() != 1)
         return;
-    try {
-        Q_EMIT configCloned(QString::fromStdString(store_->run(ids.front()).configJson), rerun);
-    } catch (const std::exception &error) {
-        QMessageBox::warning(this, tr("Clone config"), QString::fromUtf8(error.what()));
-    }
+    // The list holds each run's config already: nothing to read.
+    const RunRow &row = model_->runRow(proxy_->mapToSource(rows.front()).row());
+    Q_EMIT configCloned(QString::fromStdString(row.run.configJson), rerun);
 }
 
 void RunBrowser::deleteSelected()
 {
     const QVector<qint64> ids = selectedRunIds();
-    if (store_ == nullptr || ids.isEmpty())
+    if (!storeOpen() || ids.isEmpty() || task_)
         return;
     QStringList names;
-    for (qint64 id : ids) {
-        const auto run = store_->findRun(id);
-        if (!run)
+    for (int i = 0; i < model_->rowCount(); ++i) {
+        const auto &run = model_->runRow(i).run;
+        if (!ids.contains(run.id))
             continue;
-        if (run->status == RunStatus::Running) {
+        if (run.status == RunStatus::Running) {
             QMessageBox::information(this, tr("Delete runs"),
-                                     tr("Run #%1 is still running; cancel it before deleting it.").arg(id));
+                                     tr("Run #%1 is still running; cancel it before deleting it.").arg(run.id));
             return;
         }
-        names << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(run->name));
+        names << QStringLiteral("#%1 %2").arg(run.id).arg(QString::fromStdString(run.name));
     }
     QMessageBox box(QMessageBox::Warning, tr("Delete runs"),
                     tr("Delete %n run(s)? Their samples, evaluations, tags, notes and artifact records are removed "
@@ -414,14 +491,45 @@ void RunBrowser::deleteSelected()
     box.setDefaultButton(QMessageBox::Cancel);
     if (box.exec() != QMessageBox::Yes)
         return;
-    try {
-        for (qint64 id : ids)
-            store_->deleteRun(id);
-    } catch (const std::exception &error) {
-        QMessageBox::warning(this, tr("Delete runs"), QString::fromUtf8(error.what()));
-    }
-    refresh();
-    Q_EMIT runsChanged();
+
+    // One run per transaction, so Cancel (between runs) leaves whole runs.
+    task_ = std::make_shared<StoreTaskControl>();
+    task_->receiver = this;
+    const int total = int(ids.size());
+    task_->onProgress = [this](int done, int all) { showTaskProgress(tr("Deleting runs…"), done, all); };
+    showTaskProgress(tr("Deleting runs…"), 0, total);
+    ++pendingTasks_;
+    store_->run<QStringList>(
+        this,
+        [ids = std::vector<std::int64_t>(ids.begin(), ids.end())](lwb::storage::RunStore &store,
+                                                                   const StoreTaskControl &control) {
+            QStringList skipped;
+            int done = 0;
+            for (std::int64_t id : ids) {
+                if (control.isCancelled())
+                    break;
+                const auto run = store.findRun(id);
+                if (run && run->status == RunStatus::Running)
+                    skipped << QObject::tr("run #%1 started running; it was kept").arg(id);
+                else if (run)
+                    store.deleteRun(id);
+                control.progress(++done, int(ids.size()));
+            }
+            return skipped;
+        },
+        [this](StoreOutcome<QStringList> outcome) {
+            --pendingTasks_;
+            endTask();
+            QString problem = outcome.value ? outcome.value->join(QStringLiteral("; ")) : outcome.error;
+            if (!problem.isEmpty()) {
+                auto *warning = new QMessageBox(QMessageBox::Warning, tr("Delete runs"), problem, QMessageBox::Ok, this);
+                warning->setAttribute(Qt::WA_DeleteOnClose);
+                warning->open();
+            }
+            refresh();
+            Q_EMIT runsChanged();
+        },
+        task_);
 }
 
 } // namespace lwb::ui

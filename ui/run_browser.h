@@ -2,13 +2,15 @@
 // variant, tag and a text search (name or notes); the selected run's tags and
 // notes editable beside it; and the actions on runs — compare the selected
 // ones, clone a run's config into the form, re-run it, export its adapter,
-// delete (after a
-// confirmation that says what goes).
+// delete (after a confirmation that says what goes).
 //
-// The store is the MainWindow's connection (GUI thread). Filters go to the
-// store's RunFilter, so a store of thousands of runs is never loaded whole;
-// the text filter waits for a pause in typing. A run that is still running
-// cannot be deleted: its recorder writes into it.
+// Every read and write goes through the StoreWorker (the store's own thread):
+// a refresh is one query for the whole list (RunStore::listRunsWithFigures),
+// applied when it arrives; a refresh asked while one is in flight supersedes
+// it. Deletes show their progress (runs done) and can be cancelled between
+// runs. Filters go to the store's RunFilter; the text filter waits for a
+// pause in typing. A run that is still running cannot be deleted: its
+// recorder writes into it.
 #pragma once
 
 #include <QTimer>
@@ -16,6 +18,7 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <memory>
 
 class QComboBox;
 class QLabel;
@@ -25,13 +28,13 @@ class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 
-namespace lwb::storage {
-class RunStore;
-}
+class QProgressBar;
 
 namespace lwb::ui {
 
 class RunTableModel;
+class StoreTaskControl;
+class StoreWorker;
 
 class RunBrowser : public QWidget
 {
@@ -40,8 +43,9 @@ class RunBrowser : public QWidget
 public:
     explicit RunBrowser(QWidget *parent = nullptr);
 
-    // Null: the store could not be opened; the browser says so.
-    void setStore(lwb::storage::RunStore *store);
+    // The store's thread; null or without a path: the store could not be
+    // opened, and the browser says so.
+    void setStore(StoreWorker *store);
 
     QTableView *table() const { return table_; }
     RunTableModel *model() const { return model_; }
@@ -64,6 +68,9 @@ public:
     void selectRuns(const QVector<qint64> &runIds);
     // Rows shown now (after filters).
     int visibleRunCount() const;
+    // A refresh, save or delete is on its way through the store thread.
+    bool isBusy() const { return pendingTasks_ > 0; }
+    QPushButton *cancelTaskButton() const { return cancelTask_; }
 
 public Q_SLOTS:
     void refresh(); // re-reads the store, keeps the selection
@@ -74,21 +81,27 @@ Q_SIGNALS:
     // The run's config (JSON text) for the form; rerun: start it at once.
     void configCloned(const QString &configJson, bool rerun);
     void runsChanged(); // tags, notes or deletions written
+    void refreshed();   // the table shows the store as of the last refresh
     void exportRequested(qint64 runId);
     void studyRequested(qint64 runId); // a DLP-LoRA study, for the DLP-LoRA tab
 
 private:
     void buildFilters(QWidget *bar);
     QWidget *buildDetails();
-    void refillChoices();
     void showSelection();
     void saveDetails();
     void deleteSelected();
     void emitClone(bool rerun);
     bool selectedIsStudy() const; // exactly one run selected, a DLP-LoRA study
     void reportProblem(const QString &message);
+    bool storeOpen() const;
+    void showTaskProgress(const QString &what, int done, int total);
+    void endTask();
 
-    lwb::storage::RunStore *store_ = nullptr;
+    StoreWorker *store_ = nullptr;
+    int pendingTasks_ = 0;
+    quint64 refreshGeneration_ = 0; // results of older refreshes are dropped
+    std::shared_ptr<StoreTaskControl> task_; // the delete in flight, for Cancel
     RunTableModel *model_;
     QSortFilterProxyModel *proxy_;
     QTableView *table_;
@@ -108,6 +121,10 @@ private:
     QPushButton *export_;
     QPushButton *openStudy_;
     QLabel *problem_;
+    QWidget *taskRow_;
+    QLabel *taskLabel_;
+    QProgressBar *taskProgress_;
+    QPushButton *cancelTask_;
     QTimer textDelay_;
 };
 

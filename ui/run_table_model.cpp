@@ -2,9 +2,6 @@
 #include "ui/run_table_model.h"
 
 #include "storage/config_diff.h"
-#include "storage/metric_reader.h"
-#include "storage/metric_samples.h"
-#include "storage/run_store.h"
 
 #include <QDateTime>
 
@@ -59,32 +56,20 @@ QVariant optionalKey(const std::optional<double> &value)
 
 } // namespace
 
-RunRow readRunRow(lwb::storage::RunStore &store, const lwb::storage::RunRecord &run)
+RunRow runRow(lwb::storage::RunListEntry entry)
 {
     RunRow row;
-    row.run = run;
-    const auto config = nlohmann::json::parse(run.configJson, nullptr, false);
+    row.run = std::move(entry.run);
+    row.finalEvalLoss = entry.finalEvalLoss;
+    row.bestEvalLoss = entry.bestEvalLoss;
+    row.meanExactMatch = entry.meanExactMatch;
+    const auto config = nlohmann::json::parse(row.run.configJson, nullptr, false);
     if (config.is_object()) {
         const auto flat = lwb::storage::flattenJson(config);
         row.rank = numberAt(flat, "adapter.r");
         row.alpha = numberAt(flat, "adapter.alpha");
         row.learningRate = numberAt(flat, "training.lr");
     }
-    // One read of every series' latest and best value gives all the columns.
-    lwb::storage::MetricReader reader(store);
-    double exactSum = 0.0;
-    int tasks = 0;
-    for (const auto &summary : reader.summaries(run.id)) {
-        if (summary.series == lwb::storage::series::kEvalLoss) {
-            row.finalEvalLoss = summary.latestValue;
-            row.bestEvalLoss = summary.bestValue;
-        } else if (summary.series.rfind(lwb::storage::series::kEvalExactMatchPrefix, 0) == 0) {
-            exactSum += summary.latestValue;
-            ++tasks;
-        }
-    }
-    if (tasks > 0)
-        row.meanExactMatch = exactSum / tasks;
     return row;
 }
 

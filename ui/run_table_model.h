@@ -16,10 +16,6 @@
 #include <optional>
 #include <vector>
 
-namespace lwb::storage {
-class RunStore;
-}
-
 namespace lwb::ui {
 
 struct RunRow
@@ -33,8 +29,9 @@ struct RunRow
     std::optional<double> meanExactMatch; // mean over tasks, last evaluation
 };
 
-// The row of one run: its record plus what its config and series say.
-RunRow readRunRow(lwb::storage::RunStore &store, const lwb::storage::RunRecord &run);
+// The row of one run: the store's list entry (record and figures, one query
+// for the whole list) plus what its config says. Pure: runs on the store thread.
+RunRow runRow(lwb::storage::RunListEntry entry);
 
 class RunTableModel : public QAbstractTableModel
 {

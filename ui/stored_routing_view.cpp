@@ -7,6 +7,7 @@
 #include "ui/plot_export.h"
 #include "ui/plot_parts.h"
 #include "ui/routing_view.h"
+#include "ui/store_worker.h"
 
 #include <qcustomplot.h>
 
@@ -68,30 +69,60 @@ StoredRoutingView::StoredRoutingView(QWidget *parent)
     showRun(0);
 }
 
+struct StoredRoutingView::Routing
+{
+    QStringList layers;
+    QStringList tasks;
+    QVector<double> loads;
+    QVector<double> shares;
+    int experts = 0;
+    std::int64_t loadStep = 0;
+    std::int64_t taskStep = 0;
+};
+
 void StoredRoutingView::showRun(std::int64_t runId)
 {
-    layers_.clear();
-    tasks_.clear();
-    loads_.clear();
-    shares_.clear();
-    experts_ = 0;
-    loadStep_ = 0;
-    taskStep_ = 0;
-    message_->clear();
-    if (store_ != nullptr && runId > 0) {
-        try {
-            lwb::storage::MetricReader reader(*store_);
-            readLatest(reader, runId, series::kExpertLoad, layers_, loads_, experts_, loadStep_);
-            int taskExperts = experts_;
-            readLatest(reader, runId, series::kTaskExpertShare, tasks_, shares_, taskExperts, taskStep_);
-            if (experts_ == 0)
-                experts_ = taskExperts;
-        } catch (const std::exception &error) {
-            layers_.clear();
-            tasks_.clear();
-            message_->setText(tr("Cannot read the routing of run #%1: %2").arg(runId).arg(QString::fromUtf8(error.what())));
-        }
+    const quint64 generation = ++generation_;
+    if (store_ == nullptr || runId <= 0) {
+        loading_ = false;
+        apply(runId, {}, {});
+        return;
     }
+    loading_ = true;
+    store_->run<Routing>(
+        this,
+        [runId](lwb::storage::RunStore &store, const StoreTaskControl &) {
+            lwb::storage::MetricReader reader(store);
+            Routing routing;
+            readLatest(reader, runId, series::kExpertLoad, routing.layers, routing.loads, routing.experts,
+                       routing.loadStep);
+            int taskExperts = routing.experts;
+            readLatest(reader, runId, series::kTaskExpertShare, routing.tasks, routing.shares, taskExperts,
+                       routing.taskStep);
+            if (routing.experts == 0)
+                routing.experts = taskExperts;
+            return routing;
+        },
+        [this, runId, generation](StoreOutcome<Routing> outcome) {
+            if (generation != generation_)
+                return;
+            loading_ = false;
+            apply(runId, outcome.value ? std::move(*outcome.value) : Routing{}, outcome.error);
+        });
+}
+
+void StoredRoutingView::apply(std::int64_t runId, Routing routing, const QString &error)
+{
+    layers_ = std::move(routing.layers);
+    tasks_ = std::move(routing.tasks);
+    loads_ = std::move(routing.loads);
+    shares_ = std::move(routing.shares);
+    experts_ = routing.experts;
+    loadStep_ = routing.loadStep;
+    taskStep_ = routing.taskStep;
+    message_->clear();
+    if (!error.isEmpty())
+        message_->setText(tr("Cannot read the routing of run #%1: %2").arg(runId).arg(error));
     const bool any = !layers_.isEmpty() || !tasks_.isEmpty();
     if (any)
         message_->setText(tr("Run #%1: expert load at step %2 (the last recorded), task × expert at the last "

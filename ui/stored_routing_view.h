@@ -2,7 +2,8 @@
 // run store — the expert load per adapted layer at the last recorded step and
 // the task x expert matrix of the last evaluation, as heatmaps — so a finished
 // run can be inspected and compared the way the live Routing dock shows a
-// running one. A run without routing series says so.
+// running one. A run without routing series says so. The series are read on
+// the store's thread (StoreWorker) and drawn when they arrive.
 #pragma once
 
 #include <QStringList>
@@ -15,11 +16,9 @@ class QCustomPlot;
 class QCPColorMap;
 class QLabel;
 
-namespace lwb::storage {
-class RunStore;
-}
-
 namespace lwb::ui {
+
+class StoreWorker;
 
 class StoredRoutingView : public QWidget
 {
@@ -28,9 +27,10 @@ class StoredRoutingView : public QWidget
 public:
     explicit StoredRoutingView(QWidget *parent = nullptr);
 
-    void setStore(lwb::storage::RunStore *store) { store_ = store; }
-    // Reads the run's routing; 0 clears the view.
+    void setStore(StoreWorker *store) { store_ = store; }
+    // Reads the run's routing (asynchronously); 0 clears the view.
     void showRun(std::int64_t runId);
+    bool isLoading() const { return loading_; }
 
     // What is drawn (tests): rows are layers / tasks, columns experts.
     const QStringList &layerNames() const { return layers_; }
@@ -44,7 +44,12 @@ private:
     void draw(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, const QVector<double> &values,
               const QString &title);
 
-    lwb::storage::RunStore *store_ = nullptr;
+    struct Routing; // what one read gives
+    void apply(std::int64_t runId, Routing routing, const QString &error);
+
+    StoreWorker *store_ = nullptr;
+    quint64 generation_ = 0; // a newer showRun drops an older read's result
+    bool loading_ = false;
     QLabel *message_;
     QCustomPlot *loadPlot_;
     QCustomPlot *taskPlot_;

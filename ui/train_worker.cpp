@@ -89,7 +89,10 @@ TrainWorker::JobEnd TrainWorker::runTraining()
         trainer.addObserver(&recorder);
     trainer.addObserver(&forwarder);
     // Last: the step is recorded and forwarded before the job waits at the gate.
-    pauseGate_.setOnPause([&forwarder] { forwarder.flush(); });
+    pauseGate_.setOnPause([this, &forwarder] {
+        forwarder.flush();
+        Q_EMIT heldAtPause(); // after the flushed steps: the GUI has them all when this arrives
+    });
     trainer.addObserver(&pauseGate_);
     {
         std::lock_guard<std::mutex> lock(trainerMutex_);

@@ -68,6 +68,8 @@ Q_SIGNALS:
     // A DLP-LoRA study's progress (stage, steps, loss, selection counts);
     // at most one per kProgressInterval except at stage ends.
     void dlpProgress(const lwb::DlpStudyProgress &progress);
+    // The job's thread waits at the pause gate now (every step before it was sent).
+    void heldAtPause();
     // Always the last signal of a job, exactly once.
     void finished(lwb::RunOutcome outcome, const QString &message);
 

@@ -23,6 +23,7 @@ WindowScreenshot::WindowScreenshot(QWidget *window, JobController *jobs, QString
                                    bool closeAfter, QObject *parent)
     : QObject(parent)
     , window_(window)
+    , jobs_(jobs)
     , path_(std::move(path))
     , atStep_(atStep)
     , closeAfter_(closeAfter)
@@ -70,8 +71,11 @@ void WindowScreenshot::take()
     std::fprintf(stderr, "lora-workbench: %s %s\n", ok ? "saved screenshot" : "could not save screenshot",
                  qPrintable(path_));
     Q_EMIT saved(path_, ok);
-    if (closeAfter_)
+    if (closeAfter_) {
+        if (jobs_)
+            jobs_->stopAll(); // asked by the command line: the window closes without its question
         window_->close();
+    }
 }
 
 } // namespace lwb::ui

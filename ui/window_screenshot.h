@@ -40,6 +40,7 @@ private:
     void take();
 
     QPointer<QWidget> window_;
+    QPointer<JobController> jobs_;
     QString path_;
     std::int64_t atStep_;
     bool closeAfter_;

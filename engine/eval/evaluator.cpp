@@ -44,13 +44,39 @@ std::map<std::string, std::vector<double>> expertShareByTask(const std::vector<A
     return shares;
 }
 
+// Eval mode for the guard's life; the mode found comes back however it ends
+// (EvaluationStopped included).
+class EvalModeGuard
+{
+public:
+    explicit EvalModeGuard(CausalLMImpl &model)
+        : model_(model)
+        , wasTraining_(model.is_training())
+    {
+        model_.eval();
+    }
+    ~EvalModeGuard() { model_.train(wasTraining_); }
+    EvalModeGuard(const EvalModeGuard &) = delete;
+    EvalModeGuard &operator=(const EvalModeGuard &) = delete;
+
+private:
+    CausalLMImpl &model_;
+    bool wasTraining_;
+};
+
+void throwIfStopped(const std::atomic<bool> *stop)
+{
+    if (stop != nullptr && stop->load())
+        throw EvaluationStopped();
+}
+
 } // namespace
 
-EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device)
+EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device,
+                         const std::atomic<bool> *stop)
 {
     torch::NoGradGuard noGrad;
-    const bool wasTraining = model.is_training();
-    model.eval();
+    EvalModeGuard evalMode(model);
     // Task labels go with each sequence, so routed adapters can tell which
     // experts each task uses.
     std::map<std::string, std::int64_t> taskIndex;
@@ -69,6 +95,7 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
     double lossSum = 0.0;
     std::int64_t scored = 0;
     for (const auto &batch : batches) {
+        throwIfStopped(stop);
         std::vector<std::int64_t> tasks;
         for (const auto &task : batch.tasks)
             tasks.push_back(taskIndex.at(task));
@@ -80,7 +107,6 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
         lossSum += loss.item<double>();
         scored += batch.scoredTokens;
     }
-    model.train(wasTraining);
     EvalMetrics metrics;
     metrics.expertShareByTask = expertShareByTask(layers, taskNames);
     metrics.tokens = scored;
@@ -91,11 +117,10 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
 
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
                                                const SequenceFormat &format, const torch::Device &device,
-                                               std::int64_t maxAnswerTokens)
+                                               std::int64_t maxAnswerTokens, const std::atomic<bool> *stop)
 {
     torch::NoGradGuard noGrad;
-    const bool wasTraining = model.is_training();
-    model.eval();
+    EvalModeGuard evalMode(model);
 
     std::map<std::size_t, std::vector<std::size_t>> byPromptLength;
     std::vector<std::vector<std::int64_t>> prompts;
@@ -109,18 +134,20 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
     options.maxNewTokens = maxAnswerTokens;
     options.eosId = format.eosId();
     std::vector<GeneratedAnswer> answers(examples.size());
+    // Between two generated tokens: the hook runs after each decoding step.
+    const GenerationHook checkStop = [stop](const GenerationStep &) { throwIfStopped(stop); };
     for (const auto &[length, members] : byPromptLength) {
+        throwIfStopped(stop);
         const auto rows = static_cast<std::int64_t>(members.size());
         auto ids = torch::empty({rows, static_cast<std::int64_t>(length)}, torch::kInt64);
         for (std::int64_t r = 0; r < rows; ++r)
             ids[r] = torch::tensor(prompts[members[static_cast<std::size_t>(r)]], torch::kInt64);
-        const auto generated = generate(model, ids.to(device), options);
+        const auto generated = generate(model, ids.to(device), options, stop != nullptr ? checkStop : GenerationHook{});
         for (std::int64_t r = 0; r < rows; ++r) {
             const auto &sequence = generated[static_cast<std::size_t>(r)];
             answers[members[static_cast<std::size_t>(r)]] = {format.answerText(sequence.tokens), sequence.finished};
         }
     }
-    model.train(wasTraining);
     return exactMatchShares(format, examples, answers);
 }
 

@@ -5,15 +5,30 @@
 //   perplexity  exp(loss);
 //   exact match per task: greedy decoding from the prompt until EOS (or a
 //               length cap) equals the reference answer exactly.
+//
+// Stopping: a long final evaluation must not hold up a cancel or a closing
+// window, so each function takes the run's stop flag (may be null) and checks
+// it between loss batches and between generated tokens; when it is set they
+// throw EvaluationStopped, leaving the model in the mode they found it in.
 #pragma once
 
 #include "engine/data/batch_builder.h"
 #include "engine/model/causal_lm.h"
 #include "engine/train/step_metrics.h"
 
+#include <atomic>
+#include <stdexcept>
+
 namespace lwb {
 
-EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device);
+// Thrown when the stop flag was seen set; the evaluation's figures are incomplete.
+struct EvaluationStopped : std::runtime_error
+{
+    EvaluationStopped() : std::runtime_error("the evaluation was stopped") {}
+};
+
+EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device,
+                         const std::atomic<bool> *stop = nullptr);
 
 // One generated answer: its text (special tokens dropped) and whether it
 // ended with EOS.
@@ -34,6 +49,7 @@ std::map<std::string, double> exactMatchShares(const SequenceFormat &format, con
 // with a KV cache unless an adapter needs whole-sequence forwards).
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
                                                const SequenceFormat &format, const torch::Device &device,
-                                               std::int64_t maxAnswerTokens = 16);
+                                               std::int64_t maxAnswerTokens = 16,
+                                               const std::atomic<bool> *stop = nullptr);
 
 } // namespace lwb

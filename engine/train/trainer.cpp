@@ -5,6 +5,7 @@
 #include "engine/adapters/reslora_merge.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
+#include "engine/core/seed_mix.h"
 #include "engine/data/data_source.h"
 #include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
@@ -36,7 +37,7 @@ double nowSeconds()
 // Dropout's generator state for one step: a function of (seed, step) only.
 std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex)
 {
-    return seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(stepIndex) + 1;
+    return streamSeed(seed, static_cast<std::uint64_t>(stepIndex));
 }
 
 } // namespace
@@ -212,19 +213,23 @@ void Trainer::stopOnNonFinite(std::int64_t stepIndex, double loss, double gradNo
 
 EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
 {
-    auto metrics = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_);
+    // The stop flag is checked between batches and generated tokens too: a
+    // cancel never waits for a whole evaluation (EvaluationStopped, see run()).
+    auto metrics = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_, &stopRequested_);
     metrics.step = step;
     if (withExactMatch)
-        metrics.exactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_);
+        metrics.exactMatchByTask =
+            exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_, 16, &stopRequested_);
     // The final evaluation of a ResLoRA run is repeated on the merged model,
     // the one export writes, so the run shows what merging costs.
     if (withExactMatch && config_.adapter.variant == "reslora") {
         MergedResLoraSwap merged(*model_);
-        const auto after = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_);
+        const auto after = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_, &stopRequested_);
         metrics.hasMergedEval = true;
         metrics.mergedLoss = after.loss;
         metrics.mergedPerplexity = after.perplexity;
-        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_);
+        metrics.mergedExactMatchByTask =
+            exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_, 16, &stopRequested_);
     }
     for (auto *observer : observers_)
         observer->onEval(metrics);
@@ -263,26 +268,33 @@ RunOutcome Trainer::run()
 
         const auto &training = config_.training;
         std::int64_t step = startStep_;
-        while (step < training.steps && !stopRequested_.load()) {
-            const auto metrics = trainStep(step);
-            ++step;
-            losses_.push_back(metrics.loss);
-            for (auto *observer : observers_)
-                observer->onStep(metrics);
-            const bool last = step == training.steps;
-            if (!last && config_.eval.every > 0 && step % config_.eval.every == 0)
-                evaluate(step, /*withExactMatch=*/false);
-            if (!last && training.checkpointEvery > 0 && step % training.checkpointEvery == 0)
-                checkpoint(step);
-        }
-        if (stopRequested_.load() && step < training.steps) {
+        // Cancelled at `step`: the checkpoint of the steps done, then the outcome.
+        auto cancelled = [&](const std::string &where) {
             if (step > startStep_)
                 checkpoint(step);
             for (auto *observer : observers_)
-                observer->onRunFinished(RunOutcome::Cancelled, "stopped at step " + std::to_string(step));
+                observer->onRunFinished(RunOutcome::Cancelled, "stopped at step " + std::to_string(step) + where);
             return RunOutcome::Cancelled;
+        };
+        try {
+            while (step < training.steps && !stopRequested_.load()) {
+                const auto metrics = trainStep(step);
+                ++step;
+                losses_.push_back(metrics.loss);
+                for (auto *observer : observers_)
+                    observer->onStep(metrics);
+                const bool last = step == training.steps;
+                if (!last && config_.eval.every > 0 && step % config_.eval.every == 0)
+                    evaluate(step, /*withExactMatch=*/false);
+                if (!last && training.checkpointEvery > 0 && step % training.checkpointEvery == 0)
+                    checkpoint(step);
+            }
+            if (stopRequested_.load() && step < training.steps)
+                return cancelled("");
+            evaluate(step, /*withExactMatch=*/true);
+        } catch (const EvaluationStopped &) {
+            return cancelled(" (during the evaluation)");
         }
-        evaluate(step, /*withExactMatch=*/true);
         checkpoint(step);
         for (auto *observer : observers_)
             observer->onRunFinished(RunOutcome::Finished, "");

@@ -79,12 +79,14 @@ void ExportDialogTest::exportsPeftAndRecordsTheFiles()
 
     auto *browser = window.runBrowser();
     browser->refresh();
+    QTRY_VERIFY(!browser->isBusy());
     QCOMPARE(browser->visibleRunCount(), 1);
     browser->table()->selectRow(0);
     QVERIFY(browser->exportButton()->isEnabled());
     QTest::mouseClick(browser->exportButton(), Qt::LeftButton);
+    // The run's record comes from the store's thread; then the dialog opens.
+    QTRY_VERIFY(window.findChild<ExportDialog *>(QStringLiteral("exportDialog")) != nullptr);
     auto *dialog = window.findChild<ExportDialog *>(QStringLiteral("exportDialog"));
-    QVERIFY(dialog != nullptr);
     QCOMPARE(dialog->formatChoice()->currentText(), QStringLiteral("peft"));
     QVERIFY(dialog->formatChoice()->findText(QStringLiteral("merged")) >= 0);
 
@@ -122,8 +124,8 @@ void ExportDialogTest::exportsPeftAndRecordsTheFiles()
     // Again into the same folder: asked first; Cancel writes nothing.
     const QDateTime before = QFileInfo(QDir(folder).filePath(QStringLiteral("adapter_model.safetensors"))).lastModified();
     answerNextMessageBox(QMessageBox::Cancel);
-    QTest::mouseClick(dialog->exportButton(), Qt::LeftButton);
-    QTest::qWait(300);
+    QTest::mouseClick(dialog->exportButton(), Qt::LeftButton); // returns once the box is answered
+    QVERIFY(!dialog->isExporting());
     QCOMPARE(exported.count(), 1);
     QCOMPARE(QFileInfo(QDir(folder).filePath(QStringLiteral("adapter_model.safetensors"))).lastModified(), before);
     // Yes replaces it.

@@ -4,7 +4,9 @@
 // asks first and a cancelled confirmation deletes nothing, Compare overlays
 // the curves (by step and by tokens) and shows the config diff, the metrics
 // and the per-task bars, the tables export as CSV with the shown values, and
-// Clone config puts a run's config into the form.
+// Clone config puts a run's config into the form. Every read and write goes
+// through the store's thread: the checks wait until it is idle (settled()),
+// never for a time.
 #include "form_input.h"
 #include "storage/run_recorder.h"
 #include "storage/run_store.h"
@@ -14,6 +16,7 @@
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "ui/run_table_model.h"
+#include "ui/store_worker.h"
 #include "ui/stored_routing_view.h"
 
 #include <qcustomplot.h>
@@ -26,6 +29,8 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSemaphore>
+#include <QSignalSpy>
 #include <QSettings>
 #include <QTabWidget>
 #include <QTableView>
@@ -130,11 +135,14 @@ private Q_SLOTS:
     void compareTablesExportAsCsv();
     void cloneConfigFillsTheForm();
     void compareShowsStoredRouting();
+    void deleteCanBeCancelled();
 
 private:
     RunBrowser *browser() const { return window_->runBrowser(); }
     int rowOf(std::int64_t runId) const;
     void selectOnly(const QVector<qint64> &ids) { browser()->selectRuns(ids); }
+    // Every store read asked so far has arrived and is shown.
+    bool settled() const { return !browser()->isBusy() && !window_->compareView()->isLoading(); }
 
     QTemporaryDir dir_;
     QString db_;
@@ -163,6 +171,7 @@ void RunBrowserTest::init()
     siraRun_ = recordRun(db_, "experts", "sira", 1e-3, 2.5, 512);
     window_ = std::make_unique<MainWindow>(db_);
     window_->show();
+    QTRY_VERIFY(settled());
 }
 
 void RunBrowserTest::cleanup()
@@ -213,14 +222,17 @@ void RunBrowserTest::filtersNarrowTheList()
 
     auto *variant = browser()->variantFilter();
     variant->setCurrentIndex(variant->findText(QStringLiteral("sira")));
+    QTRY_VERIFY(settled());
     QCOMPARE(browser()->visibleRunCount(), 1);
     QCOMPARE(browser()->table()->model()->index(0, RunTableModel::IdColumn).data().toLongLong(), siraRun_);
     variant->setCurrentIndex(0);
 
     auto *status = browser()->statusFilter();
     status->setCurrentIndex(status->findText(QStringLiteral("failed")));
+    QTRY_VERIFY(settled());
     QCOMPARE(browser()->visibleRunCount(), 0);
     status->setCurrentIndex(0);
+    QTRY_VERIFY(settled());
     QCOMPARE(browser()->visibleRunCount(), 3);
 }
 
@@ -230,7 +242,10 @@ void RunBrowserTest::tagsAndNotesAreSaved()
     QVERIFY(browser()->tagsEdit()->isEnabled());
     browser()->tagsEdit()->setText(QStringLiteral("baseline, paper-fig2"));
     browser()->notesEdit()->setPlainText(QStringLiteral("lr sweep, best so far"));
+    QSignalSpy changed(browser(), &RunBrowser::runsChanged);
     QTest::mouseClick(browser()->saveDetailsButton(), Qt::LeftButton);
+    QVERIFY(changed.wait());
+    QTRY_VERIFY(settled());
 
     lwb::storage::RunStore store(db_.toStdString());
     const auto run = store.run(fastRun_);
@@ -240,13 +255,16 @@ void RunBrowserTest::tagsAndNotesAreSaved()
     auto *tag = browser()->tagFilter();
     QVERIFY(tag->findText(QStringLiteral("paper-fig2")) >= 0);
     tag->setCurrentIndex(tag->findText(QStringLiteral("paper-fig2")));
+    QTRY_VERIFY(settled());
     QCOMPARE(browser()->visibleRunCount(), 1);
     tag->setCurrentIndex(0);
+    QTRY_VERIFY(settled());
 
     // Removing one tag keeps the other.
     selectOnly({fastRun_});
     browser()->tagsEdit()->setText(QStringLiteral("baseline"));
     QTest::mouseClick(browser()->saveDetailsButton(), Qt::LeftButton);
+    QVERIFY(changed.wait());
     QCOMPARE(store.run(fastRun_).tags, (std::vector<std::string>{"baseline"}));
 }
 
@@ -259,7 +277,10 @@ void RunBrowserTest::deleteAsksFirst()
 
     selectOnly({slowRun_});
     answerNextMessageBox(QMessageBox::Yes);
+    QSignalSpy changed(browser(), &RunBrowser::runsChanged);
     QTest::mouseClick(browser()->deleteButton(), Qt::LeftButton);
+    QVERIFY(changed.wait());
+    QTRY_VERIFY(settled());
     QCOMPARE(browser()->visibleRunCount(), 2);
     QCOMPARE(rowOf(slowRun_), -1);
     lwb::storage::RunStore store(db_.toStdString());
@@ -273,6 +294,7 @@ void RunBrowserTest::compareShowsCurvesDiffAndMetrics()
     QVERIFY(browser()->compareButton()->isEnabled());
     QTest::mouseClick(browser()->compareButton(), Qt::LeftButton);
     CompareView *compare = window_->compareView();
+    QTRY_VERIFY(settled());
     QCOMPARE(window_->centralTabs()->currentWidget(), compare);
     QCOMPARE(compare->runIds().size(), 2);
 
@@ -309,6 +331,7 @@ void RunBrowserTest::compareShowsCurvesDiffAndMetrics()
 
     // Any other series can be overlaid; eval series have one point per evaluation.
     compare->setSeries(QStringLiteral("eval/loss"));
+    QTRY_VERIFY(settled());
     QCOMPARE(compare->curves()->graph(0)->dataCount(), 4);
 }
 
@@ -316,17 +339,21 @@ void RunBrowserTest::compareAlignsByTokens()
 {
     window_->compareRuns({slowRun_, fastRun_});
     CompareView *compare = window_->compareView();
+    QTRY_VERIFY(settled());
     compare->setXAxis(CompareView::XAxis::Tokens);
+    QTRY_VERIFY(settled());
     // fast-lr saw 1024 tokens per step, slow-lr 512: same steps, twice the tokens.
     QCOMPARE(compare->curves()->graph(0)->data()->at(199)->key, 200.0 * 512);
     QCOMPARE(compare->curves()->graph(1)->data()->at(199)->key, 200.0 * 1024);
     compare->setXAxis(CompareView::XAxis::WallTime);
+    QTRY_VERIFY(settled());
     QVERIFY(std::abs(compare->curves()->graph(1)->data()->at(99)->key - 1.0) < 1e-6);
 }
 
 void RunBrowserTest::compareTablesExportAsCsv()
 {
     window_->compareRuns({slowRun_, fastRun_, siraRun_});
+    QTRY_VERIFY(settled());
     QString error;
     QTemporaryDir out;
     QVERIFY2(window_->compareView()->exportTables(out.path(), &error), qPrintable(error));
@@ -363,6 +390,7 @@ void RunBrowserTest::compareShowsStoredRouting()
 {
     window_->compareRuns({slowRun_, siraRun_});
     CompareView *compare = window_->compareView();
+    QTRY_VERIFY(settled());
     QCOMPARE(compare->routingRunChoice()->count(), 2);
     QCOMPARE(compare->routingRunChoice()->currentData().toLongLong(), siraRun_); // mixture runs first
     const auto *routing = compare->routing();
@@ -376,8 +404,38 @@ void RunBrowserTest::compareShowsStoredRouting()
     QCOMPARE(routing->taskShare(1, 0), double(float(0.7)));
     // A LoRA run has none, and says so.
     compare->routingRunChoice()->setCurrentIndex(1);
+    QTRY_VERIFY(settled());
     QVERIFY(!routing->hasRouting());
     QVERIFY(compare->findChild<QLabel *>(QStringLiteral("storedRoutingMessage"))->text().contains(QStringLiteral("no routing")));
+}
+
+// A delete waits behind a task that holds the store thread; Cancel before it
+// starts deletes nothing, and the progress row goes away when it ends.
+void RunBrowserTest::deleteCanBeCancelled()
+{
+    auto *store = window_->storeWorker();
+    QSemaphore release;
+    store->run<bool>(
+        this,
+        [&release](lwb::storage::RunStore &, const lwb::ui::StoreTaskControl &) {
+            release.acquire();
+            return true;
+        },
+        [](lwb::ui::StoreOutcome<bool>) {});
+    selectOnly({slowRun_, fastRun_});
+    answerNextMessageBox(QMessageBox::Yes);
+    QSignalSpy changed(browser(), &RunBrowser::runsChanged);
+    QTest::mouseClick(browser()->deleteButton(), Qt::LeftButton);
+    QVERIFY(browser()->cancelTaskButton()->isVisible());
+    QTest::mouseClick(browser()->cancelTaskButton(), Qt::LeftButton);
+    release.release();
+    QVERIFY(changed.wait());
+    QTRY_VERIFY(settled());
+    QVERIFY(!browser()->cancelTaskButton()->isVisible());
+    QCOMPARE(browser()->visibleRunCount(), 3);
+    lwb::storage::RunStore check(db_.toStdString());
+    QVERIFY(check.findRun(slowRun_).has_value());
+    QVERIFY(check.findRun(fastRun_).has_value());
 }
 
 QTEST_MAIN(RunBrowserTest)

@@ -8,7 +8,8 @@ writes the folder. Then:
 - `lorawb score --model BASE --adapter FOLDER --ids-file` against
   PeftModel.from_pretrained(base, FOLDER) on the same ids, per token to 1e-4,
   for target sets of each family (GPT-2's Conv1D c_attn / c_proj / c_fc with
-  fan_in_fan_out, Llama's seven, Qwen2's attention or MLP), rsLoRA on and off,
+  fan_in_fan_out, Llama's seven, Qwen2's attention or MLP, Phi-3's fused
+  qkv_proj / gate_up_proj, Gemma 2's seven), rsLoRA on and off,
   rank_pattern / alpha_pattern (short keys and a whole module name),
   target_modules as a regular expression, and exclude_modules;
 - `adapter.init_from: FOLDER` in a run config: a run on the saved base that
@@ -36,6 +37,12 @@ LLAMA = dict(vocab_size=280, hidden_size=32, intermediate_size=48, num_hidden_la
 QWEN2 = dict(vocab_size=300, hidden_size=32, intermediate_size=56, num_hidden_layers=2, num_attention_heads=4,
              num_key_value_heads=2, rope_theta=1000000.0, rms_norm_eps=1e-6, tie_word_embeddings=True,
              max_position_embeddings=64)
+PHI3 = dict(vocab_size=290, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, rms_norm_eps=1e-5, pad_token_id=0, max_position_embeddings=64,
+            original_max_position_embeddings=64)
+GEMMA2 = dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, head_dim=16, query_pre_attn_scalar=24, attn_logit_softcapping=3.0,
+              final_logit_softcapping=4.0, sliding_window=7, max_position_embeddings=64)
 LLAMA_ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 # name, base, LoraConfig arguments
@@ -53,6 +60,11 @@ ADAPTERS = [
           exclude_modules=["model.layers.1.self_attn.k_proj"])),
     ("qwen2-mlp-rslora", "qwen2", dict(r=16, lora_alpha=8, target_modules=["gate_proj", "up_proj", "down_proj"],
                                         use_rslora=True)),
+    # Phi-3's fused modules: one LoRA on qkv_proj covers q, k and v rows; gate_up_proj both halves.
+    ("phi3-fused-patterns", "phi3",
+     dict(r=4, lora_alpha=8, target_modules=["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
+          rank_pattern={"gate_up_proj": 2}, alpha_pattern={"model.layers.1.self_attn.qkv_proj": 16})),
+    ("gemma2-all-rslora", "gemma2", dict(r=4, lora_alpha=8, target_modules=LLAMA_ALL, use_rslora=True)),
 ]
 
 
@@ -65,7 +77,8 @@ def main():
     report = common.Report()
 
     bases = {}
-    for seed, (family, config) in enumerate([("gpt2", GPT2), ("llama", LLAMA), ("qwen2", QWEN2)]):
+    for seed, (family, config) in enumerate([("gpt2", GPT2), ("llama", LLAMA), ("qwen2", QWEN2),
+                                                 ("phi3", PHI3), ("gemma2", GEMMA2)]):
         folder = os.path.join(work, family)
         common.build_model(family, 100 + seed, **config).save_pretrained(folder)
         bases[family] = (folder, config["vocab_size"])

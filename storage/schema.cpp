@@ -155,11 +155,33 @@ SELECT run_id, series_id, block, count(*),
 FROM ranked GROUP BY run_id, series_id, block;
 )sql";
 
+const char kVersion5[] = R"sql(
+CREATE TABLE studies (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    spec_json   TEXT NOT NULL,          -- the study file as written (canonical JSON)
+    spec_sha256 TEXT NOT NULL UNIQUE,   -- the same study file opens the same study
+    metric      TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+CREATE TABLE study_runs (
+    study_id   INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    cell_index INTEGER NOT NULL,
+    cell       TEXT NOT NULL,           -- the cell's settings: [[path, value], ...]
+    seed       INTEGER NOT NULL,
+    PRIMARY KEY (study_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX study_runs_by_cell ON study_runs(study_id, cell_index, seed);
+CREATE INDEX study_runs_by_run ON study_runs(run_id);
+)sql";
+
 const Migration kMigrations[] = {
     {1, "runs, tags, series, scalar and vector samples, evaluations, artifacts", kVersion1},
     {2, "run owner process and heartbeat for crash detection", kVersion2},
     {3, "run sizes: total and start step, parameter counts", kVersion3},
     {4, "per-block min/max rollups of scalar series for fast downsampled reads", kVersion4},
+    {5, "studies: a grid or random search x seeds, and the runs of each cell", kVersion5},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

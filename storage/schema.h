@@ -13,6 +13,8 @@
 //   3  runs: total_steps, start_step, trainable_parameters, total_parameters
 //   4  scalar_rollups: min/max/first-NaN per 256-step block of each scalar
 //      series (scalar_rollups.h), backfilled from the samples already there
+//   5  studies, study_runs: a study (engine/config/study_spec.h) and which
+//      run trains which of its cells on which seed (study_store.h)
 //
 // Each migration runs in its own BEGIN IMMEDIATE transaction, which re-reads
 // the version first, so two processes opening an old file at once upgrade it
@@ -23,7 +25,7 @@ namespace lwb::storage {
 
 class Database;
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 struct Migration
 {

@@ -126,10 +126,15 @@ private slots:
         QCOMPARE(finished.ownerPid, std::int64_t(0));   // v2 column, default
         QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_samples WHERE run_id = 1"), std::int64_t(2));
         QCOMPARE(store.artifacts(1).size(), std::size_t(1));
-        // v4 backfilled the rollups of the samples that were there.
-        QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_rollups"), std::int64_t(2));
-        QCOMPARE(store.database().queryInt("SELECT min_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(2));
-        QCOMPARE(store.database().queryInt("SELECT max_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(1));
+        // v4 backfilled the rollups of the samples that were there (a file
+        // made at v4 or later got them from the writer, which raw rows skip).
+        if (fromVersion < 4) {
+            QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_rollups"), std::int64_t(2));
+            QCOMPARE(store.database().queryInt("SELECT min_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(2));
+            QCOMPARE(store.database().queryInt("SELECT max_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(1));
+        }
+        // v5: studies start empty.
+        QCOMPARE(store.database().queryInt("SELECT count(*) FROM studies"), std::int64_t(0));
 
         // A run left `running` by an old release has no owner and no heartbeat:
         // it is interrupted, and its samples stay.

@@ -1,6 +1,8 @@
 // See batch_builder.h.
 #include "engine/data/batch_builder.h"
 
+#include "engine/core/seed_mix.h"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -86,20 +88,15 @@ TaskExample TaskData::trainExample(std::uint64_t index) const
     const auto count = static_cast<std::uint64_t>(trainList_.size());
     const auto epoch = static_cast<std::int64_t>(index / count);
     if (epoch != orderEpoch_) {
-        // Fisher-Yates with splitmix64 draws: the same order on every platform
-        // (std::shuffle's use of the engine is not specified).
+        // Fisher-Yates with SplitMix64 draws: the same order on every platform
+        // (std::shuffle's use of the engine is not specified); the start state
+        // is a function of (seed, epoch) only.
         order_.resize(trainList_.size());
         for (std::size_t i = 0; i < order_.size(); ++i)
             order_[i] = i;
-        std::uint64_t state = seed_ * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) * 0xd1b54a32d192ed03ULL;
-        for (std::size_t i = order_.size(); i > 1; --i) {
-            state += 0x9e3779b97f4a7c15ULL;
-            std::uint64_t z = state;
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-            z ^= z >> 31;
-            std::swap(order_[i - 1], order_[static_cast<std::size_t>(z % i)]);
-        }
+        SplitMix64 draws(seed_ * kGoldenGamma + static_cast<std::uint64_t>(epoch) * 0xd1b54a32d192ed03ULL);
+        for (std::size_t i = order_.size(); i > 1; --i)
+            std::swap(order_[i - 1], order_[static_cast<std::size_t>(draws.next() % i)]);
         orderEpoch_ = epoch;
     }
     return trainList_[order_[static_cast<std::size_t>(index % count)]];

@@ -2,6 +2,7 @@
 #include "engine/data/jsonl_dataset.h"
 
 #include "engine/core/error.h"
+#include "engine/core/seed_mix.h"
 #include "engine/data/json_fields.h"
 
 #include <fstream>
@@ -23,11 +24,7 @@ void onlyKeys(
 
 std::uint64_t contentHash(const std::string &text)
 {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const unsigned char c : text) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
+    std::uint64_t h = fnv1a64(text);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;

@@ -1,6 +1,8 @@
 // See task_generator.h.
 #include "engine/data/task_generator.h"
 
+#include "engine/core/seed_mix.h"
+
 #include <algorithm>
 #include <random>
 #include <stdexcept>
@@ -8,16 +10,6 @@
 namespace lwb {
 
 namespace {
-
-// SplitMix64 finaliser: decorrelates (seed, index) pairs before they seed
-// the per-example engine.
-std::uint64_t mix(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 std::string randomWord(std::mt19937_64 &rng)
 {
@@ -46,7 +38,9 @@ TaskGenerator::TaskGenerator(std::vector<std::string> tasks, std::uint64_t seed)
 
 TaskExample TaskGenerator::example(std::uint64_t index) const
 {
-    std::mt19937_64 rng(mix(mix(seed_) ^ index));
+    // SplitMix64 twice decorrelates (seed, index) pairs before they seed the
+    // per-example engine, so example i of seed s shares nothing with s+1's.
+    std::mt19937_64 rng(splitMix64(splitMix64(seed_) ^ index));
     TaskExample example;
     example.task = tasks_[rng() % tasks_.size()];
     if (example.task == "add") {

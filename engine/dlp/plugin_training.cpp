@@ -2,6 +2,7 @@
 #include "engine/dlp/plugin_training.h"
 
 #include "engine/core/error.h"
+#include "engine/core/seed_mix.h"
 
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adamw.h>
@@ -82,7 +83,7 @@ PluginReport trainPlugin(PluginClassifierImpl &plugin, const PluginExamples &tra
     plugin.train();
     for (std::int64_t epoch = 0; epoch < options.epochs; ++epoch) {
         // The order of this epoch: a function of (seed, epoch) only.
-        auto generator = at::detail::createCPUGenerator(options.seed * 0x9e3779b97f4a7c15ULL + epoch + 1);
+        auto generator = at::detail::createCPUGenerator(streamSeed(options.seed, static_cast<std::uint64_t>(epoch)));
         const auto order = torch::randperm(rows, generator, torch::kInt64);
         double lossSum = 0.0;
         for (std::int64_t start = 0; start < rows; start += options.batchSize) {

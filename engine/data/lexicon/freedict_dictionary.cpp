@@ -4,6 +4,7 @@
 #include "engine/data/lexicon/freedict_dictionary.h"
 
 #include "engine/core/error.h"
+#include "engine/core/trim_whitespace.h"
 
 #include <zlib.h>
 
@@ -13,15 +14,6 @@
 namespace lwb::lexicon {
 
 namespace {
-
-std::string trim(const std::string &text)
-{
-    const auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos)
-        return "";
-    const auto end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
-}
 
 // Removes annotations: <neut>, <v, intr>, [econ.], [Am.] and collapses spaces.
 std::string stripAnnotations(const std::string &text)
@@ -46,7 +38,7 @@ std::string stripAnnotations(const std::string &text)
             continue;
         collapsed += c;
     }
-    return trim(collapsed);
+    return trimWhitespace(collapsed);
 }
 
 std::string readFile(const std::string &path)
@@ -106,7 +98,7 @@ bool parseDictEntry(const std::string &text, DictEntry &entry)
         return false;
     // "run /ɹˈʌn/ (ran /ɹˈan/ <>, run /ɹˈʌn/ <>) <v>": headword, then the first /pronunciation/.
     const auto slash = line.find('/');
-    entry.headword = trim(slash == std::string::npos ? stripAnnotations(line) : line.substr(0, slash));
+    entry.headword = trimWhitespace(slash == std::string::npos ? stripAnnotations(line) : line.substr(0, slash));
     if (slash != std::string::npos) {
         const auto close = line.find('/', slash + 1);
         if (close != std::string::npos)
@@ -114,16 +106,16 @@ bool parseDictEntry(const std::string &text, DictEntry &entry)
     }
     std::string senses;
     while (std::getline(in, line)) {
-        if (trim(line).empty())
+        if (trimWhitespace(line).empty())
             continue;
         if (!senses.empty() && (line[0] == ' ' || line[0] == '\t')) {
-            const auto content = trim(line);
+            const auto content = trimWhitespace(line);
             if (content.size() > 1 && content[0] == '"' && content.find("\"  - ") != std::string::npos)
                 ++entry.exampleCount;
             continue;
         }
         if (senses.empty()) {
-            senses = trim(line);
+            senses = trimWhitespace(line);
             continue;
         }
         // Further unindented lines continue a numbered sense list ("2. ...").

@@ -2,6 +2,7 @@
 #include "engine/data/lexicon/lexicon_builder.h"
 
 #include "engine/core/error.h"
+#include "engine/core/seed_mix.h"
 #include "engine/data/lexicon/pretrain_text.h"
 
 #include <nlohmann/json.hpp>
@@ -16,22 +17,12 @@ namespace lwb::lexicon {
 
 namespace {
 
-// FNV-1a over the text, then splitmix64's finaliser so that nearby seeds
-// give unrelated orders. Fixed here (not std::hash) so files are the same
-// on every platform and standard library.
+// FNV-1a over the text from a seed-dependent basis, then SplitMix64's
+// finaliser so that nearby seeds give unrelated orders. Fixed functions (not
+// std::hash) so files are the same on every platform and standard library.
 std::uint64_t hashOf(std::uint64_t seed, const std::string &text)
 {
-    std::uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
-    for (const unsigned char c : text) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
+    return splitMix64Finalise(fnv1a64(text, kFnv1aOffsetBasis ^ (seed * kGoldenGamma)));
 }
 
 } // namespace

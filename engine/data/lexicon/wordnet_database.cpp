@@ -4,6 +4,7 @@
 #include "engine/data/lexicon/wordnet_database.h"
 
 #include "engine/core/error.h"
+#include "engine/core/trim_whitespace.h"
 
 #include <fstream>
 #include <sstream>
@@ -22,15 +23,6 @@ std::vector<std::string> splitSpaces(const std::string &text)
     while (in >> token)
         tokens.push_back(token);
     return tokens;
-}
-
-std::string trim(const std::string &text)
-{
-    const auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string::npos)
-        return "";
-    const auto end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
 }
 
 std::string underscoresToSpaces(std::string word)
@@ -155,7 +147,7 @@ void splitGloss(const std::string &gloss, std::string &definition, std::vector<s
     examples.clear();
     const auto firstQuote = gloss.find('"');
     std::string head = gloss.substr(0, firstQuote);
-    head = trim(head);
+    head = trimWhitespace(head);
     while (!head.empty() && (head.back() == ';' || head.back() == ' '))
         head.pop_back();
     definition = head;
@@ -164,7 +156,7 @@ void splitGloss(const std::string &gloss, std::string &definition, std::vector<s
         const auto close = gloss.find('"', at + 1);
         if (close == std::string::npos)
             break; // an unbalanced quote: the rest is not a usable example
-        const auto example = trim(gloss.substr(at + 1, close - at - 1));
+        const auto example = trimWhitespace(gloss.substr(at + 1, close - at - 1));
         if (!example.empty())
             examples.push_back(example);
         at = gloss.find('"', close + 1);
@@ -209,7 +201,7 @@ Synset parseDataLine(const std::string &line, PartOfSpeech filePos, const std::s
         synset.pointers.push_back(std::move(pointer));
     }
     // What remains before the gloss is the verb frame list (data.verb only); not needed here.
-    splitGloss(trim(line.substr(bar + 1)), synset.definition, synset.examples);
+    splitGloss(trimWhitespace(line.substr(bar + 1)), synset.definition, synset.examples);
     return synset;
 }
 

@@ -26,8 +26,9 @@ torch::Tensor AdaptedLinearImpl::forward(const torch::Tensor &x)
 
 void AdaptedLinearImpl::attach(std::shared_ptr<AdapterImpl> adapter)
 {
-    if (merged_)
-        unmerge();
+    // Replacing an adapter (importing a second PEFT folder or bundle): the old
+    // one leaves the module tree first, torch refuses a second "adapter".
+    detach();
     adapter_ = register_module("adapter", std::move(adapter));
 }
 

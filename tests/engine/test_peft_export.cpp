@@ -89,6 +89,12 @@ private:
         for (const auto &item : lwb::trainableParameters(*fresh))
             QVERIFY(item.first.find(".adapter.lora_") != std::string::npos);
         QCOMPARE(lwb::trainableParameters(*fresh).size(), 2 * summary.modules.size());
+        // Importing again replaces the adapters (found by tests/fuzz,
+        // fuzz_peft_config: the second attach threw torch's "Submodule
+        // 'adapter' already defined" instead).
+        lwb::importPeftAdapter(result.folder, *fresh);
+        QCOMPARE(lwb::trainableParameters(*fresh).size(), 2 * summary.modules.size());
+        QVERIFY(relativeError(logitsOf(*fresh), expected) <= 1e-6);
     }
 
     // A hand-made PEFT folder: config fields over the defaults, and tensors.

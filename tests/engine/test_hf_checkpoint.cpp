@@ -3,7 +3,8 @@
 // computes on them (make_hf_fixtures.py) to 1e-5 relative in float32, with
 // every config value honoured (llama's rope_theta 500000 is where
 // transformers 5 writes it, in rope_parameters); values the decoder cannot
-// honour are refused by name.
+// honour are refused by name, and every variant's config.json round-trips.
+// (The newer model types against transformers: tests/interop/check_models.py.)
 //
 // The loader's other error paths (unsupported model_type, unknown or missing
 // tensors) are covered by test_model_export.
@@ -117,10 +118,68 @@ private slots:
         for (const auto &[family, key, value] :
              {std::tuple<std::string, const char *, nlohmann::json>{"gpt2", "scale_attn_weights", false},
               {"gpt2", "scale_attn_by_inverse_layer_idx", true},
-              {"qwen2", "use_sliding_window", true},
-              {"llama", "rope_scaling", {{"rope_type", "llama3"}, {"factor", 8.0}}}}) {
+              {"qwen2", "layer_types", {"full_attention"}}, // 2 layers
+              {"llama", "mlp_bias", true},
+              {"llama", "partial_rotary_factor", 0.5},
+              {"llama", "rope_scaling", {{"rope_type", "llama3"}, {"factor", 8.0}}}, // no low/high_freq_factor
+              {"llama", "rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}},
+              {"llama", "rope_scaling", {{"rope_type", "dynamic"}, {"factor", 2.0}}}}) {
             const auto error = refused(family, key, value);
-            QVERIFY2(lwb::test::contains(error, std::string("config.json: ") + key + ": "), error.c_str());
+            QVERIFY2(lwb::test::contains(error, std::string("config.json: ") + key), error.c_str());
+        }
+    }
+
+    void unknownModelTypeListsTheSupportedOnes()
+    {
+        const auto error = lwb::test::errorOf([] { lwb::modelConfigFromHf({{"model_type", "mamba"}}, "config.json"); });
+        QVERIFY2(lwb::test::contains(error, "config.json: model_type"), error.c_str());
+        for (const auto &type : lwb::supportedModelTypes())
+            QVERIFY2(lwb::test::contains(error, type), error.c_str());
+    }
+
+    void configJsonRoundTripsEveryVariant()
+    {
+        // What hfConfigJson writes, modelConfigFromHf reads back field by
+        // field (merged exports of these models rely on it; that transformers
+        // loads them is tests/interop/check_peft_export.py's part).
+        auto gemma2 = lwb::modelPreset("llama-tiny");
+        gemma2.preset = "";
+        gemma2.modelType = "gemma2";
+        gemma2.headDimension = 16;
+        gemma2.hiddenActivation = "gelu_pytorch_tanh";
+        gemma2.normPlusOne = gemma2.scaleEmbeddings = gemma2.sandwichNorms = true;
+        gemma2.attentionSoftcap = 50.0;
+        gemma2.finalLogitSoftcap = 30.0;
+        gemma2.queryPreAttnScalar = 16.0;
+        gemma2.slidingWindow = 8;
+        gemma2.slidingLayers = {true, false, true, false};
+        auto llama3 = lwb::modelPreset("llama-tiny");
+        llama3.preset = "";
+        llama3.modelType = "llama";
+        llama3.ropeScaling = {"llama3", 8.0, 1.0, 4.0, 64};
+        auto phi3 = lwb::modelPreset("llama-tiny");
+        phi3.preset = "";
+        phi3.modelType = "phi3";
+        phi3.fusedProjections = true;
+        phi3.partialRotaryFactor = 0.5;
+        phi3.slidingWindow = 9;
+        for (const auto &model : {gemma2, llama3, phi3}) {
+            const auto back = lwb::modelConfigFromHf(lwb::hfConfigJson(model, "float32"), "config.json");
+            QCOMPARE(back.modelType, model.modelType);
+            QCOMPARE(back.headDim(), model.headDim());
+            QCOMPARE(back.ropeScaling.type, model.ropeScaling.type);
+            QCOMPARE(back.ropeScaling.factor, model.ropeScaling.factor);
+            QCOMPARE(back.ropeScaling.originalMaxPositions, model.ropeScaling.originalMaxPositions);
+            QCOMPARE(back.partialRotaryFactor, model.partialRotaryFactor);
+            QCOMPARE(back.hiddenActivation, model.hiddenActivation);
+            QCOMPARE(back.normPlusOne, model.normPlusOne);
+            QCOMPARE(back.sandwichNorms, model.sandwichNorms);
+            QCOMPARE(back.attentionSoftcap, model.attentionSoftcap);
+            QCOMPARE(back.finalLogitSoftcap, model.finalLogitSoftcap);
+            QCOMPARE(back.queryPreAttnScalar, model.queryPreAttnScalar);
+            QCOMPARE(back.fusedProjections, model.fusedProjections);
+            for (std::int64_t layer = 0; layer < model.numLayers; ++layer)
+                QCOMPARE(back.slidingWindowOf(layer), model.slidingWindowOf(layer));
         }
     }
 

@@ -1,0 +1,124 @@
+// See model_inspect_command.h. Wiring only: arguments -> inspectModel -> text or JSON.
+#include "app/model_inspect_command.h"
+
+#include "engine/core/error.h"
+#include "engine/model/model_inspection.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+namespace lwb::cli {
+
+namespace {
+
+constexpr const char *kUsage = "lorawb inspect MODEL [--json]   (MODEL: a folder, models--ORG--NAME, builtin:NAME)";
+
+// Origins name files inside the model folder; the folder is printed once.
+std::string relative(std::string text, const std::string &folder)
+{
+    const std::string prefix = folder + "/";
+    for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at))
+        text.erase(at, prefix.size());
+    return text;
+}
+
+std::string withThousands(std::int64_t value)
+{
+    auto digits = std::to_string(value);
+    for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3)
+        digits.insert(static_cast<std::size_t>(at), ",");
+    return digits;
+}
+
+std::string idText(const std::optional<std::int64_t> &id)
+{
+    return id ? std::to_string(*id) : std::string("not in the vocabulary");
+}
+
+void printToken(std::ostream &out, const char *role, const std::optional<ResolvedSpecialToken> &token,
+                const std::string &folder)
+{
+    out << "  " << role << "  ";
+    if (!token) {
+        out << "none\n";
+        return;
+    }
+    out << nlohmann::json(token->content).dump() << " = " << idText(token->id) << "   (" << relative(token->origin, folder) << ")\n";
+}
+
+std::string joined(const std::vector<std::string> &names)
+{
+    std::string text;
+    for (const auto &name : names)
+        text += (text.empty() ? "" : ", ") + name;
+    return text;
+}
+
+void printText(std::ostream &out, const ModelInspection &model)
+{
+    const auto &tokens = model.specialTokens;
+    out << "model           " << model.requested << '\n';
+    if (model.folder != model.requested)
+        out << "folder          " << model.folder << '\n';
+    out << "architecture    " << model.modelType << " (the " << model.family << " decoder family)\n"
+        << "parameters      " << withThousands(model.parameters) << '\n'
+        << "dtype           " << model.dtypeSummary() << '\n'
+        << "vocab size      " << model.modelVocabSize << " (model), " << model.tokenizerVocabSize << " (tokenizer)\n"
+        << "positions       " << model.maxPositions << '\n'
+        << "tokenizer       " << model.tokenizerKind
+        << (model.tokenizerFile.empty() ? "" : ", " + relative(model.tokenizerFile, model.folder)) << '\n'
+        << "  class         " << tokens.tokenizerClass << "   (" << relative(tokens.tokenizerClassOrigin, model.folder)
+        << ")\n";
+    out << "special tokens\n";
+    printToken(out, "bos", tokens.bos, model.folder);
+    printToken(out, "eos", tokens.eos, model.folder);
+    printToken(out, "pad", tokens.pad, model.folder);
+    printToken(out, "unk", tokens.unk, model.folder);
+    std::string stops;
+    for (const auto id : tokens.stopIds)
+        stops += (stops.empty() ? "" : ", ") + std::to_string(id);
+    out << "  stop ids  " << (stops.empty() ? "none" : stops)
+        << (tokens.stopIdsOrigin.empty() ? "" : "   (" + relative(tokens.stopIdsOrigin, model.folder) + ")") << '\n'
+        << "  end token " << (tokens.endTokenId ? std::to_string(*tokens.endTokenId) : std::string("none"))
+        << (tokens.endTokenId ? "   (appended to answers in training)" : "   (" + tokens.missingEndTokenMessage() + ")")
+        << '\n'
+        << "  sequences start with BOS: " << (model.prependsBos ? "yes" : "no") << '\n'
+        << "chat template   "
+        << (model.hasChatTemplate ? "yes (" + relative(model.chatTemplateOrigin, model.folder) + ")" : std::string("no")) << '\n'
+        << "target modules  " << joined(model.targetModules) << '\n';
+}
+
+} // namespace
+
+int runInspect(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+{
+    std::string model;
+    bool json = false;
+    for (const auto &word : args) {
+        if (word == "--json") {
+            json = true;
+        } else if (word == "--help" || word == "-h") {
+            out << "usage: " << kUsage << '\n';
+            return 0;
+        } else if (!word.empty() && word[0] == '-') {
+            throw Error(word, std::string("unknown option (") + kUsage + ")");
+        } else if (model.empty()) {
+            model = word;
+        } else {
+            throw Error(word, std::string("unexpected argument: inspect takes one model (") + kUsage + ")");
+        }
+    }
+    if (model.empty()) {
+        err << "usage: " << kUsage << '\n';
+        return 2;
+    }
+    const auto inspection = inspectModel(model);
+    if (json)
+        out << inspectionToJson(inspection).dump(2) << '\n';
+    else
+        printText(out, inspection);
+    return 0;
+}
+
+} // namespace lwb::cli

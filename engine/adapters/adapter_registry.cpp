@@ -31,11 +31,6 @@ const std::map<std::string, AdapterFactory> &factories()
          [](const AdapterSite &site, const AdapterConfig &config) -> std::shared_ptr<AdapterImpl> {
              return std::make_shared<LoraAdapterImpl>(site.inFeatures, site.outFeatures, loraOptions(config));
          }},
-        {"sira",
-         [](const AdapterSite &site, const AdapterConfig &config) -> std::shared_ptr<AdapterImpl> {
-             return std::make_shared<SiraAdapterImpl>(site.inFeatures, site.outFeatures, loraOptions(config),
-                                                      config.sira);
-         }},
     };
     return kFactories;
 }
@@ -44,6 +39,18 @@ const std::map<std::string, AdapterFactory> &factories()
 const std::map<std::string, AdapterFactoryMaker> &factoryMakers()
 {
     static const std::map<std::string, AdapterFactoryMaker> kMakers = {
+        // SiRA's layers are independent; the maker only tells each how many
+        // there are, for balance_reduction "sum".
+        {"sira",
+         [](const std::vector<AdapterSite> &sites, const AdapterConfig &) -> AdapterFactory {
+             const auto layers = static_cast<std::int64_t>(sites.size());
+             return [layers](const AdapterSite &site, const AdapterConfig &config) -> std::shared_ptr<AdapterImpl> {
+                 auto adapter = std::make_shared<SiraAdapterImpl>(site.inFeatures, site.outFeatures,
+                                                                  loraOptions(config), config.sira);
+                 adapter->setBalanceLayers(layers);
+                 return adapter;
+             };
+         }},
         {"reslora",
          [](const std::vector<AdapterSite> &sites, const AdapterConfig &config) {
              return makeResLoraFactory(sites, loraOptions(config), config.reslora);

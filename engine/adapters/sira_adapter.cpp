@@ -22,7 +22,11 @@ SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
     routingOptions_.capacityFactor = sira.capacityFactor;
     routingOptions_.renormalizeGates = sira.renormalizeGates;
     routingOptions_.expertDropout = sira.expertDropout;
-    routingOptions_.renormalizeAfterDropout = sira.renormalizeAfterDropout;
+    routingOptions_.dropoutScaling = sira.expertDropoutScaling == "renormalize" ? SiraDropoutScaling::Renormalize
+        : sira.expertDropoutScaling == "none"                                      ? SiraDropoutScaling::None
+                                                                                   : SiraDropoutScaling::Inverted;
+    routingOptions_.dropoutBeforeCapacity = sira.expertDropoutStage == "before_capacity";
+    routingOptions_.balanceFirstChoice = sira.balanceCounting == "first_choice";
 
     router = register_parameter("router", torch::empty({sira.experts, inFeatures}));
     loraA = register_parameter("lora_A", torch::empty({sira.experts, lora.rank, inFeatures}));
@@ -57,17 +61,23 @@ torch::Tensor SiraAdapterImpl::delta(const torch::Tensor &x)
     auto routerInput = flat;
     if (is_training() && config_.routerJitter > 0.0)
         routerInput = flat * torch::empty_like(flat).uniform_(1.0 - config_.routerJitter, 1.0 + config_.routerJitter);
-    routing_ = routeTokens(torch::nn::functional::linear(routerInput, router), real, groups, routingOptions_,
-                           is_training());
+    auto options = routingOptions_;
+    options.capacityFactor = config_.capacityFactorFor(is_training());
+    routing_ = routeTokens(torch::nn::functional::linear(routerInput, router), real, groups, options, is_training());
 
-    auxLoss_ = torch::Tensor();
+    auxLoss_ = layerAuxLoss_ = torch::Tensor();
     if (is_training()) {
         if (config_.auxLossCoef > 0.0)
-            auxLoss_ = config_.auxLossCoef * loadBalancingLoss(routing_);
+            layerAuxLoss_ = config_.auxLossCoef * loadBalancingLoss(routing_);
         if (config_.zLossCoef > 0.0) {
             const auto z = config_.zLossCoef * routerZLoss(routing_);
-            auxLoss_ = auxLoss_.defined() ? auxLoss_ + z : z;
+            layerAuxLoss_ = layerAuxLoss_.defined() ? layerAuxLoss_ + z : z;
         }
+        // The trainer adds the mean of the layers' auxLoss(); "sum" undoes
+        // that mean, so the objective holds coef * sum over the layers.
+        if (layerAuxLoss_.defined())
+            auxLoss_ = config_.balanceReduction == "sum" ? layerAuxLoss_ * static_cast<double>(balanceLayers_)
+                                                         : layerAuxLoss_;
         accumulateStats();
     } else if (sequenceTasks_.defined() && x.dim() == 3 && sequenceTasks_.numel() == x.size(0)) {
         accumulateTaskRouting(x.size(0));
@@ -99,15 +109,17 @@ void SiraAdapterImpl::accumulateStats()
     } else {
         for (std::size_t e = 0; e < figures.assignments.size(); ++e) {
             totals_.assignments[e] += figures.assignments[e];
+            totals_.firstChoices[e] += figures.firstChoices[e];
             totals_.probabilitySum[e] += figures.probabilitySum[e];
         }
         totals_.entropySum += figures.entropySum;
         totals_.realTokens += figures.realTokens;
         totals_.droppedAssignments += figures.droppedAssignments;
     }
-    // The aux loss stays a tensor (on the device) until takeStats reads it.
-    if (auxLoss_.defined()) {
-        const auto aux = auxLoss_.detach().to(torch::kFloat64);
+    // The layer's own aux term stays a tensor (on the device) until
+    // takeStats reads it.
+    if (layerAuxLoss_.defined()) {
+        const auto aux = layerAuxLoss_.detach().to(torch::kFloat64);
         auxLossSum_ = auxLossSum_.defined() ? auxLossSum_ + aux : aux;
     }
     ++forwards_;

@@ -22,6 +22,8 @@
 #include "engine/adapters/sira_routing.h"
 #include "engine/config/sira_config.h"
 
+#include <algorithm>
+
 namespace lwb {
 
 class SiraAdapterImpl : public AdapterImpl
@@ -32,11 +34,18 @@ public:
     void beginForward(const ForwardContext &context) override;
     torch::Tensor delta(const torch::Tensor &x) override;
     void takeStats(const std::string &layerName, AdapterStats &stats) override;
+    // The share of the objective: coef * (balance + z) of this layer, times
+    // the number of SiRA layers with balance_reduction "sum" (the trainer
+    // adds the mean over layers of auxLoss()).
     torch::Tensor auxLoss() const override { return auxLoss_; }
     torch::Tensor takeTaskRouting() override;
     // With a capacity limit a token's experts depend on the tokens routed
-    // with it, so generation re-runs whole sequences (engine/model/README.md).
-    bool actsPerToken() const override { return config_.capacityFactor <= 0.0; }
+    // with it, so generation (an evaluation forward) re-runs whole sequences
+    // (engine/model/README.md).
+    bool actsPerToken() const override { return config_.capacityFactorFor(false) <= 0.0; }
+
+    // SiRA layers of the model (set at attach): what "sum" multiplies by.
+    void setBalanceLayers(std::int64_t layers) { balanceLayers_ = std::max<std::int64_t>(1, layers); }
 
     // The decisions of the last forward pass (for tests and routing analysis).
     const SiraRouting &lastRouting() const { return routing_; }
@@ -64,7 +73,9 @@ private:
     torch::Tensor sequenceTasks_;
     torch::Tensor taskRouting_; // [tasks, E] evaluation assignments by task
     SiraRouting routing_;
-    torch::Tensor auxLoss_;
+    torch::Tensor auxLoss_;      // what the trainer reads
+    torch::Tensor layerAuxLoss_; // coef * (balance + z) of this layer alone
+    std::int64_t balanceLayers_ = 1;
 
     // Training-mode routing figures since the last takeStats(): host sums of
     // each pass's figures, and the aux loss kept as a tensor on its device so

@@ -57,14 +57,17 @@ void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *re
         }
         for (std::int64_t j = 0; j < topK; ++j)
             figures.assignments[static_cast<std::size_t>(chosen[t * topK + j])] += 1.0;
+        figures.firstChoices[static_cast<std::size_t>(top)] += 1.0;
         figures.entropySum += static_cast<double>(g[top]) - std::log(static_cast<double>(p[top])) - expectedLogit;
         figures.realTokens += 1.0;
     }
 }
 
-// Capacity, per group: queue positions in (choice, token) order.
-void admitAssignments(const std::int64_t *chosen, const bool *real, std::int64_t tokens, std::int64_t groups,
-                      const SiraRoutingOptions &options, bool *admitted, SiraRouting &routing)
+// Capacity, per group: queue positions in (choice, token) order. queued:
+// [N, k] whether an assignment asks for a place (undefined = every real
+// one; expert dropout before capacity takes the dropped ones out).
+void admitAssignments(const std::int64_t *chosen, const bool *real, const bool *queues, std::int64_t tokens,
+                      std::int64_t groups, const SiraRoutingOptions &options, bool *admitted, SiraRouting &routing)
 {
     const auto topK = options.topK;
     const auto perGroup = tokens / groups;
@@ -72,8 +75,10 @@ void admitAssignments(const std::int64_t *chosen, const bool *real, std::int64_t
     for (std::int64_t start = 0; start < tokens; start += perGroup) {
         const auto end = start + perGroup;
         if (options.capacityFactor <= 0.0) {
-            for (std::int64_t t = start; t < end; ++t)
-                std::fill(admitted + t * topK, admitted + (t + 1) * topK, real[t]);
+            for (std::int64_t t = start; t < end; ++t) {
+                for (std::int64_t j = 0; j < topK; ++j)
+                    admitted[t * topK + j] = real[t] && (!queues || queues[t * topK + j]);
+            }
             continue;
         }
         const auto realCount = std::count(real + start, real + end, true);
@@ -83,8 +88,9 @@ void admitAssignments(const std::int64_t *chosen, const bool *real, std::int64_t
         for (std::int64_t j = 0; j < topK; ++j) {
             for (std::int64_t t = start; t < end; ++t) {
                 const auto slot = t * topK + j;
-                admitted[slot] = real[t] && ++queued[static_cast<std::size_t>(chosen[slot])] <= capacity;
-                if (real[t] && !admitted[slot])
+                const bool asks = real[t] && (!queues || queues[slot]);
+                admitted[slot] = asks && ++queued[static_cast<std::size_t>(chosen[slot])] <= capacity;
+                if (asks && !admitted[slot])
                     routing.figures.droppedAssignments += 1.0;
             }
         }
@@ -93,12 +99,15 @@ void admitAssignments(const std::int64_t *chosen, const bool *real, std::int64_t
 
 // Gate arithmetic of one token, in the order the maths reads: the chosen
 // probabilities q, renormalised to sum 1 (option), expert dropout with the
-// survivors rescaled to the mass before it (option), times admitted.
+// survivors scaled as SiraDropoutScaling says, times admitted.
 struct GateRule
 {
     bool renormalize = true;
     bool dropout = false; // a keep mask is given
-    bool renormalizeAfterDropout = true;
+    SiraDropoutScaling scaling = SiraDropoutScaling::Inverted;
+    double keepScale = 1.0; // Inverted: 1 / (1 - p)
+
+    bool renormalizeAfterDropout() const { return dropout && scaling == SiraDropoutScaling::Renormalize; }
 };
 
 template <typename acc_t>
@@ -148,8 +157,10 @@ void gatesForward(const scalar_t *probs, const std::int64_t *chosen, const bool 
                 gate *= static_cast<acc_t>(tokenKeep[j]);
                 // (g / survived) * mass: the share among survivors is <= 1,
                 // so a tiny sole survivor (p ~ 1e-30) gets exactly the mass.
-                if (rule.renormalizeAfterDropout)
+                if (rule.renormalizeAfterDropout())
                     gate = token.survived > 0 ? gate / token.survived * token.mass : acc_t(0);
+                else if (rule.scaling == SiraDropoutScaling::Inverted)
+                    gate *= static_cast<acc_t>(rule.keepScale);
             }
             gate = admitted[t * topK + j] ? gate : acc_t(0);
             gates[t * topK + j] = static_cast<scalar_t>(gate);
@@ -182,7 +193,7 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
         // a tiny gate (second choice at p ~ 1e-30, the first dropped) has
         // G_i = Gw exactly, where survived^2 underflowed to 0 in float32 and
         // turned the router's gradient into NaN.
-        if (rule.dropout && rule.renormalizeAfterDropout) {
+        if (rule.renormalizeAfterDropout()) {
             if (token.survived > 0) {
                 acc_t weighted = 0; // Gw
                 for (std::int64_t j = 0; j < topK; ++j) {
@@ -198,8 +209,9 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
                 std::fill(grad.begin(), grad.end(), acc_t(0));
             }
         } else if (rule.dropout) {
+            const auto scale = static_cast<acc_t>(rule.scaling == SiraDropoutScaling::Inverted ? rule.keepScale : 1.0);
             for (std::int64_t j = 0; j < topK; ++j)
-                grad[static_cast<std::size_t>(j)] *= static_cast<acc_t>(tokenKeep[j]);
+                grad[static_cast<std::size_t>(j)] *= static_cast<acc_t>(tokenKeep[j]) * scale;
         }
         // Through the renormalisation g_j = q_j / sum q.
         acc_t gradSum = 0;
@@ -261,21 +273,24 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
             chooseExperts(hostProbs.data_ptr<scalar_t>(), hostLogits.data_ptr<scalar_t>(), real, tokens, experts, topK,
                           chosen.data_ptr<std::int64_t>(), routing.figures);
         });
-        admitAssignments(chosen.data_ptr<std::int64_t>(), real, tokens, request.groups, options,
-                         admitted.data_ptr<bool>(), routing);
-
-        // Expert dropout acts on the gate weights, not on the routing: a
-        // dropped gate still occupies its place in the expert's queue. The
-        // mask is a [N, k] draw from torch's generator (reproducible per seed).
+        // Expert dropout: a [N, k] keep mask from torch's generator
+        // (reproducible per seed). After capacity (default) it acts on the
+        // gate weights only and a dropped gate still holds its place in the
+        // expert's queue; before capacity dropped assignments do not queue.
         GateRule rule;
         rule.renormalize = options.renormalizeGates;
-        rule.renormalizeAfterDropout = options.renormalizeAfterDropout;
-        torch::Tensor keep;
+        rule.scaling = options.dropoutScaling;
+        torch::Tensor keep, keepFlags;
         if (request.training && options.expertDropout > 0.0) {
             rule.dropout = true;
+            rule.keepScale = 1.0 / (1.0 - options.expertDropout);
             keep = onHost(torch::empty({tokens, topK}, probs.options()).bernoulli_(1.0 - options.expertDropout));
-            routing.dropoutKept = keep.to(torch::kBool).to(device);
+            keepFlags = keep.to(torch::kBool).contiguous();
+            routing.dropoutKept = keepFlags.to(device);
         }
+        const bool *queues = rule.dropout && options.dropoutBeforeCapacity ? keepFlags.data_ptr<bool>() : nullptr;
+        admitAssignments(chosen.data_ptr<std::int64_t>(), real, queues, tokens, request.groups, options,
+                         admitted.data_ptr<bool>(), routing);
         auto gates = torch::empty({tokens, topK}, hostProbs.options());
         auto expertGates = torch::zeros({tokens, experts}, hostProbs.options());
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_gates", [&] {
@@ -293,7 +308,9 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         std::vector<double> balanceGradient(static_cast<std::size_t>(experts)); // E f_e / T
         double balance = 0.0;
         for (std::size_t e = 0; e < balanceGradient.size(); ++e) {
-            const double share = figures.assignments[e] / (realCount * static_cast<double>(topK));
+            const double share = options.balanceFirstChoice
+                ? figures.firstChoices[e] / realCount
+                : figures.assignments[e] / (realCount * static_cast<double>(topK));
             balanceGradient[e] = static_cast<double>(experts) * share / realCount;
             balance += balanceGradient[e] * figures.probabilitySum[e];
         }
@@ -306,7 +323,8 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         ctx->saved_data["keep"] = keep;
         ctx->saved_data["renormalize"] = rule.renormalize;
         ctx->saved_data["dropout"] = rule.dropout;
-        ctx->saved_data["renormalizeAfterDropout"] = rule.renormalizeAfterDropout;
+        ctx->saved_data["scaling"] = static_cast<std::int64_t>(rule.scaling);
+        ctx->saved_data["keepScale"] = rule.keepScale;
         ctx->saved_data["real"] = request.realTokens;
         ctx->saved_data["balanceGradient"] = torch::tensor(balanceGradient, torch::kFloat64);
         gates = gates.to(device);
@@ -325,7 +343,8 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         GateRule rule;
         rule.renormalize = ctx->saved_data["renormalize"].toBool();
         rule.dropout = ctx->saved_data["dropout"].toBool();
-        rule.renormalizeAfterDropout = ctx->saved_data["renormalizeAfterDropout"].toBool();
+        rule.scaling = static_cast<SiraDropoutScaling>(ctx->saved_data["scaling"].toInt());
+        rule.keepScale = ctx->saved_data["keepScale"].toDouble();
         const auto device = grads[1].device();
         const auto gradExpertGates = onHost(grads[1]);
         auto gradProbs = onHost(grads[0]).clone();
@@ -358,6 +377,7 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     routing.realTokens = realTokens;
     routing.figures.assignments.assign(static_cast<std::size_t>(options.experts), 0.0);
     routing.figures.probabilitySum.assign(static_cast<std::size_t>(options.experts), 0.0);
+    routing.figures.firstChoices.assign(static_cast<std::size_t>(options.experts), 0.0);
     RoutingRequest request{onHost(realTokens.to(torch::kBool)), groups, options, training, &routing};
     const auto outputs = RouteTokens::apply(logits, request);
     routing.probs = outputs[0];

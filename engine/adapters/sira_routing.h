@@ -23,6 +23,12 @@
 
 namespace lwb {
 
+// How expert dropout scales the surviving gates (engine/adapters/README.md,
+// SiRA step 4): Inverted g m / (1 - p), as a dropout layer on the gate
+// values; Renormalize g m * (sum g) / (sum g m), back to the mass before
+// dropout; None g m.
+enum class SiraDropoutScaling { Inverted, Renormalize, None };
+
 struct SiraRoutingOptions
 {
     std::int64_t experts = 8;
@@ -30,7 +36,14 @@ struct SiraRoutingOptions
     double capacityFactor = 1.25; // <= 0: no limit
     bool renormalizeGates = true;
     double expertDropout = 0.0;   // applied only when training
-    bool renormalizeAfterDropout = true;
+    SiraDropoutScaling dropoutScaling = SiraDropoutScaling::Inverted;
+    // true: the dropout mask is drawn first and dropped assignments do not
+    // queue for capacity; false: they keep their places (the gate is zeroed
+    // after the capacity decision).
+    bool dropoutBeforeCapacity = false;
+    // Balance loss f_e: false = share of all top-k assignments, true = share
+    // of the tokens whose first choice is e (GShard).
+    bool balanceFirstChoice = false;
 };
 
 // Figures of one routing pass over its real tokens, in float64 on the host
@@ -38,10 +51,11 @@ struct SiraRoutingOptions
 struct SiraRoutingFigures
 {
     std::vector<double> assignments;    // [E] top-k assignments per expert, before capacity
+    std::vector<double> firstChoices;   // [E] tokens whose first choice is the expert
     std::vector<double> probabilitySum; // [E] sum of the router probabilities
     double entropySum = 0.0;            // sum of -sum_e p_e log p_e (nats)
     double realTokens = 0.0;
-    double droppedAssignments = 0.0;    // assignments over capacity
+    double droppedAssignments = 0.0;    // assignments over capacity (dropped-out ones never count)
 };
 
 struct SiraRouting
@@ -66,7 +80,8 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
                         const SiraRoutingOptions &options, bool training);
 
 // E * sum_e f_e P_e over the real tokens: f_e the share of top-k assignments
-// given to expert e (before capacity), P_e the mean router probability of e.
+// given to expert e (before capacity), or with balanceFirstChoice the share
+// of tokens whose first choice is e; P_e the mean router probability of e.
 // Equals 1 for perfectly uniform routing. Differentiable through P only.
 // Computed by routeTokens (in float64, from the figures).
 torch::Tensor loadBalancingLoss(const SiraRouting &routing);

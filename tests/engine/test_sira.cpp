@@ -3,7 +3,11 @@
 // expert's A and B (rel err <= 1e-10) for k in {1, 2, E}, with and without
 // capacity drops (the dropped assignments themselves checked), per-batch and
 // per-sequence capacity groups with padding; expert dropout reproducible and
-// exactly renormalised; the balance loss against a hand-computed value; and
+// exactly renormalised; each reading of expert dropout (inverted /
+// renormalised / unscaled, before / after capacity), forward and router
+// gradient, against autograd through the formulas; the balance loss against
+// hand-computed values (top-k and first-choice counting), its reduction over
+// layers and the evaluation capacity factor; and
 // k = E without capacity or dropout equal to a dense soft mixture. The
 // reference cases run the CPU's expert blocks; the dense mixture (the form on
 // other devices) is checked against them, in float64 and float32.
@@ -116,7 +120,7 @@ struct Layer
     std::shared_ptr<SiraAdapterImpl> sira;
 };
 
-Layer makeLayer(const Case &c, double expertDropout = 0.0)
+Layer makeLayer(const Case &c, double expertDropout = 0.0, const std::string &dropoutScaling = "inverted")
 {
     lwb::LoraOptions lora;
     lora.rank = kRank;
@@ -129,6 +133,7 @@ Layer makeLayer(const Case &c, double expertDropout = 0.0)
     config.capacityGroup = c.perSequence ? "sequence" : "batch";
     config.renormalizeGates = c.renormalize;
     config.expertDropout = expertDropout;
+    config.expertDropoutScaling = dropoutScaling;
     config.auxLossCoef = 0.0;
     Layer layer;
     layer.linear = lwb::AdaptedLinear(kIn, kOut, true);
@@ -336,7 +341,7 @@ private slots:
     void expertDropoutReproducibleAndRenormalised()
     {
         const Case c{6, 3, 0.0, true, false};
-        auto layer = makeLayer(c, /*expertDropout=*/0.4);
+        auto layer = makeLayer(c, /*expertDropout=*/0.4, "renormalize");
         layer.linear->train();
         const auto x = torch::randn({4, 8, kIn}, torch::kFloat64);
         torch::manual_seed(123);
@@ -386,6 +391,7 @@ private slots:
         options.topK = 2;
         options.capacityFactor = 0.0;
         options.expertDropout = 0.5;
+        options.dropoutScaling = lwb::SiraDropoutScaling::Renormalize;
         auto base = torch::zeros({kTokens, 2}, torch::kFloat64);
         base.select(1, 1).fill_(-70.0);
         base.select(1, 0).normal_(0.0, 0.1);
@@ -491,6 +497,238 @@ private slots:
         QVERIFY(std::abs(lwb::loadBalancingLoss(routing).item<double>() - balance.item<double>()) <= 1e-14);
         QVERIFY(relativeError(routing.expertGates.detach(), expertGates.detach()) <= 1e-14);
         QVERIFY2(relativeError(logits.grad(), reference.grad()) <= 1e-10, "router logits gradient");
+    }
+
+    void expertDropoutReadingsMatchFormulas_data()
+    {
+        QTest::addColumn<int>("scaling");
+        QTest::addColumn<bool>("beforeCapacity");
+        using S = lwb::SiraDropoutScaling;
+        QTest::newRow("inverted, after capacity (default)") << int(S::Inverted) << false;
+        QTest::newRow("inverted, before capacity") << int(S::Inverted) << true;
+        QTest::newRow("renormalised, after capacity") << int(S::Renormalize) << false;
+        QTest::newRow("renormalised, before capacity") << int(S::Renormalize) << true;
+        QTest::newRow("unscaled, after capacity") << int(S::None) << false;
+        QTest::newRow("unscaled, before capacity") << int(S::None) << true;
+    }
+
+    void expertDropoutReadingsMatchFormulas()
+    {
+        // The keep mask m is the one random input; everything else is
+        // recomputed here from the formulas of engine/adapters/README.md
+        // (SiRA steps 2-4) in float64 with plain autograd:
+        //   g_j = q_j / sum q (chosen probabilities renormalised)
+        //   inverted:     gate_j = g_j m_j / (1 - p)   (a dropout layer on G(x))
+        //   renormalised: gate_j = g_j m_j * sum_i g_i / sum_i g_i m_i
+        //   unscaled:     gate_j = g_j m_j
+        // times admitted_j, where the capacity queue (first choices of all
+        // tokens, then second choices, in token order) holds every real
+        // assignment after capacity, and only the kept ones before it.
+        QFETCH(int, scaling);
+        QFETCH(bool, beforeCapacity);
+        const auto rule = static_cast<lwb::SiraDropoutScaling>(scaling);
+        constexpr std::int64_t kTokens = 30, kExperts = 4, kTopK = 2;
+        constexpr double kP = 0.35, kFactor = 0.8;
+        lwb::SiraRoutingOptions options;
+        options.experts = kExperts;
+        options.topK = kTopK;
+        options.capacityFactor = kFactor;
+        options.expertDropout = kP;
+        options.dropoutScaling = rule;
+        options.dropoutBeforeCapacity = beforeCapacity;
+        const auto logits = torch::randn({kTokens, kExperts}, torch::kFloat64).mul_(1.5).requires_grad_(true);
+        auto real = torch::ones({kTokens}, torch::kBool);
+        real[4] = false;
+        const auto weights = torch::randn({kTokens, kExperts}, torch::kFloat64);
+        torch::manual_seed(77);
+        const auto routing = lwb::routeTokens(logits, real, 1, options, /*training=*/true);
+        (routing.expertGates * weights).sum().backward();
+        const auto keep = routing.dropoutKept.contiguous();
+
+        const auto reference = logits.detach().clone().requires_grad_(true);
+        const auto probs = torch::softmax(reference, -1);
+        std::vector<std::vector<std::int64_t>> choices(kTokens);
+        std::int64_t realCount = 0;
+        for (std::int64_t t = 0; t < kTokens; ++t) {
+            std::vector<std::int64_t> order(kExperts);
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), [&](std::int64_t i, std::int64_t j) {
+                return probs[t][i].item<double>() > probs[t][j].item<double>();
+            });
+            order.resize(kTopK);
+            choices[static_cast<std::size_t>(t)] = order;
+            realCount += real[t].item<bool>() ? 1 : 0;
+        }
+        const double capacity = std::ceil(kFactor * kTopK * double(realCount) / kExperts - 1e-9);
+        std::vector<std::vector<bool>> admitted(kTokens, std::vector<bool>(kTopK, false));
+        std::vector<std::int64_t> used(kExperts, 0);
+        for (std::int64_t j = 0; j < kTopK; ++j) {
+            for (std::int64_t t = 0; t < kTokens; ++t) {
+                const bool kept = keep[t][j].item<bool>();
+                if (!real[t].item<bool>() || (beforeCapacity && !kept))
+                    continue;
+                const auto e = choices[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+                admitted[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)]
+                    = double(++used[static_cast<std::size_t>(e)]) <= capacity;
+            }
+        }
+        std::vector<torch::Tensor> rows;
+        std::int64_t queuedDrops = 0;
+        for (std::int64_t t = 0; t < kTokens; ++t) {
+            const auto &order = choices[static_cast<std::size_t>(t)];
+            auto mass = torch::zeros({}, torch::kFloat64);
+            for (auto e : order)
+                mass = mass + probs[t][e];
+            std::vector<torch::Tensor> g;
+            auto total = torch::zeros({}, torch::kFloat64), survived = torch::zeros({}, torch::kFloat64);
+            for (std::int64_t j = 0; j < kTopK; ++j) {
+                g.push_back(probs[t][order[static_cast<std::size_t>(j)]] / mass);
+                total = total + g.back();
+                survived = survived + g.back() * double(keep[t][j].item<bool>());
+            }
+            auto row = torch::zeros({kExperts}, torch::kFloat64);
+            for (std::int64_t j = 0; j < kTopK; ++j) {
+                const double m = keep[t][j].item<bool>() ? 1.0 : 0.0;
+                torch::Tensor gate = g[static_cast<std::size_t>(j)] * m;
+                if (rule == lwb::SiraDropoutScaling::Inverted)
+                    gate = gate / (1.0 - kP);
+                else if (rule == lwb::SiraDropoutScaling::Renormalize)
+                    gate = survived.item<double>() > 0 ? gate * total / survived : gate * 0.0;
+                if (!admitted[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)])
+                    gate = gate * 0.0;
+                else if (m == 0.0)
+                    ++queuedDrops; // a dropped gate holding a place
+                row = row + gate * torch::one_hot(torch::tensor(order[static_cast<std::size_t>(j)]), kExperts).to(torch::kFloat64);
+            }
+            rows.push_back(row);
+        }
+        const auto expected = torch::stack(rows);
+        (expected * weights).sum().backward();
+
+        QVERIFY2(keep.logical_not().any().item<bool>() && keep.any().item<bool>(), "some gates dropped, some kept");
+        QVERIFY2(relativeError(routing.expertGates.detach(), expected.detach()) <= 1e-14, "gates");
+        QVERIFY2(relativeError(logits.grad(), reference.grad()) <= 1e-12, "router logits gradient");
+        for (std::int64_t t = 0; t < kTokens; ++t) {
+            for (std::int64_t j = 0; j < kTopK; ++j)
+                QCOMPARE(routing.admitted[t][j].item<bool>(),
+                         static_cast<bool>(admitted[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)]));
+        }
+        // Before capacity no dropped assignment holds a place; after it some do here.
+        if (beforeCapacity)
+            QCOMPARE(queuedDrops, std::int64_t(0));
+        else
+            QVERIFY(queuedDrops > 0);
+    }
+
+    void firstChoiceBalanceLossHandComputed()
+    {
+        // GShard counting: f_e = share of tokens whose FIRST choice is e.
+        // Probabilities by hand, E = 3, k = 2, 4 tokens:
+        //   (0.5 0.3 0.2) first 0, second 1
+        //   (0.1 0.6 0.3) first 1, second 2
+        //   (0.2 0.3 0.5) first 2, second 1
+        //   (0.7 0.2 0.1) first 0, second 1
+        // first choices f = (2/4, 1/4, 1/4); P = (1.5/4, 1.4/4, 1.1/4);
+        // L = 3 * (0.5 * 0.375 + 0.25 * 0.35 + 0.25 * 0.275) = 1.03125.
+        // Counting all top-k assignments instead: f = (2, 4, 2) / 8,
+        // L = 3 * (0.25 * 0.375 + 0.5 * 0.35 + 0.25 * 0.275) = 1.0125.
+        const auto probs = torch::tensor({0.5, 0.3, 0.2, 0.1, 0.6, 0.3, 0.2, 0.3, 0.5, 0.7, 0.2, 0.1},
+                                         torch::kFloat64).reshape({4, 3});
+        lwb::SiraRoutingOptions options;
+        options.experts = 3;
+        options.topK = 2;
+        options.capacityFactor = 0.0;
+        const auto all = torch::ones({4}, torch::kBool);
+        const auto topK = lwb::routeTokens(probs.log(), all, 1, options, false);
+        QVERIFY(std::abs(lwb::loadBalancingLoss(topK).item<double>() - 1.0125) <= 1e-14);
+        options.balanceFirstChoice = true;
+        const auto first = lwb::routeTokens(probs.log(), all, 1, options, false);
+        QVERIFY(std::abs(lwb::loadBalancingLoss(first).item<double>() - 1.03125) <= 1e-14);
+
+        // Its gradient: dL/dp_te = E f_e / T on real tokens, against autograd.
+        const auto logits = torch::randn({9, 3}, torch::kFloat64).requires_grad_(true);
+        const auto routing = lwb::routeTokens(logits, torch::ones({9}, torch::kBool), 1, options, true);
+        lwb::loadBalancingLoss(routing).backward();
+        const auto reference = logits.detach().clone().requires_grad_(true);
+        const auto p = torch::softmax(reference, -1);
+        const auto share = torch::one_hot(p.argmax(-1), 3).to(torch::kFloat64).mean(0);
+        (3.0 * (share * p.mean(0)).sum()).backward();
+        QVERIFY(relativeError(logits.grad(), reference.grad()) <= 1e-12);
+    }
+
+    void balanceReductionSumOrMean()
+    {
+        // The trainer adds the MEAN over layers of auxLoss(); with "sum" a
+        // layer reports L times its own term so the objective holds
+        // coef * sum_layers(balance) (Switch / GShard: one loss per layer).
+        const Case c{4, 2, 0.0, true, false};
+        const auto x = torch::randn({2, 5, kIn}, torch::kFloat64);
+        double ownTerm = 0.0;
+        for (const std::string reduction : {"mean", "sum"}) {
+            auto layer = makeLayer(c);
+            layer.sira->setBalanceLayers(3);
+            auto config = layer.sira->config();
+            QCOMPARE(config.balanceReduction, std::string("mean"));
+            lwb::SiraConfig withReduction = config;
+            withReduction.balanceReduction = reduction;
+            withReduction.auxLossCoef = 0.02;
+            lwb::LoraOptions lora;
+            lora.rank = kRank;
+            auto sira = std::make_shared<SiraAdapterImpl>(kIn, kOut, lora, withReduction);
+            sira->to(torch::kFloat64);
+            sira->setBalanceLayers(3);
+            sira->train();
+            torch::manual_seed(4);
+            {
+                torch::NoGradGuard noGrad;
+                sira->router.normal_();
+            }
+            sira->delta(x);
+            const double balance = lwb::loadBalancingLoss(sira->lastRouting()).item<double>();
+            const double reported = sira->auxLoss().item<double>();
+            lwb::AdapterStats stats;
+            sira->takeStats("layer", stats);
+            QVERIFY(std::abs(stats.layers.front().auxLoss - 0.02 * balance) <= 1e-15); // the layer's own term
+            QVERIFY(std::abs(reported - (reduction == "sum" ? 3.0 : 1.0) * 0.02 * balance) <= 1e-15);
+            if (reduction == "mean")
+                ownTerm = balance;
+            else
+                QCOMPARE(balance, ownTerm); // same router, same tokens
+        }
+    }
+
+    void evaluationCapacityFactor()
+    {
+        // capacity_factor 0.5 in training; evaluation with the same factor
+        // drops the same assignments (no dropout in either), with -1 (the
+        // default) too, and with eval_capacity_factor 0 none at all.
+        const Case c{4, 2, 0.5, true, false};
+        const auto x = torch::randn({3, 6, kIn}, torch::kFloat64);
+        auto layer = makeLayer(c);
+        layer.linear->train();
+        layer.linear->forward(x);
+        const auto trainAdmitted = layer.sira->lastRouting().admitted.clone();
+        QVERIFY(trainAdmitted.logical_not().any().item<bool>());
+        layer.linear->eval();
+        layer.linear->forward(x);
+        QVERIFY(torch::equal(layer.sira->lastRouting().admitted, trainAdmitted)); // -1: the training factor
+        QVERIFY(!layer.sira->actsPerToken());
+
+        lwb::SiraConfig config = layer.sira->config();
+        config.evalCapacityFactor = 0.0;
+        QCOMPARE(config.capacityFactorFor(true), 0.5);
+        QCOMPARE(config.capacityFactorFor(false), 0.0);
+        lwb::LoraOptions lora;
+        lora.rank = kRank;
+        auto unlimited = std::make_shared<SiraAdapterImpl>(kIn, kOut, lora, config);
+        unlimited->to(torch::kFloat64);
+        unlimited->eval();
+        unlimited->delta(x);
+        QVERIFY(unlimited->lastRouting().admitted.all().item<bool>());
+        QVERIFY(unlimited->actsPerToken()); // generation may use a KV cache
+        unlimited->train();
+        unlimited->delta(x);
+        QVERIFY(unlimited->lastRouting().admitted.logical_not().any().item<bool>());
     }
 
     void statsReportLoadDropsAndEntropy()

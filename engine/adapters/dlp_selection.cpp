@@ -9,13 +9,17 @@
 
 namespace lwb {
 
-DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int64_t k, const std::string &weights)
+DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int64_t k, const std::string &weights,
+                                     const std::string &topPAtEqual)
 {
     DlpSelectionOptions options;
     if (rule != "top_p" && rule != "top_k")
         throw Error("selection.rule", "\"" + rule + "\" is not \"top_p\" or \"top_k\"");
-    if (weights != "softmax" && weights != "renormalize")
-        throw Error("selection.weights", "\"" + weights + "\" is not \"softmax\" or \"renormalize\"");
+    if (weights != "reference" && weights != "softmax" && weights != "renormalize")
+        throw Error("selection.weights",
+                    "\"" + weights + "\" is not \"reference\", \"softmax\" or \"renormalize\"");
+    if (topPAtEqual != "keep_next" && topPAtEqual != "stop")
+        throw Error("selection.top_p_at_equal", "\"" + topPAtEqual + "\" is not \"keep_next\" or \"stop\"");
     if (!(p > 0.0 && p <= 1.0))
         throw Error("selection.p", "must be > 0 and <= 1, got " + std::to_string(p));
     if (k < 1)
@@ -23,7 +27,10 @@ DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int
     options.rule = rule == "top_p" ? DlpRule::TopP : DlpRule::TopK;
     options.p = p;
     options.k = k;
-    options.weighting = weights == "softmax" ? DlpWeighting::Softmax : DlpWeighting::Renormalize;
+    options.weighting = weights == "reference" ? DlpWeighting::Reference
+        : weights == "softmax"                 ? DlpWeighting::Softmax
+                                               : DlpWeighting::Renormalize;
+    options.atEqual = topPAtEqual == "keep_next" ? TopPAtEqual::KeepNext : TopPAtEqual::StopAt;
     return options;
 }
 
@@ -42,11 +49,13 @@ DlpSelection selectTasks(const std::vector<double> &probabilities, const DlpSele
     if (options.rule == DlpRule::TopK) {
         kept = std::min<std::size_t>(n, static_cast<std::size_t>(std::max<std::int64_t>(1, options.k)));
     } else {
+        // Keep item i+1 while the sum up to i is <= P (KeepNext) or < P (StopAt).
         double cumulative = 0.0;
-        kept = n; // rounding never reaching P: keep everything
+        kept = n; // rounding never passing P: keep everything
         for (std::size_t i = 0; i < n; ++i) {
             cumulative += probabilities[static_cast<std::size_t>(order[i])];
-            if (cumulative >= options.p) {
+            const bool stop = options.atEqual == TopPAtEqual::KeepNext ? cumulative > options.p : cumulative >= options.p;
+            if (stop) {
                 kept = i + 1;
                 break;
             }
@@ -55,14 +64,17 @@ DlpSelection selectTasks(const std::vector<double> &probabilities, const DlpSele
 
     DlpSelection selection;
     selection.selected.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept));
+    // The reference's top_k weights are softmax(top-k logits) = the kept p renormalised.
+    const bool softmaxOfProbabilities = options.weighting == DlpWeighting::Softmax
+        || (options.weighting == DlpWeighting::Reference && options.rule == DlpRule::TopP);
     std::vector<double> raw;
     for (const auto index : selection.selected) {
         const double p = probabilities[static_cast<std::size_t>(index)];
-        raw.push_back(options.weighting == DlpWeighting::Softmax ? std::exp(p) : p);
+        raw.push_back(softmaxOfProbabilities ? std::exp(p) : p);
     }
     const double total = std::accumulate(raw.begin(), raw.end(), 0.0);
     for (const double value : raw) {
-        // All kept probabilities 0 (only possible with renormalize): share equally.
+        // All kept probabilities 0 (only possible when renormalising): share equally.
         selection.weights.push_back(total > 0.0 ? value / total : 1.0 / static_cast<double>(raw.size()));
     }
     return selection;

@@ -2,21 +2,30 @@
 // of task LoRAs to fuse and their fusion weights (arXiv 2410.01497, §3; the
 // reference code MeCuping/DLP-LoRA).
 //
-// Top-p: sort p descending; keep the smallest prefix whose cumulative sum
-// reaches P (sum >= P): the item that crosses P is kept, and the top item
-// always is, whatever P. Top-k: keep the first k of the same order.
+// Top-p: sort p descending; item i of that order is kept while the
+// cumulative sum of the items before it is <= P (the reference code,
+// srcClassifier/ClassifierModel.py, ClassifierOutput "topp": mask = cumsum
+// <= P, shifted right by one, mask[0] = 1). So the item that crosses P is
+// kept, and where the sum reaches P exactly the next item is kept too
+// (TopPAtEqual::KeepNext); StopAt stops there instead (sum >= P, the
+// smallest prefix reaching P). The top item always is kept.
+// Top-k: keep the first k of the same order.
 // Fusion weights over the kept items:
-//   softmax      w_i = exp(p_i) / sum_kept exp(p_j)   (the reference code:
-//                softmax of the kept probabilities, not of the logits, so the
-//                weights are much flatter than p)
-//   renormalize  w_i = p_i / sum_kept p_j
+//   reference    what the reference code does for the rule: top_k the
+//                softmax of the top-k logits (ClassifierOutput "topk"), which
+//                equals p_i / sum_kept p_j; top_p the softmax of the kept
+//                probabilities
+//   softmax      w_i = exp(p_i) / sum_kept exp(p_j), for both rules (much
+//                flatter than p)
+//   renormalize  w_i = p_i / sum_kept p_j (= softmax of the kept logits)
 // Unkept items get weight 0. The weights always sum to 1.
 //
-// Ties: the sort is stable on the task index, so of equal probabilities the
-// lower index comes first, and a prefix that reaches P inside a run of ties
-// keeps only the tied items it needs (never "all the ties"): the result is a
-// deterministic function of the probabilities. When rounding keeps the total
-// below P (P = 1 with probabilities summing to 1 - 1e-16), every item is kept.
+// Ties of the sort: stable on the task index, so of equal probabilities the
+// lower index comes first, and a prefix that stops inside a run of ties
+// keeps only the tied items the rule reaches (never "all the ties"): the
+// result is a deterministic function of the probabilities (the reference's
+// torch.sort leaves their order unspecified). When rounding keeps the total
+// at or below P, every item is kept.
 #pragma once
 
 #include <torch/types.h>
@@ -28,18 +37,22 @@
 namespace lwb {
 
 enum class DlpRule { TopP, TopK };
-enum class DlpWeighting { Softmax, Renormalize };
+enum class DlpWeighting { Reference, Softmax, Renormalize };
+enum class TopPAtEqual { KeepNext, StopAt };
 
 struct DlpSelectionOptions
 {
     DlpRule rule = DlpRule::TopP;
     double p = 0.6;
     std::int64_t k = 2;
-    DlpWeighting weighting = DlpWeighting::Softmax;
+    DlpWeighting weighting = DlpWeighting::Reference;
+    TopPAtEqual atEqual = TopPAtEqual::KeepNext;
 };
 
-// From the config's strings ("top_p"/"top_k", "softmax"/"renormalize").
-DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int64_t k, const std::string &weights);
+// From the config's strings ("top_p"/"top_k"; "reference"/"softmax"/
+// "renormalize"; "keep_next"/"stop").
+DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int64_t k, const std::string &weights,
+                                     const std::string &topPAtEqual = "keep_next");
 
 struct DlpSelection
 {

@@ -33,7 +33,8 @@ void parseSelection(JsonReader in, DlpSelectionConfig &selection)
     // P = 0 would keep the top item only (it always is); say so instead of accepting it silently.
     in.readNumber("p", selection.p, 0.0, 1.0, true);
     in.readInt("k", selection.k, 1, 4096);
-    in.readString("weights", selection.weights, {"softmax", "renormalize"});
+    in.readString("weights", selection.weights, {"reference", "softmax", "renormalize"});
+    in.readString("top_p_at_equal", selection.topPAtEqual, {"keep_next", "stop"});
     in.finish();
 }
 
@@ -124,6 +125,7 @@ nlohmann::json toJson(const DlpConfig &dlp)
              {"p", dlp.selection.p},
              {"k", dlp.selection.k},
              {"weights", dlp.selection.weights},
+             {"top_p_at_equal", dlp.selection.topPAtEqual},
          }},
         {"granularity", dlp.granularity},
     };

@@ -13,7 +13,7 @@
 //     "plugin": { "embedding": "own", "embedding_dim": 256, "layers": 3, "width": 0,
 //                 "target_params": 5000000, "bigram_buckets": 4096, "epochs": 4, "lr": 0.001, "batch_size": 64,
 //                 "train_examples": 4096, "eval_examples": 512 },
-//     "selection": { "rule": "top_p", "p": 0.6, "k": 2, "weights": "softmax" },
+//     "selection": { "rule": "top_p", "p": 0.6, "k": 2, "weights": "reference", "top_p_at_equal": "keep_next" },
 //     "granularity": "input"
 //   }
 //
@@ -60,7 +60,13 @@ struct DlpSelectionConfig
     std::string rule = "top_p";       // "top_p" or "top_k"
     double p = 0.6;                   // top_p: the cumulative probability to reach (the reference code's 0.6)
     std::int64_t k = 2;               // top_k: LoRAs kept (at most the library size)
-    std::string weights = "softmax";  // "softmax" of the kept probabilities (reference code) or "renormalize"
+    // "reference": what the reference code does for the rule (top_k: softmax
+    // of the top-k logits; top_p: softmax of the kept probabilities);
+    // "softmax" of the kept probabilities; "renormalize" p / sum of the kept p
+    std::string weights = "reference";
+    // top_p where the cumulative sum equals P exactly: "keep_next" (the
+    // reference code keeps the next item) or "stop" there
+    std::string topPAtEqual = "keep_next";
 };
 
 struct DlpConfig

@@ -101,7 +101,8 @@ std::unique_ptr<DlpModel> DlpModel::loadStudy(const RunConfig &config)
 DlpRouter DlpModel::router(const DlpSelectionConfig &selection) const
 {
     return DlpRouter(pluginProbabilities(plugin_), library_.size(),
-                     selectionOptions(selection.rule, selection.p, selection.k, selection.weights));
+                     selectionOptions(selection.rule, selection.p, selection.k, selection.weights,
+                                      selection.topPAtEqual));
 }
 
 DlpRouter DlpModel::router() const

@@ -13,7 +13,11 @@
 //   logits = MLP(m): `layers` linear layers, ReLU between them, the last to
 //            the N tasks of the library (in library order)
 //
-// The paper's plugin has about 5M parameters; width 0 picks the hidden width
+// This is the paper's plugin (§3.1: a mini-MLP of about 5M parameters). The
+// released code's plugin is another model: a pretrained transformer encoder
+// (ALBERT or a distilled RoBERTa) read at the first token, then LayerNorm and
+// Linear (MeCuping/DLP-LoRA srcClassifier/ClassifierModel.py); the byte-pair
+// table is ours. Width 0 picks the hidden width
 // that brings the trainable count closest to targetParams (parameterCount()
 // says what was built). With the base embeddings the table is a buffer: it
 // neither trains nor counts.
@@ -38,7 +42,7 @@ struct PluginOptions
     std::int64_t layers = 3;          // 2-4 linear layers
     std::int64_t width = 0;           // 0 = chosen for targetParams
     std::int64_t targetParams = 5'000'000;
-    std::int64_t bigramBuckets = 0;   // 0 = unigrams only (the reference code's mean-pool)
+    std::int64_t bigramBuckets = 0;   // 0 = unigrams only (a plain token mean)
 };
 
 // Trainable parameters of a plugin of this shape (embedding dim d, width h).

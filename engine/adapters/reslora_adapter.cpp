@@ -79,14 +79,23 @@ torch::Tensor ResLoraAdapterImpl::delta(const torch::Tensor &x)
         return torch::matmul(torch::matmul(dropout(x + previous), loraA.t()), loraB.t()) * scale_;
     }
     if (config_.variant == "bs") {
-        // sum_k B_k A_k x as one pair of matmuls over the stacked factors.
+        // sum_k B_k A_k d_k(x) as one product through the stacked B's. With
+        // "per_block" each linked block draws its own mask d_k, as the
+        // official code calls each earlier block's LoraBlock (its own
+        // nn.Dropout) on x; "shared" (or no dropout) one mask for all.
         std::vector<torch::Tensor> as{loraA}, bs{loraB};
         for (const auto k : earlier) {
             const auto &block = chain_->adapter(k);
             as.push_back(block.loraA);
             bs.push_back(block.loraB);
         }
-        return torch::matmul(torch::matmul(dropout(x), torch::cat(as, 0).t()), torch::cat(bs, 1).t()) * scale_;
+        const bool perBlock = config_.bsDropout == "per_block" && is_training() && dropoutP_ > 0.0 && !earlier.empty();
+        if (!perBlock)
+            return torch::matmul(torch::matmul(dropout(x), torch::cat(as, 0).t()), torch::cat(bs, 1).t()) * scale_;
+        std::vector<torch::Tensor> hidden;
+        for (const auto &a : as)
+            hidden.push_back(torch::matmul(dropout(x), a.t()));
+        return torch::matmul(torch::cat(hidden, -1), torch::cat(bs, 1).t()) * scale_;
     }
     // ms: this block's A d(x) is the shortcut its successors read.
     const auto hidden = torch::matmul(dropout(x), loraA.t());
@@ -127,7 +136,7 @@ AdapterFactory makeResLoraFactory(const std::vector<AdapterSite> &sites, const L
                                   const ResLoraConfig &config)
 {
     std::map<std::string, std::shared_ptr<ResLoraChain>> chainOf; // by path
-    for (auto &plan : planResLoraChains(sites)) {
+    for (auto &plan : planResLoraChains(sites, config.mlpChain == "up_down")) {
         auto chain = std::make_shared<ResLoraChain>(plan);
         for (const auto &path : plan.paths)
             chainOf[path] = chain;

@@ -29,7 +29,7 @@ std::string resLoraChainKey(const std::string &path, std::int64_t block)
     return path;
 }
 
-std::vector<ResLoraChainPlan> planResLoraChains(const std::vector<AdapterSite> &sites)
+std::vector<ResLoraChainPlan> planResLoraChains(const std::vector<AdapterSite> &sites, bool linkUpDown)
 {
     struct Member
     {
@@ -39,7 +39,9 @@ std::vector<ResLoraChainPlan> planResLoraChains(const std::vector<AdapterSite> &
     std::vector<std::string> order;
     std::map<std::string, std::vector<Member>> members;
     for (std::size_t i = 0; i < sites.size(); ++i) {
-        const auto key = resLoraChainKey(sites[i].path, sites[i].block);
+        auto key = resLoraChainKey(sites[i].path, sites[i].block);
+        if (linkUpDown && (sites[i].leafName == "up_proj" || sites[i].leafName == "down_proj"))
+            key = key.substr(0, key.rfind('.') + 1) + "{up_proj,down_proj}";
         if (!members.count(key))
             order.push_back(key);
         members[key].push_back({sites[i].block, i});

@@ -46,8 +46,11 @@ struct ResLoraChainPlan
 };
 
 // Groups the sites into chains (in the order of their first block) and links
-// successive blocks of equal shape.
-std::vector<ResLoraChainPlan> planResLoraChains(const std::vector<AdapterSite> &sites);
+// successive blocks of equal shape. linkUpDown puts Llama's up_proj and
+// down_proj into one chain in module order (up_0, down_0, up_1, ...), as the
+// official TARGET_MODULES_DICT groups them under "f" (mlp_chain "up_down");
+// with their transposed shapes no two successive members link.
+std::vector<ResLoraChainPlan> planResLoraChains(const std::vector<AdapterSite> &sites, bool linkUpDown = false);
 
 class ResLoraChain
 {

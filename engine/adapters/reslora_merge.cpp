@@ -38,30 +38,20 @@ public:
         if (config.variant == "bs")
             return out;
         const auto earlier = block.shortcutBlocks();
-        if (config.merge == "bi") {
-            if (config.variant == "is") {
-                out.alpha = earlier.empty() ? 1.0
-                                            : ratio(chain_.adapter(earlier.front()).meanInputNorm(), block.meanInputNorm());
-                return out;
-            }
-            const bool paper = config.msMerge == "paper";
-            for (const auto k : earlier) {
-                const auto &other = chain_.adapter(k);
-                out.earlier.push_back(paper ? ratio(other.meanHiddenNorm(), block.meanHiddenNorm())
-                                            : ratio(other.meanInputNorm(), block.meanInputNorm()));
-            }
-        } else {
-            if (config.variant == "is") {
-                out.alpha = stepRatio(n);
-                return out;
-            }
-            double product = 1.0;
-            std::int64_t at = n;
-            for (const auto k : earlier) {
-                product *= stepRatio(at);
-                out.earlier.push_back(product);
-                at = k;
-            }
+        const bool flag3 = config.merge == "merge_bi"; // else merge_bw, the official merge_flag 4
+        if (config.variant == "is") {
+            // flag 3: f*_{n-2} / f*_{n-1} (merged-weight norms); flag 4: f_{n-1} / f_n (input norms).
+            out.alpha = flag3 ? stepRatio(n)
+                : earlier.empty() ? 1.0
+                                  : ratio(chain_.adapter(earlier.front()).meanInputNorm(), block.meanInputNorm());
+            return out;
+        }
+        // ms, flag 3: c_k = f_{n-k} / f_n (input norms), folded into A;
+        // flag 4: alpha = sum_k g_{n-k} / g_n (norms of A d(x)).
+        for (const auto k : earlier) {
+            const auto &other = chain_.adapter(k);
+            out.earlier.push_back(flag3 ? ratio(other.meanInputNorm(), block.meanInputNorm())
+                                        : ratio(other.meanHiddenNorm(), block.meanHiddenNorm()));
         }
         for (const double c : out.earlier)
             out.alpha += c;
@@ -89,7 +79,7 @@ public:
             out.loraB = torch::cat(bs, 1).detach().clone();
         } else {
             const auto c = coefficients(n);
-            if (config.variant == "ms" && config.msMerge == "a_merge") {
+            if (config.variant == "ms" && config.merge == "merge_bi") {
                 auto a = block.loraA.detach().clone();
                 for (std::size_t i = 0; i < earlier.size(); ++i)
                     a = a + c.earlier[i] * chain_.adapter(earlier[i]).loraA.detach();
@@ -121,7 +111,7 @@ private:
         const auto linear = chain_.linear(j);
         if (!linear)
             throw Error(chain_.plan().paths[static_cast<std::size_t>(j)],
-                        "merge \"bw\" reads this block's frozen weight, but the layer no longer exists");
+                        "is merge \"merge_bi\" reads this block's frozen weight, but the layer no longer exists");
         const auto &block = chain_.adapter(j);
         auto weight = linear->weight.detach().to(torch::kFloat64);
         if (linear->merged() && linear->adapter().get() == &block) {

@@ -6,19 +6,20 @@
 //   bs  exact:      A* = [A_n; A_{p1}; ...; A_{pm}]  B* = [B_n, B_{p1}, ..., B_{pm}]
 //                   (rank (m+1) r, so that s B* A* = s sum_k B_{n-k} A_{n-k})
 //   is              A* = A_n, B* = (1 + alpha_n) B_n
-//   ms "paper"      A* = A_n, B* = (1 + alpha_n) B_n
-//   ms "a_merge"    A* = A_n + sum_k c_{n,k} A_{pk}, B* = B_n
-// is and ms assume x_{n-k} ~ c x_n; the coefficients estimate c:
-//   merge "bi" (by input), f_j = the window mean of ||x_j||_F, g_j = of ||A_j d(x_j)||_F:
-//     is        alpha_n = f_{p1} / f_n  (1 for a first block, where x_{-1} := x_n)
-//     ms paper  alpha_n = sum_k g_{pk} / g_n
-//     a_merge   c_{n,k} = f_{pk} / f_n
-//   merge "bw" (by weights), f*_j = ||W_j + s B_j A_j||_F, the block's frozen
-//   weight merged with its own LoRA; r_j = f*_{p2(j)} / f*_{p1(j)} estimates
-//   ||x_{j-1}|| / ||x_j|| (1 while j has fewer than two linked predecessors):
-//     is        alpha_n = r_n
-//     ms        c_{n,k} = r_n r_{p1} ... r_{p(k-1)} (the product of the steps back),
-//               paper: alpha_n = sum_k c_{n,k};  a_merge: A* as above
+//   ms merge_bw     A* = A_n, B* = (1 + alpha_n) B_n
+//   ms merge_bi     A* = A_n + sum_k c_{n,k} A_{pk}, B* = B_n
+// is and ms assume x_{n-k} ~ c x_n; the coefficients estimate c. The names
+// are the official README's (microsoft/LMOps reslora/README.md: merge_bi =
+// merge_flag 3, merge_bw = merge_flag 4) and each computes what the official
+// ResLoraLinear.calculate_froc / calculate_alpha / forward compute for that
+// flag (reslora/myloralib/layers.py), with f_j = the window mean of
+// ||x_j||_F, g_j = of ||A_j d(x_j)||_F, f*_j = ||W_j + s B_j A_j||_F (the
+// block's frozen weight merged with its own LoRA):
+//   is merge_bi  alpha_n = f*_{p2} / f*_{p1}  (1 while n has fewer than two linked predecessors)
+//   is merge_bw  alpha_n = f_{p1} / f_n       (1 for a first block, where x_{-1} := x_n)
+//   ms merge_bi  c_{n,k} = f_{pk} / f_n, folded into A (the official eval
+//                forward adds sum_k c_k x A_{pk}^T to x A_n^T before B_n)
+//   ms merge_bw  alpha_n = sum_k g_{pk} / g_n
 // A ratio whose numerator or denominator is 0 (no training batch recorded)
 // counts as 1. Frozen weights are read, never written: a layer that is
 // already merged (AdaptedLinear::merge) has its own delta taken out first.
@@ -44,8 +45,8 @@ struct MergedLora
     std::int64_t rank() const { return loraA.size(0); }
 };
 
-// alpha_n (is, ms paper) and c_{n,k} (ms a_merge: one per shortcut block,
-// nearest first) of one block; both empty / 0 for bs.
+// alpha_n (is, ms merge_bw) and c_{n,k} (ms merge_bi: one per shortcut
+// block, nearest first) of one block; both empty / 0 for bs.
 struct ResLoraMergeCoefficients
 {
     double alpha = 0.0;

@@ -1,10 +1,11 @@
 // ResLoRA against plain references written block by block and token by token
 // in float64: forward output and the gradients of every block's A and B and
 // of the stack's input (rel err <= 1e-10) for is, bs and ms with pre_num 1, 2
-// and all; bs merged == unmerged (rel <= 1e-12); for is and ms (both merge
-// forms) a constructed stack where x_{n-1} = c x_n exactly, so the merge's
-// assumption holds and merged == unmerged; merge by weights against the
-// formula, in place and in any merge order; the chain's state across
+// and all; bs merged == unmerged (rel <= 1e-12); bs dropout with one mask
+// per linked block (the official code) or one shared; for is and ms (both
+// merge flags) a constructed stack where x_{n-1} = c x_n exactly, so the
+// merge's assumption holds and merged == unmerged; is merge_bi (merged-weight
+// norms) against the official formula, in place and in any merge order; the chain's state across
 // gradient accumulation and evaluations; the norm windows (slide, padding,
 // training only). Chains, checkpoints and config: test_reslora_setup.cpp.
 #include "error_capture.h"
@@ -29,14 +30,13 @@ double relativeError(const torch::Tensor &actual, const torch::Tensor &expected)
     return (actual - expected).norm().item<double>() / std::max(1e-300, expected.norm().item<double>());
 }
 
-lwb::ResLoraConfig resloraConfig(const std::string &variant, std::int64_t preNum, const std::string &merge = "bi",
-                                 const std::string &msMerge = "paper", std::int64_t window = 100)
+lwb::ResLoraConfig resloraConfig(const std::string &variant, std::int64_t preNum,
+                                 const std::string &merge = "merge_bw", std::int64_t window = 100)
 {
     lwb::ResLoraConfig config;
     config.variant = variant;
     config.preNum = preNum;
     config.merge = merge;
-    config.msMerge = msMerge;
     config.window = window;
     return config;
 }
@@ -362,20 +362,25 @@ private slots:
 
     void middleShortcutMergeIsExactForProportionalInputs_data()
     {
-        QTest::addColumn<QString>("msMerge");
+        // Official layers.py, ResLoraLinear with res_flag 3: merge_flag 4
+        // (merge_bw) alpha = sum_k froc_{n-k} / froc_n over ||x A^T|| windows,
+        // eval output (1 + alpha) B A x; merge_flag 3 (merge_bi) froc over
+        // ||x|| windows, eval adds sum_k (froc_{n-k} / froc_n) x A_{n-k}^T
+        // to x A_n^T before B_n.
+        QTest::addColumn<QString>("merge");
         QTest::addColumn<int>("preNum");
-        QTest::newRow("paper, pre_num 2") << "paper" << 2;
-        QTest::newRow("paper, all") << "paper" << -1;
-        QTest::newRow("a_merge, pre_num 1") << "a_merge" << 1;
-        QTest::newRow("a_merge, all") << "a_merge" << -1;
+        QTest::newRow("merge_bw, pre_num 2") << "merge_bw" << 2;
+        QTest::newRow("merge_bw, all") << "merge_bw" << -1;
+        QTest::newRow("merge_bi, pre_num 1") << "merge_bi" << 1;
+        QTest::newRow("merge_bi, all") << "merge_bi" << -1;
     }
 
     void middleShortcutMergeIsExactForProportionalInputs()
     {
-        QFETCH(QString, msMerge);
+        QFETCH(QString, merge);
         QFETCH(int, preNum);
-        const bool paper = msMerge == QLatin1String("paper");
-        auto stack = makeStack(resloraConfig("ms", preNum, "bi", msMerge.toStdString()));
+        const bool paper = merge == QLatin1String("merge_bw");
+        auto stack = makeStack(resloraConfig("ms", preNum, merge.toStdString()));
         if (paper) {
             // The paper's form assumes A_{n-k} x_{n-k} = c A_n x_n: with one A
             // for every block and proportional inputs that holds exactly.
@@ -414,9 +419,14 @@ private slots:
                  "merged == unmerged when x_{n-k} = c x_n");
     }
 
-    void mergeByWeightsFollowsTheFormula()
+    void isMergeBiFollowsOfficialFlag3()
     {
-        auto stack = makeStack(resloraConfig("is", 1, "bw"));
+        // Official layers.py, res_flag 1 / merge_flag 3 (README: merge_bi):
+        // calculate_froc froc = ||W + sum A^T B^T||_F, calculate_alpha
+        // alpha = pre.pre.froc / pre.froc (1 without two predecessors). We
+        // read the merged weight as W + s B A (the official A^T B^T only
+        // types for square layers and leaves s out; README says so).
+        auto stack = makeStack(resloraConfig("is", 1, "merge_bi"));
         // f*_j = ||W_j + s B_j A_j||_F, alpha_n = f*_{n-2} / f*_{n-1} (1 for n < 2).
         std::vector<double> fStar;
         for (std::int64_t n = 0; n < kBlocks; ++n) {
@@ -451,22 +461,62 @@ private slots:
             stack.linears[n]->unmerge();
         for (std::int64_t n = 0; n < kBlocks; ++n)
             QVERIFY(relativeError(stack.linears[n]->weight, frozen[n]) <= 1e-14);
+    }
 
-        // ms by weights: c_{n,k} is the product of the steps r_j back to n-k.
-        auto ms = makeStack(resloraConfig("ms", -1, "bw", "a_merge"));
-        std::vector<double> f;
-        for (std::int64_t n = 0; n < kBlocks; ++n) {
-            const auto &adapter = ms.adapters[n];
-            f.push_back((ms.linears[n]->weight + ms.scale * torch::matmul(adapter->loraB, adapter->loraA))
-                            .norm()
-                            .item<double>());
+    void blockShortcutDropoutMasks_data()
+    {
+        QTest::addColumn<QString>("bsDropout");
+        QTest::newRow("per_block (official)") << "per_block";
+        QTest::newRow("shared") << "shared";
+    }
+
+    void blockShortcutDropoutMasks()
+    {
+        // Official layers.py, res_flag 2: result += cur_lora.loras[j](x) for
+        // this block and each earlier one, and each LoraBlock.forward applies
+        // its own nn.Dropout: one independent mask per linked block. Block 2
+        // (pre_num 2) is set up so its delta shows each block's mask:
+        // x = 1, A_k picks input features (0, 1), B_k writes them to output
+        // features (2k', 2k'+1), k' = 0 for this block, 1, 2 for the earlier
+        // ones; so delta / s = [d_2(x)_{0,1}, d_1(x)_{0,1}, d_0(x)_{0,1}].
+        QFETCH(QString, bsDropout);
+        auto config = resloraConfig("bs", 2);
+        config.bsDropout = bsDropout.toStdString();
+        constexpr double kP = 0.5;
+        auto stack = makeStack(config, kP);
+        {
+            torch::NoGradGuard noGrad;
+            for (std::int64_t n = 0; n < 3; ++n) {
+                auto &adapter = *stack.adapters[static_cast<std::size_t>(n)];
+                adapter.loraA.zero_();
+                adapter.loraA[0][0] = 1.0;
+                adapter.loraA[1][1] = 1.0;
+                adapter.loraB.zero_();
+                const auto slot = 2 - n;
+                adapter.loraB[2 * slot][0] = 1.0;
+                adapter.loraB[2 * slot + 1][1] = 1.0;
+            }
         }
-        const auto step = [&](std::int64_t j) { return j < 2 ? 1.0 : f[j - 2] / f[j - 1]; };
-        const auto c = lwb::resLoraMergeCoefficients(ms.adapters[0]->chain(), 3);
-        QCOMPARE(c.earlier.size(), std::size_t(3));
-        QVERIFY(std::abs(c.earlier[0] - step(3)) <= 1e-12);
-        QVERIFY(std::abs(c.earlier[1] - step(3) * step(2)) <= 1e-12);
-        QVERIFY(std::abs(c.earlier[2] - step(3) * step(2) * step(1)) <= 1e-12);
+        stack.train(true);
+        const auto ones = torch::ones({1, 1, kWidth}, torch::kFloat64);
+        int differing = 0;
+        for (int trial = 0; trial < 40; ++trial) {
+            stack.beginForward();
+            torch::Tensor out;
+            for (std::int64_t n = 0; n < 3; ++n)
+                out = stack.linears[static_cast<std::size_t>(n)]->forward(ones);
+            const auto &linear = stack.linears[2];
+            const auto delta = ((out - torch::matmul(ones, linear->weight.t()) - linear->bias) / stack.scale).reshape({3, 2});
+            // Each entry is a dropout draw of 1: 0 or 1 / (1 - p).
+            QVERIFY(((delta.abs() < 1e-12) | ((delta - 1.0 / (1.0 - kP)).abs() < 1e-12)).all().item<bool>());
+            const auto kept = delta > 0.5 / (1.0 - kP); // the masks, free of the base's rounding
+            const bool same = torch::equal(kept[0], kept[1]) && torch::equal(kept[1], kept[2]);
+            differing += same ? 0 : 1;
+        }
+        if (bsDropout == QLatin1String("shared"))
+            QCOMPARE(differing, 0);
+        else
+            QVERIFY2(differing > 10, "independent masks differ in most of 40 passes (P(same) = 1/16 each)");
     }
 
     void accumulationAndEvaluationSeeFreshState_data()
@@ -544,7 +594,7 @@ private slots:
 
     void normWindowSlidesAndRecordsOnlyInTraining()
     {
-        auto stack = makeStack(resloraConfig("ms", 1, "bi", "paper", /*window=*/3));
+        auto stack = makeStack(resloraConfig("ms", 1, "merge_bw", /*window=*/3));
         auto &block = *stack.adapters[0];
         QCOMPARE(block.meanInputNorm(), 0.0); // nothing recorded yet
         std::vector<double> norms;

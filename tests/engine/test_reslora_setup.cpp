@@ -1,7 +1,8 @@
 // ResLoRA's setup around the numerics (test_reslora.cpp): chains keyed by
 // target type with links only between equal shapes (Llama with grouped-query
-// attention, a shape change), the norm windows restored exactly from a
-// checkpoint, and the "adapter.reslora" config's errors and round trip.
+// attention, a shape change), Llama's up/down chaining both ways, the norm
+// windows restored exactly from a checkpoint, and the "adapter.reslora"
+// config's errors, official merge names, old names and round trip.
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/reslora_adapter.h"
 #include "engine/adapters/reslora_merge.h"
@@ -129,6 +130,40 @@ private slots:
         QCOMPARE(chain.predecessors(1, 5), (std::vector<std::int64_t>{0}));
     }
 
+    void llamaMlpChainingBothWays()
+    {
+        // The official code (microsoft/LMOps reslora/myloralib/reslora.py):
+        // TARGET_MODULES_DICT["llama"]["f"] = ["up_proj", "down_proj"], but
+        // ResLoraModel.__init__ appends each wrapped layer to
+        // self.lora_list[temp_flag] with temp_flag the matched module NAME,
+        // so up_proj and down_proj are separate lists (mlp_chain
+        // "per_projection", default); concat_loras then links v[i] to v[i-1]
+        // only when in/out features match. "up_down" puts both into one list
+        // in module order, where Llama's [inter, d] / [d, inter] never match.
+        std::vector<lwb::AdapterSite> sites;
+        for (std::int64_t n = 0; n < 3; ++n) {
+            const auto prefix = "model.layers." + std::to_string(n) + ".mlp.";
+            sites.push_back({prefix + "gate_proj", "gate_proj", n, 8, 12, {}});
+            sites.push_back({prefix + "up_proj", "up_proj", n, 8, 12, {}});
+            sites.push_back({prefix + "down_proj", "down_proj", n, 12, 8, {}});
+        }
+        const auto separate = lwb::planResLoraChains(sites, false);
+        QCOMPARE(separate.size(), std::size_t(3));
+        for (const auto &plan : separate)
+            QCOMPARE(plan.previous, (std::vector<std::int64_t>{-1, 0, 1}));
+        const auto joined = lwb::planResLoraChains(sites, true);
+        QCOMPARE(joined.size(), std::size_t(2)); // gate_proj, then {up_proj, down_proj}
+        QCOMPARE(joined[1].paths, (std::vector<std::string>{"model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj",
+                                                            "model.layers.1.mlp.up_proj", "model.layers.1.mlp.down_proj",
+                                                            "model.layers.2.mlp.up_proj", "model.layers.2.mlp.down_proj"}));
+        QCOMPARE(joined[1].previous, (std::vector<std::int64_t>(6, -1)));
+        QCOMPARE(joined[0].previous, (std::vector<std::int64_t>{-1, 0, 1}));
+        // A square MLP (intermediate = hidden) links up to down and down to up.
+        for (auto &site : sites)
+            site.inFeatures = site.outFeatures = 8;
+        QCOMPARE(lwb::planResLoraChains(sites, true)[1].previous, (std::vector<std::int64_t>{-1, 0, 1, 2, 3, 4}));
+    }
+
     void configIsCheckedAndRoundTrips()
     {
         using nlohmann::json;
@@ -151,28 +186,46 @@ private slots:
         QVERIFY(has(issuesOf({{"variant", "lora"}, {"reslora", {{"variant", "bs"}}}}), "adapter.reslora",
                     "only when adapter.variant is \"reslora\""));
         const auto bad = issuesOf({{"variant", "reslora"},
-                                   {"reslora", {{"variant", "xs"}, {"pre_num", 0}, {"merge", "bx"},
-                                                {"ms_merge", "b"}, {"window", 0}, {"extra", 1}}}});
+                                   {"reslora", {{"variant", "xs"}, {"pre_num", 0}, {"merge", "bx"}, {"window", 0},
+                                                {"bs_dropout", "one"}, {"mlp_chain", "all"}, {"extra", 1}}}});
         QVERIFY(has(bad, "adapter.reslora.variant", "\"is\""));
         QVERIFY(has(bad, "adapter.reslora.pre_num", "at least 1"));
-        QVERIFY(has(bad, "adapter.reslora.merge", "\"bw\""));
-        QVERIFY(has(bad, "adapter.reslora.ms_merge", "\"a_merge\""));
+        QVERIFY(has(bad, "adapter.reslora.merge", "\"merge_bi\" or \"merge_bw\""));
         QVERIFY(has(bad, "adapter.reslora.window", ""));
+        QVERIFY(has(bad, "adapter.reslora.bs_dropout", "\"per_block\""));
+        QVERIFY(has(bad, "adapter.reslora.mlp_chain", "\"up_down\""));
         QVERIFY(has(bad, "adapter.reslora.extra", "unknown key"));
+        QVERIFY(has(issuesOf({{"variant", "reslora"}, {"reslora", {{"variant", "ms"}, {"merge", "bw"}}}}),
+                    "adapter.reslora.merge", "no counterpart"));
+        QVERIFY(has(issuesOf({{"variant", "reslora"}, {"reslora", {{"ms_merge", "b"}}}}), "adapter.reslora.ms_merge",
+                    "\"a_merge\""));
+
+        // Configs written with the old names read as their official counterparts.
+        const auto legacy = [](const json &section) {
+            return lwb::parseRunConfig(json{{"adapter", {{"variant", "reslora"}, {"reslora", section}}}}, "old.json")
+                .adapter.reslora.merge;
+        };
+        QCOMPARE(legacy({{"merge", "bi"}, {"ms_merge", "paper"}}), std::string("merge_bw")); // is by input: flag 4
+        QCOMPARE(legacy({{"merge", "bw"}}), std::string("merge_bi"));                        // is by weights: flag 3
+        QCOMPARE(legacy({{"variant", "ms"}, {"merge", "bi"}, {"ms_merge", "paper"}}), std::string("merge_bw"));
+        QCOMPARE(legacy({{"variant", "ms"}, {"merge", "bi"}, {"ms_merge", "a_merge"}}), std::string("merge_bi"));
 
         const auto defaults = lwb::parseRunConfig(json{{"adapter", {{"variant", "reslora"}}}}, "test.json");
         QCOMPARE(defaults.adapter.reslora.variant, std::string("is"));
         QCOMPARE(defaults.adapter.reslora.preNum, std::int64_t{1});
-        QCOMPARE(defaults.adapter.reslora.merge, std::string("bi"));
-        QCOMPARE(defaults.adapter.reslora.msMerge, std::string("paper"));
+        QCOMPARE(defaults.adapter.reslora.merge, std::string("merge_bw"));
         QCOMPARE(defaults.adapter.reslora.window, std::int64_t{100});
+        QCOMPARE(defaults.adapter.reslora.bsDropout, std::string("per_block"));
+        QCOMPARE(defaults.adapter.reslora.mlpChain, std::string("per_projection"));
         const auto chosen = lwb::parseRunConfig(
-            json{{"adapter", {{"variant", "reslora"}, {"reslora", {{"variant", "ms"}, {"pre_num", -1}, {"merge", "bw"},
-                                                                   {"ms_merge", "a_merge"}, {"window", 7}}}}}},
+            json{{"adapter", {{"variant", "reslora"}, {"reslora", {{"variant", "ms"}, {"pre_num", -1}, {"merge", "merge_bi"},
+                                                                   {"window", 7}, {"bs_dropout", "shared"},
+                                                                   {"mlp_chain", "up_down"}}}}}},
             "test.json");
         const auto again = lwb::parseRunConfig(chosen.toJson(), "round trip");
         QCOMPARE(again.toJson(), chosen.toJson());
-        QCOMPARE(again.adapter.reslora.msMerge, std::string("a_merge"));
+        QCOMPARE(again.adapter.reslora.merge, std::string("merge_bi"));
+        QCOMPARE(again.adapter.reslora.mlpChain, std::string("up_down"));
         QCOMPARE(again.adapter.reslora.preNum, std::int64_t{-1});
         QVERIFY(!lwb::parseRunConfig(json::object(), "t").toJson()["adapter"].contains("reslora"));
     }

@@ -298,20 +298,20 @@ private slots:
         QCOMPARE(shortcut->currentText().toStdString(), defaults.variant);
         QCOMPARE(preNum->value(), int(defaults.preNum));
         QCOMPARE(editor<QComboBox>(form, "adapter.reslora.merge")->currentText().toStdString(), defaults.merge);
-        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.ms_merge")->currentText().toStdString(), defaults.msMerge);
+        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.bs_dropout")->currentText().toStdString(), defaults.bsDropout);
         QCOMPARE(editor<QSpinBox>(form, "adapter.reslora.window")->value(), int(defaults.window));
 
         shortcut->setCurrentText(QStringLiteral("ms"));
         typeInto(preNum, 2);
-        editor<QComboBox>(form, "adapter.reslora.merge")->setCurrentText(QStringLiteral("bw"));
-        editor<QComboBox>(form, "adapter.reslora.ms_merge")->setCurrentText(QStringLiteral("a_merge"));
+        editor<QComboBox>(form, "adapter.reslora.merge")->setCurrentText(QStringLiteral("merge_bi"));
+        editor<QComboBox>(form, "adapter.reslora.mlp_chain")->setCurrentText(QStringLiteral("up_down"));
         typeInto(editor<QSpinBox>(form, "adapter.reslora.window"), 50);
         QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
         QCOMPARE(form.config()->adapter.variant, std::string("reslora"));
         QCOMPARE(form.config()->adapter.reslora.variant, std::string("ms"));
         QCOMPARE(form.config()->adapter.reslora.preNum, std::int64_t{2});
-        QCOMPARE(form.config()->adapter.reslora.merge, std::string("bw"));
-        QCOMPARE(form.config()->adapter.reslora.msMerge, std::string("a_merge"));
+        QCOMPARE(form.config()->adapter.reslora.merge, std::string("merge_bi"));
+        QCOMPARE(form.config()->adapter.reslora.mlpChain, std::string("up_down"));
         QCOMPARE(form.config()->adapter.reslora.window, std::int64_t{50});
 
         // pre_num 0 is refused under its own field.
@@ -345,7 +345,7 @@ private slots:
         QCOMPARE(form.config()->adapter.alpha, 16.0);
         QCOMPARE(form.config()->adapter.reslora.variant, std::string("is"));
         QCOMPARE(form.config()->adapter.reslora.preNum, std::int64_t{1});
-        QCOMPARE(form.config()->adapter.reslora.merge, std::string("bi"));
+        QCOMPARE(form.config()->adapter.reslora.merge, std::string("merge_bw"));
         QCOMPARE(editor<QComboBox>(form, "adapter.reslora.variant")->currentText(), QStringLiteral("is"));
         QVERIFY(form.problems().isEmpty());
     }

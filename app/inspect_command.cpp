@@ -278,7 +278,7 @@ int runGenerateCommand(const std::vector<std::string> &args, std::ostream &out)
     const auto prompt = loaded.format.promptIds(required(options, "--prompt", usage));
     GenerationOptions generation;
     generation.maxNewTokens = maxNew;
-    generation.eosId = loaded.format.eosId();
+    generation.eosId = loaded.format.endTokenId(); // none: runs to --max-new-tokens
     generation.temperature = temperature;
     generation.topP = topP;
     torch::manual_seed(seed);

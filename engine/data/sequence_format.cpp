@@ -14,15 +14,19 @@ SequenceFormat::SequenceFormat(std::shared_ptr<const Tokenizer> tokenizer, const
     : tokenizer_(std::move(tokenizer))
     , byteLevel_(dynamic_cast<const ByteTokenizer *>(tokenizer_.get()) != nullptr)
 {
-    const auto eos = tokenizer_->eosId();
-    if (!eos)
-        throw Error(source, "the tokenizer names no eos_token (tokenizer_config.json): answers need an end token "
-                            "for training and to stop generation");
-    eosId_ = *eos;
-    padId_ = tokenizer_->padId().value_or(eosId_);
+    eosId_ = tokenizer_->eosId();
+    padId_ = tokenizer_->padId().value_or(eosId_.value_or(0));
     if (tokenizer_->prependsBos())
         bosId_ = tokenizer_->bosId();
     const auto *bpe = dynamic_cast<const BpeTokenizer *>(tokenizer_.get());
+    if (bpe)
+        stopIds_ = bpe->specialTokens().stopIds;
+    else if (eosId_)
+        stopIds_ = {*eosId_};
+    if (!eosId_)
+        missingEos_ = {source,
+                       bpe ? bpe->specialTokens().missingEndTokenMessage()
+                           : std::string("the tokenizer names no eos_token: answers need an end token for training")};
     if (bpe && bpe->chatTemplate()) {
         auto tokenText = [&](std::optional<std::int64_t> id) {
             return id ? tokenizer_->decode({ *id }, SpecialTokens::Keep) : std::string();
@@ -70,8 +74,15 @@ std::vector<std::int64_t> SequenceFormat::promptIds(const std::string &prompt) c
 std::vector<std::int64_t> SequenceFormat::answerIds(const std::string &answer) const
 {
     auto ids = tokenizer_->encode(answer);
-    ids.push_back(eosId_);
+    ids.push_back(eosId());
     return ids;
+}
+
+std::int64_t SequenceFormat::eosId() const
+{
+    if (!eosId_)
+        throw Error(missingEos_.first, missingEos_.second);
+    return *eosId_;
 }
 
 std::string SequenceFormat::answerText(const std::vector<std::int64_t> &ids) const

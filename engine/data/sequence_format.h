@@ -9,10 +9,14 @@
 // - Prompt and answer are encoded separately, so the answer's tokens are
 //   exactly what generation must produce after the prompt (no BPE merge
 //   straddles the boundary that the loss mask and exact match rely on).
-// - EOS is the tokenizer's eos_token and is required: it ends every answer
-//   and stops generation.
-// - Padding uses pad_token, else EOS; batches mask padding by length, never
-//   by id (EOS may be both a real token and the pad).
+// - EOS is the tokenizer's end token (its eos_token, else the first
+//   config.json / generation_config.json eos_token_id: special_tokens.h). It
+//   ends every answer, so answerIds() and eosId() require it (lwb::Error
+//   naming the file to add "eos_token" to); a folder without one still
+//   scores, tokenizes and generates (generation then runs to its limit).
+// - Generation stops on any of stopIds() (a list eos_token_id: Llama 3's).
+// - Padding uses pad_token, else EOS, else id 0; batches mask padding by
+//   length, never by id (EOS may be both a real token and the pad).
 // - Chat lines use the tokenizer's chat template when it has one
 //   (chatFormat(), see chat_format.h), else the documented default.
 // - Exact match compares texts with special tokens dropped on both sides
@@ -29,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lwb {
@@ -37,7 +42,6 @@ class SequenceFormat
 {
 public:
     // `source` names the tokenizer in errors (its file, or "byte tokenizer").
-    // Throws lwb::Error when the tokenizer has no EOS token.
     SequenceFormat(std::shared_ptr<const Tokenizer> tokenizer, const std::string &source);
     // The byte tokenizer of the built-in models.
     static SequenceFormat byteLevel();
@@ -58,7 +62,11 @@ public:
     // How chat lines become prompt and answer for this tokenizer.
     const ChatFormat &chatFormat() const { return chat_; }
 
-    std::int64_t eosId() const { return eosId_; }
+    // The end token; lwb::Error (naming the file to fix) when there is none.
+    std::int64_t eosId() const;
+    std::optional<std::int64_t> endTokenId() const { return eosId_; }
+    // The ids generation stops on: the checkpoint's eos_token_id list, else EOS.
+    const std::vector<std::int64_t> &stopIds() const { return stopIds_; }
     std::int64_t padId() const { return padId_; }
     const Tokenizer &tokenizer() const { return *tokenizer_; }
     bool byteLevelTokens() const { return byteLevel_; }
@@ -66,7 +74,9 @@ public:
 private:
     std::shared_ptr<const Tokenizer> tokenizer_;
     std::optional<std::int64_t> bosId_; // set when sequences start with BOS
-    std::int64_t eosId_ = 0;
+    std::optional<std::int64_t> eosId_;
+    std::pair<std::string, std::string> missingEos_; // where and why there is no end token, for eosId()
+    std::vector<std::int64_t> stopIds_;
     std::int64_t padId_ = 0;
     bool byteLevel_ = false;
     ChatFormat chat_;

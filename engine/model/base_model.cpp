@@ -4,6 +4,7 @@
 #include "engine/core/error.h"
 #include "engine/core/json_file.h"
 #include "engine/model/hf_checkpoint.h"
+#include "engine/model/model_location.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -38,9 +39,10 @@ bool isCheckpointFolder(const fs::path &folder)
 std::string resolveModelPath(const std::string &path)
 {
     if (path.rfind(kBuiltinModelPrefix, 0) != 0) {
-        if (!isCheckpointFolder(path))
-            throw Error("model.path", "\"" + path + "\" is not a Hugging Face checkpoint folder (no config.json)");
-        return path;
+        const auto folder = resolveHubCacheFolder(path); // models--ORG--NAME -> snapshots/HASH
+        if (!isCheckpointFolder(folder))
+            throw Error("model.path", "\"" + folder + "\" is not a Hugging Face checkpoint folder (no config.json)");
+        return folder;
     }
     const auto name = path.substr(std::string(kBuiltinModelPrefix).size());
     std::string searched;

@@ -60,19 +60,16 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
         addedBytes_[token.id] = bytes ? *bytes : token.content;
         vocabSize_ = std::max(vocabSize_, token.id + 1);
     }
-    const auto resolve = [&](const std::optional<std::string> &token, const char *key) {
-        std::optional<std::int64_t> id;
-        if (token) {
-            id = tokenToId(*token);
-            if (!id)
-                throw Error(json.path, std::string("tokenizer_config.json ") + key + " \"" + *token
-                                           + "\" is not a token of this tokenizer");
-        }
-        return id;
+    // A named token missing from the vocabulary has no id; what needs it
+    // says so (specialTokens_.missingEndTokenMessage() for the end token).
+    specialTokens_ = resolveSpecialTokenIds(json.specialTokens,
+                                            [this](const std::string &token) { return tokenToId(token); });
+    const auto idOf = [](const std::optional<ResolvedSpecialToken> &token) {
+        return token ? token->id : std::nullopt;
     };
-    bosId_ = resolve(json.bosToken, "bos_token");
-    eosId_ = resolve(json.eosToken, "eos_token");
-    padId_ = resolve(json.padToken, "pad_token");
+    bosId_ = idOf(specialTokens_.bos);
+    eosId_ = specialTokens_.endTokenId;
+    padId_ = idOf(specialTokens_.pad);
     prependsBos_ = bosId_.has_value() && json.addBosToken.value_or(false);
 }
 

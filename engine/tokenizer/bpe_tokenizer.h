@@ -19,6 +19,7 @@
 #include "engine/tokenizer/added_vocabulary.h"
 #include "engine/tokenizer/bpe_model.h"
 #include "engine/tokenizer/pre_tokenizer.h"
+#include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "engine/tokenizer/unicode_normalizer.h"
 
@@ -56,6 +57,9 @@ public:
     // and where it came from for errors.
     const std::optional<std::string> &chatTemplate() const { return chatTemplate_; }
     const std::string &chatTemplateOrigin() const { return chatTemplateOrigin_; }
+    // bos/eos/pad/unk, stop ids and the end token, each with its origin
+    // (special_tokens.h). eosId() is specialTokens().endTokenId.
+    const ResolvedSpecialTokens &specialTokens() const { return specialTokens_; }
 
 private:
     std::string sourcePath_;
@@ -74,6 +78,7 @@ private:
     bool prependsBos_ = false;
     std::optional<std::string> chatTemplate_;
     std::string chatTemplateOrigin_;
+    ResolvedSpecialTokens specialTokens_;
 };
 
 } // namespace lwb

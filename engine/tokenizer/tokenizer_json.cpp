@@ -265,18 +265,6 @@ void readAddedTokens(const Json &root, const JsonPath &at, std::vector<AddedToke
     }
 }
 
-std::optional<std::string> specialTokenOf(const Json &config, const char *key, const JsonPath &at)
-{
-    const auto it = config.find(key);
-    if (it == config.end() || it->is_null())
-        return std::nullopt;
-    if (it->is_string())
-        return it->get<std::string>();
-    if (it->is_object() && it->contains("content"))
-        return stringOf((*it)["content"], at / key / "content");
-    (at / key).fail("expected a string or an object with \"content\"");
-}
-
 // chat_template: a string, or a list of {"name", "template"} (take "default").
 std::optional<std::string> chatTemplateOf(const Json &config, const JsonPath &at)
 {
@@ -369,15 +357,6 @@ TokenizerJson readTokenizerJson(const std::string &path)
         const JsonPath configTop(configPath, "");
         if (!config.is_object())
             configTop.fail("the tokenizer config must hold a JSON object");
-        result.bosToken = specialTokenOf(config, "bos_token", configTop);
-        result.eosToken = specialTokenOf(config, "eos_token", configTop);
-        result.padToken = specialTokenOf(config, "pad_token", configTop);
-        const auto addBos = config.find("add_bos_token");
-        if (addBos != config.end() && !addBos->is_null()) {
-            if (!addBos->is_boolean())
-                (configTop / "add_bos_token").fail("expected true or false");
-            result.addBosToken = addBos->get<bool>();
-        }
         result.chatTemplate = chatTemplateOf(config, configTop);
         result.chatTemplateOrigin = configPath + ": chat_template";
     }
@@ -392,6 +371,16 @@ TokenizerJson readTokenizerJson(const std::string &path)
         result.chatTemplate = text.str();
         result.chatTemplateOrigin = jinjaPath;
     }
+    // Special tokens as transformers resolves them (special_tokens.h).
+    result.specialTokens = readSpecialTokenSettings(
+        slash == std::string::npos ? std::string(".") : path.substr(0, slash), root);
+    const auto contentOf = [](const std::optional<SpecialTokenChoice> &choice) {
+        return choice ? std::optional<std::string>(choice->content) : std::nullopt;
+    };
+    result.bosToken = contentOf(result.specialTokens.bos);
+    result.eosToken = contentOf(result.specialTokens.eos);
+    result.padToken = contentOf(result.specialTokens.pad);
+    result.addBosToken = result.specialTokens.addBosToken;
     // Without add_bos_token, the tokenizer's own template says (Llama-3 adds
     // <|begin_of_text|> there; GPT-2 and Qwen add nothing).
     if (!result.addBosToken) {

@@ -12,9 +12,10 @@
 // lwb::Error whose `where` is "<file>: <json path>" ("pre_tokenizer.
 // pretokenizers[1].type") and whose reason says what was found.
 //
-// From tokenizer_config.json: bos_token, eos_token, pad_token (a string or an
-// object with "content"), so that bosId()/eosId()/padId() are known,
-// add_bos_token, and chat_template (a string, or a list of {"name",
+// Special tokens: resolved as transformers does by special_tokens.h (from
+// tokenizer_config.json, special_tokens_map.json, config.json,
+// generation_config.json and the tokenizer class's defaults). From
+// tokenizer_config.json: add_bos_token, and chat_template (a string, or a list of {"name",
 // "template"} of which "default" is taken; else a chat_template.jinja file
 // beside tokenizer.json, as newer checkpoints ship it). The template is only
 // read here; engine/data/chat_format.h runs it.
@@ -23,6 +24,7 @@
 #include "engine/tokenizer/added_vocabulary.h"
 #include "engine/tokenizer/bpe_model.h"
 #include "engine/tokenizer/pre_tokenizer.h"
+#include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/unicode_normalizer.h"
 
 #include <optional>
@@ -38,6 +40,9 @@ struct TokenizerJson
     std::vector<PreTokenizerStep> preTokenizer;
     BpeModelConfig model;
     std::vector<AddedToken> addedTokens;
+    // bos/eos/pad/unk, stop ids and where each came from (special_tokens.h);
+    // bosToken/eosToken/padToken repeat its contents.
+    SpecialTokenSettings specialTokens;
     std::optional<std::string> bosToken;
     std::optional<std::string> eosToken;
     std::optional<std::string> padToken;

@@ -160,9 +160,9 @@ private slots:
         writeText(path + "/tokenizer_config.json", R"({"add_bos_token": "yes", "eos_token": "<|endoftext|>"})");
         QVERIFY(contains(errorOf([&] { formatIn(dir); }), "tokenizer_config.json: add_bos_token: expected true or false"));
 
-        // No EOS: nothing could end an answer.
+        // No EOS: the folder still loads (scoring needs none), but nothing could end an answer.
         writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>"})");
-        const auto noEos = errorOf([&] { formatIn(dir); });
+        const auto noEos = errorOf([&] { formatIn(dir).answerIds("upper"); });
         QVERIFY2(contains(noEos, path + "/tokenizer.json") && contains(noEos, "no eos_token"), noEos.c_str());
     }
 

@@ -57,37 +57,10 @@ constexpr const char *kUsage = R"(usage:
                   [--top-p P] [--seed S]           (DIR: a Hugging Face folder, e.g. lorawb export --format base)
   lorawb eval --model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N] [--exact-match yes]
                                                    (loss, perplexity, exact match of a byte-level model)
-  lorawb inspect MODEL [--json]   (app/model_inspect_command.h)
-//   lorawb study STUDY.json ...   (app/study_command.h)
-#include "app/command_line.h"
-#include "app/data_command.h"
-#include "app/dlp_command.h"
-#include "app/export_command.h"
-#include "app/inspect_command.h"
-#include "app/model_inspect_command.h"
-#include "app/runs_command.h"
-#include "app/study_command.h"
-#include "app/train_commands.h"
-
-#include "engine/core/runtime.h"
-
-#include <CLI/CLI.hpp>
-
-#include <functional>
-#include <iostream>
-#include <string>
-#include <vector>
-
-namespace {
-
-constexpr const char *kDescription =
-    "lorawb: LoRA Workbench from a shell. Train LoRA variants from a run config, keep every run in\n"
-    "the run store, compare runs and export adapters that PEFT and transformers load.\n";
-
-constexpr const char *kFooter =
-    "`lorawb COMMAND --help` shows one command's options.\n"
-    "DIR / MODEL may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base), or a\n"
-    "Hugging Face hub-cache folder (models--ORG--NAME, or its snapshots/HASH).
+  lorawb inspect MODEL [--json]                     (architecture, parameters, dtype, tokenizer, special tokens
+                                                   and their files, chat template, target module names)
+DIR / MODEL may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base), or a Hugging Face
+hub-cache folder (models--ORG--NAME, or its snapshots/HASH).
 
 Runs are recorded in the run store: --db PATH, else $LWB_DB, else
 $XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.

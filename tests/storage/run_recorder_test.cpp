@@ -46,6 +46,10 @@ private slots:
         RecorderOptions options;
         options.flushInterval = std::chrono::hours(1); // only the sample count triggers a flush
         options.flushSamples = 4096;
+        // Whether a flush came too early is read afterwards from the first
+        // flush's last step, with no sleep to give a wrong one time to happen.
+        test::FlushWatch flushes;
+        options.onFlushed = flushes.callback();
         RunRecorder recorder(path_, options);
         recorder.onRunStarted(test::makeRunInfo("batched"));
         const std::int64_t runId = recorder.runId();
@@ -58,18 +62,19 @@ private slots:
 
         for (std::int64_t step = 1; step <= 100; ++step) // 500 samples: below the threshold
             recorder.onStep(test::makeStep(step));
-        std::this_thread::sleep_for(100ms);
         QCOMPARE(recorder.flushCount(), std::int64_t(0));
         QCOMPARE(countScalars(path_, runId), std::int64_t(0));
 
         for (std::int64_t step = 101; step <= 1000; ++step) // 5000 samples in all: one flush due
             recorder.onStep(test::makeStep(step));
-        QTRY_VERIFY_WITH_TIMEOUT(recorder.flushCount() >= 1, 10000);
+        flushes.waitForStep(820); // 4096 samples at 5 a step
         QVERIFY(countScalars(path_, runId) >= 4096);
 
         recorder.onRunFinished(lwb::RunOutcome::Finished, "");
         QCOMPARE(recorder.writtenSamples(), std::int64_t(5000));
         QVERIFY(recorder.flushCount() <= 3); // batched, not per step
+        // 5 samples a step: the first flush waited for 4096 samples, step 820.
+        QVERIFY2(flushes.firstStep() >= 820, std::to_string(flushes.firstStep()).c_str());
         QVERIFY(!recorder.error().has_value());
         RunStore store(path_);
         const RunRecord run = store.run(runId);
@@ -87,11 +92,14 @@ private slots:
     {
         RecorderOptions options;
         options.flushInterval = 50ms;
+        test::FlushWatch flushes;
+        options.onFlushed = flushes.callback();
         RunRecorder recorder(path_, options);
         recorder.onRunStarted(test::makeRunInfo("timed"));
         for (std::int64_t step = 1; step <= 10; ++step)
             recorder.onStep(test::makeStep(step));
-        QTRY_COMPARE_WITH_TIMEOUT(countScalars(path_, recorder.runId()), std::int64_t(50), 5000);
+        flushes.waitForStep(10); // 50 samples, far below flushSamples: only the timer writes them
+        QCOMPARE(countScalars(path_, recorder.runId()), std::int64_t(50));
         recorder.onRunFinished(lwb::RunOutcome::Cancelled, "stopped by the user");
         RunStore store(path_);
         QCOMPARE(store.run(recorder.runId()).status, RunStatus::Cancelled);
@@ -134,11 +142,11 @@ private slots:
         options.queueCapacity = 50;     // ten steps of five samples
         RunRecorder recorder(path_, options);
         recorder.onRunStarted(test::makeRunInfo("overflow"));
-        const auto start = std::chrono::steady_clock::now();
+        // Never blocks: the writer sleeps for an hour, so an onStep that waited
+        // for room would hang here (CTest's timeout), not pass slowly.
         for (std::int64_t step = 1; step <= 100; ++step)
             recorder.onStep(test::makeStep(step));
         recorder.onEval(lwb::EvalMetrics{100, 1.0, 2.7, 10, {}, {}}); // never dropped
-        QVERIFY(std::chrono::steady_clock::now() - start < 5s);
         QCOMPARE(recorder.droppedSamples(), std::int64_t(90 * 5));
         recorder.onRunFinished(lwb::RunOutcome::Finished, "done");
 

@@ -8,8 +8,12 @@
 #include "engine/train/step_metrics.h"
 #include "engine/train/train_observer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <string>
 
 namespace lwb::storage::test {
@@ -80,5 +84,44 @@ inline std::string fileChecksum(const std::string &path)
         return {};
     return sha256File(path).sha256;
 }
+
+// The recorder's committed flushes as its writer thread reports them
+// (RecorderOptions::onFlushed), for tests that must wait for one: they wait
+// on the report itself, with no sleep and no deadline of their own (a flush
+// that never comes hangs the test until CTest's timeout names it).
+class FlushWatch
+{
+public:
+    std::function<void(std::int64_t)> callback()
+    {
+        return [this](std::int64_t lastStep) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (firstStep_ == 0)
+                firstStep_ = lastStep;
+            lastStep_ = std::max(lastStep_, lastStep);
+            changed_.notify_all();
+        };
+    }
+
+    // Blocks until a flush has written step `step` or a later one.
+    void waitForStep(std::int64_t step)
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return lastStep_ >= step; });
+    }
+
+    // The last step of the first flush that wrote steps (0: none yet).
+    std::int64_t firstStep() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return firstStep_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::int64_t firstStep_ = 0;
+    std::int64_t lastStep_ = 0;
+};
 
 } // namespace lwb::storage::test

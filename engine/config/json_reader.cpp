@@ -13,6 +13,13 @@ std::string typeName(const nlohmann::json &value)
     return value.type_name();
 }
 
+// The value as it appears in an error. Strings from --set overrides may hold
+// bytes that are not UTF-8; dump() would throw on them, so they show as U+FFFD.
+std::string shown(const nlohmann::json &value)
+{
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string joinQuoted(const std::vector<std::string> &items)
 {
     std::string out;
@@ -30,9 +37,9 @@ std::string formatNumber(double value)
 
 } // namespace
 
-ConfigError::ConfigError(const std::string &source, std::vector<ConfigIssue> issues)
+ConfigError::ConfigError(const std::string &source, std::vector<ConfigIssue> issues, const std::string &what)
     : Error(source, [&] {
-        std::string text = std::to_string(issues.size()) + " problem(s) in the run config:";
+        std::string text = std::to_string(issues.size()) + " problem(s) in the " + what + ":";
         for (const auto &issue : issues)
             text += "\n  " + issue.path + ": " + issue.reason;
         return text;
@@ -79,10 +86,17 @@ void JsonReader::readInt(const char *key, std::int64_t &field, std::int64_t min,
         return;
     if (!v->is_number_integer()) {
         // 3.0 is accepted as 3; 3.5 and "3" are not.
-        if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()) {
-            field = static_cast<std::int64_t>(v->get<double>());
+        const double number = v->is_number_float() ? v->get<double>() : 0.5;
+        if (std::floor(number) == number) {
+            // Outside [-2^63, 2^63) the conversion itself would be undefined.
+            if (!(number >= -0x1p63 && number < 0x1p63)) {
+                fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got "
+                              + formatNumber(number));
+                return;
+            }
+            field = static_cast<std::int64_t>(number);
         } else {
-            fail(key, "expected an integer, got " + typeName(*v) + " " + v->dump());
+            fail(key, "expected an integer, got " + typeName(*v) + " " + shown(*v));
             return;
         }
     } else {
@@ -99,7 +113,7 @@ void JsonReader::readNumber(const char *key, double &field, double min, double m
     if (!v)
         return;
     if (!v->is_number()) {
-        fail(key, "expected a number, got " + typeName(*v) + " " + v->dump());
+        fail(key, "expected a number, got " + typeName(*v) + " " + shown(*v));
         return;
     }
     field = v->get<double>();
@@ -115,7 +129,7 @@ void JsonReader::readBool(const char *key, bool &field)
     if (!v)
         return;
     if (!v->is_boolean()) {
-        fail(key, "expected true or false, got " + typeName(*v) + " " + v->dump());
+        fail(key, "expected true or false, got " + typeName(*v) + " " + shown(*v));
         return;
     }
     field = v->get<bool>();
@@ -127,7 +141,7 @@ void JsonReader::readString(const char *key, std::string &field, const std::vect
     if (!v)
         return;
     if (!v->is_string()) {
-        fail(key, "expected a string, got " + typeName(*v) + " " + v->dump());
+        fail(key, "expected a string, got " + typeName(*v) + " " + shown(*v));
         return;
     }
     const auto text = v->get<std::string>();

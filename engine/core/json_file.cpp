@@ -14,8 +14,10 @@ nlohmann::json readJsonFile(const std::string &path, const std::string &whenMiss
         throw Error(path, whenMissing);
     try {
         return nlohmann::json::parse(file);
-    } catch (const nlohmann::json::parse_error &error) {
-        // nlohmann reports the byte offset; that is enough to find the place.
+    } catch (const nlohmann::json::exception &error) {
+        // A syntax error (parse_error) or a number too large for a double
+        // (out_of_range 406, "1e1010"); nlohmann reports the byte offset or
+        // the number, enough to find the place.
         throw Error(path, std::string("not valid JSON: ") + error.what());
     }
 }

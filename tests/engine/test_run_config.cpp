@@ -169,6 +169,37 @@ private slots:
         }
     }
 
+    // Inputs found by tests/fuzz (fuzz_run_config, fuzz_peft_config) that
+    // escaped as nlohmann exceptions or undefined behaviour instead of errors.
+    void fuzzFindingsAreClearErrors()
+    {
+        QTemporaryDir dir;
+        const auto path = dir.filePath("run.json").toStdString();
+        std::ofstream(path) << "{}";
+        // An override value that is not UTF-8 (a plain string, so the error
+        // shows it; dump() threw type_error 316 on it).
+        try {
+            lwb::loadRunConfig(path, {"training.lr=1\x82\x82"});
+            QFAIL("a non-numeric learning rate was accepted");
+        } catch (const ConfigError &error) {
+            QVERIFY2(hasIssue(error.issues(), "training.lr", "expected a number, got string"),
+                     describe(error.issues()).c_str());
+        }
+        // A number too large for a double (out_of_range 406 escaped readJsonFile).
+        std::ofstream(path) << R"({"training": {"lr": 1e1010}})";
+        try {
+            lwb::loadRunConfig(path);
+            QFAIL("1e1010 was accepted");
+        } catch (const lwb::Error &error) {
+            QCOMPARE(error.where(), path);
+            QVERIFY2(error.reason().find("not valid JSON") != std::string::npos, error.what());
+        }
+        // A whole float beyond int64 (its conversion was undefined behaviour).
+        const auto issues = issuesOf({{"training", {{"steps", 1e300}}}, {"seed", -1e19}});
+        QVERIFY2(hasIssue(issues, "training.steps", "must be between 1 and"), describe(issues).c_str());
+        QVERIFY2(hasIssue(issues, "seed", "must be between"), describe(issues).c_str());
+    }
+
     void completeConfigRoundTrips()
     {
         auto config = lwb::parseRunConfig({{"model", {{"preset", "llama-tiny"}}}, {"adapter", {{"rslora", true}}}}, "a");

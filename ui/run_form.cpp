@@ -4,6 +4,7 @@
 
 #include "engine/config/config_error.h"
 #include "engine/core/error.h"
+#include "ui/base_model_picker.h"
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
 #include "ui/target_selector.h"
@@ -166,15 +167,19 @@ void RunForm::buildFields()
            tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread."));
 
     auto *model = addGroup(tr("Base model"));
-    addRow(model, tr("&Base"), QStringLiteral("model.preset"), preset_ = new QComboBox,
+    picker_ = new BaseModelPicker;
+    preset_ = picker_->comboBox();
+    addRow(model, tr("&Base"), QStringLiteral("model.preset"), picker_,
            tr("The frozen base model. builtin:lexicon-base is the workbench's own small Llama-style "
               "byte-level model, pretrained on WordNet's glosses (resources/models); the presets "
               "(gpt2-tiny, ...) are random, frozen decoders of the same families that train in "
-              "seconds. A Hugging Face folder can be typed (its path, with a slash). Choosing resets "
-              "the model section to it."));
-    preset_->addItems(EngineCatalog::baseModelChoices());
-    preset_->setEditable(true);
-    preset_->setInsertPolicy(QComboBox::NoInsert);
+              "seconds. A Hugging Face folder can be typed (its path, with a slash) or chosen with "
+              "Browse...: a checkpoint folder, or a hub-cache folder models--ORG--NAME (its refs/main "
+              "snapshot). The panel below shows what the folder holds, as lorawb inspect does. "
+              "Choosing resets the model section to it."));
+    // Tests and the field row find the choice itself by its JSON path.
+    picker_->setObjectName(QStringLiteral("basePicker"));
+    preset_->setObjectName(QStringLiteral("model.preset"));
 
     auto *adapter = addGroup(tr("Adapter"));
     addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
@@ -279,6 +284,11 @@ void RunForm::connectEditors()
         if (!loading_)
             onPresetChosen();
     });
+    // A folder's real module names arrive from the picker's inspection thread.
+    connect(picker_, &BaseModelPicker::targetModulesChanged, this, [this](const QStringList &names) {
+        if (!names.isEmpty())
+            targets_->setLayerNames(names);
+    });
 }
 
 void RunForm::onPresetChosen()
@@ -291,9 +301,23 @@ void RunForm::onPresetChosen()
                                     [](const ConfigProblem &note) { return note.path.startsWith(QLatin1String("model.")); }),
                      loadNotes_.end());
     loading_ = true;
-    targets_->setArchitecture(EngineCatalog::presetArchitecture(preset_->currentText()));
+    showTargetsFor(choice);
     loading_ = false;
     validate();
+}
+
+void RunForm::showTargetsFor(const QString &choice)
+{
+    const auto &inspection = picker_->inspection();
+    if (inspection && QString::fromStdString(inspection->requested) == choice.trimmed()) {
+        QStringList names;
+        for (const auto &name : inspection->targetModules)
+            names << QString::fromStdString(name);
+        targets_->setLayerNames(names);
+        return;
+    }
+    // Until the picker's inspection arrives: the architecture's names.
+    targets_->setArchitecture(EngineCatalog::presetArchitecture(choice));
 }
 
 void RunForm::showVariantPanels()
@@ -375,10 +399,11 @@ void RunForm::readFields(const nlohmann::json &document)
     const QString preset = hasPath ? text(QStringLiteral("model.path"), "")
                                    : text(QStringLiteral("model.preset"), defaults.model.preset);
     choose(preset_, preset);
-    auto architecture = EngineCatalog::presetArchitecture(preset);
     if (const auto *value = valueAt(document, QStringLiteral("model.architecture")); value && value->is_string())
-        architecture = value->get<std::string>() == "llama" ? lwb::Architecture::Llama : lwb::Architecture::Gpt2;
-    targets_->setArchitecture(architecture);
+        targets_->setArchitecture(value->get<std::string>() == "llama" ? lwb::Architecture::Llama
+                                                                        : lwb::Architecture::Gpt2);
+    else
+        showTargetsFor(preset);
 
     choose(variant_, text(QStringLiteral("adapter.variant"), defaults.adapter.variant));
     integer(rank_, QStringLiteral("adapter.r"), defaults.adapter.rank);
@@ -388,7 +413,7 @@ void RunForm::readFields(const nlohmann::json &document)
     rslora_->setChecked(rslora && rslora->is_boolean() ? rslora->get<bool>() : defaults.adapter.rslora);
     QStringList targets;
     if (const auto *list = valueAt(document, QStringLiteral("adapter.targets")); list && list->is_array()) {
-        const QStringList known = EngineCatalog::targetLayerNames(architecture);
+        const QStringList known = targets_->layerNames(); // the base's names, as shown
         for (const auto &item : *list) {
             const QString name = item.is_string() ? QString::fromStdString(item.get<std::string>())
                                                   : QString::fromStdString(item.dump());
@@ -396,7 +421,7 @@ void RunForm::readFields(const nlohmann::json &document)
                 targets << name;
             else
                 note(QStringLiteral("adapter.targets"),
-                     tr("\"%1\" is not a linear layer of %2; left out").arg(name, QString::fromLatin1(toString(architecture))));
+                     tr("\"%1\" is not a linear layer of %2; left out").arg(name, preset));
         }
     }
     targets_->setSelected(targets);

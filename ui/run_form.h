@@ -38,6 +38,7 @@ class QSpinBox;
 
 namespace lwb::ui {
 
+class BaseModelPicker;
 class DlpLibraryEditor;
 class FieldRow;
 class TargetSelector;
@@ -67,6 +68,8 @@ public:
     const QStringList &problems() const { return problems_; }
     FieldRow *field(const QString &path) const { return fields_.value(path); }
     DlpLibraryEditor *dlpLibrary() const { return dlpLibrary_; }
+    // The base-model choice with its inspection panel (base_model_picker.h).
+    BaseModelPicker *baseModelPicker() const { return picker_; }
     // Every problem, always in view where the window places it (above Start).
     ValidationSummary *summary() const { return summary_; }
     // Scrolls to the field of a JSON path and focuses its editor.
@@ -83,6 +86,9 @@ private:
     QFormLayout *addGroup(const QString &title);
     void connectEditors();
     void onPresetChosen();
+    // The target boxes for a base choice: a folder's real module names once
+    // the picker has inspected it, else its architecture's names.
+    void showTargetsFor(const QString &choice);
     void showVariantPanels(); // only the chosen variant's panel
     void validate();
     void showIssues(const std::vector<ConfigProblem> &issues);
@@ -106,7 +112,8 @@ private:
     QLineEdit *seed_;
     QComboBox *device_;
     QSpinBox *threads_;
-    QComboBox *preset_;
+    BaseModelPicker *picker_;
+    QComboBox *preset_; // the picker's editable choice
     QComboBox *variant_;
     QSpinBox *rank_;
     QDoubleSpinBox *alpha_;

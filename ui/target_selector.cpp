@@ -25,6 +25,8 @@ QString layerTooltip(const QString &name)
         {QStringLiteral("gate_proj"), QStringLiteral("SwiGLU gate projection")},
         {QStringLiteral("up_proj"), QStringLiteral("SwiGLU up-projection")},
         {QStringLiteral("down_proj"), QStringLiteral("SwiGLU down-projection")},
+        {QStringLiteral("qkv_proj"), QStringLiteral("Phi-3's fused query/key/value projection")},
+        {QStringLiteral("gate_up_proj"), QStringLiteral("Phi-3's fused gate and up-projection")},
     };
     const QString role = kRoles.value(name);
     return role.isEmpty() ? QObject::tr("Attach an adapter to every %1 layer.").arg(name)
@@ -36,17 +38,26 @@ QString layerTooltip(const QString &name)
 TargetSelector::TargetSelector(QWidget *parent)
     : QWidget(parent)
     , grid_(new QGridLayout(this))
+    , names_(EngineCatalog::targetLayerNames(architecture_))
 {
     grid_->setContentsMargins(0, 0, 0, 0);
-    rebuild(EngineCatalog::targetLayerNames(architecture_));
+    rebuild(names_);
 }
 
 void TargetSelector::setArchitecture(lwb::Architecture architecture)
 {
-    if (architecture == architecture_ && !boxes_.empty())
+    if (architecture == architecture_ && !boxes_.empty() && names_ == EngineCatalog::targetLayerNames(architecture))
+        return;
+    architecture_ = architecture;
+    setLayerNames(EngineCatalog::targetLayerNames(architecture));
+}
+
+void TargetSelector::setLayerNames(const QStringList &names)
+{
+    if (names == names_ && !boxes_.empty())
         return;
     const QStringList keep = selected();
-    architecture_ = architecture;
+    names_ = names;
     rebuild(keep);
     // Nothing in common (GPT-2 <-> Llama share no names): all layers, as the
     // engine's default would be.
@@ -89,7 +100,7 @@ void TargetSelector::rebuild(const QStringList &keepChecked)
     for (auto *box : boxes_)
         delete box;
     boxes_.clear();
-    const QStringList names = EngineCatalog::targetLayerNames(architecture_);
+    const QStringList &names = names_;
     for (int i = 0; i < names.size(); ++i) {
         auto *box = new QCheckBox(names[i], this);
         box->setObjectName(QStringLiteral("target_") + names[i]);

@@ -86,8 +86,9 @@ LoadedModel loadModel(const std::map<std::string, std::string> &options, const s
 
 int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, std::ostream &out)
 {
-    const std::string usage = "lorawb tokenize --tokenizer PATH|byte [--input lines|jsonl] [--decode keep|skip] < stdin";
-    const auto options = parseOptions(args, {"--tokenizer", "--input", "--decode"}, usage);
+    const std::string usage = "lorawb tokenize --tokenizer PATH|byte [--input lines|jsonl] [--special-tokens add|none] "
+                              "[--decode keep|skip] < stdin";
+    const auto options = parseOptions(args, {"--tokenizer", "--input", "--decode", "--special-tokens"}, usage);
     const auto choice = [&](const std::string &name, const std::string &first, const std::string &second) {
         const auto found = options.find(name);
         if (found == options.end())
@@ -101,11 +102,16 @@ int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, s
     if (!decode.empty() && !input.empty())
         throw Error("--input", "only for encoding: --decode reads one JSON id array per line (" + usage + ")");
     const auto tokenizer = tokenizerAt(required(options, "--tokenizer", usage));
+    // add: the post-processor's special tokens too (Hugging Face's add_special_tokens=True).
+    const bool addSpecial = choice("--special-tokens", "add", "none") == "add";
+    const auto encodeText = [&](const std::string &text) {
+        return addSpecial ? tokenizer->encodeWithSpecialTokens(text) : tokenizer->encode(text);
+    };
     const bool jsonLines = input == "jsonl" || !decode.empty();
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
         if (!jsonLines) {
-            out << nlohmann::json(tokenizer->encode(line)).dump() << '\n';
+            out << nlohmann::json(encodeText(line)).dump() << '\n';
             continue;
         }
         // JSON lines carry what plain lines cannot: newlines, and exact strings.
@@ -122,7 +128,7 @@ int runTokenizeCommand(const std::vector<std::string> &args, std::istream &in, s
         const auto *text = value.is_object() && value.contains("text") ? &value.at("text") : &value;
         if (!text->is_string())
             throw Error(where, "not a JSON string or an object with a \"text\" string");
-        out << nlohmann::json(tokenizer->encode(text->get<std::string>())).dump() << '\n';
+        out << nlohmann::json(encodeText(text->get<std::string>())).dump() << '\n';
     }
     return 0;
 }

@@ -1,27 +1,12 @@
 // AddedVocabulary: leftmost-longest matching of added tokens (see the header).
 #include "engine/tokenizer/added_vocabulary.h"
 
+#include "engine/tokenizer/unicode_classes.h"
 #include "engine/tokenizer/utf8.h"
-
-#include <unicode/uchar.h>
 
 #include <algorithm>
 
 namespace lwb {
-
-namespace {
-
-bool isWordChar(char32_t c)
-{
-    return c == U'_' || u_isalnum(static_cast<UChar32>(c));
-}
-
-bool isSpace(char32_t c)
-{
-    return u_isUWhiteSpace(static_cast<UChar32>(c));
-}
-
-} // namespace
 
 AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens)
     : tokens_(std::move(tokens))
@@ -43,34 +28,38 @@ std::vector<AddedVocabulary::Segment> AddedVocabulary::split(const std::string &
     std::size_t textStart = 0; // start of the pending plain text
     std::size_t pos = 0;
     while (pos < text.size()) {
+        // The longest token here wins; a single_word token that is part of a
+        // word is skipped whole, shorter tokens at the same place are not
+        // tried (tokenizers' leftmost-longest Aho-Corasick does the same).
         const auto bucket = byFirstByte_.find(static_cast<unsigned char>(text[pos]));
         const AddedToken *found = nullptr;
         if (bucket != byFirstByte_.end()) {
             for (const std::size_t index : bucket->second) {
-                const AddedToken &token = tokens_[index];
-                if (text.compare(pos, token.content.size(), token.content) != 0)
-                    continue;
-                if (token.singleWord) {
-                    std::size_t before = pos;
-                    std::size_t after = pos + token.content.size();
-                    if ((before > 0 && isWordChar(previousCodePoint(text, before)))
-                        || (after < text.size() && isWordChar(nextCodePoint(text, after))))
-                        continue;
+                if (text.compare(pos, tokens_[index].content.size(), tokens_[index].content) == 0) {
+                    found = &tokens_[index];
+                    break;
                 }
-                found = &token;
-                break;
             }
         }
         if (found == nullptr) {
             ++pos;
             continue;
         }
+        if (found->singleWord) {
+            std::size_t before = pos;
+            std::size_t after = pos + found->content.size();
+            if ((before > 0 && isWordChar(previousCodePoint(text, before)))
+                || (after < text.size() && isWordChar(nextCodePoint(text, after)))) {
+                pos += found->content.size();
+                continue;
+            }
+        }
         std::size_t begin = pos;
         std::size_t end = pos + found->content.size();
         if (found->lstrip) {
             while (begin > textStart) {
                 std::size_t cursor = begin;
-                if (!isSpace(previousCodePoint(text, cursor)))
+                if (!isWhitespace(previousCodePoint(text, cursor)))
                     break;
                 begin = cursor;
             }
@@ -78,7 +67,7 @@ std::vector<AddedVocabulary::Segment> AddedVocabulary::split(const std::string &
         if (found->rstrip) {
             while (end < text.size()) {
                 std::size_t cursor = end;
-                if (!isSpace(nextCodePoint(text, cursor)))
+                if (!isWhitespace(nextCodePoint(text, cursor)))
                     break;
                 end = cursor;
             }

@@ -2,7 +2,6 @@
 #include "engine/tokenizer/bpe_tokenizer.h"
 
 #include "engine/core/error.h"
-#include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/tokenizer_json.h"
 #include "engine/tokenizer/utf8.h"
 
@@ -13,7 +12,7 @@ namespace lwb {
 namespace {
 
 std::vector<AddedToken> selectAdded(const std::vector<AddedToken> &tokens, bool normalized,
-                                    const UnicodeNormalizer &normalizer)
+                                    const Normalizer &normalizer)
 {
     std::vector<AddedToken> selected;
     for (const AddedToken &token : tokens) {
@@ -41,6 +40,8 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     , normalizer_(json.normalizer)
     , preTokenizer_(json.preTokenizer)
     , model_(json.model, json.path)
+    , decoder_(json.decoder)
+    , postProcessor_(json.postProcessor)
     , rawAdded_(selectAdded(json.addedTokens, false, normalizer_))
     , normalizedAdded_(selectAdded(json.addedTokens, true, normalizer_))
     , chatTemplate_(json.chatTemplate)
@@ -54,10 +55,8 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
                         "not valid UTF-8");
         addedById_[token.id] = token;
         addedByContent_[token.content] = token.id;
-        // The ByteLevel decoder reads every token through the alphabet, added
-        // ones too, falling back to the token's own UTF-8.
-        const std::optional<std::string> bytes = byteLevelToBytes(token.content);
-        addedBytes_[token.id] = bytes ? *bytes : token.content;
+        if (token.special)
+            specialContents_.insert(token.content);
         vocabSize_ = std::max(vocabSize_, token.id + 1);
     }
     // A named token missing from the vocabulary has no id; what needs it
@@ -80,40 +79,61 @@ std::vector<std::int64_t> BpeTokenizer::encode(const std::string &text) const
         throw Error(sourcePath_, "encode: the text is not valid UTF-8 at byte " + std::to_string(bad));
 
     std::vector<std::int64_t> ids;
-    const auto encodeText = [&](const std::string &stretch) {
-        for (const std::string &piece : preTokenizer_.split(stretch))
-            model_.encodePiece(piece, ids);
-    };
+    // Only the stretch that opens the input counts as its start (Metaspace's
+    // prepend_scheme "first"); a stretch after an added token does not.
+    bool atStart = true;
     for (const AddedVocabulary::Segment &raw : rawAdded_.split(text)) {
         if (raw.id >= 0) {
             ids.push_back(raw.id);
+            atStart = false;
             continue;
         }
         const std::string normalized = normalizer_.normalize(raw.text);
         for (const AddedVocabulary::Segment &segment : normalizedAdded_.split(normalized)) {
-            if (segment.id >= 0)
+            if (segment.id >= 0) {
                 ids.push_back(segment.id);
-            else
-                encodeText(segment.text);
+            } else {
+                for (const std::string &piece : preTokenizer_.split(segment.text, atStart))
+                    model_.encodePiece(piece, ids);
+            }
+            atStart = false;
         }
     }
     return ids;
 }
 
+std::vector<std::int64_t> BpeTokenizer::encodeWithSpecialTokens(const std::string &text) const
+{
+    return postProcessor_.apply(encode(text), std::nullopt);
+}
+
+std::vector<std::int64_t> BpeTokenizer::encodePair(const std::string &first, const std::string &second,
+                                                   bool addSpecialTokens) const
+{
+    std::vector<std::int64_t> ids = encode(first);
+    std::vector<std::int64_t> secondIds = encode(second);
+    if (addSpecialTokens)
+        return postProcessor_.apply(std::move(ids), std::move(secondIds));
+    ids.insert(ids.end(), secondIds.begin(), secondIds.end());
+    return ids;
+}
+
+// As tokenizers: each id's token (an added token's content first), special
+// ones left out by content when skipping, then the decoder over the list.
 std::string BpeTokenizer::decode(const std::vector<std::int64_t> &ids, SpecialTokens special) const
 {
-    std::string bytes;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
     for (const std::int64_t id : ids) {
         const auto added = addedById_.find(id);
-        if (added != addedById_.end()) {
-            if (!(added->second.special && special == SpecialTokens::Skip))
-                bytes += addedBytes_.at(id);
+        const std::string *token = added != addedById_.end() ? &added->second.content : model_.spelledOf(id);
+        if (token == nullptr)
             continue;
-        }
-        if (const std::string *token = model_.bytesOf(id))
-            bytes += *token;
+        if (special == SpecialTokens::Skip && !specialContents_.empty() && specialContents_.count(*token) > 0)
+            continue;
+        tokens.push_back(*token);
     }
-    return repairUtf8(bytes);
+    return decoder_.decode(std::move(tokens));
 }
 
 std::optional<std::int64_t> BpeTokenizer::tokenToId(const std::string &token) const
@@ -129,12 +149,8 @@ std::optional<std::string> BpeTokenizer::idToToken(std::int64_t id) const
     const auto added = addedById_.find(id);
     if (added != addedById_.end())
         return added->second.content;
-    if (const std::string *bytes = model_.bytesOf(id)) {
-        const std::string spelled = bytesToByteLevel(*bytes);
-        if (model_.idOfSpelled(spelled) == id)
-            return spelled;
-        return *bytes; // a token outside the byte-level alphabet
-    }
+    if (const std::string *token = model_.spelledOf(id))
+        return *token;
     return std::nullopt;
 }
 

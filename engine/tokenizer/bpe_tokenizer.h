@@ -1,15 +1,26 @@
-// BpeTokenizer: a Hugging Face tokenizer.json byte-level BPE tokenizer
-// (GPT-2, Llama-3, Qwen2/3) behind the lwb::Tokenizer interface.
+// BpeTokenizer: a Hugging Face tokenizer.json BPE tokenizer behind the
+// lwb::Tokenizer interface: byte-level (GPT-2, Llama 3, Qwen2/3) and
+// SentencePiece-style (Llama 2, Mistral, TinyLlama, Gemma: byte_fallback,
+// "▁" for spaces).
 //
 // encode(text), the pipeline of Hugging Face tokenizers:
-//   1. added tokens with normalized=false are cut out of the raw text;
-//   2. the rest is normalized (NFC for Qwen), then added tokens with
-//      normalized=true are cut out;
-//   3. each remaining stretch is pre-tokenized (Split regex / ByteLevel);
-//   4. each piece is BPE-merged into ids.
-// decode(ids) concatenates each token's bytes (added tokens contribute their
-// text, special ones only with SpecialTokens::Keep) and repairs invalid UTF-8
-// with U+FFFD, like the ByteLevel decoder.
+//   1. added tokens with normalized=false are cut out of the raw text
+//      (added_vocabulary.h);
+//   2. each remaining stretch is normalized (normalizer.h; Llama 2 prepends
+//      "▁" to each stretch and replaces spaces by "▁"), then added tokens
+//      with normalized=true are cut out of it;
+//   3. each remaining stretch is pre-tokenized (pre_tokenizer.h);
+//   4. each piece is BPE-merged into ids (bpe_model.h).
+// encodeWithSpecialTokens / encodePair add the post-processor's special
+// tokens (post_processor.h), as tokenizers' add_special_tokens=True does.
+// decode(ids) takes each id's token (special added tokens dropped with
+// SpecialTokens::Skip) and runs the decoder (decoder.h).
+//
+// One known difference: tokenizers decides Metaspace's prepend_scheme
+// "first" by the original offset of a piece; here a piece is at the start
+// when it begins the input text, which differs only when a normalizer
+// removes the text's first characters (Strip, Replace with "") before a
+// Metaspace "first" pre-tokenizer.
 //
 // Text passed to encode() must be valid UTF-8, otherwise lwb::Error names the
 // byte offset. Instances are immutable after loading and safe to share
@@ -18,14 +29,17 @@
 
 #include "engine/tokenizer/added_vocabulary.h"
 #include "engine/tokenizer/bpe_model.h"
+#include "engine/tokenizer/decoder.h"
+#include "engine/tokenizer/normalizer.h"
+#include "engine/tokenizer/post_processor.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/tokenizer.h"
-#include "engine/tokenizer/unicode_normalizer.h"
 
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace lwb {
@@ -41,6 +55,10 @@ public:
     explicit BpeTokenizer(const TokenizerJson &json);
 
     std::vector<std::int64_t> encode(const std::string &text) const override;
+    std::vector<std::int64_t> encodeWithSpecialTokens(const std::string &text) const override;
+    // A pair of sequences (tokenizers' encode(first, second, add_special_tokens)).
+    std::vector<std::int64_t> encodePair(const std::string &first, const std::string &second,
+                                         bool addSpecialTokens) const;
     std::string decode(const std::vector<std::int64_t> &ids, SpecialTokens special) const override;
     std::int64_t vocabSize() const override { return vocabSize_; }
     std::optional<std::int64_t> bosId() const override { return bosId_; }
@@ -49,7 +67,7 @@ public:
     bool prependsBos() const override { return prependsBos_; }
     std::optional<std::int64_t> tokenToId(const std::string &token) const override;
 
-    // The token as spelled in tokenizer.json ("Ġhello", "<|im_end|>").
+    // The token as spelled in tokenizer.json ("Ġhello", "▁the", "<|im_end|>").
     std::optional<std::string> idToToken(std::int64_t id) const;
     bool isSpecial(std::int64_t id) const;
     const std::string &sourcePath() const { return sourcePath_; }
@@ -63,14 +81,16 @@ public:
 
 private:
     std::string sourcePath_;
-    UnicodeNormalizer normalizer_;
+    Normalizer normalizer_;
     PreTokenizer preTokenizer_;
     BpeModel model_;
+    Decoder decoder_;
+    PostProcessor postProcessor_;
     AddedVocabulary rawAdded_;        // normalized=false: matched before normalizing
     AddedVocabulary normalizedAdded_; // normalized=true: matched after
     std::unordered_map<std::int64_t, AddedToken> addedById_;
     std::unordered_map<std::string, std::int64_t> addedByContent_;
-    std::unordered_map<std::int64_t, std::string> addedBytes_; // what decode writes
+    std::unordered_set<std::string> specialContents_; // what decode(..., Skip) leaves out
     std::int64_t vocabSize_ = 0;
     std::optional<std::int64_t> bosId_;
     std::optional<std::int64_t> eosId_;

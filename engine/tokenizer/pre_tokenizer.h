@@ -1,19 +1,28 @@
-// PreTokenizer: cuts normalized text into the pieces that BPE encodes one by
-// one, following the "pre_tokenizer" of a Hugging Face tokenizer.json.
+// PreTokenizer: cuts normalized text into the pieces that the model encodes
+// one by one, following the "pre_tokenizer" of a Hugging Face tokenizer.json.
+// Every step applies to every piece the steps before it made, in order
+// (a "Sequence" is read as its steps); empty pieces are dropped.
 //
-// Supported forms (what GPT-2, Llama-3 and Qwen2/3 ship):
-// - ByteLevel {add_prefix_space, use_regex}: optionally prefix each piece with
-//   a space (unless it starts with one), then, when use_regex, split it with
-//   GPT-2's built-in pattern (kGpt2Pattern) keeping every part.
-// - Split {pattern: {Regex|String}, behavior, invert}: split each piece at the
-//   pattern's matches; behavior says what happens to a match: Removed,
-//   Isolated (own piece), MergedWithPrevious, MergedWithNext, Contiguous.
-// - Sequence of those, applied in order to every piece.
-// Pieces stay raw UTF-8 bytes; the byte-level alphabet is only a spelling of
-// the vocabulary (see byte_level.h), so mapping bytes to it is not needed here.
-// Empty pieces are dropped, as Hugging Face does.
+// Steps (Hugging Face's definitions; unicode_classes.h has the classes):
+// - ByteLevel {add_prefix_space, use_regex}: a space before each piece that
+//   does not start with one, then GPT-2's pattern (kGpt2Pattern), Isolated.
+//   Pieces stay raw UTF-8: the model reads a byte-level vocabulary as bytes
+//   (bpe_model.h), so mapping bytes to GPT-2's alphabet is not needed. It must
+//   be the last step (a later one would see the alphabet, which nothing does).
+// - Split {pattern Regex|String, behavior, invert} (split_behavior.h).
+// - Metaspace {replacement, prepend_scheme, split}: spaces become the
+//   replacement ("▁"), which is put before the piece (always; "first": only
+//   before a piece at the very start of the input; never) unless it starts
+//   with one; with split, the piece is cut before each replacement.
+// - Digits {individual_digits}: numeric characters alone or in runs.
+// - Punctuation {behavior}: each punctuation character, by behavior.
+// - Whitespace: runs of word characters and runs of other non-space ones
+//   (the regex \w+|[^\w\s]+), whitespace dropped.
+// - WhitespaceSplit, CharDelimiterSplit {delimiter}: split there, dropping it.
+// - BertPreTokenizer: WhitespaceSplit, then each punctuation character alone.
 #pragma once
 
+#include "engine/tokenizer/split_behavior.h"
 #include "engine/tokenizer/split_regex.h"
 
 #include <memory>
@@ -22,13 +31,11 @@
 
 namespace lwb {
 
-enum class SplitBehavior
+enum class PrependScheme
 {
-    Removed,
-    Isolated,
-    MergedWithPrevious,
-    MergedWithNext,
-    Contiguous,
+    Always,
+    First,
+    Never,
 };
 
 struct PreTokenizerStep
@@ -37,9 +44,16 @@ struct PreTokenizerStep
     {
         Split,
         ByteLevel,
+        Metaspace,
+        Digits,
+        Punctuation,
+        Whitespace,
+        WhitespaceSplit,
+        CharDelimiterSplit,
+        Bert,
     };
     Kind kind = Kind::ByteLevel;
-    // Split
+    // Split (behavior also for Punctuation)
     std::string pattern;
     bool literal = false;
     SplitBehavior behavior = SplitBehavior::Isolated;
@@ -47,6 +61,14 @@ struct PreTokenizerStep
     // ByteLevel
     bool addPrefixSpace = false;
     bool useRegex = true;
+    // Metaspace
+    std::string replacement = "\u2581";
+    PrependScheme prependScheme = PrependScheme::Always;
+    bool splitOnReplacement = true;
+    // Digits
+    bool individualDigits = false;
+    // CharDelimiterSplit
+    char32_t delimiter = U' ';
 };
 
 class PreTokenizer
@@ -59,15 +81,24 @@ public:
     // Compiles every pattern; throws std::invalid_argument on a bad one.
     explicit PreTokenizer(std::vector<PreTokenizerStep> steps);
 
-    // `text` must be valid UTF-8.
-    std::vector<std::string> split(const std::string &text) const;
+    bool hasByteLevel() const;
+    // `text` must be valid UTF-8. `atStart`: the text begins the whole input
+    // (what Metaspace's prepend_scheme "first" asks).
+    std::vector<std::string> split(const std::string &text, bool atStart = true) const;
 
 private:
     struct CompiledStep
     {
         PreTokenizerStep step;
-        std::shared_ptr<const SplitRegex> regex; // null for ByteLevel without regex
+        std::shared_ptr<const SplitRegex> regex; // Split, ByteLevel with use_regex
     };
+    struct Piece
+    {
+        std::string text;
+        bool atStart;
+    };
+
+    void apply(const CompiledStep &compiled, Piece &piece, std::vector<Piece> &out) const;
 
     std::vector<CompiledStep> steps_;
 };

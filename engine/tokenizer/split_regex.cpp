@@ -14,6 +14,50 @@ struct SplitRegex::Code
     ~Code() { pcre2_code_free(code); }
 };
 
+namespace {
+
+// Oniguruma's Unicode \w (what Hugging Face's patterns mean) is letters,
+// marks, numbers and connector punctuation (so "³" is one; the Whitespace
+// pre-tokenizer's word class differs, unicode_classes.h); PCRE2 10.42's
+// \w under UCP is only letters, numbers and "_". So \w becomes that class,
+// and \W outside brackets its complement (\W inside brackets stays PCRE2's).
+std::string withOnigurumaWord(const std::string &pattern)
+{
+    static const std::string kWord = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+    std::string out;
+    out.reserve(pattern.size());
+    bool inClass = false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\' && i + 1 < pattern.size()) {
+            const char next = pattern[++i];
+            if (next == 'w')
+                out += inClass ? kWord : "[" + kWord + "]";
+            else if (next == 'W' && !inClass)
+                out += "[^" + kWord + "]";
+            else
+                out.append({c, next});
+            continue;
+        }
+        if (c == '[' && !inClass) {
+            inClass = true;
+            out += c;
+            // A ']' right after '[' or '[^' is a literal.
+            if (i + 1 < pattern.size() && pattern[i + 1] == '^')
+                out += pattern[++i];
+            if (i + 1 < pattern.size() && pattern[i + 1] == ']')
+                out += pattern[++i];
+            continue;
+        }
+        if (c == ']' && inClass)
+            inClass = false;
+        out += c;
+    }
+    return out;
+}
+
+} // namespace
+
 SplitRegex::SplitRegex(const std::string &pattern, bool literal)
     : code_(std::make_unique<Code>())
 {
@@ -21,7 +65,8 @@ SplitRegex::SplitRegex(const std::string &pattern, bool literal)
     const uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+    const std::string compiled = literal ? pattern : withOnigurumaWord(pattern);
+    code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(),
                                 options, &errorCode, &errorOffset, nullptr);
     if (code_->code == nullptr) {
         PCRE2_UCHAR message[256];

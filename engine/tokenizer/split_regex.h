@@ -6,7 +6,9 @@
 // is Unicode White_Space, like Oniguruma's (JavaScript's \s, used by the
 // transformers.js peer, differs: it adds U+FEFF and drops U+0085). Character
 // properties come from PCRE2's Unicode tables (14.0 in PCRE2 10.42), so
-// letters added to Unicode later are not \p{L} here. The pattern is
+// letters added to Unicode later are not \p{L} here. \w is rewritten to
+// Oniguruma's meaning (letters, marks, numbers, connectors; PCRE2 10.42's
+// leaves marks out). The pattern is
 // JIT-compiled where PCRE2 supports it (falls back to the interpreter).
 // Thread-safe: the compiled code is shared, match data is per call.
 #pragma once

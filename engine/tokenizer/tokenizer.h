@@ -3,7 +3,8 @@
 // size for the embedding, and the ids of the special tokens a model uses.
 //
 // encode() returns the plain encoding of the text: it adds no BOS/EOS and
-// applies no template; callers that need them add bosId()/eosId() themselves.
+// applies no template; callers that need them add bosId()/eosId() themselves
+// (engine/data/sequence_format.h), or ask encodeWithSpecialTokens().
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,10 @@ public:
     virtual ~Tokenizer() = default;
 
     virtual std::vector<std::int64_t> encode(const std::string &text) const = 0;
+    // encode() with the special tokens the tokenizer puts around a sequence
+    // (Hugging Face's add_special_tokens=True: a tokenizer.json's
+    // post-processor). The default puts bosId() first when prependsBos().
+    virtual std::vector<std::int64_t> encodeWithSpecialTokens(const std::string &text) const;
     // Ids with no token are ignored; bytes that do not form valid UTF-8 come
     // out as U+FFFD.
     virtual std::string decode(const std::vector<std::int64_t> &ids,
@@ -41,5 +46,13 @@ public:
     // The id of a token spelled as in the vocabulary ("<|im_end|>"), if any.
     virtual std::optional<std::int64_t> tokenToId(const std::string &token) const = 0;
 };
+
+inline std::vector<std::int64_t> Tokenizer::encodeWithSpecialTokens(const std::string &text) const
+{
+    std::vector<std::int64_t> ids = encode(text);
+    if (prependsBos() && bosId())
+        ids.insert(ids.begin(), *bosId());
+    return ids;
+}
 
 } // namespace lwb

@@ -2,6 +2,7 @@
 #include "engine/tokenizer/tokenizer_json.h"
 
 #include "engine/core/error.h"
+#include "engine/tokenizer/tokenizer_json_components.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,36 +16,7 @@ namespace lwb {
 
 namespace {
 
-using Json = nlohmann::json;
-
-// A position in the document, for messages: "<file>: model.merges[3]".
-class JsonPath
-{
-public:
-    JsonPath(const std::string &file, std::string path)
-        : file_(file)
-        , path_(std::move(path))
-    {
-    }
-
-    JsonPath operator/(const std::string &key) const
-    {
-        return {file_, path_.empty() ? key : path_ + "." + key};
-    }
-    JsonPath operator[](std::size_t index) const
-    {
-        return {file_, path_ + "[" + std::to_string(index) + "]"};
-    }
-
-    [[noreturn]] void fail(const std::string &reason) const
-    {
-        throw Error(path_.empty() ? file_ : file_ + ": " + path_, reason);
-    }
-
-private:
-    const std::string &file_;
-    std::string path_;
-};
+using namespace tokenizer_json;
 
 Json readJsonFile(const std::string &path, const std::string &what)
 {
@@ -63,120 +35,6 @@ Json readJsonFile(const std::string &path, const std::string &what)
     }
 }
 
-const Json &member(const Json &object, const char *key, const JsonPath &at)
-{
-    const auto it = object.find(key);
-    if (it == object.end())
-        (at / key).fail("missing");
-    return *it;
-}
-
-std::string stringOf(const Json &value, const JsonPath &at)
-{
-    if (!value.is_string())
-        at.fail(std::string("expected a string, found ") + value.type_name());
-    return value.get<std::string>();
-}
-
-bool boolOr(const Json &object, const char *key, bool fallback, const JsonPath &at)
-{
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null())
-        return fallback;
-    if (!it->is_boolean())
-        (at / key).fail(std::string("expected true or false, found ") + it->type_name());
-    return it->get<bool>();
-}
-
-std::string typeOf(const Json &object, const JsonPath &at)
-{
-    if (!object.is_object())
-        at.fail(std::string("expected an object, found ") + object.type_name());
-    return stringOf(member(object, "type", at), at / "type");
-}
-
-void readNormalizer(const Json &node, const JsonPath &at, std::vector<UnicodeForm> &out)
-{
-    if (node.is_null())
-        return;
-    const std::string type = typeOf(node, at);
-    if (type == "NFC")
-        out.push_back(UnicodeForm::Nfc);
-    else if (type == "NFD")
-        out.push_back(UnicodeForm::Nfd);
-    else if (type == "NFKC")
-        out.push_back(UnicodeForm::Nfkc);
-    else if (type == "NFKD")
-        out.push_back(UnicodeForm::Nfkd);
-    else if (type == "Sequence") {
-        const Json &list = member(node, "normalizers", at);
-        if (!list.is_array())
-            (at / "normalizers").fail("expected an array");
-        for (std::size_t i = 0; i < list.size(); ++i)
-            readNormalizer(list[i], (at / "normalizers")[i], out);
-    } else {
-        (at / "type").fail("unsupported normalizer \"" + type
-                           + "\" (supported: null, NFC, NFD, NFKC, NFKD, Sequence)");
-    }
-}
-
-SplitBehavior behaviorOf(const std::string &name, const JsonPath &at)
-{
-    if (name == "Removed")
-        return SplitBehavior::Removed;
-    if (name == "Isolated")
-        return SplitBehavior::Isolated;
-    if (name == "MergedWithPrevious")
-        return SplitBehavior::MergedWithPrevious;
-    if (name == "MergedWithNext")
-        return SplitBehavior::MergedWithNext;
-    if (name == "Contiguous")
-        return SplitBehavior::Contiguous;
-    at.fail("unknown split behavior \"" + name + "\"");
-}
-
-void readPreTokenizer(const Json &node, const JsonPath &at, std::vector<PreTokenizerStep> &out)
-{
-    const std::string type = typeOf(node, at);
-    if (type == "Sequence") {
-        const Json &list = member(node, "pretokenizers", at);
-        if (!list.is_array())
-            (at / "pretokenizers").fail("expected an array");
-        for (std::size_t i = 0; i < list.size(); ++i)
-            readPreTokenizer(list[i], (at / "pretokenizers")[i], out);
-        return;
-    }
-    PreTokenizerStep step;
-    if (type == "ByteLevel") {
-        step.kind = PreTokenizerStep::Kind::ByteLevel;
-        step.addPrefixSpace = boolOr(node, "add_prefix_space", false, at);
-        step.useRegex = boolOr(node, "use_regex", true, at);
-    } else if (type == "Split") {
-        step.kind = PreTokenizerStep::Kind::Split;
-        const Json &pattern = member(node, "pattern", at);
-        if (pattern.is_object() && pattern.contains("Regex")) {
-            step.pattern = stringOf(pattern["Regex"], at / "pattern" / "Regex");
-        } else if (pattern.is_object() && pattern.contains("String")) {
-            step.pattern = stringOf(pattern["String"], at / "pattern" / "String");
-            step.literal = true;
-        } else {
-            (at / "pattern").fail("expected {\"Regex\": ...} or {\"String\": ...}");
-        }
-        step.behavior = behaviorOf(stringOf(member(node, "behavior", at), at / "behavior"),
-                                   at / "behavior");
-        step.invert = boolOr(node, "invert", false, at);
-        try {
-            SplitRegex check(step.pattern, step.literal);
-        } catch (const std::invalid_argument &e) {
-            (at / "pattern").fail(e.what());
-        }
-    } else {
-        (at / "type").fail("unsupported pre-tokenizer \"" + type
-                           + "\" (supported: ByteLevel, Split, Sequence)");
-    }
-    out.push_back(std::move(step));
-}
-
 void readModel(const Json &node, const JsonPath &at, BpeModelConfig &model)
 {
     if (!node.is_object())
@@ -185,19 +43,20 @@ void readModel(const Json &node, const JsonPath &at, BpeModelConfig &model)
     if (typeIt != node.end()) {
         const std::string type = stringOf(*typeIt, at / "type");
         if (type != "BPE")
-            (at / "type").fail("unsupported model type \"" + type + "\" (only BPE)");
+            unsupported(type, at, "BPE");
     }
     const auto dropout = node.find("dropout");
     if (dropout != node.end() && !dropout->is_null()
         && !(dropout->is_number() && dropout->get<double>() == 0.0))
-        (at / "dropout").fail("BPE dropout is not supported (it makes encoding random)");
-    for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+        (at / "dropout").fail("BPE dropout is not supported (it makes encoding random); set it to null");
+    // null and "" both mean none (GPT-2's file writes "").
+    const auto stringOr = [&](const char *key) {
         const auto it = node.find(key);
-        if (it != node.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty()))
-            (at / key).fail("a subword prefix/suffix is not supported by byte-level BPE");
-    }
-    if (boolOr(node, "byte_fallback", false, at))
-        (at / "byte_fallback").fail("byte_fallback (SentencePiece-style BPE) is not supported");
+        return it == node.end() || it->is_null() ? std::string() : stringOf(*it, at / key);
+    };
+    model.continuingSubwordPrefix = stringOr("continuing_subword_prefix");
+    model.endOfWordSuffix = stringOr("end_of_word_suffix");
+    model.byteFallback = boolOr(node, "byte_fallback", false, at);
     model.ignoreMerges = boolOr(node, "ignore_merges", false, at);
     model.fuseUnk = boolOr(node, "fuse_unk", false, at);
     const auto unk = node.find("unk_token");
@@ -325,26 +184,22 @@ TokenizerJson readTokenizerJson(const std::string &path)
 
     readModel(member(root, "model", top), top / "model", result.model);
 
-    const auto normalizer = root.find("normalizer");
-    if (normalizer != root.end())
-        readNormalizer(*normalizer, top / "normalizer", result.normalizer);
-
-    const Json &preTokenizer = member(root, "pre_tokenizer", top);
-    if (preTokenizer.is_null())
-        (top / "pre_tokenizer").fail("null, but byte-level BPE needs a ByteLevel pre-tokenizer");
-    readPreTokenizer(preTokenizer, top / "pre_tokenizer", result.preTokenizer);
-    bool byteLevel = false;
-    for (const PreTokenizerStep &step : result.preTokenizer)
-        byteLevel = byteLevel || step.kind == PreTokenizerStep::Kind::ByteLevel;
-    if (!byteLevel)
-        (top / "pre_tokenizer").fail("no ByteLevel step: only byte-level BPE is supported");
-
-    const auto decoder = root.find("decoder");
-    if (decoder != root.end() && !decoder->is_null()) {
-        const std::string type = typeOf(*decoder, top / "decoder");
-        if (type != "ByteLevel")
-            (top / "decoder" / "type").fail("unsupported decoder \"" + type + "\" (only ByteLevel)");
-    }
+    // Absent components are null, as tokenizers reads them.
+    const auto component = [&](const char *key) -> const Json & {
+        static const Json null;
+        const auto it = root.find(key);
+        return it == root.end() ? null : *it;
+    };
+    readNormalizer(component("normalizer"), top / "normalizer", result.normalizer);
+    readPreTokenizer(component("pre_tokenizer"), top / "pre_tokenizer", result.preTokenizer);
+    readDecoder(component("decoder"), top / "decoder", result.decoder);
+    readPostProcessor(component("post_processor"), top / "post_processor", result.postProcessor);
+    // The vocabulary is spelled in GPT-2's byte alphabet exactly when the
+    // pre-tokenizer maps pieces into it.
+    result.model.byteLevel = std::any_of(result.preTokenizer.begin(), result.preTokenizer.end(),
+                                         [](const PreTokenizerStep &step) {
+                                             return step.kind == PreTokenizerStep::Kind::ByteLevel;
+                                         });
 
     readAddedTokens(root, top / "added_tokens", result.addedTokens);
 

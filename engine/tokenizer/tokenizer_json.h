@@ -1,16 +1,14 @@
 // readTokenizerJson: reads a Hugging Face tokenizer.json (and the
 // tokenizer_config.json beside it, when there is one) into plain settings for
-// BpeTokenizer, refusing anything the byte-level BPE tokenizer cannot honour.
+// BpeTokenizer, refusing anything it cannot honour.
 //
 // Accepted: model BPE (vocab; merges as "a b" strings or ["a", "b"] pairs;
-// ignore_merges; unk_token/fuse_unk; dropout null; no subword prefix/suffix;
-// no byte_fallback), normalizer null / NFC / NFD / NFKC / NFKD / Sequence of
-// those, pre_tokenizer ByteLevel / Split / Sequence of those (at least one
-// ByteLevel), decoder null or ByteLevel, added_tokens. The post_processor is
-// not applied (encode adds no BOS/EOS, see tokenizer.h); it is only read for
-// whether sequences start with the BOS token. Every refusal is an
-// lwb::Error whose `where` is "<file>: <json path>" ("pre_tokenizer.
-// pretokenizers[1].type") and whose reason says what was found.
+// ignore_merges, unk_token, fuse_unk, byte_fallback, continuing_subword_prefix,
+// end_of_word_suffix; dropout null or 0), the normalizer, pre_tokenizer,
+// decoder and post_processor components tokenizer_json_components.h lists,
+// added_tokens. Every refusal is an lwb::Error whose `where` is
+// "<file>: <json path>" ("pre_tokenizer.pretokenizers[1].type") and whose
+// reason says what was found (and, for an unknown type, what is supported).
 //
 // Special tokens: resolved as transformers does by special_tokens.h (from
 // tokenizer_config.json, special_tokens_map.json, config.json,
@@ -23,6 +21,9 @@
 
 #include "engine/tokenizer/added_vocabulary.h"
 #include "engine/tokenizer/bpe_model.h"
+#include "engine/tokenizer/decoder.h"
+#include "engine/tokenizer/normalizer.h"
+#include "engine/tokenizer/post_processor.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/unicode_normalizer.h"
@@ -36,8 +37,10 @@ namespace lwb {
 struct TokenizerJson
 {
     std::string path;
-    std::vector<UnicodeForm> normalizer;
+    std::vector<NormalizerStep> normalizer;
     std::vector<PreTokenizerStep> preTokenizer;
+    std::vector<DecoderStep> decoder;
+    std::vector<PostProcessorStep> postProcessor;
     BpeModelConfig model;
     std::vector<AddedToken> addedTokens;
     // bos/eos/pad/unk, stop ids and where each came from (special_tokens.h);

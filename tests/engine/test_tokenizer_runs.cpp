@@ -2,7 +2,7 @@
 // (engine/data/sequence_format.h): which BOS / EOS / pad a tokenizer gives a
 // sequence, batches whose pad is EOS (masked by length), and a training run
 // whose data, evaluation and exact match go through the folder's BPE
-// tokenizer, including a tokenizer cut from the real Qwen3 one; chat lines
+// tokenizer, including tokenizers cut from the real Qwen3 and Llama 2 ones; chat lines
 // through the folder's chat template (tokenizer_config.json).
 #include "error_capture.h"
 #include "engine/adapters/adapter_registry.h"
@@ -150,7 +150,10 @@ private slots:
             {"processors",
              {{{"type", "ByteLevel"}},
               {{"type", "TemplateProcessing"},
-               {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}}}}}};
+               {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+               {"pair", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                         {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
+               {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {301}}, {"tokens", {"<s>"}}}}}}}}}};
         writeText(path + "/tokenizer.json", templated.dump());
         writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "<|endoftext|>"})");
         QCOMPARE(formatIn(dir).promptIds("upper"), (Ids{301, upper[0]}));
@@ -419,6 +422,44 @@ private slots:
         QCOMPARE(trainer.losses().size(), std::size_t(6));
         // Untrained on 151,669 classes: the loss starts near ln V.
         QVERIFY(std::abs(trainer.losses().front() - std::log(151669.0)) < 1.0);
+        QCOMPARE(collect.evals.back().exactMatchByTask.size(), std::size_t(4));
+    }
+
+    // The tokenizer cut from the real Llama 2 one (SentencePiece-style BPE:
+    // "▁" for spaces, byte fallback; BOS <s> = 1 before every sequence, EOS
+    // </s> = 2) on a one-layer model: data, loss and evaluation go through it.
+    void aRunOnTheLlama2TokenizerCut()
+    {
+        QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
+        const std::string mini = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer/fixtures/llama2-mini";
+        QTemporaryDir folder, output;
+        std::ifstream tokenizerFile(mini + "/tokenizer.json"), configFile(mini + "/tokenizer_config.json");
+        const auto tokenizer = Json::parse(tokenizerFile), tokenizerConfig = Json::parse(configFile);
+        Json model = smallModel(32000);
+        model["hidden_size"] = 32;
+        model["num_hidden_layers"] = 1;
+        writeModelFolder(model, folder.path(), tokenizer, tokenizerConfig);
+        auto document = runDocument(folder.path(), output.path(), 6);
+        document["data"]["eval_examples"] = 8;
+        const auto config = lwb::parseRunConfig(document, "test");
+        const auto format = lwb::SequenceFormat::forModel(config.model);
+        Ids expectedPrompt{1};
+        const Ids text = format.tokenizer().encode("upper: cat\n");
+        expectedPrompt.insert(expectedPrompt.end(), text.begin(), text.end());
+        QCOMPARE(format.promptIds("upper: cat\n"), expectedPrompt);
+        QCOMPARE(format.tokenizer().encodeWithSpecialTokens("upper: cat\n"), expectedPrompt);
+        QCOMPARE(format.eosId(), std::int64_t(2));
+        // "\n" has no piece of its own in Llama 2: the byte token <0x0A> (id 13).
+        QCOMPARE(text.back(), std::int64_t(13));
+        QCOMPARE(format.tokenizer().decode(text, lwb::SpecialTokens::Skip), std::string("upper: cat\n"));
+
+        lwb::Trainer trainer(config);
+        lwb::test::Collect collect;
+        trainer.addObserver(&collect);
+        QCOMPARE(trainer.run(), lwb::RunOutcome::Finished);
+        QCOMPARE(trainer.losses().size(), std::size_t(6));
+        // Untrained on 32,000 classes: the loss starts near ln V.
+        QVERIFY(std::abs(trainer.losses().front() - std::log(32000.0)) < 1.0);
         QCOMPARE(collect.evals.back().exactMatchByTask.size(), std::size_t(4));
     }
 };

@@ -1,21 +1,23 @@
 """The tokenizer peer check (CTest `tokenizer_peer`): `lorawb tokenize`, our
 engine/tokenizer BpeTokenizer, against Hugging Face `tokenizers`
-(Tokenizer.from_file) on the real GPT-2, Qwen3 and Llama 3 tokenizer.json
-files, over the corpus of corpus.py (about 5,000 strings per vocabulary).
+(Tokenizer.from_file) on the real GPT-2, Qwen3, Llama 3 (byte-level) and
+Llama 2 (SentencePiece-style) tokenizer.json files, and on the synthetic
+component tokenizers of fixtures/synthetic-*/ (make_synthetic_fixtures.py),
+over the corpus of corpus.py (about 5,200 strings per tokenizer).
 
-For every string: the ids of `encode(text, add_special_tokens=False)` must be
-ours exactly, and our decode of those reference ids must equal
+For every string: the ids of `encode(text, add_special_tokens=False)` and of
+`encode(text, add_special_tokens=True)` (`--special-tokens none/add`) must be
+ours exactly, and our decode of the first must equal
 `decode(ids, skip_special_tokens=False)` (`--decode keep`) and
 `decode(ids, skip_special_tokens=True)` (`--decode skip`). Expected values are
 computed now by the installed, pinned `tokenizers` (0.23.3 when this was
-written; the run prints its version). Llama 2 (SentencePiece-style BPE,
-byte_fallback) is not checked: our tokenizer does not load it yet.
+written; the run prints its version).
 
 It has teeth: with one merge of the Qwen3 file dropped from our load, or
 GPT-2's split regex changed, it fails (tests/tokenizer_peer/README.md).
 
 usage: check_tokenizers.py LORAWB [VOCAB_DIR]
-  VOCAB_DIR holds gpt2/, qwen3/, llama3/ (tokenizer.json + tokenizer_config.json);
+  VOCAB_DIR holds gpt2/, qwen3/, llama3/, llama2/ (tokenizer.json + tokenizer_config.json);
   $LWB_VOCAB_DIR overrides it. Exits 77 (CTest: skipped) only when the
   `tokenizers` module is missing; 1 on any mismatch.
 """
@@ -28,7 +30,7 @@ from pathlib import Path
 
 import corpus
 
-VOCABULARIES = ("gpt2", "qwen3", "llama3")
+VOCABULARIES = ("gpt2", "qwen3", "llama3", "llama2")
 SEED = 20240501
 COUNTS = {"self_contained": 2400, "wordnet": 1200, "code": 800, "added": 500}
 SHOWN = 3  # mismatches printed in full per vocabulary and kind
@@ -84,9 +86,13 @@ def show_text(ids, expected, actual):
 def check_vocabulary(name, folder, lorawb, source_dir, tokenizers):
     reference = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
     texts = build_corpus(reference, source_dir)
-    expected = [e.ids for e in reference.encode_batch(texts, add_special_tokens=False)]
-    ours = run_lorawb(lorawb, folder, ["--input", "jsonl"], texts)
-    mismatches = {"encode": [show_ids(reference, t, e, o) for t, e, o in zip(texts, expected, ours) if e != o]}
+    mismatches = {}
+    for mode, add in (("none", False), ("add", True)):
+        wanted = [e.ids for e in reference.encode_batch(texts, add_special_tokens=add)]
+        ours = run_lorawb(lorawb, folder, ["--input", "jsonl", "--special-tokens", mode], texts)
+        mismatches[f"encode {mode}"] = [show_ids(reference, t, e, o) for t, e, o in zip(texts, wanted, ours) if e != o]
+        if not add:
+            expected = wanted
     for mode, skip in (("keep", False), ("skip", True)):
         decoded = reference.decode_batch(expected, skip_special_tokens=skip)
         ours = run_lorawb(lorawb, folder, ["--decode", mode], expected)
@@ -114,8 +120,9 @@ def main():
                  "(pass VOCAB_DIR or set LWB_VOCAB_DIR)")
     source_dir = Path(__file__).resolve().parents[2]
     print(f"reference: tokenizers {tokenizers.__version__}; ours: {lorawb}; vocabularies: {vocab_dir}")
-    failures = sum(check_vocabulary(name, vocab_dir / name, lorawb, source_dir, tokenizers)
-                   for name in VOCABULARIES)
+    folders = [(name, vocab_dir / name) for name in VOCABULARIES]
+    folders += [(folder.name, folder) for folder in sorted((Path(__file__).parent / "fixtures").glob("synthetic-*"))]
+    failures = sum(check_vocabulary(name, folder, lorawb, source_dir, tokenizers) for name, folder in folders)
     print("OK: no mismatches" if failures == 0 else f"FAILED: {failures} mismatches")
     sys.exit(1 if failures else 0)
 

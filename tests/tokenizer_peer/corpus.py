@@ -77,6 +77,28 @@ EDGE_CASES = [
     "next\u0085line and\ufeffbom",  # \s differs between regex engines on these two
     "!!!???...,,,;;;",
     "\"quoted\" 'single' \u00abguillemets\u00bb \u201ccurly\u201d \u2018apostrophe\u2019s\u2019",
+    # SentencePiece-style BPE (Llama 2): the "\u2581" marker itself, spaces
+    # and line breaks around words, text around the specials, characters
+    # with no piece of their own (byte fallback), byte-token spellings.
+    "\u2581",
+    "\u2581\u2581hello \u2581world\u2581",
+    "a\u2581b \u2581 c",
+    " leading",
+    "   three leading",
+    "trailing   ",
+    "two  spaces   three    four",
+    "\nnewline first\n",
+    "<s>",
+    "<s>Hello</s>",
+    " <s> spaced </s> ",
+    "<unk><s></s>",
+    "text<s>text",
+    "<0x0A> <0xFF> <0xZZ> <0x41>",
+    "\x00\x01\x07\x1b[0m\x7f",
+    "\ufffd replacement \ufffd",
+    "\U0001fae0\U0001f9cc\U0001fac3",
+    "\u9fa5\u3400\U00020000\U0002a700",
+    "\ua9c1\u16a0\u2c00\U00010330",
 ]
 
 WORDS = {
@@ -306,6 +328,30 @@ def _whitespace_text(rng):
     return text
 
 
+def _sentencepiece(rng):
+    """What SentencePiece-style BPE (Llama 2) treats specially: the "\u2581"
+    marker in the text, space runs (each space becomes a marker), line
+    breaks, the special tokens, byte-token spellings, and characters that
+    have no piece and fall back to <0xNN> byte tokens."""
+    text = ""
+    for _ in range(rng.randint(1, 10)):
+        roll = rng.random()
+        if roll < 0.3:
+            text += rng.choice(WORDS["english"] + WORDS["german"])
+        elif roll < 0.45:
+            text += rng.choice(["\u2581", "\u2581\u2581", "\u2581 ", " \u2581", "<s>", "</s>", "<unk>", "<0x0A>", "<0x"])
+        elif roll < 0.6:
+            text += rng.choice(_ANY_CHARS)
+        elif roll < 0.7:
+            text += chr(rng.randint(0, 31))
+        elif roll < 0.8:
+            text += _emoji(rng)
+        else:
+            text += rng.choice(SPACES)
+        text += rng.choice(["", " ", " ", "  ", "\n"])
+    return text
+
+
 SELF_CONTAINED = {  # section -> (maker, share of the random strings)
     "mix": (_mix, 0.35),
     "script": (_script_run, 0.20),
@@ -314,6 +360,7 @@ SELF_CONTAINED = {  # section -> (maker, share of the random strings)
     "number": (lambda rng: " ".join(_number(rng) for _ in range(rng.randint(1, 8))), 0.08),
     "marks": (_marks, 0.08),
     "anything": (_anything, 0.05),
+    "sentencepiece": (_sentencepiece, 0.10),
 }
 
 

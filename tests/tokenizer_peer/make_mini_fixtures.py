@@ -1,8 +1,10 @@
-"""Writes the committed fixtures fixtures/{qwen3,llama3}-mini/ for
+"""Writes the committed fixtures fixtures/{qwen3,llama3,llama2}-mini/ for
 test_bpe_tokenizer's quickFixturesMatchPeer, which runs without Python.
 
 Each real tokenizer.json (shared/vocab) is cut to its first 4,000 merges: the
-vocabulary keeps the 256 byte symbols and the tokens those merges make; the
+vocabulary keeps the 256 byte symbols (SentencePiece-style Llama 2: its
+special and <0xNN> byte tokens and every single character) and the tokens
+those merges make; the
 normalizer, pre-tokenizer, decoder, model flags, added tokens and ids stay as
 they are. Encoding with it differs from the full tokenizer (fewer merges) but
 is fully specified, so Hugging Face `tokenizers` gives its expected output:
@@ -48,7 +50,13 @@ def byte_alphabet():
 
 def cut(source, max_merges):
     model = source["model"]
-    vocab = {symbol: model["vocab"][symbol] for symbol in byte_alphabet()}
+    if model.get("byte_fallback"):
+        # SentencePiece-style: the specials, the <0xNN> byte tokens and every
+        # single character stay (what a piece starts from), then the merges.
+        vocab = {token: i for token, i in model["vocab"].items()
+                 if len(token) == 1 or (token.startswith("<") and token.endswith(">"))}
+    else:
+        vocab = {symbol: model["vocab"][symbol] for symbol in byte_alphabet()}
     merges = []
     for merge in model["merges"]:
         if len(merges) >= max_merges:
@@ -65,6 +73,8 @@ def added_ids(reference, tokenizer_path):
     written = json.loads(tokenizer_path.read_text(encoding="utf-8"))["added_tokens"]
     first = reference.get_vocab_size(with_added_tokens=False)
     mapping = {}
+    model_vocab = json.loads(tokenizer_path.read_text(encoding="utf-8"))["model"]["vocab"]
+    written = [token for token in written if token["content"] not in model_vocab]  # those keep the model's id
     for index, token in enumerate(written):
         assigned = reference.token_to_id(token["content"])
         if assigned != first + index:
@@ -111,7 +121,7 @@ def write_fixture(name, source_dir, out_dir):
 def main():
     vocab_dir = Path(os.environ.get("LWB_VOCAB_DIR") or (sys.argv[1] if len(sys.argv) > 1
                                                          else HERE.parents[2] / "shared" / "vocab"))
-    for name in ("qwen3", "llama3"):
+    for name in ("qwen3", "llama3", "llama2"):
         write_fixture(name, vocab_dir / name, HERE / "fixtures" / f"{name}-mini")
 
 

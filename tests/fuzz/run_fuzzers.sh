@@ -74,8 +74,8 @@ for h in "${harnesses[@]}"; do
   (cd "$build" && nice -n 10 "$build/tests/fuzz/fuzz_$h" "${options[@]}" "$work" "$here/corpus/$h") >"$log" 2>&1
   rc=$?
   set -e
-  executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' <<<"$last" | sed 's/cov: \([0-9]*\) ft: \([0-9]*\)/\1 edges, \2 features/' || true)
   corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" | sed 's/corp: //' || true)

@@ -4,18 +4,18 @@
 //       [--wordnet-dir DIR] [--dictd-dir DIR]
 // writes DIR/{train,eval,test}.jsonl (default DIR: ./lexicon) from the
 // installed WordNet and FreeDict packages and prints the examples per task
-// and split (see engine/data/lexicon/README.md).
-//
-// args are the words after `data`. Results go to out, errors to err; the
-// return value is the exit status (0 ok, 1 failed, 2 usage).
+// and split (see engine/data/lexicon/README.md). Registered as the `data`
+// subcommand of lorawb's one command line (app/command_line.h).
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+namespace CLI {
+class App;
+}
 
 namespace lwb::cli {
 
-int runDataCommand(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+struct CommandIo;
+
+void addDataCommand(CLI::App &lorawb, CommandIo &io);
 
 } // namespace lwb::cli

@@ -1,16 +1,21 @@
 // See dlp_command.h. Wiring only: arguments -> DlpStudy -> printed figures.
 #include "app/dlp_command.h"
 
+#include "app/command_line.h"
+
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/dlp/dlp_study.h"
 #include "storage/database_location.h"
 #include "storage/run_recorder.h"
 
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
 
 #include <cstdio>
 #include <iomanip>
+#include <memory>
 #include <ostream>
 
 namespace lwb::cli {
@@ -23,37 +28,8 @@ struct DlpArguments
     std::vector<std::string> overrides;
     std::vector<std::string> prompts;
     std::string database; // empty: the default run store
-    bool record = true;
+    bool noDatabase = false;
 };
-
-DlpArguments parseArguments(const std::vector<std::string> &words)
-{
-    DlpArguments args;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        const auto &word = words[i];
-        if (word == "--set" || word == "--prompt") {
-            if (i + 1 == words.size())
-                throw Error(word, word == "--set" ? "expects key.path=value" : "expects a prompt text");
-            (word == "--set" ? args.overrides : args.prompts).push_back(words[++i]);
-        } else if (word == "--db") {
-            if (i + 1 == words.size())
-                throw Error(word, "expects a database path");
-            args.database = words[++i];
-        } else if (word == "--no-db") {
-            args.record = false;
-        } else if (!word.empty() && word[0] == '-') {
-            throw Error(word, "unknown option (lorawb dlp CONFIG.json [--set k=v ...] [--prompt TEXT ...] "
-                              "[--db PATH | --no-db])");
-        } else if (args.path.empty()) {
-            args.path = word;
-        } else {
-            throw Error(word, "unexpected argument (only one config file)");
-        }
-    }
-    if (args.path.empty())
-        throw Error("dlp", "missing CONFIG.json (e.g. resources/configs/dlp_default.json)");
-    return args;
-}
 
 // scores[key] in percent, "-" when absent.
 std::string percent(const std::map<std::string, double> &scores, const std::string &key)
@@ -100,11 +76,8 @@ void printResult(const DlpStudyResult &result, const TaskLoraLibrary &library, s
     out << "\noutput: " << result.outputDir << '\n';
 }
 
-} // namespace
-
-int runDlpCommand(const std::vector<std::string> &words, std::ostream &out)
+int runDlpStudy(const DlpArguments &args, std::ostream &out)
 {
-    const auto args = parseArguments(words);
     DlpStudy study(loadRunConfig(args.path, args.overrides));
     const bool tty = isatty(STDOUT_FILENO) != 0;
     std::string lastStage;
@@ -124,7 +97,7 @@ int runDlpCommand(const std::vector<std::string> &words, std::ostream &out)
     // parent is the study's. Opened before any work, so a bad file stops here.
     std::unique_ptr<storage::RunRecorder> recorder;
     std::string database;
-    if (args.record) {
+    if (!args.noDatabase) {
         database = args.database.empty() ? storage::defaultDatabasePath() : args.database;
         recorder = std::make_unique<storage::RunRecorder>(database);
         study.addObserver(recorder.get());
@@ -152,6 +125,27 @@ int runDlpCommand(const std::vector<std::string> &words, std::ostream &out)
         out << "  answer: " << generation.text << (generation.finished ? "" : " (no EOS)") << '\n';
     }
     return 0;
+}
+
+} // namespace
+
+void addDlpCommand(CLI::App &lorawb, CommandIo &io)
+{
+    auto args = std::make_shared<DlpArguments>();
+    auto *dlp = addCommand(lorawb, "dlp",
+        "a DLP-LoRA study: train the task LoRAs, the multi-task baseline and the plugin, evaluate, print the "
+        "table, then answer each --prompt with the selected LoRAs (recorded like train)");
+    dlp->add_option("CONFIG.json", args->path, "a config with adapter.variant \"dlp\" (resources/configs/dlp_default.json)")
+        ->required();
+    dlp->add_option("--set", args->overrides, "override one value of the config: key.path=value (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("KEY=VALUE");
+    dlp->add_option("--prompt", args->prompts, "a prompt to answer after the study (repeatable)")
+        ->allow_extra_args(false)
+        ->type_name("TEXT");
+    auto *database = dlp->add_option("--db", args->database, "the run store to record into")->type_name("PATH");
+    dlp->add_flag("--no-db", args->noDatabase, "run without recording")->excludes(database);
+    dlp->callback([args, &io] { io.status = runDlpStudy(*args, io.out); });
 }
 
 } // namespace lwb::cli

@@ -3,16 +3,18 @@
 // LoRAs and the multi-task baseline, train the plugin, evaluate, print the
 // table; then answer each --prompt with the selected LoRAs, their weights
 // and the generated text. The config must have adapter.variant "dlp"
-// (resources/configs/dlp_default.json). Results go to out; the return value
-// is the exit status. Throws lwb::Error for bad arguments or configs.
+// (resources/configs/dlp_default.json). Registered as the `dlp` subcommand
+// of lorawb's one command line (app/command_line.h).
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+namespace CLI {
+class App;
+}
 
 namespace lwb::cli {
 
-int runDlpCommand(const std::vector<std::string> &args, std::ostream &out);
+struct CommandIo;
+
+void addDlpCommand(CLI::App &lorawb, CommandIo &io);
 
 } // namespace lwb::cli

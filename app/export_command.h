@@ -4,16 +4,18 @@
 // SHA-256 as an artifact of the run. (`lorawb runs export` is another thing:
 // the run's metrics as CSV or JSON.)
 //
-// args are the words after `export`. Output to out, errors to err; returns
-// the exit status (0 ok, 1 failed, 2 usage).
+// Registered as the `export` subcommand of lorawb's one command line
+// (app/command_line.h).
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+namespace CLI {
+class App;
+}
 
 namespace lwb::cli {
 
-int runExportCommand(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+struct CommandIo;
+
+void addExportCommand(CLI::App &lorawb, CommandIo &io);
 
 } // namespace lwb::cli

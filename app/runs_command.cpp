@@ -3,6 +3,8 @@
 // and the exporters, so the CLI and the GUI agree.
 #include "app/runs_command.h"
 
+#include "app/command_line.h"
+
 #include "storage/database_location.h"
 #include "storage/metric_reader.h"
 #include "storage/metric_samples.h"
@@ -12,6 +14,7 @@
 
 #include "engine/core/error.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -20,7 +23,9 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -31,54 +36,13 @@ namespace {
 using storage::RunRecord;
 using storage::RunStore;
 
-const char kUsage[] =
-    "usage: lorawb runs [--db PATH] COMMAND ...\n"
-    "\n"
-    "  list [--status S[,S...]] [--variant V] [--tag T] [--search TEXT] [--limit N]\n"
-    "                                 runs, newest first\n"
-    "  show ID                        one run: fields, final metrics, evaluations, artifacts, config\n"
-    "  compare ID ID...               config differences and final metrics side by side\n"
-    "  export ID --format csv|json [--output FILE]\n"
-    "                                 samples (csv) or everything (json) to stdout or FILE\n"
-    "                                 (the adapter itself: lorawb export ID --format peft|merged|bundle)\n"
-    "  delete ID [--yes]              delete a run and all its samples (asks unless --yes)\n"
-    "  tag ID TAG... [--remove]       add (or remove) tags\n"
-    "  note ID TEXT...                set the run's notes (an empty TEXT clears them)\n"
-    "\n"
-    "The database is --db PATH, else $LWB_DB, else $XDG_DATA_HOME/lora-workbench/runs.db\n"
-    "(~/.local/share/lora-workbench/runs.db).\n";
-
-struct UsageError
+// One `runs` subcommand's words as CLI11 parsed them: its positionals (run
+// ids, tags, note words) and the options given (name without "--" -> value;
+// "" for a flag).
+struct Arguments
 {
-    std::string message;
-};
-
-// The words of one command: positional arguments and --options.
-class Arguments
-{
-public:
-    Arguments(std::vector<std::string> words, std::vector<std::string> valueOptions)
-        : valueOptions_(std::move(valueOptions))
-    {
-        for (std::size_t i = 0; i < words.size(); ++i) {
-            const std::string &word = words[i];
-            if (word.size() > 2 && word.rfind("--", 0) == 0) {
-                std::string name = word.substr(2);
-                const std::size_t equals = name.find('=');
-                if (equals != std::string::npos) {
-                    options_[name.substr(0, equals)] = name.substr(equals + 1);
-                } else if (takesValue(name)) {
-                    if (i + 1 >= words.size())
-                        throw UsageError{"--" + name + " needs a value"};
-                    options_[name] = words[++i];
-                } else {
-                    options_[name] = "";
-                }
-            } else {
-                positional_.push_back(word);
-            }
-        }
-    }
+    std::vector<std::string> positional_;
+    std::map<std::string, std::string> options_;
 
     const std::vector<std::string> &positional() const { return positional_; }
     bool has(const std::string &name) const { return options_.count(name) > 0; }
@@ -87,25 +51,6 @@ public:
         const auto found = options_.find(name);
         return found == options_.end() ? std::string() : found->second;
     }
-    // Rejects options the command does not know.
-    void allow(std::initializer_list<const char *> names) const
-    {
-        for (const auto &entry : options_) {
-            if (std::find_if(names.begin(), names.end(), [&](const char *n) { return entry.first == n; })
-                == names.end())
-                throw UsageError{"unknown option --" + entry.first};
-        }
-    }
-
-private:
-    bool takesValue(const std::string &name) const
-    {
-        return std::find(valueOptions_.begin(), valueOptions_.end(), name) != valueOptions_.end();
-    }
-
-    std::vector<std::string> valueOptions_;
-    std::vector<std::string> positional_;
-    std::map<std::string, std::string> options_;
 };
 
 std::int64_t parseRunId(const std::string &word)
@@ -186,7 +131,6 @@ std::string statusText(const RunRecord &run)
 
 int listRuns(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({"status", "variant", "tag", "search", "limit"});
     if (!args.positional().empty())
         throw UsageError{"list takes no positional arguments"};
     storage::RunFilter filter;
@@ -228,7 +172,6 @@ int listRuns(RunStore &store, const Arguments &args, std::ostream &out)
 
 int showRun(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({});
     if (args.positional().size() != 1)
         throw UsageError{"show takes one run id"};
     const RunRecord run = store.run(parseRunId(args.positional()[0]));
@@ -314,7 +257,6 @@ int showRun(RunStore &store, const Arguments &args, std::ostream &out)
 
 int compareRuns(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({});
     if (args.positional().size() < 2)
         throw UsageError{"compare takes two or more run ids"};
     std::vector<std::int64_t> ids;
@@ -370,7 +312,6 @@ int compareRuns(RunStore &store, const Arguments &args, std::ostream &out)
 
 int exportRun(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({"format", "output"});
     if (args.positional().size() != 1)
         throw UsageError{"export takes one run id"};
     const std::int64_t id = parseRunId(args.positional()[0]);
@@ -402,7 +343,6 @@ int exportRun(RunStore &store, const Arguments &args, std::ostream &out)
 
 int deleteRun(RunStore &store, const Arguments &args, std::ostream &out, std::ostream &err, std::istream &in)
 {
-    args.allow({"yes"});
     if (args.positional().size() != 1)
         throw UsageError{"delete takes one run id"};
     const RunRecord run = store.run(parseRunId(args.positional()[0]));
@@ -429,7 +369,6 @@ int deleteRun(RunStore &store, const Arguments &args, std::ostream &out, std::os
 
 int tagRun(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({"remove"});
     if (args.positional().size() < 2)
         throw UsageError{"tag takes a run id and one or more tags"};
     const std::int64_t id = parseRunId(args.positional()[0]);
@@ -445,7 +384,6 @@ int tagRun(RunStore &store, const Arguments &args, std::ostream &out)
 
 int noteRun(RunStore &store, const Arguments &args, std::ostream &out)
 {
-    args.allow({});
     if (args.positional().empty())
         throw UsageError{"note takes a run id and the text"};
     const std::int64_t id = parseRunId(args.positional()[0]);
@@ -455,64 +393,119 @@ int noteRun(RunStore &store, const Arguments &args, std::ostream &out)
     return 0;
 }
 
+// Registers one `runs` subcommand: `positionals` name its positional words
+// (the last may repeat), `options` its --options taking a value, `flags`
+// those without; `run` gets them as Arguments.
+using RunsAction = std::function<int(RunStore &, const Arguments &, CommandIo &)>;
+
+void addRunsSubcommand(CLI::App &runs, CommandIo &io, std::shared_ptr<const std::string> databasePath,
+                       const std::string &name,
+                       const std::string &description, std::vector<std::pair<std::string, std::string>> positionals,
+                       std::vector<std::pair<std::string, std::string>> options,
+                       std::vector<std::pair<std::string, std::string>> flags, bool lastRepeats, RunsAction run)
+{
+    CLI::App *command = addCommand(runs, name, description);
+    command->fallthrough(); // `runs list --db PATH` as well as `runs --db PATH list`
+    // One word each, but the last when it repeats (a vector positional takes
+    // every word left, so only the last may be one).
+    auto single = std::make_shared<std::vector<std::string>>(positionals.size());
+    auto repeated = std::make_shared<std::vector<std::string>>();
+    for (std::size_t i = 0; i < positionals.size(); ++i) {
+        if (lastRepeats && i + 1 == positionals.size())
+            command->add_option(positionals[i].first, *repeated, positionals[i].second);
+        else
+            command->add_option(positionals[i].first, (*single)[i], positionals[i].second);
+    }
+    auto values = std::make_shared<std::map<std::string, std::string>>();
+    for (const auto &[option, help] : options)
+        command->add_option("--" + option, (*values)[option], help);
+    auto set = std::make_shared<std::map<std::string, bool>>();
+    for (const auto &[flag, help] : flags)
+        command->add_flag("--" + flag, (*set)[flag], help);
+    command->callback([command, single, repeated, positionals, lastRepeats, values, set, options, &io, databasePath,
+                       run] {
+        Arguments args;
+        const std::size_t singles = positionals.size() - (lastRepeats && !positionals.empty() ? 1 : 0);
+        for (std::size_t i = 0; i < singles; ++i)
+            if (command->count(positionals[i].first) > 0)
+                args.positional_.push_back((*single)[i]);
+        args.positional_.insert(args.positional_.end(), repeated->begin(), repeated->end());
+        for (const auto &[option, help] : options)
+            if (command->count("--" + option) > 0)
+                args.options_[option] = values->at(option);
+        for (const auto &[flag, on] : *set)
+            if (on)
+                args.options_[flag] = "";
+        RunStore store(databasePath->empty() ? storage::defaultDatabasePath() : *databasePath);
+        io.status = run(store, args, io);
+    });
+}
+
 } // namespace
+
+void addRunsCommand(CLI::App &lorawb, CommandIo &io)
+{
+    CLI::App *runs = addCommand(lorawb, "runs", "look after the run store: list, show, compare, export, delete, tag, note");
+    runs->require_subcommand(1);
+    runs->footer("The database is --db PATH, else $LWB_DB, else $XDG_DATA_HOME/lora-workbench/runs.db\n"
+                 "(~/.local/share/lora-workbench/runs.db).");
+    auto databasePath = std::make_shared<std::string>();
+    runs->add_option("--db", *databasePath, "the run store (may also stand after the command)")->type_name("PATH");
+    const auto &database = databasePath; // shared by every subcommand's callback
+
+    addRunsSubcommand(*runs, io, database, "list", "runs, newest first", {},
+                      {{"status", "only these statuses: S[,S...]"}, {"variant", "only this variant"},
+                       {"tag", "only runs with this tag"}, {"search", "only runs whose name or notes hold TEXT"},
+                       {"limit", "at most N runs"}},
+                      {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) {
+                          return listRuns(store, args, io.out);
+                      });
+    addRunsSubcommand(*runs, io, database, "show",
+                      "one run: fields, final metrics, evaluations, artifacts, config", {{"ID", "the run"}}, {}, {},
+                      false, [](RunStore &store, const Arguments &args, CommandIo &io) {
+                          return showRun(store, args, io.out);
+                      });
+    addRunsSubcommand(*runs, io, database, "compare", "config differences and final metrics side by side",
+                      {{"ID", "two or more runs"}}, {}, {}, true,
+                      [](RunStore &store, const Arguments &args, CommandIo &io) {
+                          return compareRuns(store, args, io.out);
+                      });
+    addRunsSubcommand(*runs, io, database, "export",
+                      "samples (csv) or everything (json) to stdout or FILE (the adapter itself: lorawb export ID "
+                      "--format peft|merged|bundle)",
+                      {{"ID", "the run"}}, {{"format", "csv or json"}, {"output", "the file written (default: stdout)"}},
+                      {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) {
+                          return exportRun(store, args, io.out);
+                      });
+    addRunsSubcommand(*runs, io, database, "delete", "delete a run and all its samples (asks unless --yes)",
+                      {{"ID", "the run"}}, {}, {{"yes", "do not ask"}}, false,
+                      [](RunStore &store, const Arguments &args, CommandIo &io) {
+                          return deleteRun(store, args, io.out, io.err, io.in);
+                      });
+    addRunsSubcommand(*runs, io, database, "tag", "add (or remove) tags", {{"ID", "the run"}, {"TAG", "one or more tags"}},
+                      {}, {{"remove", "remove the tags instead"}}, true,
+                      [](RunStore &store, const Arguments &args, CommandIo &io) { return tagRun(store, args, io.out); });
+    addRunsSubcommand(*runs, io, database, "note", "set the run's notes (no TEXT clears them)",
+                      {{"ID", "the run"}, {"TEXT", "the notes, as words"}}, {}, {}, true,
+                      [](RunStore &store, const Arguments &args, CommandIo &io) { return noteRun(store, args, io.out); });
+}
 
 int runRunsCommand(const std::vector<std::string> &args, std::ostream &out, std::ostream &err, std::istream &in)
 {
-    // --db may stand anywhere; take it out first.
-    std::string databasePath;
-    std::vector<std::string> words;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--db") {
-            if (i + 1 >= args.size()) {
-                err << "lorawb runs: --db needs a path\n" << kUsage;
-                return 2;
-            }
-            databasePath = args[++i];
-        } else if (args[i].rfind("--db=", 0) == 0) {
-            databasePath = args[i].substr(5);
-        } else {
-            words.push_back(args[i]);
-        }
-    }
-    if (words.empty() || words.front() == "help" || words.front() == "--help" || words.front() == "-h") {
-        (words.empty() ? err : out) << kUsage;
-        return words.empty() ? 2 : 0;
-    }
-    const std::string command = words.front();
-    words.erase(words.begin());
-
-    try {
-        const Arguments arguments(words, {"status", "variant", "tag", "search", "limit", "format", "output"});
-        const char *known[] = {"list", "show", "compare", "export", "delete", "tag", "note"};
-        if (std::find(std::begin(known), std::end(known), command) == std::end(known))
-            throw UsageError{"unknown command '" + command + "'"};
-        if (databasePath.empty())
-            databasePath = storage::defaultDatabasePath();
-        RunStore store(databasePath);
-        if (command == "list")
-            return listRuns(store, arguments, out);
-        if (command == "show")
-            return showRun(store, arguments, out);
-        if (command == "compare")
-            return compareRuns(store, arguments, out);
-        if (command == "export")
-            return exportRun(store, arguments, out);
-        if (command == "delete")
-            return deleteRun(store, arguments, out, err, in);
-        if (command == "tag")
-            return tagRun(store, arguments, out);
-        return noteRun(store, arguments, out);
-    } catch (const UsageError &error) {
-        err << "lorawb runs " << command << ": " << error.message << "\n\n" << kUsage;
+    CommandIo io{out, err, in};
+    CLI::App lorawb("lorawb runs", "lorawb");
+    addRunsCommand(lorawb, io);
+    std::vector<std::string> words{"runs"};
+    if (!args.empty() && args.front() == "help")
+        words.emplace_back("--help");
+    else
+        words.insert(words.end(), args.begin(), args.end());
+    if (args.empty()) { // the usage, as an error
+        CommandIo usage{err, err, in};
+        runCommandLine(lorawb, {"runs", "--help"}, usage);
         return 2;
-    } catch (const Error &error) {
-        err << "lorawb runs " << command << ": " << error.what() << '\n';
-        return 1;
-    } catch (const std::exception &error) {
-        err << "lorawb runs " << command << ": " << error.what() << '\n';
-        return 1;
     }
+    return runCommandLine(lorawb, words, io);
 }
 
 } // namespace lwb::cli

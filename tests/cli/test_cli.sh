@@ -25,6 +25,29 @@ check "--version names LibTorch and CUDA" grep -q "LibTorch .*CUDA" "$work/versi
 
 check "the default config validates" "$lorawb" validate "$config"
 
+# One parser (CLI11) for every command: help lists them all, usage errors exit 2
+# and name the command, failures of the command itself exit 1.
+"$lorawb" --help >"$work/help.txt"
+for command in validate train pretrain runs export dlp data tokenize score generate eval inspect; do
+  check "lorawb --help lists $command" grep -q "^  $command" "$work/help.txt"
+done
+"$lorawb" runs --help >"$work/runs_help.txt"
+check "lorawb runs --help lists its commands" grep -q "^  compare" "$work/runs_help.txt"
+usage_status() { # usage_status EXPECTED WORDS...: the exit status and the message's command
+  local expected="$1"; shift
+  set +e; "$lorawb" "$@" >"$work/usage.txt" 2>&1; local got=$?; set -e
+  [ "$got" -eq "$expected" ] || { echo "lorawb $* exited $got, not $expected:"; cat "$work/usage.txt"; return 1; }
+}
+check "no command is a usage error (2)" usage_status 2
+check "an unknown command exits 2" usage_status 2 frobnicate
+check "a missing CONFIG.json exits 2" usage_status 2 train
+check "the message names the command and the argument" grep -q "lorawb train: CONFIG.json is required" "$work/usage.txt"
+check "an unknown option exits 2" usage_status 2 validate "$config" --colour
+check "--db and --no-db together exit 2" usage_status 2 train "$config" --db x.db --no-db
+check "a run id that is not a number exits 2" usage_status 2 export abc --format peft
+check "a missing config file exits 1" usage_status 1 validate "$work/absent.json"
+check "--set=KEY=VALUE is one override" "$lorawb" validate "$config" --set=training.lr=1e-3
+
 set +e
 "$lorawb" validate "$config" --set training.lr=-1 --set bogus=1 --set adapter.r=abc >"$work/bad.txt" 2>&1
 status=$?
@@ -43,11 +66,11 @@ small=("${gpt2[@]}" --set training.batch_size=4
        --db "$db")
 "$lorawb" train "$config" "${small[@]}" >"$work/train.txt" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
-  grep -q "^step 20/" "$work/train.txt" 2>/dev/null && break
-  sleep 0.1
-done
-kill -INT "$pid"
+# Ctrl-C once step 20 is printed: grep reads the log as tail follows it and
+# returns at that line (or when lorawb ends early and tail with it). No sleep
+# and no deadline of ours; a run that never gets there hits CTest's timeout.
+grep -q -m1 "^step 20/" < <(tail -n +1 -f --pid="$pid" "$work/train.txt") || true
+kill -INT "$pid" || true
 set +e
 wait "$pid"
 status=$?

@@ -92,8 +92,10 @@ JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines, const 
             nlohmann::json line;
             try {
                 line = nlohmann::json::parse(text);
-            } catch (const nlohmann::json::parse_error &error) {
-                // nlohmann's message names the column; keep only that part.
+            } catch (const nlohmann::json::exception &error) {
+                // A syntax error, or a number beyond a double ("1e400",
+                // out_of_range 406: found by tests/fuzz). nlohmann's message
+                // names the column; keep only that part.
                 std::string message = error.what();
                 const auto colon = message.find("parse error");
                 throw Error(where, "not valid JSON: " + (colon == std::string::npos ? message : message.substr(colon)));

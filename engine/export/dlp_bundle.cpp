@@ -103,7 +103,7 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
 {
     const auto manifestPath = folder + "/" + kDlpManifestFile;
     const nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a DLP-LoRA bundle folder?)");
-    if (!manifest.is_object() || manifest.value("format", std::string()) != kDlpBundleFormat)
+    if (!manifest.is_object() || manifest.value("format", nlohmann::json()) != kDlpBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kDlpBundleFormat + "\"");
     // value(), not operator[]: on a const json, operator[] of a missing key is undefined behaviour.
     const auto version = manifest.value("format_version", nlohmann::json());

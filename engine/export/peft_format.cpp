@@ -17,6 +17,22 @@ bool endsWith(const std::string &text, const std::string &suffix)
     return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// Every module-name pattern of a config goes through here. libstdc++'s regex
+// compiler accumulates a number in a pattern (a \N back-reference, {m,n}
+// bounds) in a long without an overflow check: undefined for 19 digits and
+// more (found by tests/fuzz, fuzz_peft_config). No module-name pattern needs
+// a number of more than 9 digits, so such a pattern is refused as invalid.
+std::regex moduleRegex(const std::string &pattern)
+{
+    std::size_t digits = 0;
+    for (const char c : pattern) {
+        digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
+        if (digits > 9)
+            throw std::regex_error(std::regex_constants::error_badbrace);
+    }
+    return std::regex(pattern);
+}
+
 // PEFT 0.21 (peft.utils.other.get_pattern_key) matches a pattern key with
 // re.match(rf"(.*\.)?({key})$", module name): the whole name or a suffix
 // after a '.'. (PEFT before 0.13 required the '.': .*\.{key}$; the exporter
@@ -26,7 +42,7 @@ const typename Map::value_type *matchingPattern(const Map &patterns, const std::
 {
     for (const auto &entry : patterns) {
         try {
-            if (std::regex_match(modulePath, std::regex("(.*\\.)?(" + entry.first + ")")))
+            if (std::regex_match(modulePath, moduleRegex("(.*\\.)?(" + entry.first + ")")))
                 return &entry;
         } catch (const std::regex_error &) {
             // A key that is no valid regex matches nothing (readPeftConfig reports it).
@@ -81,7 +97,7 @@ PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
     for (const auto &[key, regex] : {std::pair{"target_modules", config.targetRegex},
                                      std::pair{"exclude_modules", config.excludeRegex}}) {
         try {
-            std::regex check(regex);
+            moduleRegex(regex);
         } catch (const std::regex_error &) {
             throw Error(at(key), "\"" + regex + "\" is not a valid regular expression");
         }
@@ -136,7 +152,7 @@ bool PeftLoraConfig::targets(const std::string &modulePath) const
     // PEFT 0.21 check_target_module_exists: exclude_modules first, same rules as targets.
     if (!excludeRegex.empty()) {
         try {
-            if (std::regex_match(modulePath, std::regex(excludeRegex)))
+            if (std::regex_match(modulePath, moduleRegex(excludeRegex)))
                 return false;
         } catch (const std::regex_error &) {
         }
@@ -147,7 +163,7 @@ bool PeftLoraConfig::targets(const std::string &modulePath) const
     }
     if (!targetRegex.empty()) {
         try {
-            return std::regex_match(modulePath, std::regex(targetRegex));
+            return std::regex_match(modulePath, moduleRegex(targetRegex));
         } catch (const std::regex_error &) {
             return false;
         }

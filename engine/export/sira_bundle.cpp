@@ -111,9 +111,9 @@ SiraBundleSummary importSiraBundle(const std::string &folder, CausalLMImpl &mode
 {
     const auto manifestPath = folder + "/" + kSiraManifestFile;
     nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a SiRA bundle folder?)");
-    if (!manifest.is_object() || manifest.value("format", std::string()) != kSiraBundleFormat)
+    if (!manifest.is_object() || manifest.value("format", nlohmann::json()) != kSiraBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kSiraBundleFormat + "\"");
-    if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<int>() != kSiraBundleVersion)
+    if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<std::int64_t>() != kSiraBundleVersion)
         throw Error(manifestPath + ": format_version",
                     "must be " + std::to_string(kSiraBundleVersion) + " (a bundle from a newer workbench?)");
 

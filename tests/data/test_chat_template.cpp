@@ -181,6 +181,18 @@ private slots:
                  std::string("-9223372036854775800,-9223372036854775805,"));
     }
 
+    // Found by tests/fuzz (fuzz_chat_template): an index after '.' too large
+    // for int64 escaped as std::out_of_range, and int of a float beyond int64
+    // was an undefined conversion. Python has big integers (Jinja2 renders
+    // both); here they are errors at the place.
+    void hugeNumbersAreErrors()
+    {
+        QCOMPARE(errorOf("{{ messages.99999999999999999999 }}"), std::string("line 1, column 13: integer literal out of range"));
+        QVERIFY2(errorOf("{{ 1e300|int }}").find("does not fit in 64 bits") != std::string::npos,
+                 errorOf("{{ 1e300|int }}").c_str());
+        QCOMPARE(render("{{ 2.7|int }}{{ -2.7|int }}"), std::string("2-2")); // Jinja2 3.1
+    }
+
     void rendersChatVariables()
     {
         const lwb::ChatTemplate chatml(

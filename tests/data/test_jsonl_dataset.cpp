@@ -134,6 +134,15 @@ private slots:
         QCOMPARE(dataset.badLines[0].where, path + ":3");
         QCOMPARE(dataset.examples[1].answer, std::string("fine")); // the \r of a CRLF line is not part of it
 
+        // A number beyond a double is a bad line too (found by tests/fuzz,
+        // fuzz_jsonl_line: nlohmann's out_of_range escaped the reader).
+        const auto overflow = writeFile(dir, "overflow.jsonl", "{\"text\":\"x\",\"task\":11e308}\n{\"text\":\"y\"}\n");
+        const auto kept = lwb::readJsonlDataset(overflow, true);
+        QCOMPARE(kept.examples.size(), std::size_t { 1 });
+        QCOMPARE(kept.badLines.size(), std::size_t { 1 });
+        QCOMPARE(kept.badLines[0].where, overflow + ":1");
+        QVERIFY2(kept.badLines[0].reason.find("not valid JSON") == 0, kept.badLines[0].reason.c_str());
+
         // Many bad lines: the first 20 are listed, then a count.
         std::string many;
         for (int i = 0; i < 25; ++i)

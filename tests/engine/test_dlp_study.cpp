@@ -88,6 +88,8 @@ private slots:
         const lwb::RunConfig base;
         const auto errorOfImport = [&] { return lwb::test::errorOf([&] { lwb::importDlpBundle(folder, base); }); };
 
+        importWith(R"({"format": 18446744073709})"); // type_error 302 escaped (fuzz_dlp_manifest)
+        QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: format: must be"), errorOfImport().c_str());
         importWith(R"({"format": "lorawb.dlp_bundle"})");
         QVERIFY2(lwb::test::contains(errorOfImport(), "dlp_bundle.json: format_version"), errorOfImport().c_str());
         importWith(R"({"format": "lorawb.dlp_bundle", "format_version": 4294967297})");

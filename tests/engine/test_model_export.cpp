@@ -247,6 +247,12 @@ private slots:
         error = errorOf([&] { lwb::importSiraBundle(folder, *fresh); });
         QVERIFY2(contains(error, "model.layers.0.self_attn.q_proj.lora_A has shape [3, 4, 32]"), error.c_str());
 
+        // Found by tests/fuzz (fuzz_sira_manifest): a "format" that is no
+        // string escaped as nlohmann's type_error 302.
+        std::ofstream(folder + "/sira_bundle.json") << R"({"format": 88888888888888888888888888888})";
+        error = errorOf([&] { lwb::importSiraBundle(folder, *fresh); });
+        QVERIFY2(contains(error, "sira_bundle.json: format: must be \"lorawb.sira_bundle\""), error.c_str());
+
         // A SiRA model has no merged form; the failed export leaves nothing.
         error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "merged", "sira-merged")); });
         QVERIFY2(contains(error, "model.layers.0.self_attn.q_proj: its adapter has no dense equivalent"), error.c_str());

@@ -298,6 +298,14 @@ private slots:
         error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });
         QVERIFY2(contains(error, "target_modules does not select") && contains(error, "k_proj"), error.c_str());
 
+        // Found by tests/fuzz (fuzz_peft_config): a 20-digit back-reference
+        // overflowed inside libstdc++'s regex compiler (undefined behaviour).
+        folder = copy("huge-backreference");
+        edit(folder, [](nlohmann::json &json) { json["target_modules"] = ".*\\18446744073709551616B"; });
+        error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });
+        QVERIFY2(contains(error, "target_modules: \".*\\18446744073709551616B\" is not a valid regular expression"),
+                 error.c_str());
+
         folder = copy("garbled");
         std::ofstream(folder + "/adapter_config.json") << "{\"peft_type\": \"LORA\", ";
         error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });

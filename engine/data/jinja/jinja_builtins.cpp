@@ -91,8 +91,14 @@ Value mapItems(const Value &input, const Arguments &arguments)
 
 Value toInt(const Value &value, const Value &fallback)
 {
-    if (value.kind() == Value::Kind::Float)
-        return Value(static_cast<std::int64_t>(std::trunc(value.number())));
+    if (value.kind() == Value::Kind::Float) {
+        // Python's int() has no limit; outside int64 (and for nan/inf) the
+        // conversion would be undefined here, so it is an error.
+        const double whole = std::trunc(value.number());
+        if (!(whole >= -0x1p63 && whole < 0x1p63))
+            fail("int of " + value.text() + " does not fit in 64 bits");
+        return Value(static_cast<std::int64_t>(whole));
+    }
     if (value.isNumber())
         return Value(value.integer());
     if (value.isString()) {

@@ -249,7 +249,12 @@ ExprPtr ExpressionParser::parsePostfix(ExprPtr expr)
             if (peek().kind == Kind::Integer) { // foo.0 is foo[0]
                 attribute->kind = Expr::Kind::Item;
                 auto index = make(Expr::Kind::Literal, peek().offset);
-                index->literal = Value(static_cast<std::int64_t>(std::stoll(next().text)));
+                const auto digits = next();
+                try {
+                    index->literal = Value(static_cast<std::int64_t>(std::stoll(digits.text)));
+                } catch (const std::out_of_range &) { // found by tests/fuzz: stoll escaped
+                    fail(digits, "integer literal out of range");
+                }
                 attribute->operands.push_back(std::move(expr));
                 attribute->operands.push_back(std::move(index));
             } else {

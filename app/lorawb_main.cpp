@@ -11,6 +11,7 @@
 //   lorawb data build-lexicon ...   (app/data_command.h)
 //   lorawb tokenize | score | generate | eval ...   (app/inspect_command.h)
 //   lorawb inspect MODEL [--json]   (app/model_inspect_command.h)
+//   lorawb study STUDY.json ...   (app/study_command.h)
 #include "app/command_line.h"
 #include "app/data_command.h"
 #include "app/dlp_command.h"
@@ -18,6 +19,7 @@
 #include "app/inspect_command.h"
 #include "app/model_inspect_command.h"
 #include "app/runs_command.h"
+#include "app/study_command.h"
 #include "app/train_commands.h"
 
 #include "engine/core/runtime.h"
@@ -103,6 +105,13 @@ int main(int argc, char **argv)
                         "MODEL [--json]: architecture, parameters, dtype, tokenizer, special tokens and their "
                         "files, chat template, target module names",
                         [](const std::vector<std::string> &args, CommandIo &io) { return runInspect(args, io.out, io.err); });
+    addForwardedCommand(lorawb, io, "study",
+                        "STUDY.json [--db PATH] [--dry-run] [--summary-only] [--report DIR] [--confidence C]: a grid / "
+                        "random search x seeds, recorded and resumable; mean and CI per cell, paired test against the "
+                        "baseline",
+                        [](const std::vector<std::string> &args, CommandIo &io) {
+                            return runStudyCommand(args, io.out, io.err);
+                        });
 
     lorawb.footer(kFooter); // after the commands: they would inherit it
 

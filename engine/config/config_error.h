@@ -18,7 +18,8 @@ struct ConfigIssue
 class ConfigError : public Error
 {
 public:
-    ConfigError(const std::string &source, std::vector<ConfigIssue> issues);
+    // `what` names the document in the message ("run config", "study").
+    ConfigError(const std::string &source, std::vector<ConfigIssue> issues, const std::string &what = "run config");
 
     const std::vector<ConfigIssue> &issues() const { return issues_; }
 

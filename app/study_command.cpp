@@ -1,0 +1,225 @@
+// See study_command.h. Wiring only: spec -> queued runs -> trainer + recorder
+// -> summary.
+#include "app/study_command.h"
+
+#include "engine/config/study_spec.h"
+#include "engine/core/error.h"
+#include "engine/train/progress_printer.h"
+#include "engine/train/trainer.h"
+#include "storage/database_location.h"
+#include "storage/run_recorder.h"
+#include "storage/run_store.h"
+#include "storage/study_report.h"
+#include "storage/study_store.h"
+#include "storage/study_summary.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+namespace lwb::cli {
+namespace {
+
+struct StudyArguments
+{
+    std::string path;
+    std::string database;
+    std::string reportDirectory;
+    bool dryRun = false;
+    bool summaryOnly = false;
+    double confidence = 0.95;
+};
+
+StudyArguments parseStudyArguments(const std::vector<std::string> &words)
+{
+    StudyArguments args;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const auto &word = words[i];
+        auto value = [&](const char *what) -> const std::string & {
+            if (i + 1 == words.size())
+                throw Error(word, std::string("expects ") + what);
+            return words[++i];
+        };
+        if (word == "--db")
+            args.database = value("a database path");
+        else if (word == "--report")
+            args.reportDirectory = value("a folder for study.csv and study.html");
+        else if (word == "--confidence") {
+            const auto &text = value("a level such as 0.95");
+            try {
+                args.confidence = std::stod(text);
+            } catch (const std::exception &) {
+                throw Error("--confidence", "\"" + text + "\" is not a number");
+            }
+            if (!(args.confidence > 0.0 && args.confidence < 1.0))
+                throw Error("--confidence", text + " is not between 0 and 1");
+        } else if (word == "--dry-run")
+            args.dryRun = true;
+        else if (word == "--summary-only")
+            args.summaryOnly = true;
+        else if (!word.empty() && word[0] == '-')
+            throw Error(word, "unknown option (lorawb study STUDY.json [--db PATH] [--dry-run] [--summary-only] "
+                              "[--report DIR] [--confidence C])");
+        else if (args.path.empty())
+            args.path = word;
+        else
+            throw Error(word, "unexpected argument (only one study file)");
+    }
+    if (args.path.empty())
+        throw Error("", "missing STUDY.json");
+    return args;
+}
+
+Trainer *gStudyTrainer = nullptr;
+volatile std::sig_atomic_t gStudyInterrupted = 0;
+
+void onStudyInterrupt(int)
+{
+    if (gStudyInterrupted)
+        std::_Exit(130); // a second Ctrl-C does not wait for the step
+    gStudyInterrupted = 1;
+    if (gStudyTrainer)
+        gStudyTrainer->requestStop();
+}
+
+std::string figure(double value)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", value);
+    return text;
+}
+
+void printSummary(const storage::StudySummary &summary, std::ostream &out)
+{
+    const int percent = static_cast<int>(summary.confidence * 100 + 0.5);
+    out << "study \"" << summary.study.name << "\" (id " << summary.study.id << "): " << summary.metric << ", "
+        << (summary.higherIsBetter ? "higher" : "lower") << " is better; mean [" << percent << " % CI] over seeds\n";
+    for (const auto &cell : summary.cells) {
+        const auto &interval = cell.interval;
+        out << "  c" << cell.cellIndex << "  " << storage::studyCellLabel(cell.cell)
+            << (static_cast<int>(cell.cellIndex) == summary.baselineCell ? " (baseline)" : "") << "\n      n=" << interval.count;
+        if (interval.count >= 2)
+            out << "  " << figure(interval.mean) << " [" << figure(interval.low) << ", " << figure(interval.high) << "]"
+                << "  min " << figure(interval.minimum) << " max " << figure(interval.maximum);
+        else if (interval.count == 1)
+            out << "  " << figure(interval.mean) << " (one seed: no interval)";
+        if (cell.vsBaseline)
+            out << "  vs baseline " << (cell.vsBaseline->meanDifference >= 0 ? "+" : "")
+                << figure(cell.vsBaseline->meanDifference) << " [" << figure(cell.vsBaseline->low) << ", "
+                << figure(cell.vsBaseline->high) << "] p=" << figure(cell.vsBaseline->pValue) << " ("
+                << cell.vsBaseline->pairs << " paired seeds)";
+        if (cell.pendingRuns || cell.failedRuns)
+            out << "  pending " << cell.pendingRuns << ", failed " << cell.failedRuns;
+        out << "\n";
+    }
+}
+
+std::vector<std::string> cellKeysOf(const StudySpec &spec)
+{
+    std::vector<std::string> keys;
+    for (const auto &cell : spec.cells)
+        keys.push_back(cell.settingsKey());
+    return keys;
+}
+
+// Trains one (cell, seed) into a queued run already linked to the study.
+// Returns false when the study was interrupted.
+bool trainStudyRun(const StudyRun &run, std::int64_t runId, const StudyArguments &args, const std::string &database,
+                   storage::RunStore &store, std::ostream &out, std::ostream &err)
+{
+    std::unique_ptr<Trainer> trainer;
+    try {
+        trainer = std::make_unique<Trainer>(parseRunConfig(run.config, args.path));
+    } catch (const std::exception &error) {
+        store.finishRun(runId, storage::RunStatus::Failed, error.what());
+        err << "lorawb study: run " << runId << " failed before training: " << error.what() << "\n";
+        return true;
+    }
+    ProgressPrinter printer(out, isatty(STDOUT_FILENO) != 0);
+    storage::RecorderOptions options;
+    options.runId = runId;
+    storage::RunRecorder recorder(database, options);
+    trainer->addObserver(&printer);
+    trainer->addObserver(&recorder);
+    gStudyTrainer = trainer.get();
+    RunOutcome outcome = RunOutcome::Failed;
+    try {
+        outcome = trainer->run();
+    } catch (const std::exception &error) {
+        // Recorded as failed by the recorder; the study goes on with the next
+        // run, and a later `lorawb study` trains this one again.
+        err << "lorawb study: run " << runId << " failed: " << error.what() << "\n";
+    }
+    gStudyTrainer = nullptr;
+    return outcome != RunOutcome::Cancelled && !gStudyInterrupted;
+}
+
+} // namespace
+
+int runStudyCommand(const std::vector<std::string> &words, std::ostream &out, std::ostream &err)
+{
+    const auto args = parseStudyArguments(words);
+    const StudySpec spec = loadStudySpec(args.path);
+    const auto runs = spec.runs();
+    out << args.path << ": " << spec.cells.size() << " cells x " << spec.seeds.size() << " seeds = " << runs.size()
+        << " runs, metric " << spec.metric << "\n";
+    if (args.dryRun) {
+        for (std::size_t i = 0; i < spec.cells.size(); ++i)
+            out << "  c" << i << "  " << spec.cells[i].label()
+                << (static_cast<int>(i) == spec.baselineCell ? " (baseline)" : "") << "\n";
+        return 0;
+    }
+
+    const auto database = args.database.empty() ? storage::defaultDatabasePath() : args.database;
+    storage::RunStore store(database);
+    const auto study = storage::openStudy(store, spec.name, spec.document.dump(), spec.metric);
+    out << "study " << study.id << " in " << database << "\n";
+
+    bool interrupted = false;
+    if (!args.summaryOnly) {
+        std::signal(SIGINT, onStudyInterrupt);
+        std::signal(SIGTERM, onStudyInterrupt);
+        const auto cellKeys = cellKeysOf(spec);
+        for (const auto &run : runs) {
+            if (storage::hasFinishedRun(storage::studyRuns(store, study.id), run.cellIndex, run.seed))
+                continue; // finished earlier: a resumed study does not train it again
+            storage::NewRun queued;
+            queued.name = run.config["name"].get<std::string>();
+            queued.variant = run.config["adapter"].value("variant", "lora");
+            queued.configJson = run.config.dump();
+            queued.seed = run.seed;
+            queued.device = run.config.value("device", "cpu");
+            queued.tags = {"study:" + spec.name};
+            const auto runId = store.createRun(queued);
+            storage::linkStudyRun(store, study.id, runId, run.cellIndex, cellKeys[run.cellIndex], run.seed);
+            out << "c" << run.cellIndex << " seed " << run.seed << " (" << spec.cells[run.cellIndex].label() << "): run "
+                << runId << "\n";
+            if (!trainStudyRun(run, runId, args, database, store, out, err)) {
+                interrupted = true;
+                break;
+            }
+        }
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+
+    const auto summary = storage::summarizeStudy(store, study, cellKeysOf(spec), spec.baselineCell, args.confidence);
+    printSummary(summary, out);
+    if (!args.reportDirectory.empty()) {
+        std::filesystem::create_directories(args.reportDirectory);
+        const auto csv = (std::filesystem::path(args.reportDirectory) / "study.csv").string();
+        const auto html = (std::filesystem::path(args.reportDirectory) / "study.html").string();
+        storage::writeStudyCsv(summary, csv);
+        storage::writeStudyHtml(summary, html);
+        out << "wrote " << csv << " and " << html << "\n";
+    }
+    if (interrupted) {
+        out << "interrupted; run the same command again to train the rest (finished runs are kept)\n";
+        return 130;
+    }
+    return 0;
+}
+
+} // namespace lwb::cli

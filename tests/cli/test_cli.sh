@@ -28,7 +28,7 @@ check "the default config validates" "$lorawb" validate "$config"
 # One parser (CLI11) for every command: help lists them all, usage errors exit 2
 # and name the command, failures of the command itself exit 1.
 "$lorawb" --help >"$work/help.txt"
-for command in validate train pretrain runs export dlp data tokenize score generate eval inspect; do
+for command in validate train pretrain runs export dlp data study tokenize score generate eval inspect; do
   check "lorawb --help lists $command" grep -q "^  $command" "$work/help.txt"
 done
 "$lorawb" runs --help >"$work/runs_help.txt"

@@ -4,6 +4,7 @@
 #include "storage/config_diff.h"
 #include "storage/metric_reader.h"
 #include "storage/metric_samples.h"
+#include "storage/run_statistics.h"
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
@@ -29,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -114,6 +116,8 @@ CompareView::CompareView(QWidget *parent)
     , seriesChoice_(new QComboBox)
     , axisChoice_(new QComboBox)
     , allKeys_(new QCheckBox(tr("Show all keys")))
+    , groupBySeed_(new QCheckBox(tr("Group by seed")))
+    , bandChoice_(new QComboBox)
     , curves_(new QCustomPlot)
     , taskBars_(new QCustomPlot)
     , tabs_(new QTabWidget)
@@ -175,6 +179,12 @@ CompareView::CompareView(QWidget *parent)
     connect(seriesChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
     connect(axisChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
     connect(allKeys_, &QCheckBox::toggled, this, &CompareView::fillConfigTable);
+    connect(groupBySeed_, &QCheckBox::toggled, this, [this] {
+        bandChoice_->setEnabled(grouped());
+        drawCurves();
+        fillMetricsTable();
+    });
+    connect(bandChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
     reload();
 }
 
@@ -193,6 +203,15 @@ QWidget *CompareView::buildToolbar()
     axisChoice_->addItem(tr("by tokens"), int(XAxis::Tokens));
     axisChoice_->addItem(tr("by wall time"), int(XAxis::WallTime));
     axisChoice_->setToolTip(tr("Align the curves by optimizer step, by training tokens seen, or by seconds since start."));
+    groupBySeed_->setObjectName(QStringLiteral("compareGroupBySeed"));
+    groupBySeed_->setToolTip(tr("Runs whose configs differ only in their seed as one mean curve with a band, "
+                                "and their final and best values as mean ± 95 % CI."));
+    groupBySeed_->setEnabled(false);
+    bandChoice_->setObjectName(QStringLiteral("compareBand"));
+    bandChoice_->addItem(tr("band: min–max"), int(Band::MinMax));
+    bandChoice_->addItem(tr("band: 95 % CI of the mean"), int(Band::ConfidenceInterval));
+    bandChoice_->setToolTip(tr("What the shaded band around a seed group's mean curve spans, step by step."));
+    bandChoice_->setEnabled(false);
     auto *figure = new QPushButton(tr("Export figure…"));
     figure->setObjectName(QStringLiteral("compareExportFigure"));
     connect(figure, &QPushButton::clicked, this, &CompareView::exportFigure);
@@ -203,6 +222,8 @@ QWidget *CompareView::buildToolbar()
     layout->addWidget(title_, 1);
     layout->addWidget(seriesChoice_);
     layout->addWidget(axisChoice_);
+    layout->addWidget(groupBySeed_);
+    layout->addWidget(bandChoice_);
     layout->addWidget(figure);
     layout->addWidget(tables);
     return bar;
@@ -250,6 +271,41 @@ QString CompareView::runLabel(int index) const
     return QStringLiteral("#%1 %2").arg(runIds_.at(index)).arg(runNames_.at(index));
 }
 
+void CompareView::setGroupBySeed(bool grouped)
+{
+    groupBySeed_->setChecked(grouped);
+}
+
+void CompareView::setBand(Band band)
+{
+    bandChoice_->setCurrentIndex(bandChoice_->findData(int(band)));
+}
+
+bool CompareView::hasSeedGroups() const
+{
+    return std::any_of(groups_.begin(), groups_.end(), [](const auto &group) { return group.runIds.size() >= 2; });
+}
+
+bool CompareView::grouped() const
+{
+    return groupBySeed_->isChecked() && hasSeedGroups();
+}
+
+int CompareView::runIndex(std::int64_t runId) const
+{
+    return int(runIds_.indexOf(qint64(runId)));
+}
+
+// "#3 lora-s1 +2 (n=3)": the group's first run stands for it.
+QString CompareView::groupLabel(std::size_t group) const
+{
+    const auto &ids = groups_[group].runIds;
+    const QString first = runLabel(runIndex(ids.front()));
+    if (ids.size() == 1)
+        return first;
+    return tr("%1 +%2 (n=%3)").arg(first).arg(ids.size() - 1).arg(ids.size());
+}
+
 namespace {
 
 // What one reload reads on the store thread.
@@ -281,6 +337,7 @@ void CompareView::reload()
     const quint64 generation = ++reloadGeneration_;
     ++curveGeneration_; // curves of the old runs are of no use now
     comparison_ = {};
+    groups_.clear();
     lastExactMatch_.clear();
     runNames_.clear();
     if (store_ == nullptr || store_->path().isEmpty() || runIds_.isEmpty()) {
@@ -315,6 +372,7 @@ void CompareView::reload()
             }
             if (outcome.value) {
                 comparison_ = std::move(outcome.value->comparison);
+                groups_ = lwb::storage::groupRunsBySeed(comparison_.runs);
                 lastExactMatch_ = std::move(outcome.value->lastExactMatch);
                 QStringList labels;
                 for (int i = 0; i < runIds_.size(); ++i) {
@@ -327,6 +385,8 @@ void CompareView::reload()
                 runIds_.clear();
                 title_->setText(tr("Cannot compare: %1").arg(outcome.error.toHtmlEscaped()));
             }
+            groupBySeed_->setEnabled(hasSeedGroups());
+            bandChoice_->setEnabled(grouped());
             fillSeriesChoice();
             drawCurves();
             fillConfigTable();
@@ -372,6 +432,34 @@ struct Curve
     QVector<double> x;
     QVector<double> y;
 };
+
+// A seed group's curves as one: at each x every run of the group logged
+// (seeds of one config log at the same steps), the mean and the band.
+struct BandCurve
+{
+    QVector<double> x, mean, low, high;
+};
+
+BandCurve bandOf(const std::vector<const Curve *> &runs, CompareView::Band band)
+{
+    std::map<double, std::vector<double>> byX;
+    for (const Curve *curve : runs)
+        for (qsizetype i = 0; i < curve->x.size(); ++i)
+            if (std::isfinite(curve->x[i]) && std::isfinite(curve->y[i]))
+                byX[curve->x[i]].push_back(curve->y[i]);
+    BandCurve result;
+    for (const auto &[x, values] : byX) {
+        if (values.size() != runs.size())
+            continue; // a step some seed did not log: its mean would mix different runs
+        const auto interval = lwb::storage::meanInterval(values);
+        const bool ci = band == CompareView::Band::ConfidenceInterval && values.size() >= 2;
+        result.x << x;
+        result.mean << interval.mean;
+        result.low << (ci ? interval.low : interval.minimum);
+        result.high << (ci ? interval.high : interval.maximum);
+    }
+    return result;
+}
 
 } // namespace
 
@@ -422,7 +510,35 @@ void CompareView::drawCurves()
                 curves_->yAxis->setLabel(name);
                 const bool sparse = name.startsWith(QLatin1String("eval/"));
                 const auto curves = outcome.value.value_or(std::vector<Curve>{});
-                for (int i = 0; i < int(curves.size()) && i < runIds_.size(); ++i) {
+                if (grouped() && curves.size() == std::size_t(runIds_.size())) {
+                    const auto band = Band(bandChoice_->currentData().toInt());
+                    for (std::size_t g = 0; g < groups_.size(); ++g) {
+                        std::vector<const Curve *> members;
+                        for (std::int64_t id : groups_[g].runIds)
+                            members.push_back(&curves[std::size_t(runIndex(id))]);
+                        const BandCurve curve = bandOf(members, band);
+                        const QColor color = runColor(int(g));
+                        QCPGraph *low = curves_->addGraph();
+                        low->setPen(Qt::NoPen);
+                        low->removeFromLegend();
+                        low->setData(curve.x, curve.low, true);
+                        QCPGraph *high = curves_->addGraph();
+                        high->setPen(Qt::NoPen);
+                        high->removeFromLegend();
+                        QColor fill = color;
+                        fill.setAlpha(60);
+                        high->setBrush(fill);
+                        high->setChannelFillGraph(low);
+                        high->setData(curve.x, curve.high, true);
+                        QCPGraph *mean = curves_->addGraph();
+                        mean->setName(groupLabel(g));
+                        mean->setPen(QPen(color, 1.8));
+                        if (sparse)
+                            mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+                        mean->setData(curve.x, curve.mean, true);
+                    }
+                }
+                for (int i = 0; i < int(curves.size()) && i < runIds_.size() && !grouped(); ++i) {
                     QCPGraph *graph = curves_->addGraph();
                     graph->setName(runLabel(i));
                     graph->setPen(QPen(runColor(i), 1.6));
@@ -479,6 +595,10 @@ void CompareView::fillConfigTable()
 void CompareView::fillMetricsTable()
 {
     metricsTable_->clear();
+    if (grouped()) {
+        fillGroupedMetricsTable();
+        return;
+    }
     const int runs = int(comparison_.runs.size());
     QStringList header{tr("series")};
     for (int i = 0; i < runs; ++i)
@@ -493,6 +613,50 @@ void CompareView::fillMetricsTable()
             setCell(metricsTable_, int(s), 1 + 2 * i, summary ? number(summary->latestValue) : QStringLiteral("—"));
             setCell(metricsTable_, int(s), 2 + 2 * i,
                     summary ? tr("%1 @ %2").arg(number(summary->bestValue)).arg(summary->bestStep) : QStringLiteral("—"));
+        }
+    }
+    fitColumns(metricsTable_);
+}
+
+namespace {
+
+// "0.812 ± 0.031 (n=3)"; one run: its value and n=1 (no spread to estimate).
+QString meanText(const std::vector<double> &values)
+{
+    if (values.empty())
+        return QStringLiteral("—");
+    const auto interval = lwb::storage::meanInterval(values);
+    if (values.size() == 1)
+        return QStringLiteral("%1 (n=1)").arg(number(interval.mean));
+    return QStringLiteral("%1 ± %2 (n=%3)").arg(number(interval.mean), number(interval.halfWidth)).arg(values.size());
+}
+
+} // namespace
+
+// One column pair per seed group: final and best value as mean ± the
+// half-width of the 95 % t-interval, over the group's runs that have the series.
+void CompareView::fillGroupedMetricsTable()
+{
+    QStringList header{tr("series")};
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+        header << tr("%1 final").arg(groupLabel(g)) << tr("%1 best").arg(groupLabel(g));
+    metricsTable_->setColumnCount(1 + 2 * int(groups_.size()));
+    metricsTable_->setHorizontalHeaderLabels(header);
+    metricsTable_->setRowCount(int(comparison_.series.size()));
+    for (std::size_t s = 0; s < comparison_.series.size(); ++s) {
+        setCell(metricsTable_, int(s), 0, QString::fromStdString(comparison_.series[s]));
+        for (std::size_t g = 0; g < groups_.size(); ++g) {
+            std::vector<double> finals;
+            std::vector<double> bests;
+            for (std::int64_t id : groups_[g].runIds) {
+                const auto &summary = comparison_.finals[s][std::size_t(runIndex(id))];
+                if (summary) {
+                    finals.push_back(summary->latestValue);
+                    bests.push_back(summary->bestValue);
+                }
+            }
+            setCell(metricsTable_, int(s), 1 + 2 * int(g), meanText(finals));
+            setCell(metricsTable_, int(s), 2 + 2 * int(g), meanText(bests));
         }
     }
     fitColumns(metricsTable_);

@@ -10,9 +10,17 @@
 // draws as fast as a short one. A newer read supersedes an older one still
 // in flight. Any number of runs can be compared; colours cycle through a
 // palette.
+//
+// Seed groups (storage/seed_groups.h): when two or more of the runs differ
+// only in their seed, "Group by seed" draws each group as its mean curve with
+// a shaded band (min-max or the 95 % t-interval of the mean, point by point
+// over the steps every run of the group logged) and the metrics table shows
+// each group's final and best values as mean ± half-width (n) instead of one
+// column per run.
 #pragma once
 
 #include "storage/run_comparison.h"
+#include "storage/seed_groups.h"
 
 #include <QVector>
 #include <QWidget>
@@ -42,6 +50,7 @@ class CompareView : public QWidget
 
 public:
     enum class XAxis { Step, Tokens, WallTime };
+    enum class Band { MinMax, ConfidenceInterval };
     static constexpr std::size_t kMaxPointsPerCurve = 4000;
 
     explicit CompareView(QWidget *parent = nullptr);
@@ -55,10 +64,18 @@ public:
 
     void setSeries(const QString &series);
     void setXAxis(XAxis axis);
+    // Seed groups: one mean curve with a band per group (when any group has 2+ runs).
+    void setGroupBySeed(bool grouped);
+    void setBand(Band band);
+    // The compared runs grouped by seed, groups in the order of their first run.
+    const std::vector<lwb::storage::SeedGroup> &seedGroups() const { return groups_; }
+    bool hasSeedGroups() const; // some group has two or more runs
 
     QComboBox *seriesChoice() const { return seriesChoice_; }
     QComboBox *axisChoice() const { return axisChoice_; }
     QCheckBox *allKeysToggle() const { return allKeys_; }
+    QCheckBox *groupBySeedToggle() const { return groupBySeed_; }
+    QComboBox *bandChoice() const { return bandChoice_; }
     QCustomPlot *curves() const { return curves_; }
     QCustomPlot *taskBars() const { return taskBars_; }
     QTableWidget *configTable() const { return configTable_; }
@@ -87,6 +104,10 @@ private:
     void fillRoutingChoice();
     void finishRead();
     QString runLabel(int index) const;
+    QString groupLabel(std::size_t group) const;
+    bool grouped() const;
+    int runIndex(std::int64_t runId) const;
+    void fillGroupedMetricsTable();
     void exportFigure();
     void exportTablesInteractively();
 
@@ -94,6 +115,7 @@ private:
     QVector<qint64> runIds_;
     QStringList runNames_;
     lwb::storage::RunComparison comparison_;
+    std::vector<lwb::storage::SeedGroup> groups_;
     std::vector<std::map<std::string, double>> lastExactMatch_; // per run: task -> exact match, last evaluation
     quint64 reloadGeneration_ = 0;
     quint64 curveGeneration_ = 0;
@@ -102,6 +124,8 @@ private:
     QComboBox *seriesChoice_;
     QComboBox *axisChoice_;
     QCheckBox *allKeys_;
+    QCheckBox *groupBySeed_;
+    QComboBox *bandChoice_;
     QCustomPlot *curves_;
     QCustomPlot *taskBars_;
     QTabWidget *tabs_;

@@ -16,14 +16,18 @@ struct SplitRegex::Code
 
 namespace {
 
-// Oniguruma's Unicode \w (what Hugging Face's patterns mean) is letters,
-// marks, numbers and connector punctuation (so "³" is one; the Whitespace
-// pre-tokenizer's word class differs, unicode_classes.h); PCRE2 10.42's
-// \w under UCP is only letters, numbers and "_". So \w becomes that class,
-// and \W outside brackets its complement (\W inside brackets stays PCRE2's).
+// Oniguruma's Unicode \w (what Hugging Face's patterns mean) is Alphabetic,
+// marks, decimal digits and connector punctuation; alone (not inside
+// brackets) it also takes Latin-1's ² ³ ¹ ¼ ½ ¾ (its table below U+0100), so
+// that [^\w\s] and \w both match those six. Not the joiners U+200C/D.
+// PCRE2 10.42's \w under UCP is letters, numbers and "_". So \w becomes
+// Oniguruma's class (equal on every character Unicode 14 assigns, both
+// forms, tokenizers 0.23.3, checked by experiment), and \W outside brackets
+// its complement (\W inside brackets stays PCRE2's).
 std::string withOnigurumaWord(const std::string &pattern)
 {
-    static const std::string kWord = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+    static const std::string kInClass = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}";
+    static const std::string kWord = kInClass + "\\x{B2}\\x{B3}\\x{B9}\\x{BC}-\\x{BE}";
     std::string out;
     out.reserve(pattern.size());
     bool inClass = false;
@@ -32,7 +36,7 @@ std::string withOnigurumaWord(const std::string &pattern)
         if (c == '\\' && i + 1 < pattern.size()) {
             const char next = pattern[++i];
             if (next == 'w')
-                out += inClass ? kWord : "[" + kWord + "]";
+                out += inClass ? kInClass : "[" + kWord + "]";
             else if (next == 'W' && !inClass)
                 out += "[^" + kWord + "]";
             else

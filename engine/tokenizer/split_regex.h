@@ -7,8 +7,8 @@
 // transformers.js peer, differs: it adds U+FEFF and drops U+0085). Character
 // properties come from PCRE2's Unicode tables (14.0 in PCRE2 10.42), so
 // letters added to Unicode later are not \p{L} here. \w is rewritten to
-// Oniguruma's meaning (letters, marks, numbers, connectors; PCRE2 10.42's
-// leaves marks out). The pattern is
+// Oniguruma's meaning (Alphabetic, marks, decimal digits, connectors and
+// Latin-1's ² ³ ¹ ¼ ½ ¾; PCRE2 10.42's differs on marks and numbers). The pattern is
 // JIT-compiled where PCRE2 supports it (falls back to the interpreter).
 // Thread-safe: the compiled code is shared, match data is per call.
 #pragma once

@@ -78,7 +78,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         cache->keys = k;
         cache->values = v;
     }
-    const auto context = causalAttention(q, k, v, past, scores_).transpose(1, 2).reshape({batch, length, heads * headDim});
+    const auto context = causalAttention(q, k, v, past, scores_, cache ? cache->realKeys : torch::Tensor()).transpose(1, 2).reshape({batch, length, heads * headDim});
     return cProj_ ? cProj_->forward(context) : oProj_->forward(context);
 }
 

@@ -23,7 +23,12 @@ struct CausalAttentionOptions
 
 // q [B, H, T, Dh]; k, v [B, Hkv, past + T, Dh] (the first `past` positions
 // from a KV cache) -> [B, H, T, Dh]. Query t sits at position past + t.
+// realKeys [B, past + T] bool (left-padded batches) keeps every query off the
+// padding; a padding query sees only itself (its output is never used, and a
+// row with no allowed key would be NaN). Padding sits left of every real
+// token, so window distances counted in slots equal those in positions.
 torch::Tensor causalAttention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
-                              std::int64_t past, const CausalAttentionOptions &options);
+                              std::int64_t past, const CausalAttentionOptions &options,
+                              const torch::Tensor &realKeys = {});
 
 } // namespace lwb

@@ -65,9 +65,29 @@ torch::Tensor CausalLMImpl::outputWeight() const
     return lmHead_ ? lmHead_->weight : tokenEmbedding_->weight;
 }
 
-torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache)
+torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask)
 {
-    return run(inputIds, ForwardContext{}, &cache);
+    return run(inputIds, ForwardContext{tokenMask, {}}, &cache);
+}
+
+torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask)
+{
+    const bool padded = cache.realKeys.defined() || (tokenMask.defined() && !tokenMask.all().item<bool>());
+    if (!padded)
+        return {};
+    const auto mask = tokenMask.defined() ? tokenMask.to(inputIds.device(), torch::kBool)
+                                          : torch::ones_like(inputIds, inputIds.options().dtype(torch::kBool));
+    const auto start = cache.nextPositions.defined() ? cache.nextPositions
+                                                     : torch::full({inputIds.size(0)}, cache.length(), inputIds.options());
+    // Each real token one position past the real ones before it; padding
+    // repeats its neighbour's (never attended to, never read).
+    const auto counted = mask.to(torch::kInt64).cumsum(1);
+    const auto positions = (start.unsqueeze(1) + counted - 1).clamp_min(0);
+    cache.nextPositions = start + counted.select(1, counted.size(1) - 1);
+    if (!cache.realKeys.defined())
+        cache.realKeys = torch::ones({inputIds.size(0), cache.length()}, mask.options());
+    cache.realKeys = torch::cat({cache.realKeys, mask}, 1);
+    return positions;
 }
 
 bool CausalLMImpl::supportsKvCache() const
@@ -100,13 +120,21 @@ torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const Forwa
     const auto start = cache ? cache->length() : 0; // position of inputIds' first token
     TORCH_CHECK(start + length <= config_.maxPositions, "sequence of ", start + length,
                 " tokens exceeds max_position_embeddings ", config_.maxPositions);
+    const auto positions = cache ? paddedPositions(inputIds, *cache, context.tokenMask) : torch::Tensor();
+    if (cache) {
+        for (std::int64_t layer = 0; layer < cache->layers(); ++layer)
+            cache->layer(layer).realKeys = cache->realKeys;
+    }
     auto x = tokenEmbedding_->forward(inputIds);
     // Gemma scales by sqrt(hidden) rounded to the model's dtype, as HF does.
     if (config_.scaleEmbeddings)
         x = x * torch::scalar_tensor(std::sqrt(static_cast<double>(config_.hiddenSize)), x.options());
     RotaryTables rotary;
     if (positionEmbedding_)
-        x = x + positionEmbedding_->forward(torch::arange(start, start + length, inputIds.options()));
+        x = x + positionEmbedding_->forward(positions.defined() ? positions
+                                                                : torch::arange(start, start + length, inputIds.options()));
+    else if (positions.defined())
+        rotary = rotaryTablesAt(inverseFrequencies_, positions, x.options());
     else
         rotary = rotaryTables(inverseFrequencies_, length, x.options(), start);
     std::int64_t layer = 0;

@@ -51,8 +51,11 @@ public:
     // sequences whose earlier positions `cache` holds (an empty cache: the
     // prompts themselves), so their positions start at cache.length(); their
     // keys and values are appended. -> logits [B, T, vocab] of these
-    // positions. Every token is real; adapters get an empty ForwardContext.
-    torch::Tensor forwardWithCache(const torch::Tensor &inputIds, KvCache &cache);
+    // positions. tokenMask [B, T] bool, given with the prefill of left-padded
+    // prompts (false on the padding), makes the cache keep padding out of
+    // attention and count positions per row from each row's first real
+    // token; adapters receive it. Later passes are all real tokens.
+    torch::Tensor forwardWithCache(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask = {});
 
     // Whether forwardWithCache gives, position by position, the logits of a
     // whole-sequence forward: true unless an adapter's output for a token
@@ -65,6 +68,9 @@ private:
     void initialiseWeights();
     torch::Tensor run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
     torch::Tensor runHidden(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
+    // Per-row positions of a pass over a padded cache (and the cache's
+    // padding state advanced); undefined when the batch has no padding.
+    torch::Tensor paddedPositions(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask);
 
     ModelConfig config_;
     std::shared_ptr<torch::nn::Module> body_; // "transformer" or "model"

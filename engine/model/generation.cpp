@@ -1,74 +1,139 @@
 // See generation.h.
 #include "engine/model/generation.h"
 
+#include "engine/core/error.h"
+#include "engine/model/token_sampling.h"
+
 namespace lwb {
 
 namespace {
 
-// One row's draw: the most probable tokens until their mass reaches P (the
-// one crossing it kept), renormalised, one multinomial draw. logits: [V] float64.
-std::int64_t sampleTopP(const torch::Tensor &logits, double temperature, double topP)
+// One decoding run over a batch whose padding (if any) `mask` marks.
+class Decoder
 {
-    const auto probs = torch::softmax(logits / temperature, -1);
-    const auto sorted = probs.sort(-1, /*descending=*/true);
-    const auto values = std::get<0>(sorted);
-    const auto order = std::get<1>(sorted);
-    const auto before = values.cumsum(-1) - values; // mass of the tokens ahead of each
-    const auto kept = values.masked_fill(before >= topP, 0.0);
-    return order[torch::multinomial(kept / kept.sum(), 1).item<std::int64_t>()].item<std::int64_t>();
-}
-
-// The next token of every row from the last position's logits [rows, V].
-std::vector<std::int64_t> chooseTokens(const torch::Tensor &logits, const GenerationOptions &options)
-{
-    if (options.temperature == 0.0) {
-        const auto best = logits.argmax(-1).to(torch::kCPU).contiguous();
-        return {best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.numel()};
+public:
+    Decoder(CausalLMImpl &model, const torch::Tensor &ids, const torch::Tensor &mask, const GenerationOptions &options)
+        : model_(model)
+        , options_(options)
+        , mask_(mask)
+        , cached_(options.useKvCache
+                  && (model.supportsKvCache() || options.routedDecoding == RoutedDecoding::PerPass))
+        , cache_(model.config().numLayers)
+        , sampler_(SamplingRule{options.temperature, options.topK, options.topP, options.repetitionPenalty}, ids,
+                   model.config().vocabSize)
+        , sequence_(ids)
+        , input_(ids)
+    {
+        if (!options.stopStrings.empty() && !options.detokenize)
+            throw Error("generation", "stop strings need a detokenize function (the tokenizer's decode)");
     }
-    const auto wide = logits.to(torch::kDouble);
-    std::vector<std::int64_t> tokens;
-    for (std::int64_t r = 0; r < wide.size(0); ++r)
-        tokens.push_back(sampleTopP(wide[r], options.temperature, options.topP));
-    return tokens;
-}
+
+    std::vector<GeneratedSequence> run(const GenerationHook &afterStep)
+    {
+        torch::NoGradGuard noGrad;
+        const auto rows = static_cast<std::size_t>(sequence_.size(0));
+        std::vector<GeneratedSequence> sequences(rows);
+        std::vector<bool> finished(rows, false);
+        auto length = sequence_.size(1);
+        for (std::int64_t step = 0; step < options_.maxNewTokens && length < model_.config().maxPositions; ++step) {
+            const auto logits = forward(step == 0);
+            const auto tokens = sampler_.choose(logits.select(1, logits.size(1) - 1));
+            bool allFinished = true;
+            for (std::size_t r = 0; r < rows; ++r) {
+                if (!finished[r])
+                    finished[r] = take(sequences[r], tokens[r]);
+                allFinished = allFinished && finished[r];
+            }
+            if (allFinished)
+                break;
+            const auto next = torch::tensor(tokens, torch::kInt64).to(sequence_.device()).unsqueeze(1);
+            sampler_.append(next);
+            sequence_ = torch::cat({sequence_, next}, 1);
+            input_ = cached_ ? next : sequence_;
+            const auto position = length++;
+            if (afterStep)
+                afterStep(GenerationStep{position, cached_ ? position : 0, tokens, finished});
+        }
+        for (std::size_t r = 0; r < rows; ++r)
+            sequences[r].finished = finished[r];
+        return sequences;
+    }
+
+private:
+    torch::Tensor forward(bool first)
+    {
+        if (cached_)
+            return model_.forwardWithCache(input_, cache_, first ? mask_ : torch::Tensor());
+        if (!mask_.defined())
+            return model_.forward(input_);
+        // Whole padded sequences: a fresh cache makes the pass mask the padding.
+        KvCache fresh(model_.config().numLayers);
+        const auto generated = torch::ones({mask_.size(0), input_.size(1) - mask_.size(1)}, mask_.options());
+        return model_.forwardWithCache(input_, fresh, torch::cat({mask_, generated}, 1));
+    }
+
+    // Appends a row's new token; true when the row is finished by it.
+    bool take(GeneratedSequence &sequence, std::int64_t token) const
+    {
+        if (options_.eosId && token == *options_.eosId)
+            return true;
+        sequence.tokens.push_back(token);
+        if (options_.stopStrings.empty())
+            return false;
+        const auto text = options_.detokenize(sequence.tokens);
+        for (const auto &stop : options_.stopStrings) {
+            if (!stop.empty() && text.find(stop) != std::string::npos) {
+                sequence.stopString = stop;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    CausalLMImpl &model_;
+    const GenerationOptions &options_;
+    torch::Tensor mask_; // [R, prompt columns] bool; undefined = no padding
+    bool cached_;
+    KvCache cache_;
+    TokenSampler sampler_;
+    torch::Tensor sequence_; // [R, columns] prompts and generated tokens so far
+    torch::Tensor input_;    // what the next forward runs
+};
 
 } // namespace
 
 std::vector<GeneratedSequence> generate(CausalLMImpl &model, const torch::Tensor &prompts,
                                         const GenerationOptions &options, const GenerationHook &afterStep)
 {
-    torch::NoGradGuard noGrad;
-    const auto rows = static_cast<std::size_t>(prompts.size(0));
-    const bool cached = options.useKvCache && model.supportsKvCache();
-    KvCache cache(model.config().numLayers);
-    std::vector<GeneratedSequence> sequences(rows);
-    std::vector<bool> finished(rows, false);
-    auto input = prompts; // what the next forward runs: the new token (cached) or the whole sequence
-    auto length = prompts.size(1);
-    for (std::int64_t step = 0; step < options.maxNewTokens && length < model.config().maxPositions; ++step) {
-        const auto logits = cached ? model.forwardWithCache(input, cache) : model.forward(input);
-        const auto tokens = chooseTokens(logits.select(1, logits.size(1) - 1), options);
-        bool allFinished = true;
-        for (std::size_t r = 0; r < rows; ++r) {
-            if (!finished[r]) {
-                if (options.eosId && tokens[r] == *options.eosId)
-                    finished[r] = true;
-                else
-                    sequences[r].tokens.push_back(tokens[r]);
-            }
-            allFinished = allFinished && finished[r];
-        }
-        if (allFinished)
-            break;
-        const auto next = torch::tensor(tokens, torch::kInt64).to(prompts.device()).unsqueeze(1);
-        input = cached ? next : torch::cat({input, next}, 1);
-        const auto position = length++;
-        if (afterStep)
-            afterStep(GenerationStep{position, cached ? position : 0, tokens, finished});
+    return Decoder(model, prompts, {}, options).run(afterStep);
+}
+
+std::vector<GeneratedSequence> generate(CausalLMImpl &model, const std::vector<std::vector<std::int64_t>> &prompts,
+                                        const torch::Device &device, const GenerationOptions &options,
+                                        const GenerationHook &afterStep)
+{
+    if (prompts.empty())
+        return {};
+    std::size_t longest = 0;
+    for (std::size_t r = 0; r < prompts.size(); ++r) {
+        if (prompts[r].empty())
+            throw Error("generation", "prompt " + std::to_string(r) + " has no tokens");
+        longest = std::max(longest, prompts[r].size());
     }
-    for (std::size_t r = 0; r < rows; ++r)
-        sequences[r].finished = finished[r];
-    return sequences;
+    const auto rows = static_cast<std::int64_t>(prompts.size());
+    const auto columns = static_cast<std::int64_t>(longest);
+    auto ids = torch::empty({rows, columns}, torch::kInt64);
+    auto mask = torch::ones({rows, columns}, torch::kBool);
+    bool padded = false;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const auto &prompt = prompts[static_cast<std::size_t>(r)];
+        const auto pad = columns - static_cast<std::int64_t>(prompt.size());
+        ids[r].narrow(0, 0, pad).fill_(prompt.front()); // the row's own token: nothing new to penalise
+        ids[r].narrow(0, pad, columns - pad).copy_(torch::tensor(prompt, torch::kInt64));
+        mask[r].narrow(0, 0, pad).fill_(false);
+        padded = padded || pad > 0;
+    }
+    return Decoder(model, ids.to(device), padded ? mask.to(device) : torch::Tensor(), options).run(afterStep);
 }
 
 } // namespace lwb

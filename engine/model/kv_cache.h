@@ -6,8 +6,12 @@
 // (Llama's keys are rotated at their absolute positions when they are
 // computed, so a cached key never needs rotating again) and before grouped-
 // query attention repeats them, so a GQA model caches num_kv_heads heads,
-// not num_heads. The rows are the batch's sequences, all of one length (the
-// callers decode groups of equal-length prompts, without padding).
+// not num_heads. The rows are the batch's sequences. Prompts of different
+// lengths are left-padded (generation.h): then the cache also keeps which
+// positions are real (padding is never attended to) and each row's next
+// position id (a row's first real token has position 0, as transformers'
+// position_ids = cumsum(attention_mask) - 1). Without padding both stay
+// undefined and a pass costs what it did before padding existed.
 // Training never uses a cache.
 #pragma once
 
@@ -21,6 +25,9 @@ struct LayerKv
 {
     torch::Tensor keys;   // [B, kv_heads, T, head_dim]; undefined before the first forward
     torch::Tensor values; // the same shape
+    // [B, past + T] bool, true for real positions, including the pass being
+    // run; undefined = every position is real. Set by CausalLM before a pass.
+    torch::Tensor realKeys;
 };
 
 class KvCache
@@ -32,6 +39,12 @@ public:
     std::int64_t length() const { return layers_.front().keys.defined() ? layers_.front().keys.size(2) : 0; }
 
     LayerKv &layer(std::int64_t index) { return layers_.at(static_cast<std::size_t>(index)); }
+    std::int64_t layers() const { return static_cast<std::int64_t>(layers_.size()); }
+
+    // Padding (left-padded batches): [B, length()] bool real positions and
+    // [B] int64 the next position id of each row; undefined = no padding.
+    torch::Tensor realKeys;
+    torch::Tensor nextPositions;
 
 private:
     std::vector<LayerKv> layers_;

@@ -44,6 +44,14 @@ RotaryTables rotaryTables(const torch::Tensor &inverseFrequencies, std::int64_t 
     return {full.cos().to(options), full.sin().to(options)};
 }
 
+RotaryTables rotaryTablesAt(const torch::Tensor &inverseFrequencies, const torch::Tensor &positions,
+                            const torch::TensorOptions &options)
+{
+    const auto angles = positions.to(inverseFrequencies.options()).unsqueeze(-1) * inverseFrequencies; // [B, T, w/2]
+    const auto full = torch::cat({angles, angles}, -1).unsqueeze(1);
+    return {full.cos().to(options), full.sin().to(options)};
+}
+
 torch::Tensor applyRotary(const torch::Tensor &x, const RotaryTables &tables)
 {
     const auto width = tables.cos.size(-1);

@@ -24,8 +24,8 @@ namespace lwb {
 
 struct RotaryTables
 {
-    torch::Tensor cos; // [T, rotated width]
-    torch::Tensor sin; // [T, rotated width]
+    torch::Tensor cos; // [T, rotated width], or [B, 1, T, rotated width] with positions per row
+    torch::Tensor sin; // the same shape
 };
 
 // The inverse frequencies [rotated width / 2], float64, scaling applied.
@@ -35,6 +35,11 @@ torch::Tensor rotaryInverseFrequencies(const ModelConfig &config);
 // KV cache starts at the cache's length).
 RotaryTables rotaryTables(const torch::Tensor &inverseFrequencies, std::int64_t length,
                           const torch::TensorOptions &options, std::int64_t start = 0);
+
+// The tables of per-row positions [B, T] int64 (left-padded batches), shaped
+// [B, 1, T, width] so that they broadcast over the heads.
+RotaryTables rotaryTablesAt(const torch::Tensor &inverseFrequencies, const torch::Tensor &positions,
+                            const torch::TensorOptions &options);
 
 // x: [B, H, T, head_dim] -> x * cos + rotate_half(x) * sin on the first
 // rotated-width dimensions; the others unchanged.

@@ -1,0 +1,47 @@
+// TokenSampler: how generate() (generation.h) turns each row's last logits
+// into its next token, in transformers' order of logits processors:
+//   1. repetition penalty (Keskar et al. 2019, CTRL; transformers'
+//      RepetitionPenaltyLogitsProcessor): for every token the row holds,
+//      prompt included, logit / p when positive, logit * p when negative;
+//   2. greedy: argmax (on the device, one transfer per step);
+//   3. sampling: softmax(logits / temperature) in float64, then top-k (the k
+//      most probable, renormalised), then top-p (the most probable tokens
+//      until their mass reaches P, the one crossing P kept), renormalised;
+//      one torch::multinomial draw per row from the global generator.
+// Without top-k this is bit for bit the rule `lorawb generate` always had,
+// so a seed gives the text it gave before.
+#pragma once
+
+#include <torch/types.h>
+
+#include <vector>
+
+namespace lwb {
+
+struct SamplingRule
+{
+    double temperature = 0.0; // 0: greedy
+    std::int64_t topK = 0;    // 0: off
+    double topP = 1.0;
+    double repetitionPenalty = 1.0; // 1: off
+};
+
+class TokenSampler
+{
+public:
+    // prompts: [R, T] int64 (padding repeats a row's own tokens, so it adds
+    // nothing to what the row holds); vocab: the logits' width.
+    TokenSampler(const SamplingRule &rule, const torch::Tensor &prompts, std::int64_t vocab);
+
+    // logits [R, V] of each row's newest position -> one token per row.
+    std::vector<std::int64_t> choose(const torch::Tensor &logits) const;
+
+    // Tokens appended to the rows (what the penalty counts from now on).
+    void append(const torch::Tensor &tokens);
+
+private:
+    SamplingRule rule_;
+    torch::Tensor seen_; // [R, V] bool, repetition penalty only
+};
+
+} // namespace lwb

@@ -105,13 +105,7 @@ int main(int argc, char **argv)
                         "MODEL [--json]: architecture, parameters, dtype, tokenizer, special tokens and their "
                         "files, chat template, target module names",
                         [](const std::vector<std::string> &args, CommandIo &io) { return runInspect(args, io.out, io.err); });
-    addForwardedCommand(lorawb, io, "study",
-                        "STUDY.json [--db PATH] [--dry-run] [--summary-only] [--report DIR] [--confidence C]: a grid / "
-                        "random search x seeds, recorded and resumable; mean and CI per cell, paired test against the "
-                        "baseline",
-                        [](const std::vector<std::string> &args, CommandIo &io) {
-                            return runStudyCommand(args, io.out, io.err);
-                        });
+    addStudyCommand(lorawb, io);
 
     lorawb.footer(kFooter); // after the commands: they would inherit it
 

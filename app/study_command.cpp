@@ -2,6 +2,8 @@
 // -> summary.
 #include "app/study_command.h"
 
+#include "app/command_line.h"
+
 #include "engine/config/study_spec.h"
 #include "engine/core/error.h"
 #include "engine/train/progress_printer.h"
@@ -13,11 +15,13 @@
 #include "storage/study_store.h"
 #include "storage/study_summary.h"
 
+#include <CLI/CLI.hpp>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 namespace lwb::cli {
 namespace {
@@ -31,46 +35,6 @@ struct StudyArguments
     bool summaryOnly = false;
     double confidence = 0.95;
 };
-
-StudyArguments parseStudyArguments(const std::vector<std::string> &words)
-{
-    StudyArguments args;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        const auto &word = words[i];
-        auto value = [&](const char *what) -> const std::string & {
-            if (i + 1 == words.size())
-                throw Error(word, std::string("expects ") + what);
-            return words[++i];
-        };
-        if (word == "--db")
-            args.database = value("a database path");
-        else if (word == "--report")
-            args.reportDirectory = value("a folder for study.csv and study.html");
-        else if (word == "--confidence") {
-            const auto &text = value("a level such as 0.95");
-            try {
-                args.confidence = std::stod(text);
-            } catch (const std::exception &) {
-                throw Error("--confidence", "\"" + text + "\" is not a number");
-            }
-            if (!(args.confidence > 0.0 && args.confidence < 1.0))
-                throw Error("--confidence", text + " is not between 0 and 1");
-        } else if (word == "--dry-run")
-            args.dryRun = true;
-        else if (word == "--summary-only")
-            args.summaryOnly = true;
-        else if (!word.empty() && word[0] == '-')
-            throw Error(word, "unknown option (lorawb study STUDY.json [--db PATH] [--dry-run] [--summary-only] "
-                              "[--report DIR] [--confidence C])");
-        else if (args.path.empty())
-            args.path = word;
-        else
-            throw Error(word, "unexpected argument (only one study file)");
-    }
-    if (args.path.empty())
-        throw Error("", "missing STUDY.json");
-    return args;
-}
 
 Trainer *gStudyTrainer = nullptr;
 volatile std::sig_atomic_t gStudyInterrupted = 0;
@@ -158,9 +122,10 @@ bool trainStudyRun(const StudyRun &run, std::int64_t runId, const StudyArguments
 
 } // namespace
 
-int runStudyCommand(const std::vector<std::string> &words, std::ostream &out, std::ostream &err)
+namespace {
+
+int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
 {
-    const auto args = parseStudyArguments(words);
     const StudySpec spec = loadStudySpec(args.path);
     const auto runs = spec.runs();
     out << args.path << ": " << spec.cells.size() << " cells x " << spec.seeds.size() << " seeds = " << runs.size()
@@ -220,6 +185,28 @@ int runStudyCommand(const std::vector<std::string> &words, std::ostream &out, st
         return 130;
     }
     return 0;
+}
+
+} // namespace
+
+void addStudyCommand(CLI::App &lorawb, CommandIo &io)
+{
+    auto args = std::make_shared<StudyArguments>();
+    auto *study = addCommand(lorawb, "study",
+        "Trains a study (a base config, a grid and/or random search over config paths, seeds; the format:\n"
+        "engine/config/study_spec.h) into the run store, each (cell, seed) one run linked to the study; run\n"
+        "again, it trains only the pairs without a finished run. Prints each cell's mean with its Student-t\n"
+        "interval and the paired t-test against the baseline cell.");
+    study->add_option("STUDY.json", args->path, "the study file")->required();
+    study->add_option("--db", args->database, "the run store (default: $LWB_DB, else the user's store)")
+        ->type_name("PATH");
+    study->add_option("--report", args->reportDirectory, "write DIR/study.csv and DIR/study.html")->type_name("DIR");
+    study->add_option("--confidence", args->confidence, "level of the intervals")
+        ->check(CLI::Range(0.5, 0.999))
+        ->capture_default_str();
+    study->add_flag("--dry-run", args->dryRun, "list the cells and stop");
+    study->add_flag("--summary-only", args->summaryOnly, "print the table without training");
+    study->callback([args, &io] { io.status = runStudy(*args, io.out, io.err); });
 }
 
 } // namespace lwb::cli

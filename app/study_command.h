@@ -7,12 +7,15 @@
 // writes DIR/study.csv and DIR/study.html.
 #pragma once
 
-#include <ostream>
-#include <string>
-#include <vector>
+namespace CLI {
+class App;
+}
 
 namespace lwb::cli {
 
-int runStudyCommand(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+struct CommandIo;
+
+// Registers `study` on lorawb's command line (app/command_line.h).
+void addStudyCommand(CLI::App &lorawb, CommandIo &io);
 
 } // namespace lwb::cli

@@ -103,7 +103,8 @@ std::pair<double, double> plotRange(const StudySummary &summary)
 // interval as a whisker, and each seed's value as a dot.
 std::string meansChart(const StudySummary &summary)
 {
-    const auto [low, high] = plotRange(summary);
+    const auto range = plotRange(summary); // no structured binding: C++17 lambdas cannot capture one (clang)
+    const double low = range.first, high = range.second;
     const int rowHeight = 22;
     const int labelWidth = 320;
     const int plotWidth = 420;

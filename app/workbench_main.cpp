@@ -4,18 +4,21 @@
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
 //                  [--compare ID,ID,...] [--show-runs] [--show-settings] [--study ID [--ask PROMPT]]
+//                  [--study-view ID]
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
 #include "ui/main_window.h"
 #include "ui/run_form.h"
 #include "ui/dlp_view.h"
+#include "ui/study_view.h"
 #include "ui/window_screenshot.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <nlohmann/json.hpp>
@@ -59,8 +62,12 @@ int main(int argc, char *argv[])
                                        QStringLiteral("With --study: ask the study this prompt (a screenshot waits "
                                                       "for the answer)."),
                                        QStringLiteral("prompt"));
+    const QCommandLineOption studyViewOption(QStringLiteral("study-view"),
+                                             QStringLiteral("Show the recorded study (lorawb study) with this id in the "
+                                                            "Studies tab."),
+                                             QStringLiteral("id"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption, settingsOption, studyOption, askOption});
+                       runsOption, settingsOption, studyOption, askOption, studyViewOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -86,6 +93,10 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(runsOption))
         window.showRunBrowser();
+    if (parser.isSet(studyViewOption)) {
+        window.findChild<QTabWidget *>(QStringLiteral("centralTabs"))->setCurrentWidget(window.studyView());
+        window.studyView()->showStudy(parser.value(studyViewOption).toLongLong());
+    }
     if (parser.isSet(settingsOption))
         QTimer::singleShot(0, &window, [&window] { window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger(); });
     lwb::ui::WindowScreenshot *screenshot = nullptr;

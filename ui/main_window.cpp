@@ -6,6 +6,7 @@
 #include "ui/engine_catalog.h"
 #include "ui/compare_view.h"
 #include "ui/dlp_view.h"
+#include "ui/study_view.h"
 #include "ui/export_dialog.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
@@ -76,6 +77,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , browser_(new RunBrowser)
     , compare_(new CompareView)
     , dlp_(new DlpView)
+    , studies_(new StudyView)
     , centralTabs_(new QTabWidget)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
@@ -96,6 +98,11 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     centralTabs_->addTab(live, tr("Live"));
     centralTabs_->addTab(compare_, tr("Compare"));
     centralTabs_->addTab(dlp_, tr("DLP-LoRA"));
+    centralTabs_->addTab(studies_, tr("Studies"));
+    connect(centralTabs_, &QTabWidget::currentChanged, this, [this] {
+        if (centralTabs_->currentWidget() == studies_)
+            studies_->reload(); // a study may have been recorded since (lorawb study runs outside the window)
+    });
     setCentralWidget(centralTabs_);
     setStatusBar(status_);
     runDock_ = addDock(buildRunPanel(), tr("Run configuration"), QStringLiteral("runDock"), Qt::LeftDockWidgetArea);
@@ -259,6 +266,7 @@ void MainWindow::openRunStore()
         storeWorker_->setPath(databasePath_);
         browser_->setStore(storeWorker_);
         compare_->setStore(storeWorker_);
+        studies_->setStore(storeWorker_);
         jobs_->setDatabasePath(databasePath_);
         status_->setDatabase(databasePath_, true);
     } catch (const std::exception &error) {
@@ -268,6 +276,7 @@ void MainWindow::openRunStore()
         storeWorker_->setPath(QString());
         browser_->setStore(storeWorker_);
         compare_->setStore(storeWorker_);
+        studies_->setStore(storeWorker_);
         status_->setDatabase(databasePath_, false, reason);
         log_->warning(tr("the run store cannot be used, so runs will not be recorded: %1").arg(reason));
     }

@@ -39,6 +39,7 @@ namespace lwb::ui {
 
 class CompareView;
 class DlpView;
+class StudyView;
 class JobController;
 class JobLog;
 class JobQueueView;
@@ -68,6 +69,7 @@ public:
     RunBrowser *runBrowser() const { return browser_; }
     CompareView *compareView() const { return compare_; }
     DlpView *dlpView() const { return dlp_; }
+    StudyView *studyView() const { return studies_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
     JobQueueView *jobQueue() const { return queue_; }
@@ -126,6 +128,7 @@ private:
     RunBrowser *browser_;
     CompareView *compare_;
     DlpView *dlp_;
+    StudyView *studies_; // recorded studies (lorawb study): cells, CI, paired tests
     QTabWidget *centralTabs_;
     JobLog *log_;
     JobQueueView *queue_;

@@ -8,12 +8,35 @@
 //    default LoRA config for --seconds seconds while a 5 ms timer ticks on the
 //    GUI thread; the gaps between ticks are how long the GUI thread was busy
 //    (median, 99th percentile, longest). The issue's bound is 50 ms.
+// 3. GUI-thread stalls of issue 23 (bound 50 ms each), measured by the same
+//    kind of heartbeat (a 5 ms timer; the longest gap), each beside the time
+//    the old synchronous code spent on the GUI thread for the same work (its
+//    path timed directly: that time was one stall):
+//    a run-browser refresh of 10,000 runs; a compare of 8 runs of 100,000
+//    steps; an export (merged model, every file hashed) of a trained run.
+// 4. Cancel latency (the issue's goal: under one step and under 1 s on the
+//    built-in model): Cancel mid-training, and a stop that arrives when only a
+//    long final evaluation is left (the job held at the pause gate after its
+//    last step, then cancelled), both to the job's end signal.
 //
-//   QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [--seconds 10] [--threads N]
+//   QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [--seconds 10] [--threads N] [--runs 10000]
+#include "storage/config_diff.h"
+#include "storage/export_artifacts.h"
+#include "storage/metric_reader.h"
+#include "storage/metric_samples.h"
+#include "storage/run_comparison.h"
+#include "storage/run_store.h"
+#include "storage/sample_writer.h"
+#include "storage/sqlite_database.h"
+#include "ui/compare_view.h"
+#include "ui/export_runner.h"
 #include "ui/job_controller.h"
 #include "ui/loss_plot.h"
 #include "ui/main_window.h"
+#include "ui/run_browser.h"
 #include "ui/run_form.h"
+
+#include <nlohmann/json.hpp>
 
 #include <qcustomplot.h>
 
@@ -25,6 +48,8 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -150,6 +175,363 @@ void benchStall(int seconds, int threads)
                 *std::max_element(gaps.begin(), gaps.end()) <= 50.0 ? "met" : "NOT met");
 }
 
+// The longest gap between 5 ms ticks on the GUI thread while `busy()` holds.
+class Heartbeat
+{
+public:
+    Heartbeat()
+    {
+        ticker_.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&ticker_, &QTimer::timeout, [this] {
+            const qint64 now = clock_.nsecsElapsed();
+            longest_ = std::max(longest_, double(now - last_) / 1e6);
+            last_ = now;
+        });
+    }
+    double during(const std::function<void()> &start, const std::function<bool()> &busy)
+    {
+        longest_ = 0.0;
+        clock_.start();
+        last_ = 0;
+        ticker_.start(5);
+        start();
+        // One tick period keeps the event loop turning; the condition ends it.
+        while (busy())
+            QTest::qWait(5);
+        QTest::qWait(20); // the last results are drawn
+        ticker_.stop();
+        return longest_;
+    }
+
+private:
+    QTimer ticker_;
+    QElapsedTimer clock_;
+    qint64 last_ = 0;
+    double longest_ = 0.0;
+};
+
+double msSince(const QElapsedTimer &clock)
+{
+    return double(clock.nsecsElapsed()) / 1e6;
+}
+
+const char *verdict(double ms)
+{
+    return ms <= 50.0 ? "met" : "NOT met";
+}
+
+// A store of `runs` runs, each with 20 train steps and 4 evaluations (loss,
+// exact match of two tasks), written directly in a few transactions.
+void fillManyRuns(const std::string &path, int runs)
+{
+    lwb::storage::RunStore store(path);
+    lwb::storage::SampleWriter writer(store.database());
+    nlohmann::json config = {{"adapter", {{"r", 8}, {"alpha", 16}}}, {"training", {{"lr", 1e-3}}}};
+    for (int first = 0; first < runs; first += 1000) {
+        lwb::storage::Transaction transaction(store.database());
+        for (int i = first; i < std::min(runs, first + 1000); ++i) {
+            lwb::storage::NewRun run;
+            run.name = "run-" + std::to_string(i);
+            run.variant = i % 3 == 0 ? "sira" : "lora";
+            config["training"]["lr"] = 1e-4 * (1 + i % 30);
+            run.configJson = config.dump();
+            run.status = lwb::storage::RunStatus::Finished;
+            const auto id = store.createRun(run);
+            lwb::storage::SampleBatch batch;
+            for (int step = 1; step <= 20; ++step) {
+                lwb::StepMetrics metrics;
+                metrics.step = step;
+                metrics.loss = 3.0 / (1.0 + 0.01 * step) + 0.001 * i;
+                metrics.tokens = step * 512;
+                lwb::storage::appendSamples(metrics, batch);
+                if (step % 5 == 0) {
+                    lwb::EvalMetrics eval;
+                    eval.step = step;
+                    eval.loss = metrics.loss + 0.1;
+                    eval.perplexity = std::exp(eval.loss);
+                    eval.exactMatchByTask = {{"first", 0.01 * step}, {"length", 0.02 * step}};
+                    lwb::storage::appendSamples(eval, double(step), batch);
+                }
+            }
+            writer.write(id, batch);
+        }
+        transaction.commit();
+    }
+}
+
+// The old refresh: a list, then every run's summaries, on the GUI thread.
+double oldRefreshMs(const std::string &path)
+{
+    lwb::storage::RunStore store(path);
+    QElapsedTimer clock;
+    clock.start();
+    lwb::storage::MetricReader reader(store);
+    std::size_t rows = 0;
+    for (const auto &run : store.listRuns()) {
+        const auto config = nlohmann::json::parse(run.configJson, nullptr, false);
+        if (config.is_object())
+            rows += lwb::storage::flattenJson(config).size() > 0 ? 1 : 0;
+        rows += reader.summaries(run.id).size();
+    }
+    return rows > 0 ? msSince(clock) : 0.0;
+}
+
+void benchBrowserRefresh(const QTemporaryDir &dir, int runs)
+{
+    const std::string path = dir.filePath(QStringLiteral("many-runs.db")).toStdString();
+    QElapsedTimer fill;
+    fill.start();
+    fillManyRuns(path, runs);
+    std::printf("run browser refresh, %d runs (store filled in %.1f s):\n", runs, msSince(fill) / 1000.0);
+    std::printf("  before: the per-run summaries on the GUI thread took %.1f ms (one stall)\n", oldRefreshMs(path));
+    lwb::ui::MainWindow window(QString::fromStdString(path));
+    window.resize(1360, 860);
+    window.show();
+    auto *browser = window.runBrowser();
+    while (browser->isBusy())
+        QTest::qWait(5);
+    Heartbeat heartbeat;
+    QElapsedTimer clock;
+    const double stall = heartbeat.during(
+        [&] {
+            clock.start();
+            browser->refresh();
+        },
+        [&] { return browser->isBusy(); });
+    std::printf("  after: one query on the store thread; refresh shown after %.1f ms, longest GUI-thread stall "
+                "%.1f ms (%d rows; bound 50 ms: %s)\n",
+                msSince(clock), stall, browser->visibleRunCount(), verdict(stall));
+}
+
+void benchCompare(const QTemporaryDir &dir, int steps)
+{
+    const std::string path = dir.filePath(QStringLiteral("long-runs.db")).toStdString();
+    QVector<qint64> ids;
+    QElapsedTimer fill;
+    fill.start();
+    {
+        lwb::storage::RunStore store(path);
+        lwb::storage::SampleWriter writer(store.database());
+        for (int r = 0; r < 8; ++r) {
+            lwb::storage::NewRun run;
+            run.name = "long-" + std::to_string(r);
+            run.variant = "lora";
+            run.configJson = nlohmann::json{{"training", {{"lr", 1e-3 * (r + 1)}}}}.dump();
+            const auto id = store.createRun(run);
+            ids << id;
+            for (int first = 1; first <= steps; first += 10000) {
+                lwb::storage::SampleBatch batch;
+                for (int step = first; step < first + 10000 && step <= steps; ++step) {
+                    lwb::StepMetrics metrics;
+                    metrics.step = step;
+                    metrics.loss = 3.0 / (1.0 + 0.001 * step) + 0.05 * std::sin(step * 0.37) + 0.01 * r;
+                    metrics.tokens = std::int64_t(step) * 512;
+                    metrics.learningRate = 1e-3;
+                    lwb::storage::appendSamples(metrics, batch);
+                }
+                lwb::storage::Transaction transaction(store.database());
+                writer.write(id, batch);
+                transaction.commit();
+            }
+        }
+    }
+    std::printf("compare, 8 runs of %d steps (store filled in %.1f s):\n", steps, msSince(fill) / 1000.0);
+    {
+        lwb::storage::RunStore store(path);
+        QElapsedTimer clock;
+        clock.start();
+        const auto comparison = lwb::storage::compareRuns(store, std::vector<std::int64_t>(ids.begin(), ids.end()));
+        lwb::storage::MetricReader reader(store);
+        lwb::storage::SeriesQuery query;
+        query.maxPoints = lwb::ui::CompareView::kMaxPointsPerCurve;
+        std::size_t points = comparison.series.size();
+        for (qint64 id : ids) {
+            points += reader.scalarSeries(id, lwb::storage::series::kTrainLoss, query).size();
+            points += reader.evaluations(id).size();
+        }
+        std::printf("  before: the store reads on the GUI thread took %.1f ms (one stall; %zu values)\n",
+                    msSince(clock), points);
+    }
+    lwb::ui::MainWindow window(QString::fromStdString(path));
+    window.resize(1360, 860);
+    window.show();
+    while (window.runBrowser()->isBusy())
+        QTest::qWait(5);
+    auto *compare = window.compareView();
+    Heartbeat heartbeat;
+    QElapsedTimer clock;
+    const double stall = heartbeat.during(
+        [&] {
+            clock.start();
+            window.compareRuns(ids);
+        },
+        [&] { return compare->isLoading(); });
+    std::printf("  after: reads on the store thread; curves shown after %.1f ms, longest GUI-thread stall %.1f ms "
+                "(bound 50 ms: %s)\n",
+                msSince(clock), stall, verdict(stall));
+    clock.start();
+    const double axisStall = heartbeat.during([&] { compare->setXAxis(lwb::ui::CompareView::XAxis::Tokens); },
+                                              [&] { return compare->isLoading(); });
+    std::printf("  switching to tokens on x: shown after %.1f ms, longest stall %.1f ms (%s)\n", msSince(clock),
+                axisStall, verdict(axisStall));
+}
+
+// A short trained run of the built-in model, recorded in `window`'s store.
+bool trainShortRun(lwb::ui::MainWindow &window, const QTemporaryDir &dir, int threads)
+{
+    auto document = lwb::ui::RunForm::defaultDocument();
+    document["name"] = "bench-export";
+    document["threads"] = threads;
+    document["training"]["steps"] = 2;
+    document["training"]["warmup_steps"] = 0;
+    document["eval"]["every"] = 0;
+    document["data"]["eval_examples"] = 8;
+    document["training"]["output_dir"] = dir.filePath(QStringLiteral("out-export")).toStdString();
+    window.runForm()->setDocument(document);
+    bool finished = false;
+    bool ok = false;
+    auto connection = QObject::connect(window.jobController(), &lwb::ui::JobController::jobFinished, &window,
+                                       [&](qint64, lwb::RunOutcome outcome, const QString &) {
+                                           finished = true;
+                                           ok = outcome == lwb::RunOutcome::Finished;
+                                       });
+    window.startJob();
+    while (!finished)
+        QTest::qWait(20);
+    QObject::disconnect(connection);
+    return ok;
+}
+
+void benchExport(const QTemporaryDir &dir, int threads)
+{
+    const QString db = dir.filePath(QStringLiteral("export.db"));
+    lwb::ui::MainWindow window(db);
+    window.show();
+    if (!trainShortRun(window, dir, threads)) {
+        std::printf("export: the training run failed; skipped\n");
+        return;
+    }
+    std::int64_t runId = 0;
+    {
+        lwb::storage::RunStore store(db.toStdString());
+        runId = store.listRuns().front().id;
+    }
+    lwb::ui::ExportRunner runner;
+    bool done = false;
+    lwb::ExportResult written;
+    QString problem;
+    QObject::connect(&runner, &lwb::ui::ExportRunner::succeeded, &runner,
+                     [&](const lwb::ExportResult &result, const std::vector<lwb::storage::ArtifactRecord> &,
+                         const QString &recordingProblem) {
+                         written = result;
+                         problem = recordingProblem;
+                         done = true;
+                     });
+    QObject::connect(&runner, &lwb::ui::ExportRunner::failed, &runner, [&](const QString &message) {
+        problem = message;
+        done = true;
+    });
+    lwb::ui::ExportChoices choices;
+    choices.format = "merged";
+    choices.destination = dir.filePath(QStringLiteral("exports")).toStdString();
+    choices.name = "merged";
+    choices.dtype = "float32";
+    choices.maxShardBytes = 5000000000ULL;
+    Heartbeat heartbeat;
+    QElapsedTimer clock;
+    const double stall = heartbeat.during(
+        [&] {
+            clock.start();
+            runner.start(db, runId, choices);
+        },
+        [&] { return !done; });
+    const double afterMs = msSince(clock);
+    if (written.files.empty()) {
+        std::printf("export: failed: %s\n", qPrintable(problem));
+        return;
+    }
+    std::int64_t bytes = 0;
+    for (const auto &file : written.files)
+        bytes += static_cast<std::int64_t>(std::filesystem::file_size(file.path));
+    // Before: the dialog hashed every file on the GUI thread after the export.
+    lwb::storage::RunStore store(db.toStdString());
+    clock.start();
+    lwb::storage::recordExportArtifacts(store, runId, written);
+    const double hashMs = msSince(clock);
+    std::printf("export of a trained run as a merged model (%zu files, %.1f MiB):\n", written.files.size(),
+                double(bytes) / (1024.0 * 1024.0));
+    std::printf("  before: hashing and recording the files on the GUI thread took %.1f ms (one stall)\n", hashMs);
+    std::printf("  after: export, hashing and recording on the export thread (%.1f ms), longest GUI-thread stall "
+                "%.1f ms (bound 50 ms: %s)%s\n",
+                afterMs, stall, verdict(stall), problem.isEmpty() ? "" : " (recording problem!)");
+}
+
+void benchCancelLatency(const QTemporaryDir &dir, int threads)
+{
+    lwb::ui::MainWindow window(dir.filePath(QStringLiteral("cancel.db")));
+    window.show();
+    auto *jobs = window.jobController();
+    auto document = lwb::ui::RunForm::defaultDocument();
+    document["threads"] = threads;
+    document["training"]["warmup_steps"] = 0;
+    document["eval"]["every"] = 0;
+    document["training"]["output_dir"] = dir.filePath(QStringLiteral("out-cancel")).toStdString();
+
+    // Mid-training: cancel after 20 steps; the step time is the mean of those steps.
+    document["name"] = "cancel-training";
+    document["training"]["steps"] = 100000;
+    window.runForm()->setDocument(document);
+    qint64 steps = 0;
+    double firstStepWall = -1.0;
+    double lastStepWall = 0.0;
+    auto stepConnection = QObject::connect(jobs, &lwb::ui::JobController::stepsReady, &window,
+                                           [&](qint64, const lwb::ui::StepBatch &batch) {
+                                               for (const auto &step : batch) {
+                                                   if (firstStepWall < 0)
+                                                       firstStepWall = step.wallSeconds;
+                                                   lastStepWall = step.wallSeconds;
+                                                   ++steps;
+                                               }
+                                           });
+    bool finished = false;
+    QObject::connect(jobs, &lwb::ui::JobController::jobFinished, &window, [&] { finished = true; });
+    window.startJob();
+    while (steps < 20)
+        QTest::qWait(5);
+    const double stepMs = 1000.0 * (lastStepWall - firstStepWall) / double(std::max<qint64>(1, steps - 1));
+    QElapsedTimer clock;
+    clock.start();
+    window.cancelJob();
+    while (!finished)
+        QTest::qWait(1);
+    const double trainingCancelMs = msSince(clock);
+    QObject::disconnect(stepConnection);
+
+    // Final evaluation: 4,000 greedy answers left when the stop arrives.
+    document["name"] = "cancel-eval";
+    document["training"]["steps"] = 1;
+    document["data"]["eval_examples"] = 4000;
+    window.runForm()->setDocument(document);
+    finished = false;
+    bool held = false;
+    QObject::connect(jobs, &lwb::ui::JobController::jobHeld, &window, [&] { held = true; });
+    window.startJob();
+    jobs->pause(jobs->runningJobIds().value(0));
+    while (!held)
+        QTest::qWait(5);
+    clock.start();
+    window.cancelJob();
+    while (!finished)
+        QTest::qWait(1);
+    const double evalCancelMs = msSince(clock);
+    std::printf("cancel latency (default LoRA run, built-in model, %d torch thread(s)):\n", threads);
+    std::printf("  mid-training: %.1f ms from Cancel to the job's end (a step takes %.1f ms; the checkpoint is "
+                "written in between)\n", trainingCancelMs, stepMs);
+    std::printf("  during the final evaluation (4,000 answers left): %.1f ms from Cancel to the job's end "
+                "(goal: under one step and 1 s: %s)\n",
+                evalCancelMs, evalCancelMs < 1000.0 && evalCancelMs < std::max(stepMs, 1000.0) ? "met" : "NOT met");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -160,15 +542,27 @@ int main(int argc, char *argv[])
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings.path());
     int seconds = 10;
     int threads = 1;
+    int runs = 10000;
+    int compareSteps = 100000;
     const QStringList args = QCoreApplication::arguments();
     for (int i = 1; i + 1 < args.size(); ++i) {
         if (args[i] == QLatin1String("--seconds"))
             seconds = std::max(1, args[i + 1].toInt());
         if (args[i] == QLatin1String("--threads"))
             threads = std::max(1, args[i + 1].toInt());
+        if (args[i] == QLatin1String("--runs"))
+            runs = std::max(1, args[i + 1].toInt());
+        if (args[i] == QLatin1String("--compare-steps"))
+            compareSteps = std::max(1, args[i + 1].toInt());
     }
     std::printf("bench_gui (Qt %s, platform %s)\n", qVersion(), qPrintable(QGuiApplication::platformName()));
     benchRepaint();
     benchStall(seconds, threads);
+    QTemporaryDir dir;
+    qputenv("XDG_DATA_HOME", dir.filePath(QStringLiteral("data")).toUtf8());
+    benchBrowserRefresh(dir, runs);
+    benchCompare(dir, compareSteps);
+    benchExport(dir, threads);
+    benchCancelLatency(dir, threads);
     return 0;
 }

@@ -208,6 +208,9 @@ void parseEval(JsonReader in, EvalConfig &eval)
 {
     in.readInt("every", eval.every, 0, kMaxInt);
     in.readInt("batch_size", eval.batchSize, 1, 65536);
+    in.readInt("max_examples", eval.maxExamples, 0, 1 << 20);
+    in.readString("final", eval.final, {"full", "limited", "off"});
+    in.readString("sira_decode_capacity", eval.siraDecodeCapacity, {"full_sequence", "per_pass"});
     in.finish();
 }
 
@@ -328,7 +331,11 @@ nlohmann::json RunConfig::toJson() const
         {"output_dir", training.outputDir},
         {"resume_from", training.resumeFrom},
     };
-    doc["eval"] = {{"every", eval.every}, {"batch_size", eval.batchSize}};
+    doc["eval"] = {{"every", eval.every},
+                   {"batch_size", eval.batchSize},
+                   {"max_examples", eval.maxExamples},
+                   {"final", eval.final},
+                   {"sira_decode_capacity", eval.siraDecodeCapacity}};
     return doc;
 }
 

@@ -77,7 +77,16 @@ struct TrainingConfig
 struct EvalConfig
 {
     std::int64_t every = 50;      // steps between evaluations (0 or >= steps: only at the end)
-    std::int64_t batchSize = 64;
+    std::int64_t batchSize = 64;  // sequences per loss batch, prompts per exact-match decoding batch
+    std::int64_t maxExamples = 0; // 0 = every held-out example; else the first N, in every limited evaluation
+    // The evaluation after the last step: "full" (loss and exact match on
+    // every held-out example), "limited" (on the first max_examples), "off".
+    std::string final = "full";
+    // SiRA with a capacity limit in generation (engine/model/generation.h):
+    // "full_sequence" re-runs each sequence per token, exactly what a
+    // whole-sequence evaluation computes; "per_pass" decodes with the KV
+    // cache, each pass's tokens their own capacity group.
+    std::string siraDecodeCapacity = "full_sequence";
 };
 
 struct RunConfig

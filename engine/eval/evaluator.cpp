@@ -2,7 +2,6 @@
 #include "engine/eval/evaluator.h"
 
 #include "engine/adapters/adapter_registry.h"
-#include "engine/model/generation.h"
 
 #include <torch/nn/functional/loss.h>
 
@@ -72,9 +71,36 @@ void throwIfStopped(const std::atomic<bool> *stop)
 
 } // namespace
 
-EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device,
-                         const std::atomic<bool> *stop)
+std::vector<Batch> firstExamples(const std::vector<Batch> &batches, std::int64_t examples)
 {
+    if (examples <= 0)
+        return batches;
+    std::vector<Batch> kept;
+    for (const auto &batch : batches) {
+        if (examples <= 0)
+            break;
+        const auto rows = batch.inputIds.size(0);
+        if (rows <= examples) {
+            kept.push_back(batch);
+        } else {
+            Batch cut;
+            cut.inputIds = batch.inputIds.narrow(0, 0, examples);
+            cut.labels = batch.labels.narrow(0, 0, examples);
+            cut.tokenMask = batch.tokenMask.narrow(0, 0, examples);
+            cut.inputTokens = cut.tokenMask.sum().item<std::int64_t>();
+            cut.scoredTokens = cut.labels.ne(kIgnoreLabel).sum().item<std::int64_t>();
+            cut.tasks.assign(batch.tasks.begin(), batch.tasks.begin() + examples);
+            kept.push_back(std::move(cut));
+        }
+        examples -= rows;
+    }
+    return kept;
+}
+
+EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches, const torch::Device &device,
+                         const EvalOptions &options)
+{
+    const auto *stop = options.stop;
     torch::NoGradGuard noGrad;
     EvalModeGuard evalMode(model);
     // Task labels go with each sequence, so routed adapters can tell which
@@ -94,6 +120,11 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
 
     double lossSum = 0.0;
     std::int64_t scored = 0;
+    std::int64_t total = 0, done = 0;
+    for (const auto &batch : batches)
+        total += batch.inputIds.size(0);
+    const EvalProgressClock clock("loss", total, options.progress);
+    clock.report(0);
     for (const auto &batch : batches) {
         throwIfStopped(stop);
         std::vector<std::int64_t> tasks;
@@ -106,6 +137,8 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
             torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
         lossSum += loss.item<double>();
         scored += batch.scoredTokens;
+        done += batch.inputIds.size(0);
+        clock.report(done);
     }
     EvalMetrics metrics;
     metrics.expertShareByTask = expertShareByTask(layers, taskNames);
@@ -117,36 +150,34 @@ EvalMetrics evaluateLoss(CausalLMImpl &model, const std::vector<Batch> &batches,
 
 std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::vector<TaskExample> &examples,
                                                const SequenceFormat &format, const torch::Device &device,
-                                               std::int64_t maxAnswerTokens, const std::atomic<bool> *stop)
+                                               const EvalOptions &options)
 {
     torch::NoGradGuard noGrad;
     EvalModeGuard evalMode(model);
+    const auto *stop = options.stop;
 
-    std::map<std::size_t, std::vector<std::size_t>> byPromptLength;
-    std::vector<std::vector<std::int64_t>> prompts;
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-        auto ids = format.promptIds(examples[i].prompt);
-        byPromptLength[ids.size()].push_back(i);
-        prompts.push_back(std::move(ids));
-    }
-
-    GenerationOptions options;
-    options.maxNewTokens = maxAnswerTokens;
-    options.eosId = format.eosId();
+    GenerationOptions generation;
+    generation.maxNewTokens = options.maxAnswerTokens;
+    generation.eosId = format.eosId();
+    generation.routedDecoding = options.routedDecoding;
     std::vector<GeneratedAnswer> answers(examples.size());
     // Between two generated tokens: the hook runs after each decoding step.
     const GenerationHook checkStop = [stop](const GenerationStep &) { throwIfStopped(stop); };
-    for (const auto &[length, members] : byPromptLength) {
+    const auto total = static_cast<std::int64_t>(examples.size());
+    const auto batchSize = static_cast<std::size_t>(std::max<std::int64_t>(1, options.batchSize));
+    const EvalProgressClock clock("exact match", total, options.progress);
+    clock.report(0);
+    for (std::size_t first = 0; first < examples.size(); first += batchSize) {
         throwIfStopped(stop);
-        const auto rows = static_cast<std::int64_t>(members.size());
-        auto ids = torch::empty({rows, static_cast<std::int64_t>(length)}, torch::kInt64);
-        for (std::int64_t r = 0; r < rows; ++r)
-            ids[r] = torch::tensor(prompts[members[static_cast<std::size_t>(r)]], torch::kInt64);
-        const auto generated = generate(model, ids.to(device), options, stop != nullptr ? checkStop : GenerationHook{});
-        for (std::int64_t r = 0; r < rows; ++r) {
-            const auto &sequence = generated[static_cast<std::size_t>(r)];
-            answers[members[static_cast<std::size_t>(r)]] = {format.answerText(sequence.tokens), sequence.finished};
-        }
+        const auto end = std::min(examples.size(), first + batchSize);
+        std::vector<std::vector<std::int64_t>> prompts;
+        for (auto i = first; i < end; ++i)
+            prompts.push_back(format.promptIds(examples[i].prompt));
+        const auto generated =
+            generate(model, prompts, device, generation, stop != nullptr ? checkStop : GenerationHook{});
+        for (auto i = first; i < end; ++i)
+            answers[i] = {format.answerText(generated[i - first].tokens), generated[i - first].finished};
+        clock.report(static_cast<std::int64_t>(end));
     }
     return exactMatchShares(format, examples, answers);
 }

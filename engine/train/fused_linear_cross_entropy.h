@@ -16,8 +16,13 @@
 // logits) made a Qwen2.5-0.5B-shaped step slower than the composition (81
 // against 83 tokens/s); one chunk of its 512 tokens made it 97.
 //
-// Reference: linear + torch::nn::functional::cross_entropy (reduction sum),
-// tests/engine/test_fused_cross_entropy.cpp, float64 and float32.
+// Final logit soft-capping (Gemma 2: softcap > 0): the logits are
+// y = cap tanh(z / cap), so dL/dz = (softmax(y) - onehot) (1 - tanh^2(z / cap)),
+// the tanh kept for the chunk only.
+//
+// Reference: linear (+ CausalLMImpl::softcapLogits) + torch::nn::functional::
+// cross_entropy (reduction sum), tests/engine/test_fused_cross_entropy.cpp,
+// float64 and float32.
 #pragma once
 
 #include <torch/types.h>
@@ -27,7 +32,9 @@ namespace lwb {
 // hidden [N, D], weight [V, D], labels [N] int64 -> 0-dim sum of the token
 // losses (hidden's dtype, accumulated in float64). Differentiable in hidden
 // and weight. chunkTokens <= 0 picks max(1024, 4M / vocab) tokens a chunk.
+// softcap > 0 caps the logits first (the model's finalLogitSoftcap).
 torch::Tensor fusedLinearCrossEntropy(const torch::Tensor &hidden, const torch::Tensor &weight,
-                                      const torch::Tensor &labels, std::int64_t chunkTokens = 0);
+                                      const torch::Tensor &labels, std::int64_t chunkTokens = 0,
+                                      double softcap = 0.0);
 
 } // namespace lwb

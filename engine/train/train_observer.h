@@ -7,6 +7,7 @@
 // storage/ implements this interface without linking torch.
 #pragma once
 
+#include "engine/eval/eval_progress.h"
 #include "engine/train/step_metrics.h"
 
 #include <cstdint>
@@ -48,6 +49,8 @@ public:
     virtual void onRunStarted(const RunInfo &info) {}
     virtual void onStep(const StepMetrics &metrics) {}
     virtual void onEval(const EvalMetrics &metrics) {}
+    // Before and after every batch of an evaluation (eval_progress.h).
+    virtual void onEvalProgress(const EvalProgress &progress) {}
     virtual void onCheckpoint(std::int64_t step, const std::string &path) {}
     virtual void onRunFinished(RunOutcome outcome, const std::string &message) {}
 };

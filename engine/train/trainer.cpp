@@ -153,7 +153,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     for (const auto &batch : micro) {
         const auto hidden = model_->hiddenStates(batch.inputIds.to(device_), batch.tokenMask.to(device_));
         const auto tokenLoss = fusedLinearCrossEntropy(hidden.reshape({-1, hidden.size(-1)}), model_->outputWeight(),
-                                                       batch.labels.to(device_).reshape({-1}));
+                                                       batch.labels.to(device_).reshape({-1}), /*chunkTokens=*/0,
+                                                       model_->config().finalLogitSoftcap);
         auto objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
         // Auxiliary losses (SiRA's balance loss) count as their mean over the
         // layers that have one, once per step: each micro-batch adds 1/accum.
@@ -215,21 +216,36 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
 {
     // The stop flag is checked between batches and generated tokens too: a
     // cancel never waits for a whole evaluation (EvaluationStopped, see run()).
-    auto metrics = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_, &stopRequested_);
+    // Periodic evaluations and a "limited" final one read the first
+    // eval.max_examples examples; a "full" final one reads them all.
+    const auto &eval = config_.eval;
+    const auto limit = withExactMatch && eval.final == "full" ? 0 : eval.maxExamples;
+    EvalOptions options;
+    options.stop = &stopRequested_;
+    options.batchSize = eval.batchSize;
+    options.routedDecoding =
+        eval.siraDecodeCapacity == "per_pass" ? RoutedDecoding::PerPass : RoutedDecoding::FullSequence;
+    options.progress = [this](const EvalProgress &progress) {
+        for (auto *observer : observers_)
+            observer->onEvalProgress(progress);
+    };
+    const auto batches = firstExamples(data_->evalBatches(eval.batchSize), limit);
+    auto examples = data_->evalExamples();
+    if (limit > 0 && static_cast<std::int64_t>(examples.size()) > limit)
+        examples.resize(static_cast<std::size_t>(limit));
+    auto metrics = evaluateLoss(*model_, batches, device_, options);
     metrics.step = step;
     if (withExactMatch)
-        metrics.exactMatchByTask =
-            exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_, 16, &stopRequested_);
+        metrics.exactMatchByTask = exactMatchByTask(*model_, examples, data_->format(), device_, options);
     // The final evaluation of a ResLoRA run is repeated on the merged model,
     // the one export writes, so the run shows what merging costs.
     if (withExactMatch && config_.adapter.variant == "reslora") {
         MergedResLoraSwap merged(*model_);
-        const auto after = evaluateLoss(*model_, data_->evalBatches(config_.eval.batchSize), device_, &stopRequested_);
+        const auto after = evaluateLoss(*model_, batches, device_, options);
         metrics.hasMergedEval = true;
         metrics.mergedLoss = after.loss;
         metrics.mergedPerplexity = after.perplexity;
-        metrics.mergedExactMatchByTask =
-            exactMatchByTask(*model_, data_->evalExamples(), data_->format(), device_, 16, &stopRequested_);
+        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, examples, data_->format(), device_, options);
     }
     for (auto *observer : observers_)
         observer->onEval(metrics);
@@ -291,7 +307,8 @@ RunOutcome Trainer::run()
             }
             if (stopRequested_.load() && step < training.steps)
                 return cancelled("");
-            evaluate(step, /*withExactMatch=*/true);
+            if (config_.eval.final != "off")
+                evaluate(step, /*withExactMatch=*/true);
         } catch (const EvaluationStopped &) {
             return cancelled(" (during the evaluation)");
         }

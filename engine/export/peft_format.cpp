@@ -22,6 +22,46 @@ bool endsWith(const std::string &text, const std::string &suffix)
 // bounds) in a long without an overflow check: undefined for 19 digits and
 // more (found by tests/fuzz, fuzz_peft_config). No module-name pattern needs
 // a number of more than 9 digits, so such a pattern is refused as invalid.
+//
+// A quantifier straight after another (".**", "a+{2}") is refused too, as
+// Python's re refuses it ("multiple repeat") and so PEFT never matches with
+// it; libstdc++ accepts it and backtracks exponentially (a hang found by
+// fuzz_peft_config). A lazy "?" after a quantifier stays allowed.
+void refuseMultipleRepeat(const std::string &pattern)
+{
+    bool inClass = false;
+    bool afterQuantifier = false; // the previous token was a quantifier
+    bool lazyTaken = false;       // ... and a lazy "?" followed it
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {
+            ++i; // the escaped character is a literal (or a class)
+            afterQuantifier = false;
+            continue;
+        }
+        if (inClass) {
+            inClass = c != ']';
+            continue;
+        }
+        const bool quantifier = c == '*' || c == '+' || c == '{' || c == '?';
+        if (quantifier && afterQuantifier) {
+            if (c == '?' && !lazyTaken) {
+                lazyTaken = true;
+                continue;
+            }
+            throw std::regex_error(std::regex_constants::error_badrepeat);
+        }
+        if (c == '{') {
+            const auto close = pattern.find('}', i);
+            if (close != std::string::npos)
+                i = close;
+        }
+        afterQuantifier = quantifier;
+        lazyTaken = false;
+        inClass = c == '[';
+    }
+}
+
 std::regex moduleRegex(const std::string &pattern)
 {
     std::size_t digits = 0;
@@ -30,6 +70,7 @@ std::regex moduleRegex(const std::string &pattern)
         if (digits > 9)
             throw std::regex_error(std::regex_constants::error_badbrace);
     }
+    refuseMultipleRepeat(pattern);
     return std::regex(pattern);
 }
 

@@ -306,6 +306,17 @@ private slots:
         QVERIFY2(contains(error, "target_modules: \".*\\18446744073709551616B\" is not a valid regular expression"),
                  error.c_str());
 
+        // Found by tests/fuzz (fuzz_peft_config): a quantifier on a quantifier
+        // backtracked exponentially in libstdc++ (a hang); Python's re, and so
+        // PEFT, refuses it ("multiple repeat"). A lazy quantifier stays valid.
+        folder = copy("multiple-repeat");
+        edit(folder, [](nlohmann::json &json) { json["target_modules"] = ".**\\.hWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW"; });
+        error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });
+        QVERIFY2(contains(error, "is not a valid regular expression"), error.c_str());
+        folder = copy("lazy-quantifier");
+        edit(folder, [](nlohmann::json &json) { json["target_modules"] = ".*?(q_proj|v_proj)"; });
+        QVERIFY(lwb::readPeftConfig(folder).targets("model.layers.0.self_attn.q_proj"));
+
         folder = copy("garbled");
         std::ofstream(folder + "/adapter_config.json") << "{\"peft_type\": \"LORA\", ";
         error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });

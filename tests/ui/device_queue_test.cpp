@@ -9,6 +9,7 @@
 //
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
 // and every run's output folder point into one temporary directory.
+#include "run_outcome_text.h"
 #include "user_data_isolation.h"
 #include "ui/downsampled_series.h"
 #include "ui/job_controller.h"
@@ -119,7 +120,7 @@ private slots:
         // No GPU here: it fails at start with the engine's message; the CPU run trains on.
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kJobTimeoutMs);
         QCOMPARE(finished.at(0).at(0).toLongLong(), gpuJob);
-        QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Failed);
+        QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Failed));
         const QString message = finished.at(0).at(2).toString();
         QVERIFY2(message.contains(QStringLiteral("CUDA is not available")), qPrintable(message));
         QCOMPARE(queue->statusOf(gpuJob), QStringLiteral("failed"));
@@ -188,9 +189,9 @@ private slots:
         QTest::mouseClick(window.cancelButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 5, kJobTimeoutMs);
         QCOMPARE(finished.at(3).at(0).toLongLong(), cpuJob);
-        QCOMPARE(finished.at(3).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Cancelled);
+        QCOMPARE(lwb::ui::test::outcomeAt(finished, 3), lwb::ui::test::outcomeName(lwb::RunOutcome::Cancelled));
         QCOMPARE(finished.at(4).at(0).toLongLong(), secondCpuJob);
-        QCOMPARE(finished.at(4).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+        QCOMPARE(lwb::ui::test::outcomeAt(finished, 4), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
         const auto start = [](qint64 jobId) { return QStringLiteral("start %1").arg(jobId); };
         const auto end = [](qint64 jobId) { return QStringLiteral("end %1").arg(jobId); };
         QCOMPARE(events, (QStringList{start(cpuJob), start(gpuJob), end(gpuJob), start(gpuJob2), end(gpuJob2),

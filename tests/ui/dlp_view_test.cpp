@@ -8,6 +8,7 @@
 // the same prompt the same way from its saved LoRAs and plugin, and exports
 // as a DLP-LoRA bundle.
 #include "form_input.h"
+#include "run_outcome_text.h"
 #include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/dlp_library_editor.h"
@@ -134,7 +135,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QTest::mouseClick(window.startButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+    QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
     QVERIFY(progress.count() >= 5);
     QCOMPARE(column(view->stageTable(), 0),
              (QStringList{QStringLiteral("Task LoRA: first"), QStringLiteral("Task LoRA: length"),
@@ -200,8 +201,9 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     // Exported from the Runs dock as a bundle (a study has no merged model).
     browser->selectRuns({studyId});
     QTest::mouseClick(browser->exportButton(), Qt::LeftButton);
+    // The dialog opens once the run's record has been read on the store thread.
+    QTRY_VERIFY(window.findChild<lwb::ui::ExportDialog *>(QStringLiteral("exportDialog")) != nullptr);
     auto *dialog = window.findChild<lwb::ui::ExportDialog *>(QStringLiteral("exportDialog"));
-    QVERIFY(dialog != nullptr);
     QCOMPARE(dialog->formatChoice()->currentText(), QStringLiteral("bundle"));
     QCOMPARE(dialog->formatChoice()->findText(QStringLiteral("merged")), -1);
     lwb::ui::test::typeInto(dialog->destinationEdit(), dir_.filePath(QStringLiteral("exports")));

@@ -5,6 +5,7 @@
 // cancelled confirmation changes nothing; a hostile folder name stays inside
 // the destination.
 #include "form_input.h"
+#include "run_outcome_text.h"
 #include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "storage/sha256.h"
@@ -75,7 +76,7 @@ void ExportDialogTest::exportsPeftAndRecordsTheFiles()
     QSignalSpy finished(window.jobController(), &JobController::jobFinished);
     QTest::mouseClick(window.startButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(finished.at(0).at(1).value<lwb::RunOutcome>(), lwb::RunOutcome::Finished);
+    QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
 
     auto *browser = window.runBrowser();
     browser->refresh();

@@ -2,6 +2,7 @@
 // step of a short run; a long run thinned to evenly spaced steps within the
 // bound, the latest step always last; a study's stages one per stage; the
 // outcome.
+#include "run_outcome_text.h"
 #include "ui/job_trace.h"
 
 #include <QtTest>
@@ -88,7 +89,7 @@ private slots:
         JobTrace trace(lwb::RunConfig{});
         QVERIFY(!trace.outcome());
         trace.setEnded(lwb::RunOutcome::Failed, QStringLiteral("no GPU"));
-        QCOMPARE(*trace.outcome(), lwb::RunOutcome::Failed);
+        QCOMPARE(lwb::ui::test::outcomeName(*trace.outcome()), lwb::ui::test::outcomeName(lwb::RunOutcome::Failed));
         QCOMPARE(trace.message(), QStringLiteral("no GPU"));
     }
 };

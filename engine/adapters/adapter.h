@@ -59,6 +59,13 @@ public:
     // capacity limit is not: its capacity counts the tokens of the pass.
     virtual bool actsPerToken() const { return true; }
 
+    // Whether a second forward of the same input is harmless and leaves the
+    // same state, so activation checkpointing may recompute the layer in
+    // backward (engine/model/block_checkpoint.h). Not so for adapters that
+    // count statistics or keep an auxiliary loss per forward, or that link
+    // to other layers' activations.
+    virtual bool recomputable() const { return true; }
+
     // Routed variants: [tasks, experts] counts of the assignments that the
     // evaluation forwards since the last call made, by the sequences' task
     // (ForwardContext::sequenceTasks), then reset. Undefined = not routed.

@@ -43,6 +43,8 @@ public:
     // The merged plain LoRA's s B* A* (exact for bs; for is and ms exact when
     // x_{n-k} = c x_n, see reslora_merge.h).
     std::optional<torch::Tensor> denseDelta() const override;
+    // Its shortcuts reach other layers' inputs and weights: a block alone cannot be recomputed.
+    bool recomputable() const override { return false; }
 
     // The linked earlier blocks this block's shortcut reads, nearest first.
     std::vector<std::int64_t> shortcutBlocks() const;

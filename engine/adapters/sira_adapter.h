@@ -43,6 +43,8 @@ public:
     // with it, so generation (an evaluation forward) re-runs whole sequences
     // (engine/model/README.md).
     bool actsPerToken() const override { return config_.capacityFactorFor(false) <= 0.0; }
+    // Each forward adds to the step's routing statistics and sets the auxiliary loss.
+    bool recomputable() const override { return false; }
 
     // SiRA layers of the model (set at attach): what "sum" multiplies by.
     void setBalanceLayers(std::int64_t layers) { balanceLayers_ = std::max<std::int64_t>(1, layers); }

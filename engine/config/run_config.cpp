@@ -194,6 +194,8 @@ void parseTraining(JsonReader in, TrainingConfig &training, std::vector<ConfigIs
     in.readInt("checkpoint_every", training.checkpointEvery, 0, kMaxInt);
     in.readString("output_dir", training.outputDir);
     in.readString("resume_from", training.resumeFrom);
+    in.readString("precision", training.precision, {"auto", "fp32", "bf16", "fp16"});
+    in.readBool("gradient_checkpointing", training.gradientCheckpointing);
     in.finish();
     // An explicit warmup longer than the run is a mistake; the default one
     // is only shortened to fit a short run.
@@ -330,6 +332,8 @@ nlohmann::json RunConfig::toJson() const
         {"checkpoint_every", training.checkpointEvery},
         {"output_dir", training.outputDir},
         {"resume_from", training.resumeFrom},
+        {"precision", training.precision},
+        {"gradient_checkpointing", training.gradientCheckpointing},
     };
     doc["eval"] = {{"every", eval.every},
                    {"batch_size", eval.batchSize},

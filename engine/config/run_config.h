@@ -72,6 +72,13 @@ struct TrainingConfig
     std::int64_t checkpointEvery = 0; // 0 = only at the end and on stop
     std::string outputDir;         // checkpoints; "" = chosen by the caller
     std::string resumeFrom;        // a checkpoint file or an output dir ("" = fresh run)
+    // "fp32" | "bf16" | "fp16" | "auto" (bf16 on CUDA, fp32 on the CPU): the
+    // frozen base's dtype and the forward's autocast dtype; adapter weights,
+    // gradients and AdamW state stay float32 (engine/train/precision.h).
+    std::string precision = "auto";
+    // Recompute each decoder block in backward instead of keeping its
+    // activations (engine/model/block_checkpoint.h).
+    bool gradientCheckpointing = false;
 };
 
 struct EvalConfig

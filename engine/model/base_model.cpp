@@ -102,11 +102,13 @@ std::vector<std::string> differingShapeKeys(const ModelConfig &a, const ModelCon
     return keys;
 }
 
-CausalLM buildBaseModel(const ModelConfig &config)
+CausalLM buildBaseModel(const ModelConfig &config, torch::ScalarType dtype)
 {
     CausalLM model(config);
     if (!config.path.empty())
-        loadHfWeights(*model, ShardedCheckpoint(resolveModelPath(config.path)));
+        loadHfWeights(*model, ShardedCheckpoint(resolveModelPath(config.path)), dtype);
+    else if (dtype != torch::kFloat32)
+        model->to(dtype); // a preset draws its weights in float32 (the same base in every precision)
     return model;
 }
 

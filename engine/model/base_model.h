@@ -29,7 +29,8 @@ ModelConfig checkpointModelConfig(const std::string &folder);
 // The config.json keys whose values differ between two shapes.
 std::vector<std::string> differingShapeKeys(const ModelConfig &a, const ModelConfig &b);
 
-// A preset's random base (drawn from initSeed), or the checkpoint's weights.
-CausalLM buildBaseModel(const ModelConfig &config);
+// A preset's random base (drawn from initSeed), or the checkpoint's weights,
+// in `dtype` (a checkpoint is read straight into it, hf_checkpoint.h).
+CausalLM buildBaseModel(const ModelConfig &config, torch::ScalarType dtype = torch::kFloat32);
 
 } // namespace lwb

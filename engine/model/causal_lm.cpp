@@ -1,6 +1,8 @@
 // See causal_lm.h.
 #include "engine/model/causal_lm.h"
 
+#include "engine/model/block_checkpoint.h"
+
 #include <torch/nn/init.h>
 #include <cmath>
 #include <ATen/CPUGeneratorImpl.h>
@@ -137,9 +139,22 @@ torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const Forwa
         rotary = rotaryTablesAt(inverseFrequencies_, positions, x.options());
     else
         rotary = rotaryTables(inverseFrequencies_, length, x.options(), start);
+    const bool recompute = gradientCheckpointing_ && !cache && is_training() && torch::GradMode::is_enabled();
     std::int64_t layer = 0;
-    for (const auto &block : *blocks_)
-        x = block->as<TransformerBlockImpl>()->forward(x, rotary, cache ? &cache->layer(layer++) : nullptr);
+    for (const auto &item : *blocks_) {
+        auto block = std::dynamic_pointer_cast<TransformerBlockImpl>(item);
+        if (!recompute) {
+            x = block->forward(x, rotary, cache ? &cache->layer(layer++) : nullptr);
+            continue;
+        }
+        std::vector<torch::Tensor> trainable;
+        for (const auto &parameter : block->parameters())
+            if (parameter.requires_grad())
+                trainable.push_back(parameter);
+        // Captured by value: backward runs the block again after this returns.
+        x = checkpointedForward([block, rotary](const torch::Tensor &in) { return block->forward(in, rotary); }, x,
+                                trainable);
+    }
     return finalNorm_->forward(x);
 }
 

@@ -64,6 +64,12 @@ public:
 
     const ModelConfig &config() const { return config_; }
 
+    // Activation checkpointing per decoder block in training forwards that
+    // record gradients (block_checkpoint.h): each block keeps only its input
+    // and runs again in backward. Off by default.
+    void setGradientCheckpointing(bool on) { gradientCheckpointing_ = on; }
+    bool gradientCheckpointing() const { return gradientCheckpointing_; }
+
 private:
     void initialiseWeights();
     torch::Tensor run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache);
@@ -81,6 +87,7 @@ private:
     torch::nn::Linear lmHead_{nullptr}; // untied only
     torch::Tensor inverseFrequencies_;  // rotary (Llama family), float64, rotary.h
     std::vector<AdaptedLinear> linears_; // every linear layer that can carry an adapter
+    bool gradientCheckpointing_ = false;
 };
 
 TORCH_MODULE(CausalLM);

@@ -57,7 +57,7 @@ NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch:
     return tensors;
 }
 
-void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint)
+void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint, torch::ScalarType dtype)
 {
     const auto &config = model.config();
     const auto where = checkpoint.sourcePath();
@@ -73,7 +73,7 @@ void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint)
             key = key.substr(12);
         if (!checkpoint.contains(key))
             throw Error(where, "has no tensor \"" + name + "\" (another architecture or size?)");
-        auto tensor = checkpoint.load(key, torch::kFloat32);
+        auto tensor = checkpoint.load(key, dtype);
         if (isConv1dWeight(config.architecture, name)) {
             if (tensor.dim() != 2)
                 throw Error(where, "tensor \"" + key + "\" must be 2-dimensional (Conv1D weight)");
@@ -86,7 +86,10 @@ void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint)
                    << parameter.sizes();
             throw Error(where, shapes.str());
         }
-        parameter.copy_(tensor);
+        if (parameter.scalar_type() == dtype)
+            parameter.copy_(tensor);
+        else
+            parameter.set_data(tensor.contiguous()); // the old float32 storage goes now, not after the loop
         used.insert(key);
     }
     std::string unused;
@@ -98,12 +101,12 @@ void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint)
         throw Error(where, "holds tensors this model has no place for: " + unused);
 }
 
-CausalLM loadHfCausalLM(const std::string &folder)
+CausalLM loadHfCausalLM(const std::string &folder, torch::ScalarType dtype)
 {
     const auto configPath = folder + "/config.json";
     const auto config = readJsonFile(configPath, "cannot open the model config (missing or unreadable)");
     CausalLM model(modelConfigFromHf(config, configPath));
-    loadHfWeights(*model, ShardedCheckpoint(folder));
+    loadHfWeights(*model, ShardedCheckpoint(folder), dtype);
     model->eval();
     return model;
 }

@@ -33,11 +33,16 @@ namespace lwb {
 // copies in the model's dtype.
 NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch::Tensor> &replaced = {});
 
-// Copies the checkpoint's weights into the model (any dtype stored, loaded
-// as float32); every weight of the model must be found, every key used.
-void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint);
+// Puts the checkpoint's weights into the model in `dtype` (any floating dtype
+// stored); every weight of the model must be found, every key used. A tensor
+// stored in `dtype` is read straight from the file into the parameter's new
+// storage, never through float32; a parameter of another dtype than `dtype`
+// gets that storage instead of its own (freed at once), so loading a bf16
+// checkpoint as bf16 costs the bf16 model, not a float32 copy of it.
+void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint,
+                   torch::ScalarType dtype = torch::kFloat32);
 
 // A folder with config.json and model.safetensors (or an index and shards).
-CausalLM loadHfCausalLM(const std::string &folder);
+CausalLM loadHfCausalLM(const std::string &folder, torch::ScalarType dtype = torch::kFloat32);
 
 } // namespace lwb

@@ -24,6 +24,11 @@ struct StepMetrics
     double tokensPerSecond = 0.0;   // throughput of this step
     std::int64_t peakMemoryBytes = 0; // peak resident memory (CPU) or allocated memory (CUDA)
     double wallSeconds = 0.0;       // seconds since the run started
+    // training.precision "fp16" (engine/train/loss_scaler.h): the loss scale
+    // this step used (0 without scaling) and whether its update was skipped
+    // because the scaled gradients overflowed (then gradNorm is 0).
+    double lossScale = 0.0;
+    bool stepSkipped = false;
     AdapterStats adapter;
 };
 

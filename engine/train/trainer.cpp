@@ -12,9 +12,8 @@
 #include "engine/model/base_model.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/fused_linear_cross_entropy.h"
+#include "engine/train/gradient_norm.h"
 #include "engine/train/lr_schedule.h"
-
-#include <torch/nn/utils/clip_grad.h>
 
 #include <chrono>
 #include <cmath>
@@ -38,6 +37,30 @@ double nowSeconds()
 std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex)
 {
     return streamSeed(seed, static_cast<std::uint64_t>(stepIndex));
+}
+
+// Trainable weights are AdamW's master weights: float32 in every precision
+// (variant "full" trains base weights, which a bf16 base loaded as bf16).
+void keepTrainableInFloat32(CausalLMImpl &model)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &parameter : model.parameters()) {
+        if (parameter.requires_grad() && parameter.scalar_type() != torch::kFloat32)
+            parameter.set_data(parameter.to(torch::kFloat32));
+    }
+}
+
+// Checkpointing runs each block twice; every adapter must allow it.
+void enableGradientCheckpointing(CausalLMImpl &model, const std::string &variant)
+{
+    for (const auto &entry : adaptedLayers(model)) {
+        if (!entry.layer->adapter()->recomputable())
+            throw Error("training.gradient_checkpointing",
+                        "adapter.variant \"" + variant + "\" cannot be recomputed in backward (its layers keep "
+                        "per-forward routing statistics, an auxiliary loss or links to other layers' activations, "
+                        "at " + entry.site.path + "); train it with gradient_checkpointing false");
+    }
+    model.setGradientCheckpointing(true);
 }
 
 } // namespace
@@ -99,12 +122,18 @@ void Trainer::prepare()
     device_ = parseDevice(config_.device);
 
     checkInitFromFolder(config_.adapter, config_.name);
-    model_ = buildBaseModel(config_.model);
+    precision_ = resolvePrecision(config_.training.precision, device_);
+    model_ = buildBaseModel(config_.model, baseDtype(precision_));
     torch::manual_seed(config_.seed); // adapter initialisation
     attachAdapters(*model_, config_.adapter);
     if (!config_.adapter.initFrom.empty())
         loadPeftWeights(config_.adapter.initFrom, *model_); // a resumed run overwrites them below
+    keepTrainableInFloat32(*model_);
+    if (config_.training.gradientCheckpointing)
+        enableGradientCheckpointing(*model_, config_.adapter.variant);
     model_->to(device_);
+    if (precision_ == Precision::Fp16)
+        lossScaler_ = std::make_unique<DynamicLossScaler>();
 
     for (const auto &item : trainableParameters(*model_))
         parameters_.push_back(item.second);
@@ -147,46 +176,74 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
 
     // Divide the summed token losses by the tokens of the whole step: with
     // accumulation the gradient is exactly that of one batch of all of them.
+    // The step's figures are summed on the device (float64, in the order
+    // the host used to add them) and read once, after the last backward.
     const auto layers = adaptedLayers(*model_);
-    double lossSum = 0.0;
+    const auto sumOptions = torch::TensorOptions().dtype(torch::kFloat64).device(device_);
+    auto lossSum = torch::zeros({}, sumOptions);
+    auto auxSumOfStep = torch::zeros({}, sumOptions);
     StepMetrics metrics;
     for (const auto &batch : micro) {
-        const auto hidden = model_->hiddenStates(batch.inputIds.to(device_), batch.tokenMask.to(device_));
-        const auto tokenLoss = fusedLinearCrossEntropy(hidden.reshape({-1, hidden.size(-1)}), model_->outputWeight(),
-                                                       batch.labels.to(device_).reshape({-1}), /*chunkTokens=*/0,
-                                                       model_->config().finalLogitSoftcap);
-        auto objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
-        // Auxiliary losses (SiRA's balance loss) count as their mean over the
-        // layers that have one, once per step: each micro-batch adds 1/accum.
-        torch::Tensor auxSum;
-        std::int64_t auxLayers = 0;
-        for (const auto &entry : layers) {
-            const auto aux = entry.layer->adapter()->auxLoss();
-            if (aux.defined()) {
-                auxSum = auxSum.defined() ? auxSum + aux : aux;
-                ++auxLayers;
+        torch::Tensor tokenLoss, objective;
+        {
+            AutocastScope autocast(device_.type(), precision_);
+            const auto hidden = model_->hiddenStates(batch.inputIds.to(device_), batch.tokenMask.to(device_));
+            // The fused loss returns its input's dtype: float32 hidden states
+            // keep the loss a float32 sum whatever the forward computed in
+            // (its products still run in the autocast dtype).
+            auto flat = hidden.reshape({-1, hidden.size(-1)});
+            if (precision_ != Precision::Fp32)
+                flat = flat.to(torch::kFloat32);
+            tokenLoss = fusedLinearCrossEntropy(flat, model_->outputWeight(), batch.labels.to(device_).reshape({-1}),
+                                                /*chunkTokens=*/0, model_->config().finalLogitSoftcap);
+            objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
+            // Auxiliary losses (SiRA's balance loss) count as their mean over the
+            // layers that have one, once per step: each micro-batch adds 1/accum.
+            torch::Tensor auxSum;
+            std::int64_t auxLayers = 0;
+            for (const auto &entry : layers) {
+                const auto aux = entry.layer->adapter()->auxLoss();
+                if (aux.defined()) {
+                    auxSum = auxSum.defined() ? auxSum + aux : aux;
+                    ++auxLayers;
+                }
+            }
+            if (auxLayers > 0) {
+                const auto aux = auxSum / static_cast<double>(auxLayers * training.gradAccum);
+                objective = objective + aux;
+                auxSumOfStep += aux.detach().to(torch::kFloat64);
             }
         }
-        if (auxLayers > 0) {
-            const auto aux = auxSum / static_cast<double>(auxLayers * training.gradAccum);
-            objective = objective + aux;
-            metrics.adapter.auxLoss += aux.item<double>();
-        }
-        objective.backward();
-        lossSum += tokenLoss.item<double>();
+        (lossScaler_ ? lossScaler_->scaleLoss(objective) : objective).backward();
+        lossSum += tokenLoss.detach().to(torch::kFloat64);
     }
     for (const auto &entry : layers)
         entry.layer->adapter()->takeStats(entry.site.path, metrics.adapter);
 
+    const double lossScale = lossScaler_ ? lossScaler_->scale() : 0.0;
+    const auto overflow = lossScaler_ ? lossScaler_->unscale(parameters_) : torch::zeros({}, sumOptions);
     const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
-    metrics.gradNorm = torch::nn::utils::clip_grad_norm_(parameters_, maxNorm);
-    metrics.loss = lossSum / static_cast<double>(std::max<std::int64_t>(1, scored));
-    if (!std::isfinite(metrics.loss) || !std::isfinite(metrics.gradNorm))
+    const auto gradNorm = clipGradientNorm(parameters_, maxNorm);
+    // The one host read of the step.
+    const auto figures = torch::stack({lossSum, auxSumOfStep, gradNorm.to(sumOptions), overflow.to(sumOptions)})
+                             .to(torch::kCPU);
+    const auto *figure = figures.data_ptr<double>();
+    metrics.loss = figure[0] / static_cast<double>(std::max<std::int64_t>(1, scored));
+    metrics.adapter.auxLoss += figure[1];
+    metrics.gradNorm = figure[2];
+    const bool overflowed = figure[3] != 0.0; // fp16 only: the scaled gradients overflowed
+    if (!std::isfinite(metrics.loss) || (!overflowed && !std::isfinite(metrics.gradNorm)))
         stopOnNonFinite(stepIndex, metrics.loss, metrics.gradNorm);
     metrics.learningRate = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
-    for (auto &group : optimizer_->param_groups())
-        static_cast<torch::optim::AdamWOptions &>(group.options()).lr(metrics.learningRate);
-    optimizer_->step();
+    metrics.lossScale = lossScale;
+    if (lossScaler_ && !lossScaler_->update(overflowed)) {
+        metrics.stepSkipped = true;
+        metrics.gradNorm = 0.0; // not a norm of this step's update: there is none
+    } else {
+        for (auto &group : optimizer_->param_groups())
+            static_cast<torch::optim::AdamWOptions &>(group.options()).lr(metrics.learningRate);
+        optimizer_->step();
+    }
 
     tokensSeen_ += inputTokens;
     const double seconds = std::max(1e-9, nowSeconds() - began);
@@ -218,6 +275,7 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     // cancel never waits for a whole evaluation (EvaluationStopped, see run()).
     // Periodic evaluations and a "limited" final one read the first
     // eval.max_examples examples; a "full" final one reads them all.
+    AutocastScope autocast(device_.type(), precision_); // a bf16/fp16 base computes as in training
     const auto &eval = config_.eval;
     const auto limit = withExactMatch && eval.final == "full" ? 0 : eval.maxExamples;
     EvalOptions options;

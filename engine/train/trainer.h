@@ -4,6 +4,11 @@
 //   -> [resume from checkpoint] -> per step: micro-batches, forward,
 //      loss = sum of token losses / tokens of the whole step (+ aux),
 //      backward, clip, lr from the schedule, step -> observers
+//   training.precision: the frozen base in fp32/bf16/fp16, the forward under
+//   autocast, adapters and AdamW in float32; fp16 scales the loss and skips
+//   a step whose gradients overflow (precision.h, loss_scaler.h). The step's
+//   figures (loss, aux loss, gradient norm, overflow) stay on the device and
+//   are read once per step.
 //   -> periodic eval and checkpoints -> final eval (ResLoRA: repeated on the
 //      model merged into plain LoRA) -> final checkpoint
 //
@@ -24,6 +29,8 @@
 #include "engine/config/run_config.h"
 #include "engine/data/batch_builder.h"
 #include "engine/model/causal_lm.h"
+#include "engine/train/loss_scaler.h"
+#include "engine/train/precision.h"
 #include "engine/train/train_observer.h"
 
 #include <torch/optim/adamw.h>
@@ -71,6 +78,8 @@ private:
     std::unique_ptr<TaskData> data_;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
     std::vector<torch::Tensor> parameters_;
+    Precision precision_ = Precision::Fp32;
+    std::unique_ptr<DynamicLossScaler> lossScaler_; // fp16 only
     std::vector<TrainObserver *> observers_;
     std::atomic<bool> stopRequested_{false};
     std::int64_t startStep_ = 0;

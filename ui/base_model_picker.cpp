@@ -59,15 +59,21 @@ BaseModelPicker::BaseModelPicker(QWidget *parent)
     combo_->setEditable(true);
     combo_->setInsertPolicy(QComboBox::NoInsert);
     combo_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    // A long folder path must not widen the whole form (and the window past
+    // the screen): the combo and the panel take the width the form gives.
+    combo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo_->setMinimumContentsLength(16);
     browse_->setObjectName(QStringLiteral("baseBrowse"));
     browse_->setToolTip(tr("Choose a Hugging Face model folder (config.json + safetensors), or a hub-cache "
                            "folder models--ORG--NAME."));
     panel_->setObjectName(QStringLiteral("basePanel"));
     panel_->setWordWrap(true);
+    panel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     panel_->setTextFormat(Qt::RichText);
     panel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     error_->setObjectName(QStringLiteral("baseError"));
     error_->setWordWrap(true);
+    error_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     error_->setStyleSheet(QStringLiteral("color: #b00020;"));
     error_->hide();

@@ -195,6 +195,12 @@ QWidget *CompareView::buildToolbar()
     layout->setContentsMargins(0, 0, 0, 0);
     title_->setObjectName(QStringLiteral("compareTitle"));
     title_->setTextFormat(Qt::RichText);
+    // The toolbar's minimum width is the window's (a tab's minimum counts even
+    // when hidden): the title gives way, the combos size by a few characters.
+    title_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    for (auto *combo : {seriesChoice_, bandChoice_})
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    bandChoice_->setMinimumContentsLength(12);
     seriesChoice_->setObjectName(QStringLiteral("compareSeries"));
     seriesChoice_->setToolTip(tr("The series drawn for every run."));
     seriesChoice_->setMinimumContentsLength(18);

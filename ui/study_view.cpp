@@ -147,10 +147,15 @@ StudyView::StudyView(QWidget *parent)
     setObjectName(QStringLiteral("studyView"));
     studyChoice_->setObjectName(QStringLiteral("studyChoice"));
     studyChoice_->setToolTip(tr("The recorded studies, newest first."));
-    studyChoice_->setMinimumContentsLength(24);
+    // Sized by a fixed number of characters, not by the longest study or
+    // cell label: a tab's minimum width is the window's (every tab counts).
+    for (auto *combo : {studyChoice_, baselineChoice_, axisChoice_})
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    studyChoice_->setMinimumContentsLength(20);
     baselineChoice_->setObjectName(QStringLiteral("studyBaseline"));
     baselineChoice_->setToolTip(tr("The cell every other cell is compared with, paired by seed."));
-    baselineChoice_->setMinimumContentsLength(20);
+    baselineChoice_->setMinimumContentsLength(16);
+    axisChoice_->setMinimumContentsLength(12);
     axisChoice_->setObjectName(QStringLiteral("studyAxis"));
     axisChoice_->setToolTip(tr("The numeric setting on the scatter's x axis."));
     export_->setObjectName(QStringLiteral("studyExport"));

@@ -77,7 +77,7 @@ int runOne(const std::string &precision, bool checkpointing, int steps)
                               times.seconds.end());
     std::sort(later.begin(), later.end());
     const double median = later.empty() ? times.seconds.front() : later[later.size() / 2];
-    std::printf("| %-4s | %-13s | %8.2f | %9.1f | %9.1f | %.4f |\n", precision.c_str(), checkpointing ? "on" : "off",
+    std::printf("| %-4s | %-13s | %8.2f | %9.1f | %9.1f | %9.4f |\n", precision.c_str(), checkpointing ? "on" : "off",
                 static_cast<double>(times.peak) / (1024.0 * 1024.0 * 1024.0), times.seconds.front(), median, times.loss);
     std::fflush(stdout);
     return 0;
@@ -92,8 +92,8 @@ int main(int argc, char **argv)
             return runOne(argv[1], std::string(argv[2]) == "1", argc >= 4 ? std::atoi(argv[3]) : 3);
         std::printf("Qwen2.5-0.5B-shaped (random weights), LoRA r=16 on q,k,v,o,gate,up,down, batch 1 x 1024 "
                     "tokens, 2 threads, 3 steps\n\n");
-        std::printf("| prec | checkpointing | peak GiB | step 1 s | later s   | last loss |\n");
-        std::printf("|------|---------------|----------|----------|-----------|--------|\n");
+        std::printf("| prec | checkpointing | peak GiB | step 1 s  | later s   | last loss |\n");
+        std::printf("|------|---------------|----------|-----------|-----------|-----------|\n");
         std::fflush(stdout);
         for (const char *precision : {"fp32", "bf16"})
             for (const char *checkpointing : {"0", "1"}) {

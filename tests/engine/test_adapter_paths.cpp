@@ -171,10 +171,13 @@ private slots:
                         gradError = std::max(gradError, nmse(actual.grads[i], expected.grads[i]));
                     const double tolerance = nmseTolerance(precision);
                     const bool ok = logitError <= tolerance && gradError <= tolerance;
-                    // OPEN (2026-12-07): the bf16 rows measure NMSE ~4e-3 on the
-                    // logits and ~0.2 on the gradients of every path, far beyond
-                    // bf16 rounding (SDPA alone in bf16 is ~2e-5); the cause is not
-                    // found yet, so they are printed, marked, and not yet asserted.
+                    // OPEN (2026-12-07): the bf16 rows measure NMSE ~3e-3 on the
+                    // logits and ~0.1-0.24 on the gradients of every path. A float32
+                    // base under bf16 autocast measures the same (3.4e-3 / 0.13), so
+                    // it is the bf16 products, not the stored weights; SDPA alone in
+                    // bf16 is ~2e-5. Likely bf16 rounding amplified by cancellation
+                    // in this random model's sums, but not shown yet: until a
+                    // tolerance can be argued these rows are printed, not asserted.
                     const bool asserted = precision == lwb::Precision::Fp32;
                     failures += ok || !asserted ? 0 : 1;
                     std::string timing;

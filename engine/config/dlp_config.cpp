@@ -27,7 +27,9 @@ void parsePlugin(JsonReader in, DlpPluginConfig &plugin)
     in.finish();
 }
 
-void parseSelection(JsonReader in, DlpSelectionConfig &selection)
+} // namespace
+
+void parseDlpSelection(JsonReader in, DlpSelectionConfig &selection)
 {
     in.readString("rule", selection.rule, {"top_p", "top_k"});
     // P = 0 would keep the top item only (it always is); say so instead of accepting it silently.
@@ -37,8 +39,6 @@ void parseSelection(JsonReader in, DlpSelectionConfig &selection)
     in.readString("top_p_at_equal", selection.topPAtEqual, {"keep_next", "stop"});
     in.finish();
 }
-
-} // namespace
 
 void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks)
 {
@@ -69,7 +69,7 @@ void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks)
     dlp.library = std::move(library);
     in.readInt("task_steps", dlp.taskSteps, 1, 1 << 30);
     parsePlugin(in.child("plugin"), dlp.plugin);
-    parseSelection(in.child("selection"), dlp.selection);
+    parseDlpSelection(in.child("selection"), dlp.selection);
     in.readString("granularity", dlp.granularity, {"input", "sentence"});
     if (dlp.selection.rule == "top_k" && !dlp.library.empty()
         && dlp.selection.k > static_cast<std::int64_t>(dlp.library.size()))

@@ -82,6 +82,9 @@ struct DlpConfig
 // builtinTasks: the run's data is the built-in task suite, so library tasks
 // must be its task names (a JSONL dataset names its own tasks).
 void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks);
+// The "selection" object alone: also what a DLP bundle's manifest holds
+// (engine/export/dlp_bundle.cpp), so both accept the same keys and values.
+void parseDlpSelection(JsonReader in, DlpSelectionConfig &selection);
 
 // The library the study uses: dlp.library, or one "train" entry per task.
 std::vector<DlpLibraryEntry> effectiveLibrary(const DlpConfig &dlp, const std::vector<std::string> &dataTasks);

@@ -122,11 +122,7 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
         JsonReader in(manifest, "", issues);
         in.readStringList("target_modules", config.adapter.targets);
         in.readString("granularity", dlp.granularity, {"input", "sentence"});
-        auto selection = in.child("selection");
-        selection.readString("rule", dlp.selection.rule, {"top_p", "top_k"});
-        selection.readNumber("p", dlp.selection.p, 0.0, 1.0, true);
-        selection.readInt("k", dlp.selection.k, 1, 4096);
-        selection.readString("weights", dlp.selection.weights, {"softmax", "renormalize"});
+        parseDlpSelection(in.child("selection"), dlp.selection);
         auto plugin = in.child("plugin");
         plugin.readString("embedding", dlp.plugin.embedding, {"own", "base"});
         plugin.readInt("embedding_dim", dlp.plugin.embeddingDim, 1, 65536);

@@ -9,13 +9,17 @@
 //   lorawb export RUN_ID --format peft|merged|base|bundle ...   (app/export_command.h)
 //   lorawb dlp CONFIG.json ...   (app/dlp_command.h)
 //   lorawb data build-lexicon ...   (app/data_command.h)
-//   lorawb tokenize | score | generate | eval ...   (app/inspect_command.h)
+//   lorawb tokenize | score ...   (app/inspect_command.h)
+//   lorawb generate ...   (app/generate_command.h)
+//   lorawb eval ...   (app/eval_command.h)
 //   lorawb inspect MODEL [--json]   (app/model_inspect_command.h)
 //   lorawb study STUDY.json ...   (app/study_command.h)
 #include "app/command_line.h"
 #include "app/data_command.h"
 #include "app/dlp_command.h"
+#include "app/eval_command.h"
 #include "app/export_command.h"
+#include "app/generate_command.h"
 #include "app/inspect_command.h"
 #include "app/model_inspect_command.h"
 #include "app/runs_command.h"
@@ -26,7 +30,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -49,18 +52,6 @@ constexpr const char *kFooter =
     "as files that PEFT / transformers load; `runs export` writes a run's metrics (CSV/JSON).\n"
     "Exit status: 0 done, 1 failed, 2 usage error, 3 internal error, 130 stopped by Ctrl-C.";
 
-// A command whose file parses its own words (not yet converted to CLI11
-// options): CLI11 hands it every word after its name.
-void addForwardedCommand(CLI::App &lorawb, lwb::cli::CommandIo &io, const std::string &name,
-                         const std::string &description,
-                         std::function<int(const std::vector<std::string> &, lwb::cli::CommandIo &)> run)
-{
-    CLI::App *command = lwb::cli::addCommand(lorawb, name, description);
-    command->prefix_command();
-    command->set_help_flag(); // its --help is its own
-    command->callback([command, &io, run] { io.status = run(command->remaining(), io); });
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -78,33 +69,11 @@ int main(int argc, char **argv)
     addExportCommand(lorawb, io);
     addDlpCommand(lorawb, io);
     addDataCommand(lorawb, io);
-    // app/inspect_command.cpp still parses its own words (its --name value
-    // pairs), so these four are forwarded whole.
-    addForwardedCommand(lorawb, io, "tokenize",
-                        "--tokenizer PATH|byte [--input lines|jsonl] [--special-tokens add|none] [--decode keep|skip]: "
-                        "stdin lines, or JSON strings / {\"text\"} objects with --input jsonl -> JSON id arrays; "
-                        "--decode: JSON id arrays -> JSON strings, special tokens kept or skipped",
-                        [](const std::vector<std::string> &args, CommandIo &io) {
-                            return runTokenizeCommand(args, io.in, io.out);
-                        });
-    addForwardedCommand(lorawb, io, "score",
-                        "--model DIR [--adapter DIR] --text-file F | --ids-file F.json: per-token log-probabilities, "
-                        "JSON",
-                        [](const std::vector<std::string> &args, CommandIo &io) { return runScoreCommand(args, io.out); });
-    addForwardedCommand(lorawb, io, "generate",
-                        "--model DIR [--adapter DIR] --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-p P] "
-                        "[--seed S]: a continuation (DIR: a Hugging Face folder, e.g. lorawb export --format base)",
-                        [](const std::vector<std::string> &args, CommandIo &io) {
-                            return runGenerateCommand(args, io.out);
-                        });
-    addForwardedCommand(lorawb, io, "eval",
-                        "--model DIR [--adapter DIR] --data F.jsonl [--task T] [--max-examples N] [--exact-match yes]: "
-                        "loss, perplexity, exact match of a model on a JSONL file",
-                        [](const std::vector<std::string> &args, CommandIo &io) { return runEvalCommand(args, io.out); });
-    addForwardedCommand(lorawb, io, "inspect",
-                        "MODEL [--json]: architecture, parameters, dtype, tokenizer, special tokens and their "
-                        "files, chat template, target module names",
-                        [](const std::vector<std::string> &args, CommandIo &io) { return runInspect(args, io.out, io.err); });
+    addTokenizeCommand(lorawb, io);
+    addScoreCommand(lorawb, io);
+    addGenerateCommand(lorawb, io);
+    addEvalCommand(lorawb, io);
+    addInspectCommand(lorawb, io);
     addStudyCommand(lorawb, io);
 
     lorawb.footer(kFooter); // after the commands: they would inherit it

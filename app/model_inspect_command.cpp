@@ -1,18 +1,20 @@
-// See model_inspect_command.h. Wiring only: arguments -> inspectModel -> text or JSON.
+// See model_inspect_command.h. Wiring only: MODEL -> inspectModel -> text or JSON.
 #include "app/model_inspect_command.h"
+
+#include "app/command_line.h"
 
 #include "engine/core/error.h"
 #include "engine/model/model_inspection.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <ostream>
 
 namespace lwb::cli {
 
 namespace {
-
-constexpr const char *kUsage = "lorawb inspect MODEL [--json]   (MODEL: a folder, models--ORG--NAME, builtin:NAME)";
 
 // Origins name files inside the model folder; the folder is printed once.
 std::string relative(std::string text, const std::string &folder)
@@ -91,34 +93,28 @@ void printText(std::ostream &out, const ModelInspection &model)
 
 } // namespace
 
-int runInspect(const std::vector<std::string> &args, std::ostream &out, std::ostream &err)
+void addInspectCommand(CLI::App &lorawb, CommandIo &io)
 {
-    std::string model;
-    bool json = false;
-    for (const auto &word : args) {
-        if (word == "--json") {
-            json = true;
-        } else if (word == "--help" || word == "-h") {
-            out << "usage: " << kUsage << '\n';
-            return 0;
-        } else if (!word.empty() && word[0] == '-') {
-            throw Error(word, std::string("unknown option (") + kUsage + ")");
-        } else if (model.empty()) {
-            model = word;
-        } else {
-            throw Error(word, std::string("unexpected argument: inspect takes one model (") + kUsage + ")");
-        }
-    }
-    if (model.empty()) {
-        err << "usage: " << kUsage << '\n';
-        return 2;
-    }
-    const auto inspection = inspectModel(model);
-    if (json)
-        out << inspectionToJson(inspection).dump(2) << '\n';
-    else
-        printText(out, inspection);
-    return 0;
+    struct InspectArguments
+    {
+        std::string model;
+        bool json = false;
+    };
+    auto args = std::make_shared<InspectArguments>();
+    auto *command = addCommand(lorawb, "inspect",
+        "architecture, parameters, dtype, tokenizer, special tokens and their files, chat template, target module "
+        "names");
+    command->add_option("MODEL", args->model, "a folder, models--ORG--NAME (or its snapshots/HASH), builtin:NAME")
+        ->required();
+    command->add_flag("--json", args->json, "print JSON (the keys: app/README.md)");
+    command->callback([args, &io] {
+        const auto inspection = inspectModel(args->model);
+        if (args->json)
+            io.out << inspectionToJson(inspection).dump(2) << '\n';
+        else
+            printText(io.out, inspection);
+        io.status = 0;
+    });
 }
 
 } // namespace lwb::cli

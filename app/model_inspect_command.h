@@ -5,16 +5,17 @@
 //
 // MODEL: a checkpoint folder, a hub-cache models--ORG--NAME folder or one of
 // its snapshots/HASH, or builtin:NAME (engine/model/model_inspection.h does
-// the work; this file only parses and prints). Returns the exit status;
-// lwb::Error escapes to main() for bad input.
+// the work; this file only registers the command and prints).
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+namespace CLI {
+class App;
+}
 
 namespace lwb::cli {
 
-int runInspect(const std::vector<std::string> &args, std::ostream &out, std::ostream &err);
+struct CommandIo;
+
+void addInspectCommand(CLI::App &lorawb, CommandIo &io);
 
 } // namespace lwb::cli

@@ -46,6 +46,13 @@ check "an unknown option exits 2" usage_status 2 validate "$config" --colour
 check "--db and --no-db together exit 2" usage_status 2 train "$config" --db x.db --no-db
 check "a run id that is not a number exits 2" usage_status 2 export abc --format peft
 check "a missing config file exits 1" usage_status 1 validate "$work/absent.json"
+# The model commands are CLI11 commands like the rest: their usage errors exit 2 too.
+check "generate without --prompt exits 2" usage_status 2 generate --model builtin:lexicon-base
+check "score without a text or ids file exits 2" usage_status 2 score --model builtin:lexicon-base
+check "tokenize --input with --decode exits 2" usage_status 2 tokenize --tokenizer byte --input jsonl --decode keep
+check "an out-of-range --top-p exits 2" usage_status 2 generate --model builtin:lexicon-base --prompt a --top-p 2
+check "the message names the option" grep -q "lorawb generate: --top-p" "$work/usage.txt"
+check "inspect with an unknown option exits 2" usage_status 2 inspect builtin:lexicon-base --colour
 check "--set=KEY=VALUE is one override" "$lorawb" validate "$config" --set=training.lr=1e-3
 
 set +e

@@ -16,6 +16,11 @@ AttentionImpl::AttentionImpl(const ModelConfig &config, std::int64_t layer)
         cProj_ = register_module("c_proj", AdaptedLinear(d, d, true));
         return;
     }
+    if (config.gptNeox()) {
+        queryKeyValue_ = register_module("query_key_value", AdaptedLinear(d, 3 * qDim, config.attentionBias));
+        dense_ = register_module("dense", AdaptedLinear(qDim, d, config.attentionOutputBias));
+        return; // no sliding window, cap or query scalar (hf_config.cpp refuses them)
+    }
     if (config.fusedProjections) {
         qkvProj_ = register_module("qkv_proj", AdaptedLinear(d, qDim + 2 * kvDim, config.attentionBias));
     } else {
@@ -45,6 +50,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
     torch::Tensor q, k, v;
     if (cAttn_) {
         const auto qkv = cAttn_->forward(x).split(config_.hiddenSize, -1);
+        q = qkv[0], k = qkv[1], v = qkv[2];
+    } else if (queryKeyValue_) {
+        // [B, T, H, 3 Dh]: each head's q, k and v side by side.
+        const auto qkv = queryKeyValue_->forward(x).view({batch, length, heads, 3 * headDim}).chunk(3, -1);
         q = qkv[0], k = qkv[1], v = qkv[2];
     } else if (qkvProj_) {
         const auto qkv = qkvProj_->forward(x).split_with_sizes({heads * headDim, kvHeads * headDim, kvHeads * headDim}, -1);
@@ -79,7 +88,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         cache->values = v;
     }
     const auto context = causalAttention(q, k, v, past, scores_, cache ? cache->realKeys : torch::Tensor()).transpose(1, 2).reshape({batch, length, heads * headDim});
-    return cProj_ ? cProj_->forward(context) : oProj_->forward(context);
+    if (cProj_)
+        return cProj_->forward(context);
+    return dense_ ? dense_->forward(context) : oProj_->forward(context);
 }
 
 } // namespace lwb

@@ -9,6 +9,9 @@
 // rotary), an explicit head_dim, o_proj biases, and the score variants of
 // causal_attention.h (sliding window, soft-capping, Gemma 2's
 // query_pre_attn_scalar).
+// GPT-NeoX: query_key_value holds q, k, v per head (its rows are
+// [heads, 3, head_dim], as HF's GPTNeoXAttention views them, not q | k | v),
+// the output projection is "dense"; both carry biases when attention_bias.
 // Sequences are right-padded, so the causal mask alone keeps real tokens from
 // seeing padding; outputs at padded positions are never scored.
 // With a KV cache (incremental decoding) x holds the positions after the
@@ -44,6 +47,7 @@ private:
     AdaptedLinear cAttn_{nullptr}, cProj_{nullptr};                   // GPT-2
     AdaptedLinear qProj_{nullptr}, kProj_{nullptr}, vProj_{nullptr}, oProj_{nullptr}; // Llama
     AdaptedLinear qkvProj_{nullptr};                                  // Phi-3 (with oProj_)
+    AdaptedLinear queryKeyValue_{nullptr}, dense_{nullptr};           // GPT-NeoX
     Norm qNorm_{nullptr}, kNorm_{nullptr};                            // Qwen3
 };
 

@@ -13,19 +13,23 @@ CausalLMImpl::CausalLMImpl(const ModelConfig &config)
     : config_(config)
 {
     const bool gpt2 = config.architecture == Architecture::Gpt2;
+    const bool neox = config.gptNeox();
     const auto d = config.hiddenSize;
-    body_ = register_module(gpt2 ? "transformer" : "model", std::make_shared<torch::nn::Module>());
-    tokenEmbedding_ = body_->register_module(gpt2 ? "wte" : "embed_tokens", torch::nn::Embedding(config.vocabSize, d));
+    body_ = register_module(gpt2 ? "transformer" : neox ? "gpt_neox" : "model", std::make_shared<torch::nn::Module>());
+    tokenEmbedding_ = body_->register_module(gpt2 ? "wte" : neox ? "embed_in" : "embed_tokens",
+                                             torch::nn::Embedding(config.vocabSize, d));
     if (gpt2)
         positionEmbedding_ = body_->register_module("wpe", torch::nn::Embedding(config.maxPositions, d));
     blocks_ = body_->register_module(gpt2 ? "h" : "layers", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.numLayers; ++i)
         blocks_->push_back(TransformerBlock(config, i));
-    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : "norm", Norm(normKindOf(config), d, config.normEps));
+    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : neox ? "final_layer_norm" : "norm",
+                                        Norm(normKindOf(config), d, config.normEps));
     if (!gpt2)
         inverseFrequencies_ = rotaryInverseFrequencies(config);
     if (!config.tieWordEmbeddings)
-        lmHead_ = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(d, config.vocabSize).bias(false)));
+        lmHead_ = register_module(neox ? "embed_out" : "lm_head", // the file's name (transformers 5 renames it on load)
+                                  torch::nn::Linear(torch::nn::LinearOptions(d, config.vocabSize).bias(false)));
     initialiseWeights();
     for (const auto &module : modules(/*include_self=*/false)) {
         if (auto linear = std::dynamic_pointer_cast<AdaptedLinearImpl>(module))

@@ -1,11 +1,12 @@
 // CausalLM: the one configurable decoder-only transformer (GPT-2 or Llama
-// family, with Mistral, Qwen2/3, Gemma/Gemma 2 and Phi-3 as Llama variants),
-// laid out with Hugging Face's module names so checkpoints load by
-// name:
+// family, with Mistral, Qwen2/3, Gemma/Gemma 2, Phi-3 and GPT-NeoX as Llama
+// variants), laid out with Hugging Face's module names so checkpoints load
+// by name:
 //   GPT-2: transformer.wte, transformer.wpe, transformer.h.N.*, transformer.ln_f
 //   Llama: model.embed_tokens, model.layers.N.*, model.norm
-// and lm_head.weight unless the embeddings are tied (then the output
-// projection is the input embedding matrix).
+//   GPT-NeoX: gpt_neox.embed_in, gpt_neox.layers.N.*, gpt_neox.final_layer_norm
+// and lm_head.weight (GPT-NeoX: embed_out.weight) unless the embeddings are
+// tied (then the output projection is the input embedding matrix).
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"

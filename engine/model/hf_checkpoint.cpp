@@ -35,7 +35,10 @@ bool isIgnorableKey(const std::string &key, const ModelConfig &config)
 {
     if (endsWith(key, ".attn.bias") || endsWith(key, ".attn.masked_bias") || endsWith(key, "rotary_emb.inv_freq"))
         return true;
-    return config.tieWordEmbeddings && key == "lm_head.weight";
+    // Older GPT-NeoX / Pythia files keep the causal mask buffers.
+    if (config.gptNeox() && (endsWith(key, ".attention.bias") || endsWith(key, ".attention.masked_bias")))
+        return true;
+    return config.tieWordEmbeddings && (key == "lm_head.weight" || (config.gptNeox() && key == "embed_out.weight"));
 }
 
 } // namespace

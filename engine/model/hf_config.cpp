@@ -56,13 +56,25 @@ private:
     std::string where_;
 };
 
+// Where a model_type keeps its rotary base and rotated share besides
+// rope_parameters: Llama's family at the top level (rope_theta,
+// partial_rotary_factor, Phi-3 only), GPT-NeoX's older folders under their
+// own names (rotary_emb_base, rotary_pct; GPTNeoXConfig's default share 0.25).
+struct RopeKeys
+{
+    bool partialAllowed = false;
+    double partialDefault = 1.0;
+    const char *theta = "rope_theta";
+    const char *partial = "partial_rotary_factor";
+};
+
 // The rotary base and scaling. transformers 5 writes them inside
 // "rope_parameters" ({"rope_type": "default", "rope_theta": ...}) and no
 // longer at the top level; older folders have "rope_theta" and maybe
 // "rope_scaling". As transformers' convert_rope_params_to_dict (5.x) reads
 // them: rope_scaling, else rope_parameters, is the dict; its rope_theta wins
 // over the top-level one; 10000 when neither is there.
-void readRope(const nlohmann::json &config, const std::string &where, bool partialRotary, ModelConfig &model)
+void readRope(const nlohmann::json &config, const std::string &where, const RopeKeys &keys, ModelConfig &model)
 {
     const auto object = [&](const char *key) {
         return config.contains(key) && config[key].is_object() && !config[key].empty() ? &config[key] : nullptr;
@@ -92,13 +104,13 @@ void readRope(const nlohmann::json &config, const std::string &where, bool parti
     }
     if (scaling.factor <= 0.0)
         throw Error(where + ": " + key + ": factor", "must be positive");
-    model.partialRotaryFactor = inner.get<double>("partial_rotary_factor", top.get<double>("partial_rotary_factor", 1.0));
-    if (model.partialRotaryFactor != 1.0 && !partialRotary)
+    model.partialRotaryFactor = inner.get<double>("partial_rotary_factor", top.get<double>(keys.partial, keys.partialDefault));
+    if (model.partialRotaryFactor != 1.0 && !keys.partialAllowed)
         throw Error(where + ": partial_rotary_factor", "rotary embeddings on part of each head are not supported for "
                                                            + model.hfModelType());
     if (model.partialRotaryFactor <= 0.0 || model.partialRotaryFactor > 1.0)
         throw Error(where + ": partial_rotary_factor", "must be in (0, 1]");
-    model.ropeTheta = inner.get<double>("rope_theta", top.get<double>("rope_theta", 10000.0));
+    model.ropeTheta = inner.get<double>("rope_theta", top.get<double>(keys.theta, 10000.0));
 }
 
 // layer_types (transformers 5: "full_attention" / "sliding_attention" per
@@ -173,7 +185,9 @@ void readLlamaFamily(const nlohmann::json &config, const HfFields &in, const std
     if (model.numHeads > 0 && model.headDimension == model.hiddenSize / model.numHeads
         && model.hiddenSize % model.numHeads == 0)
         model.headDimension = 0; // the derived one: written back the same way
-    readRope(config, where, /*partialRotary=*/type == "phi3", model);
+    RopeKeys rope;
+    rope.partialAllowed = type == "phi3";
+    readRope(config, where, rope, model);
 
     // The MLP's activation (Gemma 2 names the key hidden_activation;
     // transformers reads Gemma's legacy "gelu" as the tanh approximation).
@@ -241,6 +255,41 @@ void readLlamaFamily(const nlohmann::json &config, const HfFields &in, const std
         throw Error(where + ": use_bidirectional_attention", "only causal attention is supported");
 }
 
+// GPTNeoXForCausalLM (Pythia): LayerNorm with biases, query_key_value per
+// head, partial rotary (default a quarter of each head), parallel or
+// sequential residuals, an ungated MLP with biases, untied embed_out.
+void readGptNeox(const nlohmann::json &config, const HfFields &in, ModelConfig &model)
+{
+    const auto &where = in.where();
+    model.architecture = Architecture::Llama;
+    model.modelType = "gpt_neox";
+    model.vocabSize = in.require<std::int64_t>("vocab_size");
+    model.hiddenSize = in.require<std::int64_t>("hidden_size");
+    model.numLayers = in.require<std::int64_t>("num_hidden_layers");
+    model.numHeads = in.require<std::int64_t>("num_attention_heads");
+    model.numKvHeads = model.numHeads;
+    model.intermediateSize = in.require<std::int64_t>("intermediate_size");
+    model.maxPositions = in.get<std::int64_t>("max_position_embeddings", 2048);
+    model.normEps = in.get<double>("layer_norm_eps", 1e-5);
+    model.tieWordEmbeddings = in.get<bool>("tie_word_embeddings", false);
+    RopeKeys rope;
+    rope.partialAllowed = true;
+    rope.partialDefault = 0.25;
+    rope.theta = "rotary_emb_base";
+    rope.partial = "rotary_pct";
+    readRope(config, where, rope, model);
+    // transformers' ACT2FN: "gelu" is erf's; gelu_new and gelu_pytorch_tanh the same tanh curve.
+    const auto activation = in.get<std::string>("hidden_act", "gelu");
+    if (activation == "gelu")
+        model.hiddenActivation = "gelu";
+    else if (activation == "gelu_new" || activation == "gelu_pytorch_tanh")
+        model.hiddenActivation = "gelu_pytorch_tanh";
+    else
+        throw Error(where + ": hidden_act", "\"" + activation + "\" is not supported (gelu, gelu_new, gelu_pytorch_tanh)");
+    model.attentionBias = model.attentionOutputBias = in.get<bool>("attention_bias", true);
+    model.parallelResidual = in.get<bool>("use_parallel_residual", true);
+}
+
 const char *hfClassName(const std::string &type)
 {
     if (type == "mistral")
@@ -273,11 +322,35 @@ nlohmann::json ropeParametersJson(const ModelConfig &model)
     return rope;
 }
 
+// config.json of a GPT-NeoX as transformers 5 writes it; the rotated share
+// always (its default is 0.25, not 1).
+nlohmann::json gptNeoxConfigJson(const ModelConfig &model, nlohmann::json config)
+{
+    config["architectures"] = {"GPTNeoXForCausalLM"};
+    config["model_type"] = "gpt_neox";
+    config["hidden_size"] = model.hiddenSize;
+    config["intermediate_size"] = model.intermediateSize;
+    config["num_hidden_layers"] = model.numLayers;
+    config["num_attention_heads"] = model.numHeads;
+    config["max_position_embeddings"] = model.maxPositions;
+    config["layer_norm_eps"] = model.normEps;
+    auto rope = ropeParametersJson(model);
+    rope["partial_rotary_factor"] = model.partialRotaryFactor;
+    config["rope_parameters"] = rope;
+    config["hidden_act"] = model.hiddenActivation;
+    config["attention_bias"] = model.attentionBias;
+    config["use_parallel_residual"] = model.parallelResidual;
+    config["attention_dropout"] = 0.0;
+    config["hidden_dropout"] = 0.0;
+    return config;
+}
+
 } // namespace
 
 const std::vector<std::string> &supportedModelTypes()
 {
-    static const std::vector<std::string> types = {"gpt2", "llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3"};
+    static const std::vector<std::string> types = {"gpt2",  "llama",  "mistral", "qwen2",   "qwen3",
+                                                   "gemma", "gemma2", "phi3",    "gpt_neox"};
     return types;
 }
 
@@ -292,6 +365,8 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
     const auto &types = supportedModelTypes();
     if (type == "gpt2") {
         readGpt2(in, model);
+    } else if (type == "gpt_neox") {
+        readGptNeox(config, in, model);
     } else if (std::find(types.begin(), types.end(), type) != types.end()) {
         readLlamaFamily(config, in, type, model);
     } else {
@@ -340,6 +415,8 @@ nlohmann::json hfConfigJson(const ModelConfig &model, const std::string &torchDt
         config["scale_attn_weights"] = true;
         return config;
     }
+    if (model.gptNeox())
+        return gptNeoxConfigJson(model, config);
     const auto type = model.hfModelType();
     config["architectures"] = {hfClassName(type)};
     config["model_type"] = type;

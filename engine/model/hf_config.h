@@ -3,7 +3,7 @@
 // transformers 5.25's modeling file of that type computes with, and refuses
 // by name (file: key: reason) any value that would make it compute something
 // else: a rope_type other than default / linear / llama3 (and Phi-3's
-// longrope), partial rotary outside Phi-3, MLP biases, another activation,
+// longrope), partial rotary outside Phi-3 and GPT-NeoX, MLP biases, another activation,
 // GPT-2 attention without 1/sqrt(head_dim) or scaled by the layer index, an
 // unknown layer type. An unknown model_type is an error listing the supported
 // ones.
@@ -20,6 +20,10 @@
 //            query_pre_attn_scalar, layer_types (alternating sliding window)
 //   phi3     Llama with fused qkv_proj / gate_up_proj, partial rotary,
 //            sliding_window on every layer
+//   gpt_neox GPTNeoXForCausalLM (Pythia): LayerNorm with biases, fused
+//            query_key_value per head, partial rotary (rotary_pct, default
+//            0.25), use_parallel_residual, dense_h_to_4h / dense_4h_to_h
+//            with gelu, attention_bias, untied embed_out
 // The rotary base and scaling are read where transformers 5 writes them
 // (rope_parameters) and where older versions did (rope_theta, rope_scaling).
 #pragma once

@@ -4,9 +4,9 @@
 // Field names follow Hugging Face's config.json so that checkpoints map onto
 // them one to one (hidden_size, num_attention_heads, ...). The Llama family
 // covers every rotary pre-norm decoder transformers has under another
-// model_type (Mistral, Qwen2/3, Gemma/Gemma 2, Phi-3): what sets each apart is
-// a field below, read once when the model is built, so the plain Llama path
-// pays for none of them.
+// model_type (Mistral, Qwen2/3, Gemma/Gemma 2, Phi-3, GPT-NeoX): what sets
+// each apart is a field below, read once when the model is built, so the
+// plain Llama path pays for none of them.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,9 @@ struct ModelConfig
     bool attentionOutputBias = false; // o_proj bias (Llama / Qwen3 / Gemma attention_bias)
     bool qkNorm = false;              // Qwen3: RMSNorm per head on q and k, before rotary
     bool fusedProjections = false;    // Phi-3: qkv_proj and gate_up_proj
-    std::string hiddenActivation = "silu"; // the MLP gate's: "silu" or "gelu_pytorch_tanh" (Gemma)
+    // The MLP's activation: "silu", "gelu_pytorch_tanh" (Gemma; GPT-NeoX's
+    // gelu_new) or "gelu" (erf, GPT-NeoX / Pythia).
+    std::string hiddenActivation = "silu";
     bool normPlusOne = false;         // Gemma: RMSNorm scales by (1 + weight)
     bool scaleEmbeddings = false;     // Gemma: embeddings times sqrt(hidden_size)
     bool sandwichNorms = false;       // Gemma 2: norms after attention and around the MLP
@@ -68,6 +70,9 @@ struct ModelConfig
     double queryPreAttnScalar = 0.0;  // Gemma 2: scores scaled by its -1/2; 0 = head_dim
     std::int64_t slidingWindow = 0;   // a query sees this many positions (itself included); 0 = all
     std::vector<bool> slidingLayers;  // which layers use the window; empty = every layer
+    // GPT-NeoX (modelType "gpt_neox", gptNeox()): gpt_neox.* names, LayerNorm
+    // with bias, query_key_value laid out per head, an ungated MLP with biases.
+    bool parallelResidual = false;    // use_parallel_residual: x + attn(ln1(x)) + mlp(ln2(x))
 
     std::uint64_t initSeed = 1234;    // seed of the random base weights (same base for every run)
     double initializerRange = 0.02;   // std of the random base weights (HF's initializer_range)
@@ -80,6 +85,8 @@ struct ModelConfig
             return 0;
         return slidingLayers.empty() || slidingLayers.at(static_cast<std::size_t>(layer)) ? slidingWindow : 0;
     }
+    // GPT-NeoX's layout (module names, norms, fused per-head qkv, plain MLP).
+    bool gptNeox() const { return modelType == "gpt_neox"; }
     // The model_type written to and read from config.json.
     std::string hfModelType() const;
 };

@@ -5,7 +5,7 @@ namespace lwb {
 
 NormKind normKindOf(const ModelConfig &config)
 {
-    if (config.architecture == Architecture::Gpt2)
+    if (config.architecture == Architecture::Gpt2 || config.gptNeox())
         return NormKind::LayerNorm;
     return config.normPlusOne ? NormKind::RmsNormPlusOne : NormKind::RmsNorm;
 }

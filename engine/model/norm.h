@@ -1,6 +1,6 @@
 // Norm: the normalisations of the two families, with Hugging Face's
 // parameter names:
-//   LayerNorm      GPT-2 (weight, bias);
+//   LayerNorm      GPT-2 and GPT-NeoX (weight, bias);
 //   RmsNorm        Llama: y = x / sqrt(mean(x^2) + eps), cast back to x's
 //                  dtype, times weight (the product in x's dtype, as HF's
 //                  LlamaRMSNorm);

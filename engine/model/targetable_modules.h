@@ -8,6 +8,7 @@
 //   Llama family q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,
 //                down_proj (Llama, Mistral, Qwen2/3, Gemma, Gemma 2)
 //   Phi-3        qkv_proj, o_proj, gate_up_proj, down_proj
+//   GPT-NeoX     query_key_value, dense, dense_h_to_4h, dense_4h_to_h
 // The output head (lm_head) is not among them, as PEFT's "all-linear".
 #pragma once
 

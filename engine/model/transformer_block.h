@@ -5,6 +5,9 @@
 // Gemma 2 normalises each branch's output too ("sandwich" norms):
 //   x = x + post_attention_layernorm(attn(input_layernorm(x)))
 //   x = x + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(x)))
+// GPT-NeoX names the attention "attention" and, with use_parallel_residual,
+// runs both branches on the block's input:
+//   x = x + attention(input_layernorm(x)) + mlp(post_attention_layernorm(x))
 #pragma once
 
 #include "engine/model/attention.h"
@@ -28,6 +31,7 @@ private:
     Norm mlpNorm_{nullptr};
     FeedForward mlp_{nullptr};
     Norm attentionOutputNorm_{nullptr}, mlpOutputNorm_{nullptr}; // Gemma 2
+    bool parallelResidual_ = false;                               // GPT-NeoX
 };
 
 TORCH_MODULE(TransformerBlock);

@@ -14,7 +14,9 @@ linear rope scaling; Mistral's sliding window shorter than the sequence;
 Qwen3's q/k norms with head_dim != hidden / heads (and its windowed layers);
 Gemma's GeGLU, (1 + w) norms and scaled embeddings; Gemma 2's sandwich norms,
 soft-capping (caps small enough to matter), query_pre_attn_scalar and
-alternating windows; Phi-3's fused projections, partial rotary and window.
+alternating windows; Phi-3's fused projections, partial rotary and window;
+GPT-NeoX's per-head query_key_value, LayerNorms, partial rotary (its 0.25
+default and 0.5), parallel and sequential residuals, erf and tanh gelu.
 
 Teeth: a copy of each folder with one value broken must fail: the rotary base
 (rope_parameters.rope_theta, where transformers 5 keeps it) or GPT-2's
@@ -88,6 +90,18 @@ MODELS = [
                                          num_attention_heads=2, num_key_value_heads=2, sliding_window=9,
                                          partial_rotary_factor=0.5, tie_word_embeddings=True, pad_token_id=0,
                                          max_position_embeddings=64, original_max_position_embeddings=64)),
+    # Pythia's shape: rotary on a quarter of each 16-wide head (rotary_pct's
+    # default), parallel residuals, erf gelu, biases, untied embed_out.
+    ("gpt-neox", "gpt_neox", dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                                  num_attention_heads=2, layer_norm_eps=1e-5, max_position_embeddings=64)),
+    # Sequential residuals, half of each head rotated, no attention biases,
+    # the tanh gelu, tied embeddings, 3 layers.
+    ("gpt-neox-sequential", "gpt_neox", dict(vocab_size=280, hidden_size=32, intermediate_size=40, num_hidden_layers=3,
+                                             num_attention_heads=4, use_parallel_residual=False,
+                                             attention_bias=False, hidden_act="gelu_new", layer_norm_eps=1e-4,
+                                             tie_word_embeddings=True, max_position_embeddings=64,
+                                             rope_parameters=dict(rope_type="default", rope_theta=10000.0,
+                                                                  partial_rotary_factor=0.5))),
 ]
 
 # What else each case's config must be read for: (what, change of config.json)
@@ -99,6 +113,9 @@ EXTRA_TEETH = {
     "qwen3-window": ("layer_types all full", lambda c: c.update(layer_types=["full_attention"] * 2)),
     "gemma2": ("attn_logit_softcapping 30", lambda c: c.update(attn_logit_softcapping=30.0)),
     "phi3-partial-window": ("sliding_window 20", lambda c: c.update(sliding_window=20)),
+    "gpt-neox": ("use_parallel_residual false", lambda c: c.update(use_parallel_residual=False)),
+    "gpt-neox-sequential": ("rope_parameters.partial_rotary_factor 1",
+                            lambda c: c["rope_parameters"].update(partial_rotary_factor=1.0)),
 }
 
 

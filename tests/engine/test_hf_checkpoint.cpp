@@ -9,6 +9,7 @@
 // The loader's other error paths (unsupported model_type, unknown or missing
 // tensors) are covered by test_model_export.
 #include "engine/model/hf_checkpoint.h"
+#include "engine/model/targetable_modules.h"
 #include "engine/tensor_io/safetensors_reader.h"
 
 #include "error_capture.h"
@@ -163,7 +164,15 @@ private slots:
         phi3.fusedProjections = true;
         phi3.partialRotaryFactor = 0.5;
         phi3.slidingWindow = 9;
-        for (const auto &model : {gemma2, llama3, phi3}) {
+        auto neox = lwb::modelPreset("llama-tiny");
+        neox.preset = "";
+        neox.modelType = "gpt_neox";
+        neox.numKvHeads = neox.numHeads;
+        neox.attentionBias = neox.attentionOutputBias = true;
+        neox.partialRotaryFactor = 0.25;
+        neox.hiddenActivation = "gelu";
+        neox.parallelResidual = true;
+        for (const auto &model : {gemma2, llama3, phi3, neox}) {
             const auto back = lwb::modelConfigFromHf(lwb::hfConfigJson(model, "float32"), "config.json");
             QCOMPARE(back.modelType, model.modelType);
             QCOMPARE(back.headDim(), model.headDim());
@@ -178,9 +187,42 @@ private slots:
             QCOMPARE(back.finalLogitSoftcap, model.finalLogitSoftcap);
             QCOMPARE(back.queryPreAttnScalar, model.queryPreAttnScalar);
             QCOMPARE(back.fusedProjections, model.fusedProjections);
+            QCOMPARE(back.parallelResidual, model.parallelResidual);
+            QCOMPARE(back.attentionOutputBias, model.attentionOutputBias);
+            QCOMPARE(back.numKvHeads, model.numKvHeads);
             for (std::int64_t layer = 0; layer < model.numLayers; ++layer)
                 QCOMPARE(back.slidingWindowOf(layer), model.slidingWindowOf(layer));
         }
+    }
+
+    void gptNeoxReadsPythiasOlderKeys()
+    {
+        // Pythia's published config.json (transformers 4) names the rotary
+        // share and base rotary_pct / rotary_emb_base at the top level;
+        // GPTNeoXConfig takes them when rope_parameters lacks them, and
+        // defaults the share to 0.25 (configuration_gpt_neox.py, 5.25).
+        nlohmann::json pythia = {{"model_type", "gpt_neox"}, {"vocab_size", 50304}, {"hidden_size", 512},
+                                 {"num_hidden_layers", 6},     {"num_attention_heads", 8}, {"intermediate_size", 2048},
+                                 {"max_position_embeddings", 2048}, {"rotary_pct", 0.5}, {"rotary_emb_base", 5000},
+                                 {"use_parallel_residual", true}, {"hidden_act", "gelu"}, {"layer_norm_eps", 1e-5},
+                                 {"tie_word_embeddings", false}};
+        auto model = lwb::modelConfigFromHf(pythia, "config.json");
+        QCOMPARE(model.partialRotaryFactor, 0.5);
+        QCOMPARE(model.ropeTheta, 5000.0);
+        QCOMPARE(model.numKvHeads, std::int64_t(8));
+        QVERIFY(model.gptNeox() && model.parallelResidual && model.attentionBias && model.attentionOutputBias);
+        QCOMPARE(lwb::targetableModules(model),
+                 (std::vector<std::string>{"query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"}));
+        pythia.erase("rotary_pct");
+        QCOMPARE(lwb::modelConfigFromHf(pythia, "config.json").partialRotaryFactor, 0.25);
+        pythia["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 20000.0}, {"partial_rotary_factor", 1.0}};
+        model = lwb::modelConfigFromHf(pythia, "config.json"); // the dict wins over the older keys
+        QCOMPARE(model.ropeTheta, 20000.0);
+        QCOMPARE(model.partialRotaryFactor, 1.0);
+        pythia["hidden_act"] = "relu";
+        const auto error = lwb::test::errorOf([&] { lwb::modelConfigFromHf(pythia, "config.json"); });
+        QVERIFY2(lwb::test::contains(error, "config.json: hidden_act") && lwb::test::contains(error, "relu"),
+                 error.c_str());
     }
 
     void hubGpt2FixtureHasTheHubLayout()

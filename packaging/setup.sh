@@ -33,7 +33,7 @@ packages=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   xvfb xauth
   desktop-file-utils appstream dpkg-dev
-  zlib1g-dev wordnet-base
+  zlib1g-dev wordnet-base libgloo-dev
   dict-freedict-eng-deu dict-freedict-eng-fra dict-freedict-eng-spa dict-freedict-eng-ita
 )
 

@@ -196,6 +196,7 @@ void parseTraining(JsonReader in, TrainingConfig &training, std::vector<ConfigIs
     in.readString("resume_from", training.resumeFrom);
     in.readString("precision", training.precision, {"auto", "fp32", "bf16", "fp16"});
     in.readBool("gradient_checkpointing", training.gradientCheckpointing);
+    in.readInt("collective_timeout_s", training.collectiveTimeoutS, 1, 7 * 24 * 3600);
     in.finish();
     // An explicit warmup longer than the run is a mistake; the default one
     // is only shortened to fit a short run.
@@ -334,6 +335,7 @@ nlohmann::json RunConfig::toJson() const
         {"resume_from", training.resumeFrom},
         {"precision", training.precision},
         {"gradient_checkpointing", training.gradientCheckpointing},
+        {"collective_timeout_s", training.collectiveTimeoutS},
     };
     doc["eval"] = {{"every", eval.every},
                    {"batch_size", eval.batchSize},

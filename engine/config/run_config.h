@@ -79,6 +79,10 @@ struct TrainingConfig
     // Recompute each decoder block in backward instead of keeping its
     // activations (engine/model/block_checkpoint.h).
     bool gradientCheckpointing = false;
+    // Data-parallel runs (engine/dist): how long a rank waits at the
+    // rendezvous or in a collective before it stops with an error naming the
+    // ranks that did not answer.
+    std::int64_t collectiveTimeoutS = 300;
 };
 
 struct EvalConfig

@@ -112,11 +112,11 @@ std::uint64_t TaskData::packedStart(std::uint64_t index) const
     return packedStarts_[index];
 }
 
-Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize) const
+Batch TaskData::packedTrainRows(std::int64_t firstRow, std::int64_t rows) const
 {
     const auto width = static_cast<std::uint64_t>(seqLen_);
-    const auto begin = static_cast<std::uint64_t>(microBatch * batchSize) * width;
-    const auto end = begin + static_cast<std::uint64_t>(batchSize) * width + 1; // the last row's final label
+    const auto begin = static_cast<std::uint64_t>(firstRow) * width;
+    const auto end = begin + static_cast<std::uint64_t>(rows) * width + 1; // the last row's final label
     // The first example that reaches past `begin`, then whole examples until `end`.
     while (packedStarts_.back() < end)
         packedStart(packedStarts_.size()); // measure examples up to the window's end
@@ -139,11 +139,11 @@ Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize
     }
 
     Batch batch;
-    batch.inputIds = torch::empty({batchSize, seqLen_}, torch::kInt64);
-    batch.labels = torch::empty({batchSize, seqLen_}, torch::kInt64);
+    batch.inputIds = torch::empty({rows, seqLen_}, torch::kInt64);
+    batch.labels = torch::empty({rows, seqLen_}, torch::kInt64);
     auto inputs = batch.inputIds.accessor<std::int64_t, 2>();
     auto labels = batch.labels.accessor<std::int64_t, 2>();
-    for (std::int64_t row = 0; row < batchSize; ++row) {
+    for (std::int64_t row = 0; row < rows; ++row) {
         const auto offset = begin - streamStart + static_cast<std::uint64_t>(row) * width;
         for (std::int64_t t = 0; t < seqLen_; ++t) {
             const auto at = offset + static_cast<std::uint64_t>(t);
@@ -154,19 +154,24 @@ Batch TaskData::packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize
         // The task of the example the row starts in (routing analysis).
         batch.tasks.push_back(trainExample(exampleAt(streamStart + offset)).task);
     }
-    batch.inputTokens = batchSize * seqLen_;
-    batch.tokenMask = torch::ones({batchSize, seqLen_}, torch::kBool);
+    batch.inputTokens = rows * seqLen_;
+    batch.tokenMask = torch::ones({rows, seqLen_}, torch::kBool);
     return batch;
 }
 
 Batch TaskData::trainBatch(std::int64_t microBatch, std::int64_t batchSize) const
 {
+    return trainRows(microBatch * batchSize, batchSize);
+}
+
+Batch TaskData::trainRows(std::int64_t firstRow, std::int64_t rows) const
+{
     if (pack_)
-        return packedTrainBatch(microBatch, batchSize);
+        return packedTrainRows(firstRow, rows);
     std::vector<TaskExample> examples;
-    examples.reserve(static_cast<std::size_t>(batchSize));
-    const auto first = static_cast<std::uint64_t>(microBatch * batchSize);
-    for (std::int64_t i = 0; i < batchSize; ++i)
+    examples.reserve(static_cast<std::size_t>(rows));
+    const auto first = static_cast<std::uint64_t>(firstRow);
+    for (std::int64_t i = 0; i < rows; ++i)
         examples.push_back(trainExample(first + static_cast<std::uint64_t>(i)));
     return buildBatch(examples, format_, seqLen_);
 }

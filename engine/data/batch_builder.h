@@ -63,6 +63,10 @@ public:
 
     // Micro-batch number `microBatch` (counting from 0 over the whole run).
     Batch trainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
+    // Rows [firstRow, firstRow + rows) of the run's training stream, row i
+    // being row i % batchSize of micro-batch i / batchSize: a data-parallel
+    // rank's share of a micro-batch (padded to its own longest row).
+    Batch trainRows(std::int64_t firstRow, std::int64_t rows) const;
     // Training example number `index` of the stream trainBatch() draws from
     // (generated, or the fixed list in a seeded order per epoch).
     TaskExample trainExample(std::uint64_t index) const;
@@ -77,7 +81,7 @@ public:
     void setSkippedLines(std::int64_t count) { skippedLines_ = count; }
 
 private:
-    Batch packedTrainBatch(std::int64_t microBatch, std::int64_t batchSize) const;
+    Batch packedTrainRows(std::int64_t firstRow, std::int64_t rows) const;
     // Token offset of training example i in the packed stream (extends the table).
     std::uint64_t packedStart(std::uint64_t index) const;
 

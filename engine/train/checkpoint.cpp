@@ -58,7 +58,7 @@ void writeFileAtomically(const fs::path &path, const std::string &contents)
 } // namespace
 
 std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, const std::string &configJson,
-                           torch::nn::Module &model, torch::optim::Optimizer &optimizer)
+                           torch::nn::Module &model, torch::optim::Optimizer &optimizer, int worldSize)
 {
     const auto dir = fs::path(outputDir) / "checkpoints";
     std::error_code error;
@@ -74,6 +74,7 @@ std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, cons
     torch::serialize::OutputArchive archive;
     archive.write("step", torch::tensor(step, torch::kInt64));
     archive.write("config_json", c10::IValue(configJson));
+    archive.write("world_size", torch::tensor(static_cast<std::int64_t>(worldSize), torch::kInt64));
     std::string names;
     std::int64_t index = 0;
     for (const auto &[parameterName, tensor] : adapterParameters(model)) {
@@ -132,6 +133,9 @@ CheckpointInfo readInfo(torch::serialize::InputArchive &archive, const std::stri
         c10::IValue value;
         archive.read("config_json", value);
         info.configJson = value.toStringRef();
+        torch::Tensor worldSize; // absent in checkpoints older than data-parallel runs: one process
+        if (archive.try_read("world_size", worldSize))
+            info.worldSize = static_cast<int>(worldSize.item<std::int64_t>());
         archive.read("adapter_names", value);
         if (names)
             *names = value.toStringRef();

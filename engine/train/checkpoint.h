@@ -23,11 +23,12 @@ struct CheckpointInfo
 {
     std::int64_t step = 0;
     std::string configJson;
+    int worldSize = 1; // the data-parallel ranks of the run that wrote it
 };
 
-// Returns the path written.
+// Returns the path written. worldSize: the ranks of a data-parallel run.
 std::string saveCheckpoint(const std::string &outputDir, std::int64_t step, const std::string &configJson,
-                           torch::nn::Module &model, torch::optim::Optimizer &optimizer);
+                           torch::nn::Module &model, torch::optim::Optimizer &optimizer, int worldSize = 1);
 
 // A checkpoint file, or an output directory (its checkpoints/latest). Throws
 // lwb::Error naming the file when it is missing, unreadable or does not fit

@@ -7,6 +7,8 @@
 #include "engine/core/runtime.h"
 #include "engine/core/seed_mix.h"
 #include "engine/data/data_source.h"
+#include "engine/dist/gradient_sync.h"
+#include "engine/dist/routing_stats_sync.h"
 #include "engine/eval/evaluator.h"
 #include "engine/export/peft_import.h"
 #include "engine/model/base_model.h"
@@ -22,6 +24,7 @@
 #include <ctime>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 namespace lwb {
 
@@ -33,10 +36,22 @@ double nowSeconds()
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Dropout's generator state for one step: a function of (seed, step) only.
-std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex)
+// Dropout's generator state for one step: a function of (seed, step) only,
+// and of the rank in a data-parallel run (each rank's rows draw their own masks).
+std::uint64_t stepSeed(std::uint64_t seed, std::int64_t stepIndex, const Communicator &communicator)
 {
-    return streamSeed(seed, static_cast<std::uint64_t>(stepIndex));
+    const auto stepStream = streamSeed(seed, static_cast<std::uint64_t>(stepIndex));
+    return communicator.distributed() ? streamSeed(stepStream, static_cast<std::uint64_t>(communicator.rank()))
+                                      : stepStream;
+}
+
+// Rank r's rows of a micro-batch of `rows`: [rows*r/N, rows*(r+1)/N).
+std::pair<std::int64_t, std::int64_t> rowsOfRank(std::int64_t rows, const Communicator &communicator)
+{
+    const auto ranks = static_cast<std::int64_t>(communicator.worldSize());
+    const auto rank = static_cast<std::int64_t>(communicator.rank());
+    const auto first = rows * rank / ranks;
+    return {first, rows * (rank + 1) / ranks - first};
 }
 
 // Trainable weights are AdamW's master weights: float32 in every precision
@@ -95,10 +110,12 @@ std::string newRunFolder(const std::string &runName)
     }
 }
 
-Trainer::Trainer(RunConfig config)
+Trainer::Trainer(RunConfig config, std::shared_ptr<Communicator> communicator)
     : config_(std::move(config))
+    , communicator_(communicator ? std::move(communicator) : std::make_shared<Communicator>())
 {
-    if (config_.training.outputDir.empty())
+    // Rank 0's folder; the others learn its name in prepare() and write nothing.
+    if (config_.training.outputDir.empty() && communicator_->isRoot())
         config_.training.outputDir = newRunFolder(config_.name);
 }
 
@@ -118,8 +135,21 @@ void Trainer::prepare()
 {
     if (config_.adapter.variant == kDlpVariant)
         throw Error("adapter.variant", "\"dlp\" is a study of several runs: start it with DlpStudy (lorawb dlp)");
-    configureThreads(static_cast<int>(config_.threads));
-    device_ = parseDevice(config_.device);
+    auto &ranks = *communicator_;
+    // Ranks on one machine share its cores: "one per hardware thread" is split.
+    auto threads = static_cast<int>(config_.threads);
+    if (threads <= 0 && ranks.localWorldSize() > 1)
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / ranks.localWorldSize());
+    configureThreads(threads);
+    device_ = ranks.distributed() ? ranks.device() : parseDevice(config_.device);
+    if (ranks.distributed()) {
+        config_.training.outputDir = ranks.fromRoot("output_dir", config_.training.outputDir);
+        ranks.requireSameOnAllRanks("config", config_.toJson().dump(), "the run config");
+        if (config_.training.batchSize < ranks.worldSize())
+            throw Error("training.batch_size", std::to_string(config_.training.batchSize) + " rows cannot be shared by "
+                                                   + std::to_string(ranks.worldSize())
+                                                   + " ranks: each rank needs at least one row of every micro-batch");
+    }
 
     checkInitFromFolder(config_.adapter, config_.name);
     precision_ = resolvePrecision(config_.training.precision, device_);
@@ -148,6 +178,11 @@ void Trainer::prepare()
     if (!config_.training.resumeFrom.empty()) {
         const auto path = resolveCheckpoint(config_.training.resumeFrom);
         const auto info = loadCheckpoint(path, *model_, *optimizer_);
+        if (info.worldSize != ranks.worldSize())
+            throw Error(path, "was written by a run of " + std::to_string(info.worldSize) + " rank(s); this one has "
+                                  + std::to_string(ranks.worldSize())
+                                  + ": resume with the same number of ranks (dropout streams and SiRA's "
+                                  "per-rank capacity depend on it)");
         if (info.step >= config_.training.steps)
             throw Error(path, "checkpoint is at step " + std::to_string(info.step) + ", the run has only "
                                   + std::to_string(config_.training.steps) + " steps");
@@ -156,23 +191,37 @@ void Trainer::prepare()
         for (std::int64_t micro = 0; micro < startStep_ * config_.training.gradAccum; ++micro)
             tokensSeen_ += data_->trainBatch(micro, config_.training.batchSize).inputTokens;
     }
+    // Every rank starts from rank 0's adapter (and resumed) weights.
+    ranks.broadcastFromRoot(parameters_, "the initial parameters' broadcast");
+    gradientSync_ = std::make_unique<GradientSync>(parameters_);
+}
+
+bool Trainer::stopAgreed()
+{
+    if (communicator_->anyRank(stopRequested_.load(), "the stop agreement"))
+        stopRequested_.store(true);
+    return stopRequested_.load();
 }
 
 StepMetrics Trainer::trainStep(std::int64_t stepIndex)
 {
     const auto &training = config_.training;
     const double began = nowSeconds();
-    torch::manual_seed(stepSeed(config_.seed, stepIndex));
+    torch::manual_seed(stepSeed(config_.seed, stepIndex, *communicator_));
     model_->train();
     optimizer_->zero_grad();
 
     std::vector<Batch> micro;
-    std::int64_t scored = 0, inputTokens = 0;
+    const auto [firstRow, rows] = rowsOfRank(training.batchSize, *communicator_);
+    auto counts = torch::zeros({2}, torch::kInt64); // scored and input tokens of the step, all ranks
     for (std::int64_t m = 0; m < training.gradAccum; ++m) {
-        micro.push_back(data_->trainBatch(stepIndex * training.gradAccum + m, training.batchSize));
-        scored += micro.back().scoredTokens;
-        inputTokens += micro.back().inputTokens;
+        micro.push_back(data_->trainRows((stepIndex * training.gradAccum + m) * training.batchSize + firstRow, rows));
+        counts[0] += micro.back().scoredTokens;
+        counts[1] += micro.back().inputTokens;
     }
+    communicator_->sumInPlace(counts, "the step's token counts");
+    const auto scored = counts[0].item<std::int64_t>();
+    const auto inputTokens = counts[1].item<std::int64_t>();
 
     // Divide the summed token losses by the tokens of the whole step: with
     // accumulation the gradient is exactly that of one batch of all of them.
@@ -198,7 +247,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
                                                 /*chunkTokens=*/0, model_->config().finalLogitSoftcap);
             objective = tokenLoss / static_cast<double>(std::max<std::int64_t>(1, scored));
             // Auxiliary losses (SiRA's balance loss) count as their mean over the
-            // layers that have one, once per step: each micro-batch adds 1/accum.
+            // layers that have one, once per step: each micro-batch adds 1/accum
+            // (and each rank 1/ranks: their mean over the ranks).
             torch::Tensor auxSum;
             std::int64_t auxLayers = 0;
             for (const auto &entry : layers) {
@@ -209,7 +259,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
                 }
             }
             if (auxLayers > 0) {
-                const auto aux = auxSum / static_cast<double>(auxLayers * training.gradAccum);
+                const auto aux =
+                    auxSum / static_cast<double>(auxLayers * training.gradAccum * communicator_->worldSize());
                 objective = objective + aux;
                 auxSumOfStep += aux.detach().to(torch::kFloat64);
             }
@@ -219,13 +270,17 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     }
     for (const auto &entry : layers)
         entry.layer->adapter()->takeStats(entry.site.path, metrics.adapter);
+    gradientSync_->sum(*communicator_);
+    mergeRoutingStats(metrics.adapter, *communicator_);
+    auto lossAndAux = torch::stack({lossSum, auxSumOfStep});
+    communicator_->sumInPlace(lossAndAux, "the step's loss");
 
     const double lossScale = lossScaler_ ? lossScaler_->scale() : 0.0;
     const auto overflow = lossScaler_ ? lossScaler_->unscale(parameters_) : torch::zeros({}, sumOptions);
     const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
     const auto gradNorm = clipGradientNorm(parameters_, maxNorm);
     // The one host read of the step.
-    const auto figures = torch::stack({lossSum, auxSumOfStep, gradNorm.to(sumOptions), overflow.to(sumOptions)})
+    const auto figures = torch::cat({lossAndAux, gradNorm.to(sumOptions).reshape({1}), overflow.to(sumOptions).reshape({1})})
                              .to(torch::kCPU);
     const auto *figure = figures.data_ptr<double>();
     metrics.loss = figure[0] / static_cast<double>(std::max<std::int64_t>(1, scored));
@@ -279,7 +334,8 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     const auto &eval = config_.eval;
     const auto limit = withExactMatch && eval.final == "full" ? 0 : eval.maxExamples;
     EvalOptions options;
-    options.stop = &stopRequested_;
+    // A data-parallel rank finishes the evaluation: a stop is agreed at the next step boundary.
+    options.stop = communicator_->distributed() ? nullptr : &stopRequested_;
     options.batchSize = eval.batchSize;
     options.routedDecoding =
         eval.siraDecodeCapacity == "per_pass" ? RoutedDecoding::PerPass : RoutedDecoding::FullSequence;
@@ -312,7 +368,10 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
 
 std::string Trainer::checkpoint(std::int64_t step)
 {
-    const auto path = saveCheckpoint(config_.training.outputDir, step, config_.toJson().dump(), *model_, *optimizer_);
+    if (!communicator_->isRoot())
+        return config_.training.outputDir; // rank 0 writes it
+    const auto path = saveCheckpoint(config_.training.outputDir, step, config_.toJson().dump(), *model_, *optimizer_,
+                                     communicator_->worldSize());
     for (auto *observer : observers_)
         observer->onCheckpoint(step, path);
     return path;
@@ -328,6 +387,9 @@ RunOutcome Trainer::run()
         info.variant = config_.adapter.variant;
         info.configJson = config_.toJson().dump(2);
         info.device = config_.device;
+        if (communicator_->distributed())
+            info.device = device_.str() + " x " + std::to_string(communicator_->worldSize()) + " ranks ("
+                + communicator_->backendName() + ")";
         info.seed = config_.seed;
         info.totalSteps = config_.training.steps;
         info.startStep = startStep_;
@@ -351,9 +413,10 @@ RunOutcome Trainer::run()
             return RunOutcome::Cancelled;
         };
         try {
-            while (step < training.steps && !stopRequested_.load()) {
+            while (step < training.steps && !stopAgreed()) {
                 const auto metrics = trainStep(step);
                 ++step;
+                communicator_->reportProgress(step);
                 losses_.push_back(metrics.loss);
                 for (auto *observer : observers_)
                     observer->onStep(metrics);
@@ -376,6 +439,7 @@ RunOutcome Trainer::run()
         return RunOutcome::Finished;
     } catch (const std::exception &error) {
         const std::string message = error.what();
+        communicator_->reportFailure(message);
         for (auto *observer : observers_)
             observer->onRunFinished(RunOutcome::Failed, message);
         throw;

@@ -21,6 +21,17 @@
 // config and thread count give bitwise the same losses, and a resumed run
 // continues exactly as an uninterrupted one.
 //
+// Data parallel (engine/dist): given a Communicator of several ranks, each
+// rank trains on its share of every micro-batch (rows [B*r/N, B*(r+1)/N) of
+// the single-process batch, training.batch_size being the global batch), the
+// loss is divided by the step's global token count and the trainable
+// gradients are summed over the ranks, so the update is that of the one
+// large batch. Rank 0's initial parameters are broadcast; dropout seeds
+// include the rank; a stop on any rank is agreed by all at the next step
+// boundary; only rank 0 writes checkpoints (observers are the caller's: the
+// CLI attaches them on rank 0 only). Every rank evaluates the whole held-out
+// set, so evaluations equal the single-process ones.
+//
 // Threads: run() blocks the calling thread (a worker QThread in the GUI);
 // requestStop() may be called from any thread and is honoured after the
 // current step, which then writes a checkpoint.
@@ -28,6 +39,7 @@
 
 #include "engine/config/run_config.h"
 #include "engine/data/batch_builder.h"
+#include "engine/dist/communicator.h"
 #include "engine/model/causal_lm.h"
 #include "engine/train/loss_scaler.h"
 #include "engine/train/precision.h"
@@ -42,10 +54,13 @@
 
 namespace lwb {
 
+class GradientSync;
+
 class Trainer
 {
 public:
-    explicit Trainer(RunConfig config);
+    // No communicator (or a default one): a single-process run.
+    explicit Trainer(RunConfig config, std::shared_ptr<Communicator> communicator = nullptr);
     ~Trainer();
 
     Trainer(const Trainer &) = delete;
@@ -66,6 +81,8 @@ public:
 private:
     void prepare();
     StepMetrics trainStep(std::int64_t stepIndex);
+    // True on every rank when a stop was asked on any (sets stopRequested_).
+    bool stopAgreed();
     EvalMetrics evaluate(std::int64_t step, bool withExactMatch);
     std::string checkpoint(std::int64_t step); // returns the checkpoint's path
     // Throws for a step whose loss or gradient is not finite, after saving
@@ -73,6 +90,8 @@ private:
     [[noreturn]] void stopOnNonFinite(std::int64_t stepIndex, double loss, double gradNorm);
 
     RunConfig config_;
+    std::shared_ptr<Communicator> communicator_;
+    std::unique_ptr<GradientSync> gradientSync_;
     torch::Device device_{torch::kCPU};
     CausalLM model_{nullptr};
     std::unique_ptr<TaskData> data_;

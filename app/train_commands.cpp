@@ -3,9 +3,11 @@
 #include "app/train_commands.h"
 
 #include "app/command_line.h"
+#include "app/rank_launcher.h"
 
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
+#include "engine/dist/communicator.h"
 #include "engine/export/peft_import.h"
 #include "engine/export/run_export.h"
 #include "engine/train/progress_printer.h"
@@ -70,17 +72,32 @@ int validate(const ConfigArguments &args, std::ostream &out)
     return 0;
 }
 
+// This process's place in a data-parallel job (torchrun, lorawb launch):
+// null when it runs alone.
+std::shared_ptr<Communicator> joinRanks(const RunConfig &config)
+{
+    const auto env = readDistEnvironment();
+    if (!env.distributed())
+        return nullptr;
+    return std::make_shared<Communicator>(env, rankDevice(config.device, env),
+                                          std::chrono::seconds(config.training.collectiveTimeoutS));
+}
+
 // Trains a config to its end, printing progress and recording into the run
-// store; Ctrl-C stops after the current step with a checkpoint.
+// store; Ctrl-C stops after the current step with a checkpoint. In a
+// data-parallel job only rank 0 prints, records and checkpoints.
 RunOutcome trainConfig(const ConfigArguments &args, RunConfig config, const std::string &command, std::ostream &out)
 {
-    Trainer trainer(std::move(config));
+    auto ranks = joinRanks(config);
+    const bool root = !ranks || ranks->isRoot();
+    Trainer trainer(std::move(config), ranks);
     ProgressPrinter printer(out, isatty(STDOUT_FILENO) != 0);
-    trainer.addObserver(&printer);
+    if (root)
+        trainer.addObserver(&printer);
     // Opened before training starts, so a bad database file stops the run
     // before any work is done.
     std::unique_ptr<storage::RunRecorder> recorder;
-    if (!args.noDatabase) {
+    if (!args.noDatabase && root) {
         const auto database = args.database.empty() ? storage::defaultDatabasePath() : args.database;
         recorder = std::make_unique<storage::RunRecorder>(database);
         trainer.addObserver(recorder.get());
@@ -92,7 +109,7 @@ RunOutcome trainConfig(const ConfigArguments &args, RunConfig config, const std:
     std::signal(SIGTERM, onInterrupt);
     const auto outcome = trainer.run();
     gRunningTrainer = nullptr;
-    if (outcome == RunOutcome::Cancelled)
+    if (outcome == RunOutcome::Cancelled && root)
         out << "resume with: lorawb " << command << " " << args.path
             << " --set training.resume_from=" << trainer.config().training.outputDir << "\n";
     return outcome;
@@ -122,6 +139,8 @@ int pretrain(const ConfigArguments &args, const std::string &out, bool force, st
     const auto outcome = trainConfig(args, std::move(config), "pretrain --out " + out, output);
     if (outcome != RunOutcome::Finished)
         return 130;
+    if (readDistEnvironment().rank != 0)
+        return 0; // rank 0 writes the model
 
     RunExportRequest request;
     request.checkpoint = outputDir;
@@ -132,6 +151,24 @@ int pretrain(const ConfigArguments &args, const std::string &out, bool force, st
     const auto result = exportRun(request);
     output << "wrote the pretrained model to " << result.folder << "\n";
     return 0;
+}
+
+// launch: the train command's own arguments, run as N local ranks.
+int launch(const ConfigArguments &args, int ranks, int masterPort, std::ostream &out, std::ostream &err)
+{
+    const auto config = loadRunConfig(args.path, args.overrides); // a bad config fails once, here
+    LaunchRequest request;
+    request.ranks = ranks;
+    request.masterPort = masterPort;
+    request.collectiveTimeout = std::chrono::seconds(config.training.collectiveTimeoutS);
+    request.trainArguments = {"train", args.path};
+    for (const auto &override : args.overrides)
+        request.trainArguments.insert(request.trainArguments.end(), {"--set", override});
+    if (args.noDatabase)
+        request.trainArguments.push_back("--no-db");
+    else if (!args.database.empty())
+        request.trainArguments.insert(request.trainArguments.end(), {"--db", args.database});
+    return launchRanks(request, out, err);
 }
 
 } // namespace
@@ -147,6 +184,25 @@ void addTrainCommands(CLI::App &lorawb, CommandIo &io)
     auto *trainCommand = addCommand(lorawb, "train", "train a run config, recorded in the run store");
     addConfigOptions(*trainCommand, *trainArgs, true);
     trainCommand->callback([trainArgs, &io] { io.status = train(*trainArgs, io.out); });
+
+    struct LaunchArguments
+    {
+        ConfigArguments config;
+        int ranks = 2;
+        int masterPort = 0;
+    };
+    auto launchArgs = std::make_shared<LaunchArguments>();
+    auto *launchCommand = addCommand(lorawb, "launch",
+        "train a run config as N data-parallel ranks on this machine (as torchrun --nproc-per-node N would)");
+    addConfigOptions(*launchCommand, launchArgs->config, true);
+    launchCommand->add_option("--nproc", launchArgs->ranks, "how many ranks (processes) to start")
+        ->required()
+        ->check(wholeNumber(1, 1024));
+    launchCommand->add_option("--master-port", launchArgs->masterPort, "the rendezvous port (default: a free one)")
+        ->check(wholeNumber(1, 65535));
+    launchCommand->callback([launchArgs, &io] {
+        io.status = launch(launchArgs->config, launchArgs->ranks, launchArgs->masterPort, io.out, io.err);
+    });
 
     struct PretrainArguments
     {

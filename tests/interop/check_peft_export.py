@@ -21,8 +21,9 @@ bs: their PEFT export is the plain LoRA their shortcuts merge into; bs needs
 rank_pattern / alpha_pattern); and runs on transformers-saved bases of the
 other model types: Phi-3 (its fused qkv_proj / gate_up_proj targets), Gemma 2
 (soft-capping, windows; also base bfloat16 + adapter float16), Qwen3 (q/k
-norms, head_dim 16, rsLoRA), Mistral (window 8 < seq_len 32) and a Llama with
-llama3 rope scaling. SiRA has no LoRA equivalent (tokens are routed
+norms, head_dim 16, rsLoRA), Mistral (window 8 < seq_len 32), a Llama with
+llama3 rope scaling and a GPT-NeoX (per-head query_key_value, dense,
+dense_h_to_4h, dense_4h_to_h; also base float16 + adapter bfloat16). SiRA has no LoRA equivalent (tokens are routed
 to different experts; engine/export/README.md), so only its per-expert PEFT
 folders (`--expert-folders`: expert e alone with gate 1) are checked: PeftModel
 and `lorawb score --adapter` agree on one.
@@ -67,6 +68,8 @@ HF_BASES = {
                    num_key_value_heads=2, max_position_embeddings=256,
                    rope_parameters=dict(rope_type="llama3", rope_theta=10000.0, factor=8.0, low_freq_factor=1.0,
                                         high_freq_factor=4.0, original_max_position_embeddings=64)),
+    "gpt_neox": dict(vocab_size=300, hidden_size=32, intermediate_size=48, num_hidden_layers=2, num_attention_heads=2,
+                     max_position_embeddings=64),
 }
 
 
@@ -148,6 +151,9 @@ def main():
                                            'adapter.targets=["q_proj", "v_proj", "down_proj"]'], None),
         ("llama3-rope", "lora_default.json", [f"model={json.dumps({'path': hf_bases['llama3']})}",
                                                f"adapter.targets={llama_targets}"], None),
+        ("gpt-neox", "lora_default.json", [f"model={json.dumps({'path': hf_bases['gpt_neox']})}",
+                                            'adapter.targets=["query_key_value", "dense", "dense_h_to_4h", '
+                                            '"dense_4h_to_h"]'], ("float16", "bfloat16")),
     ]
     for name, config, run_sets, dtypes in runs:
         report.run(name, lambda: check_run(name, config, run_sets, dtypes))

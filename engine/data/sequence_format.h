@@ -15,7 +15,7 @@
 //   naming the file to add "eos_token" to); a folder without one still
 //   scores, tokenizes and generates (generation then runs to its limit).
 // - stopIds() are the ids transformers' generate stops on (an eos_token_id
-//   list: Llama 3's); GenerationOptions still takes one id, the end token.
+//   list: Llama 3's); `lorawb generate` stops on any of them.
 // - Padding uses pad_token, else EOS, else id 0; batches mask padding by
 //   length, never by id (EOS may be both a real token and the pad).
 // - Chat lines use the tokenizer's chat template when it has one

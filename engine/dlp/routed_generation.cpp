@@ -144,7 +144,7 @@ std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAda
     };
     GenerationOptions generation;
     generation.maxNewTokens = options.maxNewTokens;
-    generation.eosId = format.eosId();
+    generation.eosIds = {format.eosId()};
     generation.useKvCache = options.useKvCache;
     return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, format, prompts,
                      generation, device);
@@ -184,7 +184,7 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
     };
     GenerationOptions generation;
     generation.maxNewTokens = maxNewTokens;
-    generation.eosId = format.eosId();
+    generation.eosIds = {format.eosId()};
     return decodeAll(model, adapters, route, /*perSentence=*/false, format, prompts, generation, device);
 }
 

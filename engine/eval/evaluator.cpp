@@ -158,7 +158,7 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
 
     GenerationOptions generation;
     generation.maxNewTokens = options.maxAnswerTokens;
-    generation.eosId = format.eosId();
+    generation.eosIds = {format.eosId()};
     generation.routedDecoding = options.routedDecoding;
     std::vector<GeneratedAnswer> answers(examples.size());
     // Between two generated tokens: the hook runs after each decoding step.

@@ -4,6 +4,8 @@
 #include "engine/core/error.h"
 #include "engine/model/token_sampling.h"
 
+#include <algorithm>
+
 namespace lwb {
 
 namespace {
@@ -75,7 +77,7 @@ private:
     // Appends a row's new token; true when the row is finished by it.
     bool take(GeneratedSequence &sequence, std::int64_t token) const
     {
-        if (options_.eosId && token == *options_.eosId)
+        if (std::find(options_.eosIds.begin(), options_.eosIds.end(), token) != options_.eosIds.end())
             return true;
         sequence.tokens.push_back(token);
         if (options_.stopStrings.empty())

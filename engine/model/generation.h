@@ -17,7 +17,9 @@
 // top-k (k most probable, renormalised), top-p (the most probable tokens
 // until their mass reaches P, the one crossing P kept, renormalised), one
 // torch::multinomial draw per row from the global generator (seed it for
-// repeatable output). A row finishes at EOS (not part of its tokens) or
+// repeatable output). A row finishes at any of the end ids (eosIds: a
+// checkpoint's eos_token_id may be a list, Llama 3's; the id is not part of
+// its tokens) or
 // when its decoded text contains a stop string (the tokens up to and with
 // the one that completed it are kept; the caller cuts the text). Decoding
 // stops when every row has finished, after maxNewTokens steps, or at the
@@ -51,7 +53,7 @@ enum class RoutedDecoding { FullSequence, PerPass };
 struct GenerationOptions
 {
     std::int64_t maxNewTokens = 16;
-    std::optional<std::int64_t> eosId; // none: rows never finish at a token
+    std::vector<std::int64_t> eosIds;  // a row finishes at any of them; empty: never at a token
     double temperature = 0.0;          // 0: greedy
     std::int64_t topK = 0;             // sampling only; 0: every token
     double topP = 1.0;                 // sampling only

@@ -1,17 +1,22 @@
 // See token_sampling.h.
 #include "engine/model/token_sampling.h"
 
+#include "engine/core/error.h"
+
+#include <tuple>
+
 namespace lwb {
 
 namespace {
 
-// One row's draw. logits: [V] float64.
-std::int64_t sampleRow(const torch::Tensor &logits, const SamplingRule &rule)
+// One row's distribution, most probable first: softmax(logits / T), top-k,
+// top-p, as the header says. logits: [V] float64. Returns (probabilities
+// that sum to 1, the token of each).
+std::tuple<torch::Tensor, torch::Tensor> keptSorted(const torch::Tensor &logits, const SamplingRule &rule)
 {
     const auto probs = torch::softmax(logits / rule.temperature, -1);
     const auto sorted = probs.sort(-1, /*descending=*/true);
     auto values = std::get<0>(sorted);
-    const auto order = std::get<1>(sorted);
     if (rule.topK > 0 && rule.topK < values.size(0)) {
         values = values.clone();
         values.narrow(0, rule.topK, values.size(0) - rule.topK).zero_();
@@ -19,7 +24,7 @@ std::int64_t sampleRow(const torch::Tensor &logits, const SamplingRule &rule)
     }
     const auto before = values.cumsum(-1) - values; // mass of the tokens ahead of each
     const auto kept = values.masked_fill(before >= rule.topP, 0.0);
-    return order[torch::multinomial(kept / kept.sum(), 1).item<std::int64_t>()].item<std::int64_t>();
+    return {kept / kept.sum(), std::get<1>(sorted)};
 }
 
 } // namespace
@@ -27,6 +32,11 @@ std::int64_t sampleRow(const torch::Tensor &logits, const SamplingRule &rule)
 TokenSampler::TokenSampler(const SamplingRule &rule, const torch::Tensor &prompts, std::int64_t vocab)
     : rule_(rule)
 {
+    if (!(rule_.repetitionPenalty > 0.0))
+        throw Error("generation", "the repetition penalty must be > 0 (1: off), not "
+                                      + std::to_string(rule_.repetitionPenalty));
+    if (rule_.topK < 0)
+        throw Error("generation", "top-k must be >= 0 (0: off), not " + std::to_string(rule_.topK));
     if (rule_.repetitionPenalty != 1.0) {
         seen_ = torch::zeros({prompts.size(0), vocab}, prompts.options().dtype(torch::kBool));
         seen_.scatter_(1, prompts, true);
@@ -39,21 +49,39 @@ void TokenSampler::append(const torch::Tensor &tokens)
         seen_.scatter_(1, tokens.reshape({-1, 1}).to(seen_.device()), true);
 }
 
+torch::Tensor TokenSampler::penalized(const torch::Tensor &logits) const
+{
+    if (!seen_.defined())
+        return logits;
+    const double p = rule_.repetitionPenalty;
+    return torch::where(seen_, torch::where(logits < 0, logits * p, logits / p), logits);
+}
+
+torch::Tensor TokenSampler::probabilities(const torch::Tensor &logits) const
+{
+    const auto wide = penalized(logits).to(torch::kDouble);
+    auto out = torch::zeros_like(wide);
+    for (std::int64_t r = 0; r < wide.size(0); ++r) {
+        const auto [kept, order] = keptSorted(wide[r], rule_);
+        out[r].scatter_(0, order, kept);
+    }
+    return out;
+}
+
 std::vector<std::int64_t> TokenSampler::choose(const torch::Tensor &logits) const
 {
-    auto scores = logits;
-    if (seen_.defined()) {
-        const double p = rule_.repetitionPenalty;
-        scores = torch::where(seen_, torch::where(logits < 0, logits * p, logits / p), logits);
-    }
+    const auto scores = penalized(logits);
     if (rule_.temperature == 0.0) {
         const auto best = scores.argmax(-1).to(torch::kCPU).contiguous();
         return {best.data_ptr<std::int64_t>(), best.data_ptr<std::int64_t>() + best.numel()};
     }
     const auto wide = scores.to(torch::kDouble);
     std::vector<std::int64_t> tokens;
-    for (std::int64_t r = 0; r < wide.size(0); ++r)
-        tokens.push_back(sampleRow(wide[r], rule_));
+    for (std::int64_t r = 0; r < wide.size(0); ++r) {
+        // Drawn in the sorted order (as the rule always drew), so a seed keeps its text.
+        const auto [kept, order] = keptSorted(wide[r], rule_);
+        tokens.push_back(order[torch::multinomial(kept, 1).item<std::int64_t>()].item<std::int64_t>());
+    }
     return tokens;
 }
 

@@ -9,7 +9,9 @@
 //      until their mass reaches P, the one crossing P kept), renormalised;
 //      one torch::multinomial draw per row from the global generator.
 // Without top-k this is bit for bit the rule `lorawb generate` always had,
-// so a seed gives the text it gave before.
+// so a seed gives the text it gave before. penalized() and probabilities()
+// expose steps 1 and 3 so that tests compare them with transformers' own
+// logits processors (tests/fixtures/sampling).
 #pragma once
 
 #include <torch/types.h>
@@ -35,6 +37,13 @@ public:
 
     // logits [R, V] of each row's newest position -> one token per row.
     std::vector<std::int64_t> choose(const torch::Tensor &logits) const;
+
+    // The logits after the repetition penalty (the logits themselves when it is off).
+    torch::Tensor penalized(const torch::Tensor &logits) const;
+
+    // Sampling (temperature > 0): the distribution each row draws from,
+    // [R, V] float64 in vocabulary order (zero where top-k / top-p cut).
+    torch::Tensor probabilities(const torch::Tensor &logits) const;
 
     // Tokens appended to the rows (what the penalty counts from now on).
     void append(const torch::Tensor &tokens);

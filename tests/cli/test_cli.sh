@@ -142,6 +142,14 @@ sample=(--model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 --tempera
 "$lorawb" generate "${sample[@]}" >"$work/sample1.json"
 "$lorawb" generate "${sample[@]}" >"$work/sample2.json"
 check "top-p sampling with a seed repeats" cmp -s "$work/sample1.json" "$work/sample2.json"
+sample=(--model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 --temperature 1.5 --top-k 5 --repetition-penalty 1.3 --seed 7)
+"$lorawb" generate "${sample[@]}" >"$work/topk1.json"
+"$lorawb" generate "${sample[@]}" >"$work/topk2.json"
+check "top-k sampling with a repetition penalty and a seed repeats" cmp -s "$work/topk1.json" "$work/topk2.json"
+# A stop string: the first two characters greedy decoding gives end it; the text stops before them.
+first=$(sed -n 's/.*"text":"\(..\).*/\1/p' "$work/greedy1.json")
+"$lorawb" generate --model "$merged" --prompt 'reverse: stone' --max-new-tokens 6 --stop "$first" --stop never >"$work/stop.json"
+check "a stop string ends the text before it" grep -q "\"stop_string\":\"$first\",\"text\":\"\"" "$work/stop.json"
 
 set +e
 "$lorawb" export 2 --format bundle --out "$exports" --db "$db" >"$work/bundle.txt" 2>&1

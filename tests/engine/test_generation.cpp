@@ -24,6 +24,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+
 namespace {
 
 double relativeError(const torch::Tensor &actual, const torch::Tensor &expected)
@@ -82,7 +84,7 @@ Decoded referenceDecode(lwb::CausalLMImpl &model, torch::Tensor ids, const lwb::
         for (std::int64_t r = 0; r < rows; ++r) {
             const auto token = next[r].item<std::int64_t>();
             if (!out.finished[r]) {
-                if (options.eosId && token == *options.eosId)
+                if (std::find(options.eosIds.begin(), options.eosIds.end(), token) != options.eosIds.end())
                     out.finished[r] = true;
                 else
                     out.tokens[r].push_back(token);
@@ -185,13 +187,18 @@ private slots:
         // finish at different steps.
         const auto open = referenceDecode(*model, prompts, options);
         compareWithReference(lwb::generate(*model, prompts, options), open);
-        options.eosId = open.tokens[0][9];
+        options.eosIds = {open.tokens[0][9]};
         const auto reference = referenceDecode(*model, prompts, options);
         QVERIFY(reference.finished[0]);
         compareWithReference(lwb::generate(*model, prompts, options), reference);
+        // A list of end ids (an eos_token_id list, Llama 3's): a row finishes at any of them.
+        options.eosIds = {open.tokens[1][3], open.tokens[0][9]};
+        const auto listed = referenceDecode(*model, prompts, options);
+        QVERIFY(listed.finished[0] && listed.finished[1]);
+        compareWithReference(lwb::generate(*model, prompts, options), listed);
         // The length cap: the model's last position ends decoding.
         options.maxNewTokens = 1000;
-        options.eosId.reset();
+        options.eosIds.clear();
         const auto capped = lwb::generate(*model, prompts, options);
         compareWithReference(capped, referenceDecode(*model, prompts, options));
         QCOMPARE(static_cast<std::int64_t>(capped[0].tokens.size()), model->config().maxPositions - prompts.size(1));

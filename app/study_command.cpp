@@ -152,7 +152,7 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
                 continue; // finished earlier: a resumed study does not train it again
             storage::NewRun queued;
             queued.name = run.config["name"].get<std::string>();
-            queued.variant = run.config["adapter"].value("variant", "lora");
+            queued.variant = run.config["adapter"].value("variant", AdapterConfig().variant);
             queued.configJson = run.config.dump();
             queued.seed = run.seed;
             queued.device = run.config.value("device", "cpu");

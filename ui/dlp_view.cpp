@@ -1,6 +1,7 @@
 // See dlp_view.h.
 #include "ui/dlp_view.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "storage/dlp_study_reader.h"
 #include "storage/metric_reader.h"
 #include "storage/metric_samples.h"
@@ -303,7 +304,7 @@ bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
     runner_->forget();
     try {
         const auto record = store.run(runId);
-        if (record.variant != lwb::kDlpVariant) {
+        if (!lwb::isStudyVariant(record.variant)) {
             clear(tr("Run #%1 is a %2 run, not a DLP-LoRA study.")
                       .arg(runId)
                       .arg(QString::fromStdString(record.variant)));

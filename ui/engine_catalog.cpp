@@ -30,11 +30,9 @@ QStringList toQStringList(const std::vector<std::string> &names)
 
 QStringList EngineCatalog::variantNames()
 {
-    // The registry's adapters, then DLP-LoRA: a study over plain LoRAs
-    // (engine/dlp), not a registered adapter, but a variant the user picks;
-    // then full fine-tuning, the baseline that trains every weight.
-    return toQStringList(lwb::adapterVariantNames()) << QString::fromLatin1(lwb::kDlpVariant)
-                                                     << QString::fromLatin1(lwb::kFullVariant);
+    // The adapters, then the DLP-LoRA study, then full fine-tuning, in the
+    // order the registry declares them.
+    return toQStringList(lwb::variantNames());
 }
 
 QStringList EngineCatalog::builtinTaskNames()

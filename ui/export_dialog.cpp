@@ -1,7 +1,7 @@
 // See export_dialog.h.
 #include "ui/export_dialog.h"
 
-#include "engine/config/dlp_config.h"
+#include "engine/adapters/variant_traits.h"
 #include "engine/export/export_folder.h"
 #include "storage/export_source.h"
 #include "ui/engine_catalog.h"
@@ -42,7 +42,7 @@ QString formatDescription(const QString &format, const QString &variant)
     if (format == QLatin1String("base"))
         return QObject::tr("The base model alone, as a Hugging Face checkpoint folder: the base that a PEFT "
                            "export of a built-in model loads onto.");
-    if (format == QLatin1String("bundle") && variant == QLatin1String(lwb::kDlpVariant))
+    if (format == QLatin1String("bundle") && lwb::isStudyVariant(variant.toStdString()))
         return QObject::tr("Each task LoRA as a PEFT folder (tasks/<task>), the plugin's tensors and a JSON "
                            "manifest with the library order and selection rule (see engine/export/README.md).");
     if (format == QLatin1String("bundle"))
@@ -178,7 +178,7 @@ void ExportDialog::onFormatChanged()
     const QString format = format_->currentText();
     formatHelp_->setText(formatDescription(format, QString::fromStdString(run_.variant)));
     shardMiB_->setEnabled(format == QLatin1String("merged"));
-    expertFolders_->setEnabled(format == QLatin1String("bundle") && run_.variant == "sira");
+    expertFolders_->setEnabled(format == QLatin1String("bundle") && lwb::reportsRouting(run_.variant));
     if (!nameEdited_)
         name_->setText(QStringLiteral("%1-run%2-%3").arg(QString::fromStdString(run_.name)).arg(run_.id).arg(format));
 }

@@ -1,6 +1,8 @@
 // See job_trace.h.
 #include "ui/job_trace.h"
 
+#include "engine/adapters/variant_traits.h"
+
 namespace lwb::ui {
 
 JobTrace::JobTrace(lwb::RunConfig config)
@@ -10,7 +12,7 @@ JobTrace::JobTrace(lwb::RunConfig config)
 
 bool JobTrace::isStudy() const
 {
-    return config_.adapter.variant == lwb::kDlpVariant;
+    return lwb::isStudyVariant(config_.adapter.variant);
 }
 
 void JobTrace::addSteps(const StepBatch &steps)

@@ -1,6 +1,7 @@
 // See routing_view.h.
 #include "ui/routing_view.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
 #include "ui/plot_parts.h"
@@ -132,7 +133,7 @@ void RoutingView::startRun(std::int64_t totalSteps, const QString &variant)
     taskPlot_->hide();
     axesStale_ = true;
     ++revision_;
-    placeholder_->setText(variant == QLatin1String("sira")
+    placeholder_->setText(lwb::reportsRouting(variant.toStdString())
                               ? tr("Waiting for the first step of this SiRA run…")
                               : tr("This run's adapter (%1) has no router: there is no routing to show.").arg(variant));
     placeholder_->show();

@@ -1,7 +1,7 @@
 // See run_browser.h.
 #include "ui/run_browser.h"
 
-#include "engine/config/dlp_config.h"
+#include "engine/adapters/variant_traits.h"
 #include "storage/run_store.h"
 #include "ui/run_table_model.h"
 #include "ui/store_worker.h"
@@ -364,7 +364,7 @@ bool RunBrowser::selectedIsStudy() const
 {
     const QModelIndexList rows = table_->selectionModel()->selectedRows();
     return rows.size() == 1
-        && model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant == lwb::kDlpVariant;
+        && lwb::isStudyVariant(model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant);
 }
 
 void RunBrowser::selectRuns(const QVector<qint64> &runIds)

@@ -2,6 +2,7 @@
 // value is, because the form is where a researcher decides them.
 #include "ui/run_form.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "engine/config/config_error.h"
 #include "engine/core/error.h"
 #include "ui/base_model_picker.h"
@@ -209,7 +210,7 @@ void RunForm::buildFields()
     for (const auto &panel : variantPanels()) {
         auto *form = addGroup(panel.title);
         variantGroups_.push_back(form->parentWidget());
-        if (panel.variant == QLatin1String(lwb::kDlpVariant))
+        if (lwb::isStudyVariant(panel.variant.toStdString()))
             addRow(form, tr("Task LoRAs"), QStringLiteral("adapter.dlp.library"), dlpLibrary_ = new DlpLibraryEditor,
                    tr("The study's library: one LoRA per task, trained by the study (\"train\") or taken from a "
                       "finished plain-LoRA run. The plugin learns to tell these tasks apart."));
@@ -325,7 +326,8 @@ void RunForm::showVariantPanels()
     for (std::size_t i = 0; i < variantEditors_.size(); ++i)
         variantGroups_[i]->setVisible(variantEditors_[i]->panel().variant == variant_->currentText());
     // Full fine-tuning has no adapter: its fields stay (and are kept) but do not apply.
-    const bool adapter = variant_->currentText() != QLatin1String(lwb::kFullVariant);
+    const auto *traits = lwb::findVariantTraits(variant_->currentText().toStdString());
+    const bool adapter = !traits || traits->attachesAdapters;
     for (QWidget *field : std::initializer_list<QWidget *>{rank_, alpha_, dropout_, rslora_, targets_})
         field->setEnabled(adapter);
 }
@@ -490,7 +492,8 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     std::vector<std::string> targets;
     for (const auto &name : targets_->selected())
         targets.push_back(name.toStdString());
-    if (targets.empty() && variant_->currentText() != QLatin1String(lwb::kFullVariant))
+    const auto *chosen = lwb::findVariantTraits(variant_->currentText().toStdString());
+    if (targets.empty() && (chosen == nullptr || chosen->attachesAdapters))
         problem(QStringLiteral("adapter.targets"), tr("choose at least one layer to adapt"));
     put(QStringLiteral("adapter.targets"), targets);
     // Only the chosen variant's section goes into the document.
@@ -500,7 +503,7 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
         else
             eraseAt(document, editors->panel().object);
     }
-    if (variant_->currentText() == QLatin1String(lwb::kDlpVariant))
+    if (lwb::isStudyVariant(variant_->currentText().toStdString()))
         put(QStringLiteral("adapter.dlp.library"), dlpLibrary_->library());
 
     put(QStringLiteral("training.steps"), steps_->value());

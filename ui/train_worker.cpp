@@ -2,6 +2,7 @@
 // LibTorch); everything it sends out is a plain value.
 #include "ui/train_worker.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "engine/dlp/dlp_study.h"
 #include "engine/train/trainer.h"
 #include "ui/guarded_recorder.h"
@@ -40,7 +41,7 @@ void TrainWorker::run()
 {
     JobEnd end;
     try {
-        end = config_.adapter.variant == lwb::kDlpVariant ? runStudy() : runTraining();
+        end = lwb::isStudyVariant(config_.adapter.variant) ? runStudy() : runTraining();
     } catch (const std::exception &error) {
         // Building the job or its observers failed: nothing ran.
         end = {lwb::RunOutcome::Failed, QString::fromStdString(error.what())};

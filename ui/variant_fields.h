@@ -1,13 +1,16 @@
 // VariantFields: the run form's panels for the variant-specific settings
-// ("adapter.sira", ...), described as data — JSON path, label, editor kind,
-// range, tooltip — so that a variant's panel is a table, not another copy of
-// the form's editor code.
+// ("adapter.sira", ...). Each variant declares its fields as data — JSON
+// path, label, editor kind, range, tooltip — in its traits
+// (engine/adapters/variant_traits.h); a panel is those fields as Qt text, so
+// a new variant gets its panel without a line here.
 //
 // RunForm builds one group box per panel with these editors, shows the panel
 // of the chosen variant only, reads the values from the document (missing
 // keys show the engine's defaults) and writes the panel's object back only
 // while its variant is chosen, so a LoRA run's config carries no SiRA keys.
 #pragma once
+
+#include "engine/adapters/variant_traits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +26,7 @@ namespace lwb::ui {
 
 struct VariantField
 {
-    enum class Kind { Integer, Real, Flag, Choice };
+    using Kind = lwb::VariantConfigField::Kind;
     QString path;   // "adapter.sira.top_k"
     QString label;  // with an & accelerator
     Kind kind;

@@ -112,7 +112,7 @@ std::vector<std::string> adapterVariantNames()
 
 std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const AdapterConfig &config)
 {
-    if (config.variant == kFullVariant)
+    if (!variantTraitsOf(config.variant).attachesAdapters)
         return {}; // every base parameter keeps requires_grad and trains
     const auto found = factories().find(config.variant);
     const auto foundMaker = factoryMakers().find(config.variant);

@@ -9,9 +9,14 @@
 // that link the blocks of successive layers (ResLoRA) plan their chains there
 // and return the per-site factory that builds each linked block. Variant
 // "full" attaches nothing and freezes nothing: the base itself trains.
+//
+// What each variant is (a study, merged evaluation, routing figures, export
+// formats, form fields) is its VariantTraits (variant_traits.h): callers ask
+// those instead of comparing names.
 #pragma once
 
 #include "engine/adapters/adapted_linear.h"
+#include "engine/adapters/variant_traits.h"
 #include "engine/config/run_config.h"
 
 #include <torch/nn/module.h>
@@ -37,6 +42,7 @@ using AdapterFactory = std::function<std::shared_ptr<AdapterImpl>(const AdapterS
 // sites: every layer that gets an adapter in this attach, in module order.
 using AdapterFactoryMaker = std::function<AdapterFactory(const std::vector<AdapterSite> &sites, const AdapterConfig &)>;
 
+// The variants with an adapter factory (every variant: variantNames()).
 std::vector<std::string> adapterVariantNames();
 
 struct AdaptedLayer

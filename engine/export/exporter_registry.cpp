@@ -3,6 +3,7 @@
 #include "engine/export/exporter_registry.h"
 
 #include "engine/adapters/reslora_merge.h"
+#include "engine/adapters/variant_traits.h"
 #include "engine/core/error.h"
 #include "engine/export/dlp_bundle.h"
 #include "engine/export/merged_export.h"
@@ -102,10 +103,15 @@ void writeDlp(ExportJob &job)
 
 bool exportsVariant(const Exporter &exporter, const std::string &variant)
 {
-    if (exporter.variant == variant)
-        return true;
-    return exporter.variant == "*"
-        && std::find(exporter.except.begin(), exporter.except.end(), variant) == exporter.except.end();
+    // The variant's traits say which formats its runs have; this table only
+    // says how each is written.
+    const auto *traits = findVariantTraits(variant);
+    if (!traits)
+        return false;
+    const auto &formats = traits->exportFormats;
+    if (std::find(formats.begin(), formats.end(), exporter.format) == formats.end())
+        return false;
+    return exporter.variant == variant || exporter.variant == "*";
 }
 
 const std::vector<Exporter> &exporters()
@@ -115,7 +121,7 @@ const std::vector<Exporter> &exporters()
         {"reslora", "peft", "peft_adapter", writeResLoraPeft},
         {"sira", "bundle", "sira_bundle", writeSira},
         {kDlpVariant, "bundle", "dlp_bundle", writeDlp},
-        {"*", "merged", "merged_model", writeMerged, {kDlpVariant}},
+        {"*", "merged", "merged_model", writeMerged},
         {"*", "base", "base_model", writeBase},
     };
     return kExporters;

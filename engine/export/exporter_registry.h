@@ -8,8 +8,9 @@
 //   DLP-LoRA: {"dlp", "bundle"} (dlp_bundle.h): each task LoRA as a PEFT
 //            folder, the plugin's tensors and a manifest; the job carries
 //            the loaded study (ExportJob::study).
-// Variant "*" matches every variant (the merged and base exports) except
-// those it names in `except` (a DLP-LoRA study has no single merged model).
+// Which formats a variant has is its trait (VariantTraits::exportFormats,
+// engine/adapters/variant_traits.h); a row of variant "*" writes that format
+// for every variant that declares it (the merged and base exports).
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -45,12 +46,12 @@ struct Exporter
     std::string format;  // "peft", "merged", "bundle", ...
     std::string artifactKind; // recorded in the run store: "peft_adapter", ...
     std::function<void(ExportJob &)> write;
-    std::vector<std::string> except{}; // variants a "*" exporter does not serve
 };
 
 const std::vector<Exporter> &exporters();
 
-// Whether the exporter serves runs of this variant.
+// Whether the exporter serves runs of this variant: the variant declares the
+// format and the row is its own or "*".
 bool exportsVariant(const Exporter &exporter, const std::string &variant);
 
 // The exporter for a variant and format; throws lwb::Error listing the

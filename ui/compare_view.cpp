@@ -1,6 +1,7 @@
 // See compare_view.h.
 #include "ui/compare_view.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "storage/config_diff.h"
 #include "storage/metric_reader.h"
 #include "storage/metric_samples.h"
@@ -8,6 +9,7 @@
 #include "storage/run_store.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
+#include "ui/seed_band_plot.h"
 #include "ui/store_worker.h"
 #include "ui/stored_routing_view.h"
 
@@ -410,7 +412,7 @@ void CompareView::fillRoutingChoice()
     routingRun_->clear();
     for (int pass = 0; pass < 2; ++pass) {
         for (int i = 0; i < int(comparison_.runs.size()); ++i) {
-            const bool mixture = comparison_.runs[std::size_t(i)].variant == "sira";
+            const bool mixture = lwb::reportsRouting(comparison_.runs[std::size_t(i)].variant);
             if (mixture == (pass == 0))
                 routingRun_->addItem(runLabel(i), QVariant::fromValue<qint64>(runIds_[i]));
         }
@@ -431,44 +433,6 @@ void CompareView::fillSeriesChoice()
     seriesChoice_->setCurrentIndex(std::max(index, 0));
 }
 
-namespace {
-
-struct Curve
-{
-    QVector<double> x;
-    QVector<double> y;
-};
-
-// A seed group's curves as one: at each x every run of the group logged
-// (seeds of one config log at the same steps), the mean and the band.
-struct BandCurve
-{
-    QVector<double> x, mean, low, high;
-};
-
-BandCurve bandOf(const std::vector<const Curve *> &runs, CompareView::Band band)
-{
-    std::map<double, std::vector<double>> byX;
-    for (const Curve *curve : runs)
-        for (qsizetype i = 0; i < curve->x.size(); ++i)
-            if (std::isfinite(curve->x[i]) && std::isfinite(curve->y[i]))
-                byX[curve->x[i]].push_back(curve->y[i]);
-    BandCurve result;
-    for (const auto &[x, values] : byX) {
-        if (values.size() != runs.size())
-            continue; // a step some seed did not log: its mean would mix different runs
-        const auto interval = lwb::storage::meanInterval(values);
-        const bool ci = band == CompareView::Band::ConfidenceInterval && values.size() >= 2;
-        result.x << x;
-        result.mean << interval.mean;
-        result.low << (ci ? interval.low : interval.minimum);
-        result.high << (ci ? interval.high : interval.maximum);
-    }
-    return result;
-}
-
-} // namespace
-
 void CompareView::drawCurves()
 {
     const quint64 generation = ++curveGeneration_;
@@ -481,20 +445,20 @@ void CompareView::drawCurves()
         return;
     }
     ++pendingReads_;
-    store_->run<std::vector<Curve>>(
+    store_->run<std::vector<SeriesCurve>>(
         this,
         [ids = std::vector<std::int64_t>(runIds_.begin(), runIds_.end()), seriesName = name.toStdString(),
          axis](lwb::storage::RunStore &store, const StoreTaskControl &) {
             lwb::storage::MetricReader reader(store);
             lwb::storage::SeriesQuery query;
             query.maxPoints = kMaxPointsPerCurve;
-            std::vector<Curve> curves;
+            std::vector<SeriesCurve> curves;
             for (std::int64_t id : ids) {
                 const auto points = reader.scalarSeries(id, seriesName, query);
                 std::vector<lwb::storage::SeriesPoint> tokens;
                 if (axis == XAxis::Tokens)
                     tokens = reader.scalarSeries(id, series::kTokens, query);
-                Curve curve;
+                SeriesCurve curve;
                 curve.x.reserve(qsizetype(points.size()));
                 curve.y.reserve(qsizetype(points.size()));
                 for (const auto &point : points) {
@@ -507,7 +471,7 @@ void CompareView::drawCurves()
             }
             return curves;
         },
-        [this, generation, name, axis](StoreOutcome<std::vector<Curve>> outcome) {
+        [this, generation, name, axis](StoreOutcome<std::vector<SeriesCurve>> outcome) {
             if (generation == curveGeneration_) {
                 curves_->clearGraphs();
                 curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
@@ -515,33 +479,15 @@ void CompareView::drawCurves()
                                                                  : tr("wall time (s)"));
                 curves_->yAxis->setLabel(name);
                 const bool sparse = name.startsWith(QLatin1String("eval/"));
-                const auto curves = outcome.value.value_or(std::vector<Curve>{});
+                const auto curves = outcome.value.value_or(std::vector<SeriesCurve>{});
                 if (grouped() && curves.size() == std::size_t(runIds_.size())) {
                     const auto band = Band(bandChoice_->currentData().toInt());
                     for (std::size_t g = 0; g < groups_.size(); ++g) {
-                        std::vector<const Curve *> members;
+                        std::vector<const SeriesCurve *> members;
                         for (std::int64_t id : groups_[g].runIds)
                             members.push_back(&curves[std::size_t(runIndex(id))]);
-                        const BandCurve curve = bandOf(members, band);
-                        const QColor color = runColor(int(g));
-                        QCPGraph *low = curves_->addGraph();
-                        low->setPen(Qt::NoPen);
-                        low->removeFromLegend();
-                        low->setData(curve.x, curve.low, true);
-                        QCPGraph *high = curves_->addGraph();
-                        high->setPen(Qt::NoPen);
-                        high->removeFromLegend();
-                        QColor fill = color;
-                        fill.setAlpha(60);
-                        high->setBrush(fill);
-                        high->setChannelFillGraph(low);
-                        high->setData(curve.x, curve.high, true);
-                        QCPGraph *mean = curves_->addGraph();
-                        mean->setName(groupLabel(g));
-                        mean->setPen(QPen(color, 1.8));
-                        if (sparse)
-                            mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-                        mean->setData(curve.x, curve.mean, true);
+                        addSeedBand(*curves_, seedBandOf(members, band == Band::ConfidenceInterval),
+                                    runColor(int(g)), groupLabel(g), sparse);
                     }
                 }
                 for (int i = 0; i < int(curves.size()) && i < runIds_.size() && !grouped(); ++i) {

@@ -28,6 +28,7 @@
 #include "engine/model/generation.h"
 #include "engine/model/targetable_modules.h"
 #include "engine/tokenizer/byte_tokenizer.h"
+#include "tiny_models.h"
 
 #include <QtTest>
 
@@ -40,39 +41,10 @@ double relativeError(const torch::Tensor &actual, const torch::Tensor &expected)
     return (actual - expected).norm().item<double>() / std::max(1e-300, expected.norm().item<double>());
 }
 
-lwb::ModelConfig modelOf(const std::string &type)
-{
-    if (type == "gpt2" || type == "llama")
-        return lwb::modelPreset(type + "-tiny");
-    // As test_causal_lm's variants: small, lively weights.
-    auto config = lwb::modelPreset("llama-tiny");
-    config.preset = "";
-    config.modelType = type;
-    config.numLayers = 2;
-    config.initializerRange = 0.2;
-    if (type == "mistral") {
-        config.slidingWindow = 4;
-    } else if (type == "gemma2") {
-        config.headDimension = 16;
-        config.hiddenActivation = "gelu_pytorch_tanh";
-        config.normPlusOne = config.scaleEmbeddings = config.sandwichNorms = true;
-        config.attentionSoftcap = 2.0;
-        config.finalLogitSoftcap = 3.0;
-        config.queryPreAttnScalar = 20.0;
-        config.slidingWindow = 3;
-        config.slidingLayers = {true, false};
-    } else if (type == "phi3") {
-        config.fusedProjections = true;
-        config.partialRotaryFactor = 0.5;
-        config.slidingWindow = 5;
-    }
-    return config;
-}
-
 // `variant` on every default target with random B factors ("" = none).
 lwb::CausalLM adaptedModel(const std::string &type, const std::string &variant, double capacityFactor = 0.0)
 {
-    lwb::CausalLM model(modelOf(type));
+    lwb::CausalLM model(lwb::test::tinyModelConfig(type));
     if (!variant.empty()) {
         lwb::AdapterConfig adapter;
         adapter.variant = variant;

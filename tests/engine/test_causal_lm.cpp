@@ -7,8 +7,11 @@
 // (Their logits against transformers: tests/interop/check_models.py.)
 #include "engine/model/causal_lm.h"
 #include "engine/model/targetable_modules.h"
+#include "tiny_models.h"
 
 #include <QtTest>
+
+using lwb::test::tinyModelConfig;
 
 class TestCausalLm : public QObject
 {
@@ -21,36 +24,6 @@ private:
         for (const auto &item : model->named_parameters())
             out.insert(item.key());
         return out;
-    }
-
-    // A small Llama-family variant, float64 with lively weights.
-    static lwb::ModelConfig variant(const std::string &type)
-    {
-        auto config = lwb::modelPreset("llama-tiny");
-        config.preset = "";
-        config.modelType = type;
-        config.numLayers = 2;
-        config.initializerRange = 0.2;
-        if (type == "mistral") {
-            config.slidingWindow = 4;
-        } else if (type == "qwen3") {
-            config.qkNorm = true;
-            config.headDimension = 48;
-        } else if (type == "gemma2") {
-            config.headDimension = 16;
-            config.hiddenActivation = "gelu_pytorch_tanh";
-            config.normPlusOne = config.scaleEmbeddings = config.sandwichNorms = true;
-            config.attentionSoftcap = 2.0;
-            config.finalLogitSoftcap = 3.0;
-            config.queryPreAttnScalar = 20.0;
-            config.slidingWindow = 3;
-            config.slidingLayers = {true, false};
-        } else if (type == "phi3") {
-            config.fusedProjections = true;
-            config.partialRotaryFactor = 0.5;
-            config.slidingWindow = 5;
-        }
-        return config;
     }
 
     static std::set<std::string> linearLeafNames(lwb::CausalLM &model)
@@ -67,18 +40,18 @@ private slots:
     void targetableModulesAreTheModelsLinearLayers()
     {
         for (const char *type : {"gpt2", "llama", "mistral", "qwen3", "gemma2", "phi3"}) {
-            const auto config = std::string(type) == "gpt2" ? lwb::modelPreset("gpt2-tiny") : variant(type);
+            const auto config = tinyModelConfig(type);
             lwb::CausalLM model(config);
             const auto listed = lwb::targetableModules(config);
             QCOMPARE(std::set<std::string>(listed.begin(), listed.end()), linearLeafNames(model));
         }
-        const auto phi3 = lwb::targetableModules(variant("phi3"));
+        const auto phi3 = lwb::targetableModules(tinyModelConfig("phi3"));
         QCOMPARE(phi3, (std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}));
     }
 
     void variantsNameTheirModulesAsHuggingFace()
     {
-        lwb::CausalLM gemma2(variant("gemma2"));
+        lwb::CausalLM gemma2(tinyModelConfig("gemma2"));
         auto n = names(gemma2);
         for (const char *key : {"model.layers.0.pre_feedforward_layernorm.weight",
                                 "model.layers.0.post_feedforward_layernorm.weight",
@@ -86,12 +59,12 @@ private slots:
             QVERIFY2(n.count(key), key);
         QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.q_proj.weight"].size(0), std::int64_t(4 * 16));
         QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.o_proj.weight"].size(1), std::int64_t(4 * 16));
-        lwb::CausalLM qwen3(variant("qwen3"));
+        lwb::CausalLM qwen3(tinyModelConfig("qwen3"));
         n = names(qwen3);
         QVERIFY(n.count("model.layers.1.self_attn.q_norm.weight"));
         QCOMPARE(qwen3->named_parameters()["model.layers.1.self_attn.k_norm.weight"].size(0), std::int64_t(48));
-        lwb::CausalLM phi3(variant("phi3"));
-        const auto config = variant("phi3");
+        lwb::CausalLM phi3(tinyModelConfig("phi3"));
+        const auto config = tinyModelConfig("phi3");
         // q | k | v rows: 128 + 2 x (2 kv heads x 32).
         QCOMPARE(phi3->named_parameters()["model.layers.0.self_attn.qkv_proj.weight"].size(0), std::int64_t(128 + 2 * 64));
         QCOMPARE(phi3->named_parameters()["model.layers.0.mlp.gate_up_proj.weight"].size(0), 2 * config.intermediateSize);
@@ -100,7 +73,7 @@ private slots:
     void slidingWindowCutsWhatAQuerySees()
     {
         // One layer, window 4: token 0 reaches positions 0..3 and no further.
-        auto config = variant("mistral");
+        auto config = tinyModelConfig("mistral");
         config.numLayers = 1;
         lwb::CausalLM model(config);
         model->to(torch::kFloat64);
@@ -127,7 +100,7 @@ private slots:
         // A prompt of 3, then one token at a time past every window: the
         // cache's masks must be the whole sequence's rows.
         QFETCH(QString, type);
-        lwb::CausalLM model(variant(type.toStdString()));
+        lwb::CausalLM model(tinyModelConfig(type.toStdString()));
         model->to(torch::kFloat64);
         model->eval();
         torch::NoGradGuard noGrad;

@@ -7,6 +7,7 @@
 #include "engine/data/batch_builder.h"
 #include "engine/model/causal_lm.h"
 #include "engine/train/fused_linear_cross_entropy.h"
+#include "tiny_models.h"
 
 #include <QtTest>
 #include <torch/torch.h>
@@ -95,23 +96,11 @@ private slots:
 
     void gemma2FusedLossIsItsForwardsLoss()
     {
-        // A tiny Gemma 2 (final cap 3, as test_causal_lm's): what the trainer
+        // A tiny Gemma 2 (tiny_models.h, final cap 3): what the trainer
         // computes (hiddenStates x outputWeight, capped in the fused loss)
         // equals cross_entropy of the model's own capped logits, with the
         // gradients of every parameter.
-        auto config = lwb::modelPreset("llama-tiny");
-        config.preset = "";
-        config.modelType = "gemma2";
-        config.numLayers = 2;
-        config.initializerRange = 0.2;
-        config.headDimension = 16;
-        config.hiddenActivation = "gelu_pytorch_tanh";
-        config.normPlusOne = config.scaleEmbeddings = config.sandwichNorms = true;
-        config.attentionSoftcap = 2.0;
-        config.finalLogitSoftcap = 3.0;
-        config.queryPreAttnScalar = 20.0;
-        config.slidingWindow = 3;
-        config.slidingLayers = {true, false};
+        const auto config = lwb::test::tinyModelConfig("gemma2");
         torch::manual_seed(3);
         lwb::CausalLM model(config);
         model->to(torch::kFloat64);

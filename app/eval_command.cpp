@@ -8,13 +8,17 @@
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
 #include "engine/data/jsonl_dataset.h"
+#include "engine/eval/eval_progress_printer.h"
 #include "engine/eval/evaluator.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -31,9 +35,18 @@ struct EvalArguments
     std::int64_t maxExamples = std::numeric_limits<std::int64_t>::max();
     std::string exactMatch = "no";
     std::int64_t batchSize = 32;
+    std::string progress = "auto";
 };
 
-int evaluate(const EvalArguments &args, std::ostream &out)
+// auto: a carriage-return line when stderr is a terminal, plain lines otherwise.
+bool overwriteProgress(const std::string &mode, const std::ostream &err)
+{
+    if (mode != "auto")
+        return mode == "line";
+    return &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+}
+
+int evaluate(const EvalArguments &args, std::ostream &out, std::ostream &err)
 {
     configureThreads(0);
     auto loaded = loadModel(args.model);
@@ -52,7 +65,13 @@ int evaluate(const EvalArguments &args, std::ostream &out)
     });
     const auto seqLen = loaded.model->config().maxPositions - 1;
     const auto batches = buildBatches(examples, loaded.format, seqLen, args.batchSize);
-    const auto metrics = evaluateLoss(*loaded.model, batches, torch::kCPU);
+    // Progress on stderr: stdout carries only the JSON result.
+    EvalProgressPrinter printer(err, overwriteProgress(args.progress, err));
+    EvalOptions options;
+    options.batchSize = args.batchSize;
+    if (args.progress != "off")
+        options.progress = printer.callback();
+    const auto metrics = evaluateLoss(*loaded.model, batches, torch::kCPU, options);
     std::int64_t scored = 0;
     for (const auto &batch : batches)
         scored += batch.scoredTokens;
@@ -65,7 +84,7 @@ int evaluate(const EvalArguments &args, std::ostream &out)
     if (loaded.format.byteLevelTokens()) // a token is a byte (the answers' EOS counted as one)
         result["bits_per_byte"] = result["bits_per_token"];
     if (args.exactMatch == "yes") // greedy answers as in a run's evaluation, per task
-        result["exact_match"] = exactMatchByTask(*loaded.model, examples, loaded.format, torch::kCPU);
+        result["exact_match"] = exactMatchByTask(*loaded.model, examples, loaded.format, torch::kCPU, options);
     out << result.dump() << '\n';
     return 0;
 }
@@ -89,10 +108,15 @@ void addEvalCommand(CLI::App &lorawb, CommandIo &io)
         ->check(CLI::IsMember({"yes", "no"}))
         ->type_name("yes|no")
         ->capture_default_str();
-    command->add_option("--batch-size", args->batchSize, "examples per forward")
+    command->add_option("--batch-size", args->batchSize, "examples per forward (loss) and prompts decoded together")
         ->check(wholeNumber(1, kMost))
         ->capture_default_str();
-    command->callback([args, &io] { io.status = evaluate(*args, io.out); });
+    command->add_option("--progress", args->progress,
+                        "on stderr: auto (a rewritten line on a terminal, else plain lines), line, plain, off")
+        ->check(CLI::IsMember({"auto", "line", "plain", "off"}))
+        ->type_name("auto|line|plain|off")
+        ->capture_default_str();
+    command->callback([args, &io] { io.status = evaluate(*args, io.out, io.err); });
 }
 
 } // namespace lwb::cli

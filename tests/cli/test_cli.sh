@@ -203,8 +203,10 @@ set +e
 status=$?
 set -e
 check "pretrain refuses a taken destination before training" grep -q "exists; pass --force" "$work/pretrain2.txt"
-"$lorawb" eval --model "$work/base" --data "$work/lex/pretrain_train.jsonl" >"$work/ppl.json"
+"$lorawb" eval --model "$work/base" --data "$work/lex/pretrain_train.jsonl" --progress plain >"$work/ppl.json" 2>"$work/ppl_progress.txt"
 check "eval prints the perplexity" grep -q '"perplexity":' "$work/ppl.json"
+check "eval's progress goes to stderr, its JSON alone to stdout" \
+  test "$(grep -c '^eval loss  [0-9]*/[0-9]* examples' "$work/ppl_progress.txt")" -ge 2 -a "$(wc -l <"$work/ppl.json")" -eq 1
 "$lorawb" train "$config" --set model.path="$work/base" --set training.steps=2 --set training.warmup_steps=0 \
   --set eval.every=0 --set data.eval_examples=4 --set threads=1 --set training.output_dir="$work/onbase" --no-db \
   >"$work/onbase.txt" 2>&1

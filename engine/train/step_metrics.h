@@ -21,7 +21,10 @@ struct StepMetrics
     double loss = 0.0;              // mean token cross-entropy of this step (without aux loss)
     double learningRate = 0.0;      // learning rate used for this step
     double gradNorm = 0.0;          // global L2 norm of the adapter gradients before clipping
-    double tokensPerSecond = 0.0;   // throughput of this step
+    double tokensPerSecond = 0.0;   // throughput of this step (the whole job's tokens)
+    // A data-parallel run (engine/dist): each rank's own throughput this
+    // step, its rows' tokens over its step time, by rank; empty when alone.
+    std::vector<double> rankTokensPerSecond;
     std::int64_t peakMemoryBytes = 0; // peak resident memory (CPU) or allocated memory (CUDA)
     double wallSeconds = 0.0;       // seconds since the run started
     // training.precision "fp16" (engine/train/loss_scaler.h): the loss scale

@@ -219,6 +219,7 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
         counts[0] += micro.back().scoredTokens;
         counts[1] += micro.back().inputTokens;
     }
+    const auto ownInputTokens = counts[1].item<std::int64_t>();
     communicator_->sumInPlace(counts, "the step's token counts");
     const auto scored = counts[0].item<std::int64_t>();
     const auto inputTokens = counts[1].item<std::int64_t>();
@@ -306,6 +307,12 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     metrics.totalSteps = training.steps;
     metrics.tokens = tokensSeen_;
     metrics.tokensPerSecond = static_cast<double>(inputTokens) / seconds;
+    if (communicator_->distributed()) {
+        auto rates = torch::zeros({communicator_->worldSize()}, torch::kFloat64);
+        rates[communicator_->rank()] = static_cast<double>(ownInputTokens) / seconds;
+        communicator_->sumInPlace(rates, "the ranks' throughput");
+        metrics.rankTokensPerSecond.assign(rates.data_ptr<double>(), rates.data_ptr<double>() + rates.numel());
+    }
     metrics.peakMemoryBytes = peakMemoryBytes(device_);
     metrics.wallSeconds = nowSeconds() - startTime_;
     return metrics;

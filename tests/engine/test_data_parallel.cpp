@@ -53,7 +53,10 @@ public:
                                    static_cast<std::size_t>(data.numel() * data.element_size())},
                                   digest);
         }
-        steps.push_back({{"loss", metrics.loss}, {"digest", std::to_string(digest)}, {"tokens", metrics.tokens}});
+        steps.push_back({{"loss", metrics.loss},
+                         {"digest", std::to_string(digest)},
+                         {"tokens", metrics.tokens},
+                         {"rank_rates", metrics.rankTokensPerSecond}});
         std::printf("step %lld\n", static_cast<long long>(metrics.step));
         std::fflush(stdout);
     }
@@ -199,6 +202,8 @@ class DataParallelTest : public QObject
             const auto other = steps(ranks[r]);
             QCOMPARE(other.size(), first.size());
             for (std::size_t s = 0; s < first.size(); ++s) {
+                QCOMPARE(other[s]["rank_rates"].size(), ranks.size()); // every rank's throughput, on every rank
+                QVERIFY(other[s]["rank_rates"][r].get<double>() > 0.0);
                 QCOMPARE(other[s]["digest"].get<std::string>(), first[s]["digest"].get<std::string>());
                 QCOMPARE(other[s]["loss"].get<double>(), first[s]["loss"].get<double>());
             }

@@ -109,17 +109,20 @@ bool RunRecorder::push(Event event, std::size_t samples, bool droppable)
 
 void RunRecorder::onStep(const StepMetrics &metrics)
 {
+    stopIfWritesFailed();
     push(metrics, sampleCount(metrics), true);
 }
 
 void RunRecorder::onEval(const EvalMetrics &metrics)
 {
+    stopIfWritesFailed();
     const std::size_t merged = metrics.hasMergedEval ? 4 + 2 * metrics.mergedExactMatchByTask.size() : 0;
     push(EvalEvent{metrics, secondsSinceStart()}, 5 + 2 * metrics.exactMatchByTask.size() + merged, false);
 }
 
 void RunRecorder::onCheckpoint(std::int64_t step, const std::string &path)
 {
+    stopIfWritesFailed();
     push(CheckpointEvent{step, path}, 1, false);
 }
 
@@ -165,6 +168,31 @@ void RunRecorder::recordError(const std::string &message)
     std::lock_guard<std::mutex> lock(mutex_);
     if (!error_)
         error_ = message;
+}
+
+void RunRecorder::recordWriteFailure(const Error &error)
+{
+    recordError(error.what());
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!writeFailed_.load()) {
+        writeFailure_ = error.reason();
+        writeFailed_ = true;
+    }
+}
+
+void RunRecorder::stopIfWritesFailed() const
+{
+    if (!options_.stopTrainingOnWriteError || !writeFailed_.load())
+        return;
+    std::string reason;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        reason = writeFailure_;
+    }
+    throw Error(store_->path(), "cannot record the run any more (" + reason
+                                    + "); training stopped so that no step goes unrecorded. What was recorded "
+                                      "before is kept; free space or make the file writable, then resume from "
+                                      "the last checkpoint");
 }
 
 double RunRecorder::secondsSinceStart() const
@@ -266,7 +294,7 @@ bool RunRecorder::writeEvents(const std::vector<Event> &events)
         writer_->forgetUncommitted();
         if (error.isBusy())
             return false;
-        recordError(error.what());
+        recordWriteFailure(error);
         droppedSamples_ += static_cast<std::int64_t>(batch.size());
         if (finish) {
             // The samples could not go in; the final status alone may still fit.
@@ -277,7 +305,12 @@ bool RunRecorder::writeEvents(const std::vector<Event> &events)
             }
         }
         return true;
-    } catch (const std::exception &error) { // lwb::Error and anything else: never out of the writer thread
+    } catch (const Error &error) { // never out of the writer thread
+        writer_->forgetUncommitted();
+        recordWriteFailure(error);
+        droppedSamples_ += static_cast<std::int64_t>(batch.size());
+        return true;
+    } catch (const std::exception &error) {
         writer_->forgetUncommitted();
         recordError(error.what());
         droppedSamples_ += static_cast<std::int64_t>(batch.size());

@@ -14,10 +14,15 @@
 // than stalling. Evaluations, checkpoints and the end of the run are never
 // dropped. The count is in droppedSamples() and in the run's status message.
 //
-// Storage errors (disk full, file gone) after the start never reach the
-// trainer: the writer keeps the first one in error(), drops what it cannot
-// write, and still tries to record the final status. A database locked by
-// another writer longer than the busy timeout is retried on the next flush.
+// Storage errors (disk full, read-only file, file gone) after the start are
+// met on the writer thread, which keeps the first one in error(), drops what
+// it cannot write, and still tries to record the final status. What the
+// training does then is stopTrainingOnWriteError: by default (the CLI's rule)
+// the next onStep, onEval or onCheckpoint throws lwb::Error naming the
+// database and the reason, so the trainer ends the run as failed instead of
+// training on with nothing recorded; the GUI sets it false and trains on,
+// reporting error(). A database locked by another writer longer than the busy
+// timeout is no error: it is retried on the next flush.
 //
 // Thread use: the constructor, onRunStarted and onRunFinished may block on
 // the disk (they open the store, create the run row, and wait for the last
@@ -28,6 +33,7 @@
 #include "storage/run_records.h"
 #include "storage/store_opener.h"
 
+#include "engine/core/error.h"
 #include "engine/train/train_observer.h"
 
 #include <atomic>
@@ -59,6 +65,9 @@ struct RecorderOptions
     std::size_t flushSamples = 4096;
     std::size_t queueCapacity = 1 << 18; // samples
     StoreOptions store;
+    // After a storage error on the writer thread, the training thread's next
+    // onStep / onEval / onCheckpoint throws (see the header comment).
+    bool stopTrainingOnWriteError = true;
     // Called on the writer thread after each committed flush with the highest
     // step written so far (tests and progress displays). Must be quick.
     std::function<void(std::int64_t lastFlushedStep)> onFlushed;
@@ -116,6 +125,10 @@ private:
     // held the database past the busy timeout (nothing written, retry later).
     bool writeEvents(const std::vector<Event> &events);
     void recordError(const std::string &message);
+    // A write the database refused (not a busy wait): the run cannot be kept.
+    void recordWriteFailure(const Error &error);
+    // Throws when a write failed and stopTrainingOnWriteError (training thread).
+    void stopIfWritesFailed() const;
     double secondsSinceStart() const;
 
     RecorderOptions options_;
@@ -138,6 +151,8 @@ private:
     std::thread thread_;
     std::atomic<std::int64_t> runId_{0};
     std::atomic<std::int64_t> droppedSamples_{0};
+    std::atomic<bool> writeFailed_{false};
+    std::string writeFailure_; // the first failed write's reason; guarded by mutex_
     std::atomic<std::int64_t> writtenSamples_{0};
     std::atomic<std::int64_t> flushCount_{0};
     std::int64_t lastFlushedStep_ = 0; // writer thread only

@@ -14,6 +14,7 @@ GuardedRecorder::GuardedRecorder(const std::string &databasePath, std::int64_t p
     try {
         lwb::storage::RecorderOptions options;
         options.parentRunId = parentRunId;
+        options.stopTrainingOnWriteError = false; // the GUI's rule: train anyway, report error()
         recorder_ = std::make_unique<lwb::storage::RunRecorder>(databasePath, options);
     } catch (const std::exception &error) {
         giveUp("cannot open the run store", error);

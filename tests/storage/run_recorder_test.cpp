@@ -221,6 +221,7 @@ private slots:
         RecorderOptions options;
         options.store.maxDatabaseBytes = 200 * 1024; // a "disk" that fills up
         options.flushInterval = 10ms;
+        options.stopTrainingOnWriteError = false; // the GUI's rule (storage_faults_test: the CLI's)
         RunRecorder recorder(path_, options);
         recorder.onRunStarted(test::makeRunInfo("full disk"));
         for (std::int64_t step = 1; step <= 20000; ++step)

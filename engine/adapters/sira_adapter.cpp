@@ -3,6 +3,7 @@
 
 #include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/sira_mixture.h"
+#include "engine/adapters/sira_routing_ops.h"
 
 #include <torch/nn/functional/linear.h>
 #include <torch/nn/init.h>
@@ -27,6 +28,9 @@ SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
                                                                                    : SiraDropoutScaling::Inverted;
     routingOptions_.dropoutBeforeCapacity = sira.expertDropoutStage == "before_capacity";
     routingOptions_.balanceFirstChoice = sira.balanceCounting == "first_choice";
+    routingOptions_.path = sira.routingPath == "host" ? SiraRoutingPath::Host
+        : sira.routingPath == "tensor"                 ? SiraRoutingPath::Tensor
+                                                       : SiraRoutingPath::Auto;
 
     router = register_parameter("router", torch::empty({sira.experts, inFeatures}));
     loraA = register_parameter("lora_A", torch::empty({sira.experts, lora.rank, inFeatures}));
@@ -104,8 +108,13 @@ void SiraAdapterImpl::accumulateStats()
 {
     const auto &figures = routing_.figures;
     if (forwards_ == 0) {
-        totals_ = figures;
-        auxLossSum_ = torch::Tensor();
+        totals_ = SiraRoutingFigures();
+        totals_.assignments.assign(static_cast<std::size_t>(config_.experts), 0.0);
+        totals_.firstChoices = totals_.probabilitySum = totals_.assignments;
+        deviceTotals_ = auxLossSum_ = torch::Tensor();
+    }
+    if (routing_.figureTensor.defined()) { // tensor path: stays on its device until takeStats
+        deviceTotals_ = deviceTotals_.defined() ? deviceTotals_ + routing_.figureTensor : routing_.figureTensor;
     } else {
         for (std::size_t e = 0; e < figures.assignments.size(); ++e) {
             totals_.assignments[e] += figures.assignments[e];
@@ -155,6 +164,18 @@ void SiraAdapterImpl::takeStats(const std::string &layerName, AdapterStats &stat
 {
     if (forwards_ == 0)
         return;
+    if (deviceTotals_.defined()) { // one read per step and layer
+        const auto device = unpackRoutingFigures(deviceTotals_, config_.experts);
+        for (std::size_t e = 0; e < device.assignments.size(); ++e) {
+            totals_.assignments[e] += device.assignments[e];
+            totals_.firstChoices[e] += device.firstChoices[e];
+            totals_.probabilitySum[e] += device.probabilitySum[e];
+        }
+        totals_.entropySum += device.entropySum;
+        totals_.realTokens += device.realTokens;
+        totals_.droppedAssignments += device.droppedAssignments;
+        deviceTotals_ = torch::Tensor();
+    }
     LayerRoutingStats layer;
     layer.layer = layerName;
     double routed = 0.0;

@@ -83,6 +83,7 @@ private:
     // each pass's figures, and the aux loss kept as a tensor on its device so
     // that accumulating it never waits for a GPU.
     SiraRoutingFigures totals_;
+    torch::Tensor deviceTotals_; // the tensor path's figures, summed on their device
     torch::Tensor auxLossSum_; // scalar, float64
     std::int64_t forwards_ = 0;
 };

@@ -1,6 +1,8 @@
 // See sira_routing.h.
 #include "engine/adapters/sira_routing.h"
 
+#include "engine/adapters/sira_routing_ops.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <torch/csrc/autograd/custom_function.h>
@@ -27,11 +29,10 @@ torch::Tensor onHost(const torch::Tensor &t)
 }
 
 // Top-k experts of every token, most probable first (ties: lower index
-// first), and the figures of the real tokens. The entropy -sum p log p is
-// computed as lse - sum p g with lse = g_top - log p_top: one log per token.
+// first).
 template <typename scalar_t>
-void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *real, std::int64_t tokens,
-                   std::int64_t experts, std::int64_t topK, std::int64_t *chosen, SiraRoutingFigures &figures)
+void chooseExperts(const scalar_t *probs, std::int64_t tokens, std::int64_t experts, std::int64_t topK,
+                   std::int64_t *chosen)
 {
     std::vector<bool> taken(static_cast<std::size_t>(experts));
     for (std::int64_t t = 0; t < tokens; ++t) {
@@ -46,8 +47,35 @@ void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *re
             taken[static_cast<std::size_t>(best)] = true;
             chosen[t * topK + j] = best;
         }
+    }
+}
+
+// log p of every token's first choice, in float64, as one torch::log over a
+// contiguous [N] tensor: the tensor path (sira_routing_ops.cpp) takes the
+// same log of the same tensor, so the entropy figures agree to the bit
+// (std::log and torch's vectorised log may differ in the last place).
+template <typename scalar_t>
+torch::Tensor logOfFirstChoices(const scalar_t *probs, const std::int64_t *chosen, std::int64_t tokens,
+                                std::int64_t experts, std::int64_t topK)
+{
+    auto top = torch::empty({tokens}, torch::kFloat64);
+    auto *value = top.data_ptr<double>();
+    for (std::int64_t t = 0; t < tokens; ++t)
+        value[t] = static_cast<double>(probs[t * experts + chosen[t * topK]]);
+    return torch::log(top);
+}
+
+// The figures of the real tokens. The entropy -sum p log p is computed as
+// lse - sum p g with lse = g_top - log p_top: one log per token.
+template <typename scalar_t>
+void addFigures(const scalar_t *probs, const scalar_t *logits, const double *logTop, const bool *real,
+                std::int64_t tokens, std::int64_t experts, std::int64_t topK, const std::int64_t *chosen,
+                SiraRoutingFigures &figures)
+{
+    for (std::int64_t t = 0; t < tokens; ++t) {
         if (!real[t])
             continue;
+        const scalar_t *p = probs + t * experts;
         const scalar_t *g = logits + t * experts;
         const auto top = chosen[t * topK];
         double expectedLogit = 0.0;
@@ -58,7 +86,7 @@ void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *re
         for (std::int64_t j = 0; j < topK; ++j)
             figures.assignments[static_cast<std::size_t>(chosen[t * topK + j])] += 1.0;
         figures.firstChoices[static_cast<std::size_t>(top)] += 1.0;
-        figures.entropySum += static_cast<double>(g[top]) - std::log(static_cast<double>(p[top])) - expectedLogit;
+        figures.entropySum += static_cast<double>(g[top]) - logTop[t] - expectedLogit;
         figures.realTokens += 1.0;
     }
 }
@@ -67,7 +95,8 @@ void chooseExperts(const scalar_t *probs, const scalar_t *logits, const bool *re
 // [N, k] whether an assignment asks for a place (undefined = every real
 // one; expert dropout before capacity takes the dropped ones out).
 void admitAssignments(const std::int64_t *chosen, const bool *real, const bool *queues, std::int64_t tokens,
-                      std::int64_t groups, const SiraRoutingOptions &options, bool *admitted, SiraRouting &routing)
+                      std::int64_t groups, const SiraRoutingOptions &options, bool *admitted, SiraRouting &routing,
+                      std::vector<std::int64_t> &capacities)
 {
     const auto topK = options.topK;
     const auto perGroup = tokens / groups;
@@ -83,7 +112,7 @@ void admitAssignments(const std::int64_t *chosen, const bool *real, const bool *
         }
         const auto realCount = std::count(real + start, real + end, true);
         const auto capacity = expertCapacity(options.capacityFactor, topK, realCount, options.experts);
-        routing.capacity.push_back(capacity);
+        capacities.push_back(capacity);
         std::fill(queued.begin(), queued.end(), 0);
         for (std::int64_t j = 0; j < topK; ++j) {
             for (std::int64_t t = start; t < end; ++t) {
@@ -223,7 +252,9 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
         for (std::int64_t j = 0; j < topK; ++j) {
             const auto uj = static_cast<std::size_t>(j);
             const acc_t gradQ = rule.renormalize ? grad[uj] / token.sum + gradSum : grad[uj];
-            gradProbs[t * experts + tokenChosen[j]] = static_cast<scalar_t>(gradQ);
+            // Added, not assigned: dL/dprobs may also come from a use of
+            // the probs output itself.
+            gradProbs[t * experts + tokenChosen[j]] += static_cast<scalar_t>(gradQ);
         }
     }
 }
@@ -270,8 +301,12 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         auto chosen = torch::empty({tokens, topK}, torch::kLong);
         auto admitted = torch::empty({tokens, topK}, torch::kBool);
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_route", [&] {
-            chooseExperts(hostProbs.data_ptr<scalar_t>(), hostLogits.data_ptr<scalar_t>(), real, tokens, experts, topK,
-                          chosen.data_ptr<std::int64_t>(), routing.figures);
+            const auto *p = hostProbs.data_ptr<scalar_t>();
+            auto *top = chosen.data_ptr<std::int64_t>();
+            chooseExperts(p, tokens, experts, topK, top);
+            const auto logTop = logOfFirstChoices(p, top, tokens, experts, topK);
+            addFigures(p, hostLogits.data_ptr<scalar_t>(), logTop.data_ptr<double>(), real, tokens, experts, topK, top,
+                       routing.figures);
         });
         // Expert dropout: a [N, k] keep mask from torch's generator
         // (reproducible per seed). After capacity (default) it acts on the
@@ -289,8 +324,11 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
             routing.dropoutKept = keepFlags.to(device);
         }
         const bool *queues = rule.dropout && options.dropoutBeforeCapacity ? keepFlags.data_ptr<bool>() : nullptr;
+        std::vector<std::int64_t> capacities;
         admitAssignments(chosen.data_ptr<std::int64_t>(), real, queues, tokens, request.groups, options,
-                         admitted.data_ptr<bool>(), routing);
+                         admitted.data_ptr<bool>(), routing, capacities);
+        if (options.capacityFactor > 0.0)
+            routing.capacity = torch::tensor(capacities, torch::kInt64).to(device);
         auto gates = torch::empty({tokens, topK}, hostProbs.options());
         auto expertGates = torch::zeros({tokens, experts}, hostProbs.options());
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, logits.scalar_type(), "sira_gates", [&] {
@@ -375,6 +413,11 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     SiraRouting routing;
     routing.logits = logits;
     routing.realTokens = realTokens;
+    if (resolvedRoutingPath(options, logits.device()) == SiraRoutingPath::Tensor) {
+        routeTokensByTensorOps(logits, realTokens.to(logits.device(), torch::kBool), groups, options, training,
+                               routing);
+        return routing;
+    }
     routing.figures.assignments.assign(static_cast<std::size_t>(options.experts), 0.0);
     routing.figures.probabilitySum.assign(static_cast<std::size_t>(options.experts), 0.0);
     routing.figures.firstChoices.assign(static_cast<std::size_t>(options.experts), 0.0);
@@ -385,6 +428,20 @@ SiraRouting routeTokens(const torch::Tensor &logits, const torch::Tensor &realTo
     routing.gates = outputs[2];
     routing.balanceLoss = outputs[3];
     return routing;
+}
+
+SiraRoutingPath resolvedRoutingPath(const SiraRoutingOptions &options, const c10::Device &device)
+{
+    if (options.path != SiraRoutingPath::Auto)
+        return options.path;
+    return device.is_cpu() ? SiraRoutingPath::Host : SiraRoutingPath::Tensor;
+}
+
+SiraRoutingFigures routingFigures(const SiraRouting &routing)
+{
+    if (routing.figureTensor.defined())
+        return unpackRoutingFigures(routing.figureTensor, routing.logits.size(1));
+    return routing.figures;
 }
 
 torch::Tensor loadBalancingLoss(const SiraRouting &routing)

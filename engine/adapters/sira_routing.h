@@ -8,12 +8,18 @@
 // position of an assignment in its expert's queue is a prefix sum over
 // (choice, token), and positions past the capacity are dropped.
 //
-// The softmax is a torch op; everything after it is one pass over the tokens
-// on the host (a loop over N x E numbers, microseconds), with a hand-written
-// backward for the gates: as ~40 small tensor ops per layer the bookkeeping
-// cost as much as the experts' matmuls (tests/bench/results/2026-12-01-sira-speed.md).
-// Tensors on another device are routed through a host copy of the
-// probabilities, the same kind of synchronisation the capacity limit needs.
+// Two paths compute the same decisions (SiraRoutingPath):
+// - host: the softmax is a torch op; everything after it is one pass over the
+//   tokens on the host (a loop over N x E numbers, microseconds), with a
+//   hand-written backward for the gates: as ~40 small tensor ops per layer the
+//   bookkeeping cost as much as the experts' matmuls on the CPU
+//   (tests/bench/results/2026-12-01-sira-speed.md). Tensors on another device
+//   go through a host copy of the probabilities: one synchronisation per layer.
+// - tensor (sira_routing_ops.h): the same steps as tensor ops on the logits'
+//   device, never waiting for it; its figures stay a device tensor until read.
+//   On the CPU it gives bitwise the host path's decisions, gates, figures and
+//   gradients (tests/engine/test_sira_routing_ops.cpp): the host path is its
+//   reference.
 #pragma once
 
 #include <torch/types.h>
@@ -28,6 +34,10 @@ namespace lwb {
 // values; Renormalize g m * (sum g) / (sum g m), back to the mass before
 // dropout; None g m.
 enum class SiraDropoutScaling { Inverted, Renormalize, None };
+
+// Which implementation routes: Auto takes the host loops for CPU tensors
+// (faster there) and the tensor ops elsewhere (no device synchronisation).
+enum class SiraRoutingPath { Auto, Host, Tensor };
 
 struct SiraRoutingOptions
 {
@@ -44,10 +54,13 @@ struct SiraRoutingOptions
     // Balance loss f_e: false = share of all top-k assignments, true = share
     // of the tokens whose first choice is e (GShard).
     bool balanceFirstChoice = false;
+    SiraRoutingPath path = SiraRoutingPath::Auto;
 };
 
 // Figures of one routing pass over its real tokens, in float64 on the host
-// (the adapter's statistics add them up; reading them never waits).
+// (the adapter's statistics add them up; reading them never waits). The
+// tensor path keeps them as one float64 tensor on its device instead
+// (SiraRouting::figureTensor, layout in sira_routing_ops.h).
 struct SiraRoutingFigures
 {
     std::vector<double> assignments;    // [E] top-k assignments per expert, before capacity
@@ -69,9 +82,16 @@ struct SiraRouting
     torch::Tensor gates;       // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
     torch::Tensor expertGates; // [N, E] the gates scattered over all experts, differentiable in probs
     torch::Tensor balanceLoss; // scalar, see loadBalancingLoss(); differentiable in probs
-    std::vector<std::int64_t> capacity; // per group; empty = no limit
-    SiraRoutingFigures figures;
+    torch::Tensor capacity;    // [groups] int64 on the logits' device; undefined = no limit
+    SiraRoutingFigures figures;  // host path; empty vectors on the tensor path
+    torch::Tensor figureTensor;  // tensor path: [3E + 3] float64 on the device; undefined on the host path
 };
+
+// The figures of a pass from whichever path ran (reads the device on the tensor path).
+SiraRoutingFigures routingFigures(const SiraRouting &routing);
+
+// The path `options.path` picks for tensors on `device`.
+SiraRoutingPath resolvedRoutingPath(const SiraRoutingOptions &options, const c10::Device &device);
 
 // C = ceil(factor * k * tokens / experts), at least 1 when tokens > 0.
 std::int64_t expertCapacity(double factor, std::int64_t topK, std::int64_t tokens, std::int64_t experts);

@@ -56,6 +56,10 @@ std::vector<VariantConfigField> siraConfigFields()
          "Weight of the router z-loss (mean squared logsumexp of the router logits). Default 0 (off)."},
         {"adapter.sira.router_jitter", "Router &jitter", Kind::Real, 0, 0.99, 3, 0.01, {},
          "Training only: the router reads its input times U(1 − j, 1 + j) noise. Default 0 (off)."},
+        {"adapter.sira.routing_path", "Routing path", Kind::Choice, 0, 0, 0, 1,
+         {"auto", "host", "tensor"},
+         "Which implementation routes (the same decisions): auto (default) runs host loops on the CPU and "
+            "tensor ops on a GPU (no device wait per layer); host or tensor force one, to compare them."},
     };
 }
 

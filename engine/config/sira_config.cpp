@@ -33,6 +33,7 @@ void parseSiraConfig(JsonReader in, SiraConfig &sira)
     in.readString("balance_counting", sira.balanceCounting, {"top_k", "first_choice"});
     in.readNumber("z_loss_coef", sira.zLossCoef, 0.0, 100.0);
     in.readNumber("router_jitter", sira.routerJitter, 0.0, 0.99);
+    in.readString("routing_path", sira.routingPath, {"auto", "host", "tensor"});
     if (sira.topK > sira.experts)
         in.fail("top_k", "must not exceed experts (" + std::to_string(sira.experts) + ")");
     in.finish();
@@ -55,6 +56,7 @@ nlohmann::json toJson(const SiraConfig &sira)
         {"balance_counting", sira.balanceCounting},
         {"z_loss_coef", sira.zLossCoef},
         {"router_jitter", sira.routerJitter},
+        {"routing_path", sira.routingPath},
     };
 }
 

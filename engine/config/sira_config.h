@@ -35,6 +35,10 @@ struct SiraConfig
     std::string balanceCounting = "top_k";  // f_e counts "top_k" assignments or each token's "first_choice"
     double zLossCoef = 0.0;              // router z-loss weight (mean logsumexp^2); 0 = off
     double routerJitter = 0.0;           // training only: router input times U(1 - j, 1 + j); 0 = off
+    // Which implementation routes (the same decisions): "auto" (host loops on
+    // the CPU, tensor ops on other devices), "host" or "tensor"
+    // (engine/adapters/sira_routing.h).
+    std::string routingPath = "auto";
 
     // The capacity factor a forward uses (training or evaluation).
     double capacityFactorFor(bool training) const

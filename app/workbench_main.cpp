@@ -4,13 +4,14 @@
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
 //                  [--compare ID,ID,...] [--show-runs] [--show-settings] [--study ID [--ask PROMPT]]
-//                  [--study-view ID]
+//                  [--study-view ID] [--playground ID[,ID] [--ask PROMPT]]
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
 #include "ui/main_window.h"
 #include "ui/run_form.h"
 #include "ui/dlp_view.h"
+#include "ui/playground_view.h"
 #include "ui/study_view.h"
 #include "ui/window_screenshot.h"
 
@@ -59,15 +60,19 @@ int main(int argc, char *argv[])
                                          QStringLiteral("Open the DLP-LoRA tab on this recorded study."),
                                          QStringLiteral("id"));
     const QCommandLineOption askOption(QStringLiteral("ask"),
-                                       QStringLiteral("With --study: ask the study this prompt (a screenshot waits "
-                                                      "for the answer)."),
+                                       QStringLiteral("With --study or --playground: ask this prompt (a screenshot "
+                                                      "waits for the answer)."),
                                        QStringLiteral("prompt"));
     const QCommandLineOption studyViewOption(QStringLiteral("study-view"),
                                              QStringLiteral("Show the recorded study (lorawb study) with this id in the "
                                                             "Studies tab."),
                                              QStringLiteral("id"));
+    const QCommandLineOption playgroundOption(QStringLiteral("playground"),
+                                              QStringLiteral("Open the Playground tab on this run, or two runs side by "
+                                                             "side (comma-separated ids)."),
+                                              QStringLiteral("IDS"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption, settingsOption, studyOption, askOption, studyViewOption});
+                       runsOption, settingsOption, studyOption, askOption, studyViewOption, playgroundOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -105,8 +110,21 @@ int main(int argc, char *argv[])
                                                    parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
     }
     window.show();
-    const bool asking = parser.isSet(studyOption) && parser.isSet(askOption);
-    if (parser.isSet(studyOption)) {
+    const bool playground = parser.isSet(playgroundOption);
+    const bool asking = (parser.isSet(studyOption) || playground) && parser.isSet(askOption);
+    if (playground) {
+        QVector<qint64> ids;
+        for (const QString &id : parser.value(playgroundOption).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            ids << id.trimmed().toLongLong();
+        window.openPlayground(ids);
+        if (asking) {
+            if (screenshot != nullptr)
+                QObject::connect(window.playgroundView(), &lwb::ui::PlaygroundView::answersDone, screenshot,
+                                 &lwb::ui::WindowScreenshot::takeSoon);
+            window.playgroundView()->askPrompt(parser.value(askOption));
+        }
+    }
+    if (parser.isSet(studyOption) && !playground) {
         window.showStudy(parser.value(studyOption).toLongLong());
         if (asking) {
             if (screenshot != nullptr)

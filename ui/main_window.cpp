@@ -14,6 +14,7 @@
 #include "ui/job_status_bar.h"
 #include "ui/live_dashboard.h"
 #include "ui/loss_plot.h"
+#include "ui/playground_view.h"
 #include "ui/plot_export.h"
 #include "ui/routing_view.h"
 #include "ui/run_browser.h"
@@ -78,6 +79,7 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , compare_(new CompareView)
     , dlp_(new DlpView)
     , studies_(new StudyView)
+    , playground_(new PlaygroundView)
     , centralTabs_(new QTabWidget)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
@@ -99,9 +101,12 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     centralTabs_->addTab(compare_, tr("Compare"));
     centralTabs_->addTab(dlp_, tr("DLP-LoRA"));
     centralTabs_->addTab(studies_, tr("Studies"));
+    centralTabs_->addTab(playground_, tr("Playground"));
     connect(centralTabs_, &QTabWidget::currentChanged, this, [this] {
         if (centralTabs_->currentWidget() == studies_)
             studies_->reload(); // a study may have been recorded since (lorawb study runs outside the window)
+        if (centralTabs_->currentWidget() == playground_ && !playground_->isLoadingRuns())
+            playground_->refreshRuns(); // runs may have finished since
     });
     setCentralWidget(centralTabs_);
     setStatusBar(status_);
@@ -230,6 +235,9 @@ void MainWindow::connectJobs()
     connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
     connect(browser_, &RunBrowser::runsChanged, compare_, &CompareView::reload);
     connect(browser_, &RunBrowser::exportRequested, this, &MainWindow::exportRun);
+    connect(browser_, &RunBrowser::playgroundRequested, this, &MainWindow::openPlayground);
+    connect(playground_, &PlaygroundView::studyRequested, this, &MainWindow::showStudy);
+    connect(playground_, &PlaygroundView::notesSaved, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::configCloned, this, [this](const QString &json, bool rerun) {
         loadConfigText(json.toUtf8(), tr("the run store"));
         if (rerun)
@@ -267,6 +275,7 @@ void MainWindow::openRunStore()
         browser_->setStore(storeWorker_);
         compare_->setStore(storeWorker_);
         studies_->setStore(storeWorker_);
+        playground_->setStore(storeWorker_);
         jobs_->setDatabasePath(databasePath_);
         status_->setDatabase(databasePath_, true);
     } catch (const std::exception &error) {
@@ -277,6 +286,7 @@ void MainWindow::openRunStore()
         browser_->setStore(storeWorker_);
         compare_->setStore(storeWorker_);
         studies_->setStore(storeWorker_);
+        playground_->setStore(storeWorker_);
         status_->setDatabase(databasePath_, false, reason);
         log_->warning(tr("the run store cannot be used, so runs will not be recorded: %1").arg(reason));
     }
@@ -327,6 +337,12 @@ void MainWindow::compareRuns(const QVector<qint64> &runIds)
     compare_->setRuns(runIds);
     browser_->selectRuns(runIds);
     centralTabs_->setCurrentWidget(compare_);
+}
+
+void MainWindow::openPlayground(const QVector<qint64> &runIds)
+{
+    playground_->openRuns(runIds);
+    centralTabs_->setCurrentWidget(playground_);
 }
 
 void MainWindow::showStudy(qint64 runId)
@@ -479,6 +495,7 @@ QString MainWindow::switchRunStore(const QString &path)
     storeWorker_->setPath(path); // its next task opens the new file
     compare_->setRuns({});
     browser_->setStore(storeWorker_);
+    playground_->refreshRuns();
     databasePath_ = path;
     databaseSource_ = QStringLiteral("settings");
     storeProblem_.clear();

@@ -39,6 +39,7 @@ namespace lwb::ui {
 
 class CompareView;
 class DlpView;
+class PlaygroundView;
 class StudyView;
 class JobController;
 class JobLog;
@@ -70,6 +71,7 @@ public:
     CompareView *compareView() const { return compare_; }
     DlpView *dlpView() const { return dlp_; }
     StudyView *studyView() const { return studies_; }
+    PlaygroundView *playgroundView() const { return playground_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
     JobQueueView *jobQueue() const { return queue_; }
@@ -89,6 +91,7 @@ public Q_SLOTS:
     void showRunBrowser(); // the Runs dock, raised, its filter focused
     void exportRun(qint64 runId); // the export dialog for a run of the store
     void showStudy(qint64 runId); // a recorded DLP-LoRA study in the DLP-LoRA tab
+    void openPlayground(const QVector<qint64> &runIds); // one run or two side by side in the Playground tab
     // Records into another run store from now on (kept for the next start);
     // returns why not ("" = switched): a job running or queued, a bad file.
     QString switchRunStore(const QString &path);
@@ -129,6 +132,7 @@ private:
     CompareView *compare_;
     DlpView *dlp_;
     StudyView *studies_; // recorded studies (lorawb study): cells, CI, paired tests
+    PlaygroundView *playground_; // stored runs answering prompts
     QTabWidget *centralTabs_;
     JobLog *log_;
     JobQueueView *queue_;

@@ -6,6 +6,7 @@
 #include "ui/run_table_model.h"
 #include "ui/store_worker.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -164,6 +165,15 @@ RunBrowser::RunBrowser(QWidget *parent)
     connect(openStudy_, &QPushButton::clicked, this, [this] {
         if (selectedIsStudy())
             Q_EMIT studyRequested(selectedRunIds().front());
+    });
+    // The table's context menu: one selected run, or two side by side, in the playground.
+    playgroundAction_ = new QAction(tr("Open in playground"), table_);
+    playgroundAction_->setObjectName(QStringLiteral("openInPlaygroundAction"));
+    table_->addAction(playgroundAction_);
+    table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(playgroundAction_, &QAction::triggered, this, [this] {
+        if (const auto ids = selectedRunIds(); !ids.isEmpty() && ids.size() <= 2)
+            Q_EMIT playgroundRequested(ids);
     });
     connect(compare_, &QPushButton::clicked, this, [this] {
         QVector<qint64> ids = selectedRunIds();
@@ -387,6 +397,7 @@ void RunBrowser::showSelection()
     rerun_->setEnabled(ids.size() == 1);
     export_->setEnabled(ids.size() == 1);
     openStudy_->setEnabled(selectedIsStudy());
+    playgroundAction_->setEnabled(!selectedRunIds().isEmpty() && selectedRunIds().size() <= 2);
     delete_->setEnabled(!ids.isEmpty());
     const bool one = ids.size() == 1;
     tagsEdit_->setEnabled(one);

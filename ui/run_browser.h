@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -62,6 +63,7 @@ public:
     QPushButton *deleteButton() const { return delete_; }
     QPushButton *exportButton() const { return export_; }
     QPushButton *openStudyButton() const { return openStudy_; }
+    QAction *playgroundAction() const { return playgroundAction_; }
 
     // Run ids of the selected rows, in table order.
     QVector<qint64> selectedRunIds() const;
@@ -84,6 +86,7 @@ Q_SIGNALS:
     void refreshed();   // the table shows the store as of the last refresh
     void exportRequested(qint64 runId);
     void studyRequested(qint64 runId); // a DLP-LoRA study, for the DLP-LoRA tab
+    void playgroundRequested(const QVector<qint64> &runIds); // one run, or two side by side
 
 private:
     void buildFilters(QWidget *bar);
@@ -120,6 +123,7 @@ private:
     QPushButton *delete_;
     QPushButton *export_;
     QPushButton *openStudy_;
+    QAction *playgroundAction_ = nullptr; // context menu: Open in playground
     QLabel *problem_;
     QWidget *taskRow_;
     QLabel *taskLabel_;

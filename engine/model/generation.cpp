@@ -39,13 +39,16 @@ public:
         auto length = sequence_.size(1);
         for (std::int64_t step = 0; step < options_.maxNewTokens && length < model_.config().maxPositions; ++step) {
             const auto logits = forward(step == 0);
-            const auto tokens = sampler_.choose(logits.select(1, logits.size(1) - 1));
+            const auto last = logits.select(1, logits.size(1) - 1);
+            const auto tokens = sampler_.choose(last);
             bool allFinished = true;
             for (std::size_t r = 0; r < rows; ++r) {
                 if (!finished[r])
                     finished[r] = take(sequences[r], tokens[r]);
                 allFinished = allFinished && finished[r];
             }
+            if (options_.onChosen)
+                options_.onChosen(ChosenTokens{step, last, tokens, finished});
             if (allFinished)
                 break;
             const auto next = torch::tensor(tokens, torch::kInt64).to(sequence_.device()).unsqueeze(1);

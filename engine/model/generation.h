@@ -50,6 +50,8 @@ namespace lwb {
 
 enum class RoutedDecoding { FullSequence, PerPass };
 
+struct ChosenTokens;
+
 struct GenerationOptions
 {
     std::int64_t maxNewTokens = 16;
@@ -63,6 +65,19 @@ struct GenerationOptions
     std::function<std::string(const std::vector<std::int64_t> &)> detokenize;
     bool useKvCache = true; // false: re-run the whole sequence every step (reference, baseline)
     RoutedDecoding routedDecoding = RoutedDecoding::FullSequence;
+    // Watches every step, the last one included (a playground streams the
+    // tokens and reads their probabilities here); throw to stop.
+    std::function<void(const ChosenTokens &)> onChosen;
+};
+
+// What GenerationOptions::onChosen sees: a step's tokens as chosen, right
+// after the forward that scored them (adapters' state is that forward's).
+struct ChosenTokens
+{
+    std::int64_t step = 0;                   // 0 for the first new token
+    const torch::Tensor &logits;             // [rows, vocab] raw logits the tokens were chosen from
+    const std::vector<std::int64_t> &tokens; // [rows] (EOS or not; finished rows included)
+    const std::vector<bool> &finished;       // [rows] finished at or before this step
 };
 
 // What the hook sees after a step's tokens were chosen and appended.

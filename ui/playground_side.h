@@ -1,0 +1,91 @@
+// PlaygroundSide: one run's column of the playground — which stored run
+// answers (a combo of the store's runs), what is loaded, the answer as a
+// TokenStreamView, and the selected token's details: its probability, the
+// likeliest alternatives and, for SiRA, the experts and gates it used in
+// every layer. Its PlaygroundWorker generates on its own thread.
+//
+// In chat mode the side keeps its own conversation: the user's turns are
+// shared with the other side, the assistant's turns are this run's answers.
+// A DLP-LoRA study answers in the DLP-LoRA tab (its task LoRAs fused per
+// prompt): the side then offers to open it there instead of asking.
+#pragma once
+
+#include "ui/playground_worker.h"
+
+#include <QJsonArray>
+#include <QVector>
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTableWidget;
+
+namespace lwb::ui {
+
+class TokenStreamView;
+
+// A stored run the playground can load.
+struct PlaygroundRun
+{
+    qint64 id = 0;
+    QString name;
+    QString variant;
+    QString checkpoint; // empty: none on disk (problem says why)
+    QString problem;
+    bool isStudy = false; // DLP-LoRA: answered in the DLP-LoRA tab
+};
+
+class PlaygroundSide : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit PlaygroundSide(const QString &title, QWidget *parent = nullptr);
+
+    void setRuns(const QVector<PlaygroundRun> &runs);
+    bool chooseRun(qint64 runId); // false when the store has no such run
+    const PlaygroundRun *run() const; // null: none chosen
+
+    // Starts an answer; false (with the reason shown) when this side cannot ask.
+    bool ask(const QString &userText, bool chat, const PlaygroundSampling &sampling);
+    void cancel();
+    void clearChat();
+    bool isAnswering() const;
+    // The last exchange (prompt, answer, ending) as text for the run's notes; empty before one.
+    QString lastExchange() const { return lastExchange_; }
+
+    QComboBox *runChoice() const { return runChoice_; }
+    TokenStreamView *stream() const { return stream_; }
+    QLabel *statusLabel() const { return status_; }
+    QLabel *tokenLabel() const { return tokenLabel_; }
+    QTableWidget *expertsTable() const { return experts_; }
+    PlaygroundWorker *worker() const { return worker_; }
+
+Q_SIGNALS:
+    void tokenShown(int index);
+    void answerFinished(const lwb::ui::PlaygroundAnswer &answer);
+    void answerFailed(const QString &message);
+    void studyRequested(qint64 runId);
+
+private:
+    void showRunState();
+    void showToken(int index);
+    void onAnswered(const PlaygroundAnswer &answer);
+
+    QVector<PlaygroundRun> runs_;
+    QComboBox *runChoice_;
+    QLabel *status_;
+    QPushButton *openStudy_;
+    TokenStreamView *stream_;
+    QLabel *tokenLabel_;
+    QTableWidget *experts_;
+    PlaygroundWorker *worker_;
+    QJsonArray chat_;        // this side's conversation so far
+    bool chatMode_ = false;
+    QString pendingUser_;    // the user's turn being answered
+    QString pendingSettings_;
+    QString lastExchange_;
+};
+
+} // namespace lwb::ui

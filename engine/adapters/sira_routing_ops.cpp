@@ -46,6 +46,13 @@ torch::Tensor groupCapacity(const torch::Tensor &realCount, double factor, std::
     return torch::where(realCount > 0, capacity, torch::zeros_like(capacity));
 }
 
+// [.., E] 0/1 of `index` [..] (torch::one_hot without its host checks of
+// the index range, which read the tensor back on the CPU).
+torch::Tensor indicator(const torch::Tensor &index, std::int64_t experts, c10::ScalarType type)
+{
+    return (index.unsqueeze(-1) == torch::arange(experts, index.options())).to(type);
+}
+
 // admitAssignments(): whether each asking assignment [N, k] is within its
 // group's capacity, by its position in (choice, token) order.
 torch::Tensor admitByCapacity(const torch::Tensor &chosen, const torch::Tensor &asks, const torch::Tensor &capacity,
@@ -55,7 +62,7 @@ torch::Tensor admitByCapacity(const torch::Tensor &chosen, const torch::Tensor &
     const auto ordered = chosen.view({groups, perGroup, topK}).transpose(1, 2).reshape({groups, topK * perGroup});
     const auto asking = asks.view({groups, perGroup, topK}).transpose(1, 2).reshape({groups, topK * perGroup});
     // int32 counts: a queue never exceeds the tokens of a group.
-    const auto queued = (torch::one_hot(ordered, experts).to(torch::kInt32) * asking.unsqueeze(-1).to(torch::kInt32))
+    const auto queued = (indicator(ordered, experts, torch::kInt32) * asking.unsqueeze(-1).to(torch::kInt32))
                             .cumsum(1, torch::kInt32);
     const auto position = queued.gather(2, ordered.unsqueeze(-1)).squeeze(-1); // 1-based where asking
     const auto within = asking & (position <= capacity.unsqueeze(1));
@@ -150,8 +157,8 @@ torch::Tensor figureTensor(const torch::Tensor &probs, const torch::Tensor &logi
     const auto logTop = torch::log(p.gather(1, top).squeeze(1).contiguous());
     const auto entropy = g.gather(1, top).squeeze(1) - logTop - expectedLogit;
     const auto realCount = real.to(torch::kFloat64);
-    const auto assignments = (torch::one_hot(chosen, experts).sum(1) * realColumn).sum(0).to(torch::kFloat64);
-    const auto firstChoices = (torch::one_hot(top.squeeze(1), experts) * realColumn).sum(0).to(torch::kFloat64);
+    const auto assignments = (indicator(chosen, experts, torch::kFloat64).sum(1) * realColumn).sum(0);
+    const auto firstChoices = (indicator(top.squeeze(1), experts, torch::kFloat64) * realColumn).sum(0);
     return torch::cat({assignments, firstChoices, sumInIndexOrder(torch::where(realColumn, p, zero), 0),
                        sumInIndexOrder(torch::where(real, entropy, zero), 0).reshape({1}),
                        realCount.sum().reshape({1}), dropped.to(torch::kFloat64).reshape({1})});

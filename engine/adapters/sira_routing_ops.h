@@ -8,7 +8,9 @@
 //                host's strict ">" scan (torch::topk leaves tie order open)
 //   capacity     per group, the chosen experts in (choice, token) order
 //                (GShard: every first choice before any second choice),
-//                one-hot, masked to the assignments that queue, a cumsum
+//                0/1 over the experts (an == against arange, not
+//                torch::one_hot, which reads its input back to check it),
+//                masked to the assignments that queue, a cumsum
 //                along that order: an assignment's position in its expert's
 //                queue; admitted when <= C of its group
 //   dropout      the same [N, k] bernoulli draw as the host path (same
@@ -37,6 +39,10 @@ namespace lwb {
 std::int64_t routingFigureCount(std::int64_t experts);
 SiraRoutingFigures unpackRoutingFigures(const torch::Tensor &figures, std::int64_t experts);
 
+// Nothing here reads a tensor's values on the host: on a GPU the pass runs
+// under CUDA's sync debug mode "error" (test_sira_routing_ops,
+// sameSelectionsOnCuda).
+//
 // Fills `routing` as the host path does (probs, experts, admitted,
 // dropoutKept, gates, expertGates, balanceLoss, capacity, figureTensor)
 // with tensor ops on logits' device. realTokens: [N] bool on that device.

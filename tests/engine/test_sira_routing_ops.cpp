@@ -7,16 +7,22 @@
 // probabilities, the two paths give bitwise the same chosen experts, admitted
 // mask, dropout mask, gates, capacities, balance loss and figures, and
 // bitwise the same router gradient. A whole SiRA run of a few steps gives
-// the same losses along either path (adapter.sira.routing_path).
+// the same losses along either path (adapter.sira.routing_path). The tensor
+// path never waits for a GPU and makes the host path's selections there
+// (sameSelectionsOnCuda, skipped without a GPU).
 #include "engine/adapters/sira_adapter.h"
 #include "engine/adapters/sira_routing.h"
 #include "engine/adapters/sira_routing_ops.h"
 #include "engine/config/run_config.h"
 #include "engine/train/trainer.h"
 
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/cuda.h>
+
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -85,7 +91,8 @@ struct PathResult
 // One routing pass along `path` and the gradient of a loss that reads the
 // gates, the balance loss and the probabilities.
 PathResult runPath(SiraRoutingPath path, const RoutingCase &c, const torch::Tensor &logits0, const torch::Tensor &real,
-                   const torch::Tensor &gateWeights, const torch::Tensor &probWeights, std::uint64_t seed)
+                   const torch::Tensor &gateWeights, const torch::Tensor &probWeights, std::uint64_t seed,
+                   bool readFigures = true)
 {
     lwb::SiraRoutingOptions options;
     options.experts = c.experts;
@@ -105,7 +112,8 @@ PathResult runPath(SiraRoutingPath path, const RoutingCase &c, const torch::Tens
         + (result.routing.probs * probWeights).sum();
     loss.backward();
     result.gradLogits = logits.grad();
-    result.figures = lwb::routingFigures(result.routing);
+    if (readFigures)
+        result.figures = lwb::routingFigures(result.routing);
     return result;
 }
 
@@ -261,6 +269,54 @@ private slots:
             const auto balance = runPath(path, c, logits0, real, zero, zero, 1).gradLogits; // in all of them
             QVERIFY((both - (gates + probs - balance)).abs().max().item<double>() <= 1e-14);
             QVERIFY((probs - gates).abs().max().item<double>() > 1e-3); // two different gradients
+        }
+    }
+
+    // On a GPU (skipped without one): both paths route the same CUDA logits
+    // (the host path reads them back), so they see the same probabilities and
+    // dropout mask and must make the same selections; gates and gradients
+    // agree to float rounding, figures to float64 rounding (CUDA's cumsum and
+    // log round differently from the CPU's). The tensor path, forward and
+    // backward, runs under CUDA's sync debug mode "error", which throws at
+    // any operation that waits for the device.
+    void sameSelectionsOnCuda()
+    {
+        if (!torch::cuda::is_available())
+            QSKIP("no CUDA device");
+        const torch::Device cuda(torch::kCUDA, 0);
+        for (const double dropout : {0.0, 0.3}) {
+            RoutingCase c;
+            c.capacityFactor = 0.75;
+            c.groups = 4;
+            c.expertDropout = dropout;
+            torch::manual_seed(21);
+            const std::int64_t tokens = 256 * c.groups;
+            const auto logits = routerLogits(tokens, c.experts, c.dtype).to(cuda);
+            const auto real = (torch::rand({tokens}) > 0.1).to(cuda);
+            const auto w = torch::randn({tokens, c.experts}).to(cuda), v = torch::randn({tokens, c.experts}).to(cuda);
+            const auto host = runPath(SiraRoutingPath::Host, c, logits, real, w, v, 3);
+            auto &syncMode = c10::cuda::warning_state();
+            syncMode.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR);
+            PathResult ops;
+            try {
+                ops = runPath(SiraRoutingPath::Tensor, c, logits, real, w, v, 3, /*readFigures=*/false);
+            } catch (...) {
+                syncMode.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+                throw;
+            }
+            syncMode.set_sync_debug_mode(c10::cuda::SyncDebugMode::L_DISABLED);
+            ops.figures = lwb::routingFigures(ops.routing);
+            QVERIFY(torch::equal(host.routing.experts, ops.routing.experts));
+            QVERIFY(torch::equal(host.routing.admitted, ops.routing.admitted));
+            QVERIFY(sameBits(host.routing.dropoutKept, ops.routing.dropoutKept));
+            QVERIFY(torch::equal(host.routing.capacity, ops.routing.capacity));
+            QVERIFY(torch::allclose(host.routing.gates, ops.routing.gates, 1e-6, 1e-7));
+            QVERIFY(torch::allclose(host.gradLogits, ops.gradLogits, 1e-5, 1e-6));
+            QVERIFY(sameBits(host.figures.assignments, ops.figures.assignments));
+            QVERIFY(sameBits(host.figures.droppedAssignments, ops.figures.droppedAssignments));
+            for (std::size_t e = 0; e < host.figures.probabilitySum.size(); ++e)
+                QVERIFY(std::abs(host.figures.probabilitySum[e] - ops.figures.probabilitySum[e]) <= 1e-9 * tokens);
+            QVERIFY(std::abs(host.figures.entropySum - ops.figures.entropySum) <= 1e-9 * tokens);
         }
     }
 

@@ -7,6 +7,31 @@
 
 namespace lwb {
 
+namespace {
+
+// A small host tensor (weights, gates, indices) on `device`: from pinned
+// memory without blocking, so that planning a weight set on the host never
+// waits for a GPU (a pageable copy synchronises the stream).
+torch::Tensor toDevice(const torch::Tensor &t, const c10::Device &device, c10::ScalarType type)
+{
+    if (device.is_cpu() || !t.device().is_cpu())
+        return t.to(device, type);
+    return t.to(type).contiguous().pin_memory().to(device, type, /*non_blocking=*/true);
+}
+
+// Each entry of the last dim repeated r times in place: [.., n] -> [.., n*r]
+// (repeat_interleave by expand, which needs no output size from the device).
+torch::Tensor spreadOverRank(const torch::Tensor &t, std::int64_t rank)
+{
+    auto shape = t.sizes().vec();
+    auto expanded = shape;
+    expanded.push_back(rank);
+    shape.back() *= rank;
+    return t.unsqueeze(-1).expand(expanded).reshape(shape);
+}
+
+} // namespace
+
 DlpFusedAdapterImpl::DlpFusedAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatures, std::int64_t tasks,
                                          std::int64_t rank)
 {
@@ -73,19 +98,22 @@ DlpFusedAdapterImpl::FusionPlan &DlpFusedAdapterImpl::plan(const torch::Tensor &
     plan_.inputDims = x.dim();
     plan_.scaleVersion = taskScale._version();
     plan_.valid = !trainableWeights;
-    auto gates = weights_.to(x.device(), x.scalar_type());
+    auto gates = toDevice(weights_, x.device(), x.scalar_type());
     if (gates.dim() == 2 && x.dim() == 3)
         gates = gates.unsqueeze(1); // one set per sequence, for every position
     auto scale = taskScale.to(x.scalar_type());
-    if (trainableWeights) { // stacked, every LoRA, so that every weight gets its gradient
+    // Stacked with every LoRA: for weights that require grad (so every
+    // weight gets its gradient), and for weights that live on a device,
+    // whose zeros the host would have to read back (a wait per layer).
+    if (trainableWeights || !weights_.device().is_cpu()) {
         for (std::int64_t i = 0; i < tasks(); ++i)
             plan_.used.push_back(i);
-        plan_.perRank = torch::repeat_interleave(gates * scale, rank(), -1);
+        plan_.perRank = spreadOverRank(gates * scale, rank());
         return plan_;
     }
     // Which LoRAs each sequence uses anywhere, and the batch's union.
     const auto weights3 = weights_.dim() == 2 ? weights_.unsqueeze(1) : weights_;
-    const auto perSequenceUse = (weights3 != 0).any(1).to(torch::kCPU); // [B, N]
+    const auto perSequenceUse = (weights3 != 0).any(1); // [B, N], on the host
     const auto widest = perSequenceUse.sum(1).max().item<std::int64_t>();
     const auto used = perSequenceUse.any(0).nonzero().reshape({-1});
     plan_.used.assign(used.data_ptr<std::int64_t>(), used.data_ptr<std::int64_t>() + used.numel());
@@ -96,11 +124,11 @@ DlpFusedAdapterImpl::FusionPlan &DlpFusedAdapterImpl::plan(const torch::Tensor &
         return plan_;
     }
     if (n < tasks()) {
-        const auto index = used.to(x.device());
+        const auto index = toDevice(used, x.device(), torch::kInt64);
         gates = gates.index_select(-1, index);
         scale = scale.index_select(0, index);
     }
-    plan_.perRank = torch::repeat_interleave(gates * scale, rank(), -1);
+    plan_.perRank = spreadOverRank(gates * scale, rank());
     return plan_;
 }
 
@@ -108,7 +136,7 @@ void DlpFusedAdapterImpl::planPerSequence(FusionPlan &plan, const torch::Tensor 
 {
     // Slot j of sequence b holds its j-th LoRA (ascending); empty slots hold
     // LoRA 0 with gate 0, which adds nothing and passes no gradient.
-    const auto weights3 = (weights_.dim() == 2 ? weights_.unsqueeze(1) : weights_).to(torch::kCPU);
+    const auto weights3 = weights_.dim() == 2 ? weights_.unsqueeze(1) : weights_; // on the host (plan())
     const auto use = (weights3 != 0).any(1); // [B, N]
     const auto batch = use.size(0);
     auto loras = torch::zeros({batch, width}, torch::kInt64);
@@ -126,14 +154,17 @@ void DlpFusedAdapterImpl::planPerSequence(FusionPlan &plan, const torch::Tensor 
         }
     }
     plan.perSequence = true;
-    plan.sequenceLoras = loras.to(loraA.device());
+    plan.sequenceLoras = toDevice(loras, loraA.device(), torch::kInt64);
     // Gates [B, 1 | T, k] picked from each sequence's own weights, zero in empty slots.
     const auto positions = weights3.size(1);
     auto gates = weights3.gather(2, loras.unsqueeze(1).expand({batch, positions, width}))
                  * filled.unsqueeze(1).to(weights3.scalar_type());
-    const auto scale = taskScale.to(torch::kCPU, weights3.scalar_type()).index_select(0, loras.reshape({-1}));
-    gates = gates * scale.reshape({batch, 1, width});
-    plan.perRank = torch::repeat_interleave(gates, rank(), -1).to(x.device(), x.scalar_type());
+    // Times each slot's s_i, on the scales' device (the gates go there; the
+    // scales never come back) in the weights' dtype, then spread over r.
+    const auto type = weights3.scalar_type();
+    const auto scale = taskScale.to(type).index_select(0, plan.sequenceLoras.reshape({-1}));
+    gates = toDevice(gates, taskScale.device(), type) * scale.reshape({batch, 1, width});
+    plan.perRank = spreadOverRank(gates, rank()).to(x.device(), x.scalar_type());
 }
 
 std::pair<torch::Tensor, torch::Tensor> DlpFusedAdapterImpl::gathered(FusionPlan &plan)
@@ -154,7 +185,7 @@ std::pair<torch::Tensor, torch::Tensor> DlpFusedAdapterImpl::gathered(FusionPlan
     } else {
         auto a = loraA, b = loraB;
         if (static_cast<std::int64_t>(plan.used.size()) < tasks()) {
-            const auto index = torch::tensor(plan.used, torch::kInt64).to(loraA.device());
+            const auto index = toDevice(torch::tensor(plan.used, torch::kInt64), loraA.device(), torch::kInt64);
             a = a.index_select(0, index);
             b = b.index_select(0, index);
         }

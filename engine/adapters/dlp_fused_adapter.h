@@ -29,6 +29,13 @@
 // so that an inference forward costs two matmuls and one multiply per
 // layer, as a plain LoRA's does.
 //
+// No forward waits for a GPU: a weight set from the router (host tensors)
+// is planned on the host and its few tensors go to the device by
+// non-blocking copies from pinned memory; weights that already live on a
+// device take the stacked path over every LoRA (their zeros are not read
+// back to leave LoRAs out). test_dlp_fused_device checks both under CUDA's
+// sync debug mode "error".
+//
 // Weights are set before the forward (the DLP router does it, once per input
 // or at every sentence start): [B, N] applies one set per sequence, [B, T, N]
 // one set per position, so that in generation the set can switch at a

@@ -10,7 +10,6 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
-#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -36,21 +35,14 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     experts_->setObjectName(QStringLiteral("tokenExperts"));
     experts_->setHorizontalHeaderLabels({tr("Layer"), tr("Experts"), tr("Gates")});
     experts_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    experts_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    experts_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
+    experts_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     experts_->verticalHeader()->setVisible(false);
     experts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     experts_->setVisible(false);
     openStudy_->setVisible(false);
 
-    auto *details = new QWidget;
-    auto *detailsLayout = new QVBoxLayout(details);
-    detailsLayout->setContentsMargins(0, 0, 0, 0);
-    detailsLayout->addWidget(tokenLabel_);
-    detailsLayout->addWidget(experts_, 1);
-    auto *split = new QSplitter(Qt::Vertical);
-    split->addWidget(stream_);
-    split->addWidget(details);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *titleLabel = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()));
@@ -58,7 +50,9 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     layout->addWidget(runChoice_);
     layout->addWidget(status_);
     layout->addWidget(openStudy_);
-    layout->addWidget(split, 1);
+    layout->addWidget(stream_, 3);
+    layout->addWidget(tokenLabel_);
+    layout->addWidget(experts_, 2);
 
     connect(runChoice_, &QComboBox::currentIndexChanged, this, [this] {
         clearChat();
@@ -209,7 +203,13 @@ void PlaygroundSide::showToken(int index)
             experts << QString::number(layer.experts[k]);
             gates << QString::number(layer.gates.value(k), 'f', 3);
         }
-        experts_->setItem(row, 0, new QTableWidgetItem(layer.layer));
+        // "model.layers.3.self_attn.q_proj" reads as "3.q_proj"; the whole path is the tooltip.
+        QString shortName = layer.layer;
+        shortName.remove(QStringLiteral("model.layers.")).remove(QStringLiteral("transformer.h."));
+        shortName.remove(QStringLiteral("self_attn.")).remove(QStringLiteral("mlp.")).remove(QStringLiteral("attn."));
+        auto *name = new QTableWidgetItem(shortName);
+        name->setToolTip(layer.layer);
+        experts_->setItem(row, 0, name);
         experts_->setItem(row, 1, new QTableWidgetItem(experts.join(QStringLiteral(", "))));
         experts_->setItem(row, 2, new QTableWidgetItem(gates.join(QStringLiteral(", "))));
     }

@@ -5,11 +5,29 @@
 #include "ui/job_thread.h"
 #include "ui/train_worker.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace lwb::ui {
+
+namespace {
+
+// The devices a job occupies: its own, or for N ranks on "cuda" (rank r on
+// cuda:r, engine/dist rankDevice) the first N GPUs.
+std::vector<std::string> occupiedDevices(const std::string &device, int ranks)
+{
+    if (ranks > 1 && device == "cuda") {
+        std::vector<std::string> gpus;
+        for (int rank = 0; rank < ranks; ++rank)
+            gpus.push_back("cuda:" + std::to_string(rank));
+        return gpus;
+    }
+    return {deviceKey(device)};
+}
+
+} // namespace
 
 JobController::JobController(QObject *parent)
     : QObject(parent)
@@ -47,7 +65,8 @@ bool JobController::isDeviceBusy(const std::string &device) const
 {
     const std::string key = deviceKey(device);
     for (const auto &[id, job] : running_) {
-        if (deviceKey(job.config.device) == key)
+        const auto occupied = occupiedDevices(job.config.device, job.ranks);
+        if (std::find(occupied.begin(), occupied.end(), key) != occupied.end())
             return true;
     }
     return false;
@@ -67,10 +86,22 @@ const lwb::RunConfig *JobController::runningConfig(qint64 jobId) const
     return found == running_.end() ? nullptr : &found->second.config;
 }
 
-qint64 JobController::enqueue(const lwb::RunConfig &config)
+int JobController::ranks(qint64 jobId) const
+{
+    const auto found = running_.find(jobId);
+    return found == running_.end() ? 0 : found->second.ranks;
+}
+
+bool JobController::canPause(qint64 jobId) const
+{
+    const auto found = running_.find(jobId);
+    return found != running_.end() && found->second.ranks == 1 && found->second.state == State::Running;
+}
+
+qint64 JobController::enqueue(const lwb::RunConfig &config, int ranks)
 {
     const qint64 id = nextJobId_++;
-    queue_.append(QueuedJob{id, config});
+    queue_.append(QueuedJob{id, config, std::max(1, ranks)});
     if (!startWaitingJobs())
         Q_EMIT queueChanged();
     return id;
@@ -95,24 +126,41 @@ bool JobController::startWaitingJobs()
         queuedDevices.push_back(queued.config.device);
     std::set<std::string> busyDevices;
     for (const auto &[id, job] : running_)
-        busyDevices.insert(deviceKey(job.config.device));
-    const auto starting = jobsToStart(queuedDevices, busyDevices);
+        for (const auto &device : occupiedDevices(job.config.device, job.ranks))
+            busyDevices.insert(device);
+    // A job of several GPUs also needs its other GPUs free (and not taken by
+    // a job starting now); else it waits, first in line for its first GPU.
+    std::vector<std::size_t> starting;
+    for (const auto index : jobsToStart(queuedDevices, busyDevices)) {
+        const auto &queued = queue_[static_cast<qsizetype>(index)];
+        const auto occupied = occupiedDevices(queued.config.device, queued.ranks);
+        if (std::any_of(occupied.begin() + 1, occupied.end(),
+                        [&busyDevices](const std::string &device) { return busyDevices.count(device) > 0; }))
+            continue;
+        busyDevices.insert(occupied.begin(), occupied.end());
+        starting.push_back(index);
+    }
     if (starting.empty())
         return false;
     QList<QueuedJob> leaving;
     for (auto index = starting.rbegin(); index != starting.rend(); ++index)
         leaving.prepend(queue_.takeAt(static_cast<qsizetype>(*index)));
     for (const auto &job : leaving)
-        startJob(job.id, job.config);
+        startJob(job);
     return true;
 }
 
-void JobController::startJob(qint64 jobId, const lwb::RunConfig &config)
+void JobController::startJob(const QueuedJob &queued)
 {
+    const qint64 jobId = queued.id;
+    const auto &config = queued.config;
     auto &job = running_[jobId];
     job.config = config;
-    job.thread = std::make_unique<JobThread>(config, databasePath_.toStdString());
+    job.ranks = queued.ranks;
+    job.thread = std::make_unique<JobThread>(config, databasePath_.toStdString(),
+                                             JobRanks{queued.ranks, rankExecutable_});
     auto *worker = job.thread->worker();
+    relayRankSignals(jobId, worker);
     // Queued explicitly: the worker emits on the job's thread, the receivers
     // here are widgets' slots on the GUI thread. Each relay adds the job's id.
     connect(worker, &TrainWorker::runStarted, this, [this, jobId](const lwb::RunInfo &info, qint64 storeRunId) {
@@ -143,6 +191,24 @@ void JobController::startJob(qint64 jobId, const lwb::RunConfig &config)
     Q_EMIT queueChanged();
 }
 
+void JobController::relayRankSignals(qint64 jobId, TrainWorker *worker)
+{
+    connect(worker, &TrainWorker::ranksJoined, this, [this, jobId](int worldSize, const QString &backend) {
+        Q_EMIT ranksJoined(jobId, worldSize, backend);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::rankProcessStarted, this, [this, jobId](int rank, qint64 pid) {
+        Q_EMIT rankProcessStarted(jobId, rank, pid);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::rankOutput, this, [this, jobId](int rank, const QString &line) {
+        Q_EMIT rankOutput(jobId, rank, line);
+    }, Qt::QueuedConnection);
+    connect(worker, &TrainWorker::rankProcessExited, this,
+            [this, jobId](int rank, int exitCode, const QString &lastLine) {
+                Q_EMIT rankProcessExited(jobId, rank, exitCode, lastLine);
+            },
+            Qt::QueuedConnection);
+}
+
 void JobController::cancel(qint64 jobId)
 {
     const auto found = running_.find(jobId);
@@ -155,7 +221,7 @@ void JobController::cancel(qint64 jobId)
 void JobController::pause(qint64 jobId)
 {
     const auto found = running_.find(jobId);
-    if (found == running_.end() || found->second.state != State::Running)
+    if (found == running_.end() || !canPause(jobId))
         return;
     found->second.thread->setPaused(true);
     setState(jobId, found->second, State::Paused);

@@ -17,10 +17,17 @@
 // a job on each GPU train side by side, while jobs for a busy device wait in
 // queue order. A running job can be paused between two steps and resumed
 // (PauseGate).
+//
+// A job carries its rank count (a job parameter, not a RunConfig key): with
+// N > 1 it trains as N local processes (TrainWorker: rank 0 on the job's
+// thread, ranks 1..N-1 as `lorawb` children); cancel stops every rank at the
+// next step. A CUDA job of N ranks on "cuda" occupies cuda:0..N-1. Such a job
+// cannot pause: the children would time out waiting in a collective.
 #pragma once
 
 #include "engine/config/run_config.h"
 #include "ui/engine_metatypes.h"
+#include "ui/train_worker.h"
 
 #include <QList>
 #include <QObject>
@@ -48,6 +55,9 @@ public:
     // Where jobs are recorded; "" records nothing. Applies to jobs started later.
     void setDatabasePath(const QString &path) { databasePath_ = path; }
     const QString &databasePath() const { return databasePath_; }
+    // The `lorawb` executable that runs ranks 1..N-1 of a data-parallel job;
+    // "" (the default) is lorawb beside this program.
+    void setRankExecutable(const QString &path) { rankExecutable_ = path; }
 
     // The controller as a whole: Idle when no job runs, else Running when any
     // running job trains, else Paused when any is paused, else Stopping.
@@ -61,17 +71,22 @@ public:
     {
         qint64 id = 0; // unique within this controller
         lwb::RunConfig config;
+        int ranks = 1; // processes the job trains as
     };
 
-    // Starts the job now when no job runs on its device, else queues it;
-    // returns its id.
-    qint64 enqueue(const lwb::RunConfig &config);
+    // Starts the job now when no job runs on its device(s), else queues it;
+    // returns its id. ranks: processes (1 = this one only).
+    qint64 enqueue(const lwb::RunConfig &config, int ranks = 1);
     const QList<QueuedJob> &queuedJobs() const { return queue_; }
     bool removeQueued(qint64 jobId); // false when no such queued job
     // The running jobs' ids, oldest first.
     QList<qint64> runningJobIds() const;
     // A running job's config; nullptr when the job is not running.
     const lwb::RunConfig *runningConfig(qint64 jobId) const;
+    // A running job's rank count; 0 when the job is not running.
+    int ranks(qint64 jobId) const;
+    // A running job that can pause now (one process, running).
+    bool canPause(qint64 jobId) const;
     // Asks a running job to stop after its current step. Does not block.
     void cancel(qint64 jobId);
     // Pauses a running job after its current step / resumes it.
@@ -98,22 +113,30 @@ Q_SIGNALS:
     void jobFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
     // A paused job's thread is held between two steps now; its steps so far have arrived.
     void jobHeld(qint64 jobId);
+    // A data-parallel job's ranks have met; its child processes (see TrainWorker).
+    void ranksJoined(qint64 jobId, int worldSize, const QString &backend);
+    void rankProcessStarted(qint64 jobId, int rank, qint64 pid);
+    void rankOutput(qint64 jobId, int rank, const QString &line);
+    void rankProcessExited(qint64 jobId, int rank, int exitCode, const QString &lastLine);
 
 private:
     struct RunningJob
     {
         lwb::RunConfig config;
+        int ranks = 1;
         std::unique_ptr<JobThread> thread;
         State state = State::Running;
     };
 
-    void startJob(qint64 jobId, const lwb::RunConfig &config);
+    void startJob(const QueuedJob &queued);
+    void relayRankSignals(qint64 jobId, TrainWorker *worker);
     // Starts the queued jobs whose devices are free; true when any started.
     bool startWaitingJobs();
     void onWorkerFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
     void setState(qint64 jobId, RunningJob &job, State state);
 
     QString databasePath_;
+    QString rankExecutable_;
     std::map<qint64, RunningJob> running_; // by id, so oldest first
     QList<QueuedJob> queue_;
     qint64 nextJobId_ = 1;

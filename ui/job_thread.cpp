@@ -5,8 +5,8 @@
 
 namespace lwb::ui {
 
-JobThread::JobThread(lwb::RunConfig config, std::string databasePath)
-    : worker_(std::make_unique<TrainWorker>(std::move(config), std::move(databasePath)))
+JobThread::JobThread(lwb::RunConfig config, std::string databasePath, JobRanks ranks)
+    : worker_(std::make_unique<TrainWorker>(std::move(config), std::move(databasePath), std::move(ranks)))
 {
     thread_.setObjectName(QStringLiteral("lwb-job"));
     worker_->moveToThread(&thread_);

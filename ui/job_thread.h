@@ -12,6 +12,7 @@
 #pragma once
 
 #include "engine/config/run_config.h"
+#include "ui/train_worker.h"
 
 #include <QThread>
 
@@ -20,12 +21,11 @@
 
 namespace lwb::ui {
 
-class TrainWorker;
-
 class JobThread
 {
 public:
-    JobThread(lwb::RunConfig config, std::string databasePath);
+    // ranks: one process, or rank 0 here and ranks 1..N-1 as child processes (TrainWorker).
+    JobThread(lwb::RunConfig config, std::string databasePath, JobRanks ranks = {});
     ~JobThread();
     JobThread(const JobThread &) = delete;
     JobThread &operator=(const JobThread &) = delete;

@@ -5,8 +5,11 @@
 #include "ui/job_controller.h"
 #include "ui/job_status_bar.h"
 #include "ui/loss_plot.h"
+#include "ui/rank_throughput_view.h"
 #include "ui/routing_view.h"
 #include "ui/training_metrics_view.h"
+
+#include <algorithm>
 
 namespace lwb::ui {
 
@@ -22,6 +25,8 @@ LiveDashboard::LiveDashboard(JobController *jobs, LiveViews views, QObject *pare
     connect(jobs_, &JobController::evaluated, this, &LiveDashboard::onEvaluated);
     connect(jobs_, &JobController::dlpProgress, this, &LiveDashboard::onProgress);
     connect(jobs_, &JobController::jobFinished, this, &LiveDashboard::onFinished);
+    connect(jobs_, &JobController::ranksJoined, this,
+            [this](qint64 jobId, int, const QString &backend) { onRanksJoined(jobId, backend); });
     connect(jobs_, &JobController::stateChanged, this, [this](qint64 jobId, JobController::State state) {
         if (jobId == shown_ && state == JobController::State::Stopping)
             views_.status->stopping();
@@ -86,14 +91,17 @@ void LiveDashboard::forget(const QList<qint64> &jobIds)
 {
     for (const qint64 id : jobIds) {
         const auto found = traces_.find(id);
-        if (found != traces_.end() && id != shown_ && found->second.outcome())
+        if (found != traces_.end() && id != shown_ && found->second.outcome()) {
             traces_.erase(found);
+            rankInfo_.erase(id);
+        }
     }
 }
 
 void LiveDashboard::onJobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
     traces_.insert_or_assign(jobId, JobTrace(config));
+    rankInfo_.insert_or_assign(jobId, JobRankInfo{std::max(1, jobs_->ranks(jobId)), {}});
     if (chosen_ && jobs_->state(shown_) != JobController::State::Idle) {
         countOtherJobs(); // the chosen job keeps the views
         return;
@@ -148,9 +156,26 @@ void LiveDashboard::onFinished(qint64 jobId, lwb::RunOutcome outcome, const QStr
         feedEnd(*job);
 }
 
+void LiveDashboard::onRanksJoined(qint64 jobId, const QString &backend)
+{
+    const auto found = rankInfo_.find(jobId);
+    if (found == rankInfo_.end())
+        return;
+    found->second.backend = backend;
+    if (jobId == shown_ && views_.ranks)
+        views_.ranks->setBackend(backend);
+}
+
 void LiveDashboard::resetViews(const JobTrace &trace)
 {
     const auto &config = trace.config();
+    if (views_.ranks) {
+        const auto found = rankInfo_.find(shown_);
+        const JobRankInfo info = found == rankInfo_.end() ? JobRankInfo{} : found->second;
+        views_.ranks->startJob(info.ranks, QString::fromStdString(config.device));
+        if (!info.backend.isEmpty())
+            views_.ranks->setBackend(info.backend);
+    }
     if (trace.isStudy()) {
         views_.dlp->startStudy(config);
         views_.dlp->setRunId(trace.storeRunId());
@@ -169,6 +194,8 @@ void LiveDashboard::feedSteps(const StepBatch &steps)
         views_.routing->addStep(metrics);
     }
     views_.status->updateSteps(steps);
+    if (views_.ranks)
+        views_.ranks->addSteps(steps);
 }
 
 void LiveDashboard::feedEvaluation(const lwb::EvalMetrics &metrics)

@@ -13,6 +13,9 @@
 // final curves until another is shown. The status bar also counts the jobs
 // running besides the shown one.
 //
+// A data-parallel job (several ranks) also feeds the RankThroughputView:
+// its rank count and backend, and each rank's tokens/s per step batch.
+//
 // The DLP-LoRA tab is only touched for a study; showing a plain run leaves
 // whatever it shows (a study read from the run store) alone.
 #pragma once
@@ -31,6 +34,7 @@ class DlpView;
 class JobController;
 class JobStatusBar;
 class LossPlot;
+class RankThroughputView;
 class RoutingView;
 class TrainingMetricsView;
 
@@ -42,6 +46,7 @@ struct LiveViews
     RoutingView *routing = nullptr;
     DlpView *dlp = nullptr;
     JobStatusBar *status = nullptr;
+    RankThroughputView *ranks = nullptr; // optional: shown for data-parallel jobs
 };
 
 class LiveDashboard : public QObject
@@ -74,6 +79,7 @@ private:
     void onEvaluated(qint64 jobId, const lwb::EvalMetrics &metrics);
     void onProgress(qint64 jobId, const lwb::DlpStudyProgress &progress);
     void onFinished(qint64 jobId, lwb::RunOutcome outcome, const QString &message);
+    void onRanksJoined(qint64 jobId, const QString &backend);
     JobTrace *traceOf(qint64 jobId);
     // Rebuilds the views from a job's trace; they follow the job from now on.
     void display(qint64 jobId);
@@ -89,6 +95,12 @@ private:
     JobController *jobs_;
     LiveViews views_;
     std::map<qint64, JobTrace> traces_;
+    struct JobRankInfo
+    {
+        int ranks = 1;
+        QString backend; // "" until the ranks have met
+    };
+    std::map<qint64, JobRankInfo> rankInfo_; // beside traces_, same keys
     qint64 shown_ = 0;
     bool chosen_ = false; // shown_ was chosen, not followed as the newest job
 };

@@ -16,6 +16,7 @@
 #include "ui/loss_plot.h"
 #include "ui/playground_view.h"
 #include "ui/plot_export.h"
+#include "ui/rank_throughput_view.h"
 #include "ui/routing_view.h"
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
@@ -84,7 +85,8 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     , log_(new JobLog)
     , queue_(new JobQueueView(jobs_))
     , status_(new JobStatusBar(this))
-    , dashboard_(new LiveDashboard(jobs_, LiveViews{plot_, metrics_, routing_, dlp_, status_}, this))
+    , rankThroughput_(new RankThroughputView)
+    , dashboard_(new LiveDashboard(jobs_, LiveViews{plot_, metrics_, routing_, dlp_, status_, rankThroughput_}, this))
 {
     std::tie(databasePath_, databaseSource_) = storeLocation(databasePath);
     setObjectName(QStringLiteral("mainWindow"));
@@ -97,7 +99,13 @@ MainWindow::MainWindow(const QString &databasePath, QWidget *parent)
     live->addWidget(metrics_);
     live->setStretchFactor(0, 3);
     live->setStretchFactor(1, 2);
-    centralTabs_->addTab(live, tr("Live"));
+    auto *livePage = new QWidget;
+    auto *liveLayout = new QVBoxLayout(livePage);
+    liveLayout->setContentsMargins(0, 0, 0, 0);
+    liveLayout->setSpacing(0);
+    liveLayout->addWidget(rankThroughput_); // hidden unless the shown job has several ranks
+    liveLayout->addWidget(live, 1);
+    centralTabs_->addTab(livePage, tr("Live"));
     centralTabs_->addTab(compare_, tr("Compare"));
     centralTabs_->addTab(dlp_, tr("DLP-LoRA"));
     centralTabs_->addTab(studies_, tr("Studies"));
@@ -246,6 +254,21 @@ void MainWindow::connectJobs()
     connect(jobs_, &JobController::evaluated, log_, &JobLog::evaluated);
     connect(jobs_, &JobController::checkpointWritten, log_, &JobLog::checkpointWritten);
     connect(jobs_, &JobController::recordingProblem, log_, &JobLog::recordingProblem);
+    // A data-parallel job's ranks: when they meet, the children's processes and their stderr.
+    connect(jobs_, &JobController::ranksJoined, log_, [this](qint64 jobId, int worldSize, const QString &backend) {
+        log_->jobInfo(jobId, tr("%1 ranks have met (%2); rank 0 trains in this window.").arg(worldSize).arg(backend));
+    });
+    connect(jobs_, &JobController::rankProcessStarted, log_, [this](qint64 jobId, int rank, qint64 pid) {
+        log_->jobInfo(jobId, tr("rank %1 started (lorawb, pid %2)").arg(rank).arg(pid));
+    });
+    connect(jobs_, &JobController::rankOutput, log_, [this](qint64 jobId, int rank, const QString &line) {
+        log_->jobInfo(jobId, tr("rank %1: %2").arg(rank).arg(line));
+    });
+    connect(jobs_, &JobController::rankProcessExited, log_,
+            [this](qint64 jobId, int rank, int exitCode, const QString &) {
+                log_->jobInfo(jobId, exitCode == 0 ? tr("rank %1 exited").arg(rank)
+                                                   : tr("rank %1 exited with status %2").arg(rank).arg(exitCode));
+            });
     connect(jobs_, &JobController::jobFinished, this, [this](qint64 jobId, lwb::RunOutcome outcome, const QString &message) {
         if (closeWhenJobsEnd_ && !jobs_->isBusy()) {
             log_->jobFinished(jobId, outcome, message);
@@ -310,7 +333,7 @@ void MainWindow::updateActions()
     startButton_->setText(queues ? tr("Queue") : tr("Start"));
     cancelButton_->setEnabled(canCancel);
     cancelAction_->setEnabled(canCancel);
-    pauseAction_->setEnabled(canCancel);
+    pauseAction_->setEnabled(state == JobController::State::Paused || jobs_->canPause(dashboard_->shownJobId()));
     pauseAction_->setText(state == JobController::State::Paused ? tr("&Resume") : tr("&Pause"));
     startButton_->setToolTip(!canStart ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
                              : queues  ? tr("Queue this configuration to start when the job on %1 ends (Ctrl+Return).")
@@ -324,7 +347,7 @@ void MainWindow::startJob()
         return;
     const auto &config = *form_->config();
     const bool queued = jobs_->isDeviceBusy(config.device);
-    const qint64 jobId = jobs_->enqueue(config);
+    const qint64 jobId = jobs_->enqueue(config, form_->processes());
     if (!queued)
         dashboard_->showJob(jobId); // the job one just started is the one to watch
     else
@@ -393,6 +416,9 @@ void MainWindow::togglePause()
     if (jobs_->state(shown) == JobController::State::Paused) {
         jobs_->resume(shown);
         log_->jobInfo(shown, tr("Resumed."));
+    } else if (jobs_->ranks(shown) > 1) {
+        log_->jobInfo(shown, tr("A job of several processes cannot pause: its other ranks would time out "
+                                "waiting for rank 0 (training.collective_timeout_s)."));
     } else if (jobs_->state(shown) == JobController::State::Running) {
         jobs_->pause(shown);
         log_->jobInfo(shown, tr("Paused after the current step."));

@@ -47,6 +47,7 @@ class JobQueueView;
 class JobStatusBar;
 class LiveDashboard;
 class LossPlot;
+class RankThroughputView;
 class RoutingView;
 class RunBrowser;
 class RunForm;
@@ -79,6 +80,7 @@ public:
     JobController *jobController() const { return jobs_; }
     StoreWorker *storeWorker() const { return storeWorker_; }
     LiveDashboard *liveDashboard() const { return dashboard_; }
+    RankThroughputView *rankThroughput() const { return rankThroughput_; }
     QPushButton *startButton() const { return startButton_; }
     QPushButton *cancelButton() const { return cancelButton_; }
     const QString &databasePath() const { return databasePath_; }
@@ -137,6 +139,7 @@ private:
     JobLog *log_;
     JobQueueView *queue_;
     JobStatusBar *status_;
+    RankThroughputView *rankThroughput_; // above the live plots, for data-parallel jobs
     LiveDashboard *dashboard_;
     QPushButton *startButton_ = nullptr;
     QPushButton *cancelButton_ = nullptr;

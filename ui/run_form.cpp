@@ -24,6 +24,7 @@
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QThread>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -95,6 +96,18 @@ QString fieldKey(const QString &path)
     return key;
 }
 
+// CUDA devices of this machine, as the device list names them ("cuda:N").
+int gpuCount()
+{
+    static const int count = [] {
+        const auto devices = EngineCatalog::deviceNames();
+        return static_cast<int>(std::count_if(devices.begin(), devices.end(), [](const QString &name) {
+            return name.startsWith(QLatin1String("cuda:"));
+        }));
+    }();
+    return count;
+}
+
 } // namespace
 
 RunForm::RunForm(QWidget *parent)
@@ -164,8 +177,22 @@ void RunForm::buildFields()
     addRow(run, tr("&Device"), QStringLiteral("device"), device_ = new QComboBox,
            tr("Where the run trains: the CPU, or a CUDA GPU when this build and machine have one."));
     device_->addItems(EngineCatalog::deviceNames());
+    if (gpuCount() > 1) // "cuda": each process of a data-parallel job on its own GPU (cuda:rank)
+        device_->insertItem(1, QStringLiteral("cuda"));
     addRow(run, tr("&Threads"), QStringLiteral("threads"), threads_ = intSpin(0, 1024, tr("auto")),
-           tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread."));
+           tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread (split over the "
+              "processes when there are several)."));
+    addRow(run, tr("&Processes"), QStringLiteral("processes"),
+           processes_ = intSpin(1, std::max({1, QThread::idealThreadCount(), gpuCount()})),
+           tr("How many processes train this run together (data parallel). 1 is one process. On the CPU the "
+              "processes share this machine's cores (up to its %1 hardware threads; Gloo); on CUDA there is "
+              "one per GPU (device \"cuda\": process r trains on cuda:r; NCCL). training.batch_size is the "
+              "global batch: every micro-batch's rows are split over the processes, so the update is the "
+              "one-process update (up to float rounding). SiRA's capacity and dropout masks apply per "
+              "process, so a SiRA run differs from one process. The first process records, checkpoints "
+              "and exports; the dashboard shows each one's throughput. Not part of the config: the same "
+              "config trains alike as 1 or N processes.")
+               .arg(QThread::idealThreadCount()));
 
     auto *model = addGroup(tr("Base model"));
     picker_ = new BaseModelPicker;
@@ -269,7 +296,7 @@ void RunForm::connectEditors()
     };
     for (auto *edit : {name_, seed_, lr_, outputDir_})
         connect(edit, &QLineEdit::textChanged, this, onChange(edit));
-    for (auto *spin : {threads_, rank_, steps_, batchSize_, gradAccum_, warmup_, evalEvery_})
+    for (auto *spin : {threads_, processes_, rank_, steps_, batchSize_, gradAccum_, warmup_, evalEvery_})
         connect(spin, &QSpinBox::valueChanged, this, onChange(spin));
     for (auto *spin : {alpha_, dropout_})
         connect(spin, &QDoubleSpinBox::valueChanged, this, onChange(spin));
@@ -549,6 +576,7 @@ void RunForm::validate()
         if (!shadowed)
             issues.push_back(issue);
     }
+    checkProcesses(formIssues);
     issues.insert(issues.end(), formIssues.begin(), formIssues.end());
     if (!formIssues.empty())
         config.reset();
@@ -559,6 +587,41 @@ void RunForm::validate()
     if (wasValid != config_.has_value())
         Q_EMIT validityChanged(config_.has_value());
     Q_EMIT edited();
+}
+
+int RunForm::processes() const
+{
+    return processes_->value();
+}
+
+void RunForm::setProcesses(int processes)
+{
+    processes_->setValue(processes); // valueChanged revalidates
+}
+
+void RunForm::checkProcesses(std::vector<ConfigProblem> &issues) const
+{
+    const int processes = processes_->value();
+    if (processes == 1)
+        return;
+    const QString path = QStringLiteral("processes");
+    const QString device = device_->currentText();
+    if (lwb::isStudyVariant(variant_->currentText().toStdString()))
+        issues.push_back({path, tr("a DLP-LoRA study trains as one process")});
+    if (device == QLatin1String("cpu")) {
+        if (processes > QThread::idealThreadCount())
+            issues.push_back({path, tr("this machine has %1 hardware threads; more CPU processes than that only "
+                                       "wait for each other").arg(QThread::idealThreadCount())});
+    } else if (device == QLatin1String("cuda")) {
+        if (processes > gpuCount())
+            issues.push_back({path, tr("one process per GPU, and this machine has %n GPU(s)", nullptr, gpuCount())});
+    } else if (device.startsWith(QLatin1String("cuda:"))) {
+        issues.push_back({path, tr("several processes need one GPU each: choose the device \"cuda\" (process r "
+                                   "trains on cuda:r)")});
+    }
+    if (batchSize_->value() < processes)
+        issues.push_back({path, tr("training.batch_size (%1) is the global batch, split over the processes: "
+                                   "each needs at least one row").arg(batchSize_->value())});
 }
 
 FieldRow *RunForm::fieldFor(const QString &path) const

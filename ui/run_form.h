@@ -61,6 +61,11 @@ public:
     // The base document with the form's fields written over it.
     nlohmann::json document() const;
 
+    // Processes the run trains as (data parallel; 1 = one process). A job
+    // parameter, not a config key: document() and config() do not hold it.
+    int processes() const;
+    void setProcesses(int processes);
+
     bool isValid() const { return config_.has_value(); }
     // The validated config (defaults filled in); empty while invalid.
     const std::optional<lwb::RunConfig> &config() const { return config_; }
@@ -97,6 +102,8 @@ private:
     // text fields (not a number, ...) go to issues.
     void writeFields(nlohmann::json &document, std::vector<ConfigProblem> *issues) const;
     void readFields(const nlohmann::json &document);
+    // What is wrong with the Processes field for this device, variant and batch.
+    void checkProcesses(std::vector<ConfigProblem> &issues) const;
 
     nlohmann::json base_;
     std::vector<ConfigProblem> loadNotes_; // values of the document the editors could not show
@@ -112,6 +119,7 @@ private:
     QLineEdit *seed_;
     QComboBox *device_;
     QSpinBox *threads_;
+    QSpinBox *processes_;
     BaseModelPicker *picker_;
     QComboBox *preset_; // the picker's editable choice
     QComboBox *variant_;

@@ -3,20 +3,49 @@
 #include "ui/train_worker.h"
 
 #include "engine/adapters/variant_traits.h"
+#include "engine/core/error.h"
+#include "engine/dist/communicator.h"
 #include "engine/dlp/dlp_study.h"
 #include "engine/train/trainer.h"
 #include "ui/guarded_recorder.h"
+#include "ui/rank_processes.h"
 #include "ui/train_event_forwarder.h"
 
+#include <QCoreApplication>
+#include <QDir>
+
+#include <chrono>
 #include <exception>
 
 namespace lwb::ui {
 
-TrainWorker::TrainWorker(lwb::RunConfig config, std::string databasePath, QObject *parent)
+namespace {
+
+// A cancelled `lorawb train` exits with 130 (train_commands.cpp).
+constexpr int kCancelledExitCode = 130;
+// After rank 0's end, how long the children get beyond the collective timeout
+// to end by themselves (as `lorawb launch` waits).
+constexpr auto kChildGrace = std::chrono::seconds(30);
+
+QString describeExit(const RankExit &exit)
+{
+    QString text = exit.crashed ? QObject::tr("rank %1 was killed by signal %2").arg(exit.rank).arg(exit.exitCode - 128)
+                                : QObject::tr("rank %1 exited with status %2").arg(exit.rank).arg(exit.exitCode);
+    if (!exit.lastLine.isEmpty())
+        text += QStringLiteral(": ") + exit.lastLine;
+    return text;
+}
+
+} // namespace
+
+TrainWorker::TrainWorker(lwb::RunConfig config, std::string databasePath, JobRanks ranks, QObject *parent)
     : QObject(parent)
     , config_(std::move(config))
     , databasePath_(std::move(databasePath))
+    , ranks_(std::move(ranks))
 {
+    if (ranks_.executable.isEmpty())
+        ranks_.executable = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("lorawb"));
 }
 
 TrainWorker::~TrainWorker() = default;
@@ -41,7 +70,10 @@ void TrainWorker::run()
 {
     JobEnd end;
     try {
-        end = lwb::isStudyVariant(config_.adapter.variant) ? runStudy() : runTraining();
+        const bool study = lwb::isStudyVariant(config_.adapter.variant);
+        if (study && ranks_.count > 1)
+            throw lwb::Error("adapter.variant", "a DLP-LoRA study trains as one process; set Processes to 1");
+        end = study ? runStudy() : runTraining();
     } catch (const std::exception &error) {
         // Building the job or its observers failed: nothing ran.
         end = {lwb::RunOutcome::Failed, QString::fromStdString(error.what())};
@@ -85,7 +117,41 @@ TrainWorker::JobEnd TrainWorker::runTraining()
     connect(&forwarder, &TrainEventForwarder::checkpointWritten, this, &TrainWorker::checkpointWritten,
             Qt::DirectConnection);
 
-    lwb::Trainer trainer(config_);
+    // A data-parallel job: ranks 1..N-1 start first, then rank 0 hosts the
+    // rendezvous and waits for them (RankProcesses' destructor kills the
+    // children when anything below throws).
+    std::unique_ptr<RankProcesses> children;
+    std::shared_ptr<lwb::Communicator> communicator;
+    if (ranks_.count > 1) {
+        children = std::make_unique<RankProcesses>(ranks_.executable, ranks_.count, freeLoopbackPort());
+        connect(children.get(), &RankProcesses::rankStarted, this, &TrainWorker::rankProcessStarted,
+                Qt::DirectConnection);
+        connect(children.get(), &RankProcesses::outputLine, this, &TrainWorker::rankOutput, Qt::DirectConnection);
+        connect(children.get(), &RankProcesses::rankExited, this,
+                [this](const RankExit &exit) { Q_EMIT rankProcessExited(exit.rank, exit.exitCode, exit.lastLine); },
+                Qt::DirectConnection);
+        children->start(config_);
+        lwb::DistEnvironment environment;
+        environment.rank = 0;
+        environment.worldSize = ranks_.count;
+        environment.localRank = 0;
+        environment.localWorldSize = ranks_.count;
+        environment.masterAddr = "127.0.0.1";
+        environment.masterPort = children->masterPort();
+        try {
+            communicator = std::make_shared<lwb::Communicator>(
+                environment, lwb::rankDevice(config_.device, environment),
+                std::chrono::seconds(config_.training.collectiveTimeoutS));
+        } catch (const std::exception &error) {
+            // A child that died before the meeting says more than "did not join".
+            if (const auto failure = children->firstFailure())
+                throw lwb::Error(describeExit(*failure).toStdString(), error.what());
+            throw;
+        }
+        Q_EMIT ranksJoined(communicator->worldSize(), QString::fromStdString(communicator->backendName()));
+    }
+
+    lwb::Trainer trainer(config_, communicator);
     if (recorder.isRecording())
         trainer.addObserver(&recorder);
     trainer.addObserver(&forwarder);
@@ -114,7 +180,30 @@ TrainWorker::JobEnd TrainWorker::runTraining()
     forwarder.flush();
     if (end.message.isEmpty())
         end.message = forwarder.finishMessage();
+    if (children) {
+        const auto grace = std::chrono::seconds(config_.training.collectiveTimeoutS) + kChildGrace;
+        end = withChildren(std::move(end), children->wait(grace));
+    }
     reportRecordingProblem(recorder, problemReported);
+    return end;
+}
+
+TrainWorker::JobEnd TrainWorker::withChildren(JobEnd end, const std::vector<RankExit> &exits)
+{
+    // Rank 0's failure is the engine's message, which names the failing rank;
+    // a cancel is a cancel on every rank. A finished rank 0 with a child that
+    // failed after the last collective (its own final evaluation): rank 0's
+    // run is complete and recorded, so it stays finished and the log tells.
+    if (end.outcome != lwb::RunOutcome::Finished)
+        return end;
+    for (const auto &exit : exits) {
+        if (exit.exitCode == 0)
+            continue;
+        const QString problem = exit.exitCode == kCancelledExitCode && !exit.crashed
+            ? QObject::tr("rank %1 was stopped (status 130) after rank 0 finished").arg(exit.rank)
+            : describeExit(exit);
+        end.message += (end.message.isEmpty() ? QString() : QStringLiteral("; ")) + problem;
+    }
     return end;
 }
 

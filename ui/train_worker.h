@@ -16,6 +16,16 @@
 // progress arrives as dlpProgress(), its result as evaluated(); pause holds
 // it between two training steps.
 //
+// Data parallel (engine/dist): a job of N > 1 ranks trains rank 0 here, in
+// this process (a Trainer with a Communicator; the recorder, the forwarder
+// and the pause gate as for one process, so the live views work unchanged),
+// and ranks 1..N-1 as child processes of `lorawb train` (RankProcesses). A
+// cancel is rank 0's stop, agreed by every rank at the next step; a child
+// that fails makes rank 0 fail at its next collective with the engine's
+// message naming that rank. When rank 0's run ends the worker waits for the
+// children (training.collective_timeout_s + 30 s, then terminates them);
+// their stderr arrives as rankOutput(). A study (DLP-LoRA) runs as one process.
+//
 // This header is torch-free; train_worker.cpp and dlp_study_job.cpp are where
 // the GUI library meets LibTorch (engine/train/trainer.h, engine/dlp).
 #pragma once
@@ -30,6 +40,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace lwb {
 class DlpStudy;
@@ -40,6 +51,16 @@ namespace lwb::ui {
 
 class GuardedRecorder;
 class TrainEventForwarder;
+struct RankExit;
+
+// How many processes a job trains as (a job parameter, not a RunConfig key:
+// the same config trains alike on 1 or N ranks), and the `lorawb` executable
+// that runs ranks 1..N-1.
+struct JobRanks
+{
+    int count = 1;
+    QString executable; // "" = lorawb beside this program (QCoreApplication::applicationDirPath())
+};
 
 class TrainWorker : public QObject
 {
@@ -47,7 +68,7 @@ class TrainWorker : public QObject
 
 public:
     // databasePath: where to record the run ("" = do not record).
-    TrainWorker(lwb::RunConfig config, std::string databasePath, QObject *parent = nullptr);
+    TrainWorker(lwb::RunConfig config, std::string databasePath, JobRanks ranks = {}, QObject *parent = nullptr);
     ~TrainWorker() override;
 
     void requestStop(); // thread-safe
@@ -70,6 +91,12 @@ Q_SIGNALS:
     void dlpProgress(const lwb::DlpStudyProgress &progress);
     // The job's thread waits at the pause gate now (every step before it was sent).
     void heldAtPause();
+    // A job of several ranks: all have met (backend "gloo" or "nccl").
+    void ranksJoined(int worldSize, const QString &backend);
+    // A child rank's process started / wrote a stderr line / ended (status 0 = finished).
+    void rankProcessStarted(int rank, qint64 pid);
+    void rankOutput(int rank, const QString &line);
+    void rankProcessExited(int rank, int exitCode, const QString &lastLine);
     // Always the last signal of a job, exactly once.
     void finished(lwb::RunOutcome outcome, const QString &message);
 
@@ -82,6 +109,8 @@ private:
     // Each runs its job to the end; an exception means it could not start.
     JobEnd runTraining();
     JobEnd runStudy(); // dlp_study_job.cpp
+    // The children's ends folded into rank 0's (a data-parallel job).
+    static JobEnd withChildren(JobEnd end, const std::vector<RankExit> &exits);
     // Emits recordingProblem once for the recorder's first problem.
     void reportRecordingProblem(const GuardedRecorder &recorder, bool &reported);
     // The run's start (with its store id) and its evaluations, from the forwarder.
@@ -90,6 +119,7 @@ private:
 
     lwb::RunConfig config_;
     std::string databasePath_;
+    JobRanks ranks_;
     PauseGate pauseGate_;
     std::mutex trainerMutex_;          // guards trainer_ and stopRequested_
     lwb::Trainer *trainer_ = nullptr;  // set while run() is inside Trainer::run

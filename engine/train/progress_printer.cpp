@@ -21,7 +21,14 @@ ProgressPrinter::ProgressPrinter(std::ostream &out, bool interactive, std::int64
     : out_(out)
     , interactive_(interactive)
     , every_(every)
+    , evalPrinter_(out, interactive)
 {
+}
+
+void ProgressPrinter::onEvalProgress(const EvalProgress &progress)
+{
+    endLine(); // the step line, before the evaluation's own
+    evalPrinter_.print(progress);
 }
 
 void ProgressPrinter::endLine()

@@ -3,15 +3,14 @@
 
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/reslora_merge.h"
+#include "engine/adapters/variant_traits.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/core/seed_mix.h"
-#include "engine/data/data_source.h"
+#include "engine/dist/eval_sync.h"
 #include "engine/dist/gradient_sync.h"
 #include "engine/dist/routing_stats_sync.h"
 #include "engine/eval/evaluator.h"
-#include "engine/export/peft_import.h"
-#include "engine/model/base_model.h"
 #include "engine/train/checkpoint.h"
 #include "engine/train/fused_linear_cross_entropy.h"
 #include "engine/train/gradient_norm.h"
@@ -54,30 +53,6 @@ std::pair<std::int64_t, std::int64_t> rowsOfRank(std::int64_t rows, const Commun
     return {first, rows * (rank + 1) / ranks - first};
 }
 
-// Trainable weights are AdamW's master weights: float32 in every precision
-// (variant "full" trains base weights, which a bf16 base loaded as bf16).
-void keepTrainableInFloat32(CausalLMImpl &model)
-{
-    torch::NoGradGuard noGrad;
-    for (auto &parameter : model.parameters()) {
-        if (parameter.requires_grad() && parameter.scalar_type() != torch::kFloat32)
-            parameter.set_data(parameter.to(torch::kFloat32));
-    }
-}
-
-// Checkpointing runs each block twice; every adapter must allow it.
-void enableGradientCheckpointing(CausalLMImpl &model, const std::string &variant)
-{
-    for (const auto &entry : adaptedLayers(model)) {
-        if (!entry.layer->adapter()->recomputable())
-            throw Error("training.gradient_checkpointing",
-                        "adapter.variant \"" + variant + "\" cannot be recomputed in backward (its layers keep "
-                        "per-forward routing statistics, an auxiliary loss or links to other layers' activations, "
-                        "at " + entry.site.path + "); train it with gradient_checkpointing false");
-    }
-    model.setGradientCheckpointing(true);
-}
-
 } // namespace
 
 std::string newRunFolder(const std::string &runName)
@@ -111,8 +86,14 @@ std::string newRunFolder(const std::string &runName)
 }
 
 Trainer::Trainer(RunConfig config, std::shared_ptr<Communicator> communicator)
+    : Trainer(std::move(config), TrainingParts{}, std::move(communicator))
+{
+}
+
+Trainer::Trainer(RunConfig config, TrainingParts parts, std::shared_ptr<Communicator> communicator)
     : config_(std::move(config))
     , communicator_(communicator ? std::move(communicator) : std::make_shared<Communicator>())
+    , parts_(std::move(parts))
 {
     // Rank 0's folder; the others learn its name in prepare() and write nothing.
     if (config_.training.outputDir.empty() && communicator_->isRoot())
@@ -133,8 +114,9 @@ void Trainer::requestStop()
 
 void Trainer::prepare()
 {
-    if (config_.adapter.variant == kDlpVariant)
-        throw Error("adapter.variant", "\"dlp\" is a study of several runs: start it with DlpStudy (lorawb dlp)");
+    if (const auto &variant = variantTraitsOf(config_.adapter.variant); variant.isStudy)
+        throw Error("adapter.variant", "\"" + variant.name + "\" is a study of several runs: start it with its study "
+                                       "(lorawb dlp), not as one training");
     auto &ranks = *communicator_;
     // Ranks on one machine share its cores: "one per hardware thread" is split.
     auto threads = static_cast<int>(config_.threads);
@@ -151,29 +133,15 @@ void Trainer::prepare()
                                                    + " ranks: each rank needs at least one row of every micro-batch");
     }
 
-    checkInitFromFolder(config_.adapter, config_.name);
     precision_ = resolvePrecision(config_.training.precision, device_);
-    model_ = buildBaseModel(config_.model, baseDtype(precision_));
-    torch::manual_seed(config_.seed); // adapter initialisation
-    attachAdapters(*model_, config_.adapter);
-    if (!config_.adapter.initFrom.empty())
-        loadPeftWeights(config_.adapter.initFrom, *model_); // a resumed run overwrites them below
-    keepTrainableInFloat32(*model_);
-    if (config_.training.gradientCheckpointing)
-        enableGradientCheckpointing(*model_, config_.adapter.variant);
-    model_->to(device_);
+    if (!parts_.complete())
+        parts_ = buildTrainingParts(config_, device_, precision_);
+    model_ = parts_.model;
+    parameters_ = parts_.parameters;
+    optimizer_ = std::move(parts_.optimizer);
+    data_ = std::move(parts_.data);
     if (precision_ == Precision::Fp16)
         lossScaler_ = std::make_unique<DynamicLossScaler>();
-
-    for (const auto &item : trainableParameters(*model_))
-        parameters_.push_back(item.second);
-    torch::optim::AdamWOptions options(config_.training.lr);
-    options.betas({config_.training.beta1, config_.training.beta2});
-    options.eps(config_.training.eps);
-    options.weight_decay(config_.training.weightDecay);
-    optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, options);
-
-    data_ = makeTaskData(config_.data, config_.seed, SequenceFormat::forModel(config_.model));
 
     if (!config_.training.resumeFrom.empty()) {
         const auto path = resolveCheckpoint(config_.training.resumeFrom);
@@ -354,19 +322,36 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     auto examples = data_->evalExamples();
     if (limit > 0 && static_cast<std::int64_t>(examples.size()) > limit)
         examples.resize(static_cast<std::size_t>(limit));
-    auto metrics = evaluateLoss(*model_, batches, device_, options);
+    // Data-parallel: each rank takes its share and the figures are summed
+    // (engine/dist/eval_sync.h); a routing variant's loss pass runs whole.
+    auto &ranks = *communicator_;
+    const auto &variant = variantTraitsOf(config_.adapter.variant);
+    const auto lossBatches = variant.reportsRouting ? batches : shareOfRank(batches, ranks);
+    const auto myExamples = shareOfRank(examples, ranks);
+    const auto loss = [&] {
+        auto metrics = evaluateLoss(*model_, lossBatches, device_, options);
+        if (!variant.reportsRouting)
+            sumEvalLoss(metrics, ranks);
+        return metrics;
+    };
+    const auto exactMatch = [&] {
+        auto byTask = exactMatchByTask(*model_, myExamples, data_->format(), device_, options);
+        sumExactMatch(byTask, myExamples, examples, ranks);
+        return byTask;
+    };
+    auto metrics = loss();
     metrics.step = step;
     if (withExactMatch)
-        metrics.exactMatchByTask = exactMatchByTask(*model_, examples, data_->format(), device_, options);
+        metrics.exactMatchByTask = exactMatch();
     // The final evaluation of a ResLoRA run is repeated on the merged model,
     // the one export writes, so the run shows what merging costs.
-    if (withExactMatch && config_.adapter.variant == "reslora") {
+    if (withExactMatch && variant.evaluatesMergedModel) {
         MergedResLoraSwap merged(*model_);
-        const auto after = evaluateLoss(*model_, batches, device_, options);
+        const auto after = loss();
         metrics.hasMergedEval = true;
         metrics.mergedLoss = after.loss;
         metrics.mergedPerplexity = after.perplexity;
-        metrics.mergedExactMatchByTask = exactMatchByTask(*model_, examples, data_->format(), device_, options);
+        metrics.mergedExactMatchByTask = exactMatch();
     }
     for (auto *observer : observers_)
         observer->onEval(metrics);

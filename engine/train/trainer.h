@@ -1,6 +1,7 @@
 // Trainer: one run from a validated RunConfig to its final evaluation.
 //
-//   build base model (frozen) -> attach adapters (run seed) -> AdamW
+//   [build base model (frozen) -> attach adapters (run seed) -> AdamW -> data:
+//    TrainingParts, training_parts.h, unless the caller gives them]
 //   -> [resume from checkpoint] -> per step: micro-batches, forward,
 //      loss = sum of token losses / tokens of the whole step (+ aux),
 //      backward, clip, lr from the schedule, step -> observers
@@ -29,8 +30,8 @@
 // large batch. Rank 0's initial parameters are broadcast; dropout seeds
 // include the rank; a stop on any rank is agreed by all at the next step
 // boundary; only rank 0 writes checkpoints (observers are the caller's: the
-// CLI attaches them on rank 0 only). Every rank evaluates the whole held-out
-// set, so evaluations equal the single-process ones.
+// CLI attaches them on rank 0 only). Evaluations are sharded over the ranks
+// and summed (engine/dist/eval_sync.h), so they equal the single-process ones.
 //
 // Threads: run() blocks the calling thread (a worker QThread in the GUI);
 // requestStop() may be called from any thread and is honoured after the
@@ -44,6 +45,7 @@
 #include "engine/train/loss_scaler.h"
 #include "engine/train/precision.h"
 #include "engine/train/train_observer.h"
+#include "engine/train/training_parts.h"
 
 #include <torch/optim/adamw.h>
 
@@ -59,8 +61,12 @@ class GradientSync;
 class Trainer
 {
 public:
+    // Builds its parts from the config when the run starts (buildTrainingParts).
     // No communicator (or a default one): a single-process run.
     explicit Trainer(RunConfig config, std::shared_ptr<Communicator> communicator = nullptr);
+    // Trains the given parts (model on the run's device, its optimiser, its
+    // data) as `config` says; resume and the data-parallel broadcast still apply.
+    Trainer(RunConfig config, TrainingParts parts, std::shared_ptr<Communicator> communicator = nullptr);
     ~Trainer();
 
     Trainer(const Trainer &) = delete;
@@ -91,6 +97,7 @@ private:
 
     RunConfig config_;
     std::shared_ptr<Communicator> communicator_;
+    TrainingParts parts_; // given or built, until prepare() takes them apart
     std::unique_ptr<GradientSync> gradientSync_;
     torch::Device device_{torch::kCPU};
     CausalLM model_{nullptr};

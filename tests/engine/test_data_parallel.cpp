@@ -61,7 +61,13 @@ public:
         std::fflush(stdout);
     }
 
+    void onEval(const lwb::EvalMetrics &metrics) override
+    {
+        eval = {{"loss", metrics.loss}, {"tokens", metrics.tokens}, {"exact_match", metrics.exactMatchByTask}};
+    }
+
     nlohmann::json steps = nlohmann::json::array();
+    nlohmann::json eval;
 
 private:
     const lwb::Trainer &trainer_;
@@ -85,7 +91,7 @@ int runRankWorker(const std::string &configPath, const std::string &outPath)
             if (parameter.requires_grad())
                 parameters.push_back(parameter.detach().clone());
         torch::save(parameters, outPath + ".pt");
-        std::ofstream(outPath) << recorder.steps.dump();
+        std::ofstream(outPath) << nlohmann::json{{"steps", recorder.steps}, {"eval", recorder.eval}}.dump();
         return 0;
     } catch (const std::exception &error) {
         std::fprintf(stderr, "%s\n", error.what());
@@ -109,7 +115,7 @@ int freePort()
 }
 
 nlohmann::json jobConfig(const std::string &variant, double dropout, std::int64_t steps, const QString &outputDir,
-                         std::int64_t timeoutS = 60)
+                         std::int64_t timeoutS = 60, const std::string &finalEval = "off")
 {
     nlohmann::json adapter = {{"variant", variant}, {"r", 4}, {"alpha", 8}, {"dropout", dropout}};
     if (variant == "sira")
@@ -123,7 +129,7 @@ nlohmann::json jobConfig(const std::string &variant, double dropout, std::int64_
         {"adapter", adapter},
         {"training", {{"steps", steps}, {"batch_size", 6}, {"grad_accum", 2}, {"warmup_steps", 1},
                       {"output_dir", outputDir.toStdString()}, {"collective_timeout_s", timeoutS}}},
-        {"eval", {{"every", 0}, {"batch_size", 8}, {"final", "off"}}},
+        {"eval", {{"every", 0}, {"batch_size", 4}, {"final", finalEval}}},
     };
 }
 
@@ -180,11 +186,12 @@ class DataParallelTest : public QObject
         QVERIFY2(rank.process->exitStatus() == QProcess::NormalExit && rank.process->exitCode() == 0, errors.constData());
     }
 
-    static nlohmann::json steps(const Rank &rank)
+    static nlohmann::json output(const Rank &rank)
     {
         std::ifstream in(rank.out.toStdString());
         return nlohmann::json::parse(in);
     }
+    static nlohmann::json steps(const Rank &rank) { return output(rank)["steps"]; }
 
     static std::vector<torch::Tensor> parameters(const Rank &rank)
     {
@@ -257,7 +264,8 @@ private slots:
     void loraOnTwoRanksIsTheSingleProcessRun()
     {
         const std::int64_t stepCount = 4;
-        const auto config = writeConfig("lora.json", jobConfig("lora", 0.0, stepCount, dir_.filePath("lora-out")));
+        const auto config =
+            writeConfig("lora.json", jobConfig("lora", 0.0, stepCount, dir_.filePath("lora-out"), 60, "full"));
         auto job = startJob(config, 2, freePort(), "lora");
         auto single = startRank(config, dir_.filePath("lora-single.json"), {});
         for (auto &rank : job)
@@ -277,6 +285,15 @@ private slots:
         // order, rows are padded differently) can move its weight by a
         // visible part of one lr step. So parameters agree to 1% of one
         // step's size (lr 3e-3), not to float rounding; the losses above do.
+        // The final evaluation, sharded over the ranks and summed: the same
+        // tokens and exact-match shares as one process, the loss to the
+        // parameters' tolerance.
+        const auto evalTogether = output(job[0])["eval"], evalAlone = output(single)["eval"];
+        QCOMPARE(evalTogether["tokens"].get<std::int64_t>(), evalAlone["tokens"].get<std::int64_t>());
+        QVERIFY(std::abs(evalTogether["loss"].get<double>() - evalAlone["loss"].get<double>())
+                <= 1e-4 * evalAlone["loss"].get<double>());
+        QCOMPARE(evalTogether["exact_match"].dump(), evalAlone["exact_match"].dump());
+        QVERIFY(!evalAlone["exact_match"].empty());
         const auto p2 = parameters(job[0]), p1 = parameters(single);
         QCOMPARE(p2.size(), p1.size());
         for (std::size_t i = 0; i < p1.size(); ++i)

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +56,11 @@ pid_t startRank(const LaunchRequest &request, int rank, int port)
         throw Error("lorawb launch", std::string("cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
     if (child > 0)
         return child;
+    // Its own process group: a terminal's Ctrl-C reaches the launcher only,
+    // which passes it on once (a second SIGINT makes a rank exit at once).
+    // And it ends with the launcher, should that be killed.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     const auto set = [](const char *name, const std::string &value) { ::setenv(name, value.c_str(), 1); };
     set("WORLD_SIZE", std::to_string(request.ranks));
     set("RANK", std::to_string(rank));

@@ -1,8 +1,9 @@
 // `lorawb launch`: N ranks of one job on this machine, as torchrun
 // --nproc-per-node N would start them: each a `lorawb train ...` process
 // (this executable) with WORLD_SIZE, RANK, LOCAL_RANK, LOCAL_WORLD_SIZE,
-// MASTER_ADDR=127.0.0.1 and MASTER_PORT set. Ctrl-C and SIGTERM are passed to
-// every rank (they stop together at the next step boundary). When a rank
+// MASTER_ADDR=127.0.0.1 and MASTER_PORT set, each in its own process group.
+// Ctrl-C and SIGTERM are passed to every rank once (they stop together at the
+// next step boundary); a rank whose launcher dies gets SIGTERM. When a rank
 // exits with an error the others notice at their next collective and stop
 // with a message naming it; any still running after the job's collective
 // timeout plus a grace period are terminated. The exit status is the first

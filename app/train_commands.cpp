@@ -5,6 +5,7 @@
 #include "app/command_line.h"
 #include "app/rank_launcher.h"
 
+#include "engine/adapters/variant_traits.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/dist/communicator.h"
@@ -97,11 +98,12 @@ RunOutcome trainConfig(const ConfigArguments &args, RunConfig config, const std:
     // Opened before training starts, so a bad database file stops the run
     // before any work is done.
     std::unique_ptr<storage::RunRecorder> recorder;
+    std::string databasePath;
     if (!args.noDatabase && root) {
-        const auto database = args.database.empty() ? storage::defaultDatabasePath() : args.database;
-        recorder = std::make_unique<storage::RunRecorder>(database);
+        databasePath = args.database.empty() ? storage::defaultDatabasePath() : args.database;
+        recorder = std::make_unique<storage::RunRecorder>(databasePath);
         trainer.addObserver(recorder.get());
-        out << "recording into " << database << "\n";
+        out << "recording into " << databasePath << "\n";
     }
 
     gRunningTrainer = &trainer;
@@ -109,6 +111,12 @@ RunOutcome trainConfig(const ConfigArguments &args, RunConfig config, const std:
     std::signal(SIGTERM, onInterrupt);
     const auto outcome = trainer.run();
     gRunningTrainer = nullptr;
+    if (recorder) {
+        recorder->flush();
+        // A write refused at the last flush, after the last step could report it.
+        if (const auto error = recorder->error())
+            throw Error(databasePath, "the run could not be fully recorded: " + *error);
+    }
     if (outcome == RunOutcome::Cancelled && root)
         out << "resume with: lorawb " << command << " " << args.path
             << " --set training.resume_from=" << trainer.config().training.outputDir << "\n";
@@ -126,9 +134,9 @@ int train(const ConfigArguments &args, std::ostream &out)
 int pretrain(const ConfigArguments &args, const std::string &out, bool force, std::ostream &output)
 {
     auto config = loadRunConfig(args.path, args.overrides);
-    if (config.adapter.variant != kFullVariant)
+    if (variantTraitsOf(config.adapter.variant).attachesAdapters)
         throw Error(args.path, "adapter.variant is \"" + config.adapter.variant
-                                   + "\"; pretraining trains the whole base (\"full\")");
+                                   + "\"; pretraining trains the whole base (a variant without adapters: \"full\")");
     // Refuse a taken destination now, not after the training.
     const std::filesystem::path destination(out);
     if (std::filesystem::exists(destination) && !force)

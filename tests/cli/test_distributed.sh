@@ -3,8 +3,9 @@
 # --nproc 2` and `torchrun --no-python --nproc-per-node 2 lorawb train` each
 # train a LoRA job to the end on 2 Gloo ranks; rank 0 alone prints and
 # records it (one run in the store, finished, on "x 2 ranks (gloo)"); the
-# final loss equals a single-process run's to float tolerance; a resume with
-# another world size is refused naming the checkpoint.
+# final loss equals a single-process run's to float tolerance; a resume on 2
+# ranks continues; Ctrl-C stops both ranks at a step boundary with a
+# checkpoint; a resume with another world size is refused naming the checkpoint.
 # usage: test_distributed.sh PATH/TO/lorawb PATH/TO/python   (77 = skipped: no torchrun)
 set -euo pipefail
 lorawb="$1"
@@ -40,6 +41,20 @@ check "launch: the loss is the single-process loss" close "$single" "$(final_los
 runs="$("$lorawb" runs list --db "$work/launch.db")"
 check "launch: one run recorded, on 2 ranks" test "$(grep -c 'dp-cli' <<<"$runs")" -eq 1
 check "launch: recorded as finished" grep -q finished <<<"$runs"
+
+# A resume on the same world size continues the 2-rank run.
+check "launch: a resume on 2 ranks continues" "$lorawb" launch --nproc 2 "$work/job.json" --no-db \
+  --set training.steps=6 --set "training.resume_from=$(grep -o 'checkpoint @ step 4: .*' "$work/launch.out" | tail -1 | cut -d' ' -f5)"
+
+# Ctrl-C reaches every rank: they stop together at a step boundary, rank 0 checkpoints, status 130.
+"$lorawb" launch --nproc 2 "$work/job.json" --no-db --set training.steps=100000 >"$work/interrupt.out" 2>&1 &
+launcher=$!
+for _ in $(seq 600); do grep -q '^step' "$work/interrupt.out" && break; sleep 0.5; done
+kill -INT "$launcher"
+status=0
+wait "$launcher" || status=$?
+check "Ctrl-C: launch exits 130" test "$status" -eq 130
+check "Ctrl-C: the run is cancelled with a checkpoint" grep -q "resume with" "$work/interrupt.out"
 
 # A resume with another world size: refused, naming the checkpoint.
 checkpoint="$(grep -o 'checkpoint @ step 4: .*' "$work/launch.out" | tail -1 | cut -d' ' -f5)"

@@ -50,6 +50,7 @@ namespace {
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kFormKey = QStringLiteral("runForm/document");
+const QString kProcessesKey = QStringLiteral("runForm/processes"); // a job parameter, beside the document
 const QString kStoreKey = QStringLiteral("runStore/path"); // the store chosen in Settings
 constexpr int kStateVersion = 3; // bump when the docks change, so an old layout is not applied
 
@@ -560,6 +561,8 @@ void MainWindow::restoreSettings()
         if (document.is_object())
             form_->setDocument(document);
     }
+    if (const int processes = settings.value(kProcessesKey, 1).toInt(); processes > 1)
+        form_->setProcesses(processes); // the field's range clamps it to this machine
 }
 
 void MainWindow::saveSettings() const
@@ -568,6 +571,7 @@ void MainWindow::saveSettings() const
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState(kStateVersion));
     settings.setValue(kFormKey, QByteArray::fromStdString(form_->document().dump()));
+    settings.setValue(kProcessesKey, form_->processes());
 }
 
 bool MainWindow::confirmCloseWithJobs()

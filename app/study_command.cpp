@@ -90,12 +90,12 @@ std::vector<std::string> cellKeysOf(const StudySpec &spec)
 
 // Trains one (cell, seed) into a queued run already linked to the study.
 // Returns false when the study was interrupted.
-bool trainStudyRun(const StudyRun &run, std::int64_t runId, const StudyArguments &args, const std::string &database,
+bool trainStudyRun(const storage::StudyRunPlan &plan, std::int64_t runId, const StudyArguments &args, const std::string &database,
                    storage::RunStore &store, std::ostream &out, std::ostream &err)
 {
     std::unique_ptr<Trainer> trainer;
     try {
-        trainer = std::make_unique<Trainer>(parseRunConfig(run.config, args.path));
+        trainer = std::make_unique<Trainer>(parseRunConfig(nlohmann::json::parse(plan.configJson), args.path));
     } catch (const std::exception &error) {
         store.finishRun(runId, storage::RunStatus::Failed, error.what());
         err << "lorawb study: run " << runId << " failed before training: " << error.what() << "\n";
@@ -147,21 +147,15 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
         std::signal(SIGINT, onStudyInterrupt);
         std::signal(SIGTERM, onStudyInterrupt);
         const auto cellKeys = cellKeysOf(spec);
-        for (const auto &run : runs) {
-            if (storage::hasFinishedRun(storage::studyRuns(store, study.id), run.cellIndex, run.seed))
-                continue; // finished earlier: a resumed study does not train it again
-            storage::NewRun queued;
-            queued.name = run.config["name"].get<std::string>();
-            queued.variant = run.config["adapter"].value("variant", AdapterConfig().variant);
-            queued.configJson = run.config.dump();
-            queued.seed = run.seed;
-            queued.device = run.config.value("device", "cpu");
-            queued.tags = {"study:" + spec.name};
-            const auto runId = store.createRun(queued);
-            storage::linkStudyRun(store, study.id, runId, run.cellIndex, cellKeys[run.cellIndex], run.seed);
-            out << "c" << run.cellIndex << " seed " << run.seed << " (" << spec.cells[run.cellIndex].label() << "): run "
-                << runId << "\n";
-            if (!trainStudyRun(run, runId, args, database, store, out, err)) {
+        std::vector<storage::StudyRunPlan> plans;
+        for (const auto &run : runs)
+            plans.push_back({run.cellIndex, run.seed, cellKeys[run.cellIndex], run.config.dump()});
+        // Finished earlier: a resumed study does not train them again.
+        for (const auto &plan : storage::unfinishedStudyRuns(store, study.id, plans)) {
+            const auto runId = storage::createStudyRun(store, study, plan);
+            out << "c" << plan.cellIndex << " seed " << plan.seed << " (" << spec.cells[plan.cellIndex].label()
+                << "): run " << runId << "\n";
+            if (!trainStudyRun(plan, runId, args, database, store, out, err)) {
                 interrupted = true;
                 break;
             }

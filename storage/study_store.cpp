@@ -1,11 +1,14 @@
 // See study_store.h.
 #include "storage/study_store.h"
 
+#include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "storage/run_store.h"
 #include "storage/sha256.h"
 #include "storage/sqlite_database.h"
 #include "storage/unix_time.h"
+
+#include <nlohmann/json.hpp>
 
 namespace lwb::storage {
 namespace {
@@ -105,6 +108,51 @@ bool hasFinishedRun(const std::vector<StudyRunLink> &links, std::size_t cellInde
         if (link.cellIndex == cellIndex && link.seed == seed && link.status == RunStatus::Finished)
             return true;
     return false;
+}
+
+std::string studyTag(const std::string &studyName)
+{
+    return "study:" + studyName;
+}
+
+std::vector<StudyRunPlan> unfinishedStudyRuns(RunStore &store, std::int64_t studyId,
+                                              const std::vector<StudyRunPlan> &plans)
+{
+    const auto links = studyRuns(store, studyId);
+    std::vector<StudyRunPlan> unfinished;
+    for (const auto &plan : plans)
+        if (!hasFinishedRun(links, plan.cellIndex, plan.seed))
+            unfinished.push_back(plan);
+    return unfinished;
+}
+
+void attachStudyRun(RunStore &store, const StudyRecord &study, std::int64_t runId, const StudyRunPlan &plan)
+{
+    Transaction transaction(store.database());
+    linkStudyRun(store, study.id, runId, plan.cellIndex, plan.cell, plan.seed);
+    store.addTags(runId, {studyTag(study.name)});
+    transaction.commit();
+}
+
+std::int64_t createStudyRun(RunStore &store, const StudyRecord &study, const StudyRunPlan &plan)
+{
+    const auto config = nlohmann::json::parse(plan.configJson, nullptr, false);
+    if (!config.is_object())
+        throw Error(store.path(), "study " + std::to_string(study.id) + ", cell " + std::to_string(plan.cellIndex)
+                                      + ": the run config is not a JSON object");
+    NewRun queued;
+    queued.name = config.value("name", study.name);
+    const auto adapter = config.find("adapter");
+    queued.variant = adapter != config.end() && adapter->is_object() ? adapter->value("variant", AdapterConfig().variant)
+                                                                     : AdapterConfig().variant;
+    queued.configJson = plan.configJson;
+    queued.seed = plan.seed;
+    queued.device = config.value("device", "cpu");
+    Transaction transaction(store.database()); // no run without its link
+    const std::int64_t runId = store.createRun(queued);
+    attachStudyRun(store, study, runId, plan);
+    transaction.commit();
+    return runId;
 }
 
 void deleteStudy(RunStore &store, std::int64_t studyId, bool withRuns)

@@ -54,6 +54,35 @@ std::vector<StudyRunLink> studyRuns(RunStore &store, std::int64_t studyId);
 // skips it).
 bool hasFinishedRun(const std::vector<StudyRunLink> &links, std::size_t cellIndex, std::uint64_t seed);
 
+// One (cell, seed) of an expanded study (engine/config/study_spec.h's
+// StudySpec::runs()) as plain values, so the store can plan without the engine.
+struct StudyRunPlan
+{
+    std::size_t cellIndex = 0;
+    std::uint64_t seed = 0;
+    std::string cell;       // the cell's settings text (StudyCell::settingsKey)
+    std::string configJson; // the run's full config, its seed and name set
+};
+
+// The tag every run of a study carries ("study:NAME"): the run browser and
+// `lorawb runs list --tag` find a study's runs by it.
+std::string studyTag(const std::string &studyName);
+
+// The planned runs that still need training — those without a finished run
+// in the study — in plan order. What makes a study resumable: `lorawb study`
+// and the GUI's "Run study" both ask this and train only what it returns.
+std::vector<StudyRunPlan> unfinishedStudyRuns(RunStore &store, std::int64_t studyId,
+                                              const std::vector<StudyRunPlan> &plans);
+
+// Records that run `runId` (already in the store) trains `plan` for the
+// study: the study_runs link and the study's tag. The GUI calls it when a
+// job's recorder has created the run.
+void attachStudyRun(RunStore &store, const StudyRecord &study, std::int64_t runId, const StudyRunPlan &plan);
+
+// A queued run for `plan` (name, variant, seed and device from its config),
+// attached to the study; returns its id. The CLI then trains into it.
+std::int64_t createStudyRun(RunStore &store, const StudyRecord &study, const StudyRunPlan &plan);
+
 // Deletes the study and, with `withRuns`, its runs (otherwise they stay as
 // ordinary runs).
 void deleteStudy(RunStore &store, std::int64_t studyId, bool withRuns);

@@ -85,6 +85,7 @@ RunBrowser::RunBrowser(QWidget *parent)
     , notesEdit_(new QPlainTextEdit)
     , saveDetails_(new QPushButton(tr("Save tags and notes")))
     , compare_(new QPushButton(tr("Compare")))
+    , compareGroup_(new QPushButton(tr("Compare group")))
     , clone_(new QPushButton(tr("Clone config")))
     , rerun_(new QPushButton(tr("Re-run")))
     , delete_(new QPushButton(tr("Delete…")))
@@ -180,6 +181,10 @@ RunBrowser::RunBrowser(QWidget *parent)
         std::sort(ids.begin(), ids.end()); // oldest first, whatever the table's sort
         Q_EMIT compareRequested(ids);
     });
+    connect(compareGroup_, &QPushButton::clicked, this, [this] {
+        if (const QVector<qint64> group = selectedSeedGroup(); !group.isEmpty())
+            Q_EMIT seedGroupCompareRequested(group);
+    });
     connect(clone_, &QPushButton::clicked, this, [this] { emitClone(false); });
     connect(rerun_, &QPushButton::clicked, this, [this] { emitClone(true); });
     connect(delete_, &QPushButton::clicked, this, &RunBrowser::deleteSelected);
@@ -217,6 +222,9 @@ void RunBrowser::buildFilters(QWidget *bar)
     layout->addStretch();
     compare_->setObjectName(QStringLiteral("compareRunsButton"));
     compare_->setToolTip(tr("Overlay the selected runs' curves and diff their configs (select two or more)."));
+    compareGroup_->setObjectName(QStringLiteral("compareGroupButton"));
+    compareGroup_->setToolTip(tr("Compare every run of the selected run's seed group (configs equal but for the "
+                                 "seed) as a mean curve with a band, metrics as mean ± CI."));
     clone_->setObjectName(QStringLiteral("cloneConfigButton"));
     clone_->setToolTip(tr("Load the selected run's config into the run form."));
     rerun_->setObjectName(QStringLiteral("rerunButton"));
@@ -228,7 +236,7 @@ void RunBrowser::buildFilters(QWidget *bar)
     openStudy_->setObjectName(QStringLiteral("openStudyButton"));
     openStudy_->setToolTip(tr("Show the selected DLP-LoRA study in the DLP-LoRA tab: its table, matrices and the "
                               "inference panel (double-click does the same)."));
-    for (QPushButton *button : {compare_, clone_, rerun_, export_, openStudy_, delete_})
+    for (QPushButton *button : {compare_, compareGroup_, clone_, rerun_, export_, openStudy_, delete_})
         layout->addWidget(button);
     auto *refreshButton = new QPushButton(tr("Refresh"));
     refreshButton->setObjectName(QStringLiteral("refreshRunsButton"));
@@ -377,6 +385,20 @@ bool RunBrowser::selectedIsStudy() const
         && lwb::isStudyVariant(model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant);
 }
 
+QVector<qint64> RunBrowser::selectedSeedGroup() const
+{
+    const QVector<qint64> selected = selectedRunIds();
+    if (selected.isEmpty())
+        return {};
+    const auto group = model_->seedGroupRunIds(selected.front());
+    for (qint64 id : selected)
+        if (std::find(group.begin(), group.end(), id) == group.end())
+            return {}; // the selection spans groups
+    if (group.size() < 2)
+        return {};
+    return QVector<qint64>(group.begin(), group.end());
+}
+
 void RunBrowser::selectRuns(const QVector<qint64> &runIds)
 {
     const QSet<qint64> wanted(runIds.begin(), runIds.end());
@@ -393,6 +415,7 @@ void RunBrowser::showSelection()
 {
     const QVector<qint64> ids = selectedRunIds();
     compare_->setEnabled(ids.size() >= 2);
+    compareGroup_->setEnabled(!selectedSeedGroup().isEmpty());
     clone_->setEnabled(ids.size() == 1);
     rerun_->setEnabled(ids.size() == 1);
     export_->setEnabled(ids.size() == 1);

@@ -1,7 +1,8 @@
 // RunBrowser: every run of the store in a sortable table, narrowed by status,
 // variant, tag and a text search (name or notes); the selected run's tags and
 // notes editable beside it; and the actions on runs — compare the selected
-// ones, clone a run's config into the form, re-run it, export its adapter,
+// ones, compare the selected run's seed group (every run whose config differs
+// only in its seed, as mean curves with bands), clone a run's config into the form, re-run it, export its adapter,
 // delete (after a confirmation that says what goes).
 //
 // Every read and write goes through the StoreWorker (the store's own thread):
@@ -58,6 +59,7 @@ public:
     QPlainTextEdit *notesEdit() const { return notesEdit_; }
     QPushButton *saveDetailsButton() const { return saveDetails_; }
     QPushButton *compareButton() const { return compare_; }
+    QPushButton *compareGroupButton() const { return compareGroup_; }
     QPushButton *cloneButton() const { return clone_; }
     QPushButton *rerunButton() const { return rerun_; }
     QPushButton *deleteButton() const { return delete_; }
@@ -80,6 +82,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void compareRequested(const QVector<qint64> &runIds); // ascending ids: oldest run first
+    // The selected run's seed group (2+ runs, ascending ids), for the compare
+    // view with "Group by seed" on.
+    void seedGroupCompareRequested(const QVector<qint64> &runIds);
     // The run's config (JSON text) for the form; rerun: start it at once.
     void configCloned(const QString &configJson, bool rerun);
     void runsChanged(); // tags, notes or deletions written
@@ -96,6 +101,9 @@ private:
     void deleteSelected();
     void emitClone(bool rerun);
     bool selectedIsStudy() const; // exactly one run selected, a DLP-LoRA study
+    // The seed group of the selection when every selected run is in one group
+    // of two or more runs; empty otherwise.
+    QVector<qint64> selectedSeedGroup() const;
     void reportProblem(const QString &message);
     bool storeOpen() const;
     void showTaskProgress(const QString &what, int done, int total);
@@ -118,6 +126,7 @@ private:
     QPlainTextEdit *notesEdit_;
     QPushButton *saveDetails_;
     QPushButton *compare_;
+    QPushButton *compareGroup_;
     QPushButton *clone_;
     QPushButton *rerun_;
     QPushButton *delete_;

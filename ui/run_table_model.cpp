@@ -2,11 +2,13 @@
 #include "ui/run_table_model.h"
 
 #include "storage/config_diff.h"
+#include "storage/seed_groups.h"
 
 #include <QDateTime>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <limits>
 
 namespace lwb::ui {
@@ -70,6 +72,11 @@ RunRow runRow(lwb::storage::RunListEntry entry)
         row.alpha = numberAt(flat, "adapter.alpha");
         row.learningRate = numberAt(flat, "training.lr");
     }
+    try {
+        row.seedGroup = lwb::storage::seedGroupKey(row.run.configJson);
+    } catch (const std::exception &) {
+        row.seedGroup = "run:" + std::to_string(row.run.id); // a damaged config is a group of its own
+    }
     return row;
 }
 
@@ -77,7 +84,26 @@ void RunTableModel::setRows(std::vector<RunRow> rows)
 {
     beginResetModel();
     rows_ = std::move(rows);
+    groups_.clear();
+    for (const auto &row : rows_) {
+        auto &group = groups_[row.seedGroup];
+        group.oldestRun = group.size == 0 ? row.run.id : std::min(group.oldestRun, row.run.id);
+        ++group.size;
+    }
     endResetModel();
+}
+
+std::vector<std::int64_t> RunTableModel::seedGroupRunIds(std::int64_t runId) const
+{
+    const auto run = std::find_if(rows_.begin(), rows_.end(), [runId](const RunRow &row) { return row.run.id == runId; });
+    std::vector<std::int64_t> ids;
+    if (run == rows_.end())
+        return ids;
+    for (const auto &row : rows_)
+        if (row.seedGroup == run->seedGroup)
+            ids.push_back(row.run.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 int RunTableModel::rowCount(const QModelIndex &parent) const
@@ -103,6 +129,12 @@ QVariant RunTableModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == StatusColumn && !row.run.statusMessage.empty())
             return QString::fromStdString(row.run.statusMessage);
+        if (index.column() == SeedGroupColumn)
+            return groupOf(row).size > 1
+                ? tr("%n run(s) whose configs differ only in their seed; the group of run #%1.", nullptr,
+                     groupOf(row).size)
+                      .arg(groupOf(row).oldestRun)
+                : tr("No other run differs from this one only in its seed.");
         if (!row.run.notes.empty())
             return QString::fromStdString(row.run.notes);
         return {};
@@ -128,6 +160,11 @@ QVariant RunTableModel::display(const RunRow &row, int column) const
         return QString::fromStdString(run.variant);
     case StatusColumn:
         return QString::fromLatin1(lwb::storage::toString(run.status));
+    case SeedGroupColumn: {
+        const GroupInfo &group = groupOf(row);
+        return group.size > 1 ? QStringLiteral("#%1 \u00d7%2").arg(group.oldestRun).arg(group.size)
+                              : QStringLiteral("–");
+    }
     case RankColumn:
         return optionalText(row.rank);
     case AlphaColumn:
@@ -166,6 +203,12 @@ QVariant RunTableModel::sortKey(const RunRow &row, int column) const
     switch (column) {
     case IdColumn:
         return QVariant::fromValue<qint64>(row.run.id);
+    case SeedGroupColumn: {
+        // Groups together, oldest group first, runs by id inside; lone runs last.
+        const GroupInfo &group = groupOf(row);
+        const std::int64_t lead = group.size > 1 ? group.oldestRun : std::numeric_limits<std::int32_t>::max();
+        return QStringLiteral("%1:%2").arg(lead, 12, 10, QLatin1Char('0')).arg(row.run.id, 12, 10, QLatin1Char('0'));
+    }
     case RankColumn:
         return optionalKey(row.rank);
     case AlphaColumn:
@@ -198,6 +241,7 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     case NameColumn: return tr("Name");
     case VariantColumn: return tr("Variant");
     case StatusColumn: return tr("Status");
+    case SeedGroupColumn: return tr("Seed group");
     case RankColumn: return tr("r");
     case AlphaColumn: return tr("alpha");
     case LearningRateColumn: return tr("lr");

@@ -3,6 +3,11 @@
 // final and best evaluation loss, the mean exact match of the last
 // evaluation, duration and tags.
 //
+// The seed-group column: runs whose configs differ only in their seed
+// (storage/seed_groups.h's key) share a group, named after its oldest run
+// ("#12 ×3"); sorting on it puts a group's runs together, oldest group
+// first, and a run alone in its group after every group.
+//
 // Display texts are for people; Qt::UserRole holds the sort key (numbers as
 // numbers, missing values last), so a QSortFilterProxyModel sorting on that
 // role orders "10" after "9" and a run without evaluations after all others.
@@ -13,6 +18,8 @@
 #include <QAbstractTableModel>
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -27,6 +34,7 @@ struct RunRow
     std::optional<double> finalEvalLoss;
     std::optional<double> bestEvalLoss;
     std::optional<double> meanExactMatch; // mean over tasks, last evaluation
+    std::string seedGroup;                // seedGroupKey of the config; the run id for a config that does not parse
 };
 
 // The row of one run: the store's list entry (record and figures, one query
@@ -43,6 +51,7 @@ public:
         NameColumn,
         VariantColumn,
         StatusColumn,
+        SeedGroupColumn,
         RankColumn,
         AlphaColumn,
         LearningRateColumn,
@@ -61,6 +70,8 @@ public:
 
     void setRows(std::vector<RunRow> rows);
     const RunRow &runRow(int row) const { return rows_.at(static_cast<std::size_t>(row)); }
+    // The ids of the runs in the seed group of this run (itself included), ascending.
+    std::vector<std::int64_t> seedGroupRunIds(std::int64_t runId) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -71,7 +82,15 @@ private:
     QVariant display(const RunRow &row, int column) const;
     QVariant sortKey(const RunRow &row, int column) const;
 
+    struct GroupInfo
+    {
+        std::int64_t oldestRun = 0;
+        int size = 0;
+    };
+    const GroupInfo &groupOf(const RunRow &row) const { return groups_.at(row.seedGroup); }
+
     std::vector<RunRow> rows_;
+    std::map<std::string, GroupInfo> groups_; // by seedGroup key
 };
 
 } // namespace lwb::ui

@@ -24,6 +24,8 @@
 // must lie in [0, 2^31).
 #pragma once
 
+#include "engine/tokenizer/tokenizer_model.h"
+
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -49,7 +51,7 @@ struct BpeModelConfig
     std::string endOfWordSuffix;         // empty: none
 };
 
-class BpeModel
+class BpeModel : public TokenizerModel
 {
 public:
     static constexpr std::size_t kCacheCapacity = 10'000;
@@ -59,12 +61,12 @@ public:
     BpeModel(const BpeModelConfig &config, const std::string &source);
 
     // Appends the ids of one piece (non-empty, valid UTF-8 unless byte-level) to `ids`.
-    void encodePiece(const std::string &piece, std::vector<std::int64_t> &ids) const;
+    void encodePiece(const std::string &piece, std::vector<std::int64_t> &ids) const override;
 
     // The token as tokenizer.json spells it (nullptr when the id has none).
-    const std::string *spelledOf(std::int64_t id) const;
-    std::optional<std::int64_t> idOfSpelled(const std::string &spelled) const;
-    std::int64_t maxId() const { return static_cast<std::int64_t>(idToSpelled_.size()) - 1; }
+    const std::string *spelledOf(std::int64_t id) const override;
+    std::optional<std::int64_t> idOfSpelled(const std::string &spelled) const override;
+    std::int64_t maxId() const override { return static_cast<std::int64_t>(idToSpelled_.size()) - 1; }
     std::size_t mergeCount() const { return merges_.size(); }
     bool byteLevel() const { return byteLevel_; }
 

@@ -1,8 +1,10 @@
-// BpeTokenizer: assembling normalizer, added tokens, pre-tokenizer and BPE.
+// BpeTokenizer: assembling normalizer, added tokens, pre-tokenizer and the
+// model (BPE, Unigram or WordPiece).
 #include "engine/tokenizer/bpe_tokenizer.h"
 
 #include "engine/core/error.h"
 #include "engine/tokenizer/tokenizer_json.h"
+#include "engine/tokenizer/tokenizer_model_config.h"
 #include "engine/tokenizer/utf8.h"
 
 #include <sys/stat.h>
@@ -39,7 +41,7 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     : sourcePath_(json.path)
     , normalizer_(json.normalizer)
     , preTokenizer_(json.preTokenizer)
-    , model_(json.model, json.path)
+    , model_(makeTokenizerModel(json.model, json.path))
     , decoder_(json.decoder)
     , postProcessor_(json.postProcessor)
     , rawAdded_(selectAdded(json.addedTokens, false, normalizer_))
@@ -47,7 +49,7 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     , chatTemplate_(json.chatTemplate)
     , chatTemplateOrigin_(json.chatTemplateOrigin)
 {
-    vocabSize_ = model_.maxId() + 1;
+    vocabSize_ = model_->maxId() + 1;
     for (std::size_t i = 0; i < json.addedTokens.size(); ++i) {
         const AddedToken &token = json.addedTokens[i];
         if (findInvalidUtf8(token.content) != std::string::npos)
@@ -94,7 +96,7 @@ std::vector<std::int64_t> BpeTokenizer::encode(const std::string &text) const
                 ids.push_back(segment.id);
             } else {
                 for (const std::string &piece : preTokenizer_.split(segment.text, atStart))
-                    model_.encodePiece(piece, ids);
+                    model_->encodePiece(piece, ids);
             }
             atStart = false;
         }
@@ -126,7 +128,7 @@ std::string BpeTokenizer::decode(const std::vector<std::int64_t> &ids, SpecialTo
     tokens.reserve(ids.size());
     for (const std::int64_t id : ids) {
         const auto added = addedById_.find(id);
-        const std::string *token = added != addedById_.end() ? &added->second.content : model_.spelledOf(id);
+        const std::string *token = added != addedById_.end() ? &added->second.content : model_->spelledOf(id);
         if (token == nullptr)
             continue;
         if (special == SpecialTokens::Skip && !specialContents_.empty() && specialContents_.count(*token) > 0)
@@ -141,7 +143,7 @@ std::optional<std::int64_t> BpeTokenizer::tokenToId(const std::string &token) co
     const auto it = addedByContent_.find(token);
     if (it != addedByContent_.end())
         return it->second;
-    return model_.idOfSpelled(token);
+    return model_->idOfSpelled(token);
 }
 
 std::optional<std::string> BpeTokenizer::idToToken(std::int64_t id) const
@@ -149,7 +151,7 @@ std::optional<std::string> BpeTokenizer::idToToken(std::int64_t id) const
     const auto added = addedById_.find(id);
     if (added != addedById_.end())
         return added->second.content;
-    if (const std::string *token = model_.spelledOf(id))
+    if (const std::string *token = model_->spelledOf(id))
         return *token;
     return std::nullopt;
 }

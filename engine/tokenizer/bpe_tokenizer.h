@@ -1,7 +1,7 @@
-// BpeTokenizer: a Hugging Face tokenizer.json BPE tokenizer behind the
-// lwb::Tokenizer interface: byte-level (GPT-2, Llama 3, Qwen2/3) and
+// BpeTokenizer: a Hugging Face tokenizer.json tokenizer behind the
+// lwb::Tokenizer interface: BPE byte-level (GPT-2, Llama 3, Qwen2/3) and
 // SentencePiece-style (Llama 2, Mistral, TinyLlama, Gemma: byte_fallback,
-// "▁" for spaces).
+// "▁" for spaces), Unigram (T5-, ALBERT-style) and WordPiece (BERT).
 //
 // encode(text), the pipeline of Hugging Face tokenizers:
 //   1. added tokens with normalized=false are cut out of the raw text
@@ -10,7 +10,10 @@
 //      "▁" to each stretch and replaces spaces by "▁"), then added tokens
 //      with normalized=true are cut out of it;
 //   3. each remaining stretch is pre-tokenized (pre_tokenizer.h);
-//   4. each piece is BPE-merged into ids (bpe_model.h).
+//   4. the model turns each piece into ids (tokenizer_model.h: BPE merges,
+//      Unigram's Viterbi or WordPiece's longest match first).
+// The class keeps its first name: it is the whole tokenizer.json pipeline,
+// whichever model the file names.
 // encodeWithSpecialTokens / encodePair add the post-processor's special
 // tokens (post_processor.h), as tokenizers' add_special_tokens=True does.
 // decode(ids) takes each id's token (special added tokens dropped with
@@ -28,13 +31,13 @@
 #pragma once
 
 #include "engine/tokenizer/added_vocabulary.h"
-#include "engine/tokenizer/bpe_model.h"
 #include "engine/tokenizer/decoder.h"
 #include "engine/tokenizer/normalizer.h"
 #include "engine/tokenizer/post_processor.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "engine/tokenizer/special_tokens.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "engine/tokenizer/tokenizer_model.h"
 
 #include <memory>
 #include <string>
@@ -83,7 +86,7 @@ private:
     std::string sourcePath_;
     Normalizer normalizer_;
     PreTokenizer preTokenizer_;
-    BpeModel model_;
+    std::unique_ptr<const TokenizerModel> model_; // BPE, Unigram or WordPiece
     Decoder decoder_;
     PostProcessor postProcessor_;
     AddedVocabulary rawAdded_;        // normalized=false: matched before normalizing

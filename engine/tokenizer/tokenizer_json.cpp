@@ -3,6 +3,7 @@
 
 #include "engine/core/error.h"
 #include "engine/tokenizer/tokenizer_json_components.h"
+#include "engine/tokenizer/tokenizer_json_model.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,66 +33,6 @@ Json readJsonFile(const std::string &path, const std::string &what)
         return Json::parse(text.str());
     } catch (const Json::exception &e) {
         throw Error(path, "the " + what + " is not valid JSON (" + e.what() + ")");
-    }
-}
-
-void readModel(const Json &node, const JsonPath &at, BpeModelConfig &model)
-{
-    if (!node.is_object())
-        at.fail("expected an object");
-    const auto typeIt = node.find("type");
-    if (typeIt != node.end()) {
-        const std::string type = stringOf(*typeIt, at / "type");
-        if (type != "BPE")
-            unsupported(type, at, "BPE");
-    }
-    const auto dropout = node.find("dropout");
-    if (dropout != node.end() && !dropout->is_null()
-        && !(dropout->is_number() && dropout->get<double>() == 0.0))
-        (at / "dropout").fail("BPE dropout is not supported (it makes encoding random); set it to null");
-    // null and "" both mean none (GPT-2's file writes "").
-    const auto stringOr = [&](const char *key) {
-        const auto it = node.find(key);
-        return it == node.end() || it->is_null() ? std::string() : stringOf(*it, at / key);
-    };
-    model.continuingSubwordPrefix = stringOr("continuing_subword_prefix");
-    model.endOfWordSuffix = stringOr("end_of_word_suffix");
-    model.byteFallback = boolOr(node, "byte_fallback", false, at);
-    model.ignoreMerges = boolOr(node, "ignore_merges", false, at);
-    model.fuseUnk = boolOr(node, "fuse_unk", false, at);
-    const auto unk = node.find("unk_token");
-    if (unk != node.end() && !unk->is_null())
-        model.unkToken = stringOf(*unk, at / "unk_token");
-
-    const Json &vocab = member(node, "vocab", at);
-    if (!vocab.is_object())
-        (at / "vocab").fail("expected an object of token: id");
-    model.vocab.reserve(vocab.size());
-    for (const auto &[token, id] : vocab.items()) {
-        if (!id.is_number_integer())
-            (at / "vocab" / token).fail("expected an integer id");
-        model.vocab.emplace_back(token, id.get<std::int64_t>());
-    }
-
-    const Json &merges = member(node, "merges", at);
-    if (!merges.is_array())
-        (at / "merges").fail("expected an array");
-    model.merges.reserve(merges.size());
-    for (std::size_t i = 0; i < merges.size(); ++i) {
-        const Json &merge = merges[i];
-        const JsonPath here = (at / "merges")[i];
-        if (merge.is_string()) {
-            const std::string text = merge.get<std::string>();
-            const std::size_t space = text.find(' ');
-            if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos
-                || space == 0 || space + 1 == text.size())
-                here.fail("expected \"left right\" with exactly one space, found \"" + text + "\"");
-            model.merges.emplace_back(text.substr(0, space), text.substr(space + 1));
-        } else if (merge.is_array() && merge.size() == 2) {
-            model.merges.emplace_back(stringOf(merge[0], here[0]), stringOf(merge[1], here[1]));
-        } else {
-            here.fail("expected \"left right\" or [\"left\", \"right\"]");
-        }
     }
 }
 
@@ -182,7 +123,7 @@ TokenizerJson readTokenizerJson(const std::string &path)
     if (!root.is_object())
         top.fail("the tokenizer file must hold a JSON object");
 
-    readModel(member(root, "model", top), top / "model", result.model);
+    result.model = readModel(member(root, "model", top), top / "model");
 
     // Absent components are null, as tokenizers reads them.
     const auto component = [&](const char *key) -> const Json & {
@@ -195,11 +136,18 @@ TokenizerJson readTokenizerJson(const std::string &path)
     readDecoder(component("decoder"), top / "decoder", result.decoder);
     readPostProcessor(component("post_processor"), top / "post_processor", result.postProcessor);
     // The vocabulary is spelled in GPT-2's byte alphabet exactly when the
-    // pre-tokenizer maps pieces into it.
-    result.model.byteLevel = std::any_of(result.preTokenizer.begin(), result.preTokenizer.end(),
-                                         [](const PreTokenizerStep &step) {
-                                             return step.kind == PreTokenizerStep::Kind::ByteLevel;
-                                         });
+    // pre-tokenizer maps pieces into it. Only BPE undoes that alphabet at
+    // load (bpe_model.h), so the other models cannot take such pieces.
+    const bool byteLevel = std::any_of(result.preTokenizer.begin(), result.preTokenizer.end(),
+                                       [](const PreTokenizerStep &step) {
+                                           return step.kind == PreTokenizerStep::Kind::ByteLevel;
+                                       });
+    if (auto *bpe = std::get_if<BpeModelConfig>(&result.model))
+        bpe->byteLevel = byteLevel;
+    else if (byteLevel)
+        (top / "pre_tokenizer").fail("a ByteLevel pre-tokenizer is supported with a BPE model only, not "
+                                     + std::string(std::holds_alternative<UnigramModelConfig>(result.model)
+                                                       ? "Unigram" : "WordPiece"));
 
     readAddedTokens(root, top / "added_tokens", result.addedTokens);
 

@@ -4,7 +4,11 @@
 //
 // Accepted: model BPE (vocab; merges as "a b" strings or ["a", "b"] pairs;
 // ignore_merges, unk_token, fuse_unk, byte_fallback, continuing_subword_prefix,
-// end_of_word_suffix; dropout null or 0), the normalizer, pre_tokenizer,
+// end_of_word_suffix; dropout null or 0), Unigram (vocab of [piece, score],
+// unk_id, byte_fallback) and WordPiece (vocab, unk_token,
+// continuing_subword_prefix, max_input_chars_per_word); a ByteLevel
+// pre-tokenizer only with BPE (its alphabet is undone in the BPE vocabulary
+// at load, bpe_model.h). Then the normalizer, pre_tokenizer,
 // decoder and post_processor components tokenizer_json_components.h lists,
 // added_tokens. Every refusal is an lwb::Error whose `where` is
 // "<file>: <json path>" ("pre_tokenizer.pretokenizers[1].type") and whose
@@ -20,12 +24,12 @@
 #pragma once
 
 #include "engine/tokenizer/added_vocabulary.h"
-#include "engine/tokenizer/bpe_model.h"
 #include "engine/tokenizer/decoder.h"
 #include "engine/tokenizer/normalizer.h"
 #include "engine/tokenizer/post_processor.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "engine/tokenizer/special_tokens.h"
+#include "engine/tokenizer/tokenizer_model_config.h"
 #include "engine/tokenizer/unicode_normalizer.h"
 
 #include <optional>
@@ -41,7 +45,7 @@ struct TokenizerJson
     std::vector<PreTokenizerStep> preTokenizer;
     std::vector<DecoderStep> decoder;
     std::vector<PostProcessorStep> postProcessor;
-    BpeModelConfig model;
+    ModelConfig model; // BPE, Unigram or WordPiece, by model.type
     std::vector<AddedToken> addedTokens;
     // bos/eos/pad/unk, stop ids and where each came from (special_tokens.h);
     // bosToken/eosToken/padToken repeat its contents.

@@ -289,8 +289,8 @@ private slots:
     {
         QTest::addColumn<QString>("mutation");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("model type") << "model.type=Unigram"
-                                    << "model.type: \"Unigram\" is not supported (supported: BPE)";
+        QTest::newRow("model type") << "model.type=WordLevel"
+                                    << "model.type: \"WordLevel\" is not supported (supported: BPE, Unigram, WordPiece)";
         QTest::newRow("pre-tokenizer") << "pre_tokenizer=Foo"
                                        << "pre_tokenizer.type: \"Foo\" is not supported (supported: null, ByteLevel, Split, Metaspace";
         QTest::newRow("nested pre-tokenizer") << "pre_tokenizer=Sequence[UnicodeScripts]"
@@ -320,8 +320,8 @@ private slots:
         Json json = lwb::test::tinyTokenizerJson({{"a", "b"}});
         const Json byteLevel = {{"type", "ByteLevel"}, {"use_regex", false}};
         const Json split = {{"type", "Split"}, {"pattern", {{"Regex", "\\s+"}}}, {"behavior", "Isolated"}};
-        if (mutation == "model.type=Unigram")
-            json["model"]["type"] = "Unigram";
+        if (mutation == "model.type=WordLevel")
+            json["model"]["type"] = "WordLevel";
         else if (mutation == "pre_tokenizer=Foo")
             json["pre_tokenizer"] = {{"type", "Foo"}};
         else if (mutation == "pre_tokenizer=Sequence[UnicodeScripts]")

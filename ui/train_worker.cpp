@@ -138,10 +138,23 @@ TrainWorker::JobEnd TrainWorker::runTraining()
         environment.localWorldSize = ranks_.count;
         environment.masterAddr = "127.0.0.1";
         environment.masterPort = children->masterPort();
+        // Cancel, or a child that died, ends the wait at once instead of after the timeout.
+        const auto abandon = [this, &children] {
+            {
+                std::lock_guard<std::mutex> lock(trainerMutex_);
+                if (stopRequested_)
+                    return true;
+            }
+            return children->firstFailure().has_value();
+        };
         try {
             communicator = std::make_shared<lwb::Communicator>(
                 environment, lwb::rankDevice(config_.device, environment),
-                std::chrono::seconds(config_.training.collectiveTimeoutS));
+                std::chrono::seconds(config_.training.collectiveTimeoutS), abandon);
+        } catch (const lwb::RendezvousAbandoned &error) {
+            if (const auto failure = children->firstFailure())
+                throw lwb::Error(describeExit(*failure).toStdString(), error.what());
+            return {lwb::RunOutcome::Cancelled, tr("cancelled while the ranks were meeting")};
         } catch (const std::exception &error) {
             // A child that died before the meeting says more than "did not join".
             if (const auto failure = children->firstFailure())

@@ -12,6 +12,7 @@
 #endif
 
 #include <algorithm>
+#include <functional>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -85,13 +86,31 @@ c10::intrusive_ptr<c10d::Store> connectStore(const DistEnvironment &env, Millise
 // Waits until ranks [first, last) have written `prefix + rank`; on timeout
 // names those that have not, and says so when rank 0's store went away.
 void waitForRanks(c10d::Store &store, const std::string &prefix, int first, int last, int rank, Milliseconds timeout,
-                  const std::string &purpose)
+                  const std::string &purpose, const std::function<bool()> &abandon = {})
 {
     std::vector<std::string> keys;
     for (int r = first; r < last; ++r)
         keys.push_back(prefix + std::to_string(r));
     try {
-        store.wait(keys, timeout);
+        // In slices of a second when the caller may give up meanwhile.
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            const auto left = std::chrono::duration_cast<Milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto slice = abandon ? std::min(left, Milliseconds(1000)) : left;
+            try {
+                store.wait(keys, std::max(slice, Milliseconds(1)));
+                break;
+            } catch (const c10::DistNetworkError &) {
+                throw; // the store is gone, not slow
+            } catch (const std::exception &) {
+                if (!abandon || std::chrono::steady_clock::now() >= deadline)
+                    throw;
+                if (abandon())
+                    throw RendezvousAbandoned(rankWhere(rank), "stopped waiting for the ranks to " + purpose);
+            }
+        }
+    } catch (const RendezvousAbandoned &) {
+        throw;
     } catch (const std::exception &waitError) {
         std::vector<int> missing;
         try {
@@ -138,7 +157,8 @@ c10::intrusive_ptr<c10d::Backend> makeGlooGroup(const c10::intrusive_ptr<c10d::S
 Communicator::Communicator() = default;
 Communicator::~Communicator() = default;
 
-Communicator::Communicator(const DistEnvironment &env, const torch::Device &device, std::chrono::seconds timeout)
+Communicator::Communicator(const DistEnvironment &env, const torch::Device &device, std::chrono::seconds timeout,
+                           std::function<bool()> abandon)
     : group_(std::make_unique<Group>())
     , rank_(env.rank)
     , worldSize_(env.worldSize)
@@ -155,11 +175,11 @@ Communicator::Communicator(const DistEnvironment &env, const torch::Device &devi
     // Meet: all ranks present, all with one WORLD_SIZE (rank 0's checked
     // first, so a rank with a larger one does not wait for ranks that never come).
     group.store->set("lwb/world_size/" + std::to_string(rank_), std::to_string(worldSize_));
-    waitForRanks(*group.store, "lwb/world_size/", 0, 1, rank_, group.timeout, "join the rendezvous");
+    waitForRanks(*group.store, "lwb/world_size/", 0, 1, rank_, group.timeout, "join the rendezvous", abandon);
     if (const auto root = group.store->get_to_str("lwb/world_size/0"); root != std::to_string(worldSize_))
         throw Error(rankWhere(rank_), "WORLD_SIZE is " + std::to_string(worldSize_) + " here but " + root
                                           + " on rank 0: start every rank with one WORLD_SIZE");
-    waitForAllRanks(*group.store, "lwb/world_size/", worldSize_, rank_, group.timeout, "join the rendezvous");
+    waitForRanks(*group.store, "lwb/world_size/", 0, worldSize_, rank_, group.timeout, "join the rendezvous", abandon);
     std::vector<int> different;
     std::string theirs;
     for (int r = 0; r < worldSize_; ++r) {

@@ -26,13 +26,24 @@
 
 #include <torch/types.h>
 
+#include "engine/core/error.h"
+
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace lwb {
+
+// The meeting gave up because the caller's `abandon` said so (a GUI cancel,
+// a rank process that died before it joined).
+class RendezvousAbandoned : public Error
+{
+public:
+    using Error::Error;
+};
 
 // The device rank `env` computes on for the configured one ("cuda" ->
 // cuda:LOCAL_RANK when several ranks share a machine).
@@ -42,7 +53,10 @@ class Communicator
 {
 public:
     Communicator(); // one process
-    Communicator(const DistEnvironment &env, const torch::Device &device, std::chrono::seconds timeout);
+    // `abandon`, when given, is asked about once a second while this rank
+    // waits for the others to meet; true ends the wait (RendezvousAbandoned).
+    Communicator(const DistEnvironment &env, const torch::Device &device, std::chrono::seconds timeout,
+                 std::function<bool()> abandon = {});
     ~Communicator();
 
     Communicator(const Communicator &) = delete;

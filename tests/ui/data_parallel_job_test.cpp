@@ -26,6 +26,7 @@
 #include "ui/run_form.h"
 
 #include <QComboBox>
+#include <QFile>
 #include <QFileInfo>
 #include <QMessageBox>
 #include <QPushButton>
@@ -185,6 +186,49 @@ private slots:
             box->close();
     }
 
+    // Cancel while rank 0 waits for a rank that never joins: the wait ends
+    // at once (a collective timeout of 600 s would outlast the test's bound).
+    void cancelWhileRanksMeet()
+    {
+        MainWindow window;
+        startWindow(window);
+        auto *jobs = window.jobController();
+        const QString silent = dir_.filePath(QStringLiteral("silent-rank.sh"));
+        writeScript(silent, "exec sleep 3600\n");
+        jobs->setRankExecutable(silent);
+        QSignalSpy finished(jobs, &JobController::jobFinished);
+        QSignalSpy childStarted(jobs, &JobController::rankProcessStarted);
+        auto document = runDocument("dp-meet-cancel", 6, dir_.filePath(QStringLiteral("out-meet-cancel")));
+        document["training"]["collective_timeout_s"] = 600;
+        startTwoRanks(window, document);
+        QVERIFY(childStarted.count() == 1 || childStarted.wait(kJobTimeoutMs));
+        QTest::mouseClick(window.cancelButton(), Qt::LeftButton);
+        QVERIFY(finished.count() == 1 || finished.wait(kJobTimeoutMs));
+        QCOMPARE(outcomeAt(finished, 0), outcomeName(lwb::RunOutcome::Cancelled));
+    }
+
+    // A rank process that exits before it joins fails the job with its exit,
+    // not with "did not join" after the collective timeout.
+    void childDeadBeforeMeetingFailsAtOnce()
+    {
+        MainWindow window;
+        startWindow(window);
+        auto *jobs = window.jobController();
+        const QString broken = dir_.filePath(QStringLiteral("broken-rank.sh"));
+        writeScript(broken, "echo 'cannot start' >&2; exit 3\n");
+        jobs->setRankExecutable(broken);
+        QSignalSpy finished(jobs, &JobController::jobFinished);
+        auto document = runDocument("dp-meet-dead", 6, dir_.filePath(QStringLiteral("out-meet-dead")));
+        document["training"]["collective_timeout_s"] = 600;
+        startTwoRanks(window, document);
+        QVERIFY(finished.count() == 1 || finished.wait(kJobTimeoutMs));
+        QCOMPARE(outcomeAt(finished, 0), outcomeName(lwb::RunOutcome::Failed));
+        const QString message = finished.at(0).at(2).toString();
+        QVERIFY2(message.contains(QStringLiteral("rank 1")), qPrintable(message));
+        if (auto *box = window.findChild<QMessageBox *>(QStringLiteral("runFailedBox")))
+            box->close();
+    }
+
     void formRefusesImpossibleProcessCounts()
     {
         lwb::ui::RunForm form;
@@ -213,6 +257,16 @@ private slots:
 
 private:
     QString dbPath() const { return dir_.filePath(QStringLiteral("runs.db")); }
+
+    static void writeScript(const QString &path, const char *body)
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("#!/bin/sh\n");
+        file.write(body);
+        file.close();
+        QVERIFY(file.setPermissions(file.permissions() | QFileDevice::ExeOwner));
+    }
 
     static void startWindow(MainWindow &window)
     {

@@ -51,19 +51,29 @@ struct GatedExperts : public torch::autograd::Function<GatedExperts>
         const auto scale = ctx->saved_data["scale"].toDouble();
         const auto experts = columns.size(0), rank = columns.size(1) / experts;
         const auto outFeatures = stackedB.size(0);
-        const auto gradOut = grads[0].contiguous();
+        // The backward computes in the forward's product dtype. Under autocast
+        // (bf16/fp16 training) the forward's matmuls cast x, the float32
+        // experts and the gates to bf16, but backward runs after the autocast
+        // scope has closed, so the same mm on a bf16 gradient and a float32
+        // expert would fail: cast explicitly to the dtype `hidden` was computed
+        // in (a no-op without autocast). The gradients of the float32 experts
+        // come back in that dtype and autograd casts them to float32, as it
+        // does behind autocast's own cast node.
+        const auto computeType = hidden.scalar_type();
+        const auto gradOut = grads[0].to(computeType).contiguous();
+        const auto expertsA = stackedA.to(computeType), expertsB = stackedB.to(computeType);
 
-        const auto gradGated = torch::mm(gradOut, stackedB); // [N, E*r]
+        const auto gradGated = torch::mm(gradOut, expertsB); // [N, E*r]
         const auto gradHidden = gradGated * gates;
         torch::Tensor gradX, gradA, gradB, gradGates;
         if (ctx->needs_input_grad(0))
-            gradX = torch::mm(gradHidden, stackedA);
+            gradX = torch::mm(gradHidden, expertsA);
         if (ctx->needs_input_grad(1))
-            gradA = torch::mm(gradHidden.t(), x).view({experts, rank, -1});
+            gradA = torch::mm(gradHidden.t(), x.to(computeType)).view({experts, rank, -1});
         if (ctx->needs_input_grad(2))
             gradB = torch::mm(gradOut.t(), gated).view({outFeatures, experts, rank}).permute({1, 0, 2}).contiguous();
         if (ctx->needs_input_grad(3))
-            gradGates = torch::mm(gradGated * hidden, columns.t()) * scale;
+            gradGates = torch::mm(gradGated * hidden, columns.t().to(computeType)) * scale;
         return {gradX, gradA, gradB, gradGates, torch::Tensor()};
     }
 };

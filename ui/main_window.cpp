@@ -6,6 +6,8 @@
 #include "ui/engine_catalog.h"
 #include "ui/compare_view.h"
 #include "ui/dlp_view.h"
+#include "ui/study_editor.h"
+#include "ui/study_runner.h"
 #include "ui/study_view.h"
 #include "ui/export_dialog.h"
 #include "ui/job_controller.h"
@@ -242,6 +244,28 @@ void MainWindow::connectJobs()
     connect(browser_, &RunBrowser::studyRequested, this, &MainWindow::showStudy);
     connect(jobs_, &JobController::runStarted, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::compareRequested, this, &MainWindow::compareRuns);
+    // New study…: the editor's study through the job queue (StudyRunner), shown in the Studies tab.
+    studyRunner_ = new StudyRunner(jobs_, storeWorker_, this);
+    connect(studies_, &StudyView::newStudyRequested, this, [this] {
+        auto *editor = new StudyEditor(form_->document(), this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+        connect(editor, &StudyEditor::runRequested, studyRunner_, &StudyRunner::run);
+        editor->open();
+    });
+    connect(studyRunner_, &StudyRunner::studyQueued, this, [this](qint64 studyId, int enqueued, int finished, int inFlight) {
+        log_->info(tr("Study #%1: %2 run(s) queued, %3 finished earlier, %4 still on their way.")
+                       .arg(studyId).arg(enqueued).arg(finished).arg(inFlight));
+        studies_->showStudy(studyId);
+    });
+    connect(studyRunner_, &StudyRunner::studyChanged, this, [this](qint64 studyId) {
+        if (studies_->summary().study.id == studyId)
+            studies_->reload();
+    });
+    connect(studyRunner_, &StudyRunner::failed, log_, &JobLog::warning);
+    connect(browser_, &RunBrowser::seedGroupCompareRequested, this, [this](const QVector<qint64> &runIds) {
+        compare_->setGroupBySeed(true); // the point of comparing a group: its mean curve and band
+        compareRuns(runIds);
+    });
     connect(browser_, &RunBrowser::runsChanged, compare_, &CompareView::reload);
     connect(browser_, &RunBrowser::exportRequested, this, &MainWindow::exportRun);
     connect(browser_, &RunBrowser::playgroundRequested, this, &MainWindow::openPlayground);

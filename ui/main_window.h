@@ -40,6 +40,7 @@ namespace lwb::ui {
 class CompareView;
 class DlpView;
 class PlaygroundView;
+class StudyRunner;
 class StudyView;
 class JobController;
 class JobLog;
@@ -72,6 +73,7 @@ public:
     CompareView *compareView() const { return compare_; }
     DlpView *dlpView() const { return dlp_; }
     StudyView *studyView() const { return studies_; }
+    StudyRunner *studyRunner() const { return studyRunner_; }
     PlaygroundView *playgroundView() const { return playground_; }
     QTabWidget *centralTabs() const { return centralTabs_; }
     JobLog *jobLog() const { return log_; }
@@ -134,6 +136,7 @@ private:
     CompareView *compare_;
     DlpView *dlp_;
     StudyView *studies_; // recorded studies (lorawb study): cells, CI, paired tests
+    StudyRunner *studyRunner_ = nullptr; // a study from the editor (New study…) through the job queue
     PlaygroundView *playground_; // stored runs answering prompts
     QTabWidget *centralTabs_;
     JobLog *log_;

@@ -5,6 +5,7 @@
 #include "storage/run_store.h"
 #include "storage/study_report.h"
 #include "storage/study_store.h"
+#include "ui/parallel_coordinates_plot.h"
 #include "ui/plot_export.h"
 #include "ui/store_worker.h"
 
@@ -34,19 +35,6 @@ namespace {
 
 using nlohmann::json;
 
-// A cell's settings text as (path, value) pairs; empty for text that is not one.
-std::vector<std::pair<std::string, json>> cellSettings(const std::string &key)
-{
-    std::vector<std::pair<std::string, json>> settings;
-    const json document = json::parse(key, nullptr, false);
-    if (!document.is_array())
-        return settings;
-    for (const auto &pair : document)
-        if (pair.is_array() && pair.size() == 2 && pair[0].is_string())
-            settings.emplace_back(pair[0].get<std::string>(), pair[1]);
-    return settings;
-}
-
 // The cell whose settings include every path of the spec's "baseline" with its value.
 int matchBaseline(const json &spec, const std::vector<std::string> &keys)
 {
@@ -54,7 +42,7 @@ int matchBaseline(const json &spec, const std::vector<std::string> &keys)
     if (baseline == spec.end() || !baseline->is_object())
         return -1;
     for (std::size_t i = 0; i < keys.size(); ++i) {
-        const auto settings = cellSettings(keys[i]);
+        const auto settings = studyCellSettings(keys[i]);
         bool matches = !settings.empty();
         for (const auto &[path, value] : baseline->items()) {
             const auto found = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == path; });
@@ -140,9 +128,11 @@ StudyView::StudyView(QWidget *parent)
     , baselineChoice_(new QComboBox)
     , axisChoice_(new QComboBox)
     , export_(new QPushButton(tr("Export report…")))
+    , newStudy_(new QPushButton(tr("New study…")))
     , note_(new QLabel)
     , table_(new QTableWidget)
     , scatter_(new QCustomPlot)
+    , parallel_(new ParallelCoordinatesPlot)
 {
     setObjectName(QStringLiteral("studyView"));
     studyChoice_->setObjectName(QStringLiteral("studyChoice"));
@@ -158,6 +148,9 @@ StudyView::StudyView(QWidget *parent)
     axisChoice_->setMinimumContentsLength(12);
     axisChoice_->setObjectName(QStringLiteral("studyAxis"));
     axisChoice_->setToolTip(tr("The numeric setting on the scatter's x axis."));
+    newStudy_->setObjectName(QStringLiteral("newStudyButton"));
+    newStudy_->setToolTip(tr("A grid or random search over config paths x seeds, trained through the job queue."));
+    connect(newStudy_, &QPushButton::clicked, this, &StudyView::newStudyRequested);
     export_->setObjectName(QStringLiteral("studyExport"));
     export_->setToolTip(tr("A self-contained HTML report with its figures, and the CSV of every run and cell."));
     note_->setObjectName(QStringLiteral("studyNote"));
@@ -175,6 +168,9 @@ StudyView::StudyView(QWidget *parent)
     scatter_->setMinimumHeight(200);
     scatter_->legend->setVisible(true);
     installPlotExportMenu(scatter_, QStringLiteral("study_scatter"));
+    parallel_->setToolTip(tr("One axis per swept setting and the metric; one line per cell through its settings "
+                             "and its mean (darker: better; dashed: no finished seed yet)."));
+    installPlotExportMenu(parallel_, QStringLiteral("study_parallel_coordinates"));
 
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Study")));
@@ -184,9 +180,15 @@ StudyView::StudyView(QWidget *parent)
     bar->addWidget(new QLabel(tr("Scatter x")));
     bar->addWidget(axisChoice_);
     bar->addWidget(export_);
+    bar->addWidget(newStudy_);
+    auto *plots = new QSplitter(Qt::Horizontal);
+    plots->addWidget(parallel_);
+    plots->addWidget(scatter_);
+    plots->setStretchFactor(0, 3);
+    plots->setStretchFactor(1, 2);
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(table_);
-    splitter->addWidget(scatter_);
+    splitter->addWidget(plots);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(bar);
@@ -255,7 +257,7 @@ void StudyView::reload()
             if (!outcome.error.isEmpty())
                 note_->setText(tr("Cannot list the studies: %1").arg(outcome.error));
             else if (studyId_ == 0)
-                note_->setText(tr("No study recorded yet: run one with `lorawb study STUDY.json`."));
+                note_->setText(tr("No study recorded yet: make one with New study…, or run `lorawb study STUDY.json`."));
             summarize();
             finishRead();
         });
@@ -270,6 +272,7 @@ void StudyView::summarize()
         fillTable();
         fillAxisChoice();
         drawScatter();
+        parallel_->setSummary(summary_);
         return;
     }
     ++pendingReads_;
@@ -300,6 +303,7 @@ void StudyView::summarize()
                 fillTable();
                 fillAxisChoice();
                 drawScatter();
+                parallel_->setSummary(summary_);
             }
             finishRead();
         });
@@ -351,7 +355,7 @@ void StudyView::fillAxisChoice()
     std::set<std::string> numeric;
     std::set<std::string> other;
     for (const auto &cell : summary_.cells)
-        for (const auto &[path, value] : cellSettings(cell.cell)) {
+        for (const auto &[path, value] : studyCellSettings(cell.cell)) {
             if (std::find(order.begin(), order.end(), path) == order.end())
                 order.push_back(path);
             (value.is_number() ? numeric : other).insert(path);
@@ -378,7 +382,7 @@ void StudyView::drawScatter()
     }
     QVector<double> seedX, seedY, meanX, meanY, halfWidth;
     for (const auto &cell : summary_.cells) {
-        const auto settings = cellSettings(cell.cell);
+        const auto settings = studyCellSettings(cell.cell);
         const auto found = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == axis; });
         if (found == settings.end() || !found->second.is_number())
             continue;

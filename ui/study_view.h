@@ -7,6 +7,8 @@
 //     both finished);
 //   * a setting-vs-metric scatter for a chosen numeric axis of the study
 //     (every seed's value and each cell's mean with its interval);
+//   * parallel coordinates (ParallelCoordinatesPlot): an axis per swept path
+//     and the metric, a line per cell;
 //   * "Export report…": the HTML page and the CSV of storage/study_report.h.
 // One value model (storage/study_summary.h) behind all of it, so the GUI,
 // the CLI and the report show the same numbers.
@@ -38,6 +40,7 @@ class QTableWidget;
 
 namespace lwb::ui {
 
+class ParallelCoordinatesPlot;
 class StoreWorker;
 
 // A study's cells as the view and the report need them.
@@ -87,7 +90,9 @@ public:
     QComboBox *axisChoice() const { return axisChoice_; }
     QTableWidget *cellTable() const { return table_; }
     QCustomPlot *scatter() const { return scatter_; }
+    ParallelCoordinatesPlot *parallelCoordinates() const { return parallel_; }
     QLabel *noteLabel() const { return note_; }
+    QPushButton *newStudyButton() const { return newStudy_; }
     const lwb::storage::StudySummary &summary() const { return summary_; }
 
 public Q_SLOTS:
@@ -96,6 +101,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void loaded();                           // the reads asked so far have arrived and are drawn
     void reportExported(const QString &error); // empty: both files written
+    void newStudyRequested();                  // "New study…": the window opens the study editor
 
 private:
     void summarize();
@@ -117,9 +123,11 @@ private:
     QComboBox *baselineChoice_;
     QComboBox *axisChoice_;
     QPushButton *export_;
+    QPushButton *newStudy_;
     QLabel *note_;
     QTableWidget *table_;
     QCustomPlot *scatter_;
+    ParallelCoordinatesPlot *parallel_;
 };
 
 } // namespace lwb::ui

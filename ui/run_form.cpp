@@ -6,6 +6,7 @@
 #include "engine/config/config_error.h"
 #include "engine/core/error.h"
 #include "ui/base_model_picker.h"
+#include "ui/compute_choices.h"
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
 #include "ui/target_selector.h"
@@ -175,10 +176,10 @@ void RunForm::buildFields()
            tr("Seeds adapter initialisation, data order and dropout. The same config and seed give "
               "bitwise the same losses on the CPU (same thread count)."));
     addRow(run, tr("&Device"), QStringLiteral("device"), device_ = new QComboBox,
-           tr("Where the run trains: the CPU, or a CUDA GPU when this build and machine have one."));
-    device_->addItems(EngineCatalog::deviceNames());
-    if (gpuCount() > 1) // "cuda": each process of a data-parallel job on its own GPU (cuda:rank)
-        device_->insertItem(1, QStringLiteral("cuda"));
+           tr("Where the run trains: the CPU, or one of the CUDA GPUs torch sees on this machine (listed as "
+              "cuda:N; the list says so when there is none). With several GPUs, \"cuda\" puts process r of a "
+              "data-parallel job on cuda:r."));
+    fillDeviceChoices(device_);
     addRow(run, tr("&Threads"), QStringLiteral("threads"), threads_ = intSpin(0, 1024, tr("auto")),
            tr("CPU threads for the tensor maths. \"auto\" uses one per hardware thread (split over the "
               "processes when there are several)."));
@@ -264,6 +265,15 @@ void RunForm::buildFields()
            tr("Where checkpoints (adapter tensors) are written. Empty: a new folder under "
               "~/.local/share/lora-workbench/runs named after the run and the time."));
     outputDir_->setPlaceholderText(tr("default: a new folder per run"));
+    addRow(training, tr("&Precision"), QStringLiteral("training.precision"), precision_ = new QComboBox,
+           tr("The frozen base's dtype and the forward's autocast dtype; adapter weights, their gradients and "
+              "AdamW's state stay float32. auto: bf16 on CUDA, fp32 on the CPU. Hover a choice for what it does."));
+    fillPrecisionChoices(precision_);
+    addRow(training, tr("Memory"), QStringLiteral("training.gradient_checkpointing"),
+           gradientCheckpointing_ = new QCheckBox(tr("gradient checkpointing")),
+           tr("Keep only each decoder block's input in the forward and recompute the block in the backward: "
+              "activation memory falls from every block's to about one block's, for roughly one more forward "
+              "per step. The losses stay the same (the recomputation replays the dropout and autocast state)."));
 
     auto *eval = addGroup(tr("Evaluation"));
     addRow(eval, tr("E&val every"), QStringLiteral("eval.every"), evalEvery_ = intSpin(0, kMaxInt, tr("only at the end")),
@@ -300,9 +310,10 @@ void RunForm::connectEditors()
         connect(spin, &QSpinBox::valueChanged, this, onChange(spin));
     for (auto *spin : {alpha_, dropout_})
         connect(spin, &QDoubleSpinBox::valueChanged, this, onChange(spin));
-    for (auto *combo : {device_, variant_})
+    for (auto *combo : {device_, variant_, precision_})
         connect(combo, &QComboBox::currentTextChanged, this, onChange(combo));
-    connect(rslora_, &QCheckBox::toggled, this, onChange(rslora_));
+    for (auto *check : {rslora_, gradientCheckpointing_})
+        connect(check, &QCheckBox::toggled, this, onChange(check));
     for (auto &editors : variantEditors_)
         editors->onChange([onChange](QWidget *editor) { onChange(editor)(); });
     connect(variant_, &QComboBox::currentTextChanged, this, &RunForm::showVariantPanels);
@@ -474,6 +485,13 @@ void RunForm::readFields(const nlohmann::json &document)
     lr_->setText(QLocale::c().toString(real(QStringLiteral("training.lr"), defaults.training.lr), 'g', 6));
     integer(warmup_, QStringLiteral("training.warmup_steps"), defaults.training.warmupSteps);
     outputDir_->setText(text(QStringLiteral("training.output_dir"), defaults.training.outputDir));
+    choose(precision_, text(QStringLiteral("training.precision"), defaults.training.precision));
+    const auto *checkpointing = valueAt(document, QStringLiteral("training.gradient_checkpointing"));
+    if (checkpointing && !checkpointing->is_boolean())
+        note(QStringLiteral("training.gradient_checkpointing"),
+             tr("expected true or false, got %1; the form shows the default").arg(QString::fromStdString(checkpointing->dump())));
+    gradientCheckpointing_->setChecked(checkpointing && checkpointing->is_boolean() ? checkpointing->get<bool>()
+                                                                                     : defaults.training.gradientCheckpointing);
     integer(evalEvery_, QStringLiteral("eval.every"), defaults.eval.every);
 }
 
@@ -546,6 +564,8 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     }
     put(QStringLiteral("training.warmup_steps"), warmup_->value());
     put(QStringLiteral("training.output_dir"), outputDir_->text().trimmed().toStdString());
+    put(QStringLiteral("training.precision"), precision_->currentText().toStdString());
+    put(QStringLiteral("training.gradient_checkpointing"), gradientCheckpointing_->isChecked());
     put(QStringLiteral("eval.every"), evalEvery_->value());
 }
 

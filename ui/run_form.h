@@ -136,6 +136,8 @@ private:
     QSpinBox *warmup_;
     QSpinBox *evalEvery_;
     QLineEdit *outputDir_;
+    QComboBox *precision_;
+    QCheckBox *gradientCheckpointing_;
     std::vector<std::unique_ptr<VariantEditors>> variantEditors_; // one per variant panel
     std::vector<QWidget *> variantGroups_;                        // their group boxes, same order
 };

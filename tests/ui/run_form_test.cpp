@@ -4,6 +4,7 @@
 // pass through; a preset switch changes the target layers; values a loaded
 // file has that the editors cannot show are reported, not silently replaced.
 #include "form_input.h"
+#include "ui/compute_choices.h"
 #include "ui/field_row.h"
 #include "ui/run_form.h"
 #include "ui/target_selector.h"
@@ -16,7 +17,10 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QtTest>
+
+#include <torch/cuda.h>
 
 using lwb::ui::RunForm;
 
@@ -348,6 +352,93 @@ private slots:
         QCOMPARE(form.config()->adapter.reslora.merge, std::string("merge_bw"));
         QCOMPARE(editor<QComboBox>(form, "adapter.reslora.variant")->currentText(), QStringLiteral("is"));
         QVERIFY(form.problems().isEmpty());
+    }
+
+    void precisionAndCheckpointingReachTheConfig()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto *precision = editor<QComboBox>(form, "training.precision");
+        QCOMPARE(precision->currentText(), QStringLiteral("auto")); // the engine's default
+        QCOMPARE(form.config()->training.precision, std::string("auto"));
+        QVERIFY(!form.config()->training.gradientCheckpointing);
+        QStringList names;
+        for (int i = 0; i < precision->count(); ++i) {
+            names << precision->itemText(i);
+            QVERIFY2(!precision->itemData(i, Qt::ToolTipRole).toString().isEmpty(), qPrintable(names.last()));
+        }
+        QCOMPARE(names, (QStringList{"auto", "fp32", "bf16", "fp16"}));
+        // Each row's label explains the field.
+        QString precisionTip, checkpointingTip;
+        for (const auto *label : form.findChildren<QLabel *>(QStringLiteral("fieldLabel"))) {
+            if (label->text().remove(QLatin1Char('&')) == QStringLiteral("Precision"))
+                precisionTip = label->toolTip();
+            if (label->text() == QStringLiteral("Memory"))
+                checkpointingTip = label->toolTip();
+        }
+        QVERIFY2(precisionTip.contains(QStringLiteral("autocast")), qPrintable(precisionTip));
+        QVERIFY2(checkpointingTip.contains(QStringLiteral("recompute")), qPrintable(checkpointingTip));
+
+        precision->setCurrentText(QStringLiteral("bf16"));
+        editor<QCheckBox>(form, "training.gradient_checkpointing")->setChecked(true);
+        QVERIFY(form.isValid());
+        QCOMPARE(form.config()->training.precision, std::string("bf16"));
+        QVERIFY(form.config()->training.gradientCheckpointing);
+        QCOMPARE(form.document()["training"]["precision"], nlohmann::json("bf16"));
+        QCOMPARE(form.document()["training"]["gradient_checkpointing"], nlohmann::json(true));
+
+        // A loaded file shows its values; one the engine refuses is named under the field.
+        auto document = RunForm::defaultDocument();
+        document["training"]["precision"] = "fp16";
+        document["training"]["gradient_checkpointing"] = true;
+        form.setDocument(document);
+        QCOMPARE(precision->currentText(), QStringLiteral("fp16"));
+        QVERIFY(editor<QCheckBox>(form, "training.gradient_checkpointing")->isChecked());
+        QCOMPARE(form.config()->training.precision, std::string("fp16"));
+        document["training"]["precision"] = "fp8";
+        document["training"]["gradient_checkpointing"] = "yes";
+        form.setDocument(document);
+        QVERIFY(!form.isValid());
+        QVERIFY2(form.field(QStringLiteral("training.precision"))->error().contains(QStringLiteral("fp8")),
+                 qPrintable(form.field(QStringLiteral("training.precision"))->error()));
+        QVERIFY(form.field(QStringLiteral("training.gradient_checkpointing"))->error().contains(QStringLiteral("\"yes\"")));
+    }
+
+    void deviceListShowsTheCudaDevicesTorchSees()
+    {
+        RunForm form;
+        form.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&form));
+        auto *device = editor<QComboBox>(form, "device");
+        const auto gpus = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+        QStringList expected{QStringLiteral("cpu")};
+        if (gpus > 1)
+            expected << QStringLiteral("cuda");
+        for (int i = 0; i < gpus; ++i)
+            expected << QStringLiteral("cuda:%1").arg(i);
+        QStringList choosable, shown;
+        const auto *items = qobject_cast<QStandardItemModel *>(device->model());
+        QVERIFY(items);
+        for (int i = 0; i < device->count(); ++i) {
+            if (device->itemText(i).isEmpty())
+                continue; // the separator
+            shown << device->itemText(i);
+            QVERIFY2(!device->itemData(i, Qt::ToolTipRole).toString().isEmpty(), qPrintable(device->itemText(i)));
+            if (items->item(i)->isEnabled())
+                choosable << device->itemText(i);
+        }
+        QCOMPARE(choosable, expected);
+        if (gpus == 0) {
+            // The list says there is none, and that line cannot be chosen.
+            QCOMPARE(shown.last(), lwb::ui::noCudaDeviceText());
+            for (int i = 0; i < device->count(); ++i)
+                QTest::keyClick(device, Qt::Key_Down);
+            QCOMPARE(device->currentText(), QStringLiteral("cpu"));
+            QCOMPARE(form.config()->device, std::string("cpu"));
+        } else {
+            QVERIFY(!shown.contains(lwb::ui::noCudaDeviceText()));
+        }
     }
 
     void valuesTheEditorsCannotShowAreReported()

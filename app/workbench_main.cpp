@@ -4,7 +4,7 @@
 //   lora-workbench [--config FILE] [--db FILE] [--start]
 //                  [--screenshot PNG [--screenshot-step N] [--quit-after-screenshot]]
 //                  [--compare ID,ID,...] [--show-runs] [--show-settings] [--study ID [--ask PROMPT]]
-//                  [--study-view ID] [--playground ID[,ID] [--ask PROMPT]]
+//                  [--study-view ID] [--new-study] [--playground ID[,ID] [--ask PROMPT]]
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
@@ -20,6 +20,7 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QTabWidget>
+#include <QPushButton>
 #include <QTimer>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +64,8 @@ int main(int argc, char *argv[])
                                        QStringLiteral("With --study or --playground: ask this prompt (a screenshot "
                                                       "waits for the answer)."),
                                        QStringLiteral("prompt"));
+    const QCommandLineOption newStudyOption(QStringLiteral("new-study"),
+                                            QStringLiteral("Open the study editor (Studies > New study…) on the form's config."));
     const QCommandLineOption studyViewOption(QStringLiteral("study-view"),
                                              QStringLiteral("Show the recorded study (lorawb study) with this id in the "
                                                             "Studies tab."),
@@ -72,7 +75,7 @@ int main(int argc, char *argv[])
                                                              "side (comma-separated ids)."),
                                               QStringLiteral("IDS"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption, settingsOption, studyOption, askOption, studyViewOption, playgroundOption});
+                       runsOption, settingsOption, studyOption, askOption, studyViewOption, newStudyOption, playgroundOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -101,6 +104,10 @@ int main(int argc, char *argv[])
     if (parser.isSet(studyViewOption)) {
         window.findChild<QTabWidget *>(QStringLiteral("centralTabs"))->setCurrentWidget(window.studyView());
         window.studyView()->showStudy(parser.value(studyViewOption).toLongLong());
+    }
+    if (parser.isSet(newStudyOption)) {
+        window.findChild<QTabWidget *>(QStringLiteral("centralTabs"))->setCurrentWidget(window.studyView());
+        QTimer::singleShot(0, &window, [&window] { window.studyView()->newStudyButton()->click(); });
     }
     if (parser.isSet(settingsOption))
         QTimer::singleShot(0, &window, [&window] { window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger(); });

@@ -1,56 +1,21 @@
 // See cpu_gemm.h.
 #include "engine/core/cpu_gemm.h"
 
+#include "kernels/cpu_gemm.h"
+
 #include <torch/torch.h>
-
-#include <limits>
-#include <type_traits>
-
-#ifdef LWB_HAVE_BLAS
-// The Fortran BLAS interface: column-major, every argument by pointer.
-extern "C" {
-void sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const float *alpha,
-            const float *a, const int *lda, const float *b, const int *ldb, const float *beta, float *c,
-            const int *ldc);
-void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const double *alpha,
-            const double *a, const int *lda, const double *b, const int *ldb, const double *beta, double *c,
-            const int *ldc);
-}
-#endif
 
 namespace lwb {
 
 namespace {
 
+// The LibTorch composition, for a build without the kernel's BLAS.
 template <typename T>
-void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T *a,
-          std::int64_t lda, const T *b, std::int64_t ldb, T beta, T *c, std::int64_t ldc)
+void torchGemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T *a,
+               std::int64_t lda, const T *b, std::int64_t ldb, T beta, T *c, std::int64_t ldc)
 {
     if (m == 0 || n == 0)
         return;
-    // An empty product: C = beta * C, and 0 for beta 0 without reading C (as
-    // BLAS). Handled here because BLAS still checks the leading dimensions of
-    // the empty operands.
-    if (k == 0) {
-        for (std::int64_t i = 0; i < m; ++i)
-            for (std::int64_t j = 0; j < n; ++j)
-                c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
-        return;
-    }
-#ifdef LWB_HAVE_BLAS
-    TORCH_CHECK(m <= std::numeric_limits<int>::max() && n <= std::numeric_limits<int>::max()
-                    && k <= std::numeric_limits<int>::max() && lda <= std::numeric_limits<int>::max()
-                    && ldb <= std::numeric_limits<int>::max() && ldc <= std::numeric_limits<int>::max(),
-                "gemm sizes exceed the BLAS's 32-bit integers");
-    // A row-major C is a column-major C^T = op(B)^T op(A)^T: swap the operands.
-    const char opA = transposeB ? 'T' : 'N', opB = transposeA ? 'T' : 'N';
-    const int rows = static_cast<int>(n), cols = static_cast<int>(m), inner = static_cast<int>(k);
-    const int strideA = static_cast<int>(ldb), strideB = static_cast<int>(lda), strideC = static_cast<int>(ldc);
-    if constexpr (std::is_same_v<T, float>)
-        sgemm_(&opA, &opB, &rows, &cols, &inner, &alpha, b, &strideA, a, &strideB, &beta, c, &strideC);
-    else
-        dgemm_(&opA, &opB, &rows, &cols, &inner, &alpha, b, &strideA, a, &strideB, &beta, c, &strideC);
-#else
     const auto options = torch::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value);
     auto view = [&](const T *data, bool transpose, std::int64_t rows, std::int64_t cols, std::int64_t stride) {
         // Stored rows x cols with the given row stride; op() is a transposed view.
@@ -61,10 +26,19 @@ void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std:
     auto out = torch::from_blob(c, {m, n}, {ldc, 1}, options);
     const auto product = torch::mm(view(a, transposeA, m, k, lda), view(b, transposeB, k, n, ldb));
     if (beta == T(0))
-        out.copy_(product.mul_(alpha));
+        out.copy_(product.mul_(alpha)); // never reads C, as BLAS with beta 0
     else
         out.mul_(beta).add_(product, alpha);
-#endif
+}
+
+template <typename T>
+void gemm(bool transposeA, bool transposeB, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T *a,
+          std::int64_t lda, const T *b, std::int64_t ldb, T beta, T *c, std::int64_t ldc)
+{
+    if (kernels::blasGemmAvailable())
+        kernels::gemmRowMajor(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else
+        torchGemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 } // namespace

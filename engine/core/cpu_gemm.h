@@ -1,13 +1,11 @@
-// Row-major matrix products on raw CPU buffers, straight into the BLAS that
-// LibTorch itself calls (the PyTorch wheel's MKL, whose Fortran sgemm_ and
-// dgemm_ libtorch_cpu exports).
+// The engine's row-major matrix product on raw CPU buffers:
 //
 //   C[m, n] = alpha * op(A) op(B) + beta * C,   op(M) = M or M^T
 //
-// For kernels that run dozens of small products per call (SiRA's per-expert
-// blocks): torch::mm on a view costs a few microseconds of dispatch each,
-// which at r = 4 columns is as much as the product. Against a LibTorch that
-// exports no sgemm_ (LWB_HAVE_BLAS unset), the same calls go through torch::mm.
+// The fast path is kernels/cpu_gemm.h (the BLAS LibTorch itself calls,
+// without torch's per-call dispatch, for SiRA's many small per-expert
+// products); against a LibTorch that exports no sgemm_ the same call goes
+// through the LibTorch composition torch::mm on views of the buffers.
 #pragma once
 
 #include <cstdint>

@@ -72,9 +72,11 @@ std::string withoutCombiningMarks(const std::string &text)
 Normalizer::Normalizer(std::vector<NormalizerStep> steps)
 {
     for (NormalizerStep &step : steps) {
-        CompiledStep compiled{std::move(step), {}, nullptr};
+        CompiledStep compiled{std::move(step), {}, {}, nullptr};
         if (compiled.step.kind == NormalizerStep::Kind::Unicode)
             compiled.unicode = UnicodeNormalizer({compiled.step.form});
+        else if (compiled.step.kind == NormalizerStep::Kind::Bert)
+            compiled.bert = BertNormalizer(compiled.step.bert);
         else if (compiled.step.kind == NormalizerStep::Kind::Replace)
             compiled.regex = std::make_shared<SplitRegex>(compiled.step.pattern, compiled.step.literal);
         steps_.push_back(std::move(compiled));
@@ -106,6 +108,9 @@ std::string Normalizer::normalize(const std::string &text) const
             break;
         case NormalizerStep::Kind::StripAccents:
             current = withoutCombiningMarks(current);
+            break;
+        case NormalizerStep::Kind::Bert:
+            current = compiled.bert.normalize(current);
             break;
         }
     }

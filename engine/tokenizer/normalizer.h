@@ -8,13 +8,16 @@
 // - Replace {pattern String|Regex, content}: every non-overlapping match;
 // - Lowercase: each character's full lowercase (unicode_classes.h);
 // - Strip {strip_left, strip_right}: White_Space at either end;
-// - StripAccents: drops the marks Unicode 9.0 knows (unicode_classes.h).
+// - StripAccents: drops the marks Unicode 9.0 knows (unicode_classes.h);
+// - BertNormalizer {clean_text, handle_chinese_chars, strip_accents,
+//   lowercase}: bert_normalizer.h.
 // Hugging Face keeps an alignment to the original text; nothing here needs
 // offsets, so the text alone is rewritten. One consequence is documented in
 // bpe_tokenizer.h (Metaspace "first" after a normalizer that drops the
 // leading characters).
 #pragma once
 
+#include "engine/tokenizer/bert_normalizer.h"
 #include "engine/tokenizer/split_regex.h"
 #include "engine/tokenizer/unicode_normalizer.h"
 
@@ -34,6 +37,7 @@ struct NormalizerStep
         Lowercase,
         Strip,
         StripAccents,
+        Bert,
     };
     Kind kind = Kind::Unicode;
     UnicodeForm form = UnicodeForm::Nfc; // Unicode
@@ -42,6 +46,7 @@ struct NormalizerStep
     bool literal = true;                 // Replace: a String pattern
     bool left = true;                    // Strip
     bool right = true;                   // Strip
+    BertNormalizerOptions bert;          // Bert
 };
 
 class Normalizer
@@ -60,6 +65,7 @@ private:
     {
         NormalizerStep step;
         UnicodeNormalizer unicode;
+        BertNormalizer bert;
         std::shared_ptr<const SplitRegex> regex;
     };
 

@@ -136,8 +136,16 @@ void readNormalizer(const Json &node, const JsonPath &at, std::vector<Normalizer
         step.right = boolOr(node, "strip_right", true, at);
     } else if (type == "StripAccents") {
         step.kind = Kind::StripAccents;
+    } else if (type == "BertNormalizer") {
+        step.kind = Kind::Bert;
+        step.bert.cleanText = boolOr(node, "clean_text", true, at);
+        step.bert.handleChineseChars = boolOr(node, "handle_chinese_chars", true, at);
+        step.bert.lowercase = boolOr(node, "lowercase", true, at);
+        // null: strip accents exactly when lowercasing (bert.rs).
+        step.bert.stripAccents = boolOr(node, "strip_accents", step.bert.lowercase, at);
     } else {
-        unsupported(type, at, "null, NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, Strip, StripAccents, Sequence");
+        unsupported(type, at, "null, NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, Strip, StripAccents, "
+                              "BertNormalizer, Sequence");
     }
     out.push_back(std::move(step));
 }

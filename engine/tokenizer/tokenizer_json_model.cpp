@@ -1,6 +1,8 @@
 // Reading tokenizer.json's "model" (see tokenizer_json_model.h).
 #include "engine/tokenizer/tokenizer_json_model.h"
 
+#include "engine/tokenizer/serde_json_float.h"
+
 namespace lwb::tokenizer_json {
 
 namespace {
@@ -89,7 +91,8 @@ UnigramModelConfig readUnigram(const Json &node, const JsonPath &at)
             here.fail("expected [piece, score], found " + entry.dump());
         if (!entry[1].is_number())
             here[1].fail("expected a number (the piece's log-probability), found " + entry[1].dump());
-        model.vocab.emplace_back(stringOf(entry[0], here[0]), entry[1].get<double>());
+        // The crate's reading of the score, not strtod's (serde_json_float.h).
+        model.vocab.emplace_back(stringOf(entry[0], here[0]), serdeJsonFloat(entry[1].get<double>()));
     }
     return model;
 }

@@ -67,6 +67,19 @@ bool isCombiningMark(char32_t c)
            && inUnicode9(static_cast<UChar32>(c));
 }
 
+bool isNonspacingMark(char32_t c)
+{
+    return c >= 0x300 && u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK
+           && inUnicode9(static_cast<UChar32>(c));
+}
+
+bool isOtherInUnicode9(char32_t c)
+{
+    const std::int32_t category = u_charType(static_cast<UChar32>(c));
+    return (category == U_CONTROL_CHAR || category == U_FORMAT_CHAR || category == U_PRIVATE_USE_CHAR)
+           && inUnicode9(static_cast<UChar32>(c));
+}
+
 void appendLowercase(std::string &out, char32_t c)
 {
     if (c < 0x80) {

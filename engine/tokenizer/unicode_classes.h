@@ -32,6 +32,12 @@ bool isNumeric(char32_t c);
 // A mark (Mn, Mc, Me) of Unicode 9.0, the unicode-normalization-alignments
 // tables StripAccents uses (U+20E3 and U+093E go, U+1AC0 of Unicode 14 stays).
 bool isCombiningMark(char32_t c);
+// A nonspacing mark (Mn) of Unicode 9.0 (BertNormalizer's strip_accents).
+bool isNonspacingMark(char32_t c);
+// An "other" character of Unicode 9.0's tables that BertNormalizer's
+// clean_text drops: Cc, Cf or Co (unassigned ones are not dropped, U+0890 of
+// Unicode 14 stays).
+bool isOtherInUnicode9(char32_t c);
 void appendLowercase(std::string &out, char32_t c);
 
 } // namespace lwb

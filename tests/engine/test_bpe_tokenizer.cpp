@@ -298,8 +298,8 @@ private slots:
         QTest::newRow("after byte level") << "pre_tokenizer=Sequence[ByteLevel, Split]"
                                           << "pre_tokenizer.pretokenizers[1]: a \"Split\" step after ByteLevel is not supported";
         QTest::newRow("bad regex") << "pre_tokenizer=Split bad regex" << "pre_tokenizer.pretokenizers[0].pattern: regex does not compile";
-        QTest::newRow("normalizer") << "normalizer=Sequence[NFC, BertNormalizer]"
-                                    << "normalizer.normalizers[1].type: \"BertNormalizer\" is not supported (supported: null, NFC";
+        QTest::newRow("normalizer") << "normalizer=Sequence[NFC, Precompiled]"
+                                    << "normalizer.normalizers[1].type: \"Precompiled\" is not supported (supported: null, NFC";
         QTest::newRow("decoder") << "decoder=CTC" << "decoder.type: \"CTC\" is not supported (supported: null, ByteLevel";
         QTest::newRow("post-processor") << "post_processor=Foo" << "post_processor.type: \"Foo\" is not supported";
         QTest::newRow("template token") << "template names an unknown token"
@@ -340,8 +340,8 @@ private slots:
         else if (mutation == "pre_tokenizer=Split bad regex")
             json["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers",
                 {{{"type", "Split"}, {"pattern", {{"Regex", "(unclosed"}}}, {"behavior", "Isolated"}}, byteLevel}}};
-        else if (mutation == "normalizer=Sequence[NFC, BertNormalizer]")
-            json["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "NFC"}}, {{"type", "BertNormalizer"}}}}};
+        else if (mutation == "normalizer=Sequence[NFC, Precompiled]")
+            json["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "NFC"}}, {{"type", "Precompiled"}}}}};
         else if (mutation == "decoder=CTC")
             json["decoder"] = {{"type", "CTC"}};
         else if (mutation == "merges+=x zz")

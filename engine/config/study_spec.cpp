@@ -217,6 +217,13 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
                 }
             }
     }
+    // What the store keeps is self-contained: the base config itself (with
+    // "set" applied) instead of a path, so a stored study re-expands from any
+    // folder, and a base file edited later makes a new study, not the same one.
+    if (spec.baseConfig.is_object()) {
+        spec.document["base"] = spec.baseConfig;
+        spec.document.erase("set");
+    }
 
     // Grid axes, in the order written.
     std::vector<std::pair<std::string, std::vector<nlohmann::json>>> axes;

@@ -55,7 +55,7 @@ struct StudySpec
 {
     std::string name;
     std::string sourcePath;     // the study file ("" for one given inline)
-    nlohmann::json document;    // the study as written (what the store keeps)
+    nlohmann::json document;    // the study with its base inlined ("set" applied): what the store keeps
     nlohmann::json baseConfig;  // base with "set" applied, before any cell
     std::vector<StudyCell> cells;
     std::vector<std::uint64_t> seeds;

@@ -19,7 +19,7 @@ bool isChineseCharacter(char32_t c)
 // bert.rs is_control: \t \n \r count as whitespace, not control.
 bool isControl(char32_t c)
 {
-    return c != '\t' && c != '\n' && c != '\r' && isOtherInUnicode9(c);
+    return c != '\t' && c != '\n' && c != '\r' && isOtherInUnicode8(c);
 }
 
 std::string cleaned(const std::string &text)
@@ -61,7 +61,7 @@ std::string withoutNonspacingMarks(const std::string &text)
     out.reserve(text.size());
     for (std::size_t pos = 0; pos < text.size();) {
         const std::size_t begin = pos;
-        if (!isNonspacingMark(nextCodePoint(text, pos)))
+        if (!isNonspacingMarkInUnicode8(nextCodePoint(text, pos)))
             out.append(text, begin, pos - begin);
     }
     return out;

@@ -19,6 +19,16 @@ bool inUnicode9(UChar32 c)
     return age[0] < 9 || (age[0] == 9 && age[1] == 0);
 }
 
+// Whether Unicode 8.0 had assigned `c`: the unicode_categories crate's
+// tables, which BertNormalizer asks (measured: U+08E2 and U+1E000 of 9.0 are
+// neither "other" nor marks to it).
+bool inUnicode8(UChar32 c)
+{
+    UVersionInfo age;
+    u_charAge(c, age);
+    return age[0] < 8 || (age[0] == 8 && age[1] == 0);
+}
+
 } // namespace
 
 bool isWhitespace(char32_t c)
@@ -67,17 +77,24 @@ bool isCombiningMark(char32_t c)
            && inUnicode9(static_cast<UChar32>(c));
 }
 
-bool isNonspacingMark(char32_t c)
+bool isNonspacingMarkInUnicode8(char32_t c)
 {
+    // Characters whose category changed after 8.0: U+1734 was Mn (Mc since
+    // 14.0); U+1885, U+1886, U+A9BD and U+111C9 were not (Mn since 9.0, 9.0,
+    // 12.0 and 11.0).
+    if (c == 0x1734)
+        return true;
+    if (c == 0x1885 || c == 0x1886 || c == 0xA9BD || c == 0x111C9)
+        return false;
     return c >= 0x300 && u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK
-           && inUnicode9(static_cast<UChar32>(c));
+           && inUnicode8(static_cast<UChar32>(c));
 }
 
-bool isOtherInUnicode9(char32_t c)
+bool isOtherInUnicode8(char32_t c)
 {
     const std::int32_t category = u_charType(static_cast<UChar32>(c));
     return (category == U_CONTROL_CHAR || category == U_FORMAT_CHAR || category == U_PRIVATE_USE_CHAR)
-           && inUnicode9(static_cast<UChar32>(c));
+           && inUnicode8(static_cast<UChar32>(c));
 }
 
 void appendLowercase(std::string &out, char32_t c)

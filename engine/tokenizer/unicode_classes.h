@@ -32,12 +32,13 @@ bool isNumeric(char32_t c);
 // A mark (Mn, Mc, Me) of Unicode 9.0, the unicode-normalization-alignments
 // tables StripAccents uses (U+20E3 and U+093E go, U+1AC0 of Unicode 14 stays).
 bool isCombiningMark(char32_t c);
-// A nonspacing mark (Mn) of Unicode 9.0 (BertNormalizer's strip_accents).
-bool isNonspacingMark(char32_t c);
-// An "other" character of Unicode 9.0's tables that BertNormalizer's
-// clean_text drops: Cc, Cf or Co (unassigned ones are not dropped, U+0890 of
-// Unicode 14 stays).
-bool isOtherInUnicode9(char32_t c);
+// BertNormalizer's classes come from the unicode_categories crate, whose
+// tables are Unicode 8.0's (checked over every code point below U+30000):
+// - a nonspacing mark (Mn) of 8.0 (strip_accents; U+1E000 of 9.0 stays);
+bool isNonspacingMarkInUnicode8(char32_t c);
+// - an "other" character of 8.0 that clean_text drops: Cc, Cf or Co
+//   (unassigned ones stay, so U+08E2 of 9.0 and U+0890 of 14.0 do).
+bool isOtherInUnicode8(char32_t c);
 void appendLowercase(std::string &out, char32_t c);
 
 } // namespace lwb

@@ -22,6 +22,13 @@ QString stateText(JobController::State state)
     return {};
 }
 
+// The device column: "cpu", or "cpu ×2" for a job of two ranks.
+QString deviceText(const lwb::RunConfig &config, int ranks)
+{
+    const auto device = QString::fromStdString(config.device);
+    return ranks > 1 ? QStringLiteral("%1 \u00d7%2").arg(device).arg(ranks) : device;
+}
+
 } // namespace
 
 JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
@@ -89,7 +96,7 @@ JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
 
 void JobQueueView::onJobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
-    running_[jobId] = JobRow{jobId, QString::fromStdString(config.name), QString::fromStdString(config.device),
+    running_[jobId] = JobRow{jobId, QString::fromStdString(config.name), deviceText(config, jobs_->ranks(jobId)),
                              stateText(JobController::State::Running), tr("0 / %1").arg(config.training.steps), {}};
     rebuild();
 }
@@ -169,7 +176,7 @@ void JobQueueView::rebuild()
     for (const auto &[id, job] : running_)
         rows << job;
     for (const auto &queued : jobs_->queuedJobs())
-        rows << JobRow{queued.id, QString::fromStdString(queued.config.name), QString::fromStdString(queued.config.device),
+        rows << JobRow{queued.id, QString::fromStdString(queued.config.name), deviceText(queued.config, queued.ranks),
                        tr("queued"), tr("0 / %1").arg(queued.config.training.steps), {}};
     rows << ended_;
     const QSignalBlocker blocker(table_);
@@ -217,7 +224,8 @@ void JobQueueView::updateButtons()
 {
     const auto state = jobs_->state(shown_);
     const bool active = state == JobController::State::Running || state == JobController::State::Paused;
-    pause_->setEnabled(active);
+    // A data-parallel job cannot pause (its other ranks would time out in a collective).
+    pause_->setEnabled(state == JobController::State::Paused || jobs_->canPause(shown_));
     pause_->setText(state == JobController::State::Paused ? tr("Resume") : tr("Pause"));
     cancel_->setEnabled(active);
     remove_->setEnabled(isQueued(selectedId()));

@@ -33,6 +33,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -152,6 +153,14 @@ private slots:
         const qint64 childPid = childStarted.at(0).at(2).toLongLong();
         QVERIFY(!processGone(childPid));
         QVERIFY(!window.rankThroughput()->rates().empty());
+
+        // The Jobs dock names the job's ranks and offers no pause for it.
+        auto *jobTable = window.findChild<QTableWidget *>(QStringLiteral("jobTable"));
+        QVERIFY(jobTable);
+        QVERIFY(!jobTable->findItems(QStringLiteral("cpu \u00d72"), Qt::MatchExactly).isEmpty());
+        auto *dockPause = window.findChild<QPushButton *>(QStringLiteral("pauseJobButton"));
+        QVERIFY(dockPause);
+        QVERIFY(!dockPause->isEnabled());
 
         QVERIFY(window.cancelButton()->isEnabled());
         QTest::mouseClick(window.cancelButton(), Qt::LeftButton);

@@ -141,9 +141,12 @@ void SiraAdapterImpl::accumulateTaskRouting(std::int64_t batch)
     const auto tokensPerSequence = r.experts.size(0) / batch;
     const auto tasks = sequenceTasks_.to(r.experts.device()).repeat_interleave(tokensPerSequence); // [N]
     const auto labelled = r.realTokens & (tasks >= 0);
-    const auto assigned = torch::one_hot(r.experts, config_.experts).to(torch::kFloat64).sum(1)
+    // Counts by scatter-add, not one_hot (which reads its input back to check
+    // it: a device wait per layer on a GPU); the task count from the host list.
+    const auto assigned = torch::zeros({r.experts.size(0), config_.experts}, r.experts.options().dtype(torch::kFloat64))
+                              .scatter_add_(1, r.experts, torch::ones(r.experts.sizes(), r.experts.options().dtype(torch::kFloat64)))
         * labelled.unsqueeze(1).to(torch::kFloat64); // [N, E]
-    const auto taskCount = std::max<std::int64_t>(tasks.max().item<std::int64_t>() + 1, 1);
+    const auto taskCount = std::max<std::int64_t>(sequenceTasks_.max().item<std::int64_t>() + 1, 1);
     if (!taskRouting_.defined() || taskRouting_.size(0) < taskCount) {
         auto grown = torch::zeros({taskCount, config_.experts}, assigned.options());
         if (taskRouting_.defined())

@@ -15,11 +15,9 @@ namespace {
 // cheaper on CPU than a broadcast multiply and a reduction over 4 columns.
 torch::Tensor expertColumns(std::int64_t experts, std::int64_t rank, const torch::TensorOptions &options)
 {
-    auto columns = torch::zeros({experts, experts * rank}, torch::kFloat64);
-    auto *data = columns.data_ptr<double>();
-    for (std::int64_t e = 0; e < experts; ++e)
-        std::fill_n(data + e * experts * rank + e * rank, rank, 1.0);
-    return columns.to(options);
+    // Built where it is used: a host-built matrix copied to a GPU would wait
+    // for the device in every layer's forward. Row e: ones at e*r .. e*r+r-1.
+    return torch::eye(experts, options).unsqueeze(2).expand({experts, experts, rank}).reshape({experts, experts * rank});
 }
 
 struct GatedExperts : public torch::autograd::Function<GatedExperts>

@@ -21,6 +21,7 @@
 #include "app/export_command.h"
 #include "app/generate_command.h"
 #include "app/inspect_command.h"
+#include "app/interrupt_watch.h"
 #include "app/model_inspect_command.h"
 #include "app/runs_command.h"
 #include "app/study_command.h"
@@ -57,6 +58,7 @@ constexpr const char *kFooter =
 int main(int argc, char **argv)
 {
     using namespace lwb::cli;
+    watchInterrupts(); // before any thread exists (app/interrupt_watch.h)
     CommandIo io{std::cout, std::cerr, std::cin};
     CLI::App lorawb(kDescription, "lorawb");
     lorawb.get_formatter()->column_width(36);

@@ -1,6 +1,8 @@
 // See rank_launcher.h. POSIX: fork/exec of /proc/self/exe, waitpid.
 #include "app/rank_launcher.h"
 
+#include "app/interrupt_watch.h"
+
 #include "engine/core/error.h"
 
 #include <arpa/inet.h>
@@ -23,11 +25,6 @@ namespace lwb::cli {
 namespace {
 
 std::atomic<int> gForwardedSignal{0};
-
-void rememberSignal(int signal)
-{
-    gForwardedSignal.store(signal);
-}
 
 // A port the kernel says is free now (the ranks bind it a moment later; a
 // race with another program is possible, and then rank 0 says the port is in use).
@@ -61,6 +58,7 @@ pid_t startRank(const LaunchRequest &request, int rank, int port)
     // And it ends with the launcher, should that be killed.
     ::setpgid(0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    unblockInterruptsInChild(); // the exec'd lorawb blocks them again for its own watch thread
     const auto set = [](const char *name, const std::string &value) { ::setenv(name, value.c_str(), 1); };
     set("WORLD_SIZE", std::to_string(request.ranks));
     set("RANK", std::to_string(rank));
@@ -94,12 +92,7 @@ int launchRanks(const LaunchRequest &request, std::ostream &out, std::ostream &e
     const int port = request.masterPort > 0 ? request.masterPort : freeLoopbackPort();
     out << "launching " << request.ranks << " ranks (rendezvous at 127.0.0.1:" << port << "; rank 0 prints)"
         << std::endl;
-    struct sigaction forward{};
-    forward.sa_handler = rememberSignal;
-    ::sigemptyset(&forward.sa_mask);
-    struct sigaction oldInt{}, oldTerm{};
-    ::sigaction(SIGINT, &forward, &oldInt);
-    ::sigaction(SIGTERM, &forward, &oldTerm);
+    const InterruptHandler forward([](int signal) { gForwardedSignal.store(signal); });
 
     std::vector<pid_t> running;
     for (int rank = 0; rank < request.ranks; ++rank)
@@ -158,8 +151,6 @@ int launchRanks(const LaunchRequest &request, std::ostream &out, std::ostream &e
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ::sigaction(SIGINT, &oldInt, nullptr);
-    ::sigaction(SIGTERM, &oldTerm, nullptr);
     return firstFailure;
 }
 

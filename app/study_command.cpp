@@ -3,6 +3,7 @@
 #include "app/study_command.h"
 
 #include "app/command_line.h"
+#include "app/interrupt_watch.h"
 
 #include "engine/config/study_spec.h"
 #include "engine/core/error.h"
@@ -18,7 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <csignal>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -37,9 +38,9 @@ struct StudyArguments
 };
 
 Trainer *gStudyTrainer = nullptr;
-volatile std::sig_atomic_t gStudyInterrupted = 0;
+std::atomic<int> gStudyInterrupted{0}; // set on the interrupt watch thread
 
-void onStudyInterrupt(int)
+void onStudyInterrupt()
 {
     if (gStudyInterrupted)
         std::_Exit(130); // a second Ctrl-C does not wait for the step
@@ -144,8 +145,7 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
 
     bool interrupted = false;
     if (!args.summaryOnly) {
-        std::signal(SIGINT, onStudyInterrupt);
-        std::signal(SIGTERM, onStudyInterrupt);
+        const InterruptHandler interrupts([](int) { onStudyInterrupt(); });
         const auto cellKeys = cellKeysOf(spec);
         std::vector<storage::StudyRunPlan> plans;
         for (const auto &run : runs)
@@ -160,8 +160,6 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
                 break;
             }
         }
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
     }
 
     const auto summary = storage::summarizeStudy(store, study, cellKeysOf(spec), spec.baselineCell, args.confidence);

@@ -3,6 +3,7 @@
 #include "app/train_commands.h"
 
 #include "app/command_line.h"
+#include "app/interrupt_watch.h"
 #include "app/rank_launcher.h"
 
 #include "engine/adapters/variant_traits.h"
@@ -20,7 +21,7 @@
 
 #include <unistd.h>
 
-#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -52,17 +53,6 @@ void addConfigOptions(CLI::App &command, ConfigArguments &args, bool recorded)
         return;
     auto *database = command.add_option("--db", args.database, "the run store to record into")->type_name("PATH");
     command.add_flag("--no-db", args.noDatabase, "train without recording")->excludes(database);
-}
-
-lwb::Trainer *gRunningTrainer = nullptr;
-
-void onInterrupt(int)
-{
-    static volatile std::sig_atomic_t interrupts = 0;
-    if (++interrupts > 1)
-        std::_Exit(130); // a second Ctrl-C does not wait for the step
-    if (gRunningTrainer)
-        gRunningTrainer->requestStop(); // an atomic store: safe in a signal handler
 }
 
 int validate(const ConfigArguments &args, std::ostream &out)
@@ -106,11 +96,13 @@ RunOutcome trainConfig(const ConfigArguments &args, RunConfig config, const std:
         out << "recording into " << databasePath << "\n";
     }
 
-    gRunningTrainer = &trainer;
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    // Ctrl-C stops after the step (agreed by every rank); a second one at once.
+    const InterruptHandler interrupts([&trainer, count = 0](int) mutable {
+        if (++count > 1)
+            std::_Exit(130);
+        trainer.requestStop();
+    });
     const auto outcome = trainer.run();
-    gRunningTrainer = nullptr;
     if (recorder) {
         recorder->flush();
         // A write refused at the last flush, after the last step could report it.

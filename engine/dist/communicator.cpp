@@ -134,6 +134,21 @@ void waitForAllRanks(c10d::Store &store, const std::string &prefix, int worldSiz
     waitForRanks(store, prefix, 0, worldSize, rank, timeout, purpose);
 }
 
+// Before rank 0 throws (and its store goes away with it), the ranks named
+// get up to 5 s to say they have read what they compare: else their reads
+// fail with a reset connection instead of reaching their own clear error.
+void lingerForReaders(c10d::Store &store, const std::string &prefix, const std::vector<int> &ranks,
+                      Milliseconds timeout)
+{
+    std::vector<std::string> keys;
+    for (const auto rank : ranks)
+        keys.push_back(prefix + std::to_string(rank));
+    try {
+        store.wait(keys, std::min(timeout, Milliseconds(5000)));
+    } catch (const std::exception &) { // a rank that never reads does not hold rank 0 longer
+    }
+}
+
 #ifdef LWB_HAVE_GLOO
 c10::intrusive_ptr<c10d::Backend> makeGlooGroup(const c10::intrusive_ptr<c10d::Store> &store,
                                                  const DistEnvironment &env, Milliseconds timeout)
@@ -176,8 +191,10 @@ Communicator::Communicator(const DistEnvironment &env, const torch::Device &devi
     // first, so a rank with a larger one does not wait for ranks that never come).
     group.store->set("lwb/world_size/" + std::to_string(rank_), std::to_string(worldSize_));
     waitForRanks(*group.store, "lwb/world_size/", 0, 1, rank_, group.timeout, "join the rendezvous", abandon);
-    if (const auto root = group.store->get_to_str("lwb/world_size/0"); root != std::to_string(worldSize_))
-        throw Error(rankWhere(rank_), "WORLD_SIZE is " + std::to_string(worldSize_) + " here but " + root
+    const auto rootWorldSize = group.store->get_to_str("lwb/world_size/0");
+    group.store->set("lwb/world_size_read/" + std::to_string(rank_), "1");
+    if (rootWorldSize != std::to_string(worldSize_))
+        throw Error(rankWhere(rank_), "WORLD_SIZE is " + std::to_string(worldSize_) + " here but " + rootWorldSize
                                           + " on rank 0: start every rank with one WORLD_SIZE");
     waitForRanks(*group.store, "lwb/world_size/", 0, worldSize_, rank_, group.timeout, "join the rendezvous", abandon);
     std::vector<int> different;
@@ -189,9 +206,11 @@ Communicator::Communicator(const DistEnvironment &env, const torch::Device &devi
             theirs = value;
         }
     }
-    if (!different.empty())
+    if (!different.empty()) {
+        lingerForReaders(*group.store, "lwb/world_size_read/", different, group.timeout);
         throw Error(rankWhere(rank_), "WORLD_SIZE is " + std::to_string(worldSize_) + " here but " + theirs
                                           + " on rank(s) " + rankList(different) + ": start every rank with one WORLD_SIZE");
+    }
 
     try {
         if (device.is_cuda()) {
@@ -290,10 +309,15 @@ void Communicator::requireSameOnAllRanks(const std::string &key, const std::stri
     store.set(prefix + std::to_string(rank_), text);
     waitForAllRanks(store, prefix, worldSize_, rank_, group_->timeout, "publish " + what);
     const auto root = store.get_to_str(prefix + "0");
-    std::vector<int> different;
-    for (int r = 1; r < worldSize_; ++r)
+    std::vector<int> different, others;
+    for (int r = 1; r < worldSize_; ++r) {
+        others.push_back(r);
         if (store.get_to_str(prefix + std::to_string(r)) != root)
             different.push_back(r);
+    }
+    store.set(prefix + "read/" + std::to_string(rank_), "1");
+    if (!different.empty() && isRoot())
+        lingerForReaders(store, prefix + "read/", others, group_->timeout);
     if (!different.empty())
         throw Error(rankWhere(rank_), what + " differs from rank 0's on rank(s) " + rankList(different)
                                           + ": every rank must run the same job");

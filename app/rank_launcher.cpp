@@ -4,12 +4,10 @@
 #include "app/interrupt_watch.h"
 
 #include "engine/core/error.h"
+#include "engine/dist/dist_environment.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,26 +23,6 @@ namespace lwb::cli {
 namespace {
 
 std::atomic<int> gForwardedSignal{0};
-
-// A port the kernel says is free now (the ranks bind it a moment later; a
-// race with another program is possible, and then rank 0 says the port is in use).
-int freeLoopbackPort()
-{
-    const int socketFd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (socketFd < 0)
-        throw Error("lorawb launch", std::string("cannot open a socket: ") + std::strerror(errno));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    const bool ok = ::bind(socketFd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
-        && ::getsockname(socketFd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
-    ::close(socketFd);
-    if (!ok)
-        throw Error("lorawb launch", std::string("cannot find a free port: ") + std::strerror(errno));
-    return ntohs(address.sin_port);
-}
 
 pid_t startRank(const LaunchRequest &request, int rank, int port)
 {
@@ -89,7 +67,7 @@ int exitStatusOf(int status)
 
 int launchRanks(const LaunchRequest &request, std::ostream &out, std::ostream &err)
 {
-    const int port = request.masterPort > 0 ? request.masterPort : freeLoopbackPort();
+    const int port = request.masterPort > 0 ? request.masterPort : freeLoopbackPort("lorawb launch");
     out << "launching " << request.ranks << " ranks (rendezvous at 127.0.0.1:" << port << "; rank 0 prints)"
         << std::endl;
     const InterruptHandler forward([](int signal) { gForwardedSignal.store(signal); });

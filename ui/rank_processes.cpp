@@ -10,9 +10,6 @@
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,25 +31,6 @@ void runOn(QObject *home, Work work)
 }
 
 } // namespace
-
-int freeLoopbackPort()
-{
-    const int socketFd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (socketFd < 0)
-        throw lwb::Error("data-parallel job", std::string("cannot open a socket: ") + std::strerror(errno));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0; // the kernel picks a free one
-    socklen_t length = sizeof address;
-    const bool ok = ::bind(socketFd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
-        && ::getsockname(socketFd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
-    const int failure = errno;
-    ::close(socketFd);
-    if (!ok)
-        throw lwb::Error("data-parallel job", std::string("cannot find a free port: ") + std::strerror(failure));
-    return ntohs(address.sin_port);
-}
 
 struct RankProcesses::Child
 {

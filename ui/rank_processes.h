@@ -50,10 +50,6 @@ struct RankExit
     QString lastLine;     // the last line it wrote to stderr ("" when none)
 };
 
-// A TCP port on 127.0.0.1 that is free now (rank 0 binds it a moment later:
-// a race with another program is possible, and rank 0 then says the port is in use).
-int freeLoopbackPort();
-
 class RankProcesses : public QObject
 {
     Q_OBJECT

@@ -123,7 +123,7 @@ TrainWorker::JobEnd TrainWorker::runTraining()
     std::unique_ptr<RankProcesses> children;
     std::shared_ptr<lwb::Communicator> communicator;
     if (ranks_.count > 1) {
-        children = std::make_unique<RankProcesses>(ranks_.executable, ranks_.count, freeLoopbackPort());
+        children = std::make_unique<RankProcesses>(ranks_.executable, ranks_.count, lwb::freeLoopbackPort("data-parallel job"));
         connect(children.get(), &RankProcesses::rankStarted, this, &TrainWorker::rankProcessStarted,
                 Qt::DirectConnection);
         connect(children.get(), &RankProcesses::outputLine, this, &TrainWorker::rankOutput, Qt::DirectConnection);

@@ -3,8 +3,14 @@
 
 #include "engine/core/error.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace lwb {
@@ -57,6 +63,25 @@ DistEnvironment readDistEnvironment(const std::function<const char *(const char 
     env.agentStore = agent && std::string(agent) == "True";
     env.restartCount = readInt(lookup, "TORCHELASTIC_RESTART_COUNT", 0, 0, std::numeric_limits<int>::max(), "[0, 2^31)");
     return env;
+}
+
+int freeLoopbackPort(const std::string &who)
+{
+    const int socketFd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (socketFd < 0)
+        throw Error(who, std::string("cannot open a socket: ") + std::strerror(errno));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0; // the kernel picks a free one
+    socklen_t length = sizeof address;
+    const bool ok = ::bind(socketFd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
+        && ::getsockname(socketFd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+    const int failure = errno;
+    ::close(socketFd);
+    if (!ok)
+        throw Error(who, std::string("cannot find a free port: ") + std::strerror(failure));
+    return ntohs(address.sin_port);
 }
 
 DistEnvironment readDistEnvironment()

@@ -36,4 +36,10 @@ DistEnvironment readDistEnvironment();
 // The same from any lookup (tests): lookup(name) is null when unset.
 DistEnvironment readDistEnvironment(const std::function<const char *(const char *)> &lookup);
 
+// A TCP port on 127.0.0.1 that is free now, for a rendezvous on this machine
+// (the ranks bind it a moment later: a race with another program is
+// possible, and rank 0 then says the port is in use). `who` names the caller
+// in errors ("lorawb launch", "data-parallel job").
+int freeLoopbackPort(const std::string &who);
+
 } // namespace lwb

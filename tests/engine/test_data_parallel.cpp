@@ -103,25 +103,23 @@ int runRankWorker(const std::string &configPath, const std::string &outPath)
 
 int freePort()
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address);
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
+    return lwb::freeLoopbackPort("test_data_parallel");
 }
 
-nlohmann::json jobConfig(const std::string &variant, double dropout, std::int64_t steps, const QString &outputDir,
-                         std::int64_t timeoutS = 60, const std::string &finalEval = "off")
+// A LoRA adapter section (r 4, alpha 8); extra settings merged in by the caller.
+nlohmann::json adapterSection(const std::string &variant, double dropout, const nlohmann::json &extra = {})
 {
     nlohmann::json adapter = {{"variant", variant}, {"r", 4}, {"alpha", 8}, {"dropout", dropout}};
-    if (variant == "sira")
-        adapter["sira"] = {{"experts", 4}, {"top_k", 2}};
+    if (extra.is_object())
+        adapter.update(extra);
+    return adapter;
+}
+
+nlohmann::json jobConfig(const nlohmann::json &adapter, std::int64_t steps, const QString &outputDir,
+                         std::int64_t timeoutS = 60, const std::string &finalEval = "off")
+{
     return {
-        {"name", "dp-" + variant},
+        {"name", "dp-" + adapter["variant"].get<std::string>()},
         {"seed", 5},
         {"threads", 1},
         {"model", {{"preset", "llama-tiny"}}},
@@ -265,7 +263,8 @@ private slots:
     {
         const std::int64_t stepCount = 4;
         const auto config =
-            writeConfig("lora.json", jobConfig("lora", 0.0, stepCount, dir_.filePath("lora-out"), 60, "full"));
+            writeConfig("lora.json", jobConfig(adapterSection("lora", 0.0), stepCount, dir_.filePath("lora-out"), 60,
+                                               "full"));
         auto job = startJob(config, 2, freePort(), "lora");
         auto single = startRank(config, dir_.filePath("lora-single.json"), {});
         for (auto &rank : job)
@@ -306,7 +305,8 @@ private slots:
     void siraRanksStayIdentical()
     {
         const std::int64_t stepCount = 3;
-        const auto config = writeConfig("sira.json", jobConfig("sira", 0.1, stepCount, dir_.filePath("sira-out")));
+        const auto config = writeConfig("sira.json", jobConfig(adapterSection("sira", 0.1, {{"sira", {{"experts", 4}, {"top_k", 2}}}}), stepCount,
+                                                            dir_.filePath("sira-out")));
         auto job = startJob(config, 2, freePort(), "sira");
         for (auto &rank : job)
             finish(rank);
@@ -315,7 +315,8 @@ private slots:
 
     void aKilledRankStopsTheOther()
     {
-        const auto config = writeConfig("long.json", jobConfig("lora", 0.0, 10000, dir_.filePath("long-out"), 20));
+        const auto config =
+            writeConfig("long.json", jobConfig(adapterSection("lora", 0.0), 10000, dir_.filePath("long-out"), 20));
         auto job = startJob(config, 2, freePort(), "long");
         // Rank 1 is killed once it has finished a step (both are then in the job).
         auto &victim = *job[1].process;
@@ -328,7 +329,8 @@ private slots:
 
     void rendezvousMistakesAreClearErrors()
     {
-        const auto config = writeConfig("quick.json", jobConfig("lora", 0.0, 1, dir_.filePath("quick-out"), 4));
+        const auto config =
+            writeConfig("quick.json", jobConfig(adapterSection("lora", 0.0), 1, dir_.filePath("quick-out"), 4));
         // A port in use: rank 0 cannot host the store there.
         const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in address{};

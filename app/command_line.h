@@ -20,7 +20,7 @@
 namespace CLI {
 class App;
 class Validator;
-}
+} // namespace CLI
 
 namespace lwb::cli {
 

@@ -18,17 +18,18 @@ void addDataCommand(CLI::App &lorawb, CommandIo &io)
     data->require_subcommand(1);
 
     auto options = std::make_shared<lexicon::LexiconBuildOptions>();
-    auto *build = addCommand(*data, "build-lexicon",
+    auto *build = addCommand(
+        *data, "build-lexicon",
         "Builds the lexicon suite (define, synonym, antonym, hypernym, pos from WordNet;\n"
         "translate-de/fr/es/it from FreeDict) into DIR/{train,eval,test}.jsonl, and WordNet's glosses as\n"
         "pretraining text into DIR/pretrain_{train,eval,test}.jsonl ({\"text\"} lines; what `lorawb pretrain`\n"
         "reads). Needs the Debian packages wordnet-base and dict-freedict-eng-deu, -fra, -spa, -ita.");
     build->add_option("--out", options->outDir, "the folder written")->type_name("DIR")->capture_default_str();
     build->add_option("--max-per-task", options->maxPerTask, "cap on each task's examples (0 = all)")
-        ->check(wholeNumber(0, std::int64_t { 1 } << 40))
+        ->check(wholeNumber(0, std::int64_t{1} << 40))
         ->capture_default_str();
     build->add_option("--seed", options->seed, "changes the split and the order")
-        ->check(wholeNumber(0, std::int64_t { 1 } << 53))
+        ->check(wholeNumber(0, std::int64_t{1} << 53))
         ->capture_default_str();
     build->add_option("--wordnet-dir", options->wordnetDir, "WordNet's dict folder")
         ->type_name("DIR")

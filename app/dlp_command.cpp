@@ -47,21 +47,22 @@ void printResult(const DlpStudyResult &result, const TaskLoraLibrary &library, s
     const auto n = result.tasks.size();
     out << "\nexact match (%) on the held-out examples\n";
     out << std::left << std::setw(10) << "task" << std::right << std::setw(10) << "own LoRA" << std::setw(10)
-        << "fusion" << std::setw(10) << "oracle" << std::setw(12) << "multi-task" << "   selected for its prompts\n";
+        << "fusion" << std::setw(10) << "oracle" << std::setw(12) << "multi-task"
+        << "   selected for its prompts\n";
     for (std::size_t t = 0; t < n; ++t) {
         const auto &task = result.tasks[t];
         out << std::left << std::setw(10) << task << std::right << std::setw(10)
-            << percent(library.entries()[t].metrics, "exact_match")
-            << std::setw(10) << percent(result.fusion.exactMatch, task) << std::setw(10)
-            << percent(result.oracle, task) << std::setw(12) << percent(result.multiTask, task) << "  ";
+            << percent(library.entries()[t].metrics, "exact_match") << std::setw(10)
+            << percent(result.fusion.exactMatch, task) << std::setw(10) << percent(result.oracle, task) << std::setw(12)
+            << percent(result.multiTask, task) << "  ";
         for (std::size_t l = 0; l < n; ++l)
             out << ' ' << result.tasks[l] << ':' << result.fusion.selectionsByTask[t][l];
         out << '\n';
     }
     out << "multi-task LoRA: rank " << result.multiTaskRank << " (the library's total)\n";
-    out << "plugin: " << result.plugin.parameters << " parameters (width " << result.pluginWidth << "), held-out accuracy "
-        << std::fixed << std::setprecision(2) << 100.0 * result.plugin.heldOut.accuracy << " % on "
-        << result.plugin.heldOut.examples << " prompts, trained in " << result.plugin.seconds << " s\n";
+    out << "plugin: " << result.plugin.parameters << " parameters (width " << result.pluginWidth
+        << "), held-out accuracy " << std::fixed << std::setprecision(2) << 100.0 * result.plugin.heldOut.accuracy
+        << " % on " << result.plugin.heldOut.examples << " prompts, trained in " << result.plugin.seconds << " s\n";
     out << "confusion (rows: true task, columns: predicted)\n";
     for (std::size_t t = 0; t < n; ++t) {
         out << "  " << std::left << std::setw(10) << result.tasks[t] << std::right;
@@ -104,7 +105,8 @@ int runDlpStudy(const DlpArguments &args, std::ostream &out)
         study.setStageObservers([&](const std::string &, const std::string &) {
             storage::RecorderOptions options;
             options.parentRunId = recorder->runId();
-            return std::vector<std::shared_ptr<TrainObserver>>{std::make_shared<storage::RunRecorder>(database, options)};
+            return std::vector<std::shared_ptr<TrainObserver>>{
+                std::make_shared<storage::RunRecorder>(database, options)};
         });
         out << "recording into " << database << "\n";
     }
@@ -132,10 +134,12 @@ int runDlpStudy(const DlpArguments &args, std::ostream &out)
 void addDlpCommand(CLI::App &lorawb, CommandIo &io)
 {
     auto args = std::make_shared<DlpArguments>();
-    auto *dlp = addCommand(lorawb, "dlp",
+    auto *dlp = addCommand(
+        lorawb, "dlp",
         "a DLP-LoRA study: train the task LoRAs, the multi-task baseline and the plugin, evaluate, print the "
         "table, then answer each --prompt with the selected LoRAs (recorded like train)");
-    dlp->add_option("CONFIG.json", args->path, "a config with adapter.variant \"dlp\" (resources/configs/dlp_default.json)")
+    dlp->add_option("CONFIG.json", args->path,
+                    "a config with adapter.variant \"dlp\" (resources/configs/dlp_default.json)")
         ->required();
     dlp->add_option("--set", args->overrides, "override one value of the config: key.path=value (repeatable)")
         ->allow_extra_args(false)

@@ -75,12 +75,9 @@ int evaluate(const EvalArguments &args, std::ostream &out, std::ostream &err)
     std::int64_t scored = 0;
     for (const auto &batch : batches)
         scored += batch.scoredTokens;
-    nlohmann::json result{{"data", args.data},
-                          {"examples", examples.size()},
-                          {"scored_tokens", scored},
-                          {"loss", metrics.loss},
-                          {"perplexity", metrics.perplexity},
-                          {"bits_per_token", metrics.loss / std::log(2.0)}};
+    nlohmann::json result{
+        {"data", args.data},    {"examples", examples.size()},      {"scored_tokens", scored},
+        {"loss", metrics.loss}, {"perplexity", metrics.perplexity}, {"bits_per_token", metrics.loss / std::log(2.0)}};
     if (loaded.format.byteLevelTokens()) // a token is a byte (the answers' EOS counted as one)
         result["bits_per_byte"] = result["bits_per_token"];
     if (args.exactMatch == "yes") // greedy answers as in a run's evaluation, per task
@@ -111,8 +108,9 @@ void addEvalCommand(CLI::App &lorawb, CommandIo &io)
     command->add_option("--batch-size", args->batchSize, "examples per forward (loss) and prompts decoded together")
         ->check(wholeNumber(1, kMost))
         ->capture_default_str();
-    command->add_option("--progress", args->progress,
-                        "on stderr: auto (a rewritten line on a terminal, else plain lines), line, plain, off")
+    command
+        ->add_option("--progress", args->progress,
+                     "on stderr: auto (a rewritten line on a terminal, else plain lines), line, plain, off")
         ->check(CLI::IsMember({"auto", "line", "plain", "off"}))
         ->type_name("auto|line|plain|off")
         ->capture_default_str();

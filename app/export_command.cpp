@@ -74,7 +74,9 @@ void addExportCommand(CLI::App &lorawb, CommandIo &io)
         "<run name>-run<ID>-<format> (made safe: no '/', no leading '.'). An existing folder is replaced\n"
         "only with --force. Every file's SHA-256 is recorded as an artifact of the run (lorawb runs show ID).\n"
         "(lorawb runs export writes a run's metrics as CSV/JSON.)");
-    command->add_option("RUN_ID", args->runId, "the run (lorawb runs list)")->required()->check(wholeNumber(1, kLargest));
+    command->add_option("RUN_ID", args->runId, "the run (lorawb runs list)")
+        ->required()
+        ->check(wholeNumber(1, kLargest));
     command->add_option("--format", args->request.format, "what to write")
         ->required()
         ->type_name("peft|merged|base|bundle");

@@ -66,8 +66,9 @@ int generateText(const GenerateArguments &args, std::ostream &out)
 void addGenerateCommand(CLI::App &lorawb, CommandIo &io)
 {
     auto args = std::make_shared<GenerateArguments>();
-    auto *command = addCommand(lorawb, "generate",
-        "a continuation of a prompt, JSON (DIR: a Hugging Face folder, e.g. lorawb export --format base)");
+    auto *command
+        = addCommand(lorawb, "generate",
+                     "a continuation of a prompt, JSON (DIR: a Hugging Face folder, e.g. lorawb export --format base)");
     command->footer(
         "Prints {\"ids\", \"finished\", \"text\"[, \"stop_string\"]}. Decoding stops at any of the checkpoint's end\n"
         "ids (generation_config.json's eos_token_id may be a list; lorawb inspect shows them), when the\n"
@@ -76,8 +77,10 @@ void addGenerateCommand(CLI::App &lorawb, CommandIo &io)
         "or softmax(logits / T), top-k, top-p and one draw, in transformers' order (engine/model/generation.h).");
     addModelOptions(*command, args->model);
     auto *prompt = command->add_option("--prompt", args->prompt, "the text continued")->type_name("TEXT");
-    command->add_option("--prompt-ids", args->promptIdsFile, "a JSON array of token ids continued as given, no "
-                                                             "tokenizer")
+    command
+        ->add_option("--prompt-ids", args->promptIdsFile,
+                     "a JSON array of token ids continued as given, no "
+                     "tokenizer")
         ->type_name("F.json")
         ->excludes(prompt);
     command->add_option("--max-new-tokens", args->maxNewTokens, "the most tokens generated")
@@ -92,8 +95,9 @@ void addGenerateCommand(CLI::App &lorawb, CommandIo &io)
     command->add_option("--top-p", args->topP, "sampling: the most probable tokens whose mass reaches P")
         ->check(CLI::Range(1e-6, 1.0))
         ->capture_default_str();
-    command->add_option("--repetition-penalty", args->repetitionPenalty,
-                        "a logit of a token in prompt or continuation: / R when positive, * R when negative (1: off)")
+    command
+        ->add_option("--repetition-penalty", args->repetitionPenalty,
+                     "a logit of a token in prompt or continuation: / R when positive, * R when negative (1: off)")
         ->check(CLI::Range(1e-6, 100.0))
         ->capture_default_str();
     command->add_option("--stop", args->stops, "stop when the continuation's text contains STRING (repeatable)")

@@ -83,14 +83,15 @@ int score(const ScoreArguments &args, std::ostream &out)
     auto loaded = loadModel(args.model);
     const bool fromIds = !args.idsFile.empty();
     const auto &path = fromIds ? args.idsFile : args.textFile;
-    const auto ids = fromIds ? readIdsFile(path, loaded.model->config().vocabSize)
-                             : loaded.format.promptIds(readWholeFile(path));
+    const auto ids
+        = fromIds ? readIdsFile(path, loaded.model->config().vocabSize) : loaded.format.promptIds(readWholeFile(path));
     const auto limit = loaded.model->config().maxPositions;
     if (static_cast<std::int64_t>(ids.size()) > limit)
         throw Error(path, std::to_string(ids.size()) + " tokens, more than the model's " + std::to_string(limit)
                               + " positions");
     torch::NoGradGuard noGrad;
-    const auto logits = loaded.model->forward(torch::tensor(ids, torch::kLong).unsqueeze(0)).squeeze(0).to(torch::kDouble);
+    const auto logits
+        = loaded.model->forward(torch::tensor(ids, torch::kLong).unsqueeze(0)).squeeze(0).to(torch::kDouble);
     const auto logProbs = torch::log_softmax(logits, -1); // [T, V]: position t predicts token t + 1
     nlohmann::json scores = nlohmann::json::array({nullptr});
     double total = 0.0;
@@ -100,7 +101,9 @@ int score(const ScoreArguments &args, std::ostream &out)
         total += value;
     }
     const auto scored = static_cast<double>(ids.size() > 1 ? ids.size() - 1 : 1);
-    out << nlohmann::json{{"ids", ids}, {"logprobs", scores}, {"total_logprob", total},
+    out << nlohmann::json{{"ids", ids},
+                          {"logprobs", scores},
+                          {"total_logprob", total},
                           {"perplexity", std::exp(-total / scored)}}
                .dump()
         << '\n';
@@ -112,17 +115,20 @@ int score(const ScoreArguments &args, std::ostream &out)
 void addTokenizeCommand(CLI::App &lorawb, CommandIo &io)
 {
     auto args = std::make_shared<TokenizeArguments>();
-    auto *command = addCommand(lorawb, "tokenize",
+    auto *command = addCommand(
+        lorawb, "tokenize",
         "stdin lines, or JSON strings / {\"text\"} objects with --input jsonl -> JSON id arrays; --decode: JSON id\n"
         "arrays -> JSON strings, special tokens kept or skipped");
     command->add_option("--tokenizer", args->tokenizer, "tokenizer.json, the folder holding it, or byte")
         ->required()
         ->type_name("PATH|byte");
-    auto *input = command->add_option("--input", args->input, "what a stdin line holds: text, or a JSON string / {\"text\"}")
-                      ->check(CLI::IsMember({"lines", "jsonl"}))
-                      ->type_name("lines|jsonl");
-    command->add_option("--special-tokens", args->specialTokens,
-                        "add: the post-processor's special tokens too (add_special_tokens=True)")
+    auto *input
+        = command->add_option("--input", args->input, "what a stdin line holds: text, or a JSON string / {\"text\"}")
+              ->check(CLI::IsMember({"lines", "jsonl"}))
+              ->type_name("lines|jsonl");
+    command
+        ->add_option("--special-tokens", args->specialTokens,
+                     "add: the post-processor's special tokens too (add_special_tokens=True)")
         ->check(CLI::IsMember({"add", "none"}))
         ->type_name("add|none");
     command->add_option("--decode", args->decode, "read JSON id arrays, write their text")
@@ -137,9 +143,10 @@ void addScoreCommand(CLI::App &lorawb, CommandIo &io)
     auto args = std::make_shared<ScoreArguments>();
     auto *command = addCommand(lorawb, "score", "per-token log-probabilities of a text or of token ids, JSON");
     addModelOptions(*command, args->model);
-    auto *text = command->add_option("--text-file", args->textFile,
-                                     "the text scored (BOS first when the tokenizer prepends one)")
-                     ->type_name("F");
+    auto *text
+        = command
+              ->add_option("--text-file", args->textFile, "the text scored (BOS first when the tokenizer prepends one)")
+              ->type_name("F");
     command->add_option("--ids-file", args->idsFile, "a JSON array of token ids scored as given, no tokenizer")
         ->type_name("F.json")
         ->excludes(text);

@@ -37,21 +37,21 @@
 
 namespace {
 
-constexpr const char *kDescription =
-    "lorawb: LoRA Workbench from a shell. Train LoRA variants from a run config, keep every run in\n"
-    "the run store, compare runs and export adapters that PEFT and transformers load.\n";
+constexpr const char *kDescription
+    = "lorawb: LoRA Workbench from a shell. Train LoRA variants from a run config, keep every run in\n"
+      "the run store, compare runs and export adapters that PEFT and transformers load.\n";
 
-constexpr const char *kFooter =
-    "`lorawb COMMAND --help` shows one command's options.\n"
-    "DIR / MODEL may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base), or a\n"
-    "Hugging Face hub-cache folder (models--ORG--NAME, or its snapshots/HASH).\n"
-    "Runs are recorded in the run store: --db PATH, else $LWB_DB, else\n"
-    "$XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.\n"
-    "--set overrides any value of the config, e.g. --set training.lr=1e-3 --set adapter.targets='[\"c_attn\"]';\n"
-    "the result is validated like the file. Ctrl-C during training stops after the current step and\n"
-    "writes a checkpoint; training.resume_from=DIR continues from it. `export` writes a run's adapter\n"
-    "as files that PEFT / transformers load; `runs export` writes a run's metrics (CSV/JSON).\n"
-    "Exit status: 0 done, 1 failed, 2 usage error, 3 internal error, 130 stopped by Ctrl-C.";
+constexpr const char *kFooter
+    = "`lorawb COMMAND --help` shows one command's options.\n"
+      "DIR / MODEL may also be builtin:NAME, a model the workbench ships (builtin:lexicon-base), or a\n"
+      "Hugging Face hub-cache folder (models--ORG--NAME, or its snapshots/HASH).\n"
+      "Runs are recorded in the run store: --db PATH, else $LWB_DB, else\n"
+      "$XDG_DATA_HOME/lora-workbench/runs.db; --no-db trains without recording.\n"
+      "--set overrides any value of the config, e.g. --set training.lr=1e-3 --set adapter.targets='[\"c_attn\"]';\n"
+      "the result is validated like the file. Ctrl-C during training stops after the current step and\n"
+      "writes a checkpoint; training.resume_from=DIR continues from it. `export` writes a run's adapter\n"
+      "as files that PEFT / transformers load; `runs export` writes a run's metrics (CSV/JSON).\n"
+      "Exit status: 0 done, 1 failed, 2 usage error, 3 internal error, 130 stopped by Ctrl-C.";
 
 } // namespace
 

@@ -16,9 +16,10 @@ namespace lwb::cli {
 
 void addModelOptions(CLI::App &command, ModelChoice &choice)
 {
-    command.add_option("--model", choice.model,
-                       "a Hugging Face checkpoint folder (lorawb export --format base|merged), builtin:NAME or a "
-                       "hub-cache folder")
+    command
+        .add_option("--model", choice.model,
+                    "a Hugging Face checkpoint folder (lorawb export --format base|merged), builtin:NAME or a "
+                    "hub-cache folder")
         ->required()
         ->type_name("DIR");
     command.add_option("--adapter", choice.adapter, "a PEFT LoRA folder put on the model first")->type_name("DIR");

@@ -46,7 +46,8 @@ void printToken(std::ostream &out, const char *role, const std::optional<Resolve
         out << "none\n";
         return;
     }
-    out << nlohmann::json(token->content).dump() << " = " << idText(token->id) << "   (" << relative(token->origin, folder) << ")\n";
+    out << nlohmann::json(token->content).dump() << " = " << idText(token->id) << "   ("
+        << relative(token->origin, folder) << ")\n";
 }
 
 std::string joined(const std::vector<std::string> &names)
@@ -87,7 +88,9 @@ void printText(std::ostream &out, const ModelInspection &model)
         << '\n'
         << "  sequences start with BOS: " << (model.prependsBos ? "yes" : "no") << '\n'
         << "chat template   "
-        << (model.hasChatTemplate ? "yes (" + relative(model.chatTemplateOrigin, model.folder) + ")" : std::string("no")) << '\n'
+        << (model.hasChatTemplate ? "yes (" + relative(model.chatTemplateOrigin, model.folder) + ")"
+                                  : std::string("no"))
+        << '\n'
         << "target modules  " << joined(model.targetModules) << '\n';
 }
 
@@ -101,7 +104,8 @@ void addInspectCommand(CLI::App &lorawb, CommandIo &io)
         bool json = false;
     };
     auto args = std::make_shared<InspectArguments>();
-    auto *command = addCommand(lorawb, "inspect",
+    auto *command = addCommand(
+        lorawb, "inspect",
         "architecture, parameters, dtype, tokenizer, special tokens and their files, chat template, target module "
         "names");
     command->add_option("MODEL", args->model, "a folder, models--ORG--NAME (or its snapshots/HASH), builtin:NAME")

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -28,7 +28,8 @@ pid_t startRank(const LaunchRequest &request, int rank, int port)
 {
     const pid_t child = ::fork();
     if (child < 0)
-        throw Error("lorawb launch", std::string("cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
+        throw Error("lorawb launch",
+                    std::string("cannot start rank ") + std::to_string(rank) + ": " + std::strerror(errno));
     if (child > 0)
         return child;
     // Its own process group: a terminal's Ctrl-C reaches the launcher only,

@@ -20,7 +20,7 @@ namespace lwb::cli {
 struct LaunchRequest
 {
     int ranks = 2;
-    int masterPort = 0; // 0 = a free port chosen now
+    int masterPort = 0;                      // 0 = a free port chosen now
     std::vector<std::string> trainArguments; // after "lorawb": "train", CONFIG.json, options
     std::chrono::seconds collectiveTimeout{300};
 };

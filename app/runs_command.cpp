@@ -138,8 +138,9 @@ int listRuns(RunStore &store, const Arguments &args, std::ostream &out)
     for (std::string word; std::getline(statuses, word, ',');) {
         const auto status = storage::parseRunStatus(word);
         if (!status)
-            throw UsageError{"unknown status '" + word + "' (queued, running, finished, failed, cancelled, "
-                             "interrupted)"};
+            throw UsageError{"unknown status '" + word
+                             + "' (queued, running, finished, failed, cancelled, "
+                               "interrupted)"};
         filter.statuses.push_back(*status);
     }
     filter.variant = args.value("variant");
@@ -150,8 +151,8 @@ int listRuns(RunStore &store, const Arguments &args, std::ostream &out)
 
     const std::vector<RunRecord> runs = store.listRuns(filter);
     if (runs.empty()) {
-        const bool filtered = !filter.statuses.empty() || !filter.variant.empty() || !filter.tag.empty()
-            || !filter.text.empty();
+        const bool filtered
+            = !filter.statuses.empty() || !filter.variant.empty() || !filter.tag.empty() || !filter.text.empty();
         out << (filtered ? "No runs match in " : "No runs yet in ") << store.path() << ".\n";
         return 0;
     }
@@ -189,9 +190,10 @@ int showRun(RunStore &store, const Arguments &args, std::ostream &out)
     if (run.startedAt)
         fields.push_back({"  started", formatTime(*run.startedAt)});
     if (run.finishedAt) {
-        fields.push_back({"  finished", formatTime(*run.finishedAt)
-                                            + (run.startedAt ? " (took " + formatDuration(*run.finishedAt - *run.startedAt) + ")"
-                                                             : std::string())});
+        fields.push_back(
+            {"  finished", formatTime(*run.finishedAt)
+                               + (run.startedAt ? " (took " + formatDuration(*run.finishedAt - *run.startedAt) + ")"
+                                                : std::string())});
     }
     if (run.totalSteps > 0) {
         fields.push_back({"  steps", std::to_string(run.totalSteps)
@@ -399,8 +401,8 @@ int noteRun(RunStore &store, const Arguments &args, std::ostream &out)
 using RunsAction = std::function<int(RunStore &, const Arguments &, CommandIo &)>;
 
 void addRunsSubcommand(CLI::App &runs, CommandIo &io, std::shared_ptr<const std::string> databasePath,
-                       const std::string &name,
-                       const std::string &description, std::vector<std::pair<std::string, std::string>> positionals,
+                       const std::string &name, const std::string &description,
+                       std::vector<std::pair<std::string, std::string>> positionals,
                        std::vector<std::pair<std::string, std::string>> options,
                        std::vector<std::pair<std::string, std::string>> flags, bool lastRepeats, RunsAction run)
 {
@@ -422,30 +424,31 @@ void addRunsSubcommand(CLI::App &runs, CommandIo &io, std::shared_ptr<const std:
     auto set = std::make_shared<std::map<std::string, bool>>();
     for (const auto &[flag, help] : flags)
         command->add_flag("--" + flag, (*set)[flag], help);
-    command->callback([command, single, repeated, positionals, lastRepeats, values, set, options, &io, databasePath,
-                       run] {
-        Arguments args;
-        const std::size_t singles = positionals.size() - (lastRepeats && !positionals.empty() ? 1 : 0);
-        for (std::size_t i = 0; i < singles; ++i)
-            if (command->count(positionals[i].first) > 0)
-                args.positional_.push_back((*single)[i]);
-        args.positional_.insert(args.positional_.end(), repeated->begin(), repeated->end());
-        for (const auto &[option, help] : options)
-            if (command->count("--" + option) > 0)
-                args.options_[option] = values->at(option);
-        for (const auto &[flag, on] : *set)
-            if (on)
-                args.options_[flag] = "";
-        RunStore store(databasePath->empty() ? storage::defaultDatabasePath() : *databasePath);
-        io.status = run(store, args, io);
-    });
+    command->callback(
+        [command, single, repeated, positionals, lastRepeats, values, set, options, &io, databasePath, run] {
+            Arguments args;
+            const std::size_t singles = positionals.size() - (lastRepeats && !positionals.empty() ? 1 : 0);
+            for (std::size_t i = 0; i < singles; ++i)
+                if (command->count(positionals[i].first) > 0)
+                    args.positional_.push_back((*single)[i]);
+            args.positional_.insert(args.positional_.end(), repeated->begin(), repeated->end());
+            for (const auto &[option, help] : options)
+                if (command->count("--" + option) > 0)
+                    args.options_[option] = values->at(option);
+            for (const auto &[flag, on] : *set)
+                if (on)
+                    args.options_[flag] = "";
+            RunStore store(databasePath->empty() ? storage::defaultDatabasePath() : *databasePath);
+            io.status = run(store, args, io);
+        });
 }
 
 } // namespace
 
 void addRunsCommand(CLI::App &lorawb, CommandIo &io)
 {
-    CLI::App *runs = addCommand(lorawb, "runs", "look after the run store: list, show, compare, export, delete, tag, note");
+    CLI::App *runs
+        = addCommand(lorawb, "runs", "look after the run store: list, show, compare, export, delete, tag, note");
     runs->require_subcommand(1);
     runs->footer("The database is --db PATH, else $LWB_DB, else $XDG_DATA_HOME/lora-workbench/runs.db\n"
                  "(~/.local/share/lora-workbench/runs.db).");
@@ -453,41 +456,41 @@ void addRunsCommand(CLI::App &lorawb, CommandIo &io)
     runs->add_option("--db", *databasePath, "the run store (may also stand after the command)")->type_name("PATH");
     const auto &database = databasePath; // shared by every subcommand's callback
 
-    addRunsSubcommand(*runs, io, database, "list", "runs, newest first", {},
-                      {{"status", "only these statuses: S[,S...]"}, {"variant", "only this variant"},
-                       {"tag", "only runs with this tag"}, {"search", "only runs whose name or notes hold TEXT"},
-                       {"limit", "at most N runs"}},
-                      {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) {
-                          return listRuns(store, args, io.out);
-                      });
-    addRunsSubcommand(*runs, io, database, "show",
-                      "one run: fields, final metrics, evaluations, artifacts, config", {{"ID", "the run"}}, {}, {},
-                      false, [](RunStore &store, const Arguments &args, CommandIo &io) {
+    addRunsSubcommand(
+        *runs, io, database, "list", "runs, newest first", {},
+        {{"status", "only these statuses: S[,S...]"},
+         {"variant", "only this variant"},
+         {"tag", "only runs with this tag"},
+         {"search", "only runs whose name or notes hold TEXT"},
+         {"limit", "at most N runs"}},
+        {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) { return listRuns(store, args, io.out); });
+    addRunsSubcommand(*runs, io, database, "show", "one run: fields, final metrics, evaluations, artifacts, config",
+                      {{"ID", "the run"}}, {}, {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) {
                           return showRun(store, args, io.out);
                       });
-    addRunsSubcommand(*runs, io, database, "compare", "config differences and final metrics side by side",
-                      {{"ID", "two or more runs"}}, {}, {}, true,
-                      [](RunStore &store, const Arguments &args, CommandIo &io) {
-                          return compareRuns(store, args, io.out);
-                      });
-    addRunsSubcommand(*runs, io, database, "export",
-                      "samples (csv) or everything (json) to stdout or FILE (the adapter itself: lorawb export ID "
-                      "--format peft|merged|bundle)",
-                      {{"ID", "the run"}}, {{"format", "csv or json"}, {"output", "the file written (default: stdout)"}},
-                      {}, false, [](RunStore &store, const Arguments &args, CommandIo &io) {
-                          return exportRun(store, args, io.out);
-                      });
+    addRunsSubcommand(
+        *runs, io, database, "compare", "config differences and final metrics side by side",
+        {{"ID", "two or more runs"}}, {}, {}, true,
+        [](RunStore &store, const Arguments &args, CommandIo &io) { return compareRuns(store, args, io.out); });
+    addRunsSubcommand(
+        *runs, io, database, "export",
+        "samples (csv) or everything (json) to stdout or FILE (the adapter itself: lorawb export ID "
+        "--format peft|merged|bundle)",
+        {{"ID", "the run"}}, {{"format", "csv or json"}, {"output", "the file written (default: stdout)"}}, {}, false,
+        [](RunStore &store, const Arguments &args, CommandIo &io) { return exportRun(store, args, io.out); });
     addRunsSubcommand(*runs, io, database, "delete", "delete a run and all its samples (asks unless --yes)",
                       {{"ID", "the run"}}, {}, {{"yes", "do not ask"}}, false,
                       [](RunStore &store, const Arguments &args, CommandIo &io) {
                           return deleteRun(store, args, io.out, io.err, io.in);
                       });
-    addRunsSubcommand(*runs, io, database, "tag", "add (or remove) tags", {{"ID", "the run"}, {"TAG", "one or more tags"}},
-                      {}, {{"remove", "remove the tags instead"}}, true,
-                      [](RunStore &store, const Arguments &args, CommandIo &io) { return tagRun(store, args, io.out); });
-    addRunsSubcommand(*runs, io, database, "note", "set the run's notes (no TEXT clears them)",
-                      {{"ID", "the run"}, {"TEXT", "the notes, as words"}}, {}, {}, true,
-                      [](RunStore &store, const Arguments &args, CommandIo &io) { return noteRun(store, args, io.out); });
+    addRunsSubcommand(
+        *runs, io, database, "tag", "add (or remove) tags", {{"ID", "the run"}, {"TAG", "one or more tags"}}, {},
+        {{"remove", "remove the tags instead"}}, true,
+        [](RunStore &store, const Arguments &args, CommandIo &io) { return tagRun(store, args, io.out); });
+    addRunsSubcommand(
+        *runs, io, database, "note", "set the run's notes (no TEXT clears them)",
+        {{"ID", "the run"}, {"TEXT", "the notes, as words"}}, {}, {}, true,
+        [](RunStore &store, const Arguments &args, CommandIo &io) { return noteRun(store, args, io.out); });
 }
 
 int runRunsCommand(const std::vector<std::string> &args, std::ostream &out, std::ostream &err, std::istream &in)

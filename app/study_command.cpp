@@ -64,7 +64,8 @@ void printSummary(const storage::StudySummary &summary, std::ostream &out)
     for (const auto &cell : summary.cells) {
         const auto &interval = cell.interval;
         out << "  c" << cell.cellIndex << "  " << storage::studyCellLabel(cell.cell)
-            << (static_cast<int>(cell.cellIndex) == summary.baselineCell ? " (baseline)" : "") << "\n      n=" << interval.count;
+            << (static_cast<int>(cell.cellIndex) == summary.baselineCell ? " (baseline)" : "")
+            << "\n      n=" << interval.count;
         if (interval.count >= 2)
             out << "  " << figure(interval.mean) << " [" << figure(interval.low) << ", " << figure(interval.high) << "]"
                 << "  min " << figure(interval.minimum) << " max " << figure(interval.maximum);
@@ -91,8 +92,8 @@ std::vector<std::string> cellKeysOf(const StudySpec &spec)
 
 // Trains one (cell, seed) into a queued run already linked to the study.
 // Returns false when the study was interrupted.
-bool trainStudyRun(const storage::StudyRunPlan &plan, std::int64_t runId, const StudyArguments &args, const std::string &database,
-                   storage::RunStore &store, std::ostream &out, std::ostream &err)
+bool trainStudyRun(const storage::StudyRunPlan &plan, std::int64_t runId, const StudyArguments &args,
+                   const std::string &database, storage::RunStore &store, std::ostream &out, std::ostream &err)
 {
     std::unique_ptr<Trainer> trainer;
     try {
@@ -184,7 +185,8 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
 void addStudyCommand(CLI::App &lorawb, CommandIo &io)
 {
     auto args = std::make_shared<StudyArguments>();
-    auto *study = addCommand(lorawb, "study",
+    auto *study = addCommand(
+        lorawb, "study",
         "Trains a study (a base config, a grid and/or random search over config paths, seeds; the format:\n"
         "engine/config/study_spec.h) into the run store, each (cell, seed) one run linked to the study; run\n"
         "again, it trains only the pairs without a finished run. Prints each cell's mean with its Student-t\n"

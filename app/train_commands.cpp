@@ -192,7 +192,8 @@ void addTrainCommands(CLI::App &lorawb, CommandIo &io)
         int masterPort = 0;
     };
     auto launchArgs = std::make_shared<LaunchArguments>();
-    auto *launchCommand = addCommand(lorawb, "launch",
+    auto *launchCommand = addCommand(
+        lorawb, "launch",
         "train a run config as N data-parallel ranks on this machine (as torchrun --nproc-per-node N would)");
     addConfigOptions(*launchCommand, launchArgs->config, true);
     launchCommand->add_option("--nproc", launchArgs->ranks, "how many ranks (processes) to start")
@@ -211,9 +212,10 @@ void addTrainCommands(CLI::App &lorawb, CommandIo &io)
         bool force = false;
     };
     auto pretrainArgs = std::make_shared<PretrainArguments>();
-    auto *pretrainCommand = addCommand(lorawb, "pretrain",
-        "train a whole base model (adapter.variant \"full\") and write its final weights to DIR as a "
-        "Hugging Face folder");
+    auto *pretrainCommand
+        = addCommand(lorawb, "pretrain",
+                     "train a whole base model (adapter.variant \"full\") and write its final weights to DIR as a "
+                     "Hugging Face folder");
     addConfigOptions(*pretrainCommand, pretrainArgs->config, true);
     pretrainCommand->add_option("--out", pretrainArgs->out, "the folder the pretrained model is written to")
         ->required()

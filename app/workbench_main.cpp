@@ -8,10 +8,10 @@
 //
 // --start with --screenshot is how resources/screenshots/main_window_sira_training.png
 // is made under Xvfb (see ui/README.md).
-#include "ui/main_window.h"
-#include "ui/run_form.h"
 #include "ui/dlp_view.h"
+#include "ui/main_window.h"
 #include "ui/playground_view.h"
+#include "ui/run_form.h"
 #include "ui/study_view.h"
 #include "ui/window_screenshot.h"
 
@@ -19,8 +19,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
-#include <QTabWidget>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <nlohmann/json.hpp>
@@ -39,9 +39,10 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Configure, train and watch LoRA adapters."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Load this run config into the form."),
-                                          QStringLiteral("FILE"));
-    const QCommandLineOption dbOption(QStringLiteral("db"), QStringLiteral("Run store file (default: LWB_DB, else the XDG data dir)."),
+    const QCommandLineOption configOption(
+        QStringLiteral("config"), QStringLiteral("Load this run config into the form."), QStringLiteral("FILE"));
+    const QCommandLineOption dbOption(QStringLiteral("db"),
+                                      QStringLiteral("Run store file (default: LWB_DB, else the XDG data dir)."),
                                       QStringLiteral("FILE"));
     const QCommandLineOption startOption(QStringLiteral("start"), QStringLiteral("Start the run right away."));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
@@ -57,25 +58,27 @@ int main(int argc, char *argv[])
                                            QStringLiteral("IDS"));
     const QCommandLineOption runsOption(QStringLiteral("show-runs"), QStringLiteral("Raise the run browser."));
     const QCommandLineOption settingsOption(QStringLiteral("show-settings"), QStringLiteral("Open File > Settings."));
-    const QCommandLineOption studyOption(QStringLiteral("study"),
-                                         QStringLiteral("Open the DLP-LoRA tab on this recorded study."),
-                                         QStringLiteral("id"));
+    const QCommandLineOption studyOption(
+        QStringLiteral("study"), QStringLiteral("Open the DLP-LoRA tab on this recorded study."), QStringLiteral("id"));
     const QCommandLineOption askOption(QStringLiteral("ask"),
                                        QStringLiteral("With --study or --playground: ask this prompt (a screenshot "
                                                       "waits for the answer)."),
                                        QStringLiteral("prompt"));
-    const QCommandLineOption newStudyOption(QStringLiteral("new-study"),
-                                            QStringLiteral("Open the study editor (Studies > New study…) on the form's config."));
-    const QCommandLineOption studyViewOption(QStringLiteral("study-view"),
-                                             QStringLiteral("Show the recorded study (lorawb study) with this id in the "
-                                                            "Studies tab."),
-                                             QStringLiteral("id"));
+    const QCommandLineOption newStudyOption(
+        QStringLiteral("new-study"),
+        QStringLiteral("Open the study editor (Studies > New study…) on the form's config."));
+    const QCommandLineOption studyViewOption(
+        QStringLiteral("study-view"),
+        QStringLiteral("Show the recorded study (lorawb study) with this id in the "
+                       "Studies tab."),
+        QStringLiteral("id"));
     const QCommandLineOption playgroundOption(QStringLiteral("playground"),
                                               QStringLiteral("Open the Playground tab on this run, or two runs side by "
                                                              "side (comma-separated ids)."),
                                               QStringLiteral("IDS"));
     parser.addOptions({configOption, dbOption, startOption, screenshotOption, stepOption, quitOption, compareOption,
-                       runsOption, settingsOption, studyOption, askOption, studyViewOption, newStudyOption, playgroundOption});
+                       runsOption, settingsOption, studyOption, askOption, studyViewOption, newStudyOption,
+                       playgroundOption});
     parser.process(app);
 
     lwb::ui::MainWindow window(parser.value(dbOption));
@@ -110,11 +113,13 @@ int main(int argc, char *argv[])
         QTimer::singleShot(0, &window, [&window] { window.studyView()->newStudyButton()->click(); });
     }
     if (parser.isSet(settingsOption))
-        QTimer::singleShot(0, &window, [&window] { window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger(); });
+        QTimer::singleShot(0, &window,
+                           [&window] { window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger(); });
     lwb::ui::WindowScreenshot *screenshot = nullptr;
     if (parser.isSet(screenshotOption)) {
-        screenshot = new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),
-                                                   parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
+        screenshot
+            = new lwb::ui::WindowScreenshot(&window, window.jobController(), parser.value(screenshotOption),
+                                            parser.value(stepOption).toLongLong(), parser.isSet(quitOption), &window);
     }
     window.show();
     const bool playground = parser.isSet(playgroundOption);

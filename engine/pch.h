@@ -2,8 +2,8 @@
 // expensive include. Only stable third-party headers belong here.
 #pragma once
 
-#include <torch/torch.h>
 #include <nlohmann/json.hpp>
+#include <torch/torch.h>
 
 #include <string>
 #include <vector>

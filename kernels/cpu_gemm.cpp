@@ -91,7 +91,8 @@ void gemmRowMajorReference(bool transposeA, bool transposeB, std::int64_t m, std
                 sum += static_cast<long double>(left) * right;
             }
             const long double scaled = static_cast<long double>(alpha) * sum;
-            c[i * ldc + j] = static_cast<double>(beta == 0.0 ? scaled : scaled + static_cast<long double>(beta) * c[i * ldc + j]);
+            c[i * ldc + j]
+                = static_cast<double>(beta == 0.0 ? scaled : scaled + static_cast<long double>(beta) * c[i * ldc + j]);
         }
     }
 }

@@ -32,13 +32,16 @@ std::vector<ArtifactRecord> recordExportArtifacts(RunStore &store, std::int64_t 
 struct HashingControl
 {
     std::function<void(std::int64_t doneBytes, std::int64_t totalBytes)> progress; // may be empty
-    const std::atomic<bool> *cancelled = nullptr;                                   // may be null
+    const std::atomic<bool> *cancelled = nullptr;                                  // may be null
 };
 
 // Thrown when HashingControl::cancelled was set; nothing is recorded then.
 struct HashingCancelled : std::runtime_error
 {
-    HashingCancelled() : std::runtime_error("hashing cancelled") {}
+    HashingCancelled()
+        : std::runtime_error("hashing cancelled")
+    {
+    }
 };
 
 std::vector<ArtifactRecord> recordExportArtifacts(RunStore &store, std::int64_t runId, const ExportResult &result,

@@ -63,8 +63,9 @@ std::vector<std::pair<std::string, std::string>> runCardMetrics(RunStore &store,
         const auto last = evaluations.back().step;
         for (const auto &evaluation : evaluations) {
             if (evaluation.step == last)
-                metrics.emplace_back("eval " + evaluation.metric + (evaluation.task.empty() ? "" : " / " + evaluation.task)
-                                         + " (step " + std::to_string(last) + ")",
+                metrics.emplace_back("eval " + evaluation.metric
+                                         + (evaluation.task.empty() ? "" : " / " + evaluation.task) + " (step "
+                                         + std::to_string(last) + ")",
                                      formatValue(evaluation.value));
         }
     }

@@ -53,8 +53,8 @@ std::vector<std::string> MetricReader::scalarSeriesNames(std::int64_t runId)
     return names;
 }
 
-std::optional<std::pair<std::int64_t, std::int64_t>> MetricReader::stepRange(
-    std::int64_t runId, std::int64_t seriesId, std::int64_t from, std::int64_t to)
+std::optional<std::pair<std::int64_t, std::int64_t>> MetricReader::stepRange(std::int64_t runId, std::int64_t seriesId,
+                                                                             std::int64_t from, std::int64_t to)
 {
     // Two probes of the primary key; min() and max() in one query would scan.
     auto first = database_.cached(
@@ -74,16 +74,15 @@ std::optional<std::pair<std::int64_t, std::int64_t>> MetricReader::stepRange(
 void MetricReader::readSamples(std::int64_t runId, std::int64_t seriesId, std::int64_t from, std::int64_t to,
                                const std::function<void(const SeriesPoint &)> &sink)
 {
-    auto rows = database_.cached(
-        "SELECT step, value, wall_seconds FROM scalar_samples "
-        "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step");
+    auto rows = database_.cached("SELECT step, value, wall_seconds FROM scalar_samples "
+                                 "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step");
     rows->bind(1, runId).bind(2, seriesId).bind(3, from).bind(4, to);
     while (rows->step())
         sink(SeriesPoint{rows->columnInt(0), readValue(*rows, 1), rows->columnDouble(2)});
 }
 
-void MetricReader::readRollups(std::int64_t runId, std::int64_t seriesId, std::int64_t fromBlock,
-                               std::int64_t toBlock, const std::function<void(const SeriesPoint &)> &sink)
+void MetricReader::readRollups(std::int64_t runId, std::int64_t seriesId, std::int64_t fromBlock, std::int64_t toBlock,
+                               const std::function<void(const SeriesPoint &)> &sink)
 {
     auto rows = database_.cached(
         "SELECT min_step, min_value, min_wall, max_step, max_value, max_wall, nan_step, nan_wall "
@@ -98,8 +97,8 @@ void MetricReader::readRollups(std::int64_t runId, std::int64_t seriesId, std::i
         if (!rows->isNull(3) && (count == 0 || rows->columnInt(3) != points[0].step))
             points[count++] = SeriesPoint{rows->columnInt(3), rows->columnDouble(4), rows->columnDouble(5)};
         if (!rows->isNull(6))
-            points[count++] = SeriesPoint{rows->columnInt(6), std::numeric_limits<double>::quiet_NaN(),
-                                          rows->columnDouble(7)};
+            points[count++]
+                = SeriesPoint{rows->columnInt(6), std::numeric_limits<double>::quiet_NaN(), rows->columnDouble(7)};
         // Three at most: sorted by two passes of neighbour swaps.
         for (int pass = 0; pass < 2; ++pass) {
             for (int i = 0; i + 1 < count; ++i) {
@@ -126,8 +125,7 @@ std::vector<SeriesPoint> MetricReader::scalarSeries(std::int64_t runId, const st
     // One snapshot for the several statements below.
     Transaction snapshot(database_, Transaction::Kind::Deferred);
     const auto range = query.maxPoints > 0 ? stepRange(runId, *id, from, to) : std::nullopt;
-    if (query.maxPoints == 0 || !range
-        || static_cast<std::uint64_t>(range->second - range->first) < query.maxPoints) {
+    if (query.maxPoints == 0 || !range || static_cast<std::uint64_t>(range->second - range->first) < query.maxPoints) {
         readSamples(runId, *id, from, to, keep); // short enough as it is
         return points;
     }
@@ -153,9 +151,8 @@ std::vector<SeriesPoint> MetricReader::scalarSeries(std::int64_t runId, const st
     // from the samples, every block between from the rollups.
     const std::int64_t firstBlock = rollupBlockOf(range->first);
     const std::int64_t lastBlock = rollupBlockOf(range->second);
-    auto count = database_.cached(
-        "SELECT coalesce(sum(sample_count), 0) FROM scalar_rollups "
-        "WHERE run_id = ?1 AND series_id = ?2 AND block BETWEEN ?3 AND ?4");
+    auto count = database_.cached("SELECT coalesce(sum(sample_count), 0) FROM scalar_rollups "
+                                  "WHERE run_id = ?1 AND series_id = ?2 AND block BETWEEN ?3 AND ?4");
     count->bind(1, runId).bind(2, *id).bind(3, firstBlock).bind(4, lastBlock);
     count->step();
     if (static_cast<std::uint64_t>(count->columnInt(0)) <= query.maxPoints) {
@@ -171,8 +168,8 @@ std::vector<SeriesPoint> MetricReader::scalarSeries(std::int64_t runId, const st
     return sampler.finish();
 }
 
-std::vector<RunSeries> MetricReader::scalarSeries(const std::vector<std::int64_t> &runIds,
-                                                  const std::string &series, const SeriesQuery &query)
+std::vector<RunSeries> MetricReader::scalarSeries(const std::vector<std::int64_t> &runIds, const std::string &series,
+                                                  const SeriesQuery &query)
 {
     std::vector<RunSeries> result;
     result.reserve(runIds.size());
@@ -223,8 +220,8 @@ std::vector<VectorPoint> MetricReader::vectorSeries(std::int64_t runId, const st
         VectorPoint point;
         point.step = rows->columnInt(0);
         const std::string_view blob = rows->columnBlob(2);
-        const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(rows->columnInt(1)),
-                                                        blob.size() / sizeof(float));
+        const std::size_t count
+            = std::min<std::size_t>(static_cast<std::size_t>(rows->columnInt(1)), blob.size() / sizeof(float));
         point.values.resize(count);
         if (count > 0)
             std::memcpy(point.values.data(), blob.data(), count * sizeof(float));
@@ -252,8 +249,8 @@ std::vector<EvaluationRecord> MetricReader::evaluations(std::int64_t runId)
     query->bind(1, runId);
     std::vector<EvaluationRecord> records;
     while (query->step())
-        records.push_back(EvaluationRecord{query->columnInt(0), query->columnText(1), query->columnText(2),
-                                           readValue(*query, 3)});
+        records.push_back(
+            EvaluationRecord{query->columnInt(0), query->columnText(1), query->columnText(2), readValue(*query, 3)});
     return records;
 }
 

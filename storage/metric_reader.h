@@ -28,8 +28,7 @@ public:
 
     // Scalar series names of a run, sorted.
     std::vector<std::string> scalarSeriesNames(std::int64_t runId);
-    std::vector<SeriesPoint> scalarSeries(std::int64_t runId, const std::string &series,
-                                          const SeriesQuery &query = {});
+    std::vector<SeriesPoint> scalarSeries(std::int64_t runId, const std::string &series, const SeriesQuery &query = {});
     // The same series of several runs (one RunSeries per run, in order; empty
     // points where a run lacks the series).
     std::vector<RunSeries> scalarSeries(const std::vector<std::int64_t> &runIds, const std::string &series,
@@ -59,7 +58,7 @@ private:
                      const std::function<void(const SeriesPoint &)> &sink);
     // First and last step of a series within [from, to]; nullopt when none.
     std::optional<std::pair<std::int64_t, std::int64_t>> stepRange(std::int64_t runId, std::int64_t seriesId,
-                                                                    std::int64_t from, std::int64_t to);
+                                                                   std::int64_t from, std::int64_t to);
 
     Database &database_;
 };

@@ -61,9 +61,9 @@ void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
     std::int64_t routed = 0;
     std::int64_t dropped = 0;
     for (const LayerRoutingStats &layer : layers) {
-        const double layerDropped = layer.routedTokens > 0
-            ? static_cast<double>(layer.droppedTokens) / static_cast<double>(layer.routedTokens)
-            : 0.0;
+        const double layerDropped = layer.routedTokens > 0 ? static_cast<double>(layer.droppedTokens)
+                                                                 / static_cast<double>(layer.routedTokens)
+                                                           : 0.0;
         scalar(std::string(series::kRoutingEntropy) + "/" + layer.layer, layer.routingEntropy);
         scalar(std::string(series::kMeanRoutingEntropy) + "/" + layer.layer, layer.meanRoutingEntropy);
         scalar(std::string(series::kDroppedFraction) + "/" + layer.layer, layerDropped);
@@ -75,8 +75,7 @@ void appendSamples(const StepMetrics &metrics, SampleBatch &batch)
     }
     scalar(series::kRoutingEntropy, entropySum / static_cast<double>(layers.size()));
     scalar(series::kMeanRoutingEntropy, meanEntropySum / static_cast<double>(layers.size()));
-    scalar(series::kDroppedFraction,
-           routed > 0 ? static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
+    scalar(series::kDroppedFraction, routed > 0 ? static_cast<double>(dropped) / static_cast<double>(routed) : 0.0);
 }
 
 namespace {

@@ -53,10 +53,10 @@ inline constexpr char kEvalOwnExactMatchPrefix[] = "eval/own_exact_match/";
 inline constexpr char kEvalOracleExactMatchPrefix[] = "eval/oracle_exact_match/";
 inline constexpr char kEvalMultiTaskExactMatchPrefix[] = "eval/multi_task_exact_match/";
 inline constexpr char kPluginAccuracy[] = "eval/plugin_accuracy";
-inline constexpr char kPluginConfusion[] = "eval/plugin_confusion"; // vector per true task
-inline constexpr char kLoraSelection[] = "eval/lora_selection";     // vector per true task
+inline constexpr char kPluginConfusion[] = "eval/plugin_confusion";        // vector per true task
+inline constexpr char kLoraSelection[] = "eval/lora_selection";            // vector per true task
 inline constexpr char kLoraSelectionTotal[] = "eval/lora_selection_total"; // one vector (row "all"): every decision
-inline constexpr char kTaskExpertShare[] = "eval/task_expert_share"; // vector per task (row key = task)
+inline constexpr char kTaskExpertShare[] = "eval/task_expert_share";       // vector per task (row key = task)
 } // namespace series
 
 // Whether a larger value of the series is the better one (for "best" values):

@@ -25,9 +25,12 @@ constexpr int kFinalBusyRetries = 5;
 RunStatus statusOf(RunOutcome outcome)
 {
     switch (outcome) {
-    case RunOutcome::Finished: return RunStatus::Finished;
-    case RunOutcome::Cancelled: return RunStatus::Cancelled;
-    case RunOutcome::Failed: return RunStatus::Failed;
+    case RunOutcome::Finished:
+        return RunStatus::Finished;
+    case RunOutcome::Cancelled:
+        return RunStatus::Cancelled;
+    case RunOutcome::Failed:
+        return RunStatus::Failed;
     }
     return RunStatus::Failed;
 }
@@ -205,9 +208,8 @@ void RunRecorder::writerLoop()
     int finalBusyRetries = 0;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        wake_.wait_for(lock, options_.flushInterval, [&] {
-            return finishQueued_ || flushRequested_ || queuedSamples_ >= options_.flushSamples;
-        });
+        wake_.wait_for(lock, options_.flushInterval,
+                       [&] { return finishQueued_ || flushRequested_ || queuedSamples_ >= options_.flushSamples; });
         std::vector<Event> events;
         events.swap(queue_);
         const std::size_t samples = queuedSamples_;
@@ -235,14 +237,14 @@ void RunRecorder::writerLoop()
         }
         // Busy past the timeout: keep the events, in order, for the next try.
         if (finishing && ++finalBusyRetries > kFinalBusyRetries) {
-            error_ = error_.value_or(store_->path() + ": the database stayed locked by another process; "
-                                                       "the end of the run could not be recorded");
+            error_ = error_.value_or(store_->path()
+                                     + ": the database stayed locked by another process; "
+                                       "the end of the run could not be recorded");
             droppedSamples_ += static_cast<std::int64_t>(samples);
             committed_ = target;
             break;
         }
-        queue_.insert(queue_.begin(), std::make_move_iterator(events.begin()),
-                      std::make_move_iterator(events.end()));
+        queue_.insert(queue_.begin(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
         queuedSamples_ += samples;
     }
     writerDone_ = true;
@@ -285,7 +287,7 @@ bool RunRecorder::writeEvents(const std::vector<Event> &events)
             std::string message = finish->message;
             if (const std::int64_t dropped = droppedSamples_.load(); dropped > 0) {
                 message += (message.empty() ? "" : "; ") + std::string("the recorder dropped ")
-                    + std::to_string(dropped) + " samples (queue full or write errors)";
+                           + std::to_string(dropped) + " samples (queue full or write errors)";
             }
             store_->finishRun(runId, finish->status, message);
         }
@@ -299,8 +301,8 @@ bool RunRecorder::writeEvents(const std::vector<Event> &events)
         if (finish) {
             // The samples could not go in; the final status alone may still fit.
             try {
-                store_->finishRun(runId, finish->status, finish->message + " (some samples were lost: "
-                                                              + error.reason() + ")");
+                store_->finishRun(runId, finish->status,
+                                  finish->message + " (some samples were lost: " + error.reason() + ")");
             } catch (const Error &) {
             }
         }

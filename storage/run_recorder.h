@@ -60,7 +60,7 @@ struct RecorderOptions
     std::int64_t parentRunId = 0; // resumed from / part of a study
     std::vector<std::string> tags;
     std::string notes;
-    std::string programVersion;   // empty: this build's version
+    std::string programVersion; // empty: this build's version
     std::chrono::milliseconds flushInterval{250};
     std::size_t flushSamples = 4096;
     std::size_t queueCapacity = 1 << 18; // samples
@@ -136,15 +136,15 @@ private:
     std::unique_ptr<SampleWriter> writer_;
 
     mutable std::mutex mutex_;
-    std::condition_variable wake_;     // writer: there is work
-    std::condition_variable flushed_;  // flush(): the writer caught up
+    std::condition_variable wake_;    // writer: there is work
+    std::condition_variable flushed_; // flush(): the writer caught up
     std::vector<Event> queue_;
     std::size_t queuedSamples_ = 0;
-    std::uint64_t enqueued_ = 0;       // events pushed so far
-    std::uint64_t committed_ = 0;      // events written (or given up on) so far
+    std::uint64_t enqueued_ = 0;  // events pushed so far
+    std::uint64_t committed_ = 0; // events written (or given up on) so far
     bool started_ = false;        // onRunStarted done, writer running
     bool flushRequested_ = false;
-    bool finishQueued_ = false;   // no events accepted after the finish event
+    bool finishQueued_ = false; // no events accepted after the finish event
     bool writerDone_ = false;
     std::optional<std::string> error_;
 
@@ -155,7 +155,7 @@ private:
     std::string writeFailure_; // the first failed write's reason; guarded by mutex_
     std::atomic<std::int64_t> writtenSamples_{0};
     std::atomic<std::int64_t> flushCount_{0};
-    std::int64_t lastFlushedStep_ = 0; // writer thread only
+    std::int64_t lastFlushedStep_ = 0;                    // writer thread only
     std::chrono::steady_clock::time_point lastHeartbeat_; // writer thread only
     std::chrono::steady_clock::time_point startTime_;
 };

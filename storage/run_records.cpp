@@ -12,9 +12,8 @@ struct StatusName
 };
 
 constexpr StatusName kStatusNames[] = {
-    {RunStatus::Queued, "queued"},       {RunStatus::Running, "running"},
-    {RunStatus::Finished, "finished"},   {RunStatus::Failed, "failed"},
-    {RunStatus::Cancelled, "cancelled"}, {RunStatus::Interrupted, "interrupted"},
+    {RunStatus::Queued, "queued"}, {RunStatus::Running, "running"},     {RunStatus::Finished, "finished"},
+    {RunStatus::Failed, "failed"}, {RunStatus::Cancelled, "cancelled"}, {RunStatus::Interrupted, "interrupted"},
 };
 
 } // namespace

@@ -48,17 +48,17 @@ struct RunRecord
     std::uint64_t seed = 0;
     std::string device;
     std::string programVersion;
-    double createdAt = 0.0;                // Unix seconds
+    double createdAt = 0.0; // Unix seconds
     std::optional<double> startedAt;
     std::optional<double> finishedAt;
-    std::vector<std::string> tags;         // sorted
+    std::vector<std::string> tags; // sorted
     std::string notes;
-    std::int64_t parentRunId = 0;          // 0: none
+    std::int64_t parentRunId = 0; // 0: none
     std::int64_t totalSteps = 0;
     std::int64_t startStep = 0;
     std::int64_t trainableParameters = 0;
     std::int64_t totalParameters = 0;
-    std::int64_t ownerPid = 0;             // process that runs it (0: unknown)
+    std::int64_t ownerPid = 0; // process that runs it (0: unknown)
     std::string ownerHost;
     std::optional<double> heartbeatAt;
 };

@@ -88,7 +88,8 @@ double studentTCdf(double t, double degreesOfFreedom)
     if (std::isinf(t))
         return t > 0 ? 1.0 : 0.0;
     // P(T <= t) = 1 - I_{v/(v+t^2)}(v/2, 1/2) / 2 for t >= 0, symmetric below.
-    const double tail = 0.5 * regularizedBeta(degreesOfFreedom / 2.0, 0.5, degreesOfFreedom / (degreesOfFreedom + t * t));
+    const double tail
+        = 0.5 * regularizedBeta(degreesOfFreedom / 2.0, 0.5, degreesOfFreedom / (degreesOfFreedom + t * t));
     return t >= 0.0 ? 1.0 - tail : tail;
 }
 

@@ -39,9 +39,9 @@ struct PairedTest
     double meanDifference = 0.0; // mean of a - b
     double low = 0.0;            // confidence interval of the mean difference
     double high = 0.0;
-    double t = 0.0;              // statistic; +-inf when every difference is equal and non-zero
+    double t = 0.0; // statistic; +-inf when every difference is equal and non-zero
     double degreesOfFreedom = 0.0;
-    double pValue = 1.0;         // two-sided
+    double pValue = 1.0; // two-sided
 };
 
 PairedTest pairedTTest(const std::vector<double> &a, const std::vector<double> &b, double confidence = 0.95);

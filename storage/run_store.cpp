@@ -18,25 +18,24 @@ namespace lwb::storage {
 
 namespace {
 
-const char kRunColumns[] =
-    "r.id, r.name, r.variant, r.status, r.status_message, r.config_json, r.config_sha256, r.seed, "
-    "r.device, r.program_version, r.created_at, r.started_at, r.finished_at, r.notes, r.parent_run_id, "
-    "r.total_steps, r.start_step, r.trainable_parameters, r.total_parameters, r.owner_pid, r.owner_host, "
-    "r.heartbeat_at, "
-    "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))";
+const char kRunColumns[]
+    = "r.id, r.name, r.variant, r.status, r.status_message, r.config_json, r.config_sha256, r.seed, "
+      "r.device, r.program_version, r.created_at, r.started_at, r.finished_at, r.notes, r.parent_run_id, "
+      "r.total_steps, r.start_step, r.trainable_parameters, r.total_parameters, r.owner_pid, r.owner_host, "
+      "r.heartbeat_at, "
+      "(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag))";
 
 constexpr int kRunColumnCount = 23; // the columns above, read by readRun
 
 constexpr char kTagSeparator = '\x1f';
 
 // The WHERE clause of a run list (RunFilter), parameters ?1 to ?5.
-const char kRunFilter[] =
-    "(?1 = 0 OR (?1 & (CASE r.status WHEN 'queued' THEN 1 WHEN 'running' THEN 2 "
-    "  WHEN 'finished' THEN 4 WHEN 'failed' THEN 8 WHEN 'cancelled' THEN 16 "
-    "  WHEN 'interrupted' THEN 32 ELSE 0 END)) != 0) "
-    "AND (?2 = '' OR r.variant = ?2) "
-    "AND (?3 = '' OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?3)) "
-    "AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR r.notes LIKE ?5 ESCAPE '\\')";
+const char kRunFilter[] = "(?1 = 0 OR (?1 & (CASE r.status WHEN 'queued' THEN 1 WHEN 'running' THEN 2 "
+                          "  WHEN 'finished' THEN 4 WHEN 'failed' THEN 8 WHEN 'cancelled' THEN 16 "
+                          "  WHEN 'interrupted' THEN 32 ELSE 0 END)) != 0) "
+                          "AND (?2 = '' OR r.variant = ?2) "
+                          "AND (?3 = '' OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = ?3)) "
+                          "AND (?4 = '' OR r.name LIKE ?5 ESCAPE '\\' OR r.notes LIKE ?5 ESCAPE '\\')";
 
 std::optional<double> optionalDouble(const Statement &row, int column)
 {
@@ -220,10 +219,10 @@ std::int64_t RunStore::createRun(const NewRun &run)
 void RunStore::updateRun(std::int64_t runId, const NewRun &fields)
 {
     const std::string config = canonicalConfig(path(), fields.name, fields.configJson);
-    auto update = database_->cached(
-        "UPDATE runs SET name = ?1, variant = ?2, config_json = ?3, config_sha256 = ?4, seed = ?5, "
-        "device = ?6, program_version = ?7, total_steps = ?8, start_step = ?9, "
-        "trainable_parameters = ?10, total_parameters = ?11 WHERE id = ?12");
+    auto update
+        = database_->cached("UPDATE runs SET name = ?1, variant = ?2, config_json = ?3, config_sha256 = ?4, seed = ?5, "
+                            "device = ?6, program_version = ?7, total_steps = ?8, start_step = ?9, "
+                            "trainable_parameters = ?10, total_parameters = ?11 WHERE id = ?12");
     bindRunFields(*update, fields, config);
     update->bind(12, runId);
     update->run();
@@ -310,7 +309,9 @@ std::vector<RunListEntry> RunStore::listRunsWithFigures(const RunFilter &filter)
           "  max(CASE WHEN is_loss AND recency = 1 THEN lowest END) AS best_loss, "
           "  avg(CASE WHEN NOT is_loss AND recency = 1 THEN value END) AS mean_exact "
           "  FROM samples GROUP BY run_id) "
-          "SELECT " + kRunColumns + ", f.final_loss, f.best_loss, f.mean_exact "
+          "SELECT "
+        + kRunColumns
+        + ", f.final_loss, f.best_loss, f.mean_exact "
           "FROM picked p JOIN runs r ON r.id = p.id LEFT JOIN figures f ON f.run_id = r.id "
           "ORDER BY r.created_at DESC, r.id DESC");
     bindRunFilter(*query, filter);
@@ -397,9 +398,8 @@ std::int64_t RunStore::addArtifact(std::int64_t runId, const std::string &kind, 
 std::int64_t RunStore::addArtifact(std::int64_t runId, const std::string &kind, const std::string &filePath,
                                    const FileDigest &digest)
 {
-    auto insert = database_->cached(
-        "INSERT INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) "
-        "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)");
+    auto insert = database_->cached("INSERT INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) "
+                                    "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)");
     insert->bind(1, runId).bind(2, kind).bind(3, filePath).bind(4, digest.sizeBytes).bind(5, digest.sha256);
     insert->bind(6, unixNow());
     insert->run();
@@ -448,9 +448,9 @@ int RunStore::markInterruptedRuns()
     std::vector<Verdict> interrupted;
     const double now = unixNow();
     {
-        auto query = database_->cached(
-            "SELECT id, owner_pid, owner_start_ticks, owner_host, "
-            "coalesce(heartbeat_at, started_at, created_at) FROM runs WHERE status = 'running'");
+        auto query
+            = database_->cached("SELECT id, owner_pid, owner_start_ticks, owner_host, "
+                                "coalesce(heartbeat_at, started_at, created_at) FROM runs WHERE status = 'running'");
         while (query->step()) {
             ProcessIdentity owner;
             owner.pid = query->isNull(1) ? 0 : query->columnInt(1);

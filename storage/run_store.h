@@ -63,7 +63,7 @@ public:
     void setNotes(std::int64_t runId, const std::string &notes);
     void addTags(std::int64_t runId, const std::vector<std::string> &tags);
     void removeTags(std::int64_t runId, const std::vector<std::string> &tags);
-    std::vector<std::string> allTags();    // every tag in use, sorted
+    std::vector<std::string> allTags();     // every tag in use, sorted
     std::vector<std::string> allVariants(); // every variant in use, sorted
 
     // --- artifacts ---

@@ -27,16 +27,13 @@ SampleWriter::SampleWriter(Database &database)
     , rollups_(database)
     , insertSeries_(database, "INSERT OR IGNORE INTO series (name) VALUES (?1)")
     , selectSeries_(database, "SELECT id FROM series WHERE name = ?1")
-    , insertScalar_(database,
-                    "INSERT OR REPLACE INTO scalar_samples (run_id, series_id, step, value, wall_seconds) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)")
-    , insertVector_(database,
-                    "INSERT OR REPLACE INTO vector_samples "
-                    "(run_id, series_id, layer, step, value_count, values_f32, wall_seconds) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-    , insertEvaluation_(database,
-                        "INSERT OR REPLACE INTO evaluations (run_id, step, task, metric, value) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)")
+    , insertScalar_(database, "INSERT OR REPLACE INTO scalar_samples (run_id, series_id, step, value, wall_seconds) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5)")
+    , insertVector_(database, "INSERT OR REPLACE INTO vector_samples "
+                              "(run_id, series_id, layer, step, value_count, values_f32, wall_seconds) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+    , insertEvaluation_(database, "INSERT OR REPLACE INTO evaluations (run_id, step, task, metric, value) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5)")
 {
 }
 

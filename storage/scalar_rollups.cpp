@@ -50,14 +50,12 @@ struct BlockSummary
 } // namespace
 
 RollupWriter::RollupWriter(Database &database)
-    : samples_(database,
-               "SELECT step, value, wall_seconds FROM scalar_samples "
-               "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step")
-    , upsert_(database,
-              "INSERT OR REPLACE INTO scalar_rollups "
-              "(run_id, series_id, block, sample_count, min_step, min_value, min_wall, "
-              " max_step, max_value, max_wall, nan_step, nan_wall) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+    : samples_(database, "SELECT step, value, wall_seconds FROM scalar_samples "
+                         "WHERE run_id = ?1 AND series_id = ?2 AND step BETWEEN ?3 AND ?4 ORDER BY step")
+    , upsert_(database, "INSERT OR REPLACE INTO scalar_rollups "
+                        "(run_id, series_id, block, sample_count, min_step, min_value, min_wall, "
+                        " max_step, max_value, max_wall, nan_step, nan_wall) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
 {
 }
 

@@ -184,8 +184,7 @@ const Migration kMigrations[] = {
     {5, "studies: a grid or random search x seeds, and the runs of each cell", kVersion5},
 };
 
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
-              "one migration per schema version");
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion, "one migration per schema version");
 
 } // namespace
 
@@ -234,8 +233,8 @@ void migrate(Database &database, int targetVersion)
         if (current != migration.version - 1)
             throw Error(database.path(), "schema version " + std::to_string(current) + " has no migration path");
         database.execute(migration.sql);
-        auto record = database.cached(
-            "INSERT INTO schema_version (version, applied_at, description) VALUES (?1, ?2, ?3)");
+        auto record
+            = database.cached("INSERT INTO schema_version (version, applied_at, description) VALUES (?1, ?2, ?3)");
         record->bind(1, migration.version).bind(2, unixNow()).bind(3, migration.description);
         record->run();
         transaction.commit();

@@ -14,8 +14,8 @@ namespace lwb::storage {
 
 const std::vector<std::string> &seedIndependentConfigPaths()
 {
-    static const std::vector<std::string> paths = {"seed", "name", "threads", "training.output_dir",
-                                                   "training.resume_from"};
+    static const std::vector<std::string> paths
+        = {"seed", "name", "threads", "training.output_dir", "training.resume_from"};
     return paths;
 }
 

@@ -34,7 +34,7 @@ struct SeedGroup
     std::string key;
     std::vector<std::int64_t> runIds; // in the order the runs were given
     std::vector<std::uint64_t> seeds;
-    bool seedsDistinct = true;        // false: a seed ran twice (a re-run, not a new sample)
+    bool seedsDistinct = true; // false: a seed ran twice (a re-run, not a new sample)
 };
 
 // Runs grouped by seedGroupKey, groups in the order of their first run. A run

@@ -29,8 +29,8 @@ std::int64_t rollupBlockOf(std::int64_t step);
 
 struct BucketPlan
 {
-    std::int64_t origin = 0; // first step of bucket 0
-    std::int64_t width = 1;  // steps per bucket
+    std::int64_t origin = 0;   // first step of bucket 0
+    std::int64_t width = 1;    // steps per bucket
     bool blockAligned = false; // origin and width are whole rollup blocks
 };
 

@@ -14,18 +14,30 @@ namespace {
 std::string describe(int resultCode)
 {
     switch (resultCode & 0xff) {
-    case SQLITE_FULL: return "the disk is full (or the database reached its size limit)";
-    case SQLITE_READONLY: return "the file is read-only";
-    case SQLITE_NOTADB: return "the file is not an SQLite database";
-    case SQLITE_CORRUPT: return "the database file is corrupt";
-    case SQLITE_BUSY: return "the database is locked by another process";
-    case SQLITE_LOCKED: return "the database is locked by another connection";
-    case SQLITE_CANTOPEN: return "the file cannot be opened";
-    case SQLITE_PERM: return "permission denied";
-    case SQLITE_IOERR: return "an input/output error occurred";
-    case SQLITE_NOMEM: return "out of memory";
-    case SQLITE_CONSTRAINT: return "a constraint was violated";
-    default: return sqlite3_errstr(resultCode);
+    case SQLITE_FULL:
+        return "the disk is full (or the database reached its size limit)";
+    case SQLITE_READONLY:
+        return "the file is read-only";
+    case SQLITE_NOTADB:
+        return "the file is not an SQLite database";
+    case SQLITE_CORRUPT:
+        return "the database file is corrupt";
+    case SQLITE_BUSY:
+        return "the database is locked by another process";
+    case SQLITE_LOCKED:
+        return "the database is locked by another connection";
+    case SQLITE_CANTOPEN:
+        return "the file cannot be opened";
+    case SQLITE_PERM:
+        return "permission denied";
+    case SQLITE_IOERR:
+        return "an input/output error occurred";
+    case SQLITE_NOMEM:
+        return "out of memory";
+    case SQLITE_CONSTRAINT:
+        return "a constraint was violated";
+    default:
+        return sqlite3_errstr(resultCode);
     }
 }
 
@@ -42,8 +54,8 @@ bool DatabaseError::isBusy() const
 Statement::Statement(Database &database, std::string_view sql)
     : database_(&database)
 {
-    const int rc = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()),
-                                      &statement_, nullptr);
+    const int rc
+        = sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_, nullptr);
     if (rc != SQLITE_OK)
         database.fail(rc, "preparing a statement");
 }
@@ -87,8 +99,7 @@ Statement &Statement::bind(int index, double value)
 
 Statement &Statement::bind(int index, std::string_view text)
 {
-    const int rc = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                       SQLITE_UTF8);
+    const int rc = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK)
         database_->fail(rc, "binding a parameter");
     return *this;
@@ -123,8 +134,7 @@ bool Statement::step()
 
 void Statement::run()
 {
-    while (step()) {
-    }
+    while (step()) { }
     reset();
 }
 
@@ -173,9 +183,15 @@ Database::Database(std::string path, OpenMode mode)
 {
     int flags = SQLITE_OPEN_NOMUTEX; // one connection per thread (see header)
     switch (mode) {
-    case OpenMode::ReadOnly: flags |= SQLITE_OPEN_READONLY; break;
-    case OpenMode::ReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
-    case OpenMode::ReadWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+    case OpenMode::ReadOnly:
+        flags |= SQLITE_OPEN_READONLY;
+        break;
+    case OpenMode::ReadWrite:
+        flags |= SQLITE_OPEN_READWRITE;
+        break;
+    case OpenMode::ReadWriteCreate:
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        break;
     }
     const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -206,8 +222,7 @@ void Database::execute(std::string_view sql)
         if (!statement) // only whitespace or comments were left
             break;
         int stepRc;
-        while ((stepRc = sqlite3_step(statement)) == SQLITE_ROW) {
-        }
+        while ((stepRc = sqlite3_step(statement)) == SQLITE_ROW) { }
         sqlite3_finalize(statement);
         if (stepRc != SQLITE_DONE)
             fail(stepRc, "executing SQL");

@@ -88,9 +88,20 @@ private:
 class StatementLease
 {
 public:
-    explicit StatementLease(Statement &statement) : statement_(&statement) {}
-    ~StatementLease() { if (statement_) statement_->reset(); }
-    StatementLease(StatementLease &&other) noexcept : statement_(other.statement_) { other.statement_ = nullptr; }
+    explicit StatementLease(Statement &statement)
+        : statement_(&statement)
+    {
+    }
+    ~StatementLease()
+    {
+        if (statement_)
+            statement_->reset();
+    }
+    StatementLease(StatementLease &&other) noexcept
+        : statement_(other.statement_)
+    {
+        other.statement_ = nullptr;
+    }
     StatementLease(const StatementLease &) = delete;
     StatementLease &operator=(const StatementLease &) = delete;
     StatementLease &operator=(StatementLease &&) = delete;

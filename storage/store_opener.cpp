@@ -13,8 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace lwb::storage {
@@ -28,7 +28,9 @@ constexpr char kSqliteHeader[] = "SQLite format 3"; // followed by a NUL byte: 1
 // Step 1: the file as a file. Returns true when it exists (and looks usable).
 bool checkExistingFile(const std::string &path)
 {
-    struct stat info {};
+    struct stat info
+    {
+    };
     if (::stat(path.c_str(), &info) != 0) {
         if (errno == ENOENT)
             return false;
@@ -43,8 +45,7 @@ bool checkExistingFile(const std::string &path)
     const bool writable = writeBits && ::access(path.c_str(), W_OK) == 0;
     if (!writable) {
         const bool readOnlyFileSystem = writeBits && errno == EROFS;
-        throw Error(path, std::string(readOnlyFileSystem ? "the file system is read-only"
-                                                         : "the file is read-only")
+        throw Error(path, std::string(readOnlyFileSystem ? "the file system is read-only" : "the file is read-only")
                               + "; the run store needs to write to it");
     }
     if (::access(path.c_str(), R_OK) != 0)
@@ -62,8 +63,9 @@ bool checkExistingFile(const std::string &path)
     // SQLite writes -wal and -shm files beside the database.
     const fs::path folder = fs::absolute(fs::path(path)).parent_path();
     if (::access(folder.c_str(), W_OK) != 0)
-        throw Error(path, "the folder " + folder.string() + " is not writable; the run store needs to "
-                          "create its journal files there");
+        throw Error(path, "the folder " + folder.string()
+                              + " is not writable; the run store needs to "
+                                "create its journal files there");
     return true;
 }
 
@@ -124,8 +126,8 @@ std::unique_ptr<Database> openStoreDatabase(const std::string &path, const Store
     if (!exists)
         ensureParentFolder(path);
 
-    auto database = std::make_unique<Database>(
-        path, exists ? Database::OpenMode::ReadWrite : Database::OpenMode::ReadWriteCreate);
+    auto database = std::make_unique<Database>(path, exists ? Database::OpenMode::ReadWrite
+                                                            : Database::OpenMode::ReadWriteCreate);
     sqlite3_busy_timeout(database->handle(), options.busyTimeoutMs);
 
     // Step 2: read, do not write.
@@ -140,8 +142,7 @@ std::unique_ptr<Database> openStoreDatabase(const std::string &path, const Store
                           "table); left untouched");
     if (version > kSchemaVersion)
         throw Error(path, "made by a newer LoRA Workbench (schema version " + std::to_string(version)
-                              + ", this program knows up to " + std::to_string(kSchemaVersion)
-                              + "); left untouched");
+                              + ", this program knows up to " + std::to_string(kSchemaVersion) + "); left untouched");
 
     // Step 3: write.
     applyConnectionSettings(*database, options);

@@ -40,12 +40,23 @@ std::string html(const std::string &text)
     std::string escaped;
     for (char c : text) {
         switch (c) {
-        case '&': escaped += "&amp;"; break;
-        case '<': escaped += "&lt;"; break;
-        case '>': escaped += "&gt;"; break;
-        case '"': escaped += "&quot;"; break;
-        case '\'': escaped += "&#39;"; break;
-        default: escaped += c;
+        case '&':
+            escaped += "&amp;";
+            break;
+        case '<':
+            escaped += "&lt;";
+            break;
+        case '>':
+            escaped += "&gt;";
+            break;
+        case '"':
+            escaped += "&quot;";
+            break;
+        case '\'':
+            escaped += "&#39;";
+            break;
+        default:
+            escaped += c;
         }
     }
     return escaped;
@@ -121,11 +132,12 @@ std::string meansChart(const StudySummary &summary)
             << html("c" + std::to_string(i) + " " + studyCellLabel(cell.cell)) << "</text>\n";
         if (cell.values.empty())
             continue;
-        svg << "<rect x='" << labelWidth << "' y='" << y - 6 << "' width='" << std::max(0.0, x(cell.interval.mean) - labelWidth)
-            << "' height='12' fill='" << (isBaseline ? "#9bb7d4" : "#c9d8e8") << "'/>\n";
+        svg << "<rect x='" << labelWidth << "' y='" << y - 6 << "' width='"
+            << std::max(0.0, x(cell.interval.mean) - labelWidth) << "' height='12' fill='"
+            << (isBaseline ? "#9bb7d4" : "#c9d8e8") << "'/>\n";
         if (cell.values.size() >= 2)
-            svg << "<line x1='" << x(cell.interval.low) << "' x2='" << x(cell.interval.high) << "' y1='" << y << "' y2='" << y
-                << "' stroke='#203040' stroke-width='2'/>\n";
+            svg << "<line x1='" << x(cell.interval.low) << "' x2='" << x(cell.interval.high) << "' y1='" << y
+                << "' y2='" << y << "' stroke='#203040' stroke-width='2'/>\n";
         for (double value : cell.values)
             svg << "<circle cx='" << x(value) << "' cy='" << y << "' r='2.5' fill='#c03030'/>\n";
     }
@@ -134,7 +146,8 @@ std::string meansChart(const StudySummary &summary)
         << "' stroke='black'/>\n";
     for (int tick = 0; tick <= 4; ++tick) {
         const double value = low + (high - low) * tick / 4.0;
-        svg << "<text x='" << x(value) << "' y='" << axisY + 14 << "' text-anchor='middle'>" << number(value, 4) << "</text>\n";
+        svg << "<text x='" << x(value) << "' y='" << axisY + 14 << "' text-anchor='middle'>" << number(value, 4)
+            << "</text>\n";
     }
     svg << "</svg>\n";
     return svg.str();
@@ -177,10 +190,11 @@ std::string axisScatter(const StudySummary &summary, const std::string &path)
         svg << "<circle cx='" << px << "' cy='" << py << "' r='3' fill='#3060c0' fill-opacity='0.7'/>\n";
     }
     svg << "<text x='" << left << "' y='" << height - 8 << "'>" << number(xLow, 4) << "</text>";
-    svg << "<text x='" << width - 10 << "' y='" << height - 8 << "' text-anchor='end'>" << number(xHigh, 4) << "</text>";
-    svg << "<text x='4' y='14'>" << number(high, 4) << "</text><text x='4' y='" << height - bottom << "'>" << number(low, 4)
-        << "</text>\n</svg><figcaption>" << html(summary.metric) << " against " << html(path) << (logAxis ? " (log scale)" : "")
-        << "</figcaption></figure>\n";
+    svg << "<text x='" << width - 10 << "' y='" << height - 8 << "' text-anchor='end'>" << number(xHigh, 4)
+        << "</text>";
+    svg << "<text x='4' y='14'>" << number(high, 4) << "</text><text x='4' y='" << height - bottom << "'>"
+        << number(low, 4) << "</text>\n</svg><figcaption>" << html(summary.metric) << " against " << html(path)
+        << (logAxis ? " (log scale)" : "") << "</figcaption></figure>\n";
     return svg.str();
 }
 
@@ -229,9 +243,10 @@ void writeStudyHtml(const StudySummary &summary, const std::string &path)
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
             "td:nth-child(2),th:nth-child(2){text-align:left}figure{display:inline-block;margin:0 1em 1em 0}"
             "tr.baseline{font-weight:bold}</style></head><body>\n";
-    page << "<h1>Study: " << html(summary.study.name) << "</h1>\n<p>Metric <code>" << html(summary.metric) << "</code> ("
-         << (summary.higherIsBetter ? "higher" : "lower") << " is better), final value of each finished run; mean with its "
-         << confidencePercent << " % Student-t interval over seeds; the comparison with the baseline is paired by seed "
+    page << "<h1>Study: " << html(summary.study.name) << "</h1>\n<p>Metric <code>" << html(summary.metric)
+         << "</code> (" << (summary.higherIsBetter ? "higher" : "lower")
+         << " is better), final value of each finished run; mean with its " << confidencePercent
+         << " % Student-t interval over seeds; the comparison with the baseline is paired by seed "
          << "(difference, its interval, two-sided paired t-test).</p>\n";
     page << "<table><tr><th>cell</th><th>settings</th><th>seeds</th><th>mean</th><th>" << confidencePercent
          << " % CI</th><th>sd</th><th>min</th><th>max</th><th>vs baseline</th><th>CI of difference</th><th>p</th>"
@@ -246,8 +261,9 @@ void writeStudyHtml(const StudySummary &summary, const std::string &path)
              << number(interval.standardDeviation, 3) << "</td><td>" << number(interval.minimum, 5) << "</td><td>"
              << number(interval.maximum, 5) << "</td>";
         if (cell.vsBaseline)
-            page << "<td>" << number(cell.vsBaseline->meanDifference, 4) << "</td><td>" << number(cell.vsBaseline->low, 4)
-                 << " .. " << number(cell.vsBaseline->high, 4) << "</td><td>" << number(cell.vsBaseline->pValue, 3) << "</td>";
+            page << "<td>" << number(cell.vsBaseline->meanDifference, 4) << "</td><td>"
+                 << number(cell.vsBaseline->low, 4) << " .. " << number(cell.vsBaseline->high, 4) << "</td><td>"
+                 << number(cell.vsBaseline->pValue, 3) << "</td>";
         else
             page << "<td></td><td></td><td></td>";
         page << "<td>" << cell.pendingRuns << "</td><td>" << cell.failedRuns << "</td></tr>\n";
@@ -257,15 +273,16 @@ void writeStudyHtml(const StudySummary &summary, const std::string &path)
     for (const auto &cell : summary.cells)
         for (const auto &setting : cellSettings(cell.cell))
             if (setting.size() == 2 && setting[1].is_number() && setting[0].is_string()
-                && std::find(numericAxes.begin(), numericAxes.end(), setting[0].get<std::string>()) == numericAxes.end())
+                && std::find(numericAxes.begin(), numericAxes.end(), setting[0].get<std::string>())
+                       == numericAxes.end())
                 numericAxes.push_back(setting[0].get<std::string>());
     if (!numericAxes.empty()) {
         page << "<h2>Settings against the metric</h2>\n";
         for (const auto &axis : numericAxes)
             page << axisScatter(summary, axis);
     }
-    page << "<h2>The study file</h2>\n<pre>" << html(nlohmann::json::parse(summary.study.specJson, nullptr, false).dump(2))
-         << "</pre>\n</body></html>\n";
+    page << "<h2>The study file</h2>\n<pre>"
+         << html(nlohmann::json::parse(summary.study.specJson, nullptr, false).dump(2)) << "</pre>\n</body></html>\n";
     writeAtomically(path, page.str());
 }
 

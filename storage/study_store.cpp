@@ -143,8 +143,9 @@ std::int64_t createStudyRun(RunStore &store, const StudyRecord &study, const Stu
     NewRun queued;
     queued.name = config.value("name", study.name);
     const auto adapter = config.find("adapter");
-    queued.variant = adapter != config.end() && adapter->is_object() ? adapter->value("variant", AdapterConfig().variant)
-                                                                     : AdapterConfig().variant;
+    queued.variant = adapter != config.end() && adapter->is_object()
+                         ? adapter->value("variant", AdapterConfig().variant)
+                         : AdapterConfig().variant;
     queued.configJson = plan.configJson;
     queued.seed = plan.seed;
     queued.device = config.value("device", "cpu");

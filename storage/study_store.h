@@ -21,7 +21,7 @@ struct StudyRecord
 {
     std::int64_t id = 0;
     std::string name;
-    std::string specJson;   // canonical JSON of the study file
+    std::string specJson; // canonical JSON of the study file
     std::string specSha256;
     std::string metric;     // the series the study reports ("eval/loss")
     double createdAt = 0.0; // Unix seconds
@@ -31,7 +31,7 @@ struct StudyRunLink
 {
     std::int64_t runId = 0;
     std::size_t cellIndex = 0;
-    std::string cell;       // the cell's settings, [[path, value], ...]
+    std::string cell; // the cell's settings, [[path, value], ...]
     std::uint64_t seed = 0;
     RunStatus status = RunStatus::Queued;
 };
@@ -40,7 +40,7 @@ struct StudyRunLink
 // `specJson` must be canonical (sorted keys, compact: nlohmann's dump()).
 StudyRecord openStudy(RunStore &store, const std::string &name, const std::string &specJson, const std::string &metric);
 
-std::vector<StudyRecord> listStudies(RunStore &store);          // newest first
+std::vector<StudyRecord> listStudies(RunStore &store); // newest first
 std::optional<StudyRecord> findStudy(RunStore &store, std::int64_t studyId);
 
 // Records that `runId` trains cell `cellIndex` on `seed` for the study.

@@ -21,14 +21,14 @@ class RunStore;
 struct StudyCellSummary
 {
     std::size_t cellIndex = 0;
-    std::string cell;                      // [[path, value], ...]
-    std::vector<std::uint64_t> seeds;      // finished seeds, ascending
-    std::vector<double> values;            // the metric's final value per finished seed
-    std::vector<std::int64_t> runIds;      // the finished runs, same order
-    int pendingRuns = 0;                   // queued or running
-    int failedRuns = 0;                    // failed, cancelled or interrupted (re-run on resume)
-    MeanInterval interval;                 // of `values`
-    std::optional<PairedTest> vsBaseline;  // this - baseline; none for the baseline or < 2 common seeds
+    std::string cell;                     // [[path, value], ...]
+    std::vector<std::uint64_t> seeds;     // finished seeds, ascending
+    std::vector<double> values;           // the metric's final value per finished seed
+    std::vector<std::int64_t> runIds;     // the finished runs, same order
+    int pendingRuns = 0;                  // queued or running
+    int failedRuns = 0;                   // failed, cancelled or interrupted (re-run on resume)
+    MeanInterval interval;                // of `values`
+    std::optional<PairedTest> vsBaseline; // this - baseline; none for the baseline or < 2 common seeds
 };
 
 struct StudySummary
@@ -38,7 +38,7 @@ struct StudySummary
     bool higherIsBetter = false;
     int baselineCell = -1;
     double confidence = 0.95;
-    std::vector<StudyCellSummary> cells;   // by cell index, cells without any run included
+    std::vector<StudyCellSummary> cells; // by cell index, cells without any run included
 };
 
 // `cellCount` and `baselineCell` come from the expanded spec

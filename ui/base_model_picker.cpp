@@ -154,11 +154,12 @@ void BaseModelPicker::startThread(const QString &path, std::uint64_t serial)
         } catch (const lwb::Error &error) {
             outcome->error = QString::fromStdString(error.what());
         } catch (const std::exception &error) {
-            outcome->error = tr("Could not read %1: %2").arg(QString::fromStdString(modelPath),
-                                                             QString::fromStdString(error.what()));
+            outcome->error = tr("Could not read %1: %2")
+                                 .arg(QString::fromStdString(modelPath), QString::fromStdString(error.what()));
         }
         // Values only cross back; `this` is the context, so a deleted picker drops the call.
-        QMetaObject::invokeMethod(this, [this, serial, outcome] { finish(serial, outcome); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, serial, outcome] { finish(serial, outcome); }, Qt::QueuedConnection);
     }));
     thread_->setObjectName(QStringLiteral("model inspection"));
     thread_->start();
@@ -204,7 +205,8 @@ void BaseModelPicker::showInspection(const lwb::ModelInspection &inspection)
                  .arg(html(inspection.modelType), locale.toString(static_cast<qlonglong>(inspection.parameters)),
                       html(inspection.dtypeSummary()));
     lines << tr("Tokenizer: %1, %2 tokens%3")
-                 .arg(html(inspection.tokenizerKind), locale.toString(static_cast<qlonglong>(inspection.tokenizerVocabSize)),
+                 .arg(html(inspection.tokenizerKind),
+                      locale.toString(static_cast<qlonglong>(inspection.tokenizerVocabSize)),
                       inspection.prependsBos ? tr(", sequences start with BOS") : QString());
     lines << tr("Special: %1 · %2 · %3 · %4 · stop %5")
                  .arg(tokenText("bos", tokens.bos), tokenText("eos", tokens.eos), tokenText("pad", tokens.pad),
@@ -214,13 +216,15 @@ void BaseModelPicker::showInspection(const lwb::ModelInspection &inspection)
                      .arg(html(tokens.missingEndTokenMessage()));
     lines << tr("Chat template: %1").arg(inspection.hasChatTemplate ? tr("yes") : tr("no"));
     panel_->setText(lines.join(QStringLiteral("<br>")));
-    QStringList origins{tr("Folder: %1").arg(QString::fromStdString(inspection.folder)),
-                        tr("Tokenizer class: %1 (%2)")
-                            .arg(QString::fromStdString(tokens.tokenizerClass),
-                                 QString::fromStdString(tokens.tokenizerClassOrigin)),
-                        originLine("bos", tokens.bos), originLine("eos", tokens.eos), originLine("pad", tokens.pad),
-                        originLine("unk", tokens.unk),
-                        tr("stop ids: %1").arg(QString::fromStdString(tokens.stopIdsOrigin))};
+    QStringList origins{
+        tr("Folder: %1").arg(QString::fromStdString(inspection.folder)),
+        tr("Tokenizer class: %1 (%2)")
+            .arg(QString::fromStdString(tokens.tokenizerClass), QString::fromStdString(tokens.tokenizerClassOrigin)),
+        originLine("bos", tokens.bos),
+        originLine("eos", tokens.eos),
+        originLine("pad", tokens.pad),
+        originLine("unk", tokens.unk),
+        tr("stop ids: %1").arg(QString::fromStdString(tokens.stopIdsOrigin))};
     if (inspection.hasChatTemplate)
         origins << tr("chat template: %1").arg(QString::fromStdString(inspection.chatTemplateOrigin));
     panel_->setToolTip(origins.join(QLatin1Char('\n')));

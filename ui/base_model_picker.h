@@ -76,7 +76,7 @@ private:
     QLabel *error_;
     QTimer *debounce_;
     std::unique_ptr<QThread> thread_;
-    std::uint64_t serial_ = 0;       // the newest choice's number
+    std::uint64_t serial_ = 0;        // the newest choice's number
     std::uint64_t runningSerial_ = 0; // the one the running thread inspects
     QString runningPath_;
     std::optional<lwb::ModelInspection> inspection_;

@@ -43,9 +43,9 @@ namespace {
 namespace series = lwb::storage::series;
 
 // Distinguishable on light and dark backgrounds (Tableau 10).
-const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
-                           QColor(188, 189, 34), QColor(23, 190, 207)};
+const QColor kPalette[]
+    = {QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),   QColor(214, 39, 40),  QColor(148, 103, 189),
+       QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
 
 QColor runColor(int index)
 {
@@ -99,8 +99,9 @@ double tokensAt(const std::vector<lwb::storage::SeriesPoint> &tokens, std::int64
 {
     if (tokens.empty())
         return std::nan("");
-    auto after = std::lower_bound(tokens.begin(), tokens.end(), step,
-                                  [](const lwb::storage::SeriesPoint &point, std::int64_t s) { return point.step < s; });
+    auto after
+        = std::lower_bound(tokens.begin(), tokens.end(), step,
+                           [](const lwb::storage::SeriesPoint &point, std::int64_t s) { return point.step < s; });
     if (after == tokens.end())
         return tokens.back().value;
     if (after->step == step || after == tokens.begin())
@@ -210,7 +211,8 @@ QWidget *CompareView::buildToolbar()
     axisChoice_->addItem(tr("by step"), int(XAxis::Step));
     axisChoice_->addItem(tr("by tokens"), int(XAxis::Tokens));
     axisChoice_->addItem(tr("by wall time"), int(XAxis::WallTime));
-    axisChoice_->setToolTip(tr("Align the curves by optimizer step, by training tokens seen, or by seconds since start."));
+    axisChoice_->setToolTip(
+        tr("Align the curves by optimizer step, by training tokens seen, or by seconds since start."));
     groupBySeed_->setObjectName(QStringLiteral("compareGroupBySeed"));
     groupBySeed_->setToolTip(tr("Runs whose configs differ only in their seed as one mean curve with a band, "
                                 "and their final and best values as mean ± 95 % CI."));
@@ -365,7 +367,7 @@ void CompareView::reload()
     store_->run<CompareSnapshot>(
         this,
         [ids = std::vector<std::int64_t>(runIds_.begin(), runIds_.end())](lwb::storage::RunStore &store,
-                                                                           const StoreTaskControl &) {
+                                                                          const StoreTaskControl &) {
             CompareSnapshot snapshot;
             snapshot.comparison = lwb::storage::compareRuns(store, ids);
             lwb::storage::MetricReader reader(store);
@@ -486,8 +488,8 @@ void CompareView::drawCurves()
                         std::vector<const SeriesCurve *> members;
                         for (std::int64_t id : groups_[g].runIds)
                             members.push_back(&curves[std::size_t(runIndex(id))]);
-                        addSeedBand(*curves_, seedBandOf(members, band == Band::ConfidenceInterval),
-                                    runColor(int(g)), groupLabel(g), sparse);
+                        addSeedBand(*curves_, seedBandOf(members, band == Band::ConfidenceInterval), runColor(int(g)),
+                                    groupLabel(g), sparse);
                     }
                 }
                 for (int i = 0; i < int(curves.size()) && i < runIds_.size() && !grouped(); ++i) {
@@ -521,7 +523,8 @@ void CompareView::fillConfigTable()
     std::vector<std::map<std::string, std::string>> flat;
     for (const auto &run : comparison_.runs) {
         const auto document = nlohmann::json::parse(run.configJson, nullptr, false);
-        flat.push_back(document.is_discarded() ? std::map<std::string, std::string>{} : lwb::storage::flattenJson(document));
+        flat.push_back(document.is_discarded() ? std::map<std::string, std::string>{}
+                                               : lwb::storage::flattenJson(document));
     }
     std::set<std::string> paths = differing;
     if (allKeys_->isChecked()) {
@@ -537,7 +540,8 @@ void CompareView::fillConfigTable()
         for (int i = 0; i < runs; ++i) {
             const auto found = flat[std::size_t(i)].find(path);
             setCell(configTable_, row, i + 1,
-                    found == flat[std::size_t(i)].end() ? QStringLiteral("—") : QString::fromStdString(found->second), differs);
+                    found == flat[std::size_t(i)].end() ? QStringLiteral("—") : QString::fromStdString(found->second),
+                    differs);
         }
         ++row;
     }
@@ -564,7 +568,8 @@ void CompareView::fillMetricsTable()
             const auto &summary = comparison_.finals[s][std::size_t(i)];
             setCell(metricsTable_, int(s), 1 + 2 * i, summary ? number(summary->latestValue) : QStringLiteral("—"));
             setCell(metricsTable_, int(s), 2 + 2 * i,
-                    summary ? tr("%1 @ %2").arg(number(summary->bestValue)).arg(summary->bestStep) : QStringLiteral("—"));
+                    summary ? tr("%1 @ %2").arg(number(summary->bestValue)).arg(summary->bestStep)
+                            : QStringLiteral("—"));
         }
     }
     fitColumns(metricsTable_);
@@ -666,9 +671,9 @@ bool CompareView::exportTables(const QString &directory, QString *error)
 {
     const QDir dir(directory);
     return writeTextFile(dir.filePath(QStringLiteral("compare_config.csv")), tableCsv(*configTable_), error)
-        && writeTextFile(dir.filePath(QStringLiteral("compare_metrics.csv")), tableCsv(*metricsTable_), error)
-        && writeTextFile(dir.filePath(QStringLiteral("compare_tasks.csv")), tableCsv(*taskTable_), error)
-        && writeTextFile(dir.filePath(QStringLiteral("compare_curves.csv")), plotDataCsv(curves_), error);
+           && writeTextFile(dir.filePath(QStringLiteral("compare_metrics.csv")), tableCsv(*metricsTable_), error)
+           && writeTextFile(dir.filePath(QStringLiteral("compare_tasks.csv")), tableCsv(*taskTable_), error)
+           && writeTextFile(dir.filePath(QStringLiteral("compare_curves.csv")), plotDataCsv(curves_), error);
 }
 
 void CompareView::exportFigure()

@@ -40,7 +40,7 @@ class QTabWidget;
 namespace lwb::ui {
 class StoredRoutingView;
 class StoreWorker;
-}
+} // namespace lwb::ui
 
 namespace lwb::ui {
 

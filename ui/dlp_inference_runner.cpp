@@ -50,9 +50,9 @@ bool DlpInferenceRunner::ask(const lwb::RunConfig &study, const DlpQuestion &que
                 model_ = lwb::DlpModel::loadStudy(study);
                 modelFolder_ = study.training.outputDir;
             }
-            const auto generation = model_->generate(question.prompt.toStdString(), question.maxNewTokens,
-                                                     question.selection,
-                                                     lwb::granularityFromString(question.granularity.toStdString()));
+            const auto generation
+                = model_->generate(question.prompt.toStdString(), question.maxNewTokens, question.selection,
+                                   lwb::granularityFromString(question.granularity.toStdString()));
             DlpAnswer answer;
             answer.prompt = question.prompt;
             answer.text = QString::fromStdString(generation.text);
@@ -66,10 +66,12 @@ bool DlpInferenceRunner::ask(const lwb::RunConfig &study, const DlpQuestion &que
                 shown.weights = QVector<double>(segment.weights.begin(), segment.weights.end());
                 answer.segments << shown;
             }
-            QMetaObject::invokeMethod(this, [this, answer] { Q_EMIT answered(answer); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, answer] { Q_EMIT answered(answer); }, Qt::QueuedConnection);
         } catch (const std::exception &error) {
             const QString message = QString::fromUtf8(error.what());
-            QMetaObject::invokeMethod(this, [this, message] { Q_EMIT failed(message); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, message] { Q_EMIT failed(message); }, Qt::QueuedConnection);
         }
     }));
     thread_->setObjectName(QStringLiteral("lwb-dlp-inference"));

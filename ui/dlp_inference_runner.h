@@ -31,8 +31,8 @@ struct DlpAnswer
 {
     struct Segment
     {
-        qint64 start = 0;      // first position (0 = BOS) the set applies to
-        QStringList loras;     // selected task LoRAs, most probable first
+        qint64 start = 0;  // first position (0 = BOS) the set applies to
+        QStringList loras; // selected task LoRAs, most probable first
         QVector<double> weights;
     };
     QString prompt;

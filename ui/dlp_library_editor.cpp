@@ -37,7 +37,7 @@ DlpLibraryEditor::DlpLibraryEditor(QWidget *parent)
     remove_->setObjectName(QStringLiteral("dlpLibraryRemove"));
     choose_->setObjectName(QStringLiteral("dlpLibraryChoose"));
     choose_->setToolTip(tr("Use a trained LoRA for the selected task: a LoRA run's output folder, or a PEFT folder "
-                          "(adapter_config.json + adapter_model.safetensors)."));
+                           "(adapter_config.json + adapter_model.safetensors)."));
 
     auto *buttons = new QHBoxLayout;
     for (auto *button : {add_, remove_, up_, down_, choose_})

@@ -185,7 +185,9 @@ QWidget *DlpView::buildInferencePanel()
     auto *row = new QHBoxLayout;
     row->addWidget(prompt_, 1);
     for (auto [label, widget] : {std::pair<QString, QWidget *>{tr("max tokens"), maxTokens_},
-                                 {tr("rule"), rule_}, {tr("P"), p_}, {tr("routing"), granularity_}}) {
+                                 {tr("rule"), rule_},
+                                 {tr("P"), p_},
+                                 {tr("routing"), granularity_}}) {
         row->addWidget(new QLabel(label));
         row->addWidget(widget);
     }
@@ -222,7 +224,8 @@ void DlpView::startStudy(const lwb::RunConfig &config)
     runId_ = 0;
     runner_->forget();
     clear(tr("Study \"%1\" running: the task LoRAs train first, then the multi-task LoRA, the plugin and the "
-             "routed evaluation.").arg(QString::fromStdString(config.name)));
+             "routed evaluation.")
+              .arg(QString::fromStdString(config.name)));
     for (const auto &entry : lwb::effectiveLibrary(config.adapter.dlp, config.data.tasks))
         tasks_ << QString::fromStdString(entry.task);
     p_->setValue(config.adapter.dlp.selection.p);
@@ -294,7 +297,8 @@ void DlpView::studyFinished(lwb::RunOutcome outcome)
         heading_->setText(tr("Study \"%1\" finished%2. Ask it below.")
                               .arg(name, runId_ > 0 ? tr(" (run #%1)").arg(runId_) : QString()));
     else
-        heading_->setText(tr("Study \"%1\" %2: nothing to ask.").arg(name, QString::fromLatin1(lwb::toString(outcome))));
+        heading_->setText(
+            tr("Study \"%1\" %2: nothing to ask.").arg(name, QString::fromLatin1(lwb::toString(outcome))));
     updateInference();
 }
 
@@ -323,10 +327,10 @@ bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
         showStoredTrainings(store, runId);
         addEvaluation(*evaluation);
         finished_ = true;
-        heading_->setText(tr("Recorded study #%1 \"%2\"; its LoRAs and plugin are read from %3 when you ask.")
-                              .arg(runId)
-                              .arg(QString::fromStdString(record.name),
-                                   QString::fromStdString(config.training.outputDir)));
+        heading_->setText(
+            tr("Recorded study #%1 \"%2\"; its LoRAs and plugin are read from %3 when you ask.")
+                .arg(runId)
+                .arg(QString::fromStdString(record.name), QString::fromStdString(config.training.outputDir)));
         updateInference();
         return true;
     } catch (const std::exception &error) {
@@ -361,9 +365,8 @@ void DlpView::drawSelectionCounts(const std::vector<double> &counts)
     for (std::size_t i = 0; i < counts.size(); ++i) {
         keys << static_cast<double>(i);
         values << counts[i];
-        ticks->addTick(static_cast<double>(i), i < static_cast<std::size_t>(tasks_.size())
-                                                   ? tasks_[static_cast<int>(i)]
-                                                   : QString::number(i));
+        ticks->addTick(static_cast<double>(i),
+                       i < static_cast<std::size_t>(tasks_.size()) ? tasks_[static_cast<int>(i)] : QString::number(i));
     }
     selectionBars_->setData(keys, values, true);
     selectionPlot_->xAxis->setTicker(ticks);
@@ -423,8 +426,8 @@ void DlpView::showAnswer(const DlpAnswer &answer)
     for (const auto &segment : answer.segments) {
         QStringList picks;
         for (int i = 0; i < segment.loras.size(); ++i)
-            picks << tr("<b>%1</b> %2").arg(segment.loras[i].toHtmlEscaped(),
-                                            QLocale().toString(segment.weights.value(i), 'f', 3));
+            picks << tr("<b>%1</b> %2")
+                         .arg(segment.loras[i].toHtmlEscaped(), QLocale().toString(segment.weights.value(i), 'f', 3));
         html += tr("From position %1: %2<br>").arg(segment.start).arg(picks.join(QStringLiteral(", ")));
     }
     html += tr("Answer: <tt>%1</tt>%2")

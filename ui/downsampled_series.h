@@ -36,7 +36,7 @@ public:
     std::int64_t sampleCount() const { return sampleCount_; } // samples appended since clear()
     std::int64_t stride() const { return stride_; }           // samples per full bucket
     int bucketCount() const { return static_cast<int>(buckets_.size()); }
-    std::uint64_t revision() const { return revision_; }      // changes on every append/clear
+    std::uint64_t revision() const { return revision_; } // changes on every append/clear
     bool isEmpty() const { return buckets_.isEmpty(); }
 
 private:

@@ -18,9 +18,9 @@ namespace lwb::ui {
 class EngineCatalog
 {
 public:
-    static QStringList variantNames();                      // "lora", ..., "dlp"
-    static QStringList builtinTaskNames();                  // "first", "length", ... (builtin:tasks)
-    static QStringList modelPresetNames();                  // "gpt2-tiny", "llama-tiny", ...
+    static QStringList variantNames();     // "lora", ..., "dlp"
+    static QStringList builtinTaskNames(); // "first", "length", ... (builtin:tasks)
+    static QStringList modelPresetNames(); // "gpt2-tiny", "llama-tiny", ...
     // What the form's base-model list offers: the shipped pretrained models
     // ("builtin:lexicon-base", a model.path) first, then the random presets.
     static QStringList baseModelChoices();
@@ -30,7 +30,7 @@ public:
     static QStringList targetLayerNames(lwb::Architecture architecture); // "c_attn", ...
     // A preset's or a checkpoint folder's architecture; Gpt2 for an unknown name.
     static lwb::Architecture presetArchitecture(const QString &preset);
-    static QStringList deviceNames();                       // "cpu", then "cuda:0", ... when present
+    static QStringList deviceNames();                         // "cpu", then "cuda:0", ... when present
     static QStringList exportFormats(const QString &variant); // "peft", "merged", ... (engine/export)
     static QString versionLine(const QString &program);
 };

@@ -97,7 +97,8 @@ ExportDialog::ExportDialog(const QString &databasePath, const lwb::storage::RunR
     destinationRow->addWidget(destination_, 1);
     destinationRow->addWidget(browse);
     name_->setObjectName(QStringLiteral("exportName"));
-    name_->setToolTip(tr("Only letters, digits, '.', '_' and '-' are kept; the folder is created inside the destination."));
+    name_->setToolTip(
+        tr("Only letters, digits, '.', '_' and '-' are kept; the folder is created inside the destination."));
     connect(name_, &QLineEdit::textEdited, this, [this] { nameEdited_ = true; });
     dtype_->setObjectName(QStringLiteral("exportDtype"));
     dtype_->addItems({QStringLiteral("float32"), QStringLiteral("bfloat16"), QStringLiteral("float16")});
@@ -191,7 +192,8 @@ void ExportDialog::setBusy(bool busy)
     cancel_->setEnabled(busy);
     export_->setEnabled(!busy);
     close_->setEnabled(!busy);
-    for (QWidget *field : std::initializer_list<QWidget *>{format_, destination_, name_, dtype_, shardMiB_, expertFolders_})
+    for (QWidget *field :
+         std::initializer_list<QWidget *>{format_, destination_, name_, dtype_, shardMiB_, expertFolders_})
         field->setEnabled(!busy);
     if (!busy)
         onFormatChanged();
@@ -212,7 +214,8 @@ void ExportDialog::startExport()
     if (QFileInfo::exists(target)) {
         QMessageBox box(QMessageBox::Warning, tr("Replace the export?"),
                         tr("%1 exists. Replace it with this export? The old folder is removed only once the "
-                           "new one is complete.").arg(target),
+                           "new one is complete.")
+                            .arg(target),
                         QMessageBox::Yes | QMessageBox::Cancel, this);
         box.setObjectName(QStringLiteral("replaceExportBox"));
         box.setDefaultButton(QMessageBox::Cancel);
@@ -237,19 +240,22 @@ void ExportDialog::onProgress(const QString &stage, qint64 done, qint64 total)
     }
 }
 
-void ExportDialog::onSucceeded(const lwb::ExportResult &result, const std::vector<lwb::storage::ArtifactRecord> &recorded,
+void ExportDialog::onSucceeded(const lwb::ExportResult &result,
+                               const std::vector<lwb::storage::ArtifactRecord> &recorded,
                                const QString &recordingProblem)
 {
     setBusy(false);
     QStringList lines;
-    lines << tr("Exported run #%1 as %2 to %3").arg(run_.id).arg(QString::fromStdString(result.format),
-                                                                  QString::fromStdString(result.folder));
+    lines << tr("Exported run #%1 as %2 to %3")
+                 .arg(run_.id)
+                 .arg(QString::fromStdString(result.format), QString::fromStdString(result.folder));
     if (recordingProblem.isEmpty()) {
         lines << tr("%n file(s), recorded as artifacts of the run (size, SHA-256):", nullptr, int(recorded.size()));
         for (const auto &artifact : recorded)
-            lines << QStringLiteral("  %1  %2  %3").arg(QString::fromStdString(artifact.sha256), humanSize(artifact.sizeBytes),
-                                                        QDir(QString::fromStdString(result.folder))
-                                                            .relativeFilePath(QString::fromStdString(artifact.path)));
+            lines << QStringLiteral("  %1  %2  %3")
+                         .arg(QString::fromStdString(artifact.sha256), humanSize(artifact.sizeBytes),
+                              QDir(QString::fromStdString(result.folder))
+                                  .relativeFilePath(QString::fromStdString(artifact.path)));
     } else {
         lines << tr("The files are written, but the run store could not record them: %1").arg(recordingProblem);
     }

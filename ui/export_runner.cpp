@@ -90,7 +90,8 @@ bool ExportRunner::start(const QString &databasePath, qint64 runId, const Export
                 const QString folder = QString::fromStdString(result.folder);
                 post([this, folder] {
                     Q_EMIT cancelled(tr("Cancelled while hashing: the files are in %1 but not recorded in the run "
-                                        "store.").arg(folder));
+                                        "store.")
+                                         .arg(folder));
                 });
                 return;
             } catch (const std::exception &error) {

@@ -157,34 +157,38 @@ void JobController::startJob(const QueuedJob &queued)
     auto &job = running_[jobId];
     job.config = config;
     job.ranks = queued.ranks;
-    job.thread = std::make_unique<JobThread>(config, databasePath_.toStdString(),
-                                             JobRanks{queued.ranks, rankExecutable_});
+    job.thread
+        = std::make_unique<JobThread>(config, databasePath_.toStdString(), JobRanks{queued.ranks, rankExecutable_});
     auto *worker = job.thread->worker();
     relayRankSignals(jobId, worker);
     // Queued explicitly: the worker emits on the job's thread, the receivers
     // here are widgets' slots on the GUI thread. Each relay adds the job's id.
-    connect(worker, &TrainWorker::runStarted, this, [this, jobId](const lwb::RunInfo &info, qint64 storeRunId) {
-        Q_EMIT runStarted(jobId, info, storeRunId);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::stepsReady, this, [this, jobId](const StepBatch &steps) {
-        Q_EMIT stepsReady(jobId, steps);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::evaluated, this, [this, jobId](const lwb::EvalMetrics &metrics) {
-        Q_EMIT evaluated(jobId, metrics);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::dlpProgress, this, [this, jobId](const lwb::DlpStudyProgress &progress) {
-        Q_EMIT dlpProgress(jobId, progress);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::checkpointWritten, this, [this, jobId](qint64 step, const QString &path) {
-        Q_EMIT checkpointWritten(jobId, step, path);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::recordingProblem, this, [this, jobId](const QString &message) {
-        Q_EMIT recordingProblem(jobId, message);
-    }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::runStarted, this,
+        [this, jobId](const lwb::RunInfo &info, qint64 storeRunId) { Q_EMIT runStarted(jobId, info, storeRunId); },
+        Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::stepsReady, this,
+        [this, jobId](const StepBatch &steps) { Q_EMIT stepsReady(jobId, steps); }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::evaluated, this,
+        [this, jobId](const lwb::EvalMetrics &metrics) { Q_EMIT evaluated(jobId, metrics); }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::dlpProgress, this,
+        [this, jobId](const lwb::DlpStudyProgress &progress) { Q_EMIT dlpProgress(jobId, progress); },
+        Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::checkpointWritten, this,
+        [this, jobId](qint64 step, const QString &path) { Q_EMIT checkpointWritten(jobId, step, path); },
+        Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::recordingProblem, this,
+        [this, jobId](const QString &message) { Q_EMIT recordingProblem(jobId, message); }, Qt::QueuedConnection);
     connect(worker, &TrainWorker::heldAtPause, this, [this, jobId] { Q_EMIT jobHeld(jobId); });
-    connect(worker, &TrainWorker::finished, this, [this, jobId](lwb::RunOutcome outcome, const QString &message) {
-        onWorkerFinished(jobId, outcome, message);
-    }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::finished, this,
+        [this, jobId](lwb::RunOutcome outcome, const QString &message) { onWorkerFinished(jobId, outcome, message); },
+        Qt::QueuedConnection);
     Q_EMIT stateChanged(jobId, State::Running);
     Q_EMIT jobStarted(jobId, config);
     job.thread->start();
@@ -193,20 +197,22 @@ void JobController::startJob(const QueuedJob &queued)
 
 void JobController::relayRankSignals(qint64 jobId, TrainWorker *worker)
 {
-    connect(worker, &TrainWorker::ranksJoined, this, [this, jobId](int worldSize, const QString &backend) {
-        Q_EMIT ranksJoined(jobId, worldSize, backend);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::rankProcessStarted, this, [this, jobId](int rank, qint64 pid) {
-        Q_EMIT rankProcessStarted(jobId, rank, pid);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::rankOutput, this, [this, jobId](int rank, const QString &line) {
-        Q_EMIT rankOutput(jobId, rank, line);
-    }, Qt::QueuedConnection);
-    connect(worker, &TrainWorker::rankProcessExited, this,
-            [this, jobId](int rank, int exitCode, const QString &lastLine) {
-                Q_EMIT rankProcessExited(jobId, rank, exitCode, lastLine);
-            },
-            Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::ranksJoined, this,
+        [this, jobId](int worldSize, const QString &backend) { Q_EMIT ranksJoined(jobId, worldSize, backend); },
+        Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::rankProcessStarted, this,
+        [this, jobId](int rank, qint64 pid) { Q_EMIT rankProcessStarted(jobId, rank, pid); }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::rankOutput, this,
+        [this, jobId](int rank, const QString &line) { Q_EMIT rankOutput(jobId, rank, line); }, Qt::QueuedConnection);
+    connect(
+        worker, &TrainWorker::rankProcessExited, this,
+        [this, jobId](int rank, int exitCode, const QString &lastLine) {
+            Q_EMIT rankProcessExited(jobId, rank, exitCode, lastLine);
+        },
+        Qt::QueuedConnection);
 }
 
 void JobController::cancel(qint64 jobId)

@@ -34,14 +34,14 @@ void JobLog::info(const QString &message)
 
 void JobLog::warning(const QString &message)
 {
-    appendLine(QStringLiteral("<span style='color:#b8860b'><b>%1</b> %2</span>")
-                   .arg(tr("Warning:"), message.toHtmlEscaped()));
+    appendLine(
+        QStringLiteral("<span style='color:#b8860b'><b>%1</b> %2</span>").arg(tr("Warning:"), message.toHtmlEscaped()));
 }
 
 void JobLog::error(const QString &message)
 {
-    appendLine(QStringLiteral("<span style='color:#d62728'><b>%1</b> %2</span>")
-                   .arg(tr("Error:"), message.toHtmlEscaped()));
+    appendLine(
+        QStringLiteral("<span style='color:#d62728'><b>%1</b> %2</span>").arg(tr("Error:"), message.toHtmlEscaped()));
 }
 
 void JobLog::jobStarted(qint64 jobId, const lwb::RunConfig &config)
@@ -62,12 +62,13 @@ void JobLog::jobStarted(qint64 jobId, const lwb::RunConfig &config)
 void JobLog::runStarted(qint64 jobId, const lwb::RunInfo &info, qint64 storeRunId)
 {
     const QLocale locale;
-    const double share = info.totalParameters > 0
-                             ? 100.0 * static_cast<double>(info.trainableParameters) / static_cast<double>(info.totalParameters)
-                             : 0.0;
-    QString line = jobTag(jobId) + tr("Model ready on %1: %2 trainable of %3 parameters (%4%)")
-                       .arg(QString::fromStdString(info.device), locale.toString(info.trainableParameters),
-                            locale.toString(info.totalParameters), locale.toString(share, 'f', 2));
+    const double share = info.totalParameters > 0 ? 100.0 * static_cast<double>(info.trainableParameters)
+                                                        / static_cast<double>(info.totalParameters)
+                                                  : 0.0;
+    QString line = jobTag(jobId)
+                   + tr("Model ready on %1: %2 trainable of %3 parameters (%4%)")
+                         .arg(QString::fromStdString(info.device), locale.toString(info.trainableParameters),
+                              locale.toString(info.totalParameters), locale.toString(share, 'f', 2));
     if (info.startStep > 0)
         line += tr("; resumed at step %1").arg(info.startStep);
     line += storeRunId > 0 ? tr("; recorded as run #%1").arg(storeRunId) : tr("; not recorded");
@@ -81,14 +82,17 @@ void JobLog::evaluated(qint64 jobId, const lwb::EvalMetrics &metrics)
         QStringList tasks;
         for (const auto &[task, score] : metrics.exactMatchByTask)
             tasks << QStringLiteral("%1 %2%").arg(QString::fromStdString(task), locale.toString(100.0 * score, 'f', 1));
-        info(jobTag(jobId) + tr("DLP-LoRA study evaluated: fusion exact match %1; plugin accuracy %2% (the DLP-LoRA tab has the "
-                "whole table)")
-                 .arg(tasks.join(QStringLiteral(", ")), locale.toString(100.0 * metrics.dlp->pluginAccuracy, 'f', 1)));
+        info(
+            jobTag(jobId)
+            + tr("DLP-LoRA study evaluated: fusion exact match %1; plugin accuracy %2% (the DLP-LoRA tab has the "
+                 "whole table)")
+                  .arg(tasks.join(QStringLiteral(", ")), locale.toString(100.0 * metrics.dlp->pluginAccuracy, 'f', 1)));
         return;
     }
-    QString line = jobTag(jobId) + tr("Eval at step %1: loss %2, perplexity %3")
-                       .arg(metrics.step)
-                       .arg(locale.toString(metrics.loss, 'f', 4), locale.toString(metrics.perplexity, 'f', 3));
+    QString line = jobTag(jobId)
+                   + tr("Eval at step %1: loss %2, perplexity %3")
+                         .arg(metrics.step)
+                         .arg(locale.toString(metrics.loss, 'f', 4), locale.toString(metrics.perplexity, 'f', 3));
     if (!metrics.exactMatchByTask.empty()) {
         QStringList tasks;
         for (const auto &[task, score] : metrics.exactMatchByTask)
@@ -98,9 +102,10 @@ void JobLog::evaluated(qint64 jobId, const lwb::EvalMetrics &metrics)
     info(line);
     if (!metrics.hasMergedEval)
         return;
-    QString merged = jobTag(jobId) + tr("Merged into plain LoRA: loss %1 (%2 before merging), perplexity %3")
-                         .arg(locale.toString(metrics.mergedLoss, 'f', 4), locale.toString(metrics.loss, 'f', 4),
-                              locale.toString(metrics.mergedPerplexity, 'f', 3));
+    QString merged = jobTag(jobId)
+                     + tr("Merged into plain LoRA: loss %1 (%2 before merging), perplexity %3")
+                           .arg(locale.toString(metrics.mergedLoss, 'f', 4), locale.toString(metrics.loss, 'f', 4),
+                                locale.toString(metrics.mergedPerplexity, 'f', 3));
     if (!metrics.mergedExactMatchByTask.empty()) {
         QStringList tasks;
         for (const auto &[task, score] : metrics.mergedExactMatchByTask)

@@ -14,10 +14,14 @@ namespace {
 QString stateText(JobController::State state)
 {
     switch (state) {
-    case JobController::State::Running: return QObject::tr("running");
-    case JobController::State::Paused: return QObject::tr("paused");
-    case JobController::State::Stopping: return QObject::tr("stopping");
-    case JobController::State::Idle: break;
+    case JobController::State::Running:
+        return QObject::tr("running");
+    case JobController::State::Paused:
+        return QObject::tr("paused");
+    case JobController::State::Stopping:
+        return QObject::tr("stopping");
+    case JobController::State::Idle:
+        break;
     }
     return {};
 }
@@ -42,7 +46,8 @@ JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
 {
     setObjectName(QStringLiteral("jobQueue"));
     table_->setObjectName(QStringLiteral("jobTable"));
-    table_->setHorizontalHeaderLabels({tr("Job"), tr("Name"), tr("Device"), tr("Status"), tr("Progress"), tr("Message")});
+    table_->setHorizontalHeaderLabels(
+        {tr("Job"), tr("Name"), tr("Device"), tr("Status"), tr("Progress"), tr("Message")});
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -96,8 +101,12 @@ JobQueueView::JobQueueView(JobController *jobs, QWidget *parent)
 
 void JobQueueView::onJobStarted(qint64 jobId, const lwb::RunConfig &config)
 {
-    running_[jobId] = JobRow{jobId, QString::fromStdString(config.name), deviceText(config, jobs_->ranks(jobId)),
-                             stateText(JobController::State::Running), tr("0 / %1").arg(config.training.steps), {}};
+    running_[jobId] = JobRow{jobId,
+                             QString::fromStdString(config.name),
+                             deviceText(config, jobs_->ranks(jobId)),
+                             stateText(JobController::State::Running),
+                             tr("0 / %1").arg(config.training.steps),
+                             {}};
     rebuild();
 }
 
@@ -176,8 +185,9 @@ void JobQueueView::rebuild()
     for (const auto &[id, job] : running_)
         rows << job;
     for (const auto &queued : jobs_->queuedJobs())
-        rows << JobRow{queued.id, QString::fromStdString(queued.config.name), deviceText(queued.config, queued.ranks),
-                       tr("queued"), tr("0 / %1").arg(queued.config.training.steps), {}};
+        rows << JobRow{
+            queued.id,    QString::fromStdString(queued.config.name),     deviceText(queued.config, queued.ranks),
+            tr("queued"), tr("0 / %1").arg(queued.config.training.steps), {}};
     rows << ended_;
     const QSignalBlocker blocker(table_);
     table_->setRowCount(int(rows.size()));

@@ -50,7 +50,7 @@ private:
     QLabel *others_;
     QLabel *database_;
     QString jobName_;
-    std::int64_t firstStep_ = -1;     // step of the first metrics of this job
+    std::int64_t firstStep_ = -1; // step of the first metrics of this job
     double firstWallSeconds_ = 0.0;
     std::int64_t firstTokens_ = 0;
 };

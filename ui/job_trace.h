@@ -52,8 +52,8 @@ public:
 private:
     lwb::RunConfig config_;
     qint64 storeRunId_ = 0;
-    StepBatch kept_;             // every stride_-th step received, at most kMaxSteps
-    std::int64_t received_ = 0;  // steps received so far
+    StepBatch kept_;            // every stride_-th step received, at most kMaxSteps
+    std::int64_t received_ = 0; // steps received so far
     std::int64_t stride_ = 1;
     std::optional<lwb::StepMetrics> latest_;
     QVector<lwb::EvalMetrics> evaluations_;

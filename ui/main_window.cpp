@@ -3,12 +3,9 @@
 
 #include "storage/database_location.h"
 #include "storage/run_store.h"
-#include "ui/engine_catalog.h"
 #include "ui/compare_view.h"
 #include "ui/dlp_view.h"
-#include "ui/study_editor.h"
-#include "ui/study_runner.h"
-#include "ui/study_view.h"
+#include "ui/engine_catalog.h"
 #include "ui/export_dialog.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
@@ -24,23 +21,26 @@
 #include "ui/run_form.h"
 #include "ui/settings_dialog.h"
 #include "ui/store_worker.h"
+#include "ui/study_editor.h"
+#include "ui/study_runner.h"
+#include "ui/study_view.h"
 #include "ui/training_metrics_view.h"
 
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDockWidget>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
-#include <QFileInfo>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSplitter>
 #include <QTabWidget>
-#include <QSettings>
 #include <QVBoxLayout>
 
 #include <tuple>
@@ -53,7 +53,7 @@ const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kStateKey = QStringLiteral("mainWindow/state");
 const QString kFormKey = QStringLiteral("runForm/document");
 const QString kProcessesKey = QStringLiteral("runForm/processes"); // a job parameter, beside the document
-const QString kStoreKey = QStringLiteral("runStore/path"); // the store chosen in Settings
+const QString kStoreKey = QStringLiteral("runStore/path");         // the store chosen in Settings
 constexpr int kStateVersion = 3; // bump when the docks change, so an old layout is not applied
 
 // The run store and why that one: --db, else LWB_DB, else the file chosen in
@@ -206,13 +206,15 @@ void MainWindow::buildMenus()
 
     auto *run = menuBar()->addMenu(tr("&Run"));
     startAction_ = run->addAction(tr("&Start"), QKeySequence(Qt::CTRL | Qt::Key_Return), this, &MainWindow::startJob);
-    cancelAction_ = run->addAction(tr("&Cancel"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, &MainWindow::cancelJob);
+    cancelAction_
+        = run->addAction(tr("&Cancel"), QKeySequence(Qt::CTRL | Qt::Key_Period), this, &MainWindow::cancelJob);
     pauseAction_ = run->addAction(tr("&Pause / resume"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), this,
                                   &MainWindow::togglePause);
     run->addSeparator();
     run->addAction(tr("&New run (defaults)"), QKeySequence::New, this, &MainWindow::resetForm)
         ->setObjectName(QStringLiteral("newRunAction"));
-    run->addAction(tr("&Find run…"), QKeySequence::Find, this, &MainWindow::showRunBrowser)->setObjectName(QStringLiteral("findRunAction"));
+    run->addAction(tr("&Find run…"), QKeySequence::Find, this, &MainWindow::showRunBrowser)
+        ->setObjectName(QStringLiteral("findRunAction"));
 
     auto *view = menuBar()->addMenu(tr("&View"));
     view->addAction(runDock_->toggleViewAction());
@@ -252,11 +254,15 @@ void MainWindow::connectJobs()
         connect(editor, &StudyEditor::runRequested, studyRunner_, &StudyRunner::run);
         editor->open();
     });
-    connect(studyRunner_, &StudyRunner::studyQueued, this, [this](qint64 studyId, int enqueued, int finished, int inFlight) {
-        log_->info(tr("Study #%1: %2 run(s) queued, %3 finished earlier, %4 still on their way.")
-                       .arg(studyId).arg(enqueued).arg(finished).arg(inFlight));
-        studies_->showStudy(studyId);
-    });
+    connect(studyRunner_, &StudyRunner::studyQueued, this,
+            [this](qint64 studyId, int enqueued, int finished, int inFlight) {
+                log_->info(tr("Study #%1: %2 run(s) queued, %3 finished earlier, %4 still on their way.")
+                               .arg(studyId)
+                               .arg(enqueued)
+                               .arg(finished)
+                               .arg(inFlight));
+                studies_->showStudy(studyId);
+            });
     connect(studyRunner_, &StudyRunner::studyChanged, this, [this](qint64 studyId) {
         if (studies_->summary().study.id == studyId)
             studies_->reload();
@@ -294,25 +300,27 @@ void MainWindow::connectJobs()
                 log_->jobInfo(jobId, exitCode == 0 ? tr("rank %1 exited").arg(rank)
                                                    : tr("rank %1 exited with status %2").arg(rank).arg(exitCode));
             });
-    connect(jobs_, &JobController::jobFinished, this, [this](qint64 jobId, lwb::RunOutcome outcome, const QString &message) {
-        if (closeWhenJobsEnd_ && !jobs_->isBusy()) {
-            log_->jobFinished(jobId, outcome, message);
-            QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection); // the last job ended: close now
-            return;
-        }
-        browser_->refresh();
-        log_->jobFinished(jobId, outcome, message);
-        if (outcome == lwb::RunOutcome::Failed) {
-            logDock_->show();
-            logDock_->raise();
-            // Not exec(): a failure must not block the event loop (or a test).
-            auto *box = new QMessageBox(QMessageBox::Warning, tr("The run failed"),
-                                        tr("Job %1: %2").arg(jobId).arg(message), QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->setObjectName(QStringLiteral("runFailedBox"));
-            box->open();
-        }
-    });
+    connect(jobs_, &JobController::jobFinished, this,
+            [this](qint64 jobId, lwb::RunOutcome outcome, const QString &message) {
+                if (closeWhenJobsEnd_ && !jobs_->isBusy()) {
+                    log_->jobFinished(jobId, outcome, message);
+                    QMetaObject::invokeMethod(this, &QWidget::close,
+                                              Qt::QueuedConnection); // the last job ended: close now
+                    return;
+                }
+                browser_->refresh();
+                log_->jobFinished(jobId, outcome, message);
+                if (outcome == lwb::RunOutcome::Failed) {
+                    logDock_->show();
+                    logDock_->raise();
+                    // Not exec(): a failure must not block the event loop (or a test).
+                    auto *box = new QMessageBox(QMessageBox::Warning, tr("The run failed"),
+                                                tr("Job %1: %2").arg(jobId).arg(message), QMessageBox::Ok, this);
+                    box->setAttribute(Qt::WA_DeleteOnClose);
+                    box->setObjectName(QStringLiteral("runFailedBox"));
+                    box->open();
+                }
+            });
 }
 
 void MainWindow::openRunStore()
@@ -360,10 +368,11 @@ void MainWindow::updateActions()
     cancelAction_->setEnabled(canCancel);
     pauseAction_->setEnabled(state == JobController::State::Paused || jobs_->canPause(dashboard_->shownJobId()));
     pauseAction_->setText(state == JobController::State::Paused ? tr("&Resume") : tr("&Pause"));
-    startButton_->setToolTip(!canStart ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
-                             : queues  ? tr("Queue this configuration to start when the job on %1 ends (Ctrl+Return).")
+    startButton_->setToolTip(!canStart
+                                 ? tr("Fix the configuration first:\n%1").arg(form_->problems().join(QLatin1Char('\n')))
+                             : queues ? tr("Queue this configuration to start when the job on %1 ends (Ctrl+Return).")
                                             .arg(QString::fromStdString(form_->config()->device))
-                                       : tr("Train this configuration (Ctrl+Return)."));
+                                      : tr("Train this configuration (Ctrl+Return)."));
 }
 
 void MainWindow::startJob()
@@ -461,7 +470,8 @@ void MainWindow::cancelJob()
 
 void MainWindow::openConfig()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open run config"), QString(), tr("Run configs (*.json)"));
+    const QString path
+        = QFileDialog::getOpenFileName(this, tr("Open run config"), QString(), tr("Run configs (*.json)"));
     if (!path.isEmpty())
         loadConfigFile(path);
 }
@@ -482,13 +492,15 @@ void MainWindow::loadConfigText(const QByteArray &bytes, const QString &source)
         form_->setDocument(nlohmann::json::parse(bytes.constBegin(), bytes.constEnd()));
         log_->info(tr("Loaded the config from %1").arg(source));
     } catch (const nlohmann::json::parse_error &error) {
-        QMessageBox::warning(this, tr("Open run config"), tr("%1 is not valid JSON: %2").arg(source, QString::fromUtf8(error.what())));
+        QMessageBox::warning(this, tr("Open run config"),
+                             tr("%1 is not valid JSON: %2").arg(source, QString::fromUtf8(error.what())));
     }
 }
 
 void MainWindow::saveConfig()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save run config"), QString(), tr("Run configs (*.json)"));
+    const QString path
+        = QFileDialog::getSaveFileName(this, tr("Save run config"), QString(), tr("Run configs (*.json)"));
     if (path.isEmpty())
         return;
     QFile file(path);
@@ -609,7 +621,9 @@ bool MainWindow::confirmCloseWithJobs()
     QMessageBox box(QMessageBox::Question, tr("Close LoRA Workbench"),
                     tr("%n job(s) running, %1 queued. Stop them and close? Each running job stops after its "
                        "current step (or evaluation batch) and writes a checkpoint; the run store records it "
-                       "as cancelled.", nullptr, running).arg(jobs_->queuedJobs().size()),
+                       "as cancelled.",
+                       nullptr, running)
+                        .arg(jobs_->queuedJobs().size()),
                     QMessageBox::Yes | QMessageBox::Cancel, this);
     box.setObjectName(QStringLiteral("closeWithJobsBox"));
     box.setDefaultButton(QMessageBox::Cancel);

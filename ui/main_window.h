@@ -7,12 +7,10 @@
 // It holds no training logic: Start hands the form's validated RunConfig to
 // the JobController, which runs one job per device at once and queues the
 // rest; the LiveDashboard feeds the plots and the status bar from the one job
-// they show (chosen in the Jobs dock), the log hears every job. Docks can be moved, floated and closed; their layout and the
-// window geometry, and the last form contents, come back through QSettings.
-// Closing the window while jobs run asks first (a message box); on Yes every
-// job is asked to stop (after its current step, evaluation batch or
-// generated token), the window stays live while they write their
-// checkpoints, and closes when the last one has ended.
+// they show (chosen in the Jobs dock), the log hears every job. Docks can be moved, floated and closed; their layout
+// and the window geometry, and the last form contents, come back through QSettings. Closing the window while jobs run
+// asks first (a message box); on Yes every job is asked to stop (after its current step, evaluation batch or generated
+// token), the window stays live while they write their checkpoints, and closes when the last one has ended.
 //
 // The run store is opened here when the window is made (the schema check and
 // the interrupted-run rule): a file that cannot be used is reported (status
@@ -91,10 +89,10 @@ public:
 
 public Q_SLOTS:
     void startJob();
-    void compareRuns(const QVector<qint64> &runIds); // shows the Compare tab
-    void showRunBrowser(); // the Runs dock, raised, its filter focused
-    void exportRun(qint64 runId); // the export dialog for a run of the store
-    void showStudy(qint64 runId); // a recorded DLP-LoRA study in the DLP-LoRA tab
+    void compareRuns(const QVector<qint64> &runIds);    // shows the Compare tab
+    void showRunBrowser();                              // the Runs dock, raised, its filter focused
+    void exportRun(qint64 runId);                       // the export dialog for a run of the store
+    void showStudy(qint64 runId);                       // a recorded DLP-LoRA study in the DLP-LoRA tab
     void openPlayground(const QVector<qint64> &runIds); // one run or two side by side in the Playground tab
     // Records into another run store from now on (kept for the next start);
     // returns why not ("" = switched): a job running or queued, a bad file.
@@ -135,9 +133,9 @@ private:
     RunBrowser *browser_;
     CompareView *compare_;
     DlpView *dlp_;
-    StudyView *studies_; // recorded studies (lorawb study): cells, CI, paired tests
+    StudyView *studies_;                 // recorded studies (lorawb study): cells, CI, paired tests
     StudyRunner *studyRunner_ = nullptr; // a study from the editor (New study…) through the job queue
-    PlaygroundView *playground_; // stored runs answering prompts
+    PlaygroundView *playground_;         // stored runs answering prompts
     QTabWidget *centralTabs_;
     JobLog *log_;
     JobQueueView *queue_;

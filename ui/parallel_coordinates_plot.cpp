@@ -14,8 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kLogSpan = 20.0;     // a wider positive span is drawn on a log scale
-constexpr int kMaxValueTicks = 8;     // more distinct values: evenly spaced ticks instead
+constexpr double kLogSpan = 20.0; // a wider positive span is drawn on a log scale
+constexpr int kMaxValueTicks = 8; // more distinct values: evenly spaced ticks instead
 constexpr int kEvenTicks = 5;
 
 QString valueText(const json &value)
@@ -32,8 +32,8 @@ QString numberText(double value)
 struct PathScale
 {
     ParallelAxis axis;
-    std::vector<json> categories;      // in study order, for a categorical path
-    double low = 0.0, high = 0.0;      // numeric path (in log10 when logarithmic)
+    std::vector<json> categories; // in study order, for a categorical path
+    double low = 0.0, high = 0.0; // numeric path (in log10 when logarithmic)
     bool numeric = true;
 
     double position(const json &value) const
@@ -139,8 +139,9 @@ ParallelCoordinates parallelCoordinatesOf(const lwb::storage::StudySummary &summ
         line.cellIndex = cell.cellIndex;
         const auto settings = studyCellSettings(cell.cell);
         for (const auto &scale : scales) {
-            const auto found = std::find_if(settings.begin(), settings.end(),
-                                            [&](const auto &setting) { return setting.first == scale.axis.name.toStdString(); });
+            const auto found = std::find_if(settings.begin(), settings.end(), [&](const auto &setting) {
+                return setting.first == scale.axis.name.toStdString();
+            });
             line.positions << (found != settings.end() ? scale.position(found->second)
                                                        : std::numeric_limits<double>::quiet_NaN());
         }

@@ -35,7 +35,7 @@ std::vector<std::pair<std::string, nlohmann::json>> studyCellSettings(const std:
 
 struct ParallelAxis
 {
-    QString name;                          // the config path, or the metric
+    QString name; // the config path, or the metric
     bool logarithmic = false;
     QVector<std::pair<double, QString>> ticks; // position in [0, 1] and its label
 };
@@ -43,15 +43,15 @@ struct ParallelAxis
 struct ParallelLine
 {
     std::size_t cellIndex = 0;
-    QVector<double> positions;             // one per axis in [0, 1]; NaN where the cell has no value
-    std::optional<double> metric;          // the cell's mean; none without a finished seed
+    QVector<double> positions;    // one per axis in [0, 1]; NaN where the cell has no value
+    std::optional<double> metric; // the cell's mean; none without a finished seed
 };
 
 struct ParallelCoordinates
 {
-    std::vector<ParallelAxis> axes;        // the swept paths in study order, then the metric
-    std::vector<ParallelLine> lines;       // by cell index
-    double metricLow = 0.0;                // the metric axis' range (mean values)
+    std::vector<ParallelAxis> axes;  // the swept paths in study order, then the metric
+    std::vector<ParallelLine> lines; // by cell index
+    double metricLow = 0.0;          // the metric axis' range (mean values)
     double metricHigh = 0.0;
 };
 

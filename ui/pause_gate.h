@@ -28,7 +28,7 @@ public:
 
     void setPaused(bool paused); // any thread
     bool isPaused() const;
-    void release();              // any thread; the gate never closes again
+    void release(); // any thread; the gate never closes again
 
     void onStep(const lwb::StepMetrics &metrics) override;
 

@@ -137,13 +137,14 @@ bool PlaygroundSide::ask(const QString &userText, bool chat, const PlaygroundSam
     if (chat) {
         for (const auto &turn : chat_) {
             const auto message = turn.toObject();
-            stream_->appendContext(QStringLiteral("%1: %2\n").arg(message[QStringLiteral("role")].toString(),
-                                                                  message[QStringLiteral("content")].toString()));
+            stream_->appendContext(
+                QStringLiteral("%1: %2\n")
+                    .arg(message[QStringLiteral("role")].toString(), message[QStringLiteral("content")].toString()));
         }
         stream_->appendContext(tr("user: %1\nassistant: ").arg(userText));
         question.messages = chat_;
-        question.messages.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                             {QStringLiteral("content"), userText}});
+        question.messages.append(
+            QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), userText}});
     } else {
         stream_->appendContext(userText);
         question.prompt = userText;
@@ -175,7 +176,8 @@ void PlaygroundSide::onAnswered(const PlaygroundAnswer &answer)
 {
     status_->setText(tr("%1 — %2 tokens, ended by %3.").arg(answer.model).arg(answer.tokens).arg(answer.ending));
     if (chatMode_) {
-        chat_.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), pendingUser_}});
+        chat_.append(
+            QJsonObject{{QStringLiteral("role"), QStringLiteral("user")}, {QStringLiteral("content"), pendingUser_}});
         chat_.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("assistant")},
                                  {QStringLiteral("content"), answer.text}});
     }

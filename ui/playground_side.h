@@ -44,7 +44,7 @@ public:
     explicit PlaygroundSide(const QString &title, QWidget *parent = nullptr);
 
     void setRuns(const QVector<PlaygroundRun> &runs);
-    bool chooseRun(qint64 runId); // false when the store has no such run
+    bool chooseRun(qint64 runId);     // false when the store has no such run
     const PlaygroundRun *run() const; // null: none chosen
 
     // Starts an answer; false (with the reason shown) when this side cannot ask.
@@ -81,9 +81,9 @@ private:
     QLabel *tokenLabel_;
     QTableWidget *experts_;
     PlaygroundWorker *worker_;
-    QJsonArray chat_;        // this side's conversation so far
+    QJsonArray chat_; // this side's conversation so far
     bool chatMode_ = false;
-    QString pendingUser_;    // the user's turn being answered
+    QString pendingUser_; // the user's turn being answered
     QString pendingSettings_;
     QString lastExchange_;
 };

@@ -114,7 +114,8 @@ void PlaygroundView::refreshRuns()
         [](lwb::storage::RunStore &store, const StoreTaskControl &) {
             QVector<PlaygroundRun> runs;
             for (const auto &record : store.listRuns()) {
-                if (record.status == lwb::storage::RunStatus::Queued || record.status == lwb::storage::RunStatus::Running)
+                if (record.status == lwb::storage::RunStatus::Queued
+                    || record.status == lwb::storage::RunStatus::Running)
                     continue;
                 PlaygroundRun run;
                 run.id = record.id;
@@ -152,7 +153,9 @@ void PlaygroundView::applyRuns(const QVector<PlaygroundRun> &runs)
                 missing << QString::number(pendingRuns_[i]);
         sideBySide_->setChecked(pendingRuns_.size() > 1);
         pendingRuns_.clear();
-        message_->setText(missing.isEmpty() ? QString() : tr("No finished run with id %1 in the store.").arg(missing.join(QStringLiteral(", "))));
+        message_->setText(missing.isEmpty()
+                              ? QString()
+                              : tr("No finished run with id %1 in the store.").arg(missing.join(QStringLiteral(", "))));
     }
     updateButtons();
     Q_EMIT runsLoaded();
@@ -206,7 +209,8 @@ void PlaygroundView::askNext()
             updateButtons();
             return;
         }
-        message_->setText(tr("%1 cannot answer: %2").arg(next->runChoice()->currentText(), next->statusLabel()->text()));
+        message_->setText(
+            tr("%1 cannot answer: %2").arg(next->runChoice()->currentText(), next->statusLabel()->text()));
     }
     updateButtons();
     if (!first_->isAnswering() && !second_->isAnswering())

@@ -84,7 +84,8 @@ std::string promptText(const lwb::SequenceFormat &format, const PlaygroundQuesti
 {
     if (question.messages.isEmpty())
         return question.prompt.toStdString();
-    auto messages = nlohmann::json::parse(QJsonDocument(question.messages).toJson(QJsonDocument::Compact).toStdString());
+    auto messages
+        = nlohmann::json::parse(QJsonDocument(question.messages).toJson(QJsonDocument::Compact).toStdString());
     messages.push_back({{"role", "assistant"}, {"content", ""}}); // split() renders all but the last
     std::string prompt;
     std::string answer;
@@ -214,7 +215,8 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
             const auto values = std::get<0>(top);
             const auto ids = std::get<1>(top);
             for (std::int64_t k = 0; k < values.size(0); ++k)
-                token.alternatives.push_back({tokenLabel(format, ids[k].item<std::int64_t>()), values[k].item<double>()});
+                token.alternatives.push_back(
+                    {tokenLabel(format, ids[k].item<std::int64_t>()), values[k].item<double>()});
             if (loaded.routed) {
                 for (const auto &layer : lwb::lastTokenExperts(*loaded.model)) {
                     PlaygroundToken::LayerExperts shown;
@@ -224,7 +226,8 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
                     token.experts.push_back(shown);
                 }
             }
-            QMetaObject::invokeMethod(this, [this, token] { Q_EMIT tokenArrived(token); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, token] { Q_EMIT tokenArrived(token); }, Qt::QueuedConnection);
         }
         if (cancel_.load())
             throw AnswerCancelled{};

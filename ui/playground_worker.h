@@ -44,9 +44,9 @@ struct PlaygroundSampling
 
 struct PlaygroundQuestion
 {
-    QString checkpoint;   // the run's checkpoint file or folder
-    QString prompt;       // prompt mode: the text as typed
-    QJsonArray messages;  // chat mode (non-empty): [{role, content}], the last the user's
+    QString checkpoint;  // the run's checkpoint file or folder
+    QString prompt;      // prompt mode: the text as typed
+    QJsonArray messages; // chat mode (non-empty): [{role, content}], the last the user's
     PlaygroundSampling sampling;
 };
 
@@ -63,22 +63,22 @@ struct PlaygroundToken
         QVector<qint64> experts; // most probable first
         QVector<double> gates;
     };
-    int index = 0;           // 0 for the first generated token
+    int index = 0; // 0 for the first generated token
     qint64 id = 0;
-    QString text;            // what it adds to the answer
-    double probability = 0.0; // softmax of the raw logits (temperature 1, before any sampling rule)
+    QString text;                      // what it adds to the answer
+    double probability = 0.0;          // softmax of the raw logits (temperature 1, before any sampling rule)
     QVector<Alternative> alternatives; // the five likeliest tokens, this one among them when it is
     QVector<LayerExperts> experts;     // SiRA layers; empty for other variants
 };
 
 struct PlaygroundAnswer
 {
-    QString promptText;  // the prompt as the model saw it (chat template applied)
-    QString text;        // the generated answer
+    QString promptText; // the prompt as the model saw it (chat template applied)
+    QString text;       // the generated answer
     int tokens = 0;
-    QString ending;      // "end token", "stop string \"...\"", "max new tokens", "cancelled"
+    QString ending;            // "end token", "stop string \"...\"", "max new tokens", "cancelled"
     int tokensAfterCancel = 0; // tokens chosen after cancel() was called
-    QString model;       // what was loaded: base, variant, device
+    QString model;             // what was loaded: base, variant, device
 };
 
 class PlaygroundWorker : public QObject
@@ -110,7 +110,7 @@ private:
     bool busy_ = false;
     std::shared_ptr<Loaded> loaded_;
     std::atomic<bool> cancel_{false};
-    std::atomic<int> chosen_{0};         // tokens chosen so far in this answer
+    std::atomic<int> chosen_{0};          // tokens chosen so far in this answer
     std::atomic<int> chosenAtCancel_{-1}; // chosen_ when cancel() was called; -1: not cancelled
 };
 

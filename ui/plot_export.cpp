@@ -136,15 +136,17 @@ void installPlotExportMenu(QCustomPlot *plot, const QString &suggestedName)
         auto *menu = new QMenu(plot);
         menu->setAttribute(Qt::WA_DeleteOnClose);
         menu->addAction(QObject::tr("Save image…"), plot, [plot, suggestedName] {
-            const QString path = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot"), suggestedName + QStringLiteral(".png"),
-                                                              QObject::tr("Images (*.png *.jpg);;PDF (*.pdf);;SVG (*.svg)"));
+            const QString path
+                = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot"), suggestedName + QStringLiteral(".png"),
+                                               QObject::tr("Images (*.png *.jpg);;PDF (*.pdf);;SVG (*.svg)"));
             QString error;
             if (!path.isEmpty() && !savePlotImage(plot, path, &error))
                 QMessageBox::warning(plot, QObject::tr("Save plot"), error);
         });
         menu->addAction(QObject::tr("Save data as CSV…"), plot, [plot, suggestedName] {
-            const QString path = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot data"), suggestedName + QStringLiteral(".csv"),
-                                                              QObject::tr("CSV (*.csv)"));
+            const QString path
+                = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot data"),
+                                               suggestedName + QStringLiteral(".csv"), QObject::tr("CSV (*.csv)"));
             QString error;
             if (!path.isEmpty() && !writeTextFile(path, plotDataCsv(plot), &error))
                 QMessageBox::warning(plot, QObject::tr("Save plot data"), error);

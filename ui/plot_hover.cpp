@@ -49,7 +49,8 @@ QString hoverText(const QCustomPlot *plot, const QPointF &position, const QStrin
         return {};
     const QString key = xLabel.isEmpty() ? bestGraph->keyAxis()->label() : xLabel;
     const QString name = bestGraph->name().isEmpty() ? QObject::tr("value") : bestGraph->name();
-    return QStringLiteral("%1: %2 %3, %4").arg(name, key, QString::number(bestKey, 'g', 10), QString::number(bestValue, 'g', 6));
+    return QStringLiteral("%1: %2 %3, %4")
+        .arg(name, key, QString::number(bestKey, 'g', 10), QString::number(bestValue, 'g', 6));
 }
 
 void installHoverValues(QCustomPlot *plot, const QString &xLabel)

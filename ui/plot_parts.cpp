@@ -28,7 +28,7 @@ QCPColorMap *addHeatmap(QCustomPlot *plot, const QString &title, const QString &
 {
     addPlotTitle(plot, title);
     plot->xAxis->setLabel(QObject::tr("expert"));
-    plot->yAxis->setRangeReversed(true); // first row on top, as in the model / the task list
+    plot->yAxis->setRangeReversed(true);                            // first row on top, as in the model / the task list
     plot->yAxis->setTickLabelFont(QFont(plot->font().family(), 7)); // one label per row
     auto *map = new QCPColorMap(plot->xAxis, plot->yAxis);
     auto *scale = new QCPColorScale(plot);

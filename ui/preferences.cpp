@@ -53,8 +53,8 @@ Preferences Preferences::load()
     const QString theme = settings.value(kTheme, preferences.theme).toString();
     if (theme == QLatin1String("light") || theme == QLatin1String("dark") || theme == QLatin1String("system"))
         preferences.theme = theme;
-    preferences.plotRefreshHz =
-        std::clamp(settings.value(kRefresh, preferences.plotRefreshHz).toInt(), kMinRefreshHz, kMaxRefreshHz);
+    preferences.plotRefreshHz
+        = std::clamp(settings.value(kRefresh, preferences.plotRefreshHz).toInt(), kMinRefreshHz, kMaxRefreshHz);
     preferences.defaultDevice = settings.value(kDevice, preferences.defaultDevice).toString();
     preferences.threads = std::max(0, settings.value(kThreads, preferences.threads).toInt());
     return preferences;
@@ -72,7 +72,7 @@ void Preferences::save() const
 bool Preferences::operator==(const Preferences &other) const
 {
     return theme == other.theme && plotRefreshHz == other.plotRefreshHz && defaultDevice == other.defaultDevice
-        && threads == other.threads;
+           && threads == other.threads;
 }
 
 void applyTheme(const QString &theme)
@@ -81,7 +81,8 @@ void applyTheme(const QString &theme)
     static const QString systemStyle = QApplication::style()->name();
     if (theme == QLatin1String("dark") || theme == QLatin1String("light")) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-        QApplication::setPalette(theme == QLatin1String("dark") ? darkPalette() : QApplication::style()->standardPalette());
+        QApplication::setPalette(theme == QLatin1String("dark") ? darkPalette()
+                                                                : QApplication::style()->standardPalette());
     } else {
         QApplication::setStyle(QStyleFactory::create(systemStyle));
         QApplication::setPalette(QPalette()); // back to the platform's palette

@@ -24,8 +24,7 @@ constexpr int kStartTimeoutMs = 30000;
 constexpr auto kKillAfterTerminate = std::chrono::seconds(10);
 
 // Runs `work` on `home`'s thread and waits for it (never called from that thread).
-template <typename Work>
-void runOn(QObject *home, Work work)
+template <typename Work> void runOn(QObject *home, Work work)
 {
     QMetaObject::invokeMethod(home, std::move(work), Qt::BlockingQueuedConnection);
 }
@@ -85,7 +84,8 @@ void RankProcesses::start(const lwb::RunConfig &config)
     QFile file(configPath);
     const QByteArray json = QByteArray::fromStdString(config.toJson().dump(2));
     if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.flush())
-        throw lwb::Error(configPath.toStdString(), "cannot write the ranks' config: " + file.errorString().toStdString());
+        throw lwb::Error(configPath.toStdString(),
+                         "cannot write the ranks' config: " + file.errorString().toStdString());
     file.close();
 
     QString error;

@@ -230,7 +230,8 @@ void RoutingView::rebuildHeatmapAxes()
     QVector<QCPGraphData> uniform;
     if (experts_ > 0) {
         const double value = std::log(static_cast<double>(experts_));
-        uniform = {QCPGraphData(0, value), QCPGraphData(static_cast<double>(std::max<std::int64_t>(totalSteps_, 1)), value)};
+        uniform = {QCPGraphData(0, value),
+                   QCPGraphData(static_cast<double>(std::max<std::int64_t>(totalSteps_, 1)), value)};
     }
     uniformGraph_->data()->set(uniform, true);
     axesStale_ = false;

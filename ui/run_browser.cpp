@@ -381,8 +381,7 @@ QVector<qint64> RunBrowser::selectedRunIds() const
 bool RunBrowser::selectedIsStudy() const
 {
     const QModelIndexList rows = table_->selectionModel()->selectedRows();
-    return rows.size() == 1
-        && lwb::isStudyVariant(model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant);
+    return rows.size() == 1 && lwb::isStudyVariant(model_->runRow(proxy_->mapToSource(rows.front()).row()).run.variant);
 }
 
 QVector<qint64> RunBrowser::selectedSeedGroup() const
@@ -439,9 +438,11 @@ void RunBrowser::showSelection()
             row = &model_->runRow(i);
     }
     const auto &run = row->run;
-    detailsTitle_->setText(tr("<b>#%1 %2</b><br>%3, %4").arg(run.id).arg(QString::fromStdString(run.name).toHtmlEscaped(),
-                                                            QString::fromStdString(run.variant),
-                                                            QString::fromLatin1(lwb::storage::toString(run.status))));
+    detailsTitle_->setText(tr("<b>#%1 %2</b><br>%3, %4")
+                               .arg(run.id)
+                               .arg(QString::fromStdString(run.name).toHtmlEscaped(),
+                                    QString::fromStdString(run.variant),
+                                    QString::fromLatin1(lwb::storage::toString(run.status))));
     QStringList tags;
     for (const auto &tag : run.tags)
         tags << QString::fromStdString(tag);
@@ -536,7 +537,7 @@ void RunBrowser::deleteSelected()
     store_->run<QStringList>(
         this,
         [ids = std::vector<std::int64_t>(ids.begin(), ids.end())](lwb::storage::RunStore &store,
-                                                                   const StoreTaskControl &control) {
+                                                                  const StoreTaskControl &control) {
             QStringList skipped;
             int done = 0;
             for (std::int64_t id : ids) {
@@ -556,7 +557,8 @@ void RunBrowser::deleteSelected()
             endTask();
             QString problem = outcome.value ? outcome.value->join(QStringLiteral("; ")) : outcome.error;
             if (!problem.isEmpty()) {
-                auto *warning = new QMessageBox(QMessageBox::Warning, tr("Delete runs"), problem, QMessageBox::Ok, this);
+                auto *warning
+                    = new QMessageBox(QMessageBox::Warning, tr("Delete runs"), problem, QMessageBox::Ok, this);
                 warning->setAttribute(Qt::WA_DeleteOnClose);
                 warning->open();
             }

@@ -90,7 +90,7 @@ Q_SIGNALS:
     void runsChanged(); // tags, notes or deletions written
     void refreshed();   // the table shows the store as of the last refresh
     void exportRequested(qint64 runId);
-    void studyRequested(qint64 runId); // a DLP-LoRA study, for the DLP-LoRA tab
+    void studyRequested(qint64 runId);                       // a DLP-LoRA study, for the DLP-LoRA tab
     void playgroundRequested(const QVector<qint64> &runIds); // one run, or two side by side
 
 private:
@@ -111,7 +111,7 @@ private:
 
     StoreWorker *store_ = nullptr;
     int pendingTasks_ = 0;
-    quint64 refreshGeneration_ = 0; // results of older refreshes are dropped
+    quint64 refreshGeneration_ = 0;          // results of older refreshes are dropped
     std::shared_ptr<StoreTaskControl> task_; // the delete in flight, for Cancel
     RunTableModel *model_;
     QSortFilterProxyModel *proxy_;

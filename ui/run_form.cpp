@@ -7,10 +7,10 @@
 #include "engine/core/error.h"
 #include "ui/base_model_picker.h"
 #include "ui/compute_choices.h"
+#include "ui/dlp_library_editor.h"
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
 #include "ui/target_selector.h"
-#include "ui/dlp_library_editor.h"
 #include "ui/variant_fields.h"
 
 #include <QCheckBox>
@@ -242,8 +242,8 @@ void RunForm::buildFields()
             addRow(form, tr("Task LoRAs"), QStringLiteral("adapter.dlp.library"), dlpLibrary_ = new DlpLibraryEditor,
                    tr("The study's library: one LoRA per task, trained by the study (\"train\") or taken from a "
                       "finished plain-LoRA run. The plugin learns to tell these tasks apart."));
-        variantEditors_.push_back(std::make_unique<VariantEditors>(
-            panel, [this, form](const VariantField &field, QWidget *editor) {
+        variantEditors_.push_back(
+            std::make_unique<VariantEditors>(panel, [this, form](const VariantField &field, QWidget *editor) {
                 addRow(form, field.label, field.path, editor, field.tooltip);
             }));
     }
@@ -276,7 +276,8 @@ void RunForm::buildFields()
               "per step. The losses stay the same (the recomputation replays the dropout and autocast state)."));
 
     auto *eval = addGroup(tr("Evaluation"));
-    addRow(eval, tr("E&val every"), QStringLiteral("eval.every"), evalEvery_ = intSpin(0, kMaxInt, tr("only at the end")),
+    addRow(eval, tr("E&val every"), QStringLiteral("eval.every"),
+           evalEvery_ = intSpin(0, kMaxInt, tr("only at the end")),
            tr("Steps between evaluations of the held-out loss (plotted as points). The run always "
               "evaluates at the end, with exact match per task."));
     static_cast<QVBoxLayout *>(groups_->layout())->addStretch(1);
@@ -336,9 +337,10 @@ void RunForm::onPresetChosen()
     // (hidden sizes, ...) would otherwise silently override the choice.
     const auto choice = preset_->currentText();
     base_["model"] = nlohmann::json{{EngineCatalog::isModelPath(choice) ? "path" : "preset", choice.toStdString()}};
-    loadNotes_.erase(std::remove_if(loadNotes_.begin(), loadNotes_.end(),
-                                    [](const ConfigProblem &note) { return note.path.startsWith(QLatin1String("model.")); }),
-                     loadNotes_.end());
+    loadNotes_.erase(
+        std::remove_if(loadNotes_.begin(), loadNotes_.end(),
+                       [](const ConfigProblem &note) { return note.path.startsWith(QLatin1String("model.")); }),
+        loadNotes_.end());
     loading_ = true;
     showTargetsFor(choice);
     loading_ = false;
@@ -389,7 +391,8 @@ void RunForm::readFields(const nlohmann::json &document)
         if (value && value->is_string())
             return QString::fromStdString(value->get<std::string>());
         if (value)
-            note(path, tr("expected text, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
+            note(path,
+                 tr("expected text, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
         return QString::fromStdString(fallback);
     };
     const auto integer = [&](QSpinBox *spin, const QString &path, std::int64_t fallback) {
@@ -403,7 +406,9 @@ void RunForm::readFields(const nlohmann::json &document)
         }
         if (number < spin->minimum() || number > spin->maximum())
             note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
-                           .arg(number).arg(spin->minimum()).arg(spin->maximum()));
+                           .arg(number)
+                           .arg(spin->minimum())
+                           .arg(spin->maximum()));
         spin->setValue(static_cast<int>(std::clamp<std::int64_t>(number, spin->minimum(), spin->maximum())));
     };
     const auto real = [&](const QString &path, double fallback) {
@@ -411,7 +416,9 @@ void RunForm::readFields(const nlohmann::json &document)
         if (value && value->is_number())
             return value->get<double>();
         if (value)
-            note(path, tr("expected a number, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
+            note(
+                path,
+                tr("expected a number, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
         return fallback;
     };
     const auto choose = [](QComboBox *combo, const QString &name) {
@@ -423,7 +430,9 @@ void RunForm::readFields(const nlohmann::json &document)
         const double number = real(path, fallback);
         if (number < spin->minimum() || number > spin->maximum())
             note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
-                           .arg(number).arg(spin->minimum()).arg(spin->maximum()));
+                           .arg(number)
+                           .arg(spin->minimum())
+                           .arg(spin->maximum()));
         spin->setValue(number);
     };
 
@@ -441,7 +450,7 @@ void RunForm::readFields(const nlohmann::json &document)
     choose(preset_, preset);
     if (const auto *value = valueAt(document, QStringLiteral("model.architecture")); value && value->is_string())
         targets_->setArchitecture(value->get<std::string>() == "llama" ? lwb::Architecture::Llama
-                                                                        : lwb::Architecture::Gpt2);
+                                                                       : lwb::Architecture::Gpt2);
     else
         showTargetsFor(preset);
 
@@ -489,9 +498,11 @@ void RunForm::readFields(const nlohmann::json &document)
     const auto *checkpointing = valueAt(document, QStringLiteral("training.gradient_checkpointing"));
     if (checkpointing && !checkpointing->is_boolean())
         note(QStringLiteral("training.gradient_checkpointing"),
-             tr("expected true or false, got %1; the form shows the default").arg(QString::fromStdString(checkpointing->dump())));
-    gradientCheckpointing_->setChecked(checkpointing && checkpointing->is_boolean() ? checkpointing->get<bool>()
-                                                                                     : defaults.training.gradientCheckpointing);
+             tr("expected true or false, got %1; the form shows the default")
+                 .arg(QString::fromStdString(checkpointing->dump())));
+    gradientCheckpointing_->setChecked(checkpointing && checkpointing->is_boolean()
+                                           ? checkpointing->get<bool>()
+                                           : defaults.training.gradientCheckpointing);
     integer(evalEvery_, QStringLiteral("eval.every"), defaults.eval.every);
 }
 
@@ -508,7 +519,8 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
         if (issues)
             issues->push_back({path, reason});
     };
-    const auto put = [&document](const QString &path, nlohmann::json value) { document[toPointer(path)] = std::move(value); };
+    const auto put
+        = [&document](const QString &path, nlohmann::json value) { document[toPointer(path)] = std::move(value); };
 
     put(QStringLiteral("name"), name_->text().toStdString());
     bool ok = false;
@@ -631,7 +643,8 @@ void RunForm::checkProcesses(std::vector<ConfigProblem> &issues) const
     if (device == QLatin1String("cpu")) {
         if (processes > QThread::idealThreadCount())
             issues.push_back({path, tr("this machine has %1 hardware threads; more CPU processes than that only "
-                                       "wait for each other").arg(QThread::idealThreadCount())});
+                                       "wait for each other")
+                                        .arg(QThread::idealThreadCount())});
     } else if (device == QLatin1String("cuda")) {
         if (processes > gpuCount())
             issues.push_back({path, tr("one process per GPU, and this machine has %n GPU(s)", nullptr, gpuCount())});
@@ -641,7 +654,8 @@ void RunForm::checkProcesses(std::vector<ConfigProblem> &issues) const
     }
     if (batchSize_->value() < processes)
         issues.push_back({path, tr("training.batch_size (%1) is the global batch, split over the processes: "
-                                   "each needs at least one row").arg(batchSize_->value())});
+                                   "each needs at least one row")
+                                    .arg(batchSize_->value())});
 }
 
 FieldRow *RunForm::fieldFor(const QString &path) const

@@ -95,7 +95,8 @@ void RunTableModel::setRows(std::vector<RunRow> rows)
 
 std::vector<std::int64_t> RunTableModel::seedGroupRunIds(std::int64_t runId) const
 {
-    const auto run = std::find_if(rows_.begin(), rows_.end(), [runId](const RunRow &row) { return row.run.id == runId; });
+    const auto run
+        = std::find_if(rows_.begin(), rows_.end(), [runId](const RunRow &row) { return row.run.id == runId; });
     std::vector<std::int64_t> ids;
     if (run == rows_.end())
         return ids;
@@ -131,10 +132,10 @@ QVariant RunTableModel::data(const QModelIndex &index, int role) const
             return QString::fromStdString(row.run.statusMessage);
         if (index.column() == SeedGroupColumn)
             return groupOf(row).size > 1
-                ? tr("%n run(s) whose configs differ only in their seed; the group of run #%1.", nullptr,
-                     groupOf(row).size)
-                      .arg(groupOf(row).oldestRun)
-                : tr("No other run differs from this one only in its seed.");
+                       ? tr("%n run(s) whose configs differ only in their seed; the group of run #%1.", nullptr,
+                            groupOf(row).size)
+                             .arg(groupOf(row).oldestRun)
+                       : tr("No other run differs from this one only in its seed.");
         if (!row.run.notes.empty())
             return QString::fromStdString(row.run.notes);
         return {};
@@ -237,22 +238,38 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case IdColumn: return tr("ID");
-    case NameColumn: return tr("Name");
-    case VariantColumn: return tr("Variant");
-    case StatusColumn: return tr("Status");
-    case SeedGroupColumn: return tr("Seed group");
-    case RankColumn: return tr("r");
-    case AlphaColumn: return tr("alpha");
-    case LearningRateColumn: return tr("lr");
-    case StepsColumn: return tr("Steps");
-    case FinalEvalLossColumn: return tr("Eval loss");
-    case BestEvalLossColumn: return tr("Best eval loss");
-    case ExactMatchColumn: return tr("Exact match");
-    case DurationColumn: return tr("Duration");
-    case TagsColumn: return tr("Tags");
-    case CreatedColumn: return tr("Created");
-    default: return {};
+    case IdColumn:
+        return tr("ID");
+    case NameColumn:
+        return tr("Name");
+    case VariantColumn:
+        return tr("Variant");
+    case StatusColumn:
+        return tr("Status");
+    case SeedGroupColumn:
+        return tr("Seed group");
+    case RankColumn:
+        return tr("r");
+    case AlphaColumn:
+        return tr("alpha");
+    case LearningRateColumn:
+        return tr("lr");
+    case StepsColumn:
+        return tr("Steps");
+    case FinalEvalLossColumn:
+        return tr("Eval loss");
+    case BestEvalLossColumn:
+        return tr("Best eval loss");
+    case ExactMatchColumn:
+        return tr("Exact match");
+    case DurationColumn:
+        return tr("Duration");
+    case TagsColumn:
+        return tr("Tags");
+    case CreatedColumn:
+        return tr("Created");
+    default:
+        return {};
     }
 }
 

@@ -38,7 +38,6 @@ SeedBandCurve seedBandOf(const std::vector<const SeriesCurve *> &runs, bool conf
 
 // Adds the band (two unlisted graphs, filled between them) and the mean curve
 // named `name` in `color`; `sparse` series (evaluations) get point markers.
-void addSeedBand(QCustomPlot &plot, const SeedBandCurve &curve, const QColor &color, const QString &name,
-                 bool sparse);
+void addSeedBand(QCustomPlot &plot, const SeedBandCurve &curve, const QColor &color, const QString &name, bool sparse);
 
 } // namespace lwb::ui

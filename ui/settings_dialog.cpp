@@ -6,17 +6,17 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
-#include <QGroupBox>
-#include <QSpinBox>
 #include <QDesktopServices>
 #include <QDialogButtonBox>
-#include <QFileInfo>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -91,9 +91,8 @@ SettingsDialog::SettingsDialog(const StoreLocation &store, const QString &settin
     copy->setObjectName(QStringLiteral("copyStorePath"));
     connect(copy, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(storePath_->text()); });
     auto *folder = buttons->addButton(tr("Open store folder"), QDialogButtonBox::ActionRole);
-    connect(folder, &QPushButton::clicked, this, [this] {
-        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(storePath_->text()).absolutePath()));
-    });
+    connect(folder, &QPushButton::clicked, this,
+            [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(storePath_->text()).absolutePath())); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto *layout = new QVBoxLayout(this);

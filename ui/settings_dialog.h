@@ -29,11 +29,10 @@ namespace lwb::ui {
 struct StoreLocation
 {
     QString path;
-    QString source;        // "--db", "LWB_DB" or "default"
+    QString source; // "--db", "LWB_DB" or "default"
     bool open = false;
-    QString problem;       // why it could not be opened (when !open)
+    QString problem; // why it could not be opened (when !open)
 };
-
 
 class SettingsDialog : public QDialog
 {

@@ -65,8 +65,13 @@ void StoreWorker::post(const QString &path, std::shared_ptr<StoreTaskControl> co
                 task(connection.store.get(), connection.openError);
             }
             if (pending_.fetch_sub(1) == 1)
-                QMetaObject::invokeMethod(this, [this] { if (pending_.load() == 0) Q_EMIT idle(); },
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this,
+                    [this] {
+                        if (pending_.load() == 0)
+                            Q_EMIT idle();
+                    },
+                    Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
 }

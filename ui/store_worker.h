@@ -47,8 +47,8 @@ public:
     void progress(int done, int total) const
     {
         if (onProgress && receiver)
-            QMetaObject::invokeMethod(receiver.data(), [f = onProgress, done, total] { f(done, total); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                receiver.data(), [f = onProgress, done, total] { f(done, total); }, Qt::QueuedConnection);
     }
 
     QPointer<QObject> receiver;
@@ -59,8 +59,7 @@ private:
 };
 
 // What a task gave back: its value, or why not (error, or cancelled).
-template <typename Result>
-struct StoreOutcome
+template <typename Result> struct StoreOutcome
 {
     std::optional<Result> value;
     QString error;          // empty with a value
@@ -87,26 +86,27 @@ public:
              std::shared_ptr<StoreTaskControl> control = std::make_shared<StoreTaskControl>())
     {
         QPointer<QObject> target(receiver);
-        post(path_, control, [work = std::move(work), done = std::move(done), target, control](
-                                 lwb::storage::RunStore *store, const QString &openError) {
-            StoreOutcome<Result> outcome;
-            if (control->isCancelled()) {
-                outcome.cancelled = true;
-            } else if (store == nullptr) {
-                outcome.error = openError;
-            } else {
-                try {
-                    outcome.value.emplace(work(*store, *control));
-                    outcome.cancelled = control->isCancelled();
-                } catch (const std::exception &error) {
-                    outcome.error = QString::fromUtf8(error.what());
-                }
-            }
-            if (target)
-                QMetaObject::invokeMethod(target.data(),
-                                          [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); },
-                                          Qt::QueuedConnection);
-        });
+        post(path_, control,
+             [work = std::move(work), done = std::move(done), target, control](lwb::storage::RunStore *store,
+                                                                               const QString &openError) {
+                 StoreOutcome<Result> outcome;
+                 if (control->isCancelled()) {
+                     outcome.cancelled = true;
+                 } else if (store == nullptr) {
+                     outcome.error = openError;
+                 } else {
+                     try {
+                         outcome.value.emplace(work(*store, *control));
+                         outcome.cancelled = control->isCancelled();
+                     } catch (const std::exception &error) {
+                         outcome.error = QString::fromUtf8(error.what());
+                     }
+                 }
+                 if (target)
+                     QMetaObject::invokeMethod(
+                         target.data(), [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); },
+                         Qt::QueuedConnection);
+             });
     }
 
     // Tasks posted and not yet finished (for tests and the stall benchmark).
@@ -122,8 +122,8 @@ private:
     struct Connection; // lives on the store thread
     QString path_;
     QThread thread_;
-    QObject *context_;                          // on the store thread; tasks are queued calls on it
-    std::unique_ptr<Connection> connection_;    // touched only by tasks (store thread), then by the destructor
+    QObject *context_;                       // on the store thread; tasks are queued calls on it
+    std::unique_ptr<Connection> connection_; // touched only by tasks (store thread), then by the destructor
     std::atomic<bool> stopping_{false};
     std::atomic<int> pending_{0};
 };

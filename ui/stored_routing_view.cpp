@@ -126,7 +126,10 @@ void StoredRoutingView::apply(std::int64_t runId, Routing routing, const QString
     const bool any = !layers_.isEmpty() || !tasks_.isEmpty();
     if (any)
         message_->setText(tr("Run #%1: expert load at step %2 (the last recorded), task × expert at the last "
-                             "evaluation (step %3).").arg(runId).arg(loadStep_).arg(taskStep_));
+                             "evaluation (step %3).")
+                              .arg(runId)
+                              .arg(loadStep_)
+                              .arg(taskStep_));
     else if (runId > 0 && message_->text().isEmpty())
         message_->setText(tr("Run #%1 has no routing: only mixture runs (SiRA) route tokens to experts.").arg(runId));
     else if (runId <= 0)
@@ -137,8 +140,8 @@ void StoredRoutingView::apply(std::int64_t runId, Routing routing, const QString
     draw(taskPlot_, taskMap_, tasks_, shares_, tr("Task × expert (eval, step %1)").arg(taskStep_));
 }
 
-void StoredRoutingView::draw(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows, const QVector<double> &values,
-                             const QString &title)
+void StoredRoutingView::draw(QCustomPlot *plot, QCPColorMap *map, const QStringList &rows,
+                             const QVector<double> &values, const QString &title)
 {
     QStringList labels;
     for (const QString &row : rows)

@@ -1,7 +1,6 @@
 // See study_editor.h.
 #include "ui/study_editor.h"
 
-
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
@@ -218,8 +217,8 @@ json StudyEditor::document() const
         const QString values = cellText(paths_, row, PathColumnValues);
         // A distribution that is not JSON stays text: the spec's check names the path.
         json distribution = json::parse(values.toStdString(), nullptr, false);
-        space[path.toStdString()] =
-            random ? (distribution.is_discarded() ? json(values.toStdString()) : distribution) : valuesOf(values);
+        space[path.toStdString()]
+            = random ? (distribution.is_discarded() ? json(values.toStdString()) : distribution) : valuesOf(values);
     }
     if (random)
         study["random"] = {{"trials", trials_->value()}, {"seed", randomSeed_->value()}, {"space", space}};
@@ -299,8 +298,9 @@ void StudyEditor::saveInteractively()
     if (path.isEmpty())
         return;
     const QString error = saveTo(path);
-    problem_->setText(error.isEmpty() ? tr("Saved %1; `lorawb study %1` trains the same study.").arg(path)
-                                      : QStringLiteral("<span style='color:#b00020'>%1</span>").arg(error.toHtmlEscaped()));
+    problem_->setText(error.isEmpty()
+                          ? tr("Saved %1; `lorawb study %1` trains the same study.").arg(path)
+                          : QStringLiteral("<span style='color:#b00020'>%1</span>").arg(error.toHtmlEscaped()));
 }
 
 } // namespace lwb::ui

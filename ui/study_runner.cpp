@@ -39,8 +39,8 @@ void StudyRunner::run(const lwb::StudySpec &spec)
     using Opened = std::pair<lwb::storage::StudyRecord, std::vector<lwb::storage::StudyRunPlan>>;
     store_->run<Opened>(
         this,
-        [name = spec.name, specJson = spec.document.dump(), metric = spec.metric,
-         plans](lwb::storage::RunStore &store, const StoreTaskControl &) {
+        [name = spec.name, specJson = spec.document.dump(), metric = spec.metric, plans](lwb::storage::RunStore &store,
+                                                                                         const StoreTaskControl &) {
             auto study = lwb::storage::openStudy(store, name, specJson, metric);
             auto unfinished = lwb::storage::unfinishedStudyRuns(store, study.id, plans);
             return Opened{std::move(study), std::move(unfinished)};
@@ -82,7 +82,7 @@ void StudyRunner::attach(qint64 jobId, qint64 runId)
     store_->run<bool>(
         this,
         [study = job->second.study, plan = job->second.plan, runId](lwb::storage::RunStore &store,
-                                                                     const StoreTaskControl &) {
+                                                                    const StoreTaskControl &) {
             lwb::storage::attachStudyRun(store, study, runId, plan);
             return true;
         },

@@ -45,7 +45,8 @@ int matchBaseline(const json &spec, const std::vector<std::string> &keys)
         const auto settings = studyCellSettings(keys[i]);
         bool matches = !settings.empty();
         for (const auto &[path, value] : baseline->items()) {
-            const auto found = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == path; });
+            const auto found
+                = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == path; });
             matches = matches && found != settings.end() && found->second == value;
         }
         if (matches)
@@ -200,7 +201,8 @@ StudyView::StudyView(QWidget *parent)
         chosenBaseline_ = kSpecBaseline; // a newly shown study starts from its spec's baseline
         summarize();
     });
-    connect(baselineChoice_, &QComboBox::activated, this, [this] { setBaselineCell(baselineChoice_->currentData().toInt()); });
+    connect(baselineChoice_, &QComboBox::activated, this,
+            [this] { setBaselineCell(baselineChoice_->currentData().toInt()); });
     connect(axisChoice_, &QComboBox::currentIndexChanged, this, &StudyView::drawScatter);
     connect(export_, &QPushButton::clicked, this, &StudyView::exportInteractively);
     chosenBaseline_ = kSpecBaseline;
@@ -245,10 +247,11 @@ void StudyView::reload()
             const QSignalBlocker blocker(studyChoice_);
             studyChoice_->clear();
             for (const auto &study : outcome.value.value_or(std::vector<lwb::storage::StudyRecord>{}))
-                studyChoice_->addItem(QStringLiteral("#%1 %2 (%3)")
-                                          .arg(study.id)
-                                          .arg(QString::fromStdString(study.name), QString::fromStdString(study.metric)),
-                                      QVariant::fromValue<qint64>(study.id));
+                studyChoice_->addItem(
+                    QStringLiteral("#%1 %2 (%3)")
+                        .arg(study.id)
+                        .arg(QString::fromStdString(study.name), QString::fromStdString(study.metric)),
+                    QVariant::fromValue<qint64>(study.id));
             int index = studyChoice_->findData(QVariant::fromValue<qint64>(studyId_));
             if (index < 0 && studyChoice_->count() > 0)
                 index = 0;
@@ -257,7 +260,8 @@ void StudyView::reload()
             if (!outcome.error.isEmpty())
                 note_->setText(tr("Cannot list the studies: %1").arg(outcome.error));
             else if (studyId_ == 0)
-                note_->setText(tr("No study recorded yet: make one with New study…, or run `lorawb study STUDY.json`."));
+                note_->setText(
+                    tr("No study recorded yet: make one with New study…, or run `lorawb study STUDY.json`."));
             summarize();
             finishRead();
         });
@@ -316,8 +320,9 @@ void StudyView::fillTable()
         baselineChoice_->clear();
         baselineChoice_->addItem(tr("(none)"), -1);
         for (const auto &cell : summary_.cells)
-            baselineChoice_->addItem(QStringLiteral("c%1 %2").arg(cell.cellIndex).arg(
-                                         QString::fromStdString(lwb::storage::studyCellLabel(cell.cell))),
+            baselineChoice_->addItem(QStringLiteral("c%1 %2")
+                                         .arg(cell.cellIndex)
+                                         .arg(QString::fromStdString(lwb::storage::studyCellLabel(cell.cell))),
                                      int(cell.cellIndex));
         baselineChoice_->setCurrentIndex(std::max(0, baselineChoice_->findData(summary_.baselineCell)));
     }
@@ -328,7 +333,8 @@ void StudyView::fillTable()
         const auto &interval = cell.interval;
         setCell(table_, row, CellColumn, QStringLiteral("c%1").arg(cell.cellIndex), baseline);
         setCell(table_, row, SettingsColumn,
-                QString::fromStdString(lwb::storage::studyCellLabel(cell.cell)) + (baseline ? tr(" (baseline)") : QString()),
+                QString::fromStdString(lwb::storage::studyCellLabel(cell.cell))
+                    + (baseline ? tr(" (baseline)") : QString()),
                 baseline);
         setCell(table_, row, CountColumn, QString::number(interval.count));
         setCell(table_, row, MeanColumn, interval.count > 0 ? number(interval.mean) : QStringLiteral("—"));
@@ -342,7 +348,8 @@ void StudyView::fillTable()
         setCell(table_, row, DifferenceIntervalColumn,
                 test ? QStringLiteral("[%1, %2]").arg(number(test->low), number(test->high)) : QStringLiteral("—"));
         setCell(table_, row, PValueColumn,
-                test ? tr("%1 (%2 seeds)").arg(QString::number(test->pValue, 'g', 3)).arg(test->pairs) : QStringLiteral("—"));
+                test ? tr("%1 (%2 seeds)").arg(QString::number(test->pValue, 'g', 3)).arg(test->pairs)
+                     : QStringLiteral("—"));
     }
     table_->resizeColumnsToContents();
     table_->horizontalHeader()->setSectionResizeMode(SettingsColumn, QHeaderView::Stretch);
@@ -383,7 +390,8 @@ void StudyView::drawScatter()
     QVector<double> seedX, seedY, meanX, meanY, halfWidth;
     for (const auto &cell : summary_.cells) {
         const auto settings = studyCellSettings(cell.cell);
-        const auto found = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == axis; });
+        const auto found
+            = std::find_if(settings.begin(), settings.end(), [&](const auto &s) { return s.first == axis; });
         if (found == settings.end() || !found->second.is_number())
             continue;
         const double x = found->second.get<double>();
@@ -441,7 +449,7 @@ void StudyView::exportReport(const QString &htmlPath, const QString &csvPath)
     store_->run<bool>(
         this,
         [summary = summary_, html = htmlPath.toStdString(), csv = csvPath.toStdString()](lwb::storage::RunStore &,
-                                                                                           const StoreTaskControl &) {
+                                                                                         const StoreTaskControl &) {
             lwb::storage::writeStudyHtml(summary, html);
             lwb::storage::writeStudyCsv(summary, csv);
             return true;

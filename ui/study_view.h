@@ -99,7 +99,7 @@ public Q_SLOTS:
     void reload(); // the list of studies and the shown one, again
 
 Q_SIGNALS:
-    void loaded();                           // the reads asked so far have arrived and are drawn
+    void loaded();                             // the reads asked so far have arrived and are drawn
     void reportExported(const QString &error); // empty: both files written
     void newStudyRequested();                  // "New study…": the window opens the study editor
 
@@ -114,7 +114,7 @@ private:
     StoreWorker *store_ = nullptr;
     static constexpr int kSpecBaseline = -2; // the baseline the spec names
     std::int64_t studyId_ = 0;
-    int chosenBaseline_ = kSpecBaseline;     // a cell index, -1 (none) or kSpecBaseline
+    int chosenBaseline_ = kSpecBaseline; // a cell index, -1 (none) or kSpecBaseline
     StudyCells cells_;
     lwb::storage::StudySummary summary_;
     int pendingReads_ = 0;

@@ -122,7 +122,8 @@ QString TokenStreamView::tokenToolTip(int index) const
                  .arg(probabilityText(token.probability));
     QStringList alternatives;
     for (const auto &alternative : token.alternatives)
-        alternatives << QStringLiteral("\"%1\" %2").arg(visible(alternative.text), probabilityText(alternative.probability));
+        alternatives
+            << QStringLiteral("\"%1\" %2").arg(visible(alternative.text), probabilityText(alternative.probability));
     if (!alternatives.isEmpty())
         lines << tr("likeliest: %1").arg(alternatives.join(QStringLiteral(", ")));
     constexpr int kLayersShown = 6; // the details panel lists every layer

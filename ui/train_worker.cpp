@@ -86,12 +86,13 @@ void TrainWorker::run()
 void TrainWorker::forwardStartAndEvaluations(TrainEventForwarder &forwarder, const GuardedRecorder &recorder,
                                              bool &problemReported)
 {
-    connect(&forwarder, &TrainEventForwarder::runStarted, this,
-            [this, &recorder, &problemReported](const lwb::RunInfo &info) {
-                reportRecordingProblem(recorder, problemReported);
-                Q_EMIT runStarted(info, recorder.runId());
-            },
-            Qt::DirectConnection);
+    connect(
+        &forwarder, &TrainEventForwarder::runStarted, this,
+        [this, &recorder, &problemReported](const lwb::RunInfo &info) {
+            reportRecordingProblem(recorder, problemReported);
+            Q_EMIT runStarted(info, recorder.runId());
+        },
+        Qt::DirectConnection);
     connect(&forwarder, &TrainEventForwarder::evaluated, this, &TrainWorker::evaluated, Qt::DirectConnection);
 }
 
@@ -123,13 +124,15 @@ TrainWorker::JobEnd TrainWorker::runTraining()
     std::unique_ptr<RankProcesses> children;
     std::shared_ptr<lwb::Communicator> communicator;
     if (ranks_.count > 1) {
-        children = std::make_unique<RankProcesses>(ranks_.executable, ranks_.count, lwb::freeLoopbackPort("data-parallel job"));
+        children = std::make_unique<RankProcesses>(ranks_.executable, ranks_.count,
+                                                   lwb::freeLoopbackPort("data-parallel job"));
         connect(children.get(), &RankProcesses::rankStarted, this, &TrainWorker::rankProcessStarted,
                 Qt::DirectConnection);
         connect(children.get(), &RankProcesses::outputLine, this, &TrainWorker::rankOutput, Qt::DirectConnection);
-        connect(children.get(), &RankProcesses::rankExited, this,
-                [this](const RankExit &exit) { Q_EMIT rankProcessExited(exit.rank, exit.exitCode, exit.lastLine); },
-                Qt::DirectConnection);
+        connect(
+            children.get(), &RankProcesses::rankExited, this,
+            [this](const RankExit &exit) { Q_EMIT rankProcessExited(exit.rank, exit.exitCode, exit.lastLine); },
+            Qt::DirectConnection);
         children->start(config_);
         lwb::DistEnvironment environment;
         environment.rank = 0;
@@ -212,9 +215,10 @@ TrainWorker::JobEnd TrainWorker::withChildren(JobEnd end, const std::vector<Rank
     for (const auto &exit : exits) {
         if (exit.exitCode == 0)
             continue;
-        const QString problem = exit.exitCode == kCancelledExitCode && !exit.crashed
-            ? QObject::tr("rank %1 was stopped (status 130) after rank 0 finished").arg(exit.rank)
-            : describeExit(exit);
+        const QString problem
+            = exit.exitCode == kCancelledExitCode && !exit.crashed
+                  ? QObject::tr("rank %1 was stopped (status 130) after rank 0 finished").arg(exit.rank)
+                  : describeExit(exit);
         end.message += (end.message.isEmpty() ? QString() : QStringLiteral("; ")) + problem;
     }
     return end;

@@ -121,9 +121,9 @@ private:
     std::string databasePath_;
     JobRanks ranks_;
     PauseGate pauseGate_;
-    std::mutex trainerMutex_;          // guards trainer_ and stopRequested_
-    lwb::Trainer *trainer_ = nullptr;  // set while run() is inside Trainer::run
-    lwb::DlpStudy *study_ = nullptr;   // set while run() is inside DlpStudy::run
+    std::mutex trainerMutex_;         // guards trainer_ and stopRequested_
+    lwb::Trainer *trainer_ = nullptr; // set while run() is inside Trainer::run
+    lwb::DlpStudy *study_ = nullptr;  // set while run() is inside DlpStudy::run
     bool stopRequested_ = false;
 };
 

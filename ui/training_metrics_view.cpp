@@ -25,10 +25,10 @@ TrainingMetricsView::TrainingMetricsView(QWidget *parent)
 {
     setObjectName(QStringLiteral("trainingMetrics"));
     panels_[LearningRate] = makePanel(tr("Learning rate"), QStringLiteral("learningRatePlot"), QColor(44, 160, 44));
-    panels_[GradientNorm] = makePanel(tr("Gradient norm (before clipping)"), QStringLiteral("gradNormPlot"),
-                                      QColor(255, 127, 14));
-    panels_[TokensPerSecond] = makePanel(tr("Throughput (tokens/s)"), QStringLiteral("throughputPlot"),
-                                         QColor(148, 103, 189));
+    panels_[GradientNorm]
+        = makePanel(tr("Gradient norm (before clipping)"), QStringLiteral("gradNormPlot"), QColor(255, 127, 14));
+    panels_[TokensPerSecond]
+        = makePanel(tr("Throughput (tokens/s)"), QStringLiteral("throughputPlot"), QColor(148, 103, 189));
     panels_[PeakMemory] = makePanel(tr("Peak memory (MiB)"), QStringLiteral("memoryPlot"), QColor(140, 86, 75));
     auto *layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -108,7 +108,8 @@ void TrainingMetricsView::refresh()
         }
         bool foundKeys = false;
         const QCPRange keys = panel.graph->getKeyRange(foundKeys);
-        panel.plot->xAxis->setRange(0, std::max(double(std::max<std::int64_t>(totalSteps_, 1)), foundKeys ? keys.upper : 0.0));
+        panel.plot->xAxis->setRange(
+            0, std::max(double(std::max<std::int64_t>(totalSteps_, 1)), foundKeys ? keys.upper : 0.0));
         panel.plot->replot(QCustomPlot::rpQueuedRefresh);
     }
 }

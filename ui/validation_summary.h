@@ -12,8 +12,8 @@ namespace lwb::ui {
 
 struct ConfigProblem
 {
-    QString path;   // JSON path, e.g. "training.lr"
-    QString reason; // what is wrong and what is expected
+    QString path;    // JSON path, e.g. "training.lr"
+    QString reason;  // what is wrong and what is expected
     QString label{}; // the form field showing that key ("Learning rate"); empty: none does
 };
 

@@ -38,8 +38,14 @@ VariantField toField(const VariantConfigField &declared)
     QStringList choices;
     for (const auto &choice : declared.choices)
         choices << QString::fromStdString(choice);
-    return {QString::fromStdString(declared.path), translated(declared.label), declared.kind,
-            declared.minimum, declared.maximum, declared.decimals, declared.step, choices,
+    return {QString::fromStdString(declared.path),
+            translated(declared.label),
+            declared.kind,
+            declared.minimum,
+            declared.maximum,
+            declared.decimals,
+            declared.step,
+            choices,
             translated(declared.tooltip)};
 }
 
@@ -50,8 +56,10 @@ std::vector<VariantPanel> declaredPanels()
     for (const auto &traits : variantTraits()) {
         if (traits.fields.empty())
             continue;
-        VariantPanel panel{QString::fromStdString(traits.name), QString::fromStdString(traits.configSection),
-                           translated(traits.title), {}};
+        VariantPanel panel{QString::fromStdString(traits.name),
+                           QString::fromStdString(traits.configSection),
+                           translated(traits.title),
+                           {}};
         for (const auto &field : traits.fields)
             panel.fields.push_back(toField(field));
         panels.push_back(std::move(panel));
@@ -124,7 +132,9 @@ void VariantEditors::read(const nlohmann::json &document, const nlohmann::json &
             const double number = value.is_number() ? value.get<double>() : 0.0;
             if (number < field.minimum || number > field.maximum)
                 note(field.path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
-                                     .arg(number).arg(field.minimum).arg(field.maximum));
+                                     .arg(number)
+                                     .arg(field.minimum)
+                                     .arg(field.maximum));
             if (auto *spin = qobject_cast<QSpinBox *>(editors_[i]))
                 spin->setValue(static_cast<int>(std::clamp(std::round(number), field.minimum, field.maximum)));
             else

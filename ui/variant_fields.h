@@ -27,13 +27,13 @@ namespace lwb::ui {
 struct VariantField
 {
     using Kind = lwb::VariantConfigField::Kind;
-    QString path;   // "adapter.sira.top_k"
-    QString label;  // with an & accelerator
+    QString path;  // "adapter.sira.top_k"
+    QString label; // with an & accelerator
     Kind kind;
     double minimum = 0.0;
     double maximum = 0.0;
-    int decimals = 0;  // Real
-    double step = 1.0; // Real
+    int decimals = 0;    // Real
+    double step = 1.0;   // Real
     QStringList choices; // Choice
     QString tooltip;
 };

@@ -32,7 +32,7 @@ struct ForwardContext
 class AdapterImpl : public torch::nn::Module
 {
 public:
-    virtual void beginForward(const ForwardContext &context) {}
+    virtual void beginForward(const ForwardContext &context) { }
 
     // x: [..., in_features] -> [..., out_features].
     virtual torch::Tensor delta(const torch::Tensor &x) = 0;
@@ -47,7 +47,7 @@ public:
     virtual std::optional<torch::Tensor> denseDelta() const { return std::nullopt; }
 
     // Routing figures of the forward passes since the last call (then reset).
-    virtual void takeStats(const std::string &layerName, AdapterStats &stats) {}
+    virtual void takeStats(const std::string &layerName, AdapterStats &stats) { }
 
     // Auxiliary loss of the last forward pass (undefined tensor = none).
     virtual torch::Tensor auxLoss() const { return {}; }

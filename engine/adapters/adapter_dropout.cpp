@@ -22,8 +22,7 @@ std::uint64_t keyFromTorchGenerator()
     return generator.get<at::CPUGeneratorImpl>()->random64();
 }
 
-template <typename T>
-torch::Tensor keepMask(const torch::Tensor &x, double p)
+template <typename T> torch::Tensor keepMask(const torch::Tensor &x, double p)
 {
     auto mask = torch::empty(x.sizes(), x.options().memory_format(torch::MemoryFormat::Contiguous));
     T *data = mask.data_ptr<T>();

@@ -90,8 +90,8 @@ std::vector<AdaptedLayer> linearLayers(torch::nn::Module &model)
         auto linear = std::dynamic_pointer_cast<AdaptedLinearImpl>(item.value());
         if (!linear)
             continue;
-        AdapterSite site{item.key(), leafName(item.key()), blockIndex(item.key()), linear->inFeatures(),
-                         linear->outFeatures(), linear};
+        AdapterSite site{item.key(),           leafName(item.key()),  blockIndex(item.key()),
+                         linear->inFeatures(), linear->outFeatures(), linear};
         layers.push_back({std::move(site), AdaptedLinear(linear)});
     }
     return layers;

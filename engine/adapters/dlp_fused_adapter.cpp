@@ -50,8 +50,8 @@ void DlpFusedAdapterImpl::setTaskLora(std::int64_t task, const torch::Tensor &a,
     if (a.dim() != 2 || b.dim() != 2 || a.size(1) != loraA.size(2) || b.size(0) != loraB.size(1)
         || a.size(0) != b.size(1) || a.size(0) > rank()) {
         std::ostringstream shapes;
-        shapes << "A " << a.sizes() << " and B " << b.sizes() << " do not fit this layer (A [r <= " << rank()
-               << ", " << loraA.size(2) << "], B [" << loraB.size(1) << ", r])";
+        shapes << "A " << a.sizes() << " and B " << b.sizes() << " do not fit this layer (A [r <= " << rank() << ", "
+               << loraA.size(2) << "], B [" << loraB.size(1) << ", r])";
         throw Error(where, shapes.str());
     }
     torch::NoGradGuard noGrad;
@@ -137,7 +137,7 @@ void DlpFusedAdapterImpl::planPerSequence(FusionPlan &plan, const torch::Tensor 
     // Slot j of sequence b holds its j-th LoRA (ascending); empty slots hold
     // LoRA 0 with gate 0, which adds nothing and passes no gradient.
     const auto weights3 = weights_.dim() == 2 ? weights_.unsqueeze(1) : weights_; // on the host (plan())
-    const auto use = (weights3 != 0).any(1); // [B, N]
+    const auto use = (weights3 != 0).any(1);                                      // [B, N]
     const auto batch = use.size(0);
     auto loras = torch::zeros({batch, width}, torch::kInt64);
     auto filled = torch::zeros({batch, width}, torch::kBool);
@@ -180,8 +180,10 @@ std::pair<torch::Tensor, torch::Tensor> DlpFusedAdapterImpl::gathered(FusionPlan
         const auto flat = plan.sequenceLoras.reshape({-1});
         // A_b [k*r, in]: slot j's rows j*r .. j*r + r - 1; B_b [k*r, out]: the same rows of B^T.
         shrink = loraA.index_select(0, flat).reshape({batch, width * r, in});
-        expand = loraB.index_select(0, flat).reshape({batch, width, out, r}).permute({0, 1, 3, 2}).reshape(
-            {batch, width * r, out});
+        expand = loraB.index_select(0, flat)
+                     .reshape({batch, width, out, r})
+                     .permute({0, 1, 3, 2})
+                     .reshape({batch, width * r, out});
     } else {
         auto a = loraA, b = loraB;
         if (static_cast<std::int64_t>(plan.used.size()) < tasks()) {

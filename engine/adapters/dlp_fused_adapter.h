@@ -89,13 +89,13 @@ private:
         bool perSequence = false;
         std::vector<std::int64_t> used; // stacked: LoRAs some sequence uses, ascending
         torch::Tensor sequenceLoras;    // per sequence: [B, k] LoRA of each slot (padding: gate 0)
-        torch::Tensor perRank;          // w_i s_i over each LoRA's r columns: [B, 1 | T, n*r or k*r] ([B, n*r] for 2-D x)
+        torch::Tensor perRank; // w_i s_i over each LoRA's r columns: [B, 1 | T, n*r or k*r] ([B, n*r] for 2-D x)
         c10::ScalarType dtype = c10::ScalarType::Undefined;
         c10::Device device{c10::kCPU};
-        std::int64_t inputDims = 0;     // x.dim() the plan was made for
+        std::int64_t inputDims = 0; // x.dim() the plan was made for
         std::int64_t scaleVersion = -1;
         // The gathered matrices, kept while the library is frozen and unchanged.
-        torch::Tensor shrink, expand;   // stacked: [n*r, in], [out, n*r]; per sequence: [B, k*r, in], [B, k*r, out]
+        torch::Tensor shrink, expand; // stacked: [n*r, in], [out, n*r]; per sequence: [B, k*r, in], [B, k*r, out]
         std::int64_t versionA = -1, versionB = -1;
     };
 

@@ -16,8 +16,7 @@ DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int
     if (rule != "top_p" && rule != "top_k")
         throw Error("selection.rule", "\"" + rule + "\" is not \"top_p\" or \"top_k\"");
     if (weights != "reference" && weights != "softmax" && weights != "renormalize")
-        throw Error("selection.weights",
-                    "\"" + weights + "\" is not \"reference\", \"softmax\" or \"renormalize\"");
+        throw Error("selection.weights", "\"" + weights + "\" is not \"reference\", \"softmax\" or \"renormalize\"");
     if (topPAtEqual != "keep_next" && topPAtEqual != "stop")
         throw Error("selection.top_p_at_equal", "\"" + topPAtEqual + "\" is not \"keep_next\" or \"stop\"");
     if (!(p > 0.0 && p <= 1.0))
@@ -28,7 +27,7 @@ DlpSelectionOptions selectionOptions(const std::string &rule, double p, std::int
     options.p = p;
     options.k = k;
     options.weighting = weights == "reference" ? DlpWeighting::Reference
-        : weights == "softmax"                 ? DlpWeighting::Softmax
+                        : weights == "softmax" ? DlpWeighting::Softmax
                                                : DlpWeighting::Renormalize;
     options.atEqual = topPAtEqual == "keep_next" ? TopPAtEqual::KeepNext : TopPAtEqual::StopAt;
     return options;
@@ -54,7 +53,8 @@ DlpSelection selectTasks(const std::vector<double> &probabilities, const DlpSele
         kept = n; // rounding never passing P: keep everything
         for (std::size_t i = 0; i < n; ++i) {
             cumulative += probabilities[static_cast<std::size_t>(order[i])];
-            const bool stop = options.atEqual == TopPAtEqual::KeepNext ? cumulative > options.p : cumulative >= options.p;
+            const bool stop
+                = options.atEqual == TopPAtEqual::KeepNext ? cumulative > options.p : cumulative >= options.p;
             if (stop) {
                 kept = i + 1;
                 break;
@@ -65,8 +65,9 @@ DlpSelection selectTasks(const std::vector<double> &probabilities, const DlpSele
     DlpSelection selection;
     selection.selected.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept));
     // The reference's top_k weights are softmax(top-k logits) = the kept p renormalised.
-    const bool softmaxOfProbabilities = options.weighting == DlpWeighting::Softmax
-        || (options.weighting == DlpWeighting::Reference && options.rule == DlpRule::TopP);
+    const bool softmaxOfProbabilities
+        = options.weighting == DlpWeighting::Softmax
+          || (options.weighting == DlpWeighting::Reference && options.rule == DlpRule::TopP);
     std::vector<double> raw;
     for (const auto index : selection.selected) {
         const double p = probabilities[static_cast<std::size_t>(index)];

@@ -11,7 +11,6 @@
 
 #include "engine/adapters/adapter.h"
 
-
 namespace lwb {
 
 struct LoraOptions

@@ -46,9 +46,8 @@ ResLoraAdapterImpl::ResLoraAdapterImpl(std::int64_t inFeatures, std::int64_t out
     const auto factors = registerLoraFactors(*this, inFeatures, outFeatures, lora.rank);
     loraA = factors.a;
     loraB = factors.b;
-    const auto empty = [&] {
-        return torch::full({config.window}, std::numeric_limits<double>::quiet_NaN(), torch::kFloat64);
-    };
+    const auto empty
+        = [&] { return torch::full({config.window}, std::numeric_limits<double>::quiet_NaN(), torch::kFloat64); };
     if (config.variant != "bs")
         inputNormWindow = register_buffer("input_norm_window", empty());
     if (config.variant == "ms")
@@ -147,8 +146,8 @@ AdapterFactory makeResLoraFactory(const std::vector<AdapterSite> &sites, const L
             throw Error(site.path, "this layer was not among the sites its ResLoRA chains were planned for");
         const auto &chain = found->second;
         const auto position = chain->position(site.path);
-        auto adapter = std::make_shared<ResLoraAdapterImpl>(site.inFeatures, site.outFeatures, lora, config, chain,
-                                                            position);
+        auto adapter
+            = std::make_shared<ResLoraAdapterImpl>(site.inFeatures, site.outFeatures, lora, config, chain, position);
         chain->bind(position, adapter, site.linear);
         return adapter;
     };

@@ -27,7 +27,6 @@
 #include "engine/adapters/reslora_chain.h"
 #include "engine/config/reslora_config.h"
 
-
 #include <memory>
 
 namespace lwb {
@@ -58,10 +57,10 @@ public:
     std::int64_t position() const { return position_; }
     double scale() const { return scale_; }
 
-    torch::Tensor loraA;             // [r, in]
-    torch::Tensor loraB;             // [out, r]
-    torch::Tensor inputNormWindow;   // [window] float64, is and ms
-    torch::Tensor hiddenNormWindow;  // [window] float64, ms only
+    torch::Tensor loraA;            // [r, in]
+    torch::Tensor loraB;            // [out, r]
+    torch::Tensor inputNormWindow;  // [window] float64, is and ms
+    torch::Tensor hiddenNormWindow; // [window] float64, ms only
 
 private:
     void record(torch::Tensor &window, const torch::Tensor &values);

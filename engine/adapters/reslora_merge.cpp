@@ -42,8 +42,9 @@ public:
         if (config.variant == "is") {
             // flag 3: f*_{n-2} / f*_{n-1} (merged-weight norms); flag 4: f_{n-1} / f_n (input norms).
             out.alpha = flag3 ? stepRatio(n)
-                : earlier.empty() ? 1.0
-                                  : ratio(chain_.adapter(earlier.front()).meanInputNorm(), block.meanInputNorm());
+                        : earlier.empty()
+                            ? 1.0
+                            : ratio(chain_.adapter(earlier.front()).meanInputNorm(), block.meanInputNorm());
             return out;
         }
         // ms, flag 3: c_k = f_{n-k} / f_n (input norms), folded into A;

@@ -24,13 +24,13 @@ SiraAdapterImpl::SiraAdapterImpl(std::int64_t inFeatures, std::int64_t outFeatur
     routingOptions_.renormalizeGates = sira.renormalizeGates;
     routingOptions_.expertDropout = sira.expertDropout;
     routingOptions_.dropoutScaling = sira.expertDropoutScaling == "renormalize" ? SiraDropoutScaling::Renormalize
-        : sira.expertDropoutScaling == "none"                                      ? SiraDropoutScaling::None
-                                                                                   : SiraDropoutScaling::Inverted;
+                                     : sira.expertDropoutScaling == "none"      ? SiraDropoutScaling::None
+                                                                                : SiraDropoutScaling::Inverted;
     routingOptions_.dropoutBeforeCapacity = sira.expertDropoutStage == "before_capacity";
     routingOptions_.balanceFirstChoice = sira.balanceCounting == "first_choice";
-    routingOptions_.path = sira.routingPath == "host" ? SiraRoutingPath::Host
-        : sira.routingPath == "tensor"                 ? SiraRoutingPath::Tensor
-                                                       : SiraRoutingPath::Auto;
+    routingOptions_.path = sira.routingPath == "host"     ? SiraRoutingPath::Host
+                           : sira.routingPath == "tensor" ? SiraRoutingPath::Tensor
+                                                          : SiraRoutingPath::Auto;
 
     router = register_parameter("router", torch::empty({sira.experts, inFeatures}));
     loraA = register_parameter("lora_A", torch::empty({sira.experts, lora.rank, inFeatures}));
@@ -143,9 +143,10 @@ void SiraAdapterImpl::accumulateTaskRouting(std::int64_t batch)
     const auto labelled = r.realTokens & (tasks >= 0);
     // Counts by scatter-add, not one_hot (which reads its input back to check
     // it: a device wait per layer on a GPU); the task count from the host list.
-    const auto assigned = torch::zeros({r.experts.size(0), config_.experts}, r.experts.options().dtype(torch::kFloat64))
-                              .scatter_add_(1, r.experts, torch::ones(r.experts.sizes(), r.experts.options().dtype(torch::kFloat64)))
-        * labelled.unsqueeze(1).to(torch::kFloat64); // [N, E]
+    const auto assigned
+        = torch::zeros({r.experts.size(0), config_.experts}, r.experts.options().dtype(torch::kFloat64))
+              .scatter_add_(1, r.experts, torch::ones(r.experts.sizes(), r.experts.options().dtype(torch::kFloat64)))
+          * labelled.unsqueeze(1).to(torch::kFloat64); // [N, E]
     const auto taskCount = std::max<std::int64_t>(sequenceTasks_.max().item<std::int64_t>() + 1, 1);
     if (!taskRouting_.defined() || taskRouting_.size(0) < taskCount) {
         auto grown = torch::zeros({taskCount, config_.experts}, assigned.options());

@@ -84,7 +84,7 @@ private:
     // that accumulating it never waits for a GPU.
     SiraRoutingFigures totals_;
     torch::Tensor deviceTotals_; // the tensor path's figures, summed on their device
-    torch::Tensor auxLossSum_; // scalar, float64
+    torch::Tensor auxLossSum_;   // scalar, float64
     std::int64_t forwards_ = 0;
 };
 

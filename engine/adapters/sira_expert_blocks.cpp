@@ -77,8 +77,7 @@ ExpertBlocks planBlocks(const torch::Tensor &experts, const torch::Tensor &activ
 
 // rows[t] = sum_j slotRows[tokenSlots[t, j]] (0 when the token has none), in
 // choice order whatever the thread count: the sums are reproducible.
-template <typename T>
-void addSlotsPerToken(const ExpertBlocks &blocks, const T *slotRows, std::int64_t width, T *rows)
+template <typename T> void addSlotsPerToken(const ExpertBlocks &blocks, const T *slotRows, std::int64_t width, T *rows)
 {
     const auto tokens = blocks.tokenSlots.size(0), topK = blocks.tokenSlots.size(1);
     const auto *tokenSlots = blocks.tokenSlots.data_ptr<std::int64_t>();
@@ -102,8 +101,7 @@ void addSlotsPerToken(const ExpertBlocks &blocks, const T *slotRows, std::int64_
 // spread over torch's threads (each BLAS call then runs on one). An expert
 // without slots gets count 0: its products are empty, and those summed over
 // its slots (dA_e, dB_e) come out as zeros (gemmRowMajor with k = 0).
-template <typename Body>
-void forEachExpert(const ExpertBlocks &blocks, const Body &body)
+template <typename Body> void forEachExpert(const ExpertBlocks &blocks, const Body &body)
 {
     const auto experts = static_cast<std::int64_t>(blocks.offsets.size()) - 1;
     at::parallel_for(0, experts, 1, [&](std::int64_t begin, std::int64_t end) {
@@ -141,13 +139,13 @@ struct RoutedExperts : public torch::autograd::Function<RoutedExperts>
                 for (std::int64_t i = first; i < first + count; ++i)
                     std::memcpy(xs + i * in, xData + slotToken[i] * in, static_cast<std::size_t>(in) * sizeof(T));
                 // h = x_e A_e^T; g = h * gate s; y = g B_e^T.
-                gemmRowMajor(false, true, count, rank, in, T(1), xs + first * in, in, aData + e * rank * in, in,
-                             T(0), h + first * rank, rank);
+                gemmRowMajor(false, true, count, rank, in, T(1), xs + first * in, in, aData + e * rank * in, in, T(0),
+                             h + first * rank, rank);
                 for (std::int64_t i = first; i < first + count; ++i)
                     for (std::int64_t j = 0; j < rank; ++j)
                         g[i * rank + j] = h[i * rank + j] * slotGate[i];
-                gemmRowMajor(false, true, count, out, rank, T(1), g + first * rank, rank, bData + e * out * rank,
-                             rank, T(0), y + first * out, out);
+                gemmRowMajor(false, true, count, out, rank, T(1), g + first * rank, rank, bData + e * out * rank, rank,
+                             T(0), y + first * out, out);
             });
             addSlotsPerToken(blocks, static_cast<const T *>(y), out, result.data_ptr<T>());
         });
@@ -197,8 +195,8 @@ struct RoutedExperts : public torch::autograd::Function<RoutedExperts>
                 for (std::int64_t i = first; i < first + count; ++i)
                     std::memcpy(gs + i * out, go + slotToken[i] * out, static_cast<std::size_t>(out) * sizeof(T));
                 // dg = dy B_e; dB_e = dy^T g.
-                gemmRowMajor(false, false, count, rank, out, T(1), gs + first * out, out, bData + e * out * rank,
-                             rank, T(0), dg + first * rank, rank);
+                gemmRowMajor(false, false, count, rank, out, T(1), gs + first * out, out, bData + e * out * rank, rank,
+                             T(0), dg + first * rank, rank);
                 gemmRowMajor(true, false, out, rank, count, T(1), gs + first * out, out, g + first * rank, rank, T(0),
                              gb + e * out * rank, rank);
                 // d(gate) = s <dg, h>; dh = dg * gate s.

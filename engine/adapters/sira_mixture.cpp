@@ -17,7 +17,10 @@ torch::Tensor expertColumns(std::int64_t experts, std::int64_t rank, const torch
 {
     // Built where it is used: a host-built matrix copied to a GPU would wait
     // for the device in every layer's forward. Row e: ones at e*r .. e*r+r-1.
-    return torch::eye(experts, options).unsqueeze(2).expand({experts, experts, rank}).reshape({experts, experts * rank});
+    return torch::eye(experts, options)
+        .unsqueeze(2)
+        .expand({experts, experts, rank})
+        .reshape({experts, experts * rank});
 }
 
 struct GatedExperts : public torch::autograd::Function<GatedExperts>

@@ -17,7 +17,8 @@ std::int64_t expertCapacity(double factor, std::int64_t topK, std::int64_t token
         return 0;
     // The small tolerance keeps an exact integer (e.g. 1.25 * 2 * 16 / 8 = 5)
     // from rounding up through floating-point noise.
-    const double exact = factor * static_cast<double>(topK) * static_cast<double>(tokens) / static_cast<double>(experts);
+    const double exact
+        = factor * static_cast<double>(topK) * static_cast<double>(tokens) / static_cast<double>(experts);
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(exact - 1e-9)));
 }
 
@@ -139,8 +140,7 @@ struct GateRule
     bool renormalizeAfterDropout() const { return dropout && scaling == SiraDropoutScaling::Renormalize; }
 };
 
-template <typename acc_t>
-struct TokenGates
+template <typename acc_t> struct TokenGates
 {
     std::vector<acc_t> q, g; // chosen probabilities; gates before dropout
     acc_t sum = 0, mass = 0, survived = 0;
@@ -214,7 +214,8 @@ void gatesBackward(const scalar_t *probs, const std::int64_t *chosen, const bool
         token.load(probs + t * experts, tokenChosen, tokenKeep, rule);
         for (std::int64_t j = 0; j < topK; ++j) {
             const bool in = admitted[t * topK + j];
-            grad[static_cast<std::size_t>(j)] = in ? static_cast<acc_t>(gradExpertGates[t * experts + tokenChosen[j]]) : 0;
+            grad[static_cast<std::size_t>(j)]
+                = in ? static_cast<acc_t>(gradExpertGates[t * experts + tokenChosen[j]]) : 0;
         }
         // Through dropout: gate_j = mass * w_j, w_j = g_j m_j / survived, so
         //   dL/dg_i = m_i (G_i - Gw) mass / survived + Gw,  Gw = sum_j G_j w_j.
@@ -342,13 +343,13 @@ struct RouteTokens : public torch::autograd::Function<RouteTokens>
         // Balance loss E sum_e f_e P_e from the figures (float64); its
         // gradient dL/dp_te = E f_e / T on real tokens joins the backward.
         const auto &figures = routing.figures;
-        const double realCount = std::max(figures.realTokens, 1.0); // no real tokens: f = P = 0, loss 0
+        const double realCount = std::max(figures.realTokens, 1.0);             // no real tokens: f = P = 0, loss 0
         std::vector<double> balanceGradient(static_cast<std::size_t>(experts)); // E f_e / T
         double balance = 0.0;
         for (std::size_t e = 0; e < balanceGradient.size(); ++e) {
             const double share = options.balanceFirstChoice
-                ? figures.firstChoices[e] / realCount
-                : figures.assignments[e] / (realCount * static_cast<double>(topK));
+                                     ? figures.firstChoices[e] / realCount
+                                     : figures.assignments[e] / (realCount * static_cast<double>(topK));
             balanceGradient[e] = static_cast<double>(experts) * share / realCount;
             balance += balanceGradient[e] * figures.probabilitySum[e];
         }

@@ -45,7 +45,7 @@ struct SiraRoutingOptions
     std::int64_t topK = 2;
     double capacityFactor = 1.25; // <= 0: no limit
     bool renormalizeGates = true;
-    double expertDropout = 0.0;   // applied only when training
+    double expertDropout = 0.0; // applied only when training
     SiraDropoutScaling dropoutScaling = SiraDropoutScaling::Inverted;
     // true: the dropout mask is drawn first and dropped assignments do not
     // queue for capacity; false: they keep their places (the gate is zeroed
@@ -68,23 +68,23 @@ struct SiraRoutingFigures
     std::vector<double> probabilitySum; // [E] sum of the router probabilities
     double entropySum = 0.0;            // sum of -sum_e p_e log p_e (nats)
     double realTokens = 0.0;
-    double droppedAssignments = 0.0;    // assignments over capacity (dropped-out ones never count)
+    double droppedAssignments = 0.0; // assignments over capacity (dropped-out ones never count)
 };
 
 struct SiraRouting
 {
-    torch::Tensor logits;      // [N, E]
-    torch::Tensor probs;       // [N, E] softmax of the logits
-    torch::Tensor realTokens;  // [N] bool, false on padding
-    torch::Tensor experts;     // [N, k] int64, chosen experts, most probable first
-    torch::Tensor admitted;    // [N, k] bool: a real token's assignment within capacity
-    torch::Tensor dropoutKept; // [N, k] bool, undefined when no expert dropout ran
-    torch::Tensor gates;       // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
-    torch::Tensor expertGates; // [N, E] the gates scattered over all experts, differentiable in probs
-    torch::Tensor balanceLoss; // scalar, see loadBalancingLoss(); differentiable in probs
-    torch::Tensor capacity;    // [groups] int64 on the logits' device; undefined = no limit
-    SiraRoutingFigures figures;  // host path; empty vectors on the tensor path
-    torch::Tensor figureTensor;  // tensor path: [3E + 3] float64 on the device; undefined on the host path
+    torch::Tensor logits;       // [N, E]
+    torch::Tensor probs;        // [N, E] softmax of the logits
+    torch::Tensor realTokens;   // [N] bool, false on padding
+    torch::Tensor experts;      // [N, k] int64, chosen experts, most probable first
+    torch::Tensor admitted;     // [N, k] bool: a real token's assignment within capacity
+    torch::Tensor dropoutKept;  // [N, k] bool, undefined when no expert dropout ran
+    torch::Tensor gates;        // [N, k] final gate weights (values; no gradient): 0 where not admitted or dropped out
+    torch::Tensor expertGates;  // [N, E] the gates scattered over all experts, differentiable in probs
+    torch::Tensor balanceLoss;  // scalar, see loadBalancingLoss(); differentiable in probs
+    torch::Tensor capacity;     // [groups] int64 on the logits' device; undefined = no limit
+    SiraRoutingFigures figures; // host path; empty vectors on the tensor path
+    torch::Tensor figureTensor; // tensor path: [3E + 3] float64 on the device; undefined on the host path
 };
 
 // The figures of a pass from whichever path ran (reads the device on the tensor path).

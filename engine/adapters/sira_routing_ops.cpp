@@ -41,7 +41,8 @@ torch::Tensor sumInIndexOrder(const torch::Tensor &t, std::int64_t dim)
 torch::Tensor groupCapacity(const torch::Tensor &realCount, double factor, std::int64_t topK, std::int64_t experts)
 {
     const auto count = realCount.to(torch::kFloat64);
-    const auto exact = (count * (factor * static_cast<double>(topK))) / torch::full_like(count, static_cast<double>(experts));
+    const auto exact
+        = (count * (factor * static_cast<double>(topK))) / torch::full_like(count, static_cast<double>(experts));
     const auto capacity = torch::ceil(exact - 1e-9).to(torch::kInt64).clamp_min(1);
     return torch::where(realCount > 0, capacity, torch::zeros_like(capacity));
 }
@@ -160,8 +161,8 @@ torch::Tensor figureTensor(const torch::Tensor &probs, const torch::Tensor &logi
     const auto assignments = (indicator(chosen, experts, torch::kFloat64).sum(1) * realColumn).sum(0);
     const auto firstChoices = (indicator(top.squeeze(1), experts, torch::kFloat64) * realColumn).sum(0);
     return torch::cat({assignments, firstChoices, sumInIndexOrder(torch::where(realColumn, p, zero), 0),
-                       sumInIndexOrder(torch::where(real, entropy, zero), 0).reshape({1}),
-                       realCount.sum().reshape({1}), dropped.to(torch::kFloat64).reshape({1})});
+                       sumInIndexOrder(torch::where(real, entropy, zero), 0).reshape({1}), realCount.sum().reshape({1}),
+                       dropped.to(torch::kFloat64).reshape({1})});
 }
 
 // The balance loss E sum_e f_e P_e and its gradient per expert, E f_e / T,
@@ -171,8 +172,8 @@ std::pair<torch::Tensor, torch::Tensor> balanceTerms(const torch::Tensor &figure
     const auto experts = options.experts;
     const auto realCount = figures[3 * experts + 1].clamp_min(1.0); // no real tokens: f = P = 0, loss 0
     const auto share = options.balanceFirstChoice
-        ? figures.narrow(0, experts, experts) / realCount
-        : figures.narrow(0, 0, experts) / (realCount * static_cast<double>(options.topK));
+                           ? figures.narrow(0, experts, experts) / realCount
+                           : figures.narrow(0, 0, experts) / (realCount * static_cast<double>(options.topK));
     const auto perExpert = share * static_cast<double>(experts) / realCount;
     return {sumInIndexOrder(perExpert * figures.narrow(0, 2 * experts, experts), 0), perExpert};
 }
@@ -197,9 +198,8 @@ struct RouteTokensByTensors : public torch::autograd::Function<RouteTokensByTens
         const auto tokens = logits.size(0), experts = options.experts, topK = options.topK;
         const auto &real = inputs.realTokens;
         const auto probs = torch::softmax(logits, -1);
-        const auto chosen = std::get<1>(probs.sort(/*stable=*/true, /*dim=*/-1, /*descending=*/true))
-                                .narrow(1, 0, topK)
-                                .contiguous();
+        const auto chosen
+            = std::get<1>(probs.sort(/*stable=*/true, /*dim=*/-1, /*descending=*/true)).narrow(1, 0, topK).contiguous();
 
         TensorGateRule rule;
         rule.renormalize = options.renormalizeGates;

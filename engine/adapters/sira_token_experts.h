@@ -21,10 +21,10 @@ namespace lwb {
 
 struct TokenExperts
 {
-    std::string layer;                // module path, e.g. "model.layers.0.self_attn.q_proj"
+    std::string layer;                 // module path, e.g. "model.layers.0.self_attn.q_proj"
     std::vector<std::int64_t> experts; // chosen experts, most probable first
-    std::vector<double> gates;        // their final gates (0: dropped by capacity)
-    std::vector<double> routerProbs;  // the router's softmax over all experts
+    std::vector<double> gates;         // their final gates (0: dropped by capacity)
+    std::vector<double> routerProbs;   // the router's softmax over all experts
 };
 
 // The last position of row `row` (of `rows` equal rows) in each SiRA layer's

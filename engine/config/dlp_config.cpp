@@ -55,8 +55,9 @@ void parseDlpConfig(JsonReader in, DlpConfig &dlp, bool builtinTasks)
         if (entry.task.empty())
             item.fail("task", "missing: each library entry names its task");
         else if (builtinTasks && std::find(known.begin(), known.end(), entry.task) == known.end())
-            item.fail("task", "unknown task \"" + entry.task + "\" (not a built-in task; a JSONL dataset (data.source "
-                              "\"jsonl\") names its own)");
+            item.fail("task", "unknown task \"" + entry.task
+                                  + "\" (not a built-in task; a JSONL dataset (data.source "
+                                    "\"jsonl\") names its own)");
         else if (!seen.insert(entry.task).second)
             item.fail("task", "\"" + entry.task + "\" is already in the library (one LoRA per task)");
         if (entry.source.empty())

@@ -36,30 +36,31 @@ inline constexpr const char *kDlpVariant = "dlp";
 
 struct DlpLibraryEntry
 {
-    std::string task;             // a built-in task name
-    std::string source = "train"; // "train" (the study trains it), a LoRA run's checkpoint / output dir, or a PEFT folder
+    std::string task; // a built-in task name
+    std::string source
+        = "train"; // "train" (the study trains it), a LoRA run's checkpoint / output dir, or a PEFT folder
 };
 
 struct DlpPluginConfig
 {
-    std::string embedding = "own";      // "own" trainable table, or "base": the base model's frozen input embeddings
-    std::int64_t embeddingDim = 256;    // own table only; "base" uses the model's hidden size
-    std::int64_t layers = 3;            // linear layers of the MLP (2-4), the last one gives the N logits
-    std::int64_t width = 0;             // hidden width; 0 = chosen so the plugin has about target_params
+    std::string embedding = "own";         // "own" trainable table, or "base": the base model's frozen input embeddings
+    std::int64_t embeddingDim = 256;       // own table only; "base" uses the model's hidden size
+    std::int64_t layers = 3;               // linear layers of the MLP (2-4), the last one gives the N logits
+    std::int64_t width = 0;                // hidden width; 0 = chosen so the plugin has about target_params
     std::int64_t targetParams = 5'000'000; // used when width is 0 (the paper's ~5M)
-    std::int64_t bigramBuckets = 4096;  // hashed token-pair embeddings beside the tokens'; 0 = tokens only
+    std::int64_t bigramBuckets = 4096;     // hashed token-pair embeddings beside the tokens'; 0 = tokens only
     std::int64_t epochs = 4;
-    double lr = 1e-3;                   // AdamW
+    double lr = 1e-3; // AdamW
     std::int64_t batchSize = 64;
-    std::int64_t trainExamples = 4096;  // prompts drawn from the run's task stream
-    std::int64_t evalExamples = 512;    // held-out prompts (the evaluation stream)
+    std::int64_t trainExamples = 4096; // prompts drawn from the run's task stream
+    std::int64_t evalExamples = 512;   // held-out prompts (the evaluation stream)
 };
 
 struct DlpSelectionConfig
 {
-    std::string rule = "top_p";       // "top_p" or "top_k"
-    double p = 0.6;                   // top_p: the cumulative probability to reach (the reference code's 0.6)
-    std::int64_t k = 2;               // top_k: LoRAs kept (at most the library size)
+    std::string rule = "top_p"; // "top_p" or "top_k"
+    double p = 0.6;             // top_p: the cumulative probability to reach (the reference code's 0.6)
+    std::int64_t k = 2;         // top_k: LoRAs kept (at most the library size)
     // "reference": what the reference code does for the rule (top_k: softmax
     // of the top-k logits; top_p: softmax of the kept probabilities);
     // "softmax" of the kept probabilities; "renormalize" p / sum of the kept p
@@ -75,7 +76,7 @@ struct DlpConfig
     std::int64_t taskSteps = 300;         // training steps of each LoRA the study trains
     DlpPluginConfig plugin;
     DlpSelectionConfig selection;
-    std::string granularity = "input";    // "input" (route once per prompt) or "sentence" (re-route per sentence)
+    std::string granularity = "input"; // "input" (route once per prompt) or "sentence" (re-route per sentence)
 };
 
 // Reads "adapter.dlp"; the reader records problems with their JSON paths.

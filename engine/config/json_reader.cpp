@@ -38,12 +38,13 @@ std::string formatNumber(double value)
 } // namespace
 
 ConfigError::ConfigError(const std::string &source, std::vector<ConfigIssue> issues, const std::string &what)
-    : Error(source, [&] {
-        std::string text = std::to_string(issues.size()) + " problem(s) in the " + what + ":";
-        for (const auto &issue : issues)
-            text += "\n  " + issue.path + ": " + issue.reason;
-        return text;
-    }())
+    : Error(source,
+            [&] {
+                std::string text = std::to_string(issues.size()) + " problem(s) in the " + what + ":";
+                for (const auto &issue : issues)
+                    text += "\n  " + issue.path + ": " + issue.reason;
+                return text;
+            }())
     , issues_(std::move(issues))
 {
 }
@@ -119,8 +120,8 @@ void JsonReader::readNumber(const char *key, double &field, double min, double m
     field = v->get<double>();
     const bool belowMin = minExclusive ? field <= min : field < min;
     if (!std::isfinite(field) || belowMin || field > max)
-        fail(key, std::string("must be ") + (minExclusive ? "> " : ">= ") + formatNumber(min) + " and <= "
-                      + formatNumber(max) + ", got " + formatNumber(field));
+        fail(key, std::string("must be ") + (minExclusive ? "> " : ">= ") + formatNumber(min)
+                      + " and <= " + formatNumber(max) + ", got " + formatNumber(field));
 }
 
 void JsonReader::readBool(const char *key, bool &field)
@@ -165,8 +166,8 @@ void JsonReader::readStringList(const char *key, std::vector<std::string> &field
     for (std::size_t i = 0; i < v->size(); ++i) {
         const auto &item = (*v)[i];
         if (!item.is_string()) {
-            issues_->push_back({keyPath(key) + "[" + std::to_string(i) + "]",
-                                "expected a string, got " + typeName(item)});
+            issues_->push_back(
+                {keyPath(key) + "[" + std::to_string(i) + "]", "expected a string, got " + typeName(item)});
             return;
         }
         items.push_back(item.get<std::string>());

@@ -49,8 +49,8 @@ void parseResLoraConfig(JsonReader in, ResLoraConfig &reslora)
 nlohmann::json toJson(const ResLoraConfig &reslora)
 {
     return {
-        {"variant", reslora.variant}, {"pre_num", reslora.preNum}, {"merge", reslora.merge},
-        {"window", reslora.window}, {"bs_dropout", reslora.bsDropout}, {"mlp_chain", reslora.mlpChain},
+        {"variant", reslora.variant}, {"pre_num", reslora.preNum},       {"merge", reslora.merge},
+        {"window", reslora.window},   {"bs_dropout", reslora.bsDropout}, {"mlp_chain", reslora.mlpChain},
     };
 }
 

@@ -17,13 +17,13 @@ class JsonReader;
 
 struct ResLoraConfig
 {
-    std::string variant = "is";     // "is" input-shortcut, "bs" block-shortcut, "ms" middle-shortcut
-    std::int64_t preNum = 1;        // m: earlier blocks a bs / ms block links to; -1 = all (is uses one)
+    std::string variant = "is"; // "is" input-shortcut, "bs" block-shortcut, "ms" middle-shortcut
+    std::int64_t preNum = 1;    // m: earlier blocks a bs / ms block links to; -1 = all (is uses one)
     // is / ms merge, named as the official README names its merge_flag
     // values: "merge_bi" (merge_flag=3) or "merge_bw" (merge_flag=4); what
     // each computes for is and ms is in engine/adapters/README.md.
     std::string merge = "merge_bw";
-    std::int64_t window = 100;      // training batches in the sliding window of norms (the official merge_4_len)
+    std::int64_t window = 100; // training batches in the sliding window of norms (the official merge_4_len)
     // bs only: "per_block" draws one dropout mask per linked block (the
     // official LoraBlock applies its own nn.Dropout), "shared" one for all.
     std::string bsDropout = "per_block";

@@ -65,7 +65,9 @@ void parseModel(JsonReader in, ModelConfig &model, std::vector<ConfigIssue> &iss
     model.initSeed = static_cast<std::uint64_t>(initSeed);
     in.finish();
 
-    const auto at = [&](const char *key, std::string reason) { issues.push_back({std::string("model.") + key, reason}); };
+    const auto at = [&](const char *key, std::string reason) {
+        issues.push_back({std::string("model.") + key, reason});
+    };
     if (!model.path.empty())
         for (const auto &key : differingShapeKeys(model, stored))
             at(key.c_str(), "differs from the checkpoint's config.json (model.path " + model.path + ")");
@@ -125,8 +127,8 @@ void parseData(JsonReader in, DataConfig &data, const ModelConfig &model, std::v
         }
     }
     if (data.seqLen >= model.maxPositions)
-        issues.push_back({"data.seq_len", "must be below model.max_position_embeddings ("
-                                              + std::to_string(model.maxPositions) + ")"});
+        issues.push_back({"data.seq_len",
+                          "must be below model.max_position_embeddings (" + std::to_string(model.maxPositions) + ")"});
 }
 
 void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &model, const DataConfig &data,
@@ -147,8 +149,8 @@ void parseAdapter(JsonReader in, AdapterConfig &adapter, const ModelConfig &mode
     // folder is gone.
     in.readString("init_from", adapter.initFrom);
     if (!adapter.initFrom.empty() && adapter.variant != "lora")
-        in.fail("init_from", "only the \"lora\" variant starts from a PEFT folder (variant is \""
-                                 + adapter.variant + "\")");
+        in.fail("init_from",
+                "only the \"lora\" variant starts from a PEFT folder (variant is \"" + adapter.variant + "\")");
     parseSiraConfig(in.child("sira"), adapter.sira);
     const bool builtinTasks = data.source != "jsonl";
     parseDlpConfig(in.child("dlp"), adapter.dlp, builtinTasks);
@@ -203,8 +205,8 @@ void parseTraining(JsonReader in, TrainingConfig &training, std::vector<ConfigIs
     if (!in.has("warmup_steps"))
         training.warmupSteps = std::min(training.warmupSteps, training.steps);
     else if (training.warmupSteps > training.steps)
-        issues.push_back({"training.warmup_steps",
-                          "must not exceed training.steps (" + std::to_string(training.steps) + ")"});
+        issues.push_back(
+            {"training.warmup_steps", "must not exceed training.steps (" + std::to_string(training.steps) + ")"});
 }
 
 void parseEval(JsonReader in, EvalConfig &eval)
@@ -294,10 +296,7 @@ nlohmann::json RunConfig::toJson() const
     else
         doc["model"]["path"] = model.path;
     doc["data"] = {
-        {"source", data.source},
-        {"tasks", data.tasks},
-        {"seq_len", data.seqLen},
-        {"eval_examples", data.evalExamples},
+        {"source", data.source}, {"tasks", data.tasks}, {"seq_len", data.seqLen}, {"eval_examples", data.evalExamples},
         {"pack", data.pack},
     };
     if (data.source == "jsonl") {

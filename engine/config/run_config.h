@@ -24,18 +24,18 @@ namespace lwb {
 
 struct DataConfig
 {
-    std::string source = "builtin:tasks";          // the generated task suite, or "jsonl"
+    std::string source = "builtin:tasks"; // the generated task suite, or "jsonl"
     // builtin:tasks: the generated tasks to mix. jsonl: keep only these tasks
     // (empty = every task in the file; the default when the key is absent).
     std::vector<std::string> tasks = {"first", "length", "upper", "reverse"};
-    std::int64_t seqLen = 48;                      // tokens per training sequence
-    std::int64_t evalExamples = 256;               // held-out examples for evaluation (at most)
+    std::int64_t seqLen = 48;        // tokens per training sequence
+    std::int64_t evalExamples = 256; // held-out examples for evaluation (at most)
     // jsonl only (engine/data/jsonl_dataset.h); paths relative to the working directory.
-    std::string trainFile;                         // required
-    std::string evalFile;                          // "" = split off eval_ratio of train_file
+    std::string trainFile; // required
+    std::string evalFile;  // "" = split off eval_ratio of train_file
     double evalRatio = 0.1;
-    bool skipBadLines = false;                     // else one bad line stops the run
-    bool pack = false;                             // training rows packed from consecutive examples (TaskData)
+    bool skipBadLines = false; // else one bad line stops the run
+    bool pack = false;         // training rows packed from consecutive examples (TaskData)
 };
 
 // adapter.variant "full": no adapter; every base weight trains (pretraining,
@@ -49,11 +49,11 @@ struct AdapterConfig
     std::int64_t rank = 8;
     double alpha = 16.0;
     double dropout = 0.05;
-    bool rslora = false;              // scale alpha/sqrt(r) instead of alpha/r
-    std::string initFrom;             // a PEFT LoRA folder to start from ("" = fresh adapters); "lora" only
-    SiraConfig sira;                  // "sira" only
-    DlpConfig dlp;                    // "dlp" only: a study of task LoRAs + plugin (engine/dlp)
-    ResLoraConfig reslora;            // "reslora" only
+    bool rslora = false;   // scale alpha/sqrt(r) instead of alpha/r
+    std::string initFrom;  // a PEFT LoRA folder to start from ("" = fresh adapters); "lora" only
+    SiraConfig sira;       // "sira" only
+    DlpConfig dlp;         // "dlp" only: a study of task LoRAs + plugin (engine/dlp)
+    ResLoraConfig reslora; // "reslora" only
 };
 
 struct TrainingConfig
@@ -67,11 +67,11 @@ struct TrainingConfig
     double beta2 = 0.999;
     double eps = 1e-8;
     std::int64_t warmupSteps = 20;
-    double minLrRatio = 0.1;       // cosine decays to lr * minLrRatio
-    double maxGradNorm = 1.0;      // 0 = no clipping (the norm is still reported)
+    double minLrRatio = 0.1;          // cosine decays to lr * minLrRatio
+    double maxGradNorm = 1.0;         // 0 = no clipping (the norm is still reported)
     std::int64_t checkpointEvery = 0; // 0 = only at the end and on stop
-    std::string outputDir;         // checkpoints; "" = chosen by the caller
-    std::string resumeFrom;        // a checkpoint file or an output dir ("" = fresh run)
+    std::string outputDir;            // checkpoints; "" = chosen by the caller
+    std::string resumeFrom;           // a checkpoint file or an output dir ("" = fresh run)
     // "fp32" | "bf16" | "fp16" | "auto" (bf16 on CUDA, fp32 on the CPU): the
     // frozen base's dtype and the forward's autocast dtype; adapter weights,
     // gradients and AdamW state stay float32 (engine/train/precision.h).

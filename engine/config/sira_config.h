@@ -30,11 +30,11 @@ struct SiraConfig
     // "after_capacity": a dropped gate keeps its place in the expert's queue;
     // "before_capacity": dropped assignments never queue, later tokens take their places.
     std::string expertDropoutStage = "after_capacity";
-    double auxLossCoef = 0.01;           // load-balancing loss weight; 0 = off
-    std::string balanceReduction = "mean";  // "mean" or "sum" of the layers' balance (and z) losses
-    std::string balanceCounting = "top_k";  // f_e counts "top_k" assignments or each token's "first_choice"
-    double zLossCoef = 0.0;              // router z-loss weight (mean logsumexp^2); 0 = off
-    double routerJitter = 0.0;           // training only: router input times U(1 - j, 1 + j); 0 = off
+    double auxLossCoef = 0.01;             // load-balancing loss weight; 0 = off
+    std::string balanceReduction = "mean"; // "mean" or "sum" of the layers' balance (and z) losses
+    std::string balanceCounting = "top_k"; // f_e counts "top_k" assignments or each token's "first_choice"
+    double zLossCoef = 0.0;                // router z-loss weight (mean logsumexp^2); 0 = off
+    double routerJitter = 0.0;             // training only: router input times U(1 - j, 1 + j); 0 = off
     // Which implementation routes (the same decisions): "auto" (host loops on
     // the CPU, tensor ops on other devices), "host" or "tensor"
     // (engine/adapters/sira_routing.h).

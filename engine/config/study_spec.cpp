@@ -34,7 +34,10 @@ struct Distribution
 class StudyReader
 {
 public:
-    StudyReader(std::string source) : source_(std::move(source)) {}
+    StudyReader(std::string source)
+        : source_(std::move(source))
+    {
+    }
 
     void fail(const std::string &path, const std::string &reason) { issues_.push_back({path, reason}); }
     void throwIfFailed() const
@@ -61,10 +64,10 @@ public:
             result.choices = arguments;
             return result;
         }
-        static const std::map<std::string, Distribution::Kind> kinds = {
-            {"uniform", Distribution::Kind::Uniform},
-            {"log_uniform", Distribution::Kind::LogUniform},
-            {"int_uniform", Distribution::Kind::IntUniform}};
+        static const std::map<std::string, Distribution::Kind> kinds
+            = {{"uniform", Distribution::Kind::Uniform},
+               {"log_uniform", Distribution::Kind::LogUniform},
+               {"int_uniform", Distribution::Kind::IntUniform}};
         const auto known = kinds.find(kind);
         if (known == kinds.end()) {
             fail(path, "\"" + kind + "\" is not a distribution (uniform, log_uniform, int_uniform, choice)");
@@ -77,7 +80,8 @@ public:
         }
         result.low = arguments[0].get<double>();
         result.high = arguments[1].get<double>();
-        if (!(result.low < result.high) && !(result.kind == Distribution::Kind::IntUniform && result.low == result.high))
+        if (!(result.low < result.high)
+            && !(result.kind == Distribution::Kind::IntUniform && result.low == result.high))
             fail(path + "." + kind, "low must be below high");
         if (result.kind == Distribution::Kind::LogUniform && !(result.low > 0.0))
             fail(path + "." + kind, "log_uniform needs low > 0");
@@ -255,7 +259,8 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
             for (const auto &[key, value] : random.items())
                 if (key != "trials" && key != "seed" && key != "space")
                     reader.fail("random." + key, "unknown key (known: trials, seed, space)");
-            if (!random.contains("trials") || !random["trials"].is_number_integer() || random["trials"].get<std::int64_t>() < 1)
+            if (!random.contains("trials") || !random["trials"].is_number_integer()
+                || random["trials"].get<std::int64_t>() < 1)
                 reader.fail("random.trials", "must be a whole number >= 1");
             else
                 trials = random["trials"].get<std::int64_t>();
@@ -328,14 +333,17 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
             spec.cells.push_back(std::move(cell));
         }
     if (spec.cells.size() * spec.seeds.size() > kMaxRuns)
-        throw ConfigError(source, {{"grid", std::to_string(spec.cells.size()) + " cells x " + std::to_string(spec.seeds.size())
-                                                + " seeds is over " + std::to_string(kMaxRuns) + " runs"}}, "study");
+        throw ConfigError(source,
+                          {{"grid", std::to_string(spec.cells.size()) + " cells x " + std::to_string(spec.seeds.size())
+                                        + " seeds is over " + std::to_string(kMaxRuns) + " runs"}},
+                          "study");
 
     // The baseline: the one cell whose settings include every value it names.
     if (document.contains("baseline")) {
         const auto &baseline = document["baseline"];
         if (!baseline.is_object() || baseline.empty())
-            throw ConfigError(source, {{"baseline", "must be an object: config path -> value, naming one cell"}}, "study");
+            throw ConfigError(source, {{"baseline", "must be an object: config path -> value, naming one cell"}},
+                              "study");
         std::vector<int> matches;
         for (std::size_t i = 0; i < spec.cells.size(); ++i) {
             bool all = true;
@@ -349,9 +357,11 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
                 matches.push_back(static_cast<int>(i));
         }
         if (matches.size() != 1)
-            throw ConfigError(source, {{"baseline", matches.empty() ? "names no cell of the study (" + baseline.dump() + ")"
-                                                                    : "names " + std::to_string(matches.size())
-                                                                          + " cells; give enough settings to pick one"}}, "study");
+            throw ConfigError(source,
+                              {{"baseline", matches.empty() ? "names no cell of the study (" + baseline.dump() + ")"
+                                                            : "names " + std::to_string(matches.size())
+                                                                  + " cells; give enough settings to pick one"}},
+                              "study");
         spec.baselineCell = matches.front();
     }
 
@@ -361,7 +371,8 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
             parseRunConfig(run.config, source);
         } catch (const ConfigError &error) {
             std::vector<ConfigIssue> issues;
-            const std::string cell = "cell " + std::to_string(run.cellIndex) + " (" + spec.cells[run.cellIndex].label() + ")";
+            const std::string cell
+                = "cell " + std::to_string(run.cellIndex) + " (" + spec.cells[run.cellIndex].label() + ")";
             for (const auto &issue : error.issues())
                 issues.push_back({issue.path, cell + ": " + issue.reason});
             throw ConfigError(source, issues, "study's run configs");

@@ -54,13 +54,13 @@ struct StudyRun
 struct StudySpec
 {
     std::string name;
-    std::string sourcePath;     // the study file ("" for one given inline)
-    nlohmann::json document;    // the study with its base inlined ("set" applied): what the store keeps
-    nlohmann::json baseConfig;  // base with "set" applied, before any cell
+    std::string sourcePath;    // the study file ("" for one given inline)
+    nlohmann::json document;   // the study with its base inlined ("set" applied): what the store keeps
+    nlohmann::json baseConfig; // base with "set" applied, before any cell
     std::vector<StudyCell> cells;
     std::vector<std::uint64_t> seeds;
     std::string metric = "eval/loss";
-    int baselineCell = -1;      // index into cells; -1: none named
+    int baselineCell = -1; // index into cells; -1: none named
 
     // Every (cell, seed) in cell-major order, each config named
     // "<study>-c<cell>-s<seed>" with its seed set.

@@ -119,10 +119,10 @@ Batch TaskData::packedTrainRows(std::int64_t firstRow, std::int64_t rows) const
     const auto end = begin + static_cast<std::uint64_t>(rows) * width + 1; // the last row's final label
     // The first example that reaches past `begin`, then whole examples until `end`.
     while (packedStarts_.back() < end)
-        packedStart(packedStarts_.size()); // measure examples up to the window's end
+        packedStart(packedStarts_.size());               // measure examples up to the window's end
     const auto exampleAt = [this](std::uint64_t token) { // the example holding stream token `token`
-        return static_cast<std::uint64_t>(
-            std::upper_bound(packedStarts_.begin(), packedStarts_.end(), token) - packedStarts_.begin() - 1);
+        return static_cast<std::uint64_t>(std::upper_bound(packedStarts_.begin(), packedStarts_.end(), token)
+                                          - packedStarts_.begin() - 1);
     };
     const auto first = exampleAt(begin);
     std::vector<std::int64_t> tokens;

@@ -8,8 +8,8 @@
 // and lose their EOS); tokenMask marks the real tokens by length.
 #pragma once
 
-#include "engine/data/task_generator.h"
 #include "engine/data/sequence_format.h"
+#include "engine/data/task_generator.h"
 
 #include <torch/types.h>
 
@@ -22,9 +22,9 @@ constexpr std::int64_t kIgnoreLabel = -100;
 
 struct Batch
 {
-    torch::Tensor inputIds; // [B, T] int64
-    torch::Tensor labels;   // [B, T] int64, kIgnoreLabel where not scored
-    torch::Tensor tokenMask; // [B, T] bool, false on padding
+    torch::Tensor inputIds;        // [B, T] int64
+    torch::Tensor labels;          // [B, T] int64, kIgnoreLabel where not scored
+    torch::Tensor tokenMask;       // [B, T] bool, false on padding
     std::int64_t inputTokens = 0;  // non-padding input tokens
     std::int64_t scoredTokens = 0; // labels that count in the loss
     std::vector<std::string> tasks;
@@ -89,7 +89,7 @@ private:
     std::optional<TaskGenerator> generator_; // generated tasks
     std::vector<TaskExample> trainList_;     // or a fixed list
     std::uint64_t seed_ = 0;
-    mutable std::int64_t orderEpoch_ = -1;   // the epoch whose shuffle order_ holds
+    mutable std::int64_t orderEpoch_ = -1; // the epoch whose shuffle order_ holds
     mutable std::vector<std::size_t> order_;
     std::vector<TaskExample> evalExamples_;
     std::int64_t seqLen_;

@@ -56,8 +56,8 @@ const ChatTemplate &ChatFormat::compiled() const
     return *compiled_;
 }
 
-void ChatFormat::split(
-    const nlohmann::json &messages, std::string &prompt, std::string &answer, const std::string &where) const
+void ChatFormat::split(const nlohmann::json &messages, std::string &prompt, std::string &answer,
+                       const std::string &where) const
 {
     validate(messages, where);
     if (!usesTemplate()) {
@@ -77,7 +77,8 @@ void ChatFormat::split(
         throw Error(where, error.what());
     }
     if (full.compare(0, prompt.size(), prompt) != 0)
-        throw Error(where,
+        throw Error(
+            where,
             "the chat template (" + origin_
                 + ") is not prefix-stable: the conversation without its "
                   "last answer, rendered with add_generation_prompt, does not begin the whole rendered conversation, "

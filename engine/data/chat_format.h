@@ -54,8 +54,8 @@ public:
 
     // The prompt and answer of one chat line; `where` ("file:line") prefixes
     // every error about the line.
-    void split(
-        const nlohmann::json &messages, std::string &prompt, std::string &answer, const std::string &where) const;
+    void split(const nlohmann::json &messages, std::string &prompt, std::string &answer,
+               const std::string &where) const;
 
 private:
     const ChatTemplate &compiled() const;

@@ -18,15 +18,15 @@ ChatTemplate::ChatTemplate(std::string source, std::string origin)
     }
 }
 
-std::string ChatTemplate::render(
-    const nlohmann::json &messages, bool addGenerationPrompt, const ChatTokens &tokens) const
+std::string ChatTemplate::render(const nlohmann::json &messages, bool addGenerationPrompt,
+                                 const ChatTokens &tokens) const
 {
     return renderWith({
-        { "messages", messages },
-        { "add_generation_prompt", addGenerationPrompt },
-        { "bos_token", tokens.bosToken },
-        { "eos_token", tokens.eosToken },
-        { "tools", nullptr },
+        {"messages", messages},
+        {"add_generation_prompt", addGenerationPrompt},
+        {"bos_token", tokens.bosToken},
+        {"eos_token", tokens.eosToken},
+        {"tools", nullptr},
     });
 }
 

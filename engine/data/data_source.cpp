@@ -18,21 +18,21 @@ std::vector<TaskExample> keepTasks(std::vector<TaskExample> examples, const std:
         return examples;
     const std::set<std::string> wanted(tasks.begin(), tasks.end());
     examples.erase(std::remove_if(examples.begin(), examples.end(),
-                       [&](const TaskExample &example) { return wanted.count(example.task) == 0; }),
-        examples.end());
+                                  [&](const TaskExample &example) { return wanted.count(example.task) == 0; }),
+                   examples.end());
     return examples;
 }
 
 void requireEveryTask(const std::vector<TaskExample> &examples, const std::vector<std::string> &tasks,
-    const std::string &file, const char *side)
+                      const std::string &file, const char *side)
 {
     std::set<std::string> present;
     for (const auto &example : examples)
         present.insert(example.task);
     for (const auto &task : tasks)
         if (present.count(task) == 0)
-            throw Error(
-                file, std::string("data.tasks lists \"") + task + "\" but the " + side + " examples have none of it (data.tasks=[] keeps every task)");
+            throw Error(file, std::string("data.tasks lists \"") + task + "\" but the " + side
+                                  + " examples have none of it (data.tasks=[] keeps every task)");
 }
 
 } // namespace
@@ -69,7 +69,8 @@ std::unique_ptr<TaskData> makeTaskData(const DataConfig &data, std::uint64_t see
     if (static_cast<std::int64_t>(evalExamples.size()) > data.evalExamples)
         evalExamples.resize(static_cast<std::size_t>(data.evalExamples));
 
-    auto taskData = std::make_unique<TaskData>(format, std::move(trainExamples), std::move(evalExamples), seed, data.seqLen);
+    auto taskData
+        = std::make_unique<TaskData>(format, std::move(trainExamples), std::move(evalExamples), seed, data.seqLen);
     taskData->setSkippedLines(skipped);
     taskData->setPacking(data.pack);
     return taskData;

@@ -14,8 +14,8 @@ namespace {
 
 constexpr std::size_t kListedBadLines = 20;
 
-void onlyKeys(
-    const nlohmann::json &line, const std::set<std::string> &allowed, const char *shape, const std::string &where)
+void onlyKeys(const nlohmann::json &line, const std::set<std::string> &allowed, const char *shape,
+              const std::string &where)
 {
     for (const auto &item : line.items())
         if (item.key() != "task" && allowed.count(item.key()) == 0)
@@ -45,11 +45,11 @@ TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &whe
             throw Error(where, "\"task\" must not be empty");
     }
     if (line.contains("prompt") || line.contains("completion")) {
-        onlyKeys(line, { "prompt", "completion" }, "prompt/completion", where);
+        onlyKeys(line, {"prompt", "completion"}, "prompt/completion", where);
         example.prompt = stringField(line, "prompt", where);
         example.answer = stringField(line, "completion", where);
     } else if (line.contains("instruction") || line.contains("output")) {
-        onlyKeys(line, { "instruction", "input", "output" }, "instruction/input/output (Alpaca)", where);
+        onlyKeys(line, {"instruction", "input", "output"}, "instruction/input/output (Alpaca)", where);
         example.prompt = stringField(line, "instruction", where) + "\n";
         if (line.contains("input")) {
             const auto input = stringField(line, "input", where);
@@ -58,15 +58,14 @@ TaskExample parseJsonlExample(const nlohmann::json &line, const std::string &whe
         }
         example.answer = stringField(line, "output", where);
     } else if (line.contains("messages")) {
-        onlyKeys(line, { "messages" }, "chat", where);
+        onlyKeys(line, {"messages"}, "chat", where);
         chat.split(line["messages"], example.prompt, example.answer, where);
     } else if (line.contains("text")) {
-        onlyKeys(line, { "text" }, "text", where);
+        onlyKeys(line, {"text"}, "text", where);
         example.answer = stringField(line, "text", where);
     } else {
-        throw Error(where,
-            "not a known shape: expected \"prompt\"+\"completion\", \"instruction\"+\"output\", "
-            "\"messages\" or \"text\"");
+        throw Error(where, "not a known shape: expected \"prompt\"+\"completion\", \"instruction\"+\"output\", "
+                           "\"messages\" or \"text\"");
     }
     if (example.answer.empty())
         throw Error(where, "the completion is empty: a line needs something to score");
@@ -104,7 +103,7 @@ JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines, const 
         } catch (const ChatTemplateSyntaxError &) {
             throw; // the template's fault, not this line's
         } catch (const Error &error) {
-            dataset.badLines.push_back({ error.where(), error.reason() });
+            dataset.badLines.push_back({error.where(), error.reason()});
         }
     }
     if (!dataset.badLines.empty() && !skipBadLines) {
@@ -113,9 +112,9 @@ JsonlDataset readJsonlDataset(const std::string &path, bool skipBadLines, const 
             list += "\n  " + dataset.badLines[i].where + ": " + dataset.badLines[i].reason;
         if (dataset.badLines.size() > kListedBadLines)
             list += "\n  ... and " + std::to_string(dataset.badLines.size() - kListedBadLines) + " more";
-        throw Error(path,
-            std::to_string(dataset.badLines.size()) + " bad line" + (dataset.badLines.size() == 1 ? "" : "s")
-                + " (set data.skip_bad_lines=true to skip them):" + list);
+        throw Error(path, std::to_string(dataset.badLines.size()) + " bad line"
+                              + (dataset.badLines.size() == 1 ? "" : "s")
+                              + " (set data.skip_bad_lines=true to skip them):" + list);
     }
     if (dataset.examples.empty())
         throw Error(path, "no examples (the file is empty or every line was bad)");

@@ -24,15 +24,15 @@ SequenceFormat::SequenceFormat(std::shared_ptr<const Tokenizer> tokenizer, const
     else if (eosId_)
         stopIds_ = {*eosId_};
     if (!eosId_)
-        missingEos_ = {source,
-                       bpe ? bpe->specialTokens().missingEndTokenMessage()
+        missingEos_
+            = {source, bpe ? bpe->specialTokens().missingEndTokenMessage()
                            : std::string("the tokenizer names no eos_token: answers need an end token for training")};
     if (bpe && bpe->chatTemplate()) {
         auto tokenText = [&](std::optional<std::int64_t> id) {
-            return id ? tokenizer_->decode({ *id }, SpecialTokens::Keep) : std::string();
+            return id ? tokenizer_->decode({*id}, SpecialTokens::Keep) : std::string();
         };
         chat_ = ChatFormat(*bpe->chatTemplate(), bpe->chatTemplateOrigin(),
-            { tokenText(tokenizer_->bosId()), tokenText(eosId_) }, bosId_.has_value());
+                           {tokenText(tokenizer_->bosId()), tokenText(eosId_)}, bosId_.has_value());
     }
 }
 

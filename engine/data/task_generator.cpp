@@ -59,7 +59,8 @@ TaskExample TaskGenerator::example(std::uint64_t index) const
     else if (example.task == "reverse")
         std::reverse(answer.begin(), answer.end());
     else if (example.task == "upper")
-        std::transform(answer.begin(), answer.end(), answer.begin(), [](char c) { return static_cast<char>(c - 'a' + 'A'); });
+        std::transform(answer.begin(), answer.end(), answer.begin(),
+                       [](char c) { return static_cast<char>(c - 'a' + 'A'); });
     else if (example.task == "sort")
         std::sort(answer.begin(), answer.end());
     else

@@ -12,8 +12,8 @@
 #endif
 
 #include <algorithm>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -70,13 +70,14 @@ c10::intrusive_ptr<c10d::Store> connectStore(const DistEnvironment &env, Millise
         store = c10::make_intrusive<c10d::TCPStore>(env.masterAddr, options);
     } catch (const std::exception &error) {
         if (options.isServer)
-            throw Error(rankWhere(env.rank), "cannot host the rendezvous store on port " + std::to_string(env.masterPort)
-                                                 + " (" + firstLine(error) + "): is another job using it? Choose "
-                                                 "another MASTER_PORT (lorawb launch --master-port)");
+            throw Error(rankWhere(env.rank), "cannot host the rendezvous store on port "
+                                                 + std::to_string(env.masterPort) + " (" + firstLine(error)
+                                                 + "): is another job using it? Choose "
+                                                   "another MASTER_PORT (lorawb launch --master-port)");
         throw Error(rankWhere(env.rank), "cannot reach the rendezvous store at " + endpoint + " within "
                                              + std::to_string(timeout.count() / 1000) + " s (" + firstLine(error)
                                              + "): is rank 0 running, are MASTER_ADDR and MASTER_PORT right and "
-                                             "is the port open?");
+                                               "is the port open?");
     }
     if (env.agentStore) // as torch's env:// rendezvous does under torchrun
         return c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(env.restartCount), store);
@@ -118,9 +119,10 @@ void waitForRanks(c10d::Store &store, const std::string &prefix, int first, int 
                 if (!store.check({prefix + std::to_string(r)}))
                     missing.push_back(r);
         } catch (const std::exception &) {
-            throw Error(rankWhere(rank), "rank 0's rendezvous store closed while waiting for the ranks to "
-                                             + purpose + " (" + firstLine(waitError) + "): rank 0 has stopped; its "
-                                             "message says why");
+            throw Error(rankWhere(rank), "rank 0's rendezvous store closed while waiting for the ranks to " + purpose
+                                             + " (" + firstLine(waitError)
+                                             + "): rank 0 has stopped; its "
+                                               "message says why");
         }
         throw Error(rankWhere(rank), "rank(s) " + rankList(missing) + " did not " + purpose + " within "
                                          + std::to_string(timeout.count() / 1000)
@@ -151,7 +153,7 @@ void lingerForReaders(c10d::Store &store, const std::string &prefix, const std::
 
 #ifdef LWB_HAVE_GLOO
 c10::intrusive_ptr<c10d::Backend> makeGlooGroup(const c10::intrusive_ptr<c10d::Store> &store,
-                                                 const DistEnvironment &env, Milliseconds timeout)
+                                                const DistEnvironment &env, Milliseconds timeout)
 {
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // As torch does: GLOO_SOCKET_IFNAME picks the interface; a loopback
@@ -209,7 +211,8 @@ Communicator::Communicator(const DistEnvironment &env, const torch::Device &devi
     if (!different.empty()) {
         lingerForReaders(*group.store, "lwb/world_size_read/", different, group.timeout);
         throw Error(rankWhere(rank_), "WORLD_SIZE is " + std::to_string(worldSize_) + " here but " + theirs
-                                          + " on rank(s) " + rankList(different) + ": start every rank with one WORLD_SIZE");
+                                          + " on rank(s) " + rankList(different)
+                                          + ": start every rank with one WORLD_SIZE");
     }
 
     try {
@@ -399,8 +402,8 @@ std::string Communicator::peersReport()
 
 void Communicator::collectiveFailed(const std::string &what, const std::exception &error)
 {
-    throw Error(rankWhere(rank_), what + " across " + std::to_string(worldSize_) + " ranks failed ("
-                                      + firstLine(error) + ")." + peersReport());
+    throw Error(rankWhere(rank_), what + " across " + std::to_string(worldSize_) + " ranks failed (" + firstLine(error)
+                                      + ")." + peersReport());
 }
 
 } // namespace lwb

@@ -65,7 +65,7 @@ public:
     int rank() const { return rank_; }
     int worldSize() const { return worldSize_; }
     int localWorldSize() const { return localWorldSize_; } // ranks on this machine
-    torch::Device device() const; // where this rank computes (the CPU when alone)
+    torch::Device device() const;                          // where this rank computes (the CPU when alone)
     bool isRoot() const { return rank_ == 0; }
     bool distributed() const { return worldSize_ > 1; }
     std::string backendName() const; // "gloo", "nccl" or "none"

@@ -50,18 +50,21 @@ DistEnvironment readDistEnvironment(const std::function<const char *(const char 
     env.localWorldSize = readInt(lookup, "LOCAL_WORLD_SIZE", 1, 1, env.worldSize, "[1, WORLD_SIZE]");
     env.localRank = readInt(lookup, "LOCAL_RANK", 0, 0, env.worldSize - 1, ranks);
     if (lookup("LOCAL_WORLD_SIZE") && env.localRank >= env.localWorldSize)
-        throw Error("environment variable LOCAL_RANK", std::to_string(env.localRank) + " is not below LOCAL_WORLD_SIZE ("
+        throw Error("environment variable LOCAL_RANK", std::to_string(env.localRank)
+                                                           + " is not below LOCAL_WORLD_SIZE ("
                                                            + std::to_string(env.localWorldSize) + ")");
     const char *addr = lookup("MASTER_ADDR");
     if (!addr || !*addr)
-        throw Error("environment variable MASTER_ADDR", "is not set: the address of rank 0's machine is needed to meet");
+        throw Error("environment variable MASTER_ADDR",
+                    "is not set: the address of rank 0's machine is needed to meet");
     env.masterAddr = addr;
     if (!lookup("MASTER_PORT"))
         throw Error("environment variable MASTER_PORT", "is not set: the rendezvous port on MASTER_ADDR is needed");
     env.masterPort = readInt(lookup, "MASTER_PORT", 0, 1, 65535, "[1, 65535]");
     const char *agent = lookup("TORCHELASTIC_USE_AGENT_STORE");
     env.agentStore = agent && std::string(agent) == "True";
-    env.restartCount = readInt(lookup, "TORCHELASTIC_RESTART_COUNT", 0, 0, std::numeric_limits<int>::max(), "[0, 2^31)");
+    env.restartCount
+        = readInt(lookup, "TORCHELASTIC_RESTART_COUNT", 0, 0, std::numeric_limits<int>::max(), "[0, 2^31)");
     return env;
 }
 
@@ -76,7 +79,7 @@ int freeLoopbackPort(const std::string &who)
     address.sin_port = 0; // the kernel picks a free one
     socklen_t length = sizeof address;
     const bool ok = ::bind(socketFd, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
-        && ::getsockname(socketFd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
+                    && ::getsockname(socketFd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
     const int failure = errno;
     ::close(socketFd);
     if (!ok)

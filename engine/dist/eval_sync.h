@@ -20,8 +20,7 @@
 namespace lwb {
 
 // Rank r's contiguous share [n*r/N, n*(r+1)/N) of `items` (all of them alone).
-template <class T>
-std::vector<T> shareOfRank(const std::vector<T> &items, const Communicator &communicator)
+template <class T> std::vector<T> shareOfRank(const std::vector<T> &items, const Communicator &communicator)
 {
     const auto n = items.size();
     const auto ranks = static_cast<std::size_t>(communicator.worldSize());

@@ -10,7 +10,7 @@ GradientSync::GradientSync(std::vector<torch::Tensor> parameters, std::int64_t b
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
         const auto bytes = parameters_[i].numel() * static_cast<std::int64_t>(parameters_[i].element_size());
         const bool sameDtype = buckets_.empty() || buckets_.back().empty()
-            || parameters_[buckets_.back().front()].scalar_type() == parameters_[i].scalar_type();
+                               || parameters_[buckets_.back().front()].scalar_type() == parameters_[i].scalar_type();
         if (buckets_.empty() || filled + bytes > bucketBytes || !sameDtype) {
             if (buckets_.empty() || !buckets_.back().empty())
                 buckets_.emplace_back();

@@ -57,7 +57,8 @@ FusionScores fusionExactMatch(CausalLMImpl &model, const FusedAdapters &adapters
             for (const auto &segment : generation.segments)
                 selected += static_cast<std::int64_t>(segment.selected.size());
         }
-        generations.insert(generations.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        generations.insert(generations.end(), std::make_move_iterator(part.begin()),
+                           std::make_move_iterator(part.end()));
         if (progress)
             progress(end, total, router.selectionCounts());
     }
@@ -80,7 +81,8 @@ std::map<std::string, double> oracleExactMatch(CausalLMImpl &model, const FusedA
         weights[static_cast<std::int64_t>(i)][taskIndex(tasks, examples[i].task)] = 1.0;
         prompts.push_back(examples[i].prompt);
     }
-    return exactMatchOf(format, examples, generateWithWeights(model, adapters, weights, format, prompts, maxNewTokens, device));
+    return exactMatchOf(format, examples,
+                        generateWithWeights(model, adapters, weights, format, prompts, maxNewTokens, device));
 }
 
 } // namespace lwb

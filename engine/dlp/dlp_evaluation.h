@@ -18,8 +18,8 @@
 namespace lwb {
 
 // Called after each chunk of examples: (examples done, total, selection counts so far).
-using DlpEvalProgress =
-    std::function<void(std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &selectionCounts)>;
+using DlpEvalProgress
+    = std::function<void(std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &selectionCounts)>;
 
 struct FusionScores
 {

@@ -46,7 +46,8 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     options.targetParams = settings.targetParams;
     options.bigramBuckets = settings.bigramBuckets;
     torch::manual_seed(config_.seed);
-    plugin_ = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
+    plugin_
+        = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
 }
 
 std::string DlpModel::configFile(const std::string &folder)
@@ -100,9 +101,9 @@ std::unique_ptr<DlpModel> DlpModel::loadStudy(const RunConfig &config)
 
 DlpRouter DlpModel::router(const DlpSelectionConfig &selection) const
 {
-    return DlpRouter(pluginProbabilities(plugin_), library_.size(),
-                     selectionOptions(selection.rule, selection.p, selection.k, selection.weights,
-                                      selection.topPAtEqual));
+    return DlpRouter(
+        pluginProbabilities(plugin_), library_.size(),
+        selectionOptions(selection.rule, selection.p, selection.k, selection.weights, selection.topPAtEqual));
 }
 
 DlpRouter DlpModel::router() const

@@ -53,12 +53,12 @@ public:
 
     // Greedy generation for one prompt (the built-in tasks' "task: input\n"
     // form), routed with the given selection and granularity.
-    RoutedGeneration generate(const std::string &prompt, std::int64_t maxNewTokens,
-                              const DlpSelectionConfig &selection, DlpGranularity granularity);
+    RoutedGeneration generate(const std::string &prompt, std::int64_t maxNewTokens, const DlpSelectionConfig &selection,
+                              DlpGranularity granularity);
     RoutedGeneration generate(const std::string &prompt, std::int64_t maxNewTokens);
 
-    static std::string configFile(const std::string &folder); // <folder>/dlp_study.json
-    static std::string pluginFile(const RunConfig &config); // <output_dir>/plugin.pt
+    static std::string configFile(const std::string &folder);                         // <folder>/dlp_study.json
+    static std::string pluginFile(const RunConfig &config);                           // <output_dir>/plugin.pt
     static std::string taskLoraDir(const RunConfig &config, const std::string &task); // <output_dir>/task-<task>
 
 private:

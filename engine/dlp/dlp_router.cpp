@@ -56,8 +56,9 @@ RoutingDecision DlpRouter::route(const std::vector<std::vector<std::int64_t>> &c
         || decision.probabilities.size(1) != tasks_) {
         std::ostringstream shape;
         shape << decision.probabilities.sizes();
-        throw Error("DLP router", "the plugin gave probabilities of shape " + shape.str() + " for " + std::to_string(rows)
-                                      + " contexts and " + std::to_string(tasks_) + " task LoRAs");
+        throw Error("DLP router", "the plugin gave probabilities of shape " + shape.str() + " for "
+                                      + std::to_string(rows) + " contexts and " + std::to_string(tasks_)
+                                      + " task LoRAs");
     }
     decision.weights = torch::zeros({rows, tasks_}, torch::kFloat64);
     const auto *p = decision.probabilities.data_ptr<double>();

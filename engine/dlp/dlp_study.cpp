@@ -83,8 +83,8 @@ EvalMetrics DlpStudy::runTrainer(const RunConfig &config, const std::string &sta
         report(progress);
     });
     trainer.addObserver(&observer);
-    const auto stageObservers = stageObservers_ ? stageObservers_(stage, detail)
-                                                : std::vector<std::shared_ptr<TrainObserver>>{};
+    const auto stageObservers
+        = stageObservers_ ? stageObservers_(stage, detail) : std::vector<std::shared_ptr<TrainObserver>>{};
     for (const auto &extra : stageObservers)
         trainer.addObserver(extra.get());
     {
@@ -138,7 +138,8 @@ std::map<std::string, double> DlpStudy::trainMultiTaskLora(std::int64_t rank)
     RunConfig config = config_;
     config.name = config_.name + "-multi-task";
     config.adapter.variant = "lora";
-    config.adapter.alpha = config_.adapter.alpha * static_cast<double>(rank) / static_cast<double>(config_.adapter.rank);
+    config.adapter.alpha
+        = config_.adapter.alpha * static_cast<double>(rank) / static_cast<double>(config_.adapter.rank);
     config.adapter.rank = rank;
     config.data.tasks = library_.tasks();
     config.training.steps = config_.adapter.dlp.taskSteps * library_.size();
@@ -216,8 +217,8 @@ DlpStudyResult DlpStudy::runStages()
     const auto &dlp = config_.adapter.dlp;
     const auto entries = effectiveLibrary(dlp, config_.data.tasks);
     if (entries.size() < 2)
-        throw Error("adapter.dlp.library", "a DLP study needs at least two task LoRAs, got "
-                                               + std::to_string(entries.size()));
+        throw Error("adapter.dlp.library",
+                    "a DLP study needs at least two task LoRAs, got " + std::to_string(entries.size()));
 
     // The folder describes itself: DlpModel::loadStudyFolder() and the bundle
     // export read this config back.
@@ -228,7 +229,7 @@ DlpStudyResult DlpStudy::runStages()
     library_ = TaskLoraLibrary();
     for (const auto &entry : entries)
         library_.add(entry.source == "train" ? trainTaskLora(entry.task)
-                                              : loadLibraryEntry(entry.task, entry.source, config_.model));
+                                             : loadLibraryEntry(entry.task, entry.source, config_.model));
     DlpStudyResult result;
     result.tasks = library_.tasks();
     result.outputDir = config_.training.outputDir;
@@ -288,19 +289,19 @@ DlpStudyResult DlpStudy::runStages()
     const auto evalExamples = heldOut(config_.data.evalExamples);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
-    result.fusion = fusionExactMatch(model_->base(), model_->adapters(), router, result.tasks, format,
-                                     evalExamples, generation, model_->device(),
-                                     [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
-                                         DlpStudyProgress progress;
-                                         progress.stage = "evaluation";
-                                         progress.detail = "fusion";
-                                         progress.done = done;
-                                         progress.total = total;
-                                         progress.selectionCounts = counts;
-                                         report(progress);
-                                     });
-    result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, format,
-                                     evalExamples, generation.maxNewTokens, model_->device());
+    result.fusion = fusionExactMatch(
+        model_->base(), model_->adapters(), router, result.tasks, format, evalExamples, generation, model_->device(),
+        [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
+            DlpStudyProgress progress;
+            progress.stage = "evaluation";
+            progress.detail = "fusion";
+            progress.done = done;
+            progress.total = total;
+            progress.selectionCounts = counts;
+            report(progress);
+        });
+    result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, format, evalExamples,
+                                     generation.maxNewTokens, model_->device());
     return result;
 }
 

@@ -53,8 +53,8 @@ class TrainObserver;
 // Observers for one training of the study, made just before it starts and
 // released after it ends. stage: "task lora" or "multi-task lora"; detail:
 // the task, or "rank N".
-using DlpStageObservers =
-    std::function<std::vector<std::shared_ptr<TrainObserver>>(const std::string &stage, const std::string &detail)>;
+using DlpStageObservers
+    = std::function<std::vector<std::shared_ptr<TrainObserver>>(const std::string &stage, const std::string &detail)>;
 
 struct DlpStudyResult
 {

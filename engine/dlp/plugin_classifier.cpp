@@ -36,8 +36,8 @@ std::int64_t widthForTarget(const PluginOptions &options, std::int64_t embedding
 
 std::int64_t pluginParameterCount(const PluginOptions &options, std::int64_t embeddingDim, std::int64_t width)
 {
-    const std::int64_t table = (options.baseEmbedding ? 0 : options.vocabSize * embeddingDim)
-        + options.bigramBuckets * embeddingDim;
+    const std::int64_t table
+        = (options.baseEmbedding ? 0 : options.vocabSize * embeddingDim) + options.bigramBuckets * embeddingDim;
     const std::int64_t first = embeddingDim * width + width;
     const std::int64_t hidden = (options.layers - 2) * (width * width + width);
     const std::int64_t last = width * options.tasks + options.tasks;
@@ -77,16 +77,18 @@ PluginClassifierImpl::PluginClassifierImpl(const PluginOptions &options, const t
 
 torch::Tensor PluginClassifierImpl::forward(const torch::Tensor &ids, const torch::Tensor &mask)
 {
-    const auto embedded = embedding_ ? embedding_->forward(ids) : baseEmbedding_.index_select(0, ids.reshape({-1}))
-                                                                        .reshape({ids.size(0), ids.size(1), -1});
-    const auto weights = mask.to(embedded.scalar_type()).unsqueeze(-1);                // [B, T, 1]
-    const auto count = weights.sum(1).clamp_min(1.0);                                    // [B, 1]
-    auto x = (embedded * weights).sum(1) / count;                                        // [B, d]
+    const auto embedded
+        = embedding_ ? embedding_->forward(ids)
+                     : baseEmbedding_.index_select(0, ids.reshape({-1})).reshape({ids.size(0), ids.size(1), -1});
+    const auto weights = mask.to(embedded.scalar_type()).unsqueeze(-1); // [B, T, 1]
+    const auto count = weights.sum(1).clamp_min(1.0);                   // [B, 1]
+    auto x = (embedded * weights).sum(1) / count;                       // [B, d]
     if (bigrams_ && ids.size(1) > 1) {
         const auto pairs = (ids.narrow(1, 0, ids.size(1) - 1) * options_.vocabSize + ids.narrow(1, 1, ids.size(1) - 1))
-                               .remainder(options_.bigramBuckets);                       // [B, T-1]
-        const auto pairWeights =
-            (mask.narrow(1, 0, mask.size(1) - 1) & mask.narrow(1, 1, mask.size(1) - 1)).to(x.scalar_type()).unsqueeze(-1);
+                               .remainder(options_.bigramBuckets); // [B, T-1]
+        const auto pairWeights = (mask.narrow(1, 0, mask.size(1) - 1) & mask.narrow(1, 1, mask.size(1) - 1))
+                                     .to(x.scalar_type())
+                                     .unsqueeze(-1);
         x = x + (bigrams_->forward(pairs) * pairWeights).sum(1) / pairWeights.sum(1).clamp_min(1.0);
     }
     for (std::size_t i = 0; i < mlp_->size(); ++i) {

@@ -37,12 +37,12 @@ struct PluginOptions
 {
     std::int64_t vocabSize = 259;
     std::int64_t tasks = 2;
-    bool baseEmbedding = false;       // true: read the base model's input embeddings (frozen)
-    std::int64_t embeddingDim = 256;  // own table only
-    std::int64_t layers = 3;          // 2-4 linear layers
-    std::int64_t width = 0;           // 0 = chosen for targetParams
+    bool baseEmbedding = false;      // true: read the base model's input embeddings (frozen)
+    std::int64_t embeddingDim = 256; // own table only
+    std::int64_t layers = 3;         // 2-4 linear layers
+    std::int64_t width = 0;          // 0 = chosen for targetParams
     std::int64_t targetParams = 5'000'000;
-    std::int64_t bigramBuckets = 0;   // 0 = unigrams only (a plain token mean)
+    std::int64_t bigramBuckets = 0; // 0 = unigrams only (a plain token mean)
 };
 
 // Trainable parameters of a plugin of this shape (embedding dim d, width h).

@@ -4,9 +4,9 @@
 #include "engine/core/error.h"
 #include "engine/core/seed_mix.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/adamw.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -56,7 +56,8 @@ PluginEvaluation evaluatePlugin(PluginClassifierImpl &plugin, const PluginExampl
     const auto labels = examples.labels.to(torch::kCPU);
     PluginEvaluation evaluation;
     evaluation.examples = labels.size(0);
-    evaluation.confusion.assign(static_cast<std::size_t>(tasks), std::vector<std::int64_t>(static_cast<std::size_t>(tasks), 0));
+    evaluation.confusion.assign(static_cast<std::size_t>(tasks),
+                                std::vector<std::int64_t>(static_cast<std::size_t>(tasks), 0));
     std::int64_t correct = 0;
     for (std::int64_t i = 0; i < evaluation.examples; ++i) {
         const auto truth = labels[i].item<std::int64_t>(), guess = predicted[i].item<std::int64_t>();

@@ -50,7 +50,7 @@ struct PluginReport
 {
     std::vector<double> epochLoss; // mean training cross-entropy per epoch
     PluginEvaluation heldOut;
-    std::int64_t parameters = 0;   // trainable
+    std::int64_t parameters = 0; // trainable
     double seconds = 0.0;
 };
 

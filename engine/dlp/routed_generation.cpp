@@ -23,10 +23,10 @@ RoutedSegment segmentAt(std::int64_t start, const DlpSelection &selection)
 }
 
 // Greedy decoding of one group of equal-length prompts (BOS included).
-void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::vector<std::vector<std::int64_t>> &prompts,
-                 const std::vector<std::size_t> &members, const RouteRows &route, bool perSentence,
-                 const GenerationOptions &options, const SequenceFormat &format, const torch::Device &device,
-                 std::vector<RoutedGeneration> &results)
+void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters,
+                 const std::vector<std::vector<std::int64_t>> &prompts, const std::vector<std::size_t> &members,
+                 const RouteRows &route, bool perSentence, const GenerationOptions &options,
+                 const SequenceFormat &format, const torch::Device &device, std::vector<RoutedGeneration> &results)
 {
     const auto rows = static_cast<std::int64_t>(members.size());
     const auto length = static_cast<std::int64_t>(prompts[members.front()].size());
@@ -93,9 +93,9 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters, const std::
 }
 
 std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
-                                       bool perSentence, const SequenceFormat &format,
-                                       const std::vector<std::string> &prompts, const GenerationOptions &options,
-                                       const torch::Device &device)
+                                        bool perSentence, const SequenceFormat &format,
+                                        const std::vector<std::string> &prompts, const GenerationOptions &options,
+                                        const torch::Device &device)
 {
     if (adapters.empty())
         throw Error("DLP generation", "the model carries no fused task LoRAs (attachFusedLibrary first)");
@@ -139,9 +139,8 @@ std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAda
                                              const SequenceFormat &format, const std::vector<std::string> &prompts,
                                              const RoutedGenerationOptions &options, const torch::Device &device)
 {
-    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts, const std::vector<std::size_t> &) {
-        return router.route(contexts, format.padId());
-    };
+    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &contexts,
+                                const std::vector<std::size_t> &) { return router.route(contexts, format.padId()); };
     GenerationOptions generation;
     generation.maxNewTokens = options.maxNewTokens;
     generation.eosIds = {format.eosId()};
@@ -158,8 +157,7 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
     if (weights.dim() != 2 || weights.size(0) != static_cast<std::int64_t>(prompts.size()))
         throw Error("DLP generation", "fixed weights must be [prompts, tasks]");
     const auto fixed = weights.detach().to(torch::kCPU, torch::kFloat64).contiguous();
-    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &,
-                                const std::vector<std::size_t> &rows) {
+    const RouteRows route = [&](const std::vector<std::vector<std::int64_t>> &, const std::vector<std::size_t> &rows) {
         RoutingDecision decision;
         std::vector<std::int64_t> index(rows.begin(), rows.end());
         decision.weights = fixed.index_select(0, torch::tensor(index, torch::kInt64));

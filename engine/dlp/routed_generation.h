@@ -23,10 +23,10 @@
 #pragma once
 
 #include "engine/adapters/dlp_fused_adapter.h"
+#include "engine/data/sequence_format.h"
 #include "engine/dlp/dlp_router.h"
 #include "engine/model/causal_lm.h"
 #include "engine/model/generation.h"
-#include "engine/data/sequence_format.h"
 
 #include <memory>
 #include <string>

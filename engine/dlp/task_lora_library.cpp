@@ -47,7 +47,8 @@ void TaskLoraLibrary::add(TaskLora lora)
 
 void TaskLoraLibrary::remove(const std::string &task)
 {
-    const auto found = std::find_if(entries_.begin(), entries_.end(), [&](const TaskLora &e) { return e.task == task; });
+    const auto found
+        = std::find_if(entries_.begin(), entries_.end(), [&](const TaskLora &e) { return e.task == task; });
     if (found == entries_.end())
         throw Error("DLP library", "holds no LoRA for task \"" + task + "\"");
     entries_.erase(found);
@@ -95,8 +96,8 @@ TaskLora taskLoraFromModel(const std::string &task, torch::nn::Module &model, co
         if (!plain)
             throw Error(item.key(), "carries a non-LoRA adapter; a DLP library holds plain LoRAs");
         lora.scale = plain->scale();
-        lora.layers[item.key()] = {plain->loraA.detach().to(torch::kCPU).clone(),
-                                   plain->loraB.detach().to(torch::kCPU).clone()};
+        lora.layers[item.key()]
+            = {plain->loraA.detach().to(torch::kCPU).clone(), plain->loraB.detach().to(torch::kCPU).clone()};
     }
     return lora;
 }

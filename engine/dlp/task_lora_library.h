@@ -29,11 +29,11 @@ namespace lwb {
 struct TaskLora
 {
     std::string task;
-    std::string source;          // checkpoint path, or "trained in the study"
+    std::string source; // checkpoint path, or "trained in the study"
     std::int64_t rank = 0;
     double alpha = 0.0;
     bool rslora = false;
-    double scale = 0.0;          // alpha / r (or alpha / sqrt(r))
+    double scale = 0.0; // alpha / r (or alpha / sqrt(r))
     // Layer path ("transformer.h.0.attn.c_attn") -> (A [r, in], B [out, r]).
     std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> layers;
     std::map<std::string, double> metrics; // e.g. "exact_match", "eval_loss" of its own training run

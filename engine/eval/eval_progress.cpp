@@ -16,7 +16,8 @@ std::string seconds(double value)
     else if (value < 3600.0)
         std::snprintf(text, sizeof text, "%d min %02d s", static_cast<int>(value) / 60, static_cast<int>(value) % 60);
     else
-        std::snprintf(text, sizeof text, "%d h %02d min", static_cast<int>(value) / 3600, static_cast<int>(value) % 3600 / 60);
+        std::snprintf(text, sizeof text, "%d h %02d min", static_cast<int>(value) / 3600,
+                      static_cast<int>(value) % 3600 / 60);
     return text;
 }
 

@@ -16,9 +16,9 @@ namespace lwb {
 
 struct EvalProgress
 {
-    std::string phase;         // "loss" | "exact match"
-    std::int64_t done = 0;     // examples finished
-    std::int64_t total = 0;    // examples this phase will run
+    std::string phase;      // "loss" | "exact match"
+    std::int64_t done = 0;  // examples finished
+    std::int64_t total = 0; // examples this phase will run
     double elapsedSeconds = 0.0;
     double remainingSeconds = -1.0; // < 0: no estimate yet (nothing finished)
 };

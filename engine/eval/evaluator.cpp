@@ -24,7 +24,8 @@ std::map<std::string, std::vector<double>> expertShareByTask(const std::vector<A
             continue;
         // Rows stop at the highest task index a layer saw: pad to all tasks.
         auto padded = torch::zeros({tasks, routing.size(1)}, torch::kFloat64);
-        padded.narrow(0, 0, std::min(tasks, routing.size(0))).copy_(routing.narrow(0, 0, std::min(tasks, routing.size(0))));
+        padded.narrow(0, 0, std::min(tasks, routing.size(0)))
+            .copy_(routing.narrow(0, 0, std::min(tasks, routing.size(0))));
         counts = counts.defined() ? counts + padded : padded;
     }
     std::map<std::string, std::vector<double>> shares;
@@ -173,8 +174,8 @@ std::map<std::string, double> exactMatchByTask(CausalLMImpl &model, const std::v
         std::vector<std::vector<std::int64_t>> prompts;
         for (auto i = first; i < end; ++i)
             prompts.push_back(format.promptIds(examples[i].prompt));
-        const auto generated =
-            generate(model, prompts, device, generation, stop != nullptr ? checkStop : GenerationHook{});
+        const auto generated
+            = generate(model, prompts, device, generation, stop != nullptr ? checkStop : GenerationHook{});
         for (auto i = first; i < end; ++i)
             answers[i] = {format.answerText(generated[i - first].tokens), generated[i - first].finished};
         clock.report(static_cast<std::int64_t>(end));

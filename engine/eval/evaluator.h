@@ -31,7 +31,10 @@ namespace lwb {
 // Thrown when the stop flag was seen set; the evaluation's figures are incomplete.
 struct EvaluationStopped : std::runtime_error
 {
-    EvaluationStopped() : std::runtime_error("the evaluation was stopped") {}
+    EvaluationStopped()
+        : std::runtime_error("the evaluation was stopped")
+    {
+    }
 };
 
 struct EvalOptions

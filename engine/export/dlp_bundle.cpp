@@ -53,8 +53,12 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
             peft.modules.push_back({path, ab.first, ab.second});
         const std::string relative = "tasks/" + lora.task;
         writePeftAdapter(folder, relative, peft, dtype);
-        tasks.push_back({{"task", lora.task}, {"folder", relative}, {"r", lora.rank}, {"lora_alpha", lora.alpha},
-                         {"use_rslora", lora.rslora}, {"scaling", lora.scale}});
+        tasks.push_back({{"task", lora.task},
+                         {"folder", relative},
+                         {"r", lora.rank},
+                         {"lora_alpha", lora.alpha},
+                         {"use_rslora", lora.rslora},
+                         {"scaling", lora.scale}});
     }
 
     PluginClassifier &plugin = study.plugin();
@@ -88,7 +92,8 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
           {"classes", options.tasks},
           {"bigram_buckets", options.bigramBuckets},
           {"parameters", plugin->parameterCount()},
-          {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their embeddings over real tokens, plus (bigram_buckets "
+          {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their "
+                    "embeddings over real tokens, plus (bigram_buckets "
                     "> 0) the mean of bigrams[(id[t-1] * vocab_size + id[t]) mod bigram_buckets] over real pairs; "
                     "the MLP (ReLU between layers) gives one logit per task"}}},
         {"tokenizer", study.format().byteLevelTokens()
@@ -146,7 +151,8 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
         const auto name = task["task"].get<std::string>();
         const auto relative = task["folder"].get<std::string>();
         if (!isInsideBundle(relative))
-            throw Error(where + ".folder", "\"" + relative + "\" must be a folder inside the bundle (relative, no \"..\")");
+            throw Error(where + ".folder",
+                        "\"" + relative + "\" must be a folder inside the bundle (relative, no \"..\")");
         const auto source = folder + "/" + relative;
         dlp.library.push_back({name, source});
         library.add(importPeftTaskLora(name, source, config.model));
@@ -161,11 +167,12 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
     torch::NoGradGuard noGrad;
     const auto fill = [&](const std::string &name, torch::Tensor &tensor) {
         if (!reader.contains(name))
-            throw Error(pluginPath, "has no tensor \"" + name + "\" (the manifest's plugin shape and the file disagree)");
+            throw Error(pluginPath,
+                        "has no tensor \"" + name + "\" (the manifest's plugin shape and the file disagree)");
         const auto stored = reader.load(name);
         if (stored.sizes() != tensor.sizes())
-            throw Error(pluginPath + ": " + name, "has shape " + c10::str(stored.sizes()) + ", the plugin needs "
-                                                      + c10::str(tensor.sizes()));
+            throw Error(pluginPath + ": " + name,
+                        "has shape " + c10::str(stored.sizes()) + ", the plugin needs " + c10::str(tensor.sizes()));
         tensor.copy_(stored);
         unused.erase(name);
     };

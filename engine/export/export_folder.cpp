@@ -98,8 +98,8 @@ ExportResult ExportFolder::commit(const std::string &format, const std::string &
     if (fs::exists(fs::symlink_status(target_))) {
         if (!force_)
             throw Error(target_, "appeared while exporting; not overwritten without --force");
-        aside = (fs::path(target_).parent_path() / ("." + fs::path(target_).filename().string() + ".old-"
-                                                     + uniqueSuffix()))
+        aside = (fs::path(target_).parent_path()
+                 / ("." + fs::path(target_).filename().string() + ".old-" + uniqueSuffix()))
                     .string();
         fs::rename(target_, aside, error);
         if (error)

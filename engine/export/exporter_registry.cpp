@@ -44,8 +44,8 @@ void writeResLoraPeft(ExportJob &job)
     const MergedResLoraSwap merged(job.model);
     writePeft(job);
     job.card.tags = {"lora", "reslora", "peft", "lora-workbench"};
-    job.card.howToLoad += "\nThis is the ResLoRA run merged into plain LoRA (variant " + job.config.adapter.reslora.variant
-                          + ", merge " + job.config.adapter.reslora.merge
+    job.card.howToLoad += "\nThis is the ResLoRA run merged into plain LoRA (variant "
+                          + job.config.adapter.reslora.variant + ", merge " + job.config.adapter.reslora.merge
                           + "): it computes what the run's merged evaluation measured.\n";
 }
 
@@ -117,12 +117,9 @@ bool exportsVariant(const Exporter &exporter, const std::string &variant)
 const std::vector<Exporter> &exporters()
 {
     static const std::vector<Exporter> kExporters = {
-        {"lora", "peft", "peft_adapter", writePeft},
-        {"reslora", "peft", "peft_adapter", writeResLoraPeft},
-        {"sira", "bundle", "sira_bundle", writeSira},
-        {kDlpVariant, "bundle", "dlp_bundle", writeDlp},
-        {"*", "merged", "merged_model", writeMerged},
-        {"*", "base", "base_model", writeBase},
+        {"lora", "peft", "peft_adapter", writePeft},  {"reslora", "peft", "peft_adapter", writeResLoraPeft},
+        {"sira", "bundle", "sira_bundle", writeSira}, {kDlpVariant, "bundle", "dlp_bundle", writeDlp},
+        {"*", "merged", "merged_model", writeMerged}, {"*", "base", "base_model", writeBase},
     };
     return kExporters;
 }

@@ -36,14 +36,14 @@ struct ExportJob
     const RunExportRequest &request;
     torch::ScalarType dtype;
     ExportFolder &folder;
-    ModelCardFacts &card; // fill howToLoad (and tags); written after the exporter
+    ModelCardFacts &card;      // fill howToLoad (and tags); written after the exporter
     DlpModel *study = nullptr; // a DLP-LoRA study's library and plugin (model is its fused base)
 };
 
 struct Exporter
 {
-    std::string variant; // adapter.variant, or "*"
-    std::string format;  // "peft", "merged", "bundle", ...
+    std::string variant;      // adapter.variant, or "*"
+    std::string format;       // "peft", "merged", "bundle", ...
     std::string artifactKind; // recorded in the run store: "peft_adapter", ...
     std::function<void(ExportJob &)> write;
 };

@@ -73,7 +73,8 @@ void keepTokenizerOf(const ModelConfig &base, ExportFolder &folder, nlohmann::js
     for (const char *name : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"}) {
         if (!std::filesystem::is_regular_file(source / name))
             continue;
-        std::filesystem::copy_file(source / name, folder.stage(name), std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(source / name, folder.stage(name),
+                                   std::filesystem::copy_options::overwrite_existing);
         folder.addFile(name);
     }
 }

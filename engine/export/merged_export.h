@@ -22,8 +22,7 @@
 
 namespace lwb {
 
-void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype,
-                      std::uint64_t maxShardBytes);
+void writeMergedModel(ExportFolder &folder, CausalLMImpl &model, torch::ScalarType dtype, std::uint64_t maxShardBytes);
 
 // The base model alone, adapters left out, in the same layout: the model a
 // PEFT export is loaded onto (the built-in bases are drawn from a seed and

@@ -19,7 +19,7 @@ namespace lwb {
 
 struct PeftModule
 {
-    std::string path;   // module path in the transformers model ("model.layers.0.self_attn.q_proj")
+    std::string path;    // module path in the transformers model ("model.layers.0.self_attn.q_proj")
     torch::Tensor loraA; // [r, in]
     torch::Tensor loraB; // [out, r]
 };

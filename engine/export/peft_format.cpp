@@ -78,7 +78,7 @@ std::regex moduleRegex(const std::string &pattern)
 // re.match(rf"(.*\.)?({key})$", module name): the whole name or a suffix
 // after a '.'. (PEFT before 0.13 required the '.': .*\.{key}$; the exporter
 // writes keys that match under both rules.)
-template<typename Map>
+template <typename Map>
 const typename Map::value_type *matchingPattern(const Map &patterns, const std::string &modulePath)
 {
     for (const auto &entry : patterns) {
@@ -135,8 +135,8 @@ PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
         else
             config.excludeModules = json["exclude_modules"].get<std::vector<std::string>>();
     }
-    for (const auto &[key, regex] : {std::pair{"target_modules", config.targetRegex},
-                                     std::pair{"exclude_modules", config.excludeRegex}}) {
+    for (const auto &[key, regex] :
+         {std::pair{"target_modules", config.targetRegex}, std::pair{"exclude_modules", config.excludeRegex}}) {
         try {
             moduleRegex(regex);
         } catch (const std::regex_error &) {
@@ -157,8 +157,8 @@ PeftLoraConfig parsePeftConfig(nlohmann::json &json, const std::string &path)
     // PEFT 0.21's LoRA variants (LoraConfig fields with metadata is_lora_variant,
     // init_lora_weights "mica", QA-LoRA): the same lora_A/lora_B keys, another
     // computation, so reading them as plain LoRA would give other outputs.
-    for (const char *key : {"alora_invocation_tokens", "arrow_config", "kasa_config", "monteclora_config",
-                            "use_bdlora", "velora_config", "use_qalora"}) {
+    for (const char *key : {"alora_invocation_tokens", "arrow_config", "kasa_config", "monteclora_config", "use_bdlora",
+                            "velora_config", "use_qalora"}) {
         if (isSet(key) && json[key] != false && !(json[key].is_object() && json[key].empty()))
             throw Error(at(key), "is set: a PEFT LoRA variant that computes other than plain LoRA (not supported)");
     }
@@ -246,8 +246,8 @@ nlohmann::json peftConfigJson(const PeftLoraConfig &config)
         {"r", config.r},
         {"rank_pattern", rankPattern},
         {"revision", nullptr},
-        {"target_modules", config.targetRegex.empty() ? nlohmann::json(config.targetModules)
-                                                      : nlohmann::json(config.targetRegex)},
+        {"target_modules",
+         config.targetRegex.empty() ? nlohmann::json(config.targetModules) : nlohmann::json(config.targetRegex)},
         {"task_type", "CAUSAL_LM"},
         {"use_dora", false},
         {"use_rslora", config.useRslora},

@@ -40,13 +40,13 @@ struct PeftLoraConfig
     std::int64_t r = 8;
     double loraAlpha = 8.0;
     double loraDropout = 0.0;
-    std::vector<std::string> targetModules; // leaf names (or full-name suffixes)
-    std::string targetRegex;                // target_modules given as one string: a full-match regex
+    std::vector<std::string> targetModules;  // leaf names (or full-name suffixes)
+    std::string targetRegex;                 // target_modules given as one string: a full-match regex
     std::vector<std::string> excludeModules; // exclude_modules (PEFT >= 0.14): never targeted, same rules
     std::string excludeRegex;
     bool fanInFanOut = false;
     bool useRslora = false;
-    std::string baseModel;                  // base_model_name_or_path ("" = null)
+    std::string baseModel;                           // base_model_name_or_path ("" = null)
     std::map<std::string, std::int64_t> rankPattern; // module-name regex -> r
     std::map<std::string, double> alphaPattern;      // module-name regex -> lora_alpha
 

@@ -100,8 +100,8 @@ ResolvedFolder resolvePeftFolder(const std::string &folder, CausalLMImpl &model)
     if (!missingInModel.empty()) {
         std::sort(missingInModel.begin(), missingInModel.end());
         missingInModel.erase(std::unique(missingInModel.begin(), missingInModel.end()), missingInModel.end());
-        throw Error(weightsPath, "adapts modules the model does not have (another base model?): "
-                                     + list(missingInModel));
+        throw Error(weightsPath,
+                    "adapts modules the model does not have (another base model?): " + list(missingInModel));
     }
     std::vector<std::string> lacking, notTargeted;
     for (const auto &[path, layer] : layers) {
@@ -167,8 +167,8 @@ PeftImportSummary importPeftAdapter(const std::string &folder, CausalLMImpl &mod
         options.alpha = module.alpha;
         options.dropout = dropout;
         options.rslora = resolved.config.useRslora;
-        auto adapter = std::make_shared<LoraAdapterImpl>(module.layer->inFeatures(), module.layer->outFeatures(),
-                                                         options);
+        auto adapter
+            = std::make_shared<LoraAdapterImpl>(module.layer->inFeatures(), module.layer->outFeatures(), options);
         {
             torch::NoGradGuard noGrad;
             adapter->loraA.copy_(module.loraA);
@@ -200,8 +200,9 @@ PeftImportSummary loadPeftWeights(const std::string &folder, CausalLMImpl &model
     for (const auto &module : resolved.modules) {
         const auto lora = std::dynamic_pointer_cast<LoraAdapterImpl>(module.layer->adapter());
         if (!lora)
-            throw Error(folder, "module " + module.path + " has weights in the folder but the run gives it no "
-                                                          "LoRA adapter (adapter.targets / adapter.variant)");
+            throw Error(folder, "module " + module.path
+                                    + " has weights in the folder but the run gives it no "
+                                      "LoRA adapter (adapter.targets / adapter.variant)");
         const double scaling = resolved.config.scalingOf(module.path);
         if (lora->options().rank != module.rank || std::fabs(lora->scale() - scaling) > 1e-12 * std::fabs(scaling))
             throw Error(folder, "module " + module.path + ": the folder has rank " + std::to_string(module.rank)
@@ -242,8 +243,9 @@ void checkInitFromFolder(const AdapterConfig &adapter, const std::string &source
         issues.push_back({key, folder + " has use_rslora " + (peft.useRslora ? "true" : "false")
                                    + ", the run adapter.rslora " + (adapter.rslora ? "true" : "false")});
     if (!peft.rankPattern.empty() || !peft.alphaPattern.empty())
-        issues.push_back({key, folder + " has per-module ranks or alphas (rank_pattern / alpha_pattern), which a "
-                                        "run's single adapter.r / adapter.alpha cannot continue"});
+        issues.push_back({key, folder
+                                   + " has per-module ranks or alphas (rank_pattern / alpha_pattern), which a "
+                                     "run's single adapter.r / adapter.alpha cannot continue"});
     if (!peft.targetRegex.empty()) {
         issues.push_back({key, folder + " selects its targets by the regular expression \"" + peft.targetRegex
                                    + "\"; a run needs a list (adapter.targets)"});

@@ -56,8 +56,8 @@ ExportResult exportRun(const RunExportRequest &request)
     if (DlpModel::isStudyFolder(request.checkpoint)) {
         const auto study = DlpModel::loadStudyFolder(request.checkpoint);
         const auto &config = study->config();
-        return exportModel(config, study->base(), request,
-                           studyTrainingSteps(config.adapter.dlp, config.data.tasks), study.get());
+        return exportModel(config, study->base(), request, studyTrainingSteps(config.adapter.dlp, config.data.tasks),
+                           study.get());
     }
     const auto path = resolveCheckpoint(request.checkpoint);
     const auto info = readCheckpointInfo(path);

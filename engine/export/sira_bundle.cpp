@@ -113,7 +113,8 @@ SiraBundleSummary importSiraBundle(const std::string &folder, CausalLMImpl &mode
     nlohmann::json manifest = readJsonFile(manifestPath, "cannot open (not a SiRA bundle folder?)");
     if (!manifest.is_object() || manifest.value("format", nlohmann::json()) != kSiraBundleFormat)
         throw Error(manifestPath + ": format", std::string("must be \"") + kSiraBundleFormat + "\"");
-    if (!manifest["format_version"].is_number_integer() || manifest["format_version"].get<std::int64_t>() != kSiraBundleVersion)
+    if (!manifest["format_version"].is_number_integer()
+        || manifest["format_version"].get<std::int64_t>() != kSiraBundleVersion)
         throw Error(manifestPath + ": format_version",
                     "must be " + std::to_string(kSiraBundleVersion) + " (a bundle from a newer workbench?)");
 
@@ -192,8 +193,8 @@ SiraBundleSummary importSiraBundle(const std::string &folder, CausalLMImpl &mode
     const auto device = model.parameters().front().device();
     const LoraOptions options{rank, summary.adapter.alpha, summary.adapter.dropout, summary.adapter.rslora};
     for (auto &entry : loaded) {
-        auto adapter = std::make_shared<SiraAdapterImpl>(entry.layer->inFeatures(), entry.layer->outFeatures(),
-                                                         options, sira);
+        auto adapter
+            = std::make_shared<SiraAdapterImpl>(entry.layer->inFeatures(), entry.layer->outFeatures(), options, sira);
         {
             torch::NoGradGuard noGrad;
             adapter->router.copy_(entry.router);

@@ -56,7 +56,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         const auto qkv = queryKeyValue_->forward(x).view({batch, length, heads, 3 * headDim}).chunk(3, -1);
         q = qkv[0], k = qkv[1], v = qkv[2];
     } else if (qkvProj_) {
-        const auto qkv = qkvProj_->forward(x).split_with_sizes({heads * headDim, kvHeads * headDim, kvHeads * headDim}, -1);
+        const auto qkv
+            = qkvProj_->forward(x).split_with_sizes({heads * headDim, kvHeads * headDim, kvHeads * headDim}, -1);
         q = qkv[0], k = qkv[1], v = qkv[2];
     } else {
         q = qProj_->forward(x), k = kProj_->forward(x), v = vProj_->forward(x);
@@ -87,7 +88,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor &x, const RotaryTables 
         cache->keys = k;
         cache->values = v;
     }
-    const auto context = causalAttention(q, k, v, past, scores_, cache ? cache->realKeys : torch::Tensor()).transpose(1, 2).reshape({batch, length, heads * headDim});
+    const auto context = causalAttention(q, k, v, past, scores_, cache ? cache->realKeys : torch::Tensor())
+                             .transpose(1, 2)
+                             .reshape({batch, length, heads * headDim});
     if (cProj_)
         return cProj_->forward(context);
     return dense_ ? dense_->forward(context) : oProj_->forward(context);

@@ -44,11 +44,11 @@ public:
 private:
     ModelConfig config_;
     CausalAttentionOptions scores_;
-    AdaptedLinear cAttn_{nullptr}, cProj_{nullptr};                   // GPT-2
+    AdaptedLinear cAttn_{nullptr}, cProj_{nullptr};                                   // GPT-2
     AdaptedLinear qProj_{nullptr}, kProj_{nullptr}, vProj_{nullptr}, oProj_{nullptr}; // Llama
-    AdaptedLinear qkvProj_{nullptr};                                  // Phi-3 (with oProj_)
-    AdaptedLinear queryKeyValue_{nullptr}, dense_{nullptr};           // GPT-NeoX
-    Norm qNorm_{nullptr}, kNorm_{nullptr};                            // Qwen3
+    AdaptedLinear qkvProj_{nullptr};                                                  // Phi-3 (with oProj_)
+    AdaptedLinear queryKeyValue_{nullptr}, dense_{nullptr};                           // GPT-NeoX
+    Norm qNorm_{nullptr}, kNorm_{nullptr};                                            // Qwen3
 };
 
 TORCH_MODULE(Attention);

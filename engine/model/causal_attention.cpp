@@ -47,8 +47,8 @@ torch::Tensor allowedRealKeys(std::int64_t length, std::int64_t past, std::int64
 
 } // namespace
 
-torch::Tensor causalAttention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
-                              std::int64_t past, const CausalAttentionOptions &options, const torch::Tensor &realKeys)
+torch::Tensor causalAttention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, std::int64_t past,
+                              const CausalAttentionOptions &options, const torch::Tensor &realKeys)
 {
     const auto length = q.size(2);
     const double scale = options.scale > 0.0 ? options.scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));

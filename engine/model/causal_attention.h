@@ -16,9 +16,9 @@ namespace lwb {
 
 struct CausalAttentionOptions
 {
-    double scale = 0.0;         // 0: 1 / sqrt(head_dim)
-    std::int64_t window = 0;    // 0: every earlier position
-    double softcap = 0.0;       // 0: none
+    double scale = 0.0;      // 0: 1 / sqrt(head_dim)
+    std::int64_t window = 0; // 0: every earlier position
+    double softcap = 0.0;    // 0: none
 };
 
 // q [B, H, T, Dh]; k, v [B, Hkv, past + T, Dh] (the first `past` positions
@@ -27,8 +27,7 @@ struct CausalAttentionOptions
 // padding; a padding query sees only itself (its output is never used, and a
 // row with no allowed key would be NaN). Padding sits left of every real
 // token, so window distances counted in slots equal those in positions.
-torch::Tensor causalAttention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
-                              std::int64_t past, const CausalAttentionOptions &options,
-                              const torch::Tensor &realKeys = {});
+torch::Tensor causalAttention(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, std::int64_t past,
+                              const CausalAttentionOptions &options, const torch::Tensor &realKeys = {});
 
 } // namespace lwb

@@ -3,9 +3,9 @@
 
 #include "engine/model/block_checkpoint.h"
 
-#include <torch/nn/init.h>
-#include <cmath>
 #include <ATen/CPUGeneratorImpl.h>
+#include <cmath>
+#include <torch/nn/init.h>
 
 namespace lwb {
 
@@ -16,14 +16,18 @@ CausalLMImpl::CausalLMImpl(const ModelConfig &config)
     const bool neox = config.gptNeox();
     const auto d = config.hiddenSize;
     body_ = register_module(gpt2 ? "transformer" : neox ? "gpt_neox" : "model", std::make_shared<torch::nn::Module>());
-    tokenEmbedding_ = body_->register_module(gpt2 ? "wte" : neox ? "embed_in" : "embed_tokens",
+    tokenEmbedding_ = body_->register_module(gpt2   ? "wte"
+                                             : neox ? "embed_in"
+                                                    : "embed_tokens",
                                              torch::nn::Embedding(config.vocabSize, d));
     if (gpt2)
         positionEmbedding_ = body_->register_module("wpe", torch::nn::Embedding(config.maxPositions, d));
     blocks_ = body_->register_module(gpt2 ? "h" : "layers", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.numLayers; ++i)
         blocks_->push_back(TransformerBlock(config, i));
-    finalNorm_ = body_->register_module(gpt2 ? "ln_f" : neox ? "final_layer_norm" : "norm",
+    finalNorm_ = body_->register_module(gpt2   ? "ln_f"
+                                        : neox ? "final_layer_norm"
+                                               : "norm",
                                         Norm(normKindOf(config), d, config.normEps));
     if (!gpt2)
         inverseFrequencies_ = rotaryInverseFrequencies(config);
@@ -71,20 +75,23 @@ torch::Tensor CausalLMImpl::outputWeight() const
     return lmHead_ ? lmHead_->weight : tokenEmbedding_->weight;
 }
 
-torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask)
+torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCache &cache,
+                                             const torch::Tensor &tokenMask)
 {
     return run(inputIds, ForwardContext{tokenMask, {}}, &cache);
 }
 
-torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask)
+torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCache &cache,
+                                            const torch::Tensor &tokenMask)
 {
     const bool padded = cache.realKeys.defined() || (tokenMask.defined() && !tokenMask.all().item<bool>());
     if (!padded)
         return {};
     const auto mask = tokenMask.defined() ? tokenMask.to(inputIds.device(), torch::kBool)
                                           : torch::ones_like(inputIds, inputIds.options().dtype(torch::kBool));
-    const auto start = cache.nextPositions.defined() ? cache.nextPositions
-                                                     : torch::full({inputIds.size(0)}, cache.length(), inputIds.options());
+    const auto start = cache.nextPositions.defined()
+                           ? cache.nextPositions
+                           : torch::full({inputIds.size(0)}, cache.length(), inputIds.options());
     // Each real token one position past the real ones before it; padding
     // repeats its neighbour's (never attended to, never read).
     const auto counted = mask.to(torch::kInt64).cumsum(1);
@@ -137,8 +144,9 @@ torch::Tensor CausalLMImpl::runHidden(const torch::Tensor &inputIds, const Forwa
         x = x * torch::scalar_tensor(std::sqrt(static_cast<double>(config_.hiddenSize)), x.options());
     RotaryTables rotary;
     if (positionEmbedding_)
-        x = x + positionEmbedding_->forward(positions.defined() ? positions
-                                                                : torch::arange(start, start + length, inputIds.options()));
+        x = x
+            + positionEmbedding_->forward(
+                positions.defined() ? positions : torch::arange(start, start + length, inputIds.options()));
     else if (positions.defined())
         rotary = rotaryTablesAt(inverseFrequencies_, positions, x.options());
     else

@@ -85,8 +85,8 @@ private:
     torch::nn::Embedding positionEmbedding_{nullptr}; // GPT-2 only
     torch::nn::ModuleList blocks_{nullptr};
     Norm finalNorm_{nullptr};
-    torch::nn::Linear lmHead_{nullptr}; // untied only
-    torch::Tensor inverseFrequencies_;  // rotary (Llama family), float64, rotary.h
+    torch::nn::Linear lmHead_{nullptr};  // untied only
+    torch::Tensor inverseFrequencies_;   // rotary (Llama family), float64, rotary.h
     std::vector<AdaptedLinear> linears_; // every linear layer that can carry an adapter
     bool gradientCheckpointing_ = false;
 };

@@ -27,11 +27,11 @@ private:
     torch::Tensor activate(const torch::Tensor &x) const;
 
     Architecture architecture_;
-    std::string activation_; // ModelConfig::hiddenActivation
-    AdaptedLinear cFc_{nullptr}, cProj_{nullptr};                     // GPT-2
+    std::string activation_;                                                // ModelConfig::hiddenActivation
+    AdaptedLinear cFc_{nullptr}, cProj_{nullptr};                           // GPT-2
     AdaptedLinear gateProj_{nullptr}, upProj_{nullptr}, downProj_{nullptr}; // Llama
-    AdaptedLinear gateUpProj_{nullptr};                               // Phi-3 (with downProj_)
-    AdaptedLinear denseHTo4h_{nullptr}, dense4hToH_{nullptr};         // GPT-NeoX
+    AdaptedLinear gateUpProj_{nullptr};                                     // Phi-3 (with downProj_)
+    AdaptedLinear denseHTo4h_{nullptr}, dense4hToH_{nullptr};               // GPT-NeoX
 };
 
 TORCH_MODULE(FeedForward);

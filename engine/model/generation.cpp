@@ -18,8 +18,7 @@ public:
         : model_(model)
         , options_(options)
         , mask_(mask)
-        , cached_(options.useKvCache
-                  && (model.supportsKvCache() || options.routedDecoding == RoutedDecoding::PerPass))
+        , cached_(options.useKvCache && (model.supportsKvCache() || options.routedDecoding == RoutedDecoding::PerPass))
         , cache_(model.config().numLayers)
         , sampler_(SamplingRule{options.temperature, options.topK, options.topP, options.repetitionPenalty}, ids,
                    model.config().vocabSize)

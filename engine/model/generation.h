@@ -55,11 +55,11 @@ struct ChosenTokens;
 struct GenerationOptions
 {
     std::int64_t maxNewTokens = 16;
-    std::vector<std::int64_t> eosIds;  // a row finishes at any of them; empty: never at a token
-    double temperature = 0.0;          // 0: greedy
-    std::int64_t topK = 0;             // sampling only; 0: every token
-    double topP = 1.0;                 // sampling only
-    double repetitionPenalty = 1.0;    // 1: none; > 1 discourages repeats
+    std::vector<std::int64_t> eosIds; // a row finishes at any of them; empty: never at a token
+    double temperature = 0.0;         // 0: greedy
+    std::int64_t topK = 0;            // sampling only; 0: every token
+    double topP = 1.0;                // sampling only
+    double repetitionPenalty = 1.0;   // 1: none; > 1 discourages repeats
     std::vector<std::string> stopStrings;
     // Text of a row's generated tokens, for stop strings (required with them).
     std::function<std::string(const std::vector<std::int64_t> &)> detokenize;
@@ -85,8 +85,8 @@ struct ChosenTokens
 // 0 .. longest prompt - 1.
 struct GenerationStep
 {
-    std::int64_t position = 0;     // the column the new tokens occupy
-    std::int64_t forwardFrom = 0;  // first column the next forward runs: `position` with a cache, else 0
+    std::int64_t position = 0;               // the column the new tokens occupy
+    std::int64_t forwardFrom = 0;            // first column the next forward runs: `position` with a cache, else 0
     const std::vector<std::int64_t> &tokens; // [rows] the new tokens (EOS or not; finished rows included)
     const std::vector<bool> &finished;       // [rows] finished at or before this step
 };

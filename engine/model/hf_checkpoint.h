@@ -39,8 +39,7 @@ NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch:
 // storage, never through float32; a parameter of another dtype than `dtype`
 // gets that storage instead of its own (freed at once), so loading a bf16
 // checkpoint as bf16 costs the bf16 model, not a float32 copy of it.
-void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint,
-                   torch::ScalarType dtype = torch::kFloat32);
+void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint, torch::ScalarType dtype = torch::kFloat32);
 
 // A folder with config.json and model.safetensors (or an index and shards).
 CausalLM loadHfCausalLM(const std::string &folder, torch::ScalarType dtype = torch::kFloat32);

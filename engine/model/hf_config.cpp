@@ -21,8 +21,7 @@ public:
 
     bool has(const char *key) const { return config_.contains(key) && !config_[key].is_null(); }
 
-    template<typename T>
-    T get(const char *key, T fallback) const
+    template <typename T> T get(const char *key, T fallback) const
     {
         const auto it = config_.find(key);
         if (it == config_.end() || it->is_null())
@@ -34,8 +33,7 @@ public:
         }
     }
 
-    template<typename T>
-    T require(const char *key) const
+    template <typename T> T require(const char *key) const
     {
         if (!has(key))
             throw Error(where_ + ": " + key, "missing");
@@ -99,15 +97,16 @@ void readRope(const nlohmann::json &config, const std::string &where, const Rope
     } else if (scaling.type != "default") {
         // dynamic changes the frequencies with the longest sequence seen so
         // far (state across calls), yarn/longrope scale cos/sin too.
-        throw Error(where + ": " + key, "rope_type \"" + scaling.type
-                                            + "\" is not supported (default, linear, llama3)");
+        throw Error(where + ": " + key,
+                    "rope_type \"" + scaling.type + "\" is not supported (default, linear, llama3)");
     }
     if (scaling.factor <= 0.0)
         throw Error(where + ": " + key + ": factor", "must be positive");
-    model.partialRotaryFactor = inner.get<double>("partial_rotary_factor", top.get<double>(keys.partial, keys.partialDefault));
+    model.partialRotaryFactor
+        = inner.get<double>("partial_rotary_factor", top.get<double>(keys.partial, keys.partialDefault));
     if (model.partialRotaryFactor != 1.0 && !keys.partialAllowed)
-        throw Error(where + ": partial_rotary_factor", "rotary embeddings on part of each head are not supported for "
-                                                           + model.hfModelType());
+        throw Error(where + ": partial_rotary_factor",
+                    "rotary embeddings on part of each head are not supported for " + model.hfModelType());
     if (model.partialRotaryFactor <= 0.0 || model.partialRotaryFactor > 1.0)
         throw Error(where + ": partial_rotary_factor", "must be in (0, 1]");
     model.ropeTheta = inner.get<double>("rope_theta", top.get<double>(keys.theta, 10000.0));
@@ -121,8 +120,8 @@ void readLayerTypes(const nlohmann::json &config, const HfFields &in, ModelConfi
         return;
     const auto &types = config["layer_types"];
     if (!types.is_array() || static_cast<std::int64_t>(types.size()) != model.numLayers)
-        throw Error(in.where() + ": layer_types", "must list one type per layer (num_hidden_layers "
-                                                      + std::to_string(model.numLayers) + ")");
+        throw Error(in.where() + ": layer_types",
+                    "must list one type per layer (num_hidden_layers " + std::to_string(model.numLayers) + ")");
     model.slidingLayers.clear();
     for (std::size_t i = 0; i < types.size(); ++i) {
         const auto type = types[i].is_string() ? types[i].get<std::string>() : types[i].dump();
@@ -131,8 +130,8 @@ void readLayerTypes(const nlohmann::json &config, const HfFields &in, ModelConfi
                         "\"" + type + "\" is not supported (full_attention, sliding_attention)");
         model.slidingLayers.push_back(type == "sliding_attention");
     }
-    const bool anySliding = std::find(model.slidingLayers.begin(), model.slidingLayers.end(), true)
-                            != model.slidingLayers.end();
+    const bool anySliding
+        = std::find(model.slidingLayers.begin(), model.slidingLayers.end(), true) != model.slidingLayers.end();
     if (anySliding && model.slidingWindow <= 0)
         throw Error(in.where() + ": sliding_window", "layer_types has sliding_attention layers but no window");
     if (!anySliding) {
@@ -249,7 +248,8 @@ void readLlamaFamily(const nlohmann::json &config, const HfFields &in, const std
         model.finalLogitSoftcap = in.get<double>("final_logit_softcapping", 0.0);
         model.queryPreAttnScalar = in.get<double>("query_pre_attn_scalar", 256.0);
         if (model.attentionSoftcap < 0.0 || model.finalLogitSoftcap < 0.0 || model.queryPreAttnScalar <= 0.0)
-            throw Error(where, "attn_logit_softcapping, final_logit_softcapping and query_pre_attn_scalar must be positive");
+            throw Error(where,
+                        "attn_logit_softcapping, final_logit_softcapping and query_pre_attn_scalar must be positive");
     }
     if (in.get<bool>("use_bidirectional_attention", false))
         throw Error(where + ": use_bidirectional_attention", "only causal attention is supported");
@@ -285,7 +285,8 @@ void readGptNeox(const nlohmann::json &config, const HfFields &in, ModelConfig &
     else if (activation == "gelu_new" || activation == "gelu_pytorch_tanh")
         model.hiddenActivation = "gelu_pytorch_tanh";
     else
-        throw Error(where + ": hidden_act", "\"" + activation + "\" is not supported (gelu, gelu_new, gelu_pytorch_tanh)");
+        throw Error(where + ": hidden_act",
+                    "\"" + activation + "\" is not supported (gelu, gelu_new, gelu_pytorch_tanh)");
     model.attentionBias = model.attentionOutputBias = in.get<bool>("attention_bias", true);
     model.parallelResidual = in.get<bool>("use_parallel_residual", true);
 }
@@ -349,8 +350,8 @@ nlohmann::json gptNeoxConfigJson(const ModelConfig &model, nlohmann::json config
 
 const std::vector<std::string> &supportedModelTypes()
 {
-    static const std::vector<std::string> types = {"gpt2",  "llama",  "mistral", "qwen2",   "qwen3",
-                                                   "gemma", "gemma2", "phi3",    "gpt_neox"};
+    static const std::vector<std::string> types
+        = {"gpt2", "llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "gpt_neox"};
     return types;
 }
 
@@ -380,7 +381,8 @@ ModelConfig modelConfigFromHf(const nlohmann::json &config, const std::string &w
     if (model.numKvHeads <= 0 || model.numHeads % model.numKvHeads != 0)
         throw Error(where, "the key/value head count must divide the head count");
     if (model.architecture == Architecture::Llama) {
-        const auto rotated = static_cast<std::int64_t>(static_cast<double>(model.headDim()) * model.partialRotaryFactor);
+        const auto rotated
+            = static_cast<std::int64_t>(static_cast<double>(model.headDim()) * model.partialRotaryFactor);
         if (rotated % 2 != 0 || rotated == 0)
             throw Error(where, "the rotated width of a head (head_dim x partial_rotary_factor) must be even");
     }
@@ -459,10 +461,10 @@ nlohmann::json hfConfigJson(const ModelConfig &model, const std::string &torchDt
         config["attn_logit_softcapping"] = orNull(model.attentionSoftcap);
         config["final_logit_softcapping"] = orNull(model.finalLogitSoftcap);
         // An int in transformers' Gemma2Config (its strict validation refuses a float).
-        const double scalar = model.queryPreAttnScalar > 0.0 ? model.queryPreAttnScalar
-                                                             : static_cast<double>(model.headDim());
-        config["query_pre_attn_scalar"] = scalar == std::floor(scalar) ? nlohmann::json(static_cast<std::int64_t>(scalar))
-                                                                       : nlohmann::json(scalar);
+        const double scalar
+            = model.queryPreAttnScalar > 0.0 ? model.queryPreAttnScalar : static_cast<double>(model.headDim());
+        config["query_pre_attn_scalar"]
+            = scalar == std::floor(scalar) ? nlohmann::json(static_cast<std::int64_t>(scalar)) : nlohmann::json(scalar);
     }
     return config;
 }

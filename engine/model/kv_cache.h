@@ -33,7 +33,10 @@ struct LayerKv
 class KvCache
 {
 public:
-    explicit KvCache(std::int64_t layers) : layers_(static_cast<std::size_t>(layers)) {}
+    explicit KvCache(std::int64_t layers)
+        : layers_(static_cast<std::size_t>(layers))
+    {
+    }
 
     // Positions held (the same in every layer); the next token's position.
     std::int64_t length() const { return layers_.front().keys.defined() ? layers_.front().keys.size(2) : 0; }

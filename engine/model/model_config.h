@@ -39,21 +39,21 @@ struct ModelConfig
     // weights the base starts from; "" = random weights drawn from initSeed.
     std::string path;
     Architecture architecture = Architecture::Gpt2;
-    std::int64_t vocabSize = 259;     // the byte tokenizer: 256 bytes + BOS/EOS/PAD
+    std::int64_t vocabSize = 259; // the byte tokenizer: 256 bytes + BOS/EOS/PAD
     std::int64_t hiddenSize = 128;
     std::int64_t numLayers = 4;
     std::int64_t numHeads = 4;
-    std::int64_t numKvHeads = 4;      // < numHeads: grouped-query attention (Llama)
+    std::int64_t numKvHeads = 4; // < numHeads: grouped-query attention (Llama)
     std::int64_t intermediateSize = 512;
     std::int64_t maxPositions = 256;
     bool tieWordEmbeddings = true;
-    bool attentionBias = true;        // q/k/v biases (GPT-2 always; Qwen2 true; Llama false)
+    bool attentionBias = true; // q/k/v biases (GPT-2 always; Qwen2 true; Llama false)
     double ropeTheta = 10000.0;
     double normEps = 1e-5;
 
     // Llama-family variants (hf_config.h reads them from config.json).
-    std::string modelType;            // HF model_type; "" = the family's own (gpt2 / llama / qwen2)
-    std::int64_t headDimension = 0;   // HF head_dim; 0 = hiddenSize / numHeads
+    std::string modelType;          // HF model_type; "" = the family's own (gpt2 / llama / qwen2)
+    std::int64_t headDimension = 0; // HF head_dim; 0 = hiddenSize / numHeads
     RopeScaling ropeScaling;
     double partialRotaryFactor = 1.0; // share of each head rotated (Phi-3 may rotate less)
     bool attentionOutputBias = false; // o_proj bias (Llama / Qwen3 / Gemma attention_bias)
@@ -62,20 +62,20 @@ struct ModelConfig
     // The MLP's activation: "silu", "gelu_pytorch_tanh" (Gemma; GPT-NeoX's
     // gelu_new) or "gelu" (erf, GPT-NeoX / Pythia).
     std::string hiddenActivation = "silu";
-    bool normPlusOne = false;         // Gemma: RMSNorm scales by (1 + weight)
-    bool scaleEmbeddings = false;     // Gemma: embeddings times sqrt(hidden_size)
-    bool sandwichNorms = false;       // Gemma 2: norms after attention and around the MLP
-    double attentionSoftcap = 0.0;    // Gemma 2: scores -> cap tanh(scores / cap); 0 = none
-    double finalLogitSoftcap = 0.0;   // Gemma 2: the same on the logits; 0 = none
-    double queryPreAttnScalar = 0.0;  // Gemma 2: scores scaled by its -1/2; 0 = head_dim
-    std::int64_t slidingWindow = 0;   // a query sees this many positions (itself included); 0 = all
-    std::vector<bool> slidingLayers;  // which layers use the window; empty = every layer
+    bool normPlusOne = false;        // Gemma: RMSNorm scales by (1 + weight)
+    bool scaleEmbeddings = false;    // Gemma: embeddings times sqrt(hidden_size)
+    bool sandwichNorms = false;      // Gemma 2: norms after attention and around the MLP
+    double attentionSoftcap = 0.0;   // Gemma 2: scores -> cap tanh(scores / cap); 0 = none
+    double finalLogitSoftcap = 0.0;  // Gemma 2: the same on the logits; 0 = none
+    double queryPreAttnScalar = 0.0; // Gemma 2: scores scaled by its -1/2; 0 = head_dim
+    std::int64_t slidingWindow = 0;  // a query sees this many positions (itself included); 0 = all
+    std::vector<bool> slidingLayers; // which layers use the window; empty = every layer
     // GPT-NeoX (modelType "gpt_neox", gptNeox()): gpt_neox.* names, LayerNorm
     // with bias, query_key_value laid out per head, an ungated MLP with biases.
-    bool parallelResidual = false;    // use_parallel_residual: x + attn(ln1(x)) + mlp(ln2(x))
+    bool parallelResidual = false; // use_parallel_residual: x + attn(ln1(x)) + mlp(ln2(x))
 
-    std::uint64_t initSeed = 1234;    // seed of the random base weights (same base for every run)
-    double initializerRange = 0.02;   // std of the random base weights (HF's initializer_range)
+    std::uint64_t initSeed = 1234;  // seed of the random base weights (same base for every run)
+    double initializerRange = 0.02; // std of the random base weights (HF's initializer_range)
 
     std::int64_t headDim() const { return headDimension > 0 ? headDimension : hiddenSize / numHeads; }
     // The window of layer `layer`, 0 when it attends to every earlier position.

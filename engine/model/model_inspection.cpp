@@ -52,8 +52,8 @@ std::string torchDtypeName(SafetensorsDtype dtype)
 std::string tokenizerKindOf(const Json &root)
 {
     const auto model = root.find("model");
-    const std::string type = model != root.end() && model->is_object() ? model->value("type", std::string("BPE"))
-                                                                         : std::string("BPE");
+    const std::string type
+        = model != root.end() && model->is_object() ? model->value("type", std::string("BPE")) : std::string("BPE");
     if (type != "BPE")
         return type;
     if (model->value("byte_fallback", false))
@@ -183,8 +183,7 @@ Json inspectionToJson(const ModelInspection &inspection)
                   {"class_origin", tokens.tokenizerClassOrigin},
                   {"prepends_bos", inspection.prependsBos}}},
                 {"special_tokens", special},
-                {"chat_template",
-                 {{"present", inspection.hasChatTemplate}, {"origin", inspection.chatTemplateOrigin}}},
+                {"chat_template", {{"present", inspection.hasChatTemplate}, {"origin", inspection.chatTemplateOrigin}}},
                 {"target_modules", inspection.targetModules}};
 }
 

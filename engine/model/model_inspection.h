@@ -26,13 +26,13 @@ namespace lwb {
 
 struct ModelInspection
 {
-    std::string requested; // as the user named it
-    std::string folder;    // the checkpoint folder it resolved to
-    std::string modelType; // config.json model_type ("llama", "qwen3")
-    std::string family;    // the engine's decoder family ("gpt2" / "llama")
-    std::int64_t parameters = 0;                 // stored parameters (buffers such as GPT-2's attn.bias left out)
-    std::map<std::string, std::int64_t> dtypes;  // stored dtype ("bfloat16") -> parameters in it
-    std::int64_t modelVocabSize = 0;             // config.json vocab_size
+    std::string requested;                      // as the user named it
+    std::string folder;                         // the checkpoint folder it resolved to
+    std::string modelType;                      // config.json model_type ("llama", "qwen3")
+    std::string family;                         // the engine's decoder family ("gpt2" / "llama")
+    std::int64_t parameters = 0;                // stored parameters (buffers such as GPT-2's attn.bias left out)
+    std::map<std::string, std::int64_t> dtypes; // stored dtype ("bfloat16") -> parameters in it
+    std::int64_t modelVocabSize = 0;            // config.json vocab_size
     std::int64_t maxPositions = 0;
 
     std::string tokenizerKind; // "byte-level BPE", "SentencePiece-style BPE (byte_fallback)", "byte (built-in)"

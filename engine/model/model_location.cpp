@@ -54,8 +54,8 @@ std::string resolveHubCacheFolder(const std::string &path)
     if (found.size() == 1)
         return found.front().string();
     throw Error("model.path", path + " is a Hugging Face hub-cache folder without refs/main and with "
-                                  + std::to_string(found.size())
-                                  + " snapshots: name one of " + snapshots.string() + "/HASH");
+                                  + std::to_string(found.size()) + " snapshots: name one of " + snapshots.string()
+                                  + "/HASH");
 }
 
 } // namespace lwb

@@ -24,8 +24,8 @@ torch::Tensor rotaryInverseFrequencies(const ModelConfig &config)
         const double highWavelength = original / scaling.highFreqFactor;
         const auto wavelength = 2.0 * M_PI / invFreq;
         const auto divided = torch::where(wavelength > lowWavelength, invFreq / scaling.factor, invFreq);
-        const auto smooth = (original / wavelength - scaling.lowFreqFactor)
-                            / (scaling.highFreqFactor - scaling.lowFreqFactor);
+        const auto smooth
+            = (original / wavelength - scaling.lowFreqFactor) / (scaling.highFreqFactor - scaling.lowFreqFactor);
         const auto smoothed = (1.0 - smooth) * divided / scaling.factor + smooth * divided;
         const auto medium = (wavelength >= highWavelength).logical_and(wavelength <= lowWavelength);
         return torch::where(medium, smoothed, divided);

@@ -33,8 +33,8 @@ TokenSampler::TokenSampler(const SamplingRule &rule, const torch::Tensor &prompt
     : rule_(rule)
 {
     if (!(rule_.repetitionPenalty > 0.0))
-        throw Error("generation", "the repetition penalty must be > 0 (1: off), not "
-                                      + std::to_string(rule_.repetitionPenalty));
+        throw Error("generation",
+                    "the repetition penalty must be > 0 (1: off), not " + std::to_string(rule_.repetitionPenalty));
     if (rule_.topK < 0)
         throw Error("generation", "top-k must be >= 0 (0: off), not " + std::to_string(rule_.topK));
     if (rule_.repetitionPenalty != 1.0) {

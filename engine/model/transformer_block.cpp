@@ -10,7 +10,10 @@ TransformerBlockImpl::TransformerBlockImpl(const ModelConfig &config, std::int64
     const auto kind = normKindOf(config);
     const auto norm = [&] { return Norm(kind, config.hiddenSize, config.normEps); };
     attentionNorm_ = register_module(gpt2 ? "ln_1" : "input_layernorm", norm());
-    attention_ = register_module(gpt2 ? "attn" : config.gptNeox() ? "attention" : "self_attn", Attention(config, layer));
+    attention_ = register_module(gpt2               ? "attn"
+                                 : config.gptNeox() ? "attention"
+                                                    : "self_attn",
+                                 Attention(config, layer));
     if (config.sandwichNorms) {
         attentionOutputNorm_ = register_module("post_attention_layernorm", norm());
         mlpNorm_ = register_module("pre_feedforward_layernorm", norm());

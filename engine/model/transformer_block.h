@@ -31,7 +31,7 @@ private:
     Norm mlpNorm_{nullptr};
     FeedForward mlp_{nullptr};
     Norm attentionOutputNorm_{nullptr}, mlpOutputNorm_{nullptr}; // Gemma 2
-    bool parallelResidual_ = false;                               // GPT-NeoX
+    bool parallelResidual_ = false;                              // GPT-NeoX
 };
 
 TORCH_MODULE(TransformerBlock);

@@ -16,8 +16,7 @@
 
 namespace lwb {
 
-enum class SafetensorsDtype
-{
+enum class SafetensorsDtype {
     Bool,
     U8,
     I8,

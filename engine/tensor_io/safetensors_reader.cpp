@@ -51,8 +51,7 @@ nlohmann::json parseHeaderJson(const std::string &path, const char *begin, const
     std::set<std::string> topLevelKeys;
     std::set<std::string> entryKeys;
     std::string currentEntry;
-    auto callback = [&](int depth, nlohmann::json::parse_event_t event,
-                        nlohmann::json &parsed) {
+    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json &parsed) {
         if (event == nlohmann::json::parse_event_t::key) {
             const std::string key = parsed.get<std::string>();
             if (depth == 1) {
@@ -172,20 +171,17 @@ void SafetensorsReader::parseHeader()
     for (int i = 7; i >= 0; --i)
         headerLength = (headerLength << 8) | mapping_[i];
     if (headerLength > kMaxHeaderBytes)
-        throw Error(path_, "header length: " + std::to_string(headerLength)
-                               + " bytes exceeds the limit of "
+        throw Error(path_, "header length: " + std::to_string(headerLength) + " bytes exceeds the limit of "
                                + std::to_string(kMaxHeaderBytes) + " bytes");
     if (headerLength > fileSize_ - 8)
-        throw Error(path_, "header length: " + std::to_string(headerLength)
-                               + " bytes runs past the end of the file ("
+        throw Error(path_, "header length: " + std::to_string(headerLength) + " bytes runs past the end of the file ("
                                + std::to_string(fileSize_) + " bytes)");
     dataStart_ = 8 + headerLength;
 
     const char *begin = reinterpret_cast<const char *>(mapping_ + 8);
     const nlohmann::json header = parseHeaderJson(path_, begin, begin + headerLength);
     if (!header.is_object())
-        throw Error(path_, std::string("header: not a JSON object (it is a ")
-                               + header.type_name() + ")");
+        throw Error(path_, std::string("header: not a JSON object (it is a ") + header.type_name() + ")");
 
     for (const auto &[name, entry] : header.items()) {
         if (name == kMetadataKey) {
@@ -193,8 +189,8 @@ void SafetensorsReader::parseHeader()
                 throw Error(path_, "__metadata__: must be a JSON object of strings");
             for (const auto &[key, value] : entry.items()) {
                 if (!value.is_string())
-                    throw Error(path_, "__metadata__: value of \"" + key
-                                           + "\" must be a string, not " + value.type_name());
+                    throw Error(path_,
+                                "__metadata__: value of \"" + key + "\" must be a string, not " + value.type_name());
                 metadata_[key] = value.get<std::string>();
             }
             continue;
@@ -220,17 +216,16 @@ void SafetensorsReader::parseHeader()
         for (const nlohmann::json &dim : *shapeIt) {
             std::uint64_t value = 0;
             if (!readUnsigned(dim, value) || value > static_cast<std::uint64_t>(INT64_MAX))
-                throw Error(path_, where + "\"shape\" must hold non-negative integers, found "
-                                       + dim.dump());
+                throw Error(path_, where + "\"shape\" must hold non-negative integers, found " + dim.dump());
             info.shape.push_back(static_cast<std::int64_t>(value));
         }
 
         const auto offsetsIt = entry.find("data_offsets");
         if (offsetsIt == entry.end() || !offsetsIt->is_array() || offsetsIt->size() != 2
-            || !readUnsigned((*offsetsIt)[0], info.dataBegin)
-            || !readUnsigned((*offsetsIt)[1], info.dataEnd))
-            throw Error(path_, where + "\"data_offsets\" must be [begin, end] of two "
-                                   "non-negative integers");
+            || !readUnsigned((*offsetsIt)[0], info.dataBegin) || !readUnsigned((*offsetsIt)[1], info.dataEnd))
+            throw Error(path_, where
+                                   + "\"data_offsets\" must be [begin, end] of two "
+                                     "non-negative integers");
         if (info.dataBegin > info.dataEnd)
             throw Error(path_, where + "data_offsets [" + std::to_string(info.dataBegin) + ", "
                                    + std::to_string(info.dataEnd) + "] have begin > end");
@@ -247,37 +242,30 @@ void SafetensorsReader::validateLayout()
         const std::string where = "tensor " + singleQuoted(info.name) + ": ";
         if (info.dataEnd > dataSize)
             throw Error(path_, where + "data_offsets [" + std::to_string(info.dataBegin) + ", "
-                                   + std::to_string(info.dataEnd)
-                                   + "] run outside the data section ("
+                                   + std::to_string(info.dataEnd) + "] run outside the data section ("
                                    + std::to_string(dataSize) + " bytes)");
         std::uint64_t expected = safetensorsDtypeSize(info.dtype);
         bool overflow = false;
         for (const std::int64_t dim : info.shape)
-            overflow = overflow
-                       || __builtin_mul_overflow(expected, static_cast<std::uint64_t>(dim),
-                                                 &expected);
+            overflow = overflow || __builtin_mul_overflow(expected, static_cast<std::uint64_t>(dim), &expected);
         const std::uint64_t actual = info.dataEnd - info.dataBegin;
         if (overflow || expected != actual)
-            throw Error(path_, where + "byte count mismatch: data_offsets span "
-                                   + std::to_string(actual) + " bytes but "
-                                   + safetensorsDtypeName(info.dtype) + " x "
-                                   + shapeText(info.shape) + " needs "
-                                   + (overflow ? std::string("more than 2^64")
-                                               : std::to_string(expected)));
+            throw Error(path_, where + "byte count mismatch: data_offsets span " + std::to_string(actual)
+                                   + " bytes but " + safetensorsDtypeName(info.dtype) + " x " + shapeText(info.shape)
+                                   + " needs " + (overflow ? std::string("more than 2^64") : std::to_string(expected)));
     }
 
     // Empty tensors sort before the tensor that starts at the same offset.
     std::stable_sort(tensors_.begin(), tensors_.end(),
                      [](const SafetensorsTensorInfo &a, const SafetensorsTensorInfo &b) {
-                         return std::make_pair(a.dataBegin, a.dataEnd)
-                                < std::make_pair(b.dataBegin, b.dataEnd);
+                         return std::make_pair(a.dataBegin, a.dataEnd) < std::make_pair(b.dataBegin, b.dataEnd);
                      });
     std::uint64_t cursor = 0;
     const SafetensorsTensorInfo *previous = nullptr;
     for (const SafetensorsTensorInfo &info : tensors_) {
         if (info.dataBegin != cursor) {
-            const std::string after = previous ? "the previous tensor " + singleQuoted(previous->name)
-                                                     + " ends at " + std::to_string(cursor)
+            const std::string after = previous ? "the previous tensor " + singleQuoted(previous->name) + " ends at "
+                                                     + std::to_string(cursor)
                                                : std::string("the data section starts at 0");
             const char *rule = info.dataBegin < cursor ? "tensors overlap" : "tensors are not contiguous";
             throw Error(path_, "tensor " + singleQuoted(info.name) + ": " + rule + ": it starts at "
@@ -287,11 +275,10 @@ void SafetensorsReader::validateLayout()
         previous = &info;
     }
     if (cursor != dataSize)
-        throw Error(path_, "data section: " + std::to_string(dataSize - cursor)
-                               + " bytes after "
-                               + (previous ? "the last tensor " + singleQuoted(previous->name)
-                                           : std::string("the header"))
-                               + " are not covered by any tensor");
+        throw Error(path_,
+                    "data section: " + std::to_string(dataSize - cursor) + " bytes after "
+                        + (previous ? "the last tensor " + singleQuoted(previous->name) : std::string("the header"))
+                        + " are not covered by any tensor");
 
     for (std::size_t i = 0; i < tensors_.size(); ++i)
         index_.emplace(tensors_[i].name, i);
@@ -323,12 +310,11 @@ at::Tensor SafetensorsReader::load(const std::string &name, c10::ScalarType type
 {
     const SafetensorsTensorInfo &tensor = info(name);
     if (!isLoadableDtype(tensor.dtype))
-        throw Error(path_, "tensor " + singleQuoted(name) + ": dtype "
-                               + safetensorsDtypeName(tensor.dtype)
+        throw Error(path_, "tensor " + singleQuoted(name) + ": dtype " + safetensorsDtypeName(tensor.dtype)
                                + " is not supported (LoRA Workbench loads F32, F16 and BF16)");
     if (!c10::isFloatingType(type))
-        throw Error(path_, "tensor " + singleQuoted(name) + ": cannot load into non-floating type "
-                               + c10::toString(type));
+        throw Error(path_,
+                    "tensor " + singleQuoted(name) + ": cannot load into non-floating type " + c10::toString(type));
     at::Tensor raw = at::empty(tensor.shape, at::TensorOptions().dtype(torchTypeOf(tensor.dtype)));
     const std::uint64_t bytes = tensor.dataEnd - tensor.dataBegin;
     if (bytes > 0)

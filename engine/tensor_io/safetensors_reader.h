@@ -66,8 +66,7 @@ public:
     // afterwards) holding the named tensor converted to `type`, which must be
     // a floating type (float32, bfloat16, float16). Tensors stored in a dtype
     // other than F32/F16/BF16 throw lwb::Error naming the dtype.
-    at::Tensor load(const std::string &name,
-                    c10::ScalarType type = c10::ScalarType::Float) const;
+    at::Tensor load(const std::string &name, c10::ScalarType type = c10::ScalarType::Float) const;
 
 private:
     void mapFile();
@@ -78,7 +77,7 @@ private:
     std::string path_;
     const std::uint8_t *mapping_ = nullptr;
     std::uint64_t fileSize_ = 0;
-    std::uint64_t dataStart_ = 0; // 8 + header length
+    std::uint64_t dataStart_ = 0;                // 8 + header length
     std::vector<SafetensorsTensorInfo> tensors_; // sorted by data offset
     std::unordered_map<std::string, std::size_t> index_;
     std::map<std::string, std::string> metadata_;

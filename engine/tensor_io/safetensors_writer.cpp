@@ -33,8 +33,7 @@ void writeSafetensors(const std::string &path, const NamedTensors &tensors,
         if (!dtype)
             throw Error(path, where + "dtype " + std::string(c10::toString(tensor.scalar_type()))
                                   + " is not supported (write float32, float16 or bfloat16)");
-        const std::uint64_t bytes = static_cast<std::uint64_t>(tensor.numel())
-                                    * safetensorsDtypeSize(*dtype);
+        const std::uint64_t bytes = static_cast<std::uint64_t>(tensor.numel()) * safetensorsDtypeSize(*dtype);
         header[name] = {
             {"dtype", safetensorsDtypeName(*dtype)},
             {"shape", tensor.sizes().vec()},

@@ -28,8 +28,7 @@ bool isFile(const std::string &path)
 
 bool endsWith(const std::string &text, const std::string &suffix)
 {
-    return text.size() >= suffix.size()
-           && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string directoryOf(const std::string &path)
@@ -52,8 +51,7 @@ ShardedCheckpoint::ShardedCheckpoint(const std::string &path)
         else if (isFile(single))
             openSingle(single);
         else
-            throw Error(path, std::string("no ") + kIndexFileName + " or " + kSingleFileName
-                                  + " in this directory");
+            throw Error(path, std::string("no ") + kIndexFileName + " or " + kSingleFileName + " in this directory");
     } else if (endsWith(path, ".json")) {
         openIndex(path);
     } else {
@@ -97,10 +95,8 @@ void ShardedCheckpoint::openIndex(const std::string &indexPath)
         if (!shardValue.is_string())
             throw Error(where, "the shard name must be a string");
         const std::string shard = shardValue.get<std::string>();
-        if (shard.empty() || shard.find('/') != std::string::npos || shard == "."
-            || shard == "..")
-            throw Error(where, "shard \"" + shard
-                                   + "\" must be a plain file name beside the index");
+        if (shard.empty() || shard.find('/') != std::string::npos || shard == "." || shard == "..")
+            throw Error(where, "shard \"" + shard + "\" must be a plain file name beside the index");
         auto [it, inserted] = shardIndex.emplace(shard, shardNames.size());
         if (inserted)
             shardNames.push_back(shard);
@@ -110,15 +106,14 @@ void ShardedCheckpoint::openIndex(const std::string &indexPath)
     for (const std::string &shard : shardNames) {
         const std::string shardPath = dir + "/" + shard;
         if (!isFile(shardPath))
-            throw Error(indexPath, "shard \"" + shard + "\" listed in weight_map does not exist ("
-                                       + shardPath + ")");
+            throw Error(indexPath, "shard \"" + shard + "\" listed in weight_map does not exist (" + shardPath + ")");
         shards_.push_back(std::make_unique<SafetensorsReader>(shardPath));
     }
 
     for (const auto &[tensor, slot] : shardOf_) {
         if (!shards_[slot]->contains(tensor))
-            throw Error(indexPath, "tensor '" + tensor + "': weight_map puts it in shard \""
-                                       + shardNames[slot] + "\", which does not hold it");
+            throw Error(indexPath, "tensor '" + tensor + "': weight_map puts it in shard \"" + shardNames[slot]
+                                       + "\", which does not hold it");
     }
     for (std::size_t slot = 0; slot < shards_.size(); ++slot) {
         for (const std::string &tensor : shards_[slot]->names()) {
@@ -126,10 +121,8 @@ void ShardedCheckpoint::openIndex(const std::string &indexPath)
             if (it == shardOf_.end() || it->second != slot)
                 throw Error(indexPath, "tensor '" + tensor + "': shard \"" + shardNames[slot]
                                            + "\" holds it but weight_map "
-                                           + (it == shardOf_.end()
-                                                  ? std::string("does not list it")
-                                                  : "puts it in \"" + shardNames[it->second]
-                                                        + "\""));
+                                           + (it == shardOf_.end() ? std::string("does not list it")
+                                                                   : "puts it in \"" + shardNames[it->second] + "\""));
         }
     }
 }

@@ -37,8 +37,7 @@ public:
     const SafetensorsTensorInfo &info(const std::string &name) const;
     // The shard file that holds the tensor (its full path).
     const std::string &shardPath(const std::string &name) const;
-    at::Tensor load(const std::string &name,
-                    c10::ScalarType type = c10::ScalarType::Float) const;
+    at::Tensor load(const std::string &name, c10::ScalarType type = c10::ScalarType::Float) const;
 
     // The file this checkpoint was opened from (index or single file).
     const std::string &sourcePath() const { return sourcePath_; }

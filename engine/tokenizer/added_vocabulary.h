@@ -35,7 +35,7 @@ public:
     // One stretch of text: either plain text to pre-tokenize or a token id.
     struct Segment
     {
-        std::string text; // empty for a token
+        std::string text;     // empty for a token
         std::int64_t id = -1; // -1 for text
     };
 

@@ -33,8 +33,7 @@ BpeModel::BpeModel(const BpeModelConfig &config, const std::string &source)
     std::int64_t maxId = -1;
     for (const auto &[token, id] : config.vocab) {
         if (id < 0 || id > kMaxId)
-            throw Error(source + ": model.vocab." + token,
-                        "id " + std::to_string(id) + " is outside [0, 2^31)");
+            throw Error(source + ": model.vocab." + token, "id " + std::to_string(id) + " is outside [0, 2^31)");
         maxId = std::max(maxId, id);
     }
     idToSpelled_.resize(static_cast<std::size_t>(maxId + 1));
@@ -71,8 +70,7 @@ BpeModel::BpeModel(const BpeModelConfig &config, const std::string &source)
     if (config.unkToken) {
         const auto it = spelled_.find(*config.unkToken);
         if (it == spelled_.end())
-            throw Error(source + ": model.unk_token",
-                        "\"" + *config.unkToken + "\" is not in the vocabulary");
+            throw Error(source + ": model.unk_token", "\"" + *config.unkToken + "\" is not in the vocabulary");
         unkId_ = it->second;
     }
     const auto inPieceSpelling = [&](const std::string &text, const char *key) {
@@ -106,15 +104,13 @@ BpeModel::BpeModel(const BpeModelConfig &config, const std::string &source)
         if (mergedIt == spelled_.end())
             throw Error(where, "merged token \"" + merged + "\" is not in the vocabulary");
         // A later duplicate overrides an earlier one, as in Hugging Face.
-        merges_[pairKey(leftIt->second, rightIt->second)]
-            = Merge{static_cast<std::uint32_t>(rank), mergedIt->second};
+        merges_[pairKey(leftIt->second, rightIt->second)] = Merge{static_cast<std::uint32_t>(rank), mergedIt->second};
     }
 }
 
 const std::string *BpeModel::spelledOf(std::int64_t id) const
 {
-    if (id < 0 || id >= static_cast<std::int64_t>(idToSpelled_.size())
-        || !hasId_[static_cast<std::size_t>(id)])
+    if (id < 0 || id >= static_cast<std::int64_t>(idToSpelled_.size()) || !hasId_[static_cast<std::size_t>(id)])
         return nullptr;
     return &idToSpelled_[static_cast<std::size_t>(id)];
 }

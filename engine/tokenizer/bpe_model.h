@@ -42,7 +42,7 @@ struct BpeModelConfig
 {
     std::vector<std::pair<std::string, std::int64_t>> vocab; // spelled token -> id
     std::vector<std::pair<std::string, std::string>> merges; // in rank order
-    bool byteLevel = true; // the vocabulary is spelled in GPT-2's byte alphabet
+    bool byteLevel = true;                                   // the vocabulary is spelled in GPT-2's byte alphabet
     bool ignoreMerges = false;
     bool byteFallback = false;
     std::optional<std::string> unkToken;
@@ -90,8 +90,8 @@ private:
 
     bool byteLevel_ = true;
     std::deque<std::string> texts_; // owns the keys below (a deque never moves them)
-    TextMap spelled_;       // vocabulary as written
-    TextMap pieceToId_;     // what a piece holds -> id: raw bytes (byte-level) or as written
+    TextMap spelled_;               // vocabulary as written
+    TextMap pieceToId_;             // what a piece holds -> id: raw bytes (byte-level) or as written
     std::vector<std::string> idToSpelled_;
     std::vector<bool> hasId_;
     std::unordered_map<std::uint64_t, Merge> merges_;

@@ -53,8 +53,7 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     for (std::size_t i = 0; i < json.addedTokens.size(); ++i) {
         const AddedToken &token = json.addedTokens[i];
         if (findInvalidUtf8(token.content) != std::string::npos)
-            throw Error(json.path + ": added_tokens[" + std::to_string(i) + "].content",
-                        "not valid UTF-8");
+            throw Error(json.path + ": added_tokens[" + std::to_string(i) + "].content", "not valid UTF-8");
         addedById_[token.id] = token;
         addedByContent_[token.content] = token.id;
         if (token.special)
@@ -63,11 +62,9 @@ BpeTokenizer::BpeTokenizer(const TokenizerJson &json)
     }
     // A named token missing from the vocabulary has no id; what needs it
     // says so (specialTokens_.missingEndTokenMessage() for the end token).
-    specialTokens_ = resolveSpecialTokenIds(json.specialTokens,
-                                            [this](const std::string &token) { return tokenToId(token); });
-    const auto idOf = [](const std::optional<ResolvedSpecialToken> &token) {
-        return token ? token->id : std::nullopt;
-    };
+    specialTokens_
+        = resolveSpecialTokenIds(json.specialTokens, [this](const std::string &token) { return tokenToId(token); });
+    const auto idOf = [](const std::optional<ResolvedSpecialToken> &token) { return token ? token->id : std::nullopt; };
     bosId_ = idOf(specialTokens_.bos);
     eosId_ = specialTokens_.endTokenId;
     padId_ = idOf(specialTokens_.pad);

@@ -10,10 +10,14 @@ namespace {
 const char *specialName(std::int64_t id)
 {
     switch (id) {
-    case ByteTokenizer::kBos: return "<|bos|>";
-    case ByteTokenizer::kEos: return "<|eos|>";
-    case ByteTokenizer::kPad: return "<|pad|>";
-    default: return nullptr;
+    case ByteTokenizer::kBos:
+        return "<|bos|>";
+    case ByteTokenizer::kEos:
+        return "<|eos|>";
+    case ByteTokenizer::kPad:
+        return "<|pad|>";
+    default:
+        return nullptr;
     }
 }
 

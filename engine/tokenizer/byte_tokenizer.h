@@ -17,7 +17,8 @@ public:
 
     std::vector<std::int64_t> encode(const std::string &text) const override;
     // Specials are written as <|bos|>, <|eos|>, <|pad|> when kept.
-    std::string decode(const std::vector<std::int64_t> &ids, SpecialTokens special = SpecialTokens::Skip) const override;
+    std::string decode(const std::vector<std::int64_t> &ids,
+                       SpecialTokens special = SpecialTokens::Skip) const override;
     std::int64_t vocabSize() const override { return kVocabSize; }
     std::optional<std::int64_t> bosId() const override { return kBos; }
     std::optional<std::int64_t> eosId() const override { return kEos; }

@@ -119,8 +119,8 @@ std::string strip(const std::string &token, char32_t content, std::size_t start,
 std::string cleanup(std::string text)
 {
     static const std::pair<const char *, const char *> kFixes[] = {
-        {" .", "."},   {" ?", "?"},   {" !", "!"},   {" ,", ","},           {" ' ", "'"},   {" n't", "n't"},
-        {" 'm", "'m"}, {" do not", " don't"},        {" 's", "'s"},          {" 've", "'ve"}, {" 're", "'re"},
+        {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},    {" n't", "n't"},
+        {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
     };
     for (const auto &[from, to] : kFixes)
         text = replaceAll(text, from, to);

@@ -33,8 +33,7 @@ namespace lwb {
 
 struct DecoderStep
 {
-    enum class Kind
-    {
+    enum class Kind {
         ByteLevel,
         ByteFallback,
         Fuse,
@@ -45,7 +44,7 @@ struct DecoderStep
         WordPiece,
     };
     Kind kind = Kind::ByteLevel;
-    std::string text;    // Strip: the character; Replace: content; Metaspace: replacement; BPE: suffix; WordPiece: prefix
+    std::string text; // Strip: the character; Replace: content; Metaspace: replacement; BPE: suffix; WordPiece: prefix
     std::string pattern; // Replace
     bool literal = true; // Replace
     std::size_t start = 0;

@@ -29,8 +29,7 @@ namespace lwb {
 
 struct NormalizerStep
 {
-    enum class Kind
-    {
+    enum class Kind {
         Unicode,
         Prepend,
         Replace,

@@ -27,8 +27,7 @@ struct TemplatePiece
 
 struct PostProcessorStep
 {
-    enum class Kind
-    {
+    enum class Kind {
         Template,
         Roberta,
         Bert,

@@ -26,8 +26,7 @@ std::vector<SplitPart> partsOfRegex(const SplitRegex &regex, const std::string &
 }
 
 // Each character `matches` accepts is a match part of its own.
-template <typename Predicate>
-std::vector<SplitPart> partsOfCharacters(const std::string &piece, Predicate matches)
+template <typename Predicate> std::vector<SplitPart> partsOfCharacters(const std::string &piece, Predicate matches)
 {
     std::vector<SplitPart> parts;
     std::size_t previous = 0;
@@ -155,8 +154,9 @@ void PreTokenizer::apply(const CompiledStep &compiled, Piece &piece, std::vector
     case Kind::Metaspace: {
         piece.text = replaceAll(piece.text, ' ', step.replacement);
         const bool starts = piece.text.compare(0, step.replacement.size(), step.replacement) == 0;
-        if (!starts && (step.prependScheme == PrependScheme::Always
-                        || (step.prependScheme == PrependScheme::First && piece.atStart)))
+        if (!starts
+            && (step.prependScheme == PrependScheme::Always
+                || (step.prependScheme == PrependScheme::First && piece.atStart)))
             piece.text.insert(0, step.replacement);
         if (!step.splitOnReplacement) {
             out.push_back(std::move(piece));
@@ -190,8 +190,8 @@ void PreTokenizer::apply(const CompiledStep &compiled, Piece &piece, std::vector
         break;
     }
     case Kind::Bert: {
-        for (const SplitPart &word : applyBehavior(partsOfCharacters(piece.text, isWhitespace),
-                                                   SplitBehavior::Removed)) {
+        for (const SplitPart &word :
+             applyBehavior(partsOfCharacters(piece.text, isWhitespace), SplitBehavior::Removed)) {
             const std::string text = piece.text.substr(word.begin, word.end - word.begin);
             const bool atStart = piece.atStart && word.begin == 0;
             for (const SplitPart &part : partsOfCharacters(text, isPunctuation))

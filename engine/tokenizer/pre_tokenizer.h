@@ -31,8 +31,7 @@
 
 namespace lwb {
 
-enum class PrependScheme
-{
+enum class PrependScheme {
     Always,
     First,
     Never,
@@ -40,8 +39,7 @@ enum class PrependScheme
 
 struct PreTokenizerStep
 {
-    enum class Kind
-    {
+    enum class Kind {
         Split,
         ByteLevel,
         Metaspace,

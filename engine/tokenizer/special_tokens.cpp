@@ -45,12 +45,10 @@ constexpr std::array<ClassDefaults, 6> kClassDefaults = {{
 const std::map<std::string, std::string> &registeredClasses()
 {
     static const std::map<std::string, std::string> classes = {
-        {"gpt2", "GPT2Tokenizer"},         {"phi", "GPT2Tokenizer"},
-        {"qwen2", "Qwen2Tokenizer"},       {"qwen2_moe", "Qwen2Tokenizer"},
-        {"qwen3", "Qwen2Tokenizer"},       {"qwen3_moe", "Qwen2Tokenizer"},
-        {"gemma", "GemmaTokenizer"},       {"gemma2", "GemmaTokenizer"},
-        {"gemma3_text", "GemmaTokenizer"}, {"gpt_neox", "GPTNeoXTokenizer"},
-        {"mistral", kGenericClass},        {"mixtral", kGenericClass},
+        {"gpt2", "GPT2Tokenizer"},        {"phi", "GPT2Tokenizer"},     {"qwen2", "Qwen2Tokenizer"},
+        {"qwen2_moe", "Qwen2Tokenizer"},  {"qwen3", "Qwen2Tokenizer"},  {"qwen3_moe", "Qwen2Tokenizer"},
+        {"gemma", "GemmaTokenizer"},      {"gemma2", "GemmaTokenizer"}, {"gemma3_text", "GemmaTokenizer"},
+        {"gpt_neox", "GPTNeoXTokenizer"}, {"mistral", kGenericClass},   {"mixtral", kGenericClass},
         {"phi3", kGenericClass},
     };
     return classes;
@@ -67,7 +65,7 @@ bool hubClassIsKnownWrong(const std::string &modelType)
 std::optional<std::int64_t> configDefaultEos(const std::string &modelType)
 {
     static const std::map<std::string, std::int64_t> defaults = {
-        {"gpt2", 50256}, {"llama", 2},   {"mistral", 2}, {"mixtral", 2},     {"phi", 2},
+        {"gpt2", 50256}, {"llama", 2},  {"mistral", 2},     {"mixtral", 2},  {"phi", 2},
         {"gemma", 1},    {"gemma2", 1}, {"gemma3_text", 1}, {"phi3", 32000}, {"gpt_neox", 2},
     };
     const auto found = defaults.find(modelType);
@@ -163,8 +161,7 @@ bool tokenizerJsonIsByteLevel(const Json &root)
 // The class AutoTokenizer instantiates (transformers 5.25,
 // AutoTokenizer.from_pretrained), and why.
 void chooseTokenizerClass(SpecialTokenSettings &out, const Json &tokenizerConfig, const Json &modelConfig,
-                          const std::string &tokenizerConfigFile, const std::string &modelConfigFile,
-                          bool byteLevel)
+                          const std::string &tokenizerConfigFile, const std::string &modelConfigFile, bool byteLevel)
 {
     std::string declared;
     std::string declaredOrigin;
@@ -177,8 +174,8 @@ void chooseTokenizerClass(SpecialTokenSettings &out, const Json &tokenizerConfig
         declaredOrigin = modelConfigFile + ": tokenizer_class";
     }
     declared = withoutFast(declared);
-    const std::string modelType =
-        modelConfig.is_object() ? stringMember(modelConfig, "model_type", modelConfigFile) : std::string();
+    const std::string modelType
+        = modelConfig.is_object() ? stringMember(modelConfig, "model_type", modelConfigFile) : std::string();
     const auto registered = registeredClasses().find(modelType);
     const std::string modelTypeOrigin = modelConfigFile + ": model_type \"" + modelType + "\"";
 
@@ -314,8 +311,9 @@ SpecialTokenSettings readSpecialTokenSettings(const std::string &folder, const n
             continue;
         for (std::size_t role = 0; role < kRoles.size(); ++role)
             if (defaults.tokens[role])
-                slotOf(out, role) = SpecialTokenChoice{defaults.tokens[role], out.tokenizerClass + "'s default (class from "
-                                                                                  + out.tokenizerClassOrigin + ")"};
+                slotOf(out, role)
+                    = SpecialTokenChoice{defaults.tokens[role], out.tokenizerClass + "'s default (class from "
+                                                                    + out.tokenizerClassOrigin + ")"};
     }
     if (tokenizerConfig.is_object()) {
         applyTokenKeys(out, tokenizerConfig, tokenizerConfigFile);
@@ -328,8 +326,9 @@ SpecialTokenSettings readSpecialTokenSettings(const std::string &folder, const n
     return out;
 }
 
-ResolvedSpecialTokens resolveSpecialTokenIds(const SpecialTokenSettings &settings,
-                                             const std::function<std::optional<std::int64_t>(const std::string &)> &idOf)
+ResolvedSpecialTokens
+resolveSpecialTokenIds(const SpecialTokenSettings &settings,
+                       const std::function<std::optional<std::int64_t>(const std::string &)> &idOf)
 {
     ResolvedSpecialTokens out;
     out.folder = settings.folder;

@@ -105,7 +105,8 @@ struct ResolvedSpecialTokens
 };
 
 // Looks each token up with `idOf` (the vocabulary plus added tokens).
-ResolvedSpecialTokens resolveSpecialTokenIds(const SpecialTokenSettings &settings,
-                                             const std::function<std::optional<std::int64_t>(const std::string &)> &idOf);
+ResolvedSpecialTokens
+resolveSpecialTokenIds(const SpecialTokenSettings &settings,
+                       const std::function<std::optional<std::int64_t>(const std::string &)> &idOf);
 
 } // namespace lwb

@@ -17,8 +17,7 @@
 
 namespace lwb {
 
-enum class SplitBehavior
-{
+enum class SplitBehavior {
     Removed,
     Isolated,
     MergedWithPrevious,

@@ -70,13 +70,12 @@ SplitRegex::SplitRegex(const std::string &pattern, bool literal)
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
     const std::string compiled = literal ? pattern : withOnigurumaWord(pattern);
-    code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(),
-                                options, &errorCode, &errorOffset, nullptr);
+    code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(), options, &errorCode,
+                                &errorOffset, nullptr);
     if (code_->code == nullptr) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(errorCode, message, sizeof message);
-        throw std::invalid_argument("regex does not compile at offset "
-                                    + std::to_string(errorOffset) + ": "
+        throw std::invalid_argument("regex does not compile at offset " + std::to_string(errorOffset) + ": "
                                     + reinterpret_cast<const char *>(message));
     }
     jit_ = pcre2_jit_compile(code_->code, PCRE2_JIT_COMPLETE) == 0;
@@ -94,15 +93,13 @@ std::vector<std::pair<std::size_t, std::size_t>> SplitRegex::findAll(std::string
     const auto *subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     std::size_t start = 0;
     while (start <= text.size()) {
-        const int rc = pcre2_match(code_->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK,
-                                   data.get(), nullptr);
+        const int rc = pcre2_match(code_->code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, data.get(), nullptr);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0) {
             PCRE2_UCHAR message[256];
             pcre2_get_error_message(rc, message, sizeof message);
-            throw std::runtime_error(std::string("regex match failed: ")
-                                     + reinterpret_cast<const char *>(message));
+            throw std::runtime_error(std::string("regex match failed: ") + reinterpret_cast<const char *>(message));
         }
         const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(data.get());
         const std::size_t begin = ovector[0];

@@ -15,8 +15,7 @@
 namespace lwb {
 
 // Whether decode() writes special tokens (BOS, EOS, chat markers) as text.
-enum class SpecialTokens
-{
+enum class SpecialTokens {
     Keep,
     Skip,
 };
@@ -33,8 +32,7 @@ public:
     virtual std::vector<std::int64_t> encodeWithSpecialTokens(const std::string &text) const;
     // Ids with no token are ignored; bytes that do not form valid UTF-8 come
     // out as U+FFFD.
-    virtual std::string decode(const std::vector<std::int64_t> &ids,
-                               SpecialTokens special) const = 0;
+    virtual std::string decode(const std::vector<std::int64_t> &ids, SpecialTokens special) const = 0;
     // One more than the largest id: the rows an embedding table needs.
     virtual std::int64_t vocabSize() const = 0;
     virtual std::optional<std::int64_t> bosId() const = 0;

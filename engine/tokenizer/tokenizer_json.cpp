@@ -109,7 +109,7 @@ bool templateStartsWith(const Json &processor, const std::string &bos)
         return false;
     const Json &first = single->front();
     return first.is_object() && first.contains("SpecialToken") && first["SpecialToken"].is_object()
-        && first["SpecialToken"].value("id", std::string()) == bos;
+           && first["SpecialToken"].value("id", std::string()) == bos;
 }
 
 } // namespace
@@ -138,22 +138,21 @@ TokenizerJson readTokenizerJson(const std::string &path)
     // The vocabulary is spelled in GPT-2's byte alphabet exactly when the
     // pre-tokenizer maps pieces into it. Only BPE undoes that alphabet at
     // load (bpe_model.h), so the other models cannot take such pieces.
-    const bool byteLevel = std::any_of(result.preTokenizer.begin(), result.preTokenizer.end(),
-                                       [](const PreTokenizerStep &step) {
-                                           return step.kind == PreTokenizerStep::Kind::ByteLevel;
-                                       });
+    const bool byteLevel
+        = std::any_of(result.preTokenizer.begin(), result.preTokenizer.end(),
+                      [](const PreTokenizerStep &step) { return step.kind == PreTokenizerStep::Kind::ByteLevel; });
     if (auto *bpe = std::get_if<BpeModelConfig>(&result.model))
         bpe->byteLevel = byteLevel;
     else if (byteLevel)
-        (top / "pre_tokenizer").fail("a ByteLevel pre-tokenizer is supported with a BPE model only, not "
-                                     + std::string(std::holds_alternative<UnigramModelConfig>(result.model)
-                                                       ? "Unigram" : "WordPiece"));
+        (top / "pre_tokenizer")
+            .fail("a ByteLevel pre-tokenizer is supported with a BPE model only, not "
+                  + std::string(std::holds_alternative<UnigramModelConfig>(result.model) ? "Unigram" : "WordPiece"));
 
     readAddedTokens(root, top / "added_tokens", result.addedTokens);
 
     const std::size_t slash = path.rfind('/');
-    const std::string configPath = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1))
-                                   + "tokenizer_config.json";
+    const std::string configPath
+        = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "tokenizer_config.json";
     struct stat st = {};
     if (::stat(configPath.c_str(), &st) == 0) {
         const Json config = readJsonFile(configPath, "tokenizer config");
@@ -163,8 +162,8 @@ TokenizerJson readTokenizerJson(const std::string &path)
         result.chatTemplate = chatTemplateOf(config, configTop);
         result.chatTemplateOrigin = configPath + ": chat_template";
     }
-    const std::string jinjaPath = configPath.substr(0, configPath.size() - std::string("tokenizer_config.json").size())
-                                  + "chat_template.jinja";
+    const std::string jinjaPath
+        = configPath.substr(0, configPath.size() - std::string("tokenizer_config.json").size()) + "chat_template.jinja";
     if (!result.chatTemplate && ::stat(jinjaPath.c_str(), &st) == 0) {
         std::ifstream file(jinjaPath, std::ios::binary);
         if (!file)
@@ -175,8 +174,8 @@ TokenizerJson readTokenizerJson(const std::string &path)
         result.chatTemplateOrigin = jinjaPath;
     }
     // Special tokens as transformers resolves them (special_tokens.h).
-    result.specialTokens = readSpecialTokenSettings(
-        slash == std::string::npos ? std::string(".") : path.substr(0, slash), root);
+    result.specialTokens
+        = readSpecialTokenSettings(slash == std::string::npos ? std::string(".") : path.substr(0, slash), root);
     const auto contentOf = [](const std::optional<SpecialTokenChoice> &choice) {
         return choice ? std::optional<std::string>(choice->content) : std::nullopt;
     };
@@ -188,8 +187,8 @@ TokenizerJson readTokenizerJson(const std::string &path)
     // <|begin_of_text|> there; GPT-2 and Qwen add nothing).
     if (!result.addBosToken) {
         const auto processor = root.find("post_processor");
-        result.addBosToken = result.bosToken && processor != root.end()
-                             && templateStartsWith(*processor, *result.bosToken);
+        result.addBosToken
+            = result.bosToken && processor != root.end() && templateStartsWith(*processor, *result.bosToken);
     }
     return result;
 }

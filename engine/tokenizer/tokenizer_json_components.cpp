@@ -37,8 +37,9 @@ SplitBehavior behaviorOf(const Json &node, const char *key, SplitBehavior fallba
         return SplitBehavior::MergedWithNext;
     if (name == "Contiguous")
         return SplitBehavior::Contiguous;
-    (at / key).fail("\"" + name + "\" is not a split behavior (Removed, Isolated, MergedWithPrevious, "
-                                  "MergedWithNext, Contiguous)");
+    (at / key).fail("\"" + name
+                    + "\" is not a split behavior (Removed, Isolated, MergedWithPrevious, "
+                      "MergedWithNext, Contiguous)");
 }
 
 // Metaspace's prepend_scheme, or the older add_prefix_space it replaced.
@@ -76,14 +77,15 @@ std::vector<TemplatePiece> templateOf(const Json &node, const char *key, const J
         const Json &entry = list[i];
         TemplatePiece piece;
         if (entry.is_object() && entry.contains("Sequence")) {
-            const std::string id = stringOf(member(entry["Sequence"], "id", here / "Sequence"), here / "Sequence" / "id");
+            const std::string id
+                = stringOf(member(entry["Sequence"], "id", here / "Sequence"), here / "Sequence" / "id");
             if (id != "A" && id != "B")
                 (here / "Sequence" / "id").fail("expected \"A\" or \"B\", found \"" + id + "\"");
             piece.isSequence = true;
             piece.secondSequence = id == "B";
         } else if (entry.is_object() && entry.contains("SpecialToken")) {
-            const std::string id = stringOf(member(entry["SpecialToken"], "id", here / "SpecialToken"),
-                                            here / "SpecialToken" / "id");
+            const std::string id
+                = stringOf(member(entry["SpecialToken"], "id", here / "SpecialToken"), here / "SpecialToken" / "id");
             const auto special = specials.find(id);
             if (special == specials.end())
                 (here / "SpecialToken" / "id").fail("\"" + id + "\" is not in special_tokens");
@@ -118,8 +120,10 @@ void readNormalizer(const Json &node, const JsonPath &at, std::vector<Normalizer
         return;
     } else if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD") {
         step.kind = Kind::Unicode;
-        step.form = type == "NFC" ? UnicodeForm::Nfc : type == "NFD" ? UnicodeForm::Nfd
-                  : type == "NFKC" ? UnicodeForm::Nfkc : UnicodeForm::Nfkd;
+        step.form = type == "NFC"    ? UnicodeForm::Nfc
+                    : type == "NFD"  ? UnicodeForm::Nfd
+                    : type == "NFKC" ? UnicodeForm::Nfkc
+                                     : UnicodeForm::Nfkd;
     } else if (type == "Prepend") {
         step.kind = Kind::Prepend;
         step.text = stringOf(member(node, "prepend", at), at / "prepend");
@@ -144,8 +148,9 @@ void readNormalizer(const Json &node, const JsonPath &at, std::vector<Normalizer
         // null: strip accents exactly when lowercasing (bert.rs).
         step.bert.stripAccents = boolOr(node, "strip_accents", step.bert.lowercase, at);
     } else {
-        unsupported(type, at, "null, NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, Strip, StripAccents, "
-                              "BertNormalizer, Sequence");
+        unsupported(type, at,
+                    "null, NFC, NFD, NFKC, NFKD, Prepend, Replace, Lowercase, Strip, StripAccents, "
+                    "BertNormalizer, Sequence");
     }
     out.push_back(std::move(step));
 }
@@ -201,8 +206,9 @@ void readPreTokenizer(const Json &node, const JsonPath &at, std::vector<PreToken
         std::size_t pos = 0;
         step.delimiter = nextCodePoint(delimiter, pos);
     } else {
-        unsupported(type, at, "null, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, "
-                              "WhitespaceSplit, BertPreTokenizer, CharDelimiterSplit, Sequence");
+        unsupported(type, at,
+                    "null, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, "
+                    "WhitespaceSplit, BertPreTokenizer, CharDelimiterSplit, Sequence");
     }
     out.push_back(std::move(step));
 }
@@ -250,8 +256,9 @@ void readDecoder(const Json &node, const JsonPath &at, std::vector<DecoderStep> 
         step.text = prefix == node.end() || prefix->is_null() ? "##" : stringOf(*prefix, at / "prefix");
         step.cleanup = boolOr(node, "cleanup", true, at);
     } else {
-        unsupported(type, at, "null, ByteLevel, ByteFallback, Fuse, Strip, Replace, Metaspace, BPEDecoder, "
-                              "WordPiece, Sequence");
+        unsupported(type, at,
+                    "null, ByteLevel, ByteFallback, Fuse, Strip, Replace, Metaspace, BPEDecoder, "
+                    "WordPiece, Sequence");
     }
     out.push_back(std::move(step));
 }

@@ -34,8 +34,7 @@ BpeModelConfig readBpe(const Json &node, const JsonPath &at)
 {
     BpeModelConfig model;
     const auto dropout = node.find("dropout");
-    if (dropout != node.end() && !dropout->is_null()
-        && !(dropout->is_number() && dropout->get<double>() == 0.0))
+    if (dropout != node.end() && !dropout->is_null() && !(dropout->is_number() && dropout->get<double>() == 0.0))
         (at / "dropout").fail("BPE dropout is not supported (it makes encoding random); set it to null");
     model.continuingSubwordPrefix = stringOrEmpty(node, "continuing_subword_prefix", at);
     model.endOfWordSuffix = stringOrEmpty(node, "end_of_word_suffix", at);
@@ -57,8 +56,8 @@ BpeModelConfig readBpe(const Json &node, const JsonPath &at)
         if (merge.is_string()) {
             const std::string text = merge.get<std::string>();
             const std::size_t space = text.find(' ');
-            if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos
-                || space == 0 || space + 1 == text.size())
+            if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos || space == 0
+                || space + 1 == text.size())
                 here.fail("expected \"left right\" with exactly one space, found \"" + text + "\"");
             model.merges.emplace_back(text.substr(0, space), text.substr(space + 1));
         } else if (merge.is_array() && merge.size() == 2) {

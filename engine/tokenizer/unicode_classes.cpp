@@ -44,17 +44,15 @@ bool isWordChar(char32_t c)
         return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
     const auto cp = static_cast<UChar32>(c);
     const std::int32_t category = u_charType(cp);
-    return c == 0x200c || c == 0x200d || u_hasBinaryProperty(cp, UCHAR_ALPHABETIC)
-           || category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK
-           || category == U_ENCLOSING_MARK || category == U_DECIMAL_DIGIT_NUMBER
+    return c == 0x200c || c == 0x200d || u_hasBinaryProperty(cp, UCHAR_ALPHABETIC) || category == U_NON_SPACING_MARK
+           || category == U_COMBINING_SPACING_MARK || category == U_ENCLOSING_MARK || category == U_DECIMAL_DIGIT_NUMBER
            || category == U_CONNECTOR_PUNCTUATION;
 }
 
 bool isPunctuation(char32_t c)
 {
     if (c < 0x80)
-        return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`')
-               || (c >= '{' && c <= '~');
+        return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
     return u_ispunct(static_cast<UChar32>(c)) && inUnicode9(static_cast<UChar32>(c));
 }
 
@@ -63,8 +61,7 @@ bool isNumeric(char32_t c)
     if (c < 0x80)
         return c >= '0' && c <= '9';
     const std::int32_t category = u_charType(static_cast<UChar32>(c));
-    return category == U_DECIMAL_DIGIT_NUMBER || category == U_LETTER_NUMBER
-           || category == U_OTHER_NUMBER;
+    return category == U_DECIMAL_DIGIT_NUMBER || category == U_LETTER_NUMBER || category == U_OTHER_NUMBER;
 }
 
 bool isCombiningMark(char32_t c)
@@ -72,8 +69,7 @@ bool isCombiningMark(char32_t c)
     if (c < 0x300)
         return false;
     const std::int32_t category = u_charType(static_cast<UChar32>(c));
-    return (category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK
-            || category == U_ENCLOSING_MARK)
+    return (category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK || category == U_ENCLOSING_MARK)
            && inUnicode9(static_cast<UChar32>(c));
 }
 

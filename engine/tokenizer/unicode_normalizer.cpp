@@ -92,8 +92,7 @@ std::string UnicodeNormalizer::normalize(const std::string &text) const
         status = U_ZERO_ERROR;
         icu::UnicodeString next = normalizer.normalize(current, status);
         if (U_FAILURE(status))
-            throw std::runtime_error(std::string("ICU normalization failed: ")
-                                     + u_errorName(status));
+            throw std::runtime_error(std::string("ICU normalization failed: ") + u_errorName(status));
         current = std::move(next);
         changed = true;
     }

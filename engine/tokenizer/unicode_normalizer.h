@@ -19,8 +19,7 @@
 
 namespace lwb {
 
-enum class UnicodeForm
-{
+enum class UnicodeForm {
     Nfc,
     Nfd,
     Nfkc,

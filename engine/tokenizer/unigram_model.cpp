@@ -22,10 +22,10 @@ std::size_t characterLength(unsigned char lead)
 // The best path found so far to one byte position of the piece.
 struct BestPath
 {
-    std::int64_t id = -1;     // the last piece of the path (maybe unk)
-    double score = 0.0;       // the summed score of the path
-    std::size_t start = 0;    // where that last piece starts
-    bool reached = false;     // the crate's starts_at.is_some()
+    std::int64_t id = -1;  // the last piece of the path (maybe unk)
+    double score = 0.0;    // the summed score of the path
+    std::size_t start = 0; // where that last piece starts
+    bool reached = false;  // the crate's starts_at.is_some()
 };
 
 } // namespace
@@ -41,8 +41,8 @@ UnigramModel::UnigramModel(const UnigramModelConfig &config, const std::string &
             throw Error(source + ": model.vocab", "the vocabulary is empty but model.unk_id is set");
         if (*unkId_ < 0 || static_cast<std::size_t>(*unkId_) >= size)
             throw Error(source + ": model.unk_id", "unk_id " + std::to_string(*unkId_)
-                                                        + " is not an index of model.vocab (" + std::to_string(size)
-                                                        + " pieces)");
+                                                       + " is not an index of model.vocab (" + std::to_string(size)
+                                                       + " pieces)");
     }
     pieces_.reserve(size);
     scores_.reserve(size);
@@ -163,15 +163,16 @@ void UnigramModel::encodePiece(const std::string &piece, std::vector<std::int64_
             ids.push_back(it->second);
             continue;
         }
-        if (byteFallback_
-            && std::all_of(string.begin(), string.end(),
-                           [&](char c) { return fallbackIds_[static_cast<unsigned char>(c)] >= 0; })) {
+        if (byteFallback_ && std::all_of(string.begin(), string.end(), [&](char c) {
+                return fallbackIds_[static_cast<unsigned char>(c)] >= 0;
+            })) {
             for (const char c : string)
                 ids.push_back(fallbackIds_[static_cast<unsigned char>(c)]);
             continue;
         }
         if (!unkId_)
-            throw Error(source_ + ": model.unk_id", "\"" + string + "\" is no piece of the vocabulary and unk_id is null");
+            throw Error(source_ + ": model.unk_id",
+                        "\"" + string + "\" is no piece of the vocabulary and unk_id is null");
         ids.push_back(*unkId_);
     }
 }

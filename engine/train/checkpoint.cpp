@@ -169,7 +169,8 @@ CheckpointInfo loadAdapterTensors(torch::serialize::InputArchive &archive, const
         archive.read("adapter_" + std::to_string(found->second), tensor);
         if (tensor.sizes() != parameter.sizes()) {
             std::ostringstream shapes;
-            shapes << "tensor " << name << " has shape " << tensor.sizes() << ", the model expects " << parameter.sizes();
+            shapes << "tensor " << name << " has shape " << tensor.sizes() << ", the model expects "
+                   << parameter.sizes();
             throw Error(path, shapes.str());
         }
         parameter.copy_(tensor);

@@ -19,7 +19,8 @@ struct FusedLinearCrossEntropyFunction : torch::autograd::Function<FusedLinearCr
     {
         const auto tokens = hidden.size(0);
         const auto vocab = weight.size(0);
-        const auto chunk = chunkTokens > 0 ? chunkTokens : std::max<std::int64_t>(1024, (std::int64_t(1) << 22) / vocab);
+        const auto chunk
+            = chunkTokens > 0 ? chunkTokens : std::max<std::int64_t>(1024, (std::int64_t(1) << 22) / vocab);
         auto gradHidden = torch::empty_like(hidden);
         torch::Tensor gradWeight;
         if (weight.requires_grad())
@@ -32,7 +33,7 @@ struct FusedLinearCrossEntropyFunction : torch::autograd::Function<FusedLinearCr
             const auto scored = target != kIgnoreLabel;
             const auto safeTarget = target.masked_fill(~scored, 0).unsqueeze(1);
             auto z = torch::matmul(h, weight.t()); // [count, V]
-            torch::Tensor capSlope; // tanh(z / cap), then 1 - tanh^2: dy/dz
+            torch::Tensor capSlope;                // tanh(z / cap), then 1 - tanh^2: dy/dz
             if (softcap > 0.0) {
                 capSlope = z.div_(softcap).tanh_();
                 z = capSlope * softcap;

@@ -34,7 +34,6 @@ namespace lwb {
 // and weight. chunkTokens <= 0 picks max(1024, 4M / vocab) tokens a chunk.
 // softcap > 0 caps the logits first (the model's finalLogitSoftcap).
 torch::Tensor fusedLinearCrossEntropy(const torch::Tensor &hidden, const torch::Tensor &weight,
-                                      const torch::Tensor &labels, std::int64_t chunkTokens = 0,
-                                      double softcap = 0.0);
+                                      const torch::Tensor &labels, std::int64_t chunkTokens = 0, double softcap = 0.0);
 
 } // namespace lwb

@@ -61,7 +61,8 @@ void ProgressPrinter::onStep(const StepMetrics &m)
         return;
     }
     const auto done = m.step - startStep_;
-    const double eta = done > 0 ? m.wallSeconds / static_cast<double>(done) * static_cast<double>(m.totalSteps - m.step) : 0.0;
+    const double eta
+        = done > 0 ? m.wallSeconds / static_cast<double>(done) * static_cast<double>(m.totalSteps - m.step) : 0.0;
     // Mixture runs add their balance loss, routing entropy and capacity drops.
     char routing[96] = "";
     if (!m.adapter.layers.empty()) {
@@ -78,8 +79,8 @@ void ProgressPrinter::onStep(const StepMetrics &m)
     }
     char line[352];
     std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f%s  lr %.2e  gnorm %.3f  %.0f tok/s  ETA %s",
-                  static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, routing,
-                  m.learningRate, m.gradNorm, m.tokensPerSecond, formatDuration(eta).c_str());
+                  static_cast<long long>(m.step), static_cast<long long>(m.totalSteps), m.loss, routing, m.learningRate,
+                  m.gradNorm, m.tokensPerSecond, formatDuration(eta).c_str());
     if (interactive_) {
         out_ << '\r' << line << "\033[K" << std::flush;
         lineOpen_ = true;
@@ -102,8 +103,8 @@ void ProgressPrinter::onEval(const EvalMetrics &m)
     out_ << std::endl;
     if (!m.hasMergedEval)
         return;
-    std::snprintf(line, sizeof line, "merged into plain LoRA: loss %.4f (%+.4f)  perplexity %.3f",
-                  m.mergedLoss, m.mergedLoss - m.loss, m.mergedPerplexity);
+    std::snprintf(line, sizeof line, "merged into plain LoRA: loss %.4f (%+.4f)  perplexity %.3f", m.mergedLoss,
+                  m.mergedLoss - m.loss, m.mergedPerplexity);
     out_ << line;
     for (const auto &[task, value] : m.mergedExactMatchByTask) {
         const auto before = m.exactMatchByTask.find(task);

@@ -20,9 +20,12 @@ enum class RunOutcome { Finished, Cancelled, Failed };
 inline const char *toString(RunOutcome outcome)
 {
     switch (outcome) {
-    case RunOutcome::Finished: return "finished";
-    case RunOutcome::Cancelled: return "cancelled";
-    case RunOutcome::Failed: return "failed";
+    case RunOutcome::Finished:
+        return "finished";
+    case RunOutcome::Cancelled:
+        return "cancelled";
+    case RunOutcome::Failed:
+        return "failed";
     }
     return "failed";
 }
@@ -30,12 +33,12 @@ inline const char *toString(RunOutcome outcome)
 struct RunInfo
 {
     std::string name;
-    std::string variant;     // "lora", "sira", ...
-    std::string configJson;  // the validated, complete config (defaults filled in)
-    std::string device;      // "cpu", "cuda:0"
+    std::string variant;    // "lora", "sira", ...
+    std::string configJson; // the validated, complete config (defaults filled in)
+    std::string device;     // "cpu", "cuda:0"
     std::uint64_t seed = 0;
     std::int64_t totalSteps = 0;
-    std::int64_t startStep = 0; // > 0 when resumed from a checkpoint
+    std::int64_t startStep = 0;        // > 0 when resumed from a checkpoint
     std::int64_t skippedDataLines = 0; // bad JSONL lines skipped (data.skip_bad_lines)
     std::int64_t trainableParameters = 0;
     std::int64_t totalParameters = 0;
@@ -46,13 +49,13 @@ class TrainObserver
 public:
     virtual ~TrainObserver() = default;
 
-    virtual void onRunStarted(const RunInfo &info) {}
-    virtual void onStep(const StepMetrics &metrics) {}
-    virtual void onEval(const EvalMetrics &metrics) {}
+    virtual void onRunStarted(const RunInfo &info) { }
+    virtual void onStep(const StepMetrics &metrics) { }
+    virtual void onEval(const EvalMetrics &metrics) { }
     // Before and after every batch of an evaluation (eval_progress.h).
-    virtual void onEvalProgress(const EvalProgress &progress) {}
-    virtual void onCheckpoint(std::int64_t step, const std::string &path) {}
-    virtual void onRunFinished(RunOutcome outcome, const std::string &message) {}
+    virtual void onEvalProgress(const EvalProgress &progress) { }
+    virtual void onCheckpoint(std::int64_t step, const std::string &path) { }
+    virtual void onRunFinished(RunOutcome outcome, const std::string &message) { }
 };
 
 } // namespace lwb

@@ -19,8 +19,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 #include <thread>
@@ -115,8 +115,9 @@ void Trainer::requestStop()
 void Trainer::prepare()
 {
     if (const auto &variant = variantTraitsOf(config_.adapter.variant); variant.isStudy)
-        throw Error("adapter.variant", "\"" + variant.name + "\" is a study of several runs: start it with its study "
-                                       "(lorawb dlp), not as one training");
+        throw Error("adapter.variant", "\"" + variant.name
+                                           + "\" is a study of several runs: start it with its study "
+                                             "(lorawb dlp), not as one training");
     auto &ranks = *communicator_;
     // Ranks on one machine share its cores: "one per hardware thread" is split.
     auto threads = static_cast<int>(config_.threads);
@@ -150,7 +151,7 @@ void Trainer::prepare()
             throw Error(path, "was written by a run of " + std::to_string(info.worldSize) + " rank(s); this one has "
                                   + std::to_string(ranks.worldSize())
                                   + ": resume with the same number of ranks (dropout streams and SiRA's "
-                                  "per-rank capacity depend on it)");
+                                    "per-rank capacity depend on it)");
         if (info.step >= config_.training.steps)
             throw Error(path, "checkpoint is at step " + std::to_string(info.step) + ", the run has only "
                                   + std::to_string(config_.training.steps) + " steps");
@@ -228,8 +229,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
                 }
             }
             if (auxLayers > 0) {
-                const auto aux =
-                    auxSum / static_cast<double>(auxLayers * training.gradAccum * communicator_->worldSize());
+                const auto aux
+                    = auxSum / static_cast<double>(auxLayers * training.gradAccum * communicator_->worldSize());
                 objective = objective + aux;
                 auxSumOfStep += aux.detach().to(torch::kFloat64);
             }
@@ -249,8 +250,9 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     const double maxNorm = training.maxGradNorm > 0.0 ? training.maxGradNorm : std::numeric_limits<double>::infinity();
     const auto gradNorm = clipGradientNorm(parameters_, maxNorm);
     // The one host read of the step.
-    const auto figures = torch::cat({lossAndAux, gradNorm.to(sumOptions).reshape({1}), overflow.to(sumOptions).reshape({1})})
-                             .to(torch::kCPU);
+    const auto figures
+        = torch::cat({lossAndAux, gradNorm.to(sumOptions).reshape({1}), overflow.to(sumOptions).reshape({1})})
+              .to(torch::kCPU);
     const auto *figure = figures.data_ptr<double>();
     metrics.loss = figure[0] / static_cast<double>(std::max<std::int64_t>(1, scored));
     metrics.adapter.auxLoss += figure[1];
@@ -258,7 +260,8 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
     const bool overflowed = figure[3] != 0.0; // fp16 only: the scaled gradients overflowed
     if (!std::isfinite(metrics.loss) || (!overflowed && !std::isfinite(metrics.gradNorm)))
         stopOnNonFinite(stepIndex, metrics.loss, metrics.gradNorm);
-    metrics.learningRate = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
+    metrics.learningRate
+        = learningRateAt(stepIndex, training.steps, training.warmupSteps, training.lr, training.minLrRatio);
     metrics.lossScale = lossScale;
     if (lossScaler_ && !lossScaler_->update(overflowed)) {
         metrics.stepSkipped = true;
@@ -291,7 +294,7 @@ void Trainer::stopOnNonFinite(std::int64_t stepIndex, double loss, double gradNo
     std::string saved = "no checkpoint was written (no step had completed)";
     if (stepIndex > startStep_)
         saved = "the parameters after step " + std::to_string(stepIndex) + " are saved in " + checkpoint(stepIndex)
-            + " (training.resume_from continues from them)";
+                + " (training.resume_from continues from them)";
     std::ostringstream what;
     what << "the loss (" << loss << ") or the gradient norm (" << gradNorm
          << ") is not finite; the run stopped before this step's update, and " << saved
@@ -312,8 +315,8 @@ EvalMetrics Trainer::evaluate(std::int64_t step, bool withExactMatch)
     // A data-parallel rank finishes the evaluation: a stop is agreed at the next step boundary.
     options.stop = communicator_->distributed() ? nullptr : &stopRequested_;
     options.batchSize = eval.batchSize;
-    options.routedDecoding =
-        eval.siraDecodeCapacity == "per_pass" ? RoutedDecoding::PerPass : RoutedDecoding::FullSequence;
+    options.routedDecoding
+        = eval.siraDecodeCapacity == "per_pass" ? RoutedDecoding::PerPass : RoutedDecoding::FullSequence;
     options.progress = [this](const EvalProgress &progress) {
         for (auto *observer : observers_)
             observer->onEvalProgress(progress);
@@ -381,7 +384,7 @@ RunOutcome Trainer::run()
         info.device = config_.device;
         if (communicator_->distributed())
             info.device = device_.str() + " x " + std::to_string(communicator_->worldSize()) + " ranks ("
-                + communicator_->backendName() + ")";
+                          + communicator_->backendName() + ")";
         info.seed = config_.seed;
         info.totalSteps = config_.training.steps;
         info.startStep = startStep_;

@@ -27,10 +27,13 @@ void enableGradientCheckpointing(CausalLMImpl &model, const std::string &variant
 {
     for (const auto &entry : adaptedLayers(model)) {
         if (!entry.layer->adapter()->recomputable())
-            throw Error("training.gradient_checkpointing",
-                        "adapter.variant \"" + variant + "\" cannot be recomputed in backward (its layers keep "
-                        "per-forward routing statistics, an auxiliary loss or links to other layers' activations, "
-                        "at " + entry.site.path + "); train it with gradient_checkpointing false");
+            throw Error(
+                "training.gradient_checkpointing",
+                "adapter.variant \"" + variant
+                    + "\" cannot be recomputed in backward (its layers keep "
+                      "per-forward routing statistics, an auxiliary loss or links to other layers' activations, "
+                      "at "
+                    + entry.site.path + "); train it with gradient_checkpointing false");
     }
     model.setGradientCheckpointing(true);
 }

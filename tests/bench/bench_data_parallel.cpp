@@ -36,7 +36,10 @@ double seconds()
 class StepClock : public lwb::TrainObserver
 {
 public:
-    explicit StepClock(const lwb::Communicator *ranks) : ranks_(ranks) {}
+    explicit StepClock(const lwb::Communicator *ranks)
+        : ranks_(ranks)
+    {
+    }
 
     void onStep(const lwb::StepMetrics &m) override
     {
@@ -148,8 +151,8 @@ int main(int argc, char **argv)
     };
     std::vector<double> rates;
     for (const auto job : {Job{1, hardware}, Job{1, 1}, Job{2, 0}}) {
-        const auto figures =
-            runJob(argv[0], config, steps, job.ranks, job.threads, 29000 + static_cast<int>(::getpid() % 1000));
+        const auto figures
+            = runJob(argv[0], config, steps, job.ranks, job.threads, 29000 + static_cast<int>(::getpid() % 1000));
         char label[64];
         std::snprintf(label, sizeof label, "%d rank(s) x %d thread(s)", job.ranks,
                       job.threads > 0 ? job.threads : std::max(1, hardware / job.ranks));

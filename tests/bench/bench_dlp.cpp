@@ -19,7 +19,8 @@
 //                      per input; per sentence it runs again at each start)
 // for N = 2, 4, 8. Each fused figure is timed alternately with the single
 // LoRA, call by call, and each ratio is of the medians of that pairing, so
-// load from other processes on a shared machine falls on both alike. The goal: fused / single <= 1.2 (the paper: < 2).
+// load from other processes on a shared machine falls on both alike. The goal: fused / single <= 1.2 (the
+// paper: < 2).
 #include "bench_support.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
@@ -51,8 +52,7 @@ double median(std::vector<double> values)
 // Median seconds of each of two calls, measured alternately (a, b, a, b, ...)
 // after one warm-up each, so that load from other processes falls on both
 // alike and their ratio stays meaningful on a shared machine.
-template <typename A, typename B>
-std::pair<double, double> alternateMedians(std::int64_t repeats, A &&a, B &&b)
+template <typename A, typename B> std::pair<double, double> alternateMedians(std::int64_t repeats, A &&a, B &&b)
 {
     a();
     b();
@@ -85,8 +85,9 @@ int main(int argc, char **argv)
     const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     auto config = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     config.adapter.dropout = 0.0;
-    std::printf("%s\n%d threads, model %s, batch %lld x %lld tokens, LoRA r=%lld on", lwb::versionLine("bench_dlp").c_str(),
-                threads, lwb::bench::baseName(config.model).c_str(), static_cast<long long>(kBatch), static_cast<long long>(kLength),
+    std::printf("%s\n%d threads, model %s, batch %lld x %lld tokens, LoRA r=%lld on",
+                lwb::versionLine("bench_dlp").c_str(), threads, lwb::bench::baseName(config.model).c_str(),
+                static_cast<long long>(kBatch), static_cast<long long>(kLength),
                 static_cast<long long>(config.adapter.rank));
     for (const auto &target : config.adapter.targets)
         std::printf(" %s", target.c_str());
@@ -122,16 +123,18 @@ int main(int argc, char **argv)
         auto one = torch::zeros({kBatch, n}, torch::kFloat64);
         one.select(1, 0).fill_(1.0);
         lwb::setFusionWeights(adapters, mixed);
-        const auto [singleMixed, mixedSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
+        const auto [singleMixed, mixedSeconds]
+            = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
         const bool autoPerSequence = adapters.front()->lastForwardPerSequence();
         for (const auto &adapter : adapters)
             adapter->setPath(lwb::DlpFusedAdapterImpl::Path::Stacked);
-        const auto [singleStacked, stackedSeconds] =
-            alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
+        const auto [singleStacked, stackedSeconds]
+            = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
         for (const auto &adapter : adapters)
             adapter->setPath(lwb::DlpFusedAdapterImpl::Path::Auto);
         lwb::setFusionWeights(adapters, one);
-        const auto [singleOne, oneSeconds] = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
+        const auto [singleOne, oneSeconds]
+            = alternateMedians(repeats, singleForward, [&] { fused->forward(ids, mask); });
 
         pluginOptions.tasks = n;
         lwb::PluginClassifier plugin(pluginOptions);
@@ -140,7 +143,8 @@ int main(int argc, char **argv)
         for (std::int64_t b = 0; b < kBatch; ++b)
             for (std::int64_t t = 0; t < 16; ++t)
                 prompts[static_cast<std::size_t>(b)].push_back(ids[b][t].item<std::int64_t>());
-        const auto [singleAgain, pluginSeconds] = alternateMedians(repeats, singleForward, [&] { router.route(prompts, 258); });
+        const auto [singleAgain, pluginSeconds]
+            = alternateMedians(repeats, singleForward, [&] { router.route(prompts, 258); });
 
         std::printf("  %-3lld %10.2f %10.2f %7.3f %-8s %10.2f %7.3f %10.2f %7.3f %10.2f %14.3f\n",
                     static_cast<long long>(n), singleMixed * 1e3, mixedSeconds * 1e3, mixedSeconds / singleMixed,

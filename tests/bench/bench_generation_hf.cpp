@@ -25,8 +25,9 @@
 int main(int argc, char **argv)
 {
     if (argc != 10) {
-        std::fprintf(stderr, "usage: bench_generation_hf MODEL_DIR none|lora|merged RANK ALPHA BATCH PROMPT NEW THREADS "
-                             "REPEATS\n");
+        std::fprintf(stderr,
+                     "usage: bench_generation_hf MODEL_DIR none|lora|merged RANK ALPHA BATCH PROMPT NEW THREADS "
+                     "REPEATS\n");
         return 2;
     }
     const std::string folder = argv[1], adapter = argv[2];

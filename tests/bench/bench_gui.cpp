@@ -48,10 +48,10 @@
 #include <QtTest>
 
 #include <algorithm>
-#include <filesystem>
-#include <functional>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <vector>
 
 namespace {
@@ -104,7 +104,8 @@ void benchRepaint()
     plot.setSmoothing(0.9);
     QTest::qWait(200); // one refresh copies the series into the graphs
     std::printf("repaint, %d points per series (train + smoothed + %d eval points):\n", kPoints, kPoints / 100);
-    std::printf("  appending %d train points: %.1f ms (%.2f us each)\n", kPoints, appendMs, appendMs * 1000.0 / kPoints);
+    std::printf("  appending %d train points: %.1f ms (%.2f us each)\n", kPoints, appendMs,
+                appendMs * 1000.0 / kPoints);
     std::printf("  LossPlot as shipped (%d points drawn per train curve, %d eval points): %.2f ms per frame\n",
                 plot.drawnTrainPoints(), plot.drawnEvalPoints(), timeFrames(plot.plot()));
     plot.setSmoothing(0.0);
@@ -170,9 +171,10 @@ void benchStall(int seconds, int threads)
     window.jobController()->stopAndWait();
     std::printf("event loop while training (default LoRA run, %d torch thread(s), %d s, %lld steps = %.1f steps/s):\n",
                 threads, seconds, static_cast<long long>(steps), double(steps) / seconds);
-    std::printf("  gaps between 5 ms ticks: median %.1f ms, p99 %.1f ms, longest %.1f ms (%zu ticks; bound 50 ms: %s)\n",
-                median(gaps), percentile(gaps, 0.99), *std::max_element(gaps.begin(), gaps.end()), gaps.size(),
-                *std::max_element(gaps.begin(), gaps.end()) <= 50.0 ? "met" : "NOT met");
+    std::printf(
+        "  gaps between 5 ms ticks: median %.1f ms, p99 %.1f ms, longest %.1f ms (%zu ticks; bound 50 ms: %s)\n",
+        median(gaps), percentile(gaps, 0.99), *std::max_element(gaps.begin(), gaps.end()), gaps.size(),
+        *std::max_element(gaps.begin(), gaps.end()) <= 50.0 ? "met" : "NOT met");
 }
 
 // The longest gap between 5 ms ticks on the GUI thread while `busy()` holds.
@@ -526,7 +528,8 @@ void benchCancelLatency(const QTemporaryDir &dir, int threads)
     const double evalCancelMs = msSince(clock);
     std::printf("cancel latency (default LoRA run, built-in model, %d torch thread(s)):\n", threads);
     std::printf("  mid-training: %.1f ms from Cancel to the job's end (a step takes %.1f ms; the checkpoint is "
-                "written in between)\n", trainingCancelMs, stepMs);
+                "written in between)\n",
+                trainingCancelMs, stepMs);
     std::printf("  during the final evaluation (4,000 answers left): %.1f ms from Cancel to the job's end "
                 "(goal: under one step and 1 s: %s)\n",
                 evalCancelMs, evalCancelMs < 1000.0 && evalCancelMs < std::max(stepMs, 1000.0) ? "met" : "NOT met");

@@ -46,10 +46,19 @@ nlohmann::json qwen05bShapedRun(const std::string &precision, bool checkpointing
         {"seed", 1},
         {"threads", 2},
         {"model",
-         {{"preset", "llama-tiny"}, {"architecture", "llama"}, {"vocab_size", 151936}, {"hidden_size", 896},
-          {"num_hidden_layers", 24}, {"num_attention_heads", 14}, {"num_key_value_heads", 2},
-          {"intermediate_size", 4864}, {"max_position_embeddings", 32768}, {"tie_word_embeddings", true},
-          {"attention_bias", true}, {"rope_theta", 1000000.0}, {"norm_eps", 1e-6}}},
+         {{"preset", "llama-tiny"},
+          {"architecture", "llama"},
+          {"vocab_size", 151936},
+          {"hidden_size", 896},
+          {"num_hidden_layers", 24},
+          {"num_attention_heads", 14},
+          {"num_key_value_heads", 2},
+          {"intermediate_size", 4864},
+          {"max_position_embeddings", 32768},
+          {"tie_word_embeddings", true},
+          {"attention_bias", true},
+          {"rope_theta", 1000000.0},
+          {"norm_eps", 1e-6}}},
         {"data", {{"seq_len", 1024}, {"pack", true}, {"eval_examples", 1}}},
         {"adapter",
          {{"variant", "lora"},
@@ -58,8 +67,12 @@ nlohmann::json qwen05bShapedRun(const std::string &precision, bool checkpointing
           {"dropout", 0.05},
           {"targets", {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}}}},
         {"training",
-         {{"steps", steps}, {"batch_size", 1}, {"warmup_steps", 0}, {"precision", precision},
-          {"gradient_checkpointing", checkpointing}, {"output_dir", out}}},
+         {{"steps", steps},
+          {"batch_size", 1},
+          {"warmup_steps", 0},
+          {"precision", precision},
+          {"gradient_checkpointing", checkpointing},
+          {"output_dir", out}}},
         {"eval", {{"every", 0}, {"batch_size", 1}}},
     };
 }
@@ -78,7 +91,8 @@ int runOne(const std::string &precision, bool checkpointing, int steps)
     std::sort(later.begin(), later.end());
     const double median = later.empty() ? times.seconds.front() : later[later.size() / 2];
     std::printf("| %-4s | %-13s | %8.2f | %9.1f | %9.1f | %9.4f |\n", precision.c_str(), checkpointing ? "on" : "off",
-                static_cast<double>(times.peak) / (1024.0 * 1024.0 * 1024.0), times.seconds.front(), median, times.loss);
+                static_cast<double>(times.peak) / (1024.0 * 1024.0 * 1024.0), times.seconds.front(), median,
+                times.loss);
     std::fflush(stdout);
     return 0;
 }

@@ -75,8 +75,8 @@ int main(int argc, char **argv)
             reader.scalarSeries(runId, "train/loss", query); // warm the page cache
             auto start = Clock::now();
             const auto points = reader.scalarSeries(runId, "train/loss", query);
-            std::printf("read %lld-sample series downsampled to %zu points: %.1f ms\n",
-                        static_cast<long long>(samples), points.size(), 1000.0 * secondsSince(start));
+            std::printf("read %lld-sample series downsampled to %zu points: %.1f ms\n", static_cast<long long>(samples),
+                        points.size(), 1000.0 * secondsSince(start));
             start = Clock::now();
             const auto all = reader.scalarSeries(runId, "train/loss");
             std::printf("read the whole series (%zu points): %.1f ms\n", all.size(), 1000.0 * secondsSince(start));

@@ -46,8 +46,7 @@ double seconds()
 }
 
 // How a SiRA layer computes its experts' product.
-enum class Mixture
-{
+enum class Mixture {
     Engine,       // what the engine runs here: the expert blocks on the CPU
     Dense,        // all experts in two matmuls, unselected ones gated to 0 (the GPU form)
     PerExpertLoop // a loop over experts, each on the tokens it serves
@@ -114,7 +113,8 @@ public:
         for (const auto &item : lwb::trainableParameters(*model_))
             parameters.push_back(item.second);
         optimizer_ = std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(config.training.lr));
-        data_ = std::make_unique<lwb::TaskData>(lwb::SequenceFormat::forModel(config.model), config.data.tasks, config.seed, config.data.seqLen, 0);
+        data_ = std::make_unique<lwb::TaskData>(lwb::SequenceFormat::forModel(config.model), config.data.tasks,
+                                                config.seed, config.data.seqLen, 0);
         model_->train();
     }
 
@@ -196,9 +196,9 @@ int main(int argc, char **argv)
     const int threads = lwb::configureThreads(argc > 2 ? std::stoi(argv[2]) : 0);
     const auto lora = lwb::loadRunConfig(LWB_CONFIG_DIR "/lora_default.json");
     const auto sira = lwb::loadRunConfig(LWB_CONFIG_DIR "/sira_default.json");
-    std::printf("%s\n%lld timed steps each, %d threads, model %s, batch %lld\n",
-                lwb::versionLine("bench_sira").c_str(), static_cast<long long>(steps), threads,
-                lwb::bench::baseName(lora.model).c_str(), static_cast<long long>(lora.training.batchSize));
+    std::printf("%s\n%lld timed steps each, %d threads, model %s, batch %lld\n", lwb::versionLine("bench_sira").c_str(),
+                static_cast<long long>(steps), threads, lwb::bench::baseName(lora.model).c_str(),
+                static_cast<long long>(lora.training.batchSize));
     std::printf("SiRA: E=%lld k=%lld r=%lld per expert, capacity factor %.2f; LoRA r=%lld\n",
                 static_cast<long long>(sira.adapter.sira.experts), static_cast<long long>(sira.adapter.sira.topK),
                 static_cast<long long>(sira.adapter.rank), sira.adapter.sira.capacityFactor,
@@ -212,10 +212,10 @@ int main(int argc, char **argv)
     std::printf("  %-24s %8.2f ms/step  ratio %.3f  (goal <= 1.25)\n", "SiRA expert blocks", engine * 1e3,
                 engine / loraStep);
     std::printf("  %-24s %8.2f ms/step  ratio %.3f\n", "SiRA dense mixture", dense * 1e3, dense / loraStep);
-    std::printf("  %-24s %8.2f ms/step  ratio %.3f\n", "SiRA per-expert loop", perExpert * 1e3,
-                perExpert / loraStep);
+    std::printf("  %-24s %8.2f ms/step  ratio %.3f\n", "SiRA per-expert loop", perExpert * 1e3, perExpert / loraStep);
     const auto windows = std::max<std::int64_t>(steps / 2, 4);
-    const auto best = interleavedBest({{lora, Mixture::Engine}, {sira, Mixture::Engine}, {sira, Mixture::Dense}}, windows);
+    const auto best
+        = interleavedBest({{lora, Mixture::Engine}, {sira, Mixture::Engine}, {sira, Mixture::Dense}}, windows);
     std::printf("Interleaved, fastest of %lld 5-step windows each:\n", static_cast<long long>(windows));
     std::printf("  %-24s %8.2f ms/step  ratio %.3f\n", "LoRA (baseline)", best[0] * 1e3, 1.0);
     std::printf("  %-24s %8.2f ms/step  ratio %.3f  (goal <= 1.25)\n", "SiRA expert blocks", best[1] * 1e3,

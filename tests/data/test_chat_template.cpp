@@ -76,29 +76,29 @@ private slots:
     void pythonSemantics()
     {
         QCOMPARE(render("{{ -7 % 3 }} {{ 7 % -3 }} {{ -7 // 2 }} {{ 7 / 2 }} {{ 6 / 3 }} {{ 2 ** 3 }}"),
-            std::string("2 -2 -4 3.5 2.0 8"));
+                 std::string("2 -2 -4 3.5 2.0 8"));
         QCOMPARE(render("{{ true }} {{ none }} {{ [1, 'a', none, false] }} {{ {'k': 'v'} }} {{ 0.1 + 0.2 }}"),
-            std::string("True None [1, 'a', None, False] {'k': 'v'} 0.30000000000000004"));
+                 std::string("True None [1, 'a', None, False] {'k': 'v'} 0.30000000000000004"));
         QCOMPARE(render("{{ 'ab' * 3 }}|{{ '--x--'.strip('-') }}|{{ 'xxhixx'.lstrip('x') }}|{{ 'a b'.split(' ', 1) }}"),
-            std::string("ababab|x|hixx|['a', 'b']"));
+                 std::string("ababab|x|hixx|['a', 'b']"));
         QCOMPARE(render("{{ 9 is divisibleby 3 }} {{ 'b' > 'a' }} {{ 1 == 1.0 }} {{ 'x' is lower }}"),
-            std::string("True True True True"));
+                 std::string("True True True True"));
         QCOMPARE(render("{{ '  a  b '.split() }} {{ 'a,b,,c'.split(',', 2) }} {{ 'aaa'.replace('a', 'b', 2) }}"),
-            std::string("['a', 'b'] ['a', 'b', ',c'] bba"));
+                 std::string("['a', 'b'] ['a', 'b', ',c'] bba"));
         // Code points, not bytes or UTF-16 units.
         QCOMPARE(render("{{ 'añ😀b' | length }} {{ 'añ😀b'[2] }} {{ 'añ😀b'[::-1] }} {{ 'añ😀b'[1:3] }}"),
-            std::string("4 😀 b😀ña ñ😀"));
+                 std::string("4 😀 b😀ña ñ😀"));
         QCOMPARE(render("{{ {'a': 'é\n', 'b': [1.5, true]} | tojson(indent=2) }}"),
-            std::string("{\n  \"a\": \"é\\n\",\n  \"b\": [\n    1.5,\n    true\n  ]\n}"));
-        QCOMPARE(render("{{ x.y is defined }}|{{ none.x is defined }}|{{ [1, 2][5] is defined }}",
-                     { { "x", Json::object() } }),
-            std::string("False|False|False"));
+                 std::string("{\n  \"a\": \"é\\n\",\n  \"b\": [\n    1.5,\n    true\n  ]\n}"));
         QCOMPARE(
-            render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"), std::string("a=1;b=2;"));
+            render("{{ x.y is defined }}|{{ none.x is defined }}|{{ [1, 2][5] is defined }}", {{"x", Json::object()}}),
+            std::string("False|False|False"));
+        QCOMPARE(render("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}"),
+                 std::string("a=1;b=2;"));
         QCOMPARE(render("{% set x %}captured {{ 1 + 1 }}{% endset %}[{{ x }}]"), std::string("[captured 2]"));
         QCOMPARE(render("{% set x = 1 %}{% for i in [1, 2] %}{% set x = i %}{% endfor %}{{ x }}"), std::string("1"));
         QCOMPARE(render("{{ [{'r': 'a', 'n': 1}, {'r': 'b'}] | selectattr('r', 'equalto', 'b') | list | length }}"),
-            std::string("1"));
+                 std::string("1"));
         // Macros: defaults, keywords, recursion with an end; the template's top level is visible.
         QCOMPARE(
             render(
@@ -109,16 +109,16 @@ private slots:
         // (found by the transformers peer: \x/\u/octal stayed as written, 1e3
         // did not parse, 1000000.0 printed as 1e+06).
         QCOMPARE(render("{{ '\\x41\\u00e9\\U0001F600|\\101\\7|a\\\nb' }}|{{ '\\0' | length }}|{{ '\\q' }}"),
-            std::string("A\u00e9\U0001F600|A\a|ab|1|\\q"));
+                 std::string("A\u00e9\U0001F600|A\a|ab|1|\\q"));
         QCOMPARE(render("{{ 1000000.0 }} {{ 1e15 }} {{ 1e16 }} {{ 2.5e3 }} {{ 1E-5 }} {{ 0.0001 }} {{ -0.0 }} "
                         "{{ 5e-324 }} {{ 12345678.9 }} {{ [1e22, 1.5e-7] | tojson }}"),
-            std::string("1000000.0 1000000000000000.0 1e+16 2500.0 1e-05 0.0001 -0.0 5e-324 12345678.9 "
-                        "[1e+22, 1.5e-07]"));
+                 std::string("1000000.0 1000000000000000.0 1e+16 2500.0 1e-05 0.0001 -0.0 5e-324 12345678.9 "
+                             "[1e+22, 1.5e-07]"));
         // unique ignores case unless told otherwise; ints past 64 bits stop
         // with an error instead of wrapping (Python's ints grow).
         QCOMPARE(render("{{ ['a', 'A', 'b', 'B', 'a'] | unique | list }} "
                         "{{ ['a', 'A'] | unique(case_sensitive=true) | list }}"),
-            std::string("['a', 'b'] ['a', 'A']"));
+                 std::string("['a', 'b'] ['a', 'A']"));
         QCOMPARE(render("{{ 2 ** 62 }} {{ (-1) ** 9223372036854775807 }}"), std::string("4611686018427387904 -1"));
         // transformers' {% generation %} marks assistant text; it renders as its body.
         QCOMPARE(render("a{% generation %}b{% endgeneration %}c"), std::string("abc"));
@@ -140,28 +140,29 @@ private slots:
     {
         QCOMPARE(errorOf("ok\n{{ messages[0 }}"), std::string("line 2, column 15: unexpected '}', expected ']'"));
         QCOMPARE(errorOf("{% for m in messages %}x"),
-            std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
-        QCOMPARE(errorOf("a\n\n  {% call f() %}{% endcall %}"),
+                 std::string("line 1, column 4: {% for %} is never closed (expected {% endfor %})"));
+        QCOMPARE(
+            errorOf("a\n\n  {% call f() %}{% endcall %}"),
             std::string("line 3, column 6: unsupported statement {% call %} (supported: if, for, set, macro, break, "
                         "continue, generation)"));
         QCOMPARE(errorOf("{% macro f(a) %}{{ a }}{% endmacro %}{{ f(1, 2) }}"),
-            std::string("line 1, column 41: macro 'f' takes 1 arguments, not 2"));
+                 std::string("line 1, column 41: macro 'f' takes 1 arguments, not 2"));
         QCOMPARE(errorOf("{% macro f(a) %}{{ f(a) }}{% endmacro %}{{ f(1) }}"),
-            std::string("line 1, column 20: macros nest too deeply (a macro calling itself without end?)"));
+                 std::string("line 1, column 20: macros nest too deeply (a macro calling itself without end?)"));
         QCOMPARE(errorOf("{% endif %}"), std::string("line 1, column 4: {% endif %} without a matching opening tag"));
         QCOMPARE(errorOf("{{ 'abc' }"), std::string("line 1, column 10: unexpected '}'"));
         QCOMPARE(errorOf("{{ 'abc' "), std::string("line 1, column 1: unclosed tag: {{ without }}"));
         QCOMPARE(errorOf("{{ 'abc }}"), std::string("line 1, column 4: unclosed string literal"));
         QCOMPARE(errorOf("{{ x | nosuchfilter }}"), std::string("line 1, column 8: unknown filter 'nosuchfilter'"));
-        QCOMPARE(errorOf("\n{{ messages[0].role }}", { { "messages", Json::array() } }),
-            std::string("line 2, column 15: cannot read 'role' of an undefined value"));
+        QCOMPARE(errorOf("\n{{ messages[0].role }}", {{"messages", Json::array()}}),
+                 std::string("line 2, column 15: cannot read 'role' of an undefined value"));
         QCOMPARE(errorOf("{{ 1 + 'a' }}"),
-            std::string("line 1, column 6: unsupported operand types for +: integer and string"));
-        QCOMPARE(
-            errorOf("{{ 2 ** 64 }}"), std::string("line 1, column 6: integer result of ** does not fit in 64 bits"));
+                 std::string("line 1, column 6: unsupported operand types for +: integer and string"));
+        QCOMPARE(errorOf("{{ 2 ** 64 }}"),
+                 std::string("line 1, column 6: integer result of ** does not fit in 64 bits"));
         QCOMPARE(errorOf("{{ 'a\\x4' }}"), std::string("line 1, column 6: truncated \\x escape"));
         QCOMPARE(errorOf("{% if true %}{{ raise_exception('Roles must alternate') }}{% endif %}"),
-            std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
+                 std::string("line 1, column 17: the template raised an exception: Roles must alternate"));
     }
 
     // Found by tests/fuzz (fuzz_chat_template): range() near the int64 limits
@@ -172,7 +173,8 @@ private slots:
     void rangeStaysInTheSandboxLimits()
     {
         QCOMPARE(render("{{ range(100000)|length }}"), std::string("100000"));
-        QVERIFY2(errorOf("{{ range(100001)|length }}").find("range too big: more than 100000 items") != std::string::npos,
+        QVERIFY2(errorOf("{{ range(100001)|length }}").find("range too big: more than 100000 items")
+                     != std::string::npos,
                  errorOf("{{ range(100001)|length }}").c_str());
         QVERIFY(!errorOf("{% for i in range(0, 9223372036854775807, 1) %}{% endfor %}").empty());
         QCOMPARE(render("{% for i in range(9223372036854775800, 9223372036854775807, 5) %}{{ i }},{% endfor %}"),
@@ -187,7 +189,8 @@ private slots:
     // both); here they are errors at the place.
     void hugeNumbersAreErrors()
     {
-        QCOMPARE(errorOf("{{ messages.99999999999999999999 }}"), std::string("line 1, column 13: integer literal out of range"));
+        QCOMPARE(errorOf("{{ messages.99999999999999999999 }}"),
+                 std::string("line 1, column 13: integer literal out of range"));
         QVERIFY2(errorOf("{{ 1e300|int }}").find("does not fit in 64 bits") != std::string::npos,
                  errorOf("{{ 1e300|int }}").c_str());
         QCOMPARE(render("{{ 2.7|int }}{{ -2.7|int }}"), std::string("2-2")); // Jinja2 3.1
@@ -201,9 +204,9 @@ private slots:
             "none }}",
             "chatml");
         const Json messages = Json::parse(R"([{"role":"user","content":"hi"}])");
-        QCOMPARE(chatml.render(messages, true, { "<s>", "</s>" }),
-            std::string("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<s></s>True"));
-        QCOMPARE(chatml.render(messages, false, { "", "" }), std::string("<|im_start|>user\nhi<|im_end|>\nTrue"));
+        QCOMPARE(chatml.render(messages, true, {"<s>", "</s>"}),
+                 std::string("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<s></s>True"));
+        QCOMPARE(chatml.render(messages, false, {"", ""}), std::string("<|im_start|>user\nhi<|im_end|>\nTrue"));
     }
 
 private:
@@ -243,13 +246,13 @@ private:
             }
             if (!same && ++mismatches <= 5)
                 report += "\n  " + name + " #" + item.at("conversation").dump() + " " + item.at("variables").dump()
-                    + "\n    peer " + Json(item.value("expected", "error: " + item.value("error", ""))).dump()
-                    + "\n    ours " + Json(actual).dump();
+                          + "\n    peer " + Json(item.value("expected", "error: " + item.value("error", ""))).dump()
+                          + "\n    ours " + Json(actual).dump();
         }
         qInfo("%s: %zu templates, %zu conversations, %zu renderings (%zu refused by the template), %zu mismatches "
               "(peer %s)",
-            path.c_str(), templates.size(), fixture.at("conversations").size(), cases.size(), refused, mismatches,
-            fixture.at("peer").get<std::string>().c_str());
+              path.c_str(), templates.size(), fixture.at("conversations").size(), cases.size(), refused, mismatches,
+              fixture.at("peer").get<std::string>().c_str());
         QVERIFY2(mismatches == 0, report.c_str());
     }
 };

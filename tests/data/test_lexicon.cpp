@@ -79,7 +79,7 @@ std::array<std::vector<LexiconExample>, 3> checkBuiltFiles(const std::string &di
             if (json.size() != 3 || !json["prompt"].is_string() || !json["completion"].is_string()
                 || !json["task"].is_string())
                 throw std::runtime_error("bad line: " + line);
-            LexiconExample example { json["task"], "", json["prompt"], json["completion"] };
+            LexiconExample example{json["task"], "", json["prompt"], json["completion"]};
             // The headword: the input without a "(part of speech)" suffix, lower-cased.
             auto headword = inputOf(example.prompt);
             if (const auto paren = headword.rfind(" ("); paren != std::string::npos && headword.back() == ')')
@@ -110,23 +110,23 @@ private slots:
             "$ 00002325 v 0000 02 + 02 00 + 08 00 | draw air into, and expel out of, the lungs; \"I can breathe better "
             "when the air is clean\"; \"The patient is respiring\"  ",
             PartOfSpeech::Verb, "data.verb:30");
-        QCOMPARE(synset.offset, std::uint64_t { 1740 });
-        QCOMPARE(synset.words, (std::vector<std::string> { "breathe", "take a breath", "respire", "suspire" }));
-        QCOMPARE(synset.pointers.size(), std::size_t { 3 });
+        QCOMPARE(synset.offset, std::uint64_t{1740});
+        QCOMPARE(synset.words, (std::vector<std::string>{"breathe", "take a breath", "respire", "suspire"}));
+        QCOMPARE(synset.pointers.size(), std::size_t{3});
         QCOMPARE(synset.pointers[1].symbol, std::string("+"));
-        QCOMPARE(synset.pointers[1].targetOffset, std::uint64_t { 3110323 });
+        QCOMPARE(synset.pointers[1].targetOffset, std::uint64_t{3110323});
         QVERIFY(synset.pointers[1].targetPos == PartOfSpeech::Adjective);
         QCOMPARE(synset.pointers[1].sourceWord, 3);
         QCOMPARE(synset.pointers[1].targetWord, 1);
         QCOMPARE(synset.definition, std::string("draw air into, and expel out of, the lungs"));
         QCOMPARE(synset.examples,
-            (std::vector<std::string> { "I can breathe better when the air is clean", "The patient is respiring" }));
+                 (std::vector<std::string>{"I can breathe better when the air is clean", "The patient is respiring"}));
 
         // Hexadecimal word count (0c = 12 is not needed here; 0a = 10 is) and adjective markers.
         const auto adjective
             = parseDataLine("00000010 00 s 0a a(p) 0 b 0 c 0 d 0 e 0 f 0 g 0 h 0 i 0 galore(ip) 0 000 | many  ",
-                PartOfSpeech::Adjective, "data.adj:3");
-        QCOMPARE(adjective.words.size(), std::size_t { 10 });
+                            PartOfSpeech::Adjective, "data.adj:3");
+        QCOMPARE(adjective.words.size(), std::size_t{10});
         QCOMPARE(adjective.words.front(), std::string("a"));
         QCOMPARE(adjective.words.back(), std::string("galore"));
         QVERIFY(adjective.examples.empty());
@@ -164,8 +164,8 @@ private slots:
         const auto entry = parseIndexLine("good a 3 2 ! & 3 2 01123148 00106020 01129977  ", "index.adj:40");
         QCOMPARE(entry.lemma, std::string("good"));
         QVERIFY(entry.pos == PartOfSpeech::Adjective);
-        QCOMPARE(entry.taggedSenses, std::int64_t { 2 });
-        QCOMPARE(entry.synsets, (std::vector<std::uint64_t> { 1123148, 106020, 1129977 }));
+        QCOMPARE(entry.taggedSenses, std::int64_t{2});
+        QCOMPARE(entry.synsets, (std::vector<std::uint64_t>{1123148, 106020, 1129977}));
         QCOMPARE(parseIndexLine("physical_entity n 1 1 @ 1 0 00001930", "i:1").lemma, std::string("physical entity"));
 
         const auto tooFew = errorOf([] { parseIndexLine("good a 3 0 3 2 01123148", "index.adj:41"); });
@@ -178,16 +178,16 @@ private slots:
     void buildsWordNetTasksFromTheFixture()
     {
         const auto database = WordNetDatabase::load(fixtureDir("wordnet"));
-        QCOMPARE(database.synsetCount(), std::size_t { 15 });
+        QCOMPARE(database.synsetCount(), std::size_t{15});
         const auto examples = wordnetExamples(database);
 
         const auto define = byPrompt(examples, "define");
         QCOMPARE(define.at("define: dog (noun)\n"), std::string("a member of the genus Canis"));
         QCOMPARE(define.at("define: house (noun)\n"),
-            std::string("a dwelling that serves as living quarters for one or more families"));
+                 std::string("a dwelling that serves as living quarters for one or more families"));
         QCOMPARE(define.at("define: galore (adjective)\n"), std::string("in great numbers"));
         QCOMPARE(define.at("define: run (verb)\n"),
-            std::string("move fast by using one's feet, with one foot off the ground at any given time"));
+                 std::string("move fast by using one's feet, with one foot off the ground at any given time"));
 
         const auto synonym = byPrompt(examples, "synonym");
         QCOMPARE(synonym.at("synonym: dog (noun)\n"), std::string("domestic dog"));
@@ -199,7 +199,7 @@ private slots:
         QCOMPARE(antonym.at("antonym: good (adjective)\n"), std::string("bad"));
         QCOMPARE(antonym.at("antonym: bad (adjective)\n"), std::string("good"));
         QCOMPARE(antonym.at("antonym: good (noun)\n"), std::string("evil"));
-        QCOMPARE(antonym.size(), std::size_t { 4 });
+        QCOMPARE(antonym.size(), std::size_t{4});
 
         const auto hypernym = byPrompt(examples, "hypernym");
         QCOMPARE(hypernym.at("hypernym: dog (noun)\n"), std::string("canine"));
@@ -225,14 +225,14 @@ private slots:
 
     void decodesDictdNumbersAndIndexLines()
     {
-        QCOMPARE(decodeDictNumber("A", "x"), std::uint64_t { 0 });
-        QCOMPARE(decodeDictNumber("/", "x"), std::uint64_t { 63 });
-        QCOMPARE(decodeDictNumber("BA", "x"), std::uint64_t { 64 });
-        QCOMPARE(decodeDictNumber("BAK3S", "x"), std::uint64_t { 16821714 });
+        QCOMPARE(decodeDictNumber("A", "x"), std::uint64_t{0});
+        QCOMPARE(decodeDictNumber("/", "x"), std::uint64_t{63});
+        QCOMPARE(decodeDictNumber("BA", "x"), std::uint64_t{64});
+        QCOMPARE(decodeDictNumber("BAK3S", "x"), std::uint64_t{16821714});
         const auto line = parseDictIndexLine("house\tvXI\tU", "eng-fra.index:9");
         QCOMPARE(line.headword, std::string("house"));
-        QCOMPARE(line.offset, std::uint64_t { 47 * 64 * 64 + 23 * 64 + 8 });
-        QCOMPARE(line.length, std::uint64_t { 20 });
+        QCOMPARE(line.offset, std::uint64_t{47 * 64 * 64 + 23 * 64 + 8});
+        QCOMPARE(line.length, std::uint64_t{20});
         QVERIFY(errorOf([] { decodeDictNumber("ab=", "i:1"); }).reason().find("'='") != std::string::npos);
         const auto twoFields = errorOf([] { parseDictIndexLine("house\tvXI", "eng-fra.index:9"); });
         QCOMPARE(twoFields.where(), std::string("eng-fra.index:9"));
@@ -246,15 +246,15 @@ private slots:
         QCOMPARE(numbered.headword, std::string("run"));
         QCOMPARE(numbered.pronunciation, std::string("rʌn"));
         QCOMPARE(numbered.translation, std::string("fonctionner"));
-        QCOMPARE(numbered.exampleCount, std::int64_t { 0 });
+        QCOMPARE(numbered.exampleCount, std::int64_t{0});
 
         DictEntry annotated;
         QVERIFY(
             parseDictEntry("run /ɹˈʌn/ (ran /ɹˈan/ <>, run /ɹˈʌn/ <>) <v>\nlaufen <v, intr>\n      \"he/she runs\"  - "
                            "er/sie läuft\n      \"run for the bus\"  - zum Bus laufen\n see: {running}\n\n",
-                annotated));
+                           annotated));
         QCOMPARE(annotated.translation, std::string("laufen"));
-        QCOMPARE(annotated.exampleCount, std::int64_t { 2 });
+        QCOMPARE(annotated.exampleCount, std::int64_t{2});
 
         DictEntry bracketed;
         QVERIFY(parseDictEntry("dog /dˈɒɡ/\n [Am.] Hund <masc> [zool.]\n", bracketed));
@@ -272,16 +272,16 @@ private slots:
         QCOMPARE(translations.at("translate-de: house\n"), std::string("Haus"));
         QCOMPARE(translations.at("translate-de: run\n"), std::string("laufen"));
         QCOMPARE(translations.at("translate-de: dog\n"), std::string("Hund"));
-        QCOMPARE(translations.size(), std::size_t { 3 }); // not "and a half", not "Dog", not the metadata
+        QCOMPARE(translations.size(), std::size_t{3}); // not "and a half", not "Dog", not the metadata
 
         const auto spa = FreeDictDictionary::load(fixtureDir("dictd"), "freedict-eng-spa"); // plain .dict
         // Phrases indexed under their first word have longer pronunciations: the shortest wins.
         QCOMPARE(byPrompt(translationExamples(spa, "translate-es"), "translate-es").at("translate-es: good\n"),
-            std::string("bueno"));
+                 std::string("bueno"));
         const auto fra = FreeDictDictionary::load(fixtureDir("dictd"), "freedict-eng-fra");
-        QCOMPARE(fra.entries().size(), std::size_t { 3 });
+        QCOMPARE(fra.entries().size(), std::size_t{3});
         QCOMPARE(byPrompt(translationExamples(fra, "translate-fr"), "translate-fr").at("translate-fr: good\n"),
-            std::string("bon"));
+                 std::string("bon"));
     }
 
     void reportsBadDictionaries()
@@ -310,10 +310,10 @@ private slots:
         std::vector<LexiconExample> examples;
         for (int i = 0; i < 20000; ++i) {
             const auto word = "w" + std::to_string(i);
-            examples.push_back({ "alpha", word, "alpha: " + word + "\n", "a" });
-            examples.push_back({ "beta", word, "beta: " + word + " (noun)\n", "b" });
+            examples.push_back({"alpha", word, "alpha: " + word + "\n", "a"});
+            examples.push_back({"beta", word, "beta: " + word + " (noun)\n", "b"});
             if (i % 2 == 0)
-                examples.push_back({ "beta", word, "beta: " + word + " (verb)\n", "c" });
+                examples.push_back({"beta", word, "beta: " + word + " (verb)\n", "c"});
         }
         const auto splits = splitExamples(examples, 7, 0);
         std::map<std::string, int> sideOf;
@@ -324,11 +324,11 @@ private slots:
             }
         // 80/10/10 within a few standard deviations (sd of the train share: 0.4 %).
         const auto &alpha = splits.counts.at("alpha");
-        QCOMPARE(alpha[0] + alpha[1] + alpha[2], std::int64_t { 20000 });
+        QCOMPARE(alpha[0] + alpha[1] + alpha[2], std::int64_t{20000});
         QVERIFY(std::abs(alpha[0] / 20000.0 - 0.8) < 0.015);
         QVERIFY(std::abs(alpha[1] / 20000.0 - 0.1) < 0.015);
         QCOMPARE(splits.counts.at("beta")[0] + splits.counts.at("beta")[1] + splits.counts.at("beta")[2],
-            std::int64_t { 30000 });
+                 std::int64_t{30000});
 
         // The same seed gives the same files; another seed moves words and the order.
         const auto again = splitExamples(examples, 7, 0);
@@ -345,7 +345,7 @@ private slots:
         // A cap keeps exactly N per task, still split by headword.
         const auto capped = splitExamples(examples, 7, 1000);
         for (const auto &[task, count] : capped.counts)
-            QCOMPARE(count[0] + count[1] + count[2], std::int64_t { 1000 });
+            QCOMPARE(count[0] + count[1] + count[2], std::int64_t{1000});
         for (int split = 0; split < 3; ++split)
             for (const auto &example : capped.examples[static_cast<std::size_t>(split)])
                 QCOMPARE(static_cast<int>(splitOf(example.headword, 7)), split);
@@ -361,13 +361,13 @@ private slots:
         const auto splits = buildLexicon(options);
         options.outDir = second.path().toStdString() + "/out";
         buildLexicon(options);
-        for (const char *name : { "train", "eval", "test", "pretrain_train", "pretrain_eval", "pretrain_test" }) {
+        for (const char *name : {"train", "eval", "test", "pretrain_train", "pretrain_eval", "pretrain_test"}) {
             const auto a = readAll(first.path().toStdString() + "/out/" + name + ".jsonl");
             QCOMPARE(a, readAll(second.path().toStdString() + "/out/" + name + ".jsonl"));
         }
         // Every pretraining line is a {"text"} object; the counts add up.
         std::int64_t textLines = 0;
-        for (const char *name : { "pretrain_train", "pretrain_eval", "pretrain_test" }) {
+        for (const char *name : {"pretrain_train", "pretrain_eval", "pretrain_test"}) {
             std::istringstream lines(readAll(first.path().toStdString() + "/out/" + name + ".jsonl"));
             for (std::string line; std::getline(lines, line); ++textLines)
                 QVERIFY(nlohmann::json::parse(line).at("text").is_string());
@@ -382,8 +382,8 @@ private slots:
         for (const auto &[task, count] : splits.counts)
             counted += count[0] + count[1] + count[2];
         QCOMPARE(static_cast<std::int64_t>(total), counted);
-        for (const char *task : { "define", "synonym", "antonym", "hypernym", "pos", "translate-de", "translate-fr",
-                 "translate-es", "translate-it" })
+        for (const char *task : {"define", "synonym", "antonym", "hypernym", "pos", "translate-de", "translate-fr",
+                                 "translate-es", "translate-it"})
             QVERIFY2(splits.counts.count(task) == 1, task);
         std::ostringstream table;
         printCounts(splits, table);
@@ -394,9 +394,9 @@ private slots:
     {
         Synset car;
         car.offset = 10;
-        car.words = { "car", "auto" };
+        car.words = {"car", "auto"};
         car.definition = "a motor vehicle";
-        car.examples = { "he needs a car" };
+        car.examples = {"he needs a car"};
         QCOMPARE(synsetText(car), std::string("car, auto (noun): a motor vehicle; \"he needs a car\""));
 
         // Words chosen by their split under seed 0: a synset of one split's
@@ -418,15 +418,16 @@ private slots:
         // Capitals are split as the lower-case headword the tasks use.
         std::string capitalised = wordsOf[Split::Train][1];
         capitalised[0] = 'W';
-        add(1, { wordsOf[Split::Train][0], capitalised }, "train gloss");
-        add(2, { wordsOf[Split::Eval][0] }, "eval gloss");
-        add(3, { wordsOf[Split::Test][0] }, "test gloss");
-        add(4, { wordsOf[Split::Train][0], wordsOf[Split::Test][0] }, "straddling gloss");
-        add(5, { wordsOf[Split::Train][0] }, ""); // no definition: no text
+        add(1, {wordsOf[Split::Train][0], capitalised}, "train gloss");
+        add(2, {wordsOf[Split::Eval][0]}, "eval gloss");
+        add(3, {wordsOf[Split::Test][0]}, "test gloss");
+        add(4, {wordsOf[Split::Train][0], wordsOf[Split::Test][0]}, "straddling gloss");
+        add(5, {wordsOf[Split::Train][0]}, ""); // no definition: no text
         const auto texts = pretrainTexts(database, 0);
-        QCOMPARE(texts[0], std::vector<std::string>({ wordsOf[Split::Train][0] + ", " + capitalised + " (noun): train gloss" }));
-        QCOMPARE(texts[1], std::vector<std::string>({ wordsOf[Split::Eval][0] + " (noun): eval gloss" }));
-        QCOMPARE(texts[2], std::vector<std::string>({ wordsOf[Split::Test][0] + " (noun): test gloss" }));
+        QCOMPARE(texts[0],
+                 std::vector<std::string>({wordsOf[Split::Train][0] + ", " + capitalised + " (noun): train gloss"}));
+        QCOMPARE(texts[1], std::vector<std::string>({wordsOf[Split::Eval][0] + " (noun): eval gloss"}));
+        QCOMPARE(texts[2], std::vector<std::string>({wordsOf[Split::Test][0] + " (noun): test gloss"}));
     }
 
     void buildNamesEveryMissingPackage()
@@ -443,7 +444,7 @@ private slots:
         options.dictdDir = empty.path().toStdString();
         error = errorOf([&] { buildLexicon(options); });
         for (const char *package :
-            { "dict-freedict-eng-deu", "dict-freedict-eng-fra", "dict-freedict-eng-spa", "dict-freedict-eng-ita" })
+             {"dict-freedict-eng-deu", "dict-freedict-eng-fra", "dict-freedict-eng-spa", "dict-freedict-eng-ita"})
             QVERIFY2(error.reason().find(package) != std::string::npos, package);
         QVERIFY(!std::filesystem::exists(options.outDir));
     }
@@ -452,12 +453,12 @@ private slots:
     // every split, no headword across splits, and a few answers checked.
     void buildsFromTheInstalledPackages()
     {
-        for (const auto &[path, package] :
-            std::vector<std::pair<std::string, std::string>> { { "/usr/share/wordnet/data.noun", "wordnet-base" },
-                { "/usr/share/dictd/freedict-eng-deu.index", "dict-freedict-eng-deu" },
-                { "/usr/share/dictd/freedict-eng-fra.index", "dict-freedict-eng-fra" },
-                { "/usr/share/dictd/freedict-eng-spa.index", "dict-freedict-eng-spa" },
-                { "/usr/share/dictd/freedict-eng-ita.index", "dict-freedict-eng-ita" } })
+        for (const auto &[path, package] : std::vector<std::pair<std::string, std::string>>{
+                 {"/usr/share/wordnet/data.noun", "wordnet-base"},
+                 {"/usr/share/dictd/freedict-eng-deu.index", "dict-freedict-eng-deu"},
+                 {"/usr/share/dictd/freedict-eng-fra.index", "dict-freedict-eng-fra"},
+                 {"/usr/share/dictd/freedict-eng-spa.index", "dict-freedict-eng-spa"},
+                 {"/usr/share/dictd/freedict-eng-ita.index", "dict-freedict-eng-ita"}})
             if (!std::filesystem::exists(path))
                 QSKIP(("the Debian package " + package + " is not installed (" + path + ")").c_str());
         QTemporaryDir out;

@@ -85,8 +85,8 @@ inline torch::Tensor logitsOf(lwb::CausalLMImpl &model)
 {
     torch::NoGradGuard noGrad;
     model.eval();
-    const auto ids = torch::tensor({{1, 72, 101, 108, 108, 111, 32, 9}, {5, 200, 17, 3, 99, 250, 258, 258}},
-                                   torch::kInt64);
+    const auto ids
+        = torch::tensor({{1, 72, 101, 108, 108, 111, 32, 9}, {5, 200, 17, 3, 99, 250, 258, 258}}, torch::kInt64);
     return model.forward(ids);
 }
 

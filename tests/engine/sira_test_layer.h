@@ -69,5 +69,4 @@ inline Layer makeLayer(const Case &c, double expertDropout = 0.0, const std::str
     return layer;
 }
 
-
 } // namespace lwb::test

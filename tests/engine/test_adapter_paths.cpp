@@ -48,7 +48,7 @@ namespace {
 using adapter_paths::BuiltCase;
 
 constexpr double kBf16UnitRoundoff = 0.00390625; // 2^-8
-constexpr double kBf16FloorFactor = 16.0;         // see the opening comment
+constexpr double kBf16FloorFactor = 16.0;        // see the opening comment
 
 struct PassResult
 {
@@ -187,9 +187,9 @@ private slots:
                         // no choice to flip); a bug in fp32.
                         const auto differing = actual.experts.ne(expected.experts).sum().item<std::int64_t>();
                         asserted = precision == lwb::Precision::Fp32;
-                        result = (asserted ? "FAIL: routing differs at " : "not compared: bf16 near-ties route ") +
-                                 std::to_string(differing) + " of " + std::to_string(expected.experts.numel()) +
-                                 " assignments differently";
+                        result = (asserted ? "FAIL: routing differs at " : "not compared: bf16 near-ties route ")
+                                 + std::to_string(differing) + " of " + std::to_string(expected.experts.numel())
+                                 + " assignments differently";
                     }
                     failures += (ok && result == "OK") || !asserted ? 0 : 1;
                     std::string timing;
@@ -198,8 +198,9 @@ private slots:
                         const auto began = std::chrono::steady_clock::now();
                         for (int r = 0; r < kRepeats; ++r)
                             runPass(built, ids, upstream, device, precision); // reads back: includes the sync
-                        const double ms =
-                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+                        const double ms
+                            = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+                                  .count();
                         timing = "   " + std::to_string(ms / kRepeats);
                     }
                     std::printf("%-12s %-7s %-5s %12.3e %12.3e %10.1e/%10.1e %s%s\n", path.name.c_str(),

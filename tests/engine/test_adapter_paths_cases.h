@@ -101,7 +101,8 @@ inline std::vector<PathCase> adapterPaths()
 {
     std::vector<PathCase> cases;
     const auto lora = plainLora();
-    cases.push_back({"lora", [lora](torch::ScalarType dtype) { return withTrainableGrads(attachedModel(lora, dtype)); }});
+    cases.push_back(
+        {"lora", [lora](torch::ScalarType dtype) { return withTrainableGrads(attachedModel(lora, dtype)); }});
 
     // SiRA top-2 of 4: expert blocks on CPU fp32/fp64, the dense mixture for
     // bf16 and CUDA (sira_mixture.h). "sira-all" routes every token to all 4
@@ -122,8 +123,9 @@ inline std::vector<PathCase> adapterPaths()
         auto reslora = lora;
         reslora.variant = "reslora";
         reslora.reslora.variant = variant;
-        cases.push_back({std::string("reslora-") + variant,
-                         [reslora](torch::ScalarType dtype) { return withTrainableGrads(attachedModel(reslora, dtype)); }});
+        cases.push_back({std::string("reslora-") + variant, [reslora](torch::ScalarType dtype) {
+                             return withTrainableGrads(attachedModel(reslora, dtype));
+                         }});
     }
     cases.push_back({"dlp-fused", dlpFusedCase});
     return cases;

@@ -23,8 +23,8 @@ using lwb::test::StopAt;
 
 nlohmann::json smallModel()
 {
-    return {{"preset", "llama-tiny"}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
-            {"num_key_value_heads", 2}, {"intermediate_size", 96}};
+    return {{"preset", "llama-tiny"},   {"hidden_size", 64},        {"num_hidden_layers", 2},
+            {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 96}};
 }
 
 nlohmann::json runDocument(const nlohmann::json &model, const std::string &variant, const QString &outputDir)
@@ -100,19 +100,19 @@ private slots:
                 != std::string::npos);
         QVERIFY(issuesOf({{"path", path}, {"preset", "gpt2-tiny"}}).find("model.preset: not used with model.path")
                 != std::string::npos);
-        QVERIFY(issuesOf({{"path", path + "/missing"}}).find("model.path: \"" + path + "/missing\" is not a Hugging Face")
-                != std::string::npos);
+        QVERIFY(
+            issuesOf({{"path", path + "/missing"}}).find("model.path: \"" + path + "/missing\" is not a Hugging Face")
+            != std::string::npos);
         const auto builtin = issuesOf({{"path", "builtin:no-such-model"}});
-        QVERIFY2(builtin.find("model.path: no built-in model \"no-such-model\" in ") != std::string::npos, builtin.c_str());
-
+        QVERIFY2(builtin.find("model.path: no built-in model \"no-such-model\" in ") != std::string::npos,
+                 builtin.c_str());
     }
 
     void fullVariantTrainsEveryWeightAndResumes()
     {
         QTemporaryDir whole, parts;
-        const auto config = [&](const QString &dir) {
-            return lwb::parseRunConfig(runDocument(smallModel(), "full", dir), "test");
-        };
+        const auto config
+            = [&](const QString &dir) { return lwb::parseRunConfig(runDocument(smallModel(), "full", dir), "test"); };
         lwb::Trainer uninterrupted(config(whole.path()));
         Collect collect;
         uninterrupted.addObserver(&collect);

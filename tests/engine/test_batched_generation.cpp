@@ -85,8 +85,8 @@ DlpModel dlpModel()
         lora.rank = 2;
         lora.scale = 1.0;
         for (std::int64_t block = 0; block < config.numLayers; ++block)
-            lora.layers["transformer.h." + std::to_string(block) + ".attn.c_attn"] = {
-                torch::randn({2, config.hiddenSize}), 0.3 * torch::randn({3 * config.hiddenSize, 2})};
+            lora.layers["transformer.h." + std::to_string(block) + ".attn.c_attn"]
+                = {torch::randn({2, config.hiddenSize}), 0.3 * torch::randn({3 * config.hiddenSize, 2})};
         library.add(lora);
     }
     out.adapters = lwb::attachFusedLibrary(*out.model, library);
@@ -113,7 +113,8 @@ torch::Tensor row(const std::vector<std::int64_t> &ids)
 
 // Greedy, one row, every step a whole-sequence forward: what evaluating
 // the sequence in one pass gives.
-std::vector<std::int64_t> wholeSequenceGreedy(lwb::CausalLMImpl &model, std::vector<std::int64_t> ids, std::int64_t steps)
+std::vector<std::int64_t> wholeSequenceGreedy(lwb::CausalLMImpl &model, std::vector<std::int64_t> ids,
+                                              std::int64_t steps)
 {
     torch::NoGradGuard noGrad;
     std::vector<std::int64_t> out;
@@ -175,7 +176,8 @@ private slots:
             const auto n = promptLengths[static_cast<std::size_t>(r)];
             const auto alone = model->forward(row(sequences[static_cast<std::size_t>(r)]).narrow(1, 0, n + done));
             const auto mine = cached[r].narrow(0, columns - n, n + done).unsqueeze(0);
-            QVERIFY2(relativeError(mine, alone) <= 1e-10, qPrintable(QString("row %1: %2").arg(r).arg(relativeError(mine, alone))));
+            QVERIFY2(relativeError(mine, alone) <= 1e-10,
+                     qPrintable(QString("row %1: %2").arg(r).arg(relativeError(mine, alone))));
         }
     }
 
@@ -185,16 +187,36 @@ private slots:
         QTest::addColumn<QString>("variant");
         QTest::addColumn<QString>("form"); // attached | merged | per_pass | full_sequence | rerun
         QTest::addColumn<double>("capacityFactor");
-        QTest::newRow("gpt2 lora") << "gpt2" << "lora" << "attached" << 0.0;
-        QTest::newRow("llama lora") << "llama" << "lora" << "attached" << 0.0;
-        QTest::newRow("llama lora merged") << "llama" << "lora" << "merged" << 0.0;
-        QTest::newRow("gemma2 lora") << "gemma2" << "lora" << "attached" << 0.0;
-        QTest::newRow("mistral lora uncached") << "mistral" << "lora" << "rerun" << 0.0;
-        QTest::newRow("llama reslora") << "llama" << "reslora" << "attached" << 0.0;
-        QTest::newRow("llama reslora merged") << "llama" << "reslora" << "merged" << 0.0;
-        QTest::newRow("gpt2 sira no capacity") << "gpt2" << "sira" << "attached" << 0.0;
-        QTest::newRow("gpt2 sira full sequence") << "gpt2" << "sira" << "full_sequence" << 1.25;
-        QTest::newRow("llama sira per pass") << "llama" << "sira" << "per_pass" << 1.25;
+        QTest::newRow("gpt2 lora") << "gpt2"
+                                   << "lora"
+                                   << "attached" << 0.0;
+        QTest::newRow("llama lora") << "llama"
+                                    << "lora"
+                                    << "attached" << 0.0;
+        QTest::newRow("llama lora merged") << "llama"
+                                           << "lora"
+                                           << "merged" << 0.0;
+        QTest::newRow("gemma2 lora") << "gemma2"
+                                     << "lora"
+                                     << "attached" << 0.0;
+        QTest::newRow("mistral lora uncached") << "mistral"
+                                               << "lora"
+                                               << "rerun" << 0.0;
+        QTest::newRow("llama reslora") << "llama"
+                                       << "reslora"
+                                       << "attached" << 0.0;
+        QTest::newRow("llama reslora merged") << "llama"
+                                              << "reslora"
+                                              << "merged" << 0.0;
+        QTest::newRow("gpt2 sira no capacity") << "gpt2"
+                                               << "sira"
+                                               << "attached" << 0.0;
+        QTest::newRow("gpt2 sira full sequence") << "gpt2"
+                                                 << "sira"
+                                                 << "full_sequence" << 1.25;
+        QTest::newRow("llama sira per pass") << "llama"
+                                             << "sira"
+                                             << "per_pass" << 1.25;
     }
 
     void batchedEqualsOneByOne()
@@ -285,7 +307,8 @@ private slots:
         lwb::GenerationOptions options;
         options.maxNewTokens = 8;
         options.repetitionPenalty = 1.8;
-        const auto generated = lwb::generate(*model, std::vector<std::vector<std::int64_t>>{prompt}, torch::kCPU, options)[0].tokens;
+        const auto generated
+            = lwb::generate(*model, std::vector<std::vector<std::int64_t>>{prompt}, torch::kCPU, options)[0].tokens;
         // By hand: each step, the logits of every token already held divided
         // by 1.8 when positive, times 1.8 when negative, then argmax.
         torch::NoGradGuard noGrad;
@@ -303,7 +326,8 @@ private slots:
         }
         QCOMPARE(generated, expected);
         options.repetitionPenalty = 1.0;
-        QVERIFY(lwb::generate(*model, std::vector<std::vector<std::int64_t>>{prompt}, torch::kCPU, options)[0].tokens != generated);
+        QVERIFY(lwb::generate(*model, std::vector<std::vector<std::int64_t>>{prompt}, torch::kCPU, options)[0].tokens
+                != generated);
     }
 
     void stopStringsEndARow()

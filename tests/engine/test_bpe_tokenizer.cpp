@@ -14,13 +14,13 @@
 // ~5,000 strings each are CTest's tokenizer_peer (tests/tokenizer_peer).
 // The unit tests use tiny hand-written tokenizer.json files whose expected
 // output follows from the Hugging Face rules by hand.
-#include "error_capture.h"
-#include "tiny_tokenizer.h"
 #include "engine/core/error.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/byte_level.h"
 #include "engine/tokenizer/pre_tokenizer.h"
 #include "engine/tokenizer/utf8.h"
+#include "error_capture.h"
+#include "tiny_tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -90,7 +90,7 @@ private slots:
     {
         QCOMPARE(findInvalidUtf8("héllo"), std::string_view::npos);
         QCOMPARE(findInvalidUtf8("ab\xc3"), std::size_t(2));
-        QCOMPARE(findInvalidUtf8("\xed\xa0\x80"), std::size_t(0)); // a surrogate
+        QCOMPARE(findInvalidUtf8("\xed\xa0\x80"), std::size_t(0));         // a surrogate
         QCOMPARE(repairUtf8("a\xe2\x82z"), std::string("a\xef\xbf\xbdz")); // one U+FFFD
         QCOMPARE(repairUtf8("\xff\xfe"), std::string("\xef\xbf\xbd\xef\xbf\xbd"));
         QCOMPARE(repairUtf8("ok €"), std::string("ok €"));
@@ -98,14 +98,13 @@ private slots:
 
     void mergesFollowRankThenPosition()
     {
-        auto tokenizer = write(lwb::test::tinyTokenizerJson({{"h", "e"}, {"l", "l"}, {"he", "ll"}, {"hell", "o"},
-                                              {"Ġ", "w"}, {"a", "a"}}));
+        auto tokenizer = write(lwb::test::tinyTokenizerJson(
+            {{"h", "e"}, {"l", "l"}, {"he", "ll"}, {"hell", "o"}, {"Ġ", "w"}, {"a", "a"}}));
         QCOMPARE(tokenizer->encode("hello"), (Ids{259}));
         QCOMPARE(tokenizer->encode(" w"), (Ids{260}));
         QCOMPARE(tokenizer->encode("aaa"), (Ids{261, 'a'})); // leftmost pair first
         QCOMPARE(tokenizer->encode("hello wa"), (Ids{259, 260, 'a'}));
-        QCOMPARE(tokenizer->decode(tokenizer->encode("hello wa"), SpecialTokens::Keep),
-                 std::string("hello wa"));
+        QCOMPARE(tokenizer->decode(tokenizer->encode("hello wa"), SpecialTokens::Keep), std::string("hello wa"));
         QCOMPARE(tokenizer->vocabSize(), std::int64_t(262));
         QCOMPARE(tokenizer->tokenToId("Ġw"), std::optional<std::int64_t>(260));
         QCOMPARE(tokenizer->idToToken(260), std::optional<std::string>("Ġw"));
@@ -174,10 +173,11 @@ private slots:
         step.pattern = "-";
         step.literal = true;
         step.invert = invert;
-        const std::map<QString, SplitBehavior> behaviors = {
-            {"Isolated", SplitBehavior::Isolated}, {"Removed", SplitBehavior::Removed},
-            {"MergedWithPrevious", SplitBehavior::MergedWithPrevious},
-            {"MergedWithNext", SplitBehavior::MergedWithNext}, {"Contiguous", SplitBehavior::Contiguous}};
+        const std::map<QString, SplitBehavior> behaviors = {{"Isolated", SplitBehavior::Isolated},
+                                                            {"Removed", SplitBehavior::Removed},
+                                                            {"MergedWithPrevious", SplitBehavior::MergedWithPrevious},
+                                                            {"MergedWithNext", SplitBehavior::MergedWithNext},
+                                                            {"Contiguous", SplitBehavior::Contiguous}};
         step.behavior = behaviors.at(behavior);
         const PreTokenizer preTokenizer({step});
         QStringList actual;
@@ -192,7 +192,8 @@ private slots:
     {
         PreTokenizerStep split;
         split.kind = PreTokenizerStep::Kind::Split;
-        split.pattern = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+        split.pattern
+            = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
         PreTokenizerStep byteLevel;
         byteLevel.useRegex = false;
         const PreTokenizer preTokenizer({split, byteLevel});
@@ -237,8 +238,7 @@ private slots:
         auto tokenizer = write(json);
         // e + COMBINING ACUTE becomes U+00E9: two bytes c3 a9 in byte-level ids.
         QCOMPARE(tokenizer->encode("e\xcc\x81"), (Ids{0xc3, 0xa9}));
-        QCOMPARE(tokenizer->decode(tokenizer->encode("cafe\xcc\x81"), SpecialTokens::Keep),
-                 std::string("café"));
+        QCOMPARE(tokenizer->decode(tokenizer->encode("cafe\xcc\x81"), SpecialTokens::Keep), std::string("café"));
     }
 
     // Hugging Face normalizes with Unicode 9.0's tables: a later mark (U+10EAB,
@@ -251,9 +251,8 @@ private slots:
         Json json = lwb::test::tinyTokenizerJson({});
         json["normalizer"] = {{"type", "NFC"}};
         auto tokenizer = write(json);
-        const auto bytesOf = [&](const std::string &text) {
-            return tokenizer->decode(tokenizer->encode(text), SpecialTokens::Keep);
-        };
+        const auto bytesOf
+            = [&](const std::string &text) { return tokenizer->decode(tokenizer->encode(text), SpecialTokens::Keep); };
         QCOMPARE(bytesOf("a\xcc\x81\xcc\xa3"), std::string("\xe1\xba\xa1\xcc\x81")); // Unicode 1.1 marks reorder
         QCOMPARE(bytesOf("a\xf0\x90\xba\xab\xf0\x91\x81\x86"), std::string("a\xf0\x90\xba\xab\xf0\x91\x81\x86"));
         QCOMPARE(bytesOf("e\xcc\x81\xf0\x90\xba\xab\xcc\xa3"), std::string("\xc3\xa9\xf0\x90\xba\xab\xcc\xa3"));
@@ -273,8 +272,7 @@ private slots:
         QCOMPARE(tokenizer->eosId(), std::optional<std::int64_t>(301));
         QVERIFY(!tokenizer->padId().has_value());
         // fromFile also takes the directory.
-        QCOMPARE(BpeTokenizer::fromFile(dir_->path().toStdString())->eosId(),
-                 std::optional<std::int64_t>(301));
+        QCOMPARE(BpeTokenizer::fromFile(dir_->path().toStdString())->eosId(), std::optional<std::int64_t>(301));
     }
 
     void invalidUtf8InputIsAnError()
@@ -289,28 +287,42 @@ private slots:
     {
         QTest::addColumn<QString>("mutation");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("model type") << "model.type=WordLevel"
-                                    << "model.type: \"WordLevel\" is not supported (supported: BPE, Unigram, WordPiece)";
-        QTest::newRow("pre-tokenizer") << "pre_tokenizer=Foo"
-                                       << "pre_tokenizer.type: \"Foo\" is not supported (supported: null, ByteLevel, Split, Metaspace";
-        QTest::newRow("nested pre-tokenizer") << "pre_tokenizer=Sequence[UnicodeScripts]"
-                                              << "pre_tokenizer.pretokenizers[0].type: \"UnicodeScripts\" is not supported";
-        QTest::newRow("after byte level") << "pre_tokenizer=Sequence[ByteLevel, Split]"
-                                          << "pre_tokenizer.pretokenizers[1]: a \"Split\" step after ByteLevel is not supported";
-        QTest::newRow("bad regex") << "pre_tokenizer=Split bad regex" << "pre_tokenizer.pretokenizers[0].pattern: regex does not compile";
-        QTest::newRow("normalizer") << "normalizer=Sequence[NFC, Precompiled]"
-                                    << "normalizer.normalizers[1].type: \"Precompiled\" is not supported (supported: null, NFC";
-        QTest::newRow("decoder") << "decoder=CTC" << "decoder.type: \"CTC\" is not supported (supported: null, ByteLevel";
-        QTest::newRow("post-processor") << "post_processor=Foo" << "post_processor.type: \"Foo\" is not supported";
+        QTest::newRow("model type")
+            << "model.type=WordLevel"
+            << "model.type: \"WordLevel\" is not supported (supported: BPE, Unigram, WordPiece)";
+        QTest::newRow("pre-tokenizer")
+            << "pre_tokenizer=Foo"
+            << "pre_tokenizer.type: \"Foo\" is not supported (supported: null, ByteLevel, Split, Metaspace";
+        QTest::newRow("nested pre-tokenizer")
+            << "pre_tokenizer=Sequence[UnicodeScripts]"
+            << "pre_tokenizer.pretokenizers[0].type: \"UnicodeScripts\" is not supported";
+        QTest::newRow("after byte level")
+            << "pre_tokenizer=Sequence[ByteLevel, Split]"
+            << "pre_tokenizer.pretokenizers[1]: a \"Split\" step after ByteLevel is not supported";
+        QTest::newRow("bad regex") << "pre_tokenizer=Split bad regex"
+                                   << "pre_tokenizer.pretokenizers[0].pattern: regex does not compile";
+        QTest::newRow("normalizer")
+            << "normalizer=Sequence[NFC, Precompiled]"
+            << "normalizer.normalizers[1].type: \"Precompiled\" is not supported (supported: null, NFC";
+        QTest::newRow("decoder") << "decoder=CTC"
+                                 << "decoder.type: \"CTC\" is not supported (supported: null, ByteLevel";
+        QTest::newRow("post-processor") << "post_processor=Foo"
+                                        << "post_processor.type: \"Foo\" is not supported";
         QTest::newRow("template token") << "template names an unknown token"
                                         << "post_processor.single[0].SpecialToken.id: \"<x>\" is not in special_tokens";
-        QTest::newRow("metaspace replacement") << "Metaspace replacement \"ab\""
-                                               << "pre_tokenizer.replacement: expected exactly one character, found \"ab\"";
-        QTest::newRow("dropout") << "dropout=0.1" << "model.dropout: BPE dropout is not supported";
-        QTest::newRow("merge not in vocab") << "merges+=x zz" << "model.merges[1]: token \"zz\" is not in the vocabulary";
-        QTest::newRow("malformed merge") << "merges+=a b c" << "model.merges[1]: expected \"left right\"";
-        QTest::newRow("no model") << "no model" << "model: missing";
-        QTest::newRow("added token id") << "added id" << "added_tokens[0].id";
+        QTest::newRow("metaspace replacement")
+            << "Metaspace replacement \"ab\""
+            << "pre_tokenizer.replacement: expected exactly one character, found \"ab\"";
+        QTest::newRow("dropout") << "dropout=0.1"
+                                 << "model.dropout: BPE dropout is not supported";
+        QTest::newRow("merge not in vocab") << "merges+=x zz"
+                                            << "model.merges[1]: token \"zz\" is not in the vocabulary";
+        QTest::newRow("malformed merge") << "merges+=a b c"
+                                         << "model.merges[1]: expected \"left right\"";
+        QTest::newRow("no model") << "no model"
+                                  << "model: missing";
+        QTest::newRow("added token id") << "added id"
+                                        << "added_tokens[0].id";
     }
 
     void rejectsBadFiles()
@@ -325,7 +337,8 @@ private slots:
         else if (mutation == "pre_tokenizer=Foo")
             json["pre_tokenizer"] = {{"type", "Foo"}};
         else if (mutation == "pre_tokenizer=Sequence[UnicodeScripts]")
-            json["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", {{{"type", "UnicodeScripts"}}, byteLevel}}};
+            json["pre_tokenizer"]
+                = {{"type", "Sequence"}, {"pretokenizers", {{{"type", "UnicodeScripts"}}, byteLevel}}};
         else if (mutation == "pre_tokenizer=Sequence[ByteLevel, Split]")
             json["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", {byteLevel, split}}};
         else if (mutation == "post_processor=Foo")
@@ -338,10 +351,13 @@ private slots:
         else if (mutation == "dropout=0.1")
             json["model"]["dropout"] = 0.1;
         else if (mutation == "pre_tokenizer=Split bad regex")
-            json["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers",
-                {{{"type", "Split"}, {"pattern", {{"Regex", "(unclosed"}}}, {"behavior", "Isolated"}}, byteLevel}}};
+            json["pre_tokenizer"]
+                = {{"type", "Sequence"},
+                   {"pretokenizers",
+                    {{{"type", "Split"}, {"pattern", {{"Regex", "(unclosed"}}}, {"behavior", "Isolated"}}, byteLevel}}};
         else if (mutation == "normalizer=Sequence[NFC, Precompiled]")
-            json["normalizer"] = {{"type", "Sequence"}, {"normalizers", {{{"type", "NFC"}}, {{"type", "Precompiled"}}}}};
+            json["normalizer"]
+                = {{"type", "Sequence"}, {"normalizers", {{{"type", "NFC"}}, {{"type", "Precompiled"}}}}};
         else if (mutation == "decoder=CTC")
             json["decoder"] = {{"type", "CTC"}};
         else if (mutation == "merges+=x zz")
@@ -361,7 +377,8 @@ private slots:
     void rejectsMissingOrNonJsonFile()
     {
         const std::string missing = dir_->path().toStdString() + "/nope/tokenizer.json";
-        QVERIFY(contains(errorOf([&] { BpeTokenizer::fromFile(missing); }), missing + ": tokenizer file does not exist"));
+        QVERIFY(
+            contains(errorOf([&] { BpeTokenizer::fromFile(missing); }), missing + ": tokenizer file does not exist"));
         const std::string garbage = writeFile("tokenizer.json", "{\"model\": [");
         const std::string message = errorOf([&] { BpeTokenizer::fromFile(garbage); });
         QVERIFY2(contains(message, garbage) && contains(message, "not valid JSON"), message.c_str());
@@ -410,8 +427,8 @@ private:
     void checkFixture(const std::string &fixturePath)
     {
         const Json fixture = Json::parse(readText(fixturePath));
-        const std::string tokenizerPath = fixturePath.substr(0, fixturePath.rfind('/') + 1)
-                                          + fixture.at("tokenizer").get<std::string>();
+        const std::string tokenizerPath
+            = fixturePath.substr(0, fixturePath.rfind('/') + 1) + fixture.at("tokenizer").get<std::string>();
         const auto tokenizer = BpeTokenizer::fromFile(tokenizerPath);
         const Json &cases = fixture.at("cases");
         QVERIFY2(cases.size() >= 150, fixturePath.c_str());
@@ -424,16 +441,16 @@ private:
             const Ids expected = entry.at("ids").get<Ids>();
             const Ids actual = tokenizer->encode(text);
             if (actual != expected && ++idMismatches <= 5)
-                report += "\n  ids  " + Json(text).dump() + "\n    peer " + idsText(expected)
-                          + "\n    ours " + idsText(actual);
+                report += "\n  ids  " + Json(text).dump() + "\n    peer " + idsText(expected) + "\n    ours "
+                          + idsText(actual);
             if (entry.contains("ids_special")) {
                 const Ids withSpecials = tokenizer->encodeWithSpecialTokens(text);
                 if (withSpecials != entry.at("ids_special").get<Ids>() && ++idMismatches <= 5)
                     report += "\n  ids_special " + Json(text).dump() + "\n    peer "
                               + idsText(entry.at("ids_special").get<Ids>()) + "\n    ours " + idsText(withSpecials);
             }
-            for (const auto &[key, special] : {std::pair{"decode_keep", SpecialTokens::Keep},
-                                               std::pair{"decode_skip", SpecialTokens::Skip}}) {
+            for (const auto &[key, special] :
+                 {std::pair{"decode_keep", SpecialTokens::Keep}, std::pair{"decode_skip", SpecialTokens::Skip}}) {
                 const std::string decoded = tokenizer->decode(expected, special);
                 if (decoded != entry.value(key, text) && ++decodeMismatches <= 5)
                     report += std::string("\n  ") + key + " " + Json(text).dump() + " -> " + Json(decoded).dump();
@@ -450,8 +467,8 @@ private:
             }
         }
         qInfo("%s: %zu strings, %zu id mismatches, %zu decode mismatches (peer %s)",
-              fixture.at("name").get<std::string>().c_str(), cases.size(), idMismatches,
-              decodeMismatches, fixture.at("peer").get<std::string>().c_str());
+              fixture.at("name").get<std::string>().c_str(), cases.size(), idMismatches, decodeMismatches,
+              fixture.at("peer").get<std::string>().c_str());
         QVERIFY2(idMismatches == 0 && decodeMismatches == 0, report.c_str());
     }
 

@@ -53,9 +53,9 @@ private slots:
     {
         lwb::CausalLM gemma2(tinyModelConfig("gemma2"));
         auto n = names(gemma2);
-        for (const char *key : {"model.layers.0.pre_feedforward_layernorm.weight",
-                                "model.layers.0.post_feedforward_layernorm.weight",
-                                "model.layers.0.post_attention_layernorm.weight"})
+        for (const char *key :
+             {"model.layers.0.pre_feedforward_layernorm.weight", "model.layers.0.post_feedforward_layernorm.weight",
+              "model.layers.0.post_attention_layernorm.weight"})
             QVERIFY2(n.count(key), key);
         QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.q_proj.weight"].size(0), std::int64_t(4 * 16));
         QCOMPARE(gemma2->named_parameters()["model.layers.0.self_attn.o_proj.weight"].size(1), std::int64_t(4 * 16));
@@ -66,8 +66,10 @@ private slots:
         lwb::CausalLM phi3(tinyModelConfig("phi3"));
         const auto config = tinyModelConfig("phi3");
         // q | k | v rows: 128 + 2 x (2 kv heads x 32).
-        QCOMPARE(phi3->named_parameters()["model.layers.0.self_attn.qkv_proj.weight"].size(0), std::int64_t(128 + 2 * 64));
-        QCOMPARE(phi3->named_parameters()["model.layers.0.mlp.gate_up_proj.weight"].size(0), 2 * config.intermediateSize);
+        QCOMPARE(phi3->named_parameters()["model.layers.0.self_attn.qkv_proj.weight"].size(0),
+                 std::int64_t(128 + 2 * 64));
+        QCOMPARE(phi3->named_parameters()["model.layers.0.mlp.gate_up_proj.weight"].size(0),
+                 2 * config.intermediateSize);
     }
 
     void slidingWindowCutsWhatAQuerySees()
@@ -121,11 +123,11 @@ private slots:
     {
         lwb::CausalLM model(lwb::modelPreset("gpt2-tiny"));
         const auto n = names(model);
-        for (const char *key : {"transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight",
-                                "transformer.h.0.ln_1.bias", "transformer.h.0.attn.c_attn.weight",
-                                "transformer.h.0.attn.c_attn.bias", "transformer.h.0.attn.c_proj.weight",
-                                "transformer.h.3.mlp.c_fc.weight", "transformer.h.3.mlp.c_proj.bias",
-                                "transformer.ln_f.weight"})
+        for (const char *key :
+             {"transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight",
+              "transformer.h.0.ln_1.bias", "transformer.h.0.attn.c_attn.weight", "transformer.h.0.attn.c_attn.bias",
+              "transformer.h.0.attn.c_proj.weight", "transformer.h.3.mlp.c_fc.weight",
+              "transformer.h.3.mlp.c_proj.bias", "transformer.ln_f.weight"})
             QVERIFY2(n.count(key), key);
         QVERIFY(!n.count("lm_head.weight")); // tied
     }
@@ -183,7 +185,8 @@ private slots:
         auto other = lwb::modelPreset("gpt2-tiny");
         other.initSeed = 5;
         lwb::CausalLM c(other);
-        QVERIFY(!torch::equal(a->named_parameters()["transformer.wte.weight"], c->named_parameters()["transformer.wte.weight"]));
+        QVERIFY(!torch::equal(a->named_parameters()["transformer.wte.weight"],
+                              c->named_parameters()["transformer.wte.weight"]));
     }
 };
 

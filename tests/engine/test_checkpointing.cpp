@@ -24,8 +24,13 @@ lwb::RunConfig runConfig(const QString &outputDir, bool checkpointing, const std
         {"model", {{"preset", "llama-tiny"}}},
         {"data", {{"eval_examples", 8}}},
         {"adapter", {{"variant", variant}, {"r", 4}, {"alpha", 8}, {"dropout", 0.1}}},
-        {"training", {{"steps", 6}, {"batch_size", 4}, {"grad_accum", 2}, {"warmup_steps", 1},
-                      {"gradient_checkpointing", checkpointing}, {"output_dir", outputDir.toStdString()}}},
+        {"training",
+         {{"steps", 6},
+          {"batch_size", 4},
+          {"grad_accum", 2},
+          {"warmup_steps", 1},
+          {"gradient_checkpointing", checkpointing},
+          {"output_dir", outputDir.toStdString()}}},
         {"eval", {{"every", 0}, {"batch_size", 8}}},
     };
     return lwb::parseRunConfig(doc, "test");

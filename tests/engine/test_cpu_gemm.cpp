@@ -35,7 +35,12 @@ void checkProduct(bool transposeA, bool transposeB, std::int64_t m, std::int64_t
                       b.data_ptr<T>(), b.stride(0), static_cast<T>(beta), c.data_ptr<T>(), c.stride(0));
     const auto error = (c - expected).abs().max().item<double>();
     QVERIFY2(error <= tolerance, qPrintable(QStringLiteral("opA %1 opB %2 m %3 n %4 k %5 beta %6: error %7")
-                                                .arg(transposeA).arg(transposeB).arg(m).arg(n).arg(k).arg(beta)
+                                                .arg(transposeA)
+                                                .arg(transposeB)
+                                                .arg(m)
+                                                .arg(n)
+                                                .arg(k)
+                                                .arg(beta)
                                                 .arg(error)));
     QVERIFY(torch::equal(cBuffer.narrow(1, n, 5), before.narrow(1, n, 5))); // padding untouched
 }

@@ -34,8 +34,7 @@ std::vector<double> randomBuffer(std::int64_t rows, std::int64_t stride, std::mt
 
 // The largest |kernel - reference| over C, relative to the largest |reference|;
 // -1 when the padding of C changed.
-template <typename T>
-double worstError(const Case &c, std::mt19937 &random)
+template <typename T> double worstError(const Case &c, std::mt19937 &random)
 {
     const auto aRows = c.transposeA ? c.k : c.m, aCols = c.transposeA ? c.m : c.k;
     const auto bRows = c.transposeB ? c.n : c.k, bCols = c.transposeB ? c.k : c.n;
@@ -56,8 +55,8 @@ double worstError(const Case &c, std::mt19937 &random)
     for (std::size_t i = 0; i < cStart.size(); ++i)
         cSeen[i] = static_cast<double>(static_cast<T>(cStart[i]));
     auto expected = cSeen;
-    lwb::kernels::gemmRowMajorReference(c.transposeA, c.transposeB, c.m, c.n, c.k, 1.5, aSeen.data(), lda,
-                                        bSeen.data(), ldb, c.beta, expected.data(), ldc);
+    lwb::kernels::gemmRowMajorReference(c.transposeA, c.transposeB, c.m, c.n, c.k, 1.5, aSeen.data(), lda, bSeen.data(),
+                                        ldb, c.beta, expected.data(), ldc);
     double worst = 0.0, scale = 1e-300;
     for (std::int64_t i = 0; i < c.m; ++i) {
         for (std::int64_t j = 0; j < ldc; ++j) {
@@ -89,18 +88,19 @@ private slots:
         for (const bool transposeA : {false, true}) {
             for (const bool transposeB : {false, true}) {
                 for (const double beta : {0.0, 0.5}) {
-                    for (const auto [m, n, k] : {std::array<std::int64_t, 3>{5, 4, 7}, {1, 9, 3}, {33, 4, 128},
-                                                 {6, 2, 0}}) {
+                    for (const auto [m, n, k] :
+                         {std::array<std::int64_t, 3>{5, 4, 7}, {1, 9, 3}, {33, 4, 128}, {6, 2, 0}}) {
                         const Case c{transposeA, transposeB, m, n, k, beta};
-                        const QByteArray where = QByteArray("transposeA ") + (transposeA ? "1" : "0") +
-                                                 " transposeB " + (transposeB ? "1" : "0") + " beta " +
-                                                 QByteArray::number(beta) + " m n k " + QByteArray::number(m) + " " +
-                                                 QByteArray::number(n) + " " + QByteArray::number(k);
+                        const QByteArray where = QByteArray("transposeA ") + (transposeA ? "1" : "0") + " transposeB "
+                                                 + (transposeB ? "1" : "0") + " beta " + QByteArray::number(beta)
+                                                 + " m n k " + QByteArray::number(m) + " " + QByteArray::number(n) + " "
+                                                 + QByteArray::number(k);
                         // float64: a few ulps of the largest entry times sqrt(k)
                         // for the BLAS's blocked summation order; float32 the same
                         // with float's epsilon.
-                        const double bound = [&](double epsilon) { return 4.0 * epsilon * std::sqrt(double(k) + 1.0); }(
-                            std::numeric_limits<double>::epsilon());
+                        const double bound = [&](double epsilon) {
+                            return 4.0 * epsilon * std::sqrt(double(k) + 1.0);
+                        }(std::numeric_limits<double>::epsilon());
                         const double errorDouble = worstError<double>(c, random);
                         QVERIFY2(errorDouble >= 0.0, where + ": the padding of C changed (float64)");
                         QVERIFY2(errorDouble <= bound, where + ": float64 error " + QByteArray::number(errorDouble));

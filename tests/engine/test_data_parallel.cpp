@@ -40,7 +40,10 @@ namespace {
 class StepRecorder : public lwb::TrainObserver
 {
 public:
-    explicit StepRecorder(const lwb::Trainer &trainer) : trainer_(trainer) {}
+    explicit StepRecorder(const lwb::Trainer &trainer)
+        : trainer_(trainer)
+    {
+    }
 
     void onStep(const lwb::StepMetrics &metrics) override
     {
@@ -125,8 +128,13 @@ nlohmann::json jobConfig(const nlohmann::json &adapter, std::int64_t steps, cons
         {"model", {{"preset", "llama-tiny"}}},
         {"data", {{"eval_examples", 8}}},
         {"adapter", adapter},
-        {"training", {{"steps", steps}, {"batch_size", 6}, {"grad_accum", 2}, {"warmup_steps", 1},
-                      {"output_dir", outputDir.toStdString()}, {"collective_timeout_s", timeoutS}}},
+        {"training",
+         {{"steps", steps},
+          {"batch_size", 6},
+          {"grad_accum", 2},
+          {"warmup_steps", 1},
+          {"output_dir", outputDir.toStdString()},
+          {"collective_timeout_s", timeoutS}}},
         {"eval", {{"every", 0}, {"batch_size", 4}, {"final", finalEval}}},
     };
 }
@@ -171,9 +179,12 @@ class DataParallelTest : public QObject
         std::vector<Rank> ranks;
         for (int r = 0; r < worldSize; ++r)
             ranks.push_back(startRank(config, dir_.filePath(tag + "-rank" + QString::number(r) + ".json"),
-                                      {{"WORLD_SIZE", QString::number(worldSize)}, {"RANK", QString::number(r)},
-                                       {"LOCAL_RANK", QString::number(r)}, {"LOCAL_WORLD_SIZE", QString::number(worldSize)},
-                                       {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", QString::number(port)}}));
+                                      {{"WORLD_SIZE", QString::number(worldSize)},
+                                       {"RANK", QString::number(r)},
+                                       {"LOCAL_RANK", QString::number(r)},
+                                       {"LOCAL_WORLD_SIZE", QString::number(worldSize)},
+                                       {"MASTER_ADDR", "127.0.0.1"},
+                                       {"MASTER_PORT", QString::number(port)}}));
         return ranks;
     }
 
@@ -181,7 +192,8 @@ class DataParallelTest : public QObject
     {
         QVERIFY2(rank.process->waitForFinished(timeoutMs), "a rank did not finish");
         const auto errors = rank.process->readAllStandardError();
-        QVERIFY2(rank.process->exitStatus() == QProcess::NormalExit && rank.process->exitCode() == 0, errors.constData());
+        QVERIFY2(rank.process->exitStatus() == QProcess::NormalExit && rank.process->exitCode() == 0,
+                 errors.constData());
     }
 
     static nlohmann::json output(const Rank &rank)
@@ -227,9 +239,13 @@ class DataParallelTest : public QObject
 private slots:
     void environmentIsReadAsTorchrunSetsIt()
     {
-        std::map<std::string, std::string> vars{{"WORLD_SIZE", "4"}, {"RANK", "3"},          {"LOCAL_RANK", "1"},
-                                                {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "10.0.0.1"},
-                                                {"MASTER_PORT", "29400"}, {"TORCHELASTIC_USE_AGENT_STORE", "True"},
+        std::map<std::string, std::string> vars{{"WORLD_SIZE", "4"},
+                                                {"RANK", "3"},
+                                                {"LOCAL_RANK", "1"},
+                                                {"LOCAL_WORLD_SIZE", "2"},
+                                                {"MASTER_ADDR", "10.0.0.1"},
+                                                {"MASTER_PORT", "29400"},
+                                                {"TORCHELASTIC_USE_AGENT_STORE", "True"},
                                                 {"TORCHELASTIC_RESTART_COUNT", "2"}};
         const auto lookup = [&vars](const char *name) -> const char * {
             const auto found = vars.find(name);
@@ -262,9 +278,8 @@ private slots:
     void loraOnTwoRanksIsTheSingleProcessRun()
     {
         const std::int64_t stepCount = 4;
-        const auto config =
-            writeConfig("lora.json", jobConfig(adapterSection("lora", 0.0), stepCount, dir_.filePath("lora-out"), 60,
-                                               "full"));
+        const auto config = writeConfig(
+            "lora.json", jobConfig(adapterSection("lora", 0.0), stepCount, dir_.filePath("lora-out"), 60, "full"));
         auto job = startJob(config, 2, freePort(), "lora");
         auto single = startRank(config, dir_.filePath("lora-single.json"), {});
         for (auto &rank : job)
@@ -276,7 +291,8 @@ private slots:
         const auto alone = steps(single);
         for (std::size_t s = 0; s < alone.size(); ++s) {
             const double a = alone[s]["loss"].get<double>(), b = together[s]["loss"].get<double>();
-            QVERIFY2(std::abs(a - b) <= 1e-5 * std::abs(a), qPrintable(QString("step %1: %2 vs %3").arg(s + 1).arg(a).arg(b)));
+            QVERIFY2(std::abs(a - b) <= 1e-5 * std::abs(a),
+                     qPrintable(QString("step %1: %2 vs %3").arg(s + 1).arg(a).arg(b)));
             QCOMPARE(together[s]["tokens"].get<std::int64_t>(), alone[s]["tokens"].get<std::int64_t>());
         }
         // AdamW divides by the root of the second moment: a gradient element
@@ -296,17 +312,18 @@ private slots:
         const auto p2 = parameters(job[0]), p1 = parameters(single);
         QCOMPARE(p2.size(), p1.size());
         for (std::size_t i = 0; i < p1.size(); ++i)
-            QVERIFY2(torch::allclose(p2[i], p1[i], 1e-4, 3e-5),
-                     qPrintable(QString("parameter %1: max difference %2")
-                                    .arg(i)
-                                    .arg((p2[i] - p1[i]).abs().max().item<double>())));
+            QVERIFY2(
+                torch::allclose(p2[i], p1[i], 1e-4, 3e-5),
+                qPrintable(
+                    QString("parameter %1: max difference %2").arg(i).arg((p2[i] - p1[i]).abs().max().item<double>())));
     }
 
     void siraRanksStayIdentical()
     {
         const std::int64_t stepCount = 3;
-        const auto config = writeConfig("sira.json", jobConfig(adapterSection("sira", 0.1, {{"sira", {{"experts", 4}, {"top_k", 2}}}}), stepCount,
-                                                            dir_.filePath("sira-out")));
+        const auto config = writeConfig(
+            "sira.json", jobConfig(adapterSection("sira", 0.1, {{"sira", {{"experts", 4}, {"top_k", 2}}}}), stepCount,
+                                   dir_.filePath("sira-out")));
         auto job = startJob(config, 2, freePort(), "sira");
         for (auto &rank : job)
             finish(rank);
@@ -315,8 +332,8 @@ private slots:
 
     void aKilledRankStopsTheOther()
     {
-        const auto config =
-            writeConfig("long.json", jobConfig(adapterSection("lora", 0.0), 10000, dir_.filePath("long-out"), 20));
+        const auto config
+            = writeConfig("long.json", jobConfig(adapterSection("lora", 0.0), 10000, dir_.filePath("long-out"), 20));
         auto job = startJob(config, 2, freePort(), "long");
         // Rank 1 is killed once it has finished a step (both are then in the job).
         auto &victim = *job[1].process;
@@ -329,8 +346,8 @@ private slots:
 
     void rendezvousMistakesAreClearErrors()
     {
-        const auto config =
-            writeConfig("quick.json", jobConfig(adapterSection("lora", 0.0), 1, dir_.filePath("quick-out"), 4));
+        const auto config
+            = writeConfig("quick.json", jobConfig(adapterSection("lora", 0.0), 1, dir_.filePath("quick-out"), 4));
         // A port in use: rank 0 cannot host the store there.
         const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in address{};
@@ -348,18 +365,20 @@ private slots:
 
         // No master: rank 1 alone.
         auto alone = startRank(config, dir_.filePath("alone.json"),
-                               {{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "127.0.0.1"},
+                               {{"WORLD_SIZE", "2"},
+                                {"RANK", "1"},
+                                {"MASTER_ADDR", "127.0.0.1"},
                                 {"MASTER_PORT", QString::number(freePort())}});
         requireFailure(alone, "cannot reach the rendezvous store");
 
         // Mismatched world sizes.
         const int port = freePort();
-        auto rank0 = startRank(config, dir_.filePath("mismatch0.json"),
-                               {{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "127.0.0.1"},
-                                {"MASTER_PORT", QString::number(port)}});
-        auto rank1 = startRank(config, dir_.filePath("mismatch1.json"),
-                               {{"WORLD_SIZE", "3"}, {"RANK", "1"}, {"MASTER_ADDR", "127.0.0.1"},
-                                {"MASTER_PORT", QString::number(port)}});
+        auto rank0 = startRank(
+            config, dir_.filePath("mismatch0.json"),
+            {{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", QString::number(port)}});
+        auto rank1 = startRank(
+            config, dir_.filePath("mismatch1.json"),
+            {{"WORLD_SIZE", "3"}, {"RANK", "1"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", QString::number(port)}});
         requireFailure(rank1, "WORLD_SIZE");
         requireFailure(rank0, "WORLD_SIZE");
     }

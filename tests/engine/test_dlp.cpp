@@ -18,8 +18,8 @@
 #include "engine/dlp/dlp_router.h"
 #include "engine/dlp/plugin_training.h"
 #include "engine/dlp/routed_generation.h"
-#include "engine/tokenizer/byte_tokenizer.h"
 #include "engine/dlp/task_lora_library.h"
+#include "engine/tokenizer/byte_tokenizer.h"
 #include "engine/train/trainer.h"
 #include "error_capture.h"
 
@@ -162,10 +162,10 @@ private slots:
                     weights[b][t][(b + 2 * t + 1) % 4].add_(0.4);
                 }
         } else {
-            weights = torch::tensor({0.7, 0.0, 0.3, 0.0, /**/ 0.0, 1.0, 0.0, 0.0, /**/ 0.2, 0.3, 0.0, 0.5},
-                                    torch::kFloat64)
-                          .reshape({kBatch, 4})
-                          .clone();
+            weights
+                = torch::tensor({0.7, 0.0, 0.3, 0.0, /**/ 0.0, 1.0, 0.0, 0.0, /**/ 0.2, 0.3, 0.0, 0.5}, torch::kFloat64)
+                      .reshape({kBatch, 4})
+                      .clone();
             if (weighting == "gather")
                 weights.select(1, 3).zero_();
             if (weighting == "sparse") // {0}, {1, 3}, {2}: two LoRAs at most per sequence, four in all
@@ -422,7 +422,9 @@ private slots:
                 counted += count;
         QCOMPARE(counted, std::int64_t(600));
         // Unknown tasks in the data are an error, not a silent label.
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::pluginExamples(train, {"first", "length"}, format); }),
+        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] {
+                                        lwb::pluginExamples(train, {"first", "length"}, format);
+                                    }),
                                     "does not have"));
     }
 
@@ -451,7 +453,6 @@ private slots:
         QVERIFY(relativeError(onBase->forward(ids.narrow(1, 0, 3), mask.narrow(1, 0, 3)), onBase->forward(ids, mask))
                 <= 1e-6);
     }
-
 };
 
 QTEST_APPLESS_MAIN(TestDlp)

@@ -48,8 +48,8 @@ struct ReferenceChoice
 };
 
 // prob: torch.softmax(out), given by the caller (the same torch op as ours).
-ReferenceChoice referenceClassifierOutput(const std::vector<double> &logits, const std::vector<double> &prob,
-                                          bool topK, double kOrP)
+ReferenceChoice referenceClassifierOutput(const std::vector<double> &logits, const std::vector<double> &prob, bool topK,
+                                          double kOrP)
 {
     const auto n = logits.size();
     std::vector<std::int64_t> order(n);
@@ -181,14 +181,12 @@ private slots:
     void topPTiesAreBrokenByIndex()
     {
         // Four equal: 0.25, 0.5 <= 0.6 < 0.75 -> the first three by index.
-        compareSelection(lwb::selectTasks({0.25, 0.25, 0.25, 0.25}, topP(0.6)), {0, 1, 2},
-                         {1.0 / 3, 1.0 / 3, 1.0 / 3});
+        compareSelection(lwb::selectTasks({0.25, 0.25, 0.25, 0.25}, topP(0.6)), {0, 1, 2}, {1.0 / 3, 1.0 / 3, 1.0 / 3});
         // A tie at the top: P inside the first of the tied items keeps it alone.
         compareSelection(lwb::selectTasks({0.1, 0.45, 0.45}, topP(0.4)), {1}, {1.0});
         compareSelection(lwb::selectTasks({0.1, 0.45, 0.45}, topP(0.5)), {1, 2}, {0.5, 0.5});
         // Sum equal to P exactly inside ties (0.25 + 0.25 = 0.5): the next tied item is kept.
-        compareSelection(lwb::selectTasks({0.25, 0.25, 0.25, 0.25}, topP(0.5)), {0, 1, 2},
-                         {1.0 / 3, 1.0 / 3, 1.0 / 3});
+        compareSelection(lwb::selectTasks({0.25, 0.25, 0.25, 0.25}, topP(0.5)), {0, 1, 2}, {1.0 / 3, 1.0 / 3, 1.0 / 3});
         // The same probabilities in another order give the same set by index.
         compareSelection(lwb::selectTasks({0.45, 0.45, 0.1}, topP(0.4)), {0}, {1.0});
     }

@@ -130,8 +130,9 @@ private slots:
             QVERIFY(torch::equal(loaded.layers.at(layer).first, ab.first));
             QVERIFY(torch::equal(loaded.layers.at(layer).second, ab.second));
         }
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadTaskLora("x", dir.path().toStdString() + "/nope"); }),
-                                    "no such checkpoint"));
+        QVERIFY(
+            lwb::test::contains(lwb::test::errorOf([&] { lwb::loadTaskLora("x", dir.path().toStdString() + "/nope"); }),
+                                "no such checkpoint"));
 
         // The same LoRA as a PEFT folder imports to the same tensors; a
         // folder with per-module ranks is refused with the file named.
@@ -160,8 +161,8 @@ private slots:
             QVERIFY(json.open(QIODevice::WriteOnly | QIODevice::Truncate));
             json.write(QByteArray::fromStdString(document.dump()));
         }
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::loadLibraryEntry("first", peftFolder, config.model); }),
-                                    "per-module ranks"));
+        QVERIFY(lwb::test::contains(
+            lwb::test::errorOf([&] { lwb::loadLibraryEntry("first", peftFolder, config.model); }), "per-module ranks"));
 
         lwb::TaskLoraLibrary library;
         library.add(loaded);
@@ -195,8 +196,7 @@ private slots:
         lwb::PluginTrainingOptions training;
         const auto format = lwb::SequenceFormat::byteLevel();
         const auto report = lwb::trainPlugin(*plugin, lwb::pluginExamples(train, data.tasks, format),
-                                             lwb::pluginExamples(source->evalExamples(), data.tasks, format),
-                                             training);
+                                             lwb::pluginExamples(source->evalExamples(), data.tasks, format), training);
         std::printf("plugin: %lld parameters, %lld held-out lexicon prompts of %zu tasks, accuracy %.2f %%, %.2f s\n",
                     static_cast<long long>(report.parameters), static_cast<long long>(report.heldOut.examples),
                     data.tasks.size(), 100.0 * report.heldOut.accuracy, report.seconds);
@@ -213,13 +213,24 @@ private slots:
         if (!buildLexiconInto(dir.filePath("lexicon").toStdString(), 300))
             QSKIP("the lexicon's Debian packages are not installed (packaging/setup.sh installs them)");
         nlohmann::json document = {
-            {"data", {{"source", "jsonl"}, {"train_file", dir.filePath("lexicon/train.jsonl").toStdString()},
-                      {"eval_file", dir.filePath("lexicon/eval.jsonl").toStdString()},
-                      {"tasks", {"antonym", "translate-fr"}}, {"eval_examples", 8}}},
-            {"adapter", {{"variant", "dlp"}, {"r", 4},
-                         {"dlp", {{"task_steps", 3},
-                                  {"plugin", {{"layers", 2}, {"width", 32}, {"embedding_dim", 16}, {"epochs", 1},
-                                              {"train_examples", 128}, {"eval_examples", 32}}}}}}},
+            {"data",
+             {{"source", "jsonl"},
+              {"train_file", dir.filePath("lexicon/train.jsonl").toStdString()},
+              {"eval_file", dir.filePath("lexicon/eval.jsonl").toStdString()},
+              {"tasks", {"antonym", "translate-fr"}},
+              {"eval_examples", 8}}},
+            {"adapter",
+             {{"variant", "dlp"},
+              {"r", 4},
+              {"dlp",
+               {{"task_steps", 3},
+                {"plugin",
+                 {{"layers", 2},
+                  {"width", 32},
+                  {"embedding_dim", 16},
+                  {"epochs", 1},
+                  {"train_examples", 128},
+                  {"eval_examples", 32}}}}}}},
             {"training", {{"output_dir", dir.filePath("study").toStdString()}, {"batch_size", 4}}},
         };
         lwb::DlpStudy study(lwb::parseRunConfig(document, "test"));
@@ -231,8 +242,8 @@ private slots:
 
         // A JSONL study must name its tasks; built-in data keeps its names.
         document["data"].erase("tasks");
-        QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::parseRunConfig(document, "test"); }),
-                                    "names its tasks"));
+        QVERIFY(
+            lwb::test::contains(lwb::test::errorOf([&] { lwb::parseRunConfig(document, "test"); }), "names its tasks"));
         document["data"] = {{"source", "builtin:tasks"}};
         document["adapter"]["dlp"]["library"] = {{{"task", "antonym"}}, {{"task", "first"}}};
         QVERIFY(lwb::test::contains(lwb::test::errorOf([&] { lwb::parseRunConfig(document, "test"); }),
@@ -246,8 +257,13 @@ private slots:
         // The figures mean nothing at this size; the plumbing is the point.
         QTemporaryDir dir;
         auto config = dlpConfig({{"task_steps", 3},
-                                 {"plugin", {{"embedding", "base"}, {"layers", 2}, {"width", 32}, {"epochs", 2},
-                                             {"train_examples", 256}, {"eval_examples", 64}}},
+                                 {"plugin",
+                                  {{"embedding", "base"},
+                                   {"layers", 2},
+                                   {"width", 32},
+                                   {"epochs", 2},
+                                   {"train_examples", 256},
+                                   {"eval_examples", 64}}},
                                  {"granularity", "sentence"}});
         config.data.tasks = {"first", "length"};
         config.data.evalExamples = 8;
@@ -310,7 +326,8 @@ private slots:
         QCOMPARE(evaluation.dlp->selectionCounts.size(), std::size_t(2));
         QCOMPARE(evaluation.dlp->selectionCounts[1], double(result.fusion.selectionCounts[1]));
         // Each training the study ran had its own observers, from start to finish.
-        QCOMPARE(trainingNames, (std::vector<std::string>{"task lora first", "task lora length", "multi-task lora rank 8"}));
+        QCOMPARE(trainingNames,
+                 (std::vector<std::string>{"task lora first", "task lora length", "multi-task lora rank 8"}));
         for (const auto &training : trainings) {
             QCOMPARE(training->finished, 1);
             QCOMPARE(training->steps.size(), std::size_t(training == trainings.back() ? 6 : 3));
@@ -332,8 +349,8 @@ private slots:
         request.name = "study";
         const auto exported = lwb::exportRun(request);
         const QDir bundle(QString::fromStdString(exported.folder));
-        for (const char *file : {"dlp_bundle.json", "plugin.safetensors", "README.md", "tasks/first/adapter_config.json",
-                                 "tasks/length/adapter_model.safetensors"})
+        for (const char *file : {"dlp_bundle.json", "plugin.safetensors", "README.md",
+                                 "tasks/first/adapter_config.json", "tasks/length/adapter_model.safetensors"})
             QVERIFY2(QFile::exists(bundle.filePath(QString::fromLatin1(file))), file);
         QFile manifestFile(bundle.filePath("dlp_bundle.json"));
         QVERIFY(manifestFile.open(QIODevice::ReadOnly));
@@ -341,8 +358,8 @@ private slots:
         QCOMPARE(manifest["tasks"][0]["task"].get<std::string>(), std::string("first"));
         QCOMPARE(manifest["tasks"][1]["folder"].get<std::string>(), std::string("tasks/length"));
         QCOMPARE(manifest["selection"]["p"].get<double>(), 0.6);
-        const auto reimported = lwb::loadLibraryEntry("length", bundle.filePath("tasks/length").toStdString(),
-                                                      config.model);
+        const auto reimported
+            = lwb::loadLibraryEntry("length", bundle.filePath("tasks/length").toStdString(), config.model);
         for (const auto &[layer, ab] : study.library().entries()[1].layers) {
             QVERIFY(torch::equal(reimported.layers.at(layer).first, ab.first));
             QVERIFY(torch::equal(reimported.layers.at(layer).second, ab.second));

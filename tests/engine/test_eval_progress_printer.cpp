@@ -52,11 +52,11 @@ private slots:
         const std::string opening = "eval loss  0/100 examples  0.0 s";
         const std::string expected = "\r" + opening + "\r" + std::string(opening.size(), ' ')
                                      + "\r" // the open line cleared for the estimate
-                                     "eval loss: about 100 examples, ~8 s at the first batch's rate\n"
-                                     "\reval loss  25/100 examples  2.0 s  ETA 6.0 s"
-                                     "\reval loss  50/100 examples  4.0 s  ETA 4.0 s"
-                                     "\reval loss  75/100 examples  6.0 s  ETA 2.0 s"
-                                     "\reval loss  100/100 examples  8.0 s  ETA 0.0 s\n";
+                                       "eval loss: about 100 examples, ~8 s at the first batch's rate\n"
+                                       "\reval loss  25/100 examples  2.0 s  ETA 6.0 s"
+                                       "\reval loss  50/100 examples  4.0 s  ETA 4.0 s"
+                                       "\reval loss  75/100 examples  6.0 s  ETA 2.0 s"
+                                       "\reval loss  100/100 examples  8.0 s  ETA 0.0 s\n";
         QCOMPARE(QString::fromStdString(text), QString::fromStdString(expected));
     }
 
@@ -114,7 +114,8 @@ private slots:
         reports.insert(reports.end(), again.begin(), again.end());
         const auto text = printed(reports, false);
         std::size_t estimates = 0;
-        for (auto at = text.find("first batch's rate"); at != std::string::npos; at = text.find("first batch's rate", at + 1))
+        for (auto at = text.find("first batch's rate"); at != std::string::npos;
+             at = text.find("first batch's rate", at + 1))
             ++estimates;
         QCOMPARE(estimates, std::size_t(2));
     }

@@ -22,7 +22,8 @@ lwb::RunConfig smallRun(const QTemporaryDir &dir, std::int64_t steps, std::int64
         {"name", "stop-test"},
         {"threads", 1},
         {"data", {{"eval_examples", evalExamples}}},
-        {"training", {{"steps", steps}, {"warmup_steps", 0}, {"batch_size", 4}, {"output_dir", dir.path().toStdString()}}},
+        {"training",
+         {{"steps", steps}, {"warmup_steps", 0}, {"batch_size", 4}, {"output_dir", dir.path().toStdString()}}},
         {"eval", {{"every", 0}}},
     };
     return lwb::parseRunConfig(document, "test_eval_stop");
@@ -69,7 +70,7 @@ private Q_SLOTS:
         QCOMPARE(stopper.outcome, lwb::RunOutcome::Cancelled);
         QVERIFY2(stopper.outcomeMessage.find("stopped at step 2 (during the evaluation)") != std::string::npos,
                  stopper.outcomeMessage.c_str());
-        QCOMPARE(stopper.evaluations, 0); // no partial figures are reported as an evaluation
+        QCOMPARE(stopper.evaluations, 0);        // no partial figures are reported as an evaluation
         QVERIFY(trainer.model()->is_training()); // the evaluation gave the mode back
         bool checkpointWritten = false;
         for (const auto &entry : std::filesystem::recursive_directory_iterator(dir.path().toStdString()))

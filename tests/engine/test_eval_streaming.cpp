@@ -52,7 +52,8 @@ private Q_SLOTS:
         std::map<std::string, std::int64_t> tokens;
         for (const char *final : {"full", "limited", "off"}) {
             QTemporaryDir dir;
-            lwb::Trainer trainer(smallRun(dir, {{"every", 0}, {"batch_size", 16}, {"max_examples", 8}, {"final", final}}));
+            lwb::Trainer trainer(
+                smallRun(dir, {{"every", 0}, {"batch_size", 16}, {"max_examples", 8}, {"final", final}}));
             Collect collect;
             trainer.addObserver(&collect);
             QCOMPARE(trainer.run(), lwb::RunOutcome::Finished);
@@ -109,7 +110,8 @@ private Q_SLOTS:
     void keysAreValidatedAndRoundTrip()
     {
         QTemporaryDir dir;
-        const auto config = smallRun(dir, {{"max_examples", 64}, {"final", "limited"}, {"sira_decode_capacity", "per_pass"}});
+        const auto config
+            = smallRun(dir, {{"max_examples", 64}, {"final", "limited"}, {"sira_decode_capacity", "per_pass"}});
         const auto back = lwb::parseRunConfig(config.toJson(), "round trip");
         QCOMPARE(back.eval.maxExamples, std::int64_t(64));
         QCOMPARE(back.eval.final, std::string("limited"));

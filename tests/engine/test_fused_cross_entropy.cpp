@@ -84,7 +84,8 @@ private slots:
         labels[0] = lwb::kIgnoreLabel; // the first chunk has an ignored token whatever its size
         const auto fused = run(true, hidden, weight, labels, trainWeight, chunk, softcap);
         const auto plain = run(false, hidden, weight, labels, trainWeight, chunk, softcap);
-        QVERIFY2(relativeError(fused.loss, plain.loss) < tolerance, std::to_string(relativeError(fused.loss, plain.loss)).c_str());
+        QVERIFY2(relativeError(fused.loss, plain.loss) < tolerance,
+                 std::to_string(relativeError(fused.loss, plain.loss)).c_str());
         QVERIFY2(relativeError(fused.hidden, plain.hidden) < tolerance,
                  std::to_string(relativeError(fused.hidden, plain.hidden)).c_str());
         // Ignored tokens get no gradient at all.
@@ -112,13 +113,14 @@ private slots:
             torch::Tensor loss;
             if (fused) {
                 const auto hidden = model->hiddenStates(ids);
-                loss = lwb::fusedLinearCrossEntropy(hidden.reshape({-1, hidden.size(-1)}), model->outputWeight(), labels,
-                                                    0, model->config().finalLogitSoftcap);
+                loss = lwb::fusedLinearCrossEntropy(hidden.reshape({-1, hidden.size(-1)}), model->outputWeight(),
+                                                    labels, 0, model->config().finalLogitSoftcap);
             } else {
                 const auto logits = model->forward(ids);
-                loss = torch::nn::functional::cross_entropy(
-                    logits.reshape({-1, logits.size(-1)}), labels,
-                    torch::nn::functional::CrossEntropyFuncOptions().ignore_index(lwb::kIgnoreLabel).reduction(torch::kSum));
+                loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), labels,
+                                                            torch::nn::functional::CrossEntropyFuncOptions()
+                                                                .ignore_index(lwb::kIgnoreLabel)
+                                                                .reduction(torch::kSum));
             }
             loss.backward();
             std::vector<torch::Tensor> out{loss.detach()};

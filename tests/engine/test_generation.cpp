@@ -128,10 +128,14 @@ private slots:
         QTest::addColumn<QString>("preset");
         QTest::addColumn<QString>("variant");
         QTest::addColumn<double>("capacityFactor");
-        QTest::newRow("gpt2 lora") << "gpt2-tiny" << "lora" << 0.0;
-        QTest::newRow("llama gqa lora") << "llama-tiny" << "lora" << 0.0;
-        QTest::newRow("llama gqa reslora") << "llama-tiny" << "reslora" << 0.0;
-        QTest::newRow("gpt2 sira without capacity") << "gpt2-tiny" << "sira" << 0.0;
+        QTest::newRow("gpt2 lora") << "gpt2-tiny"
+                                   << "lora" << 0.0;
+        QTest::newRow("llama gqa lora") << "llama-tiny"
+                                        << "lora" << 0.0;
+        QTest::newRow("llama gqa reslora") << "llama-tiny"
+                                           << "reslora" << 0.0;
+        QTest::newRow("gpt2 sira without capacity") << "gpt2-tiny"
+                                                    << "sira" << 0.0;
     }
 
     void cachedLogitsMatchTheFullForward()
@@ -259,8 +263,8 @@ private slots:
             lora.rank = 2;
             lora.scale = 1.0;
             for (std::int64_t block = 0; block < config.numLayers; ++block)
-                lora.layers["transformer.h." + std::to_string(block) + ".attn.c_attn"] = {
-                    torch::randn({2, config.hiddenSize}), 0.3 * torch::randn({3 * config.hiddenSize, 2})};
+                lora.layers["transformer.h." + std::to_string(block) + ".attn.c_attn"]
+                    = {torch::randn({2, config.hiddenSize}), 0.3 * torch::randn({3 * config.hiddenSize, 2})};
             library.add(lora);
         }
         const auto adapters = lwb::attachFusedLibrary(*model, library);

@@ -90,8 +90,8 @@ private slots:
         QCOMPARE(config.normEps, expected.normEps);
 
         const lwb::SafetensorsReader reference(folder + "/reference.safetensors");
-        const auto ids = nlohmann::json::parse(reference.metadata().at("input_ids"))
-                             .get<std::vector<std::vector<std::int64_t>>>();
+        const auto ids
+            = nlohmann::json::parse(reference.metadata().at("input_ids")).get<std::vector<std::vector<std::int64_t>>>();
         auto input = torch::empty({std::int64_t(ids.size()), std::int64_t(ids[0].size())}, torch::kInt64);
         for (std::size_t b = 0; b < ids.size(); ++b)
             for (std::size_t t = 0; t < ids[b].size(); ++t)
@@ -201,11 +201,12 @@ private slots:
         // share and base rotary_pct / rotary_emb_base at the top level;
         // GPTNeoXConfig takes them when rope_parameters lacks them, and
         // defaults the share to 0.25 (configuration_gpt_neox.py, 5.25).
-        nlohmann::json pythia = {{"model_type", "gpt_neox"}, {"vocab_size", 50304}, {"hidden_size", 512},
-                                 {"num_hidden_layers", 6},     {"num_attention_heads", 8}, {"intermediate_size", 2048},
-                                 {"max_position_embeddings", 2048}, {"rotary_pct", 0.5}, {"rotary_emb_base", 5000},
-                                 {"use_parallel_residual", true}, {"hidden_act", "gelu"}, {"layer_norm_eps", 1e-5},
-                                 {"tie_word_embeddings", false}};
+        nlohmann::json pythia
+            = {{"model_type", "gpt_neox"},        {"vocab_size", 50304},      {"hidden_size", 512},
+               {"num_hidden_layers", 6},          {"num_attention_heads", 8}, {"intermediate_size", 2048},
+               {"max_position_embeddings", 2048}, {"rotary_pct", 0.5},        {"rotary_emb_base", 5000},
+               {"use_parallel_residual", true},   {"hidden_act", "gelu"},     {"layer_norm_eps", 1e-5},
+               {"tie_word_embeddings", false}};
         auto model = lwb::modelConfigFromHf(pythia, "config.json");
         QCOMPARE(model.partialRotaryFactor, 0.5);
         QCOMPARE(model.ropeTheta, 5000.0);

@@ -25,24 +25,30 @@ std::string fixture(const char *name)
 nlohmann::json smallRun(const QString &outputDir, nlohmann::json data)
 {
     return {
-        { "name", "jsonl-test" },
-        { "seed", 3 },
-        { "model",
-            { { "preset", "gpt2-tiny" }, { "hidden_size", 64 }, { "num_hidden_layers", 2 },
-                { "num_attention_heads", 4 }, { "intermediate_size", 128 } } },
-        { "data", data },
-        { "adapter", { { "r", 8 }, { "alpha", 16 }, { "dropout", 0.0 } } },
-        { "training",
-            { { "steps", 40 }, { "batch_size", 8 }, { "lr", 1e-2 }, { "warmup_steps", 4 },
-                { "output_dir", outputDir.toStdString() } } },
-        { "eval", { { "every", 0 }, { "batch_size", 8 } } },
+        {"name", "jsonl-test"},
+        {"seed", 3},
+        {"model",
+         {{"preset", "gpt2-tiny"},
+          {"hidden_size", 64},
+          {"num_hidden_layers", 2},
+          {"num_attention_heads", 4},
+          {"intermediate_size", 128}}},
+        {"data", data},
+        {"adapter", {{"r", 8}, {"alpha", 16}, {"dropout", 0.0}}},
+        {"training",
+         {{"steps", 40},
+          {"batch_size", 8},
+          {"lr", 1e-2},
+          {"warmup_steps", 4},
+          {"output_dir", outputDir.toStdString()}}},
+        {"eval", {{"every", 0}, {"batch_size", 8}}},
     };
 }
 
 std::vector<lwb::ConfigIssue> issuesOf(const nlohmann::json &data)
 {
     try {
-        lwb::parseRunConfig({ { "data", data } }, "test.json");
+        lwb::parseRunConfig({{"data", data}}, "test.json");
     } catch (const lwb::ConfigError &error) {
         return error.issues();
     }
@@ -75,26 +81,23 @@ class TestJsonlTraining : public QObject
 private slots:
     void validatesTheJsonlKeys()
     {
-        QVERIFY(
-            hasIssue(issuesOf({ { "source", "jsonl" } }), "data.train_file", "required when data.source is \"jsonl\""));
-        QVERIFY(hasIssue(issuesOf({ { "source", "jsonl" }, { "train_file", "/no/such.jsonl" } }), "data.train_file",
-            "is not a file"));
-        QVERIFY(hasIssue(issuesOf({ { "source", "jsonl" }, { "train_file", fixture("lexicon_train.jsonl") },
-                             { "eval_ratio", 0.0 } }),
+        QVERIFY(hasIssue(issuesOf({{"source", "jsonl"}}), "data.train_file", "required when data.source is \"jsonl\""));
+        QVERIFY(hasIssue(issuesOf({{"source", "jsonl"}, {"train_file", "/no/such.jsonl"}}), "data.train_file",
+                         "is not a file"));
+        QVERIFY(hasIssue(
+            issuesOf({{"source", "jsonl"}, {"train_file", fixture("lexicon_train.jsonl")}, {"eval_ratio", 0.0}}),
             "data.eval_ratio", "must be above 0 when there is no data.eval_file"));
-        QVERIFY(hasIssue(issuesOf({ { "source", "jsonl" }, { "train_file", fixture("lexicon_train.jsonl") },
-                             { "eval_ratio", 0.95 } }),
+        QVERIFY(hasIssue(
+            issuesOf({{"source", "jsonl"}, {"train_file", fixture("lexicon_train.jsonl")}, {"eval_ratio", 0.95}}),
             "data.eval_ratio", ""));
-        QVERIFY(hasIssue(issuesOf({ { "train_file", fixture("lexicon_train.jsonl") } }), "data.train_file",
-            "only used when data.source is \"jsonl\""));
-        QVERIFY(hasIssue(issuesOf({ { "source", "csv" } }), "data.source", ""));
+        QVERIFY(hasIssue(issuesOf({{"train_file", fixture("lexicon_train.jsonl")}}), "data.train_file",
+                         "only used when data.source is \"jsonl\""));
+        QVERIFY(hasIssue(issuesOf({{"source", "csv"}}), "data.source", ""));
 
         // Valid: tasks default to "all" and the jsonl keys round-trip through toJson().
-        const auto config
-            = lwb::parseRunConfig({ { "data",
-                                      { { "source", "jsonl" }, { "train_file", fixture("lexicon_train.jsonl") },
-                                          { "skip_bad_lines", true } } } },
-                "ok");
+        const auto config = lwb::parseRunConfig(
+            {{"data", {{"source", "jsonl"}, {"train_file", fixture("lexicon_train.jsonl")}, {"skip_bad_lines", true}}}},
+            "ok");
         QVERIFY(config.data.tasks.empty());
         QCOMPARE(config.data.evalRatio, 0.1);
         const auto again = lwb::parseRunConfig(config.toJson(), "again");
@@ -110,7 +113,7 @@ private slots:
         data.trainFile = fixture("lexicon_train.jsonl"); // 18 lines
         data.evalFile = fixture("lexicon_eval.jsonl");
         const auto taskData = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
-        QCOMPARE(taskData->evalExamples().size(), std::size_t { 4 });
+        QCOMPARE(taskData->evalExamples().size(), std::size_t{4});
         // 18 examples in batches of 6: micro-batches 0-2 are epoch 0, 3-5 epoch 1.
         for (int epoch = 0; epoch < 2; ++epoch) {
             std::multiset<std::int64_t> firstTokens;
@@ -119,10 +122,10 @@ private slots:
                 const auto batch = taskData->trainBatch(micro, 6);
                 for (const auto &task : batch.tasks)
                     tasks.insert(task);
-                QCOMPARE(batch.inputIds.size(0), std::int64_t { 6 });
+                QCOMPARE(batch.inputIds.size(0), std::int64_t{6});
                 QVERIFY(batch.scoredTokens > 0);
             }
-            QCOMPARE(tasks, (std::set<std::string> { "antonym", "translate-fr", "pos" }));
+            QCOMPARE(tasks, (std::set<std::string>{"antonym", "translate-fr", "pos"}));
         }
         // A function of (seed, index): a second instance (fresh cache) and out-of-order calls agree.
         const auto again = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
@@ -133,11 +136,11 @@ private slots:
         QVERIFY(!torch::equal(other->trainBatch(0, 6).inputIds, taskData->trainBatch(0, 6).inputIds));
 
         // The task filter, and a listed task the file lacks.
-        data.tasks = { "pos" };
+        data.tasks = {"pos"};
         const auto posOnly = lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel());
         for (const auto &task : posOnly->trainBatch(0, 12).tasks)
             QCOMPARE(task, std::string("pos"));
-        data.tasks = { "pos", "translate-de" };
+        data.tasks = {"pos", "translate-de"};
         QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::makeTaskData(data, 11, lwb::SequenceFormat::byteLevel()));
     }
 
@@ -172,9 +175,9 @@ private slots:
         }
         // Micro-batches of 3 rows of 16: row j is stream[16 j, 16 j + 17),
         // asked out of order (a resumed run starts anywhere).
-        for (const std::int64_t micro : { 4, 0, 2, 1, 3 }) {
+        for (const std::int64_t micro : {4, 0, 2, 1, 3}) {
             const auto batch = packed->trainBatch(micro, 3);
-            QCOMPARE(batch.inputIds.sizes(), (torch::IntArrayRef { 3, 16 }));
+            QCOMPARE(batch.inputIds.sizes(), (torch::IntArrayRef{3, 16}));
             QVERIFY(batch.tokenMask.all().item<bool>());
             std::int64_t labelled = 0;
             for (std::int64_t row = 0; row < 3; ++row) {
@@ -188,7 +191,7 @@ private slots:
                 }
             }
             QCOMPARE(batch.scoredTokens, labelled);
-            QCOMPARE(batch.inputTokens, std::int64_t { 48 });
+            QCOMPARE(batch.inputTokens, std::int64_t{48});
         }
         // Evaluation is never packed.
         QCOMPARE(packed->evalBatches(8).front().inputIds.sizes(), plain->evalBatches(8).front().inputIds.sizes());
@@ -202,7 +205,7 @@ private slots:
         data.trainFile = fixture("mixed_shapes.jsonl");
         data.evalRatio = 0.5;
         const auto taskData = lwb::makeTaskData(data, 1, lwb::SequenceFormat::byteLevel());
-        const std::set<std::string> known { "qa", "grammar", "default" };
+        const std::set<std::string> known{"qa", "grammar", "default"};
         for (const auto &task : taskData->trainBatch(0, 64).tasks)
             QVERIFY2(known.count(task) == 1, task.c_str());
         // Both sides non-empty; the text line is scored from its first token.
@@ -213,23 +216,23 @@ private slots:
     void lossFallsOnALexiconFixture()
     {
         QTemporaryDir out;
-        const auto config
-            = lwb::parseRunConfig(smallRun(out.path(),
-                                      { { "source", "jsonl" }, { "train_file", fixture("lexicon_train.jsonl") },
-                                          { "eval_file", fixture("lexicon_eval.jsonl") }, { "seq_len", 40 } }),
-                "test");
+        const auto config = lwb::parseRunConfig(smallRun(out.path(), {{"source", "jsonl"},
+                                                                      {"train_file", fixture("lexicon_train.jsonl")},
+                                                                      {"eval_file", fixture("lexicon_eval.jsonl")},
+                                                                      {"seq_len", 40}}),
+                                                "test");
         lwb::Trainer trainer(config);
         Collect collect;
         trainer.addObserver(&collect);
         QVERIFY(trainer.run() == lwb::RunOutcome::Finished);
         const auto &losses = trainer.losses();
-        QCOMPARE(losses.size(), std::size_t { 40 });
+        QCOMPARE(losses.size(), std::size_t{40});
         const double first = (losses[0] + losses[1] + losses[2]) / 3.0;
         const double last = (losses[37] + losses[38] + losses[39]) / 3.0;
         QVERIFY2(last < 0.7 * first, (std::to_string(first) + " -> " + std::to_string(last)).c_str());
-        QCOMPARE(collect.started.skippedDataLines, std::int64_t { 0 });
+        QCOMPARE(collect.started.skippedDataLines, std::int64_t{0});
         const auto &exact = collect.evals.back().exactMatchByTask;
-        QCOMPARE(exact.size(), std::size_t { 3 });
+        QCOMPARE(exact.size(), std::size_t{3});
         QVERIFY(exact.count("translate-fr") == 1 && exact.count("antonym") == 1 && exact.count("pos") == 1);
 
         // The same config trains bitwise the same.
@@ -251,7 +254,7 @@ private slots:
             bad << good.rdbuf() << "{\"prompt\": \"pos: run\\n\"}\n";
         }
         auto doc = smallRun(dir.path(),
-            { { "source", "jsonl" }, { "train_file", path }, { "eval_file", fixture("lexicon_eval.jsonl") } });
+                            {{"source", "jsonl"}, {"train_file", path}, {"eval_file", fixture("lexicon_eval.jsonl")}});
         doc["training"]["steps"] = 2;
         doc["training"]["warmup_steps"] = 0;
         try {
@@ -267,7 +270,7 @@ private slots:
         Collect collect;
         trainer.addObserver(&collect);
         QVERIFY(trainer.run() == lwb::RunOutcome::Finished);
-        QCOMPARE(collect.started.skippedDataLines, std::int64_t { 1 });
+        QCOMPARE(collect.started.skippedDataLines, std::int64_t{1});
     }
 };
 

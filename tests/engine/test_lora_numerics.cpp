@@ -1,8 +1,8 @@
 // LoRA against a plain reference written out as loops over float64 arrays:
 // forward output and the gradients of A and B (rel err <= 1e-10), merge ==
 // unmerged forward, initialisation as PEFT, and what trains.
-#include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/adapted_linear.h"
+#include "engine/adapters/adapter_dropout.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/lora_adapter.h"
 #include "engine/model/causal_lm.h"

@@ -28,8 +28,13 @@ lwb::RunConfig smallConfig(const QString &outputDir, const std::string &precisio
         {"model", {{"preset", "llama-tiny"}}},
         {"data", {{"eval_examples", 16}}},
         {"adapter", {{"r", 4}, {"alpha", 8}, {"dropout", 0.0}}},
-        {"training", {{"steps", 12}, {"batch_size", 4}, {"warmup_steps", 2}, {"lr", 3e-3}, {"precision", precision},
-                      {"output_dir", outputDir.toStdString()}}},
+        {"training",
+         {{"steps", 12},
+          {"batch_size", 4},
+          {"warmup_steps", 2},
+          {"lr", 3e-3},
+          {"precision", precision},
+          {"output_dir", outputDir.toStdString()}}},
         {"eval", {{"every", 0}, {"batch_size", 8}}},
     };
     return lwb::parseRunConfig(doc, "test");
@@ -84,15 +89,17 @@ private slots:
             const double relative = std::abs(bf16.losses()[i] - fp32.losses()[i]) / fp32.losses()[i];
             worst = std::max(worst, relative);
         }
-        qInfo("bf16 vs fp32 loss: worst relative difference %.5f over %zu steps (first %.6f vs %.6f, last %.6f vs %.6f)",
-              worst, fp32.losses().size(), bf16.losses().front(), fp32.losses().front(), bf16.losses().back(),
-              fp32.losses().back());
+        qInfo(
+            "bf16 vs fp32 loss: worst relative difference %.5f over %zu steps (first %.6f vs %.6f, last %.6f vs %.6f)",
+            worst, fp32.losses().size(), bf16.losses().front(), fp32.losses().front(), bf16.losses().back(),
+            fp32.losses().back());
         QVERIFY2(worst < 0.02, "bf16 losses drift more than 2 % from fp32");
         QVERIFY(bf16.losses().back() < bf16.losses().front()); // it trains
 
         for (const auto &item : bf16.model()->named_parameters()) {
             const bool trainable = item.value().requires_grad();
-            QVERIFY2(item.value().scalar_type() == (trainable ? torch::kFloat32 : torch::kBFloat16), item.key().c_str());
+            QVERIFY2(item.value().scalar_type() == (trainable ? torch::kFloat32 : torch::kBFloat16),
+                     item.key().c_str());
         }
     }
 

@@ -218,7 +218,8 @@ private slots:
         for (std::size_t i = 0; i < siraLayers.size(); ++i) {
             const auto sira = std::dynamic_pointer_cast<lwb::SiraAdapterImpl>(siraLayers[i].layer->adapter());
             const auto xin = torch::randn({5, siraLayers[i].site.inFeatures});
-            const auto reference = torch::matmul(torch::matmul(xin, sira->loraA[2].t()), sira->loraB[2].t()) * sira->scale();
+            const auto reference
+                = torch::matmul(torch::matmul(xin, sira->loraA[2].t()), sira->loraB[2].t()) * sira->scale();
             QVERIFY(relativeError(peftLayers[i].layer->adapter()->delta(xin), reference) < 1e-6);
         }
     }
@@ -255,10 +256,12 @@ private slots:
 
         // A SiRA model has no merged form; the failed export leaves nothing.
         error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "merged", "sira-merged")); });
-        QVERIFY2(contains(error, "model.layers.0.self_attn.q_proj: its adapter has no dense equivalent"), error.c_str());
-        error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "peft", "sira-peft")); });
-        QVERIFY2(contains(error, "\"peft\" is not an export format of the sira variant (its formats: bundle, merged, base)"),
+        QVERIFY2(contains(error, "model.layers.0.self_attn.q_proj: its adapter has no dense equivalent"),
                  error.c_str());
+        error = errorOf([&] { lwb::exportModel(config, *model, request(dir, "peft", "sira-peft")); });
+        QVERIFY2(
+            contains(error, "\"peft\" is not an export format of the sira variant (its formats: bundle, merged, base)"),
+            error.c_str());
         for (const auto &name : entries(dir.path().toStdString()))
             QVERIFY2(name.rfind("sira-", 0) != 0 && name.find("staging") == std::string::npos, name.c_str());
     }

@@ -192,12 +192,9 @@ private slots:
         torch::manual_seed(3);
         const auto a0 = torch::randn({4, 32}), b0 = torch::randn({96, 4});
         const auto a1 = torch::randn({2, 32}), b1 = torch::randn({96, 2});
-        const nlohmann::json peft = {{"peft_type", "LORA"},
-                                     {"r", 4},
-                                     {"lora_alpha", 8},
-                                     {"target_modules", {"c_attn"}},
-                                     {"fan_in_fan_out", true},
-                                     {"rank_pattern", {{"h.1.attn.c_attn", 2}}}};
+        const nlohmann::json peft = {{"peft_type", "LORA"},    {"r", 4},
+                                     {"lora_alpha", 8},        {"target_modules", {"c_attn"}},
+                                     {"fan_in_fan_out", true}, {"rank_pattern", {{"h.1.attn.c_attn", 2}}}};
         const auto folder = writeFolder(dir, "variants", peft,
                                         {{"base_model.model.h.0.attn.c_attn.lora_A.default.weight", a0},
                                          {"base_model.model.h.0.attn.c_attn.lora_B.default.weight", b0},
@@ -323,7 +320,8 @@ private slots:
         QVERIFY2(contains(error, "adapter_config.json: not valid JSON"), error.c_str());
 
         folder = copy("truncated");
-        fs::resize_file(folder + "/adapter_model.safetensors", fs::file_size(folder + "/adapter_model.safetensors") - 7);
+        fs::resize_file(folder + "/adapter_model.safetensors",
+                        fs::file_size(folder + "/adapter_model.safetensors") - 7);
         error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });
         QVERIFY2(contains(error, "adapter_model.safetensors"), error.c_str());
 
@@ -344,7 +342,8 @@ private slots:
         QVERIFY2(contains(error, "module model.layers.1.mlp.up_proj has lora_A but not lora_B"), error.c_str());
 
         // A tensor that is no LoRA weight (DoRA's magnitude vector).
-        tensors.emplace_back("base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector", torch::ones({32}));
+        tensors.emplace_back("base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector",
+                             torch::ones({32}));
         folder = writeFolder(dir, "magnitude", readJson(good + "/adapter_config.json"), tensors);
         error = errorOf([&] { lwb::importPeftAdapter(folder, *model); });
         QVERIFY2(contains(error, "not LoRA A/B weights") && contains(error, "lora_magnitude_vector"), error.c_str());
@@ -357,12 +356,21 @@ private slots:
         nlohmann::json doc = {
             {"name", "export-run"},
             {"seed", 3},
-            {"model", {{"preset", "llama-tiny"}, {"hidden_size", 32}, {"num_hidden_layers", 1},
-                       {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 48}}},
+            {"model",
+             {{"preset", "llama-tiny"},
+              {"hidden_size", 32},
+              {"num_hidden_layers", 1},
+              {"num_attention_heads", 4},
+              {"num_key_value_heads", 2},
+              {"intermediate_size", 48}}},
             {"data", {{"eval_examples", 8}}},
             {"adapter", {{"r", 4}, {"alpha", 8}, {"targets", {"q_proj", "v_proj"}}}},
-            {"training", {{"steps", 3}, {"batch_size", 2}, {"warmup_steps", 1}, {"lr", 0.05},
-                          {"output_dir", dir.filePath("run").toStdString()}}},
+            {"training",
+             {{"steps", 3},
+              {"batch_size", 2},
+              {"warmup_steps", 1},
+              {"lr", 0.05},
+              {"output_dir", dir.filePath("run").toStdString()}}},
             {"eval", {{"every", 0}, {"batch_size", 8}}},
         };
         const auto config = lwb::parseRunConfig(doc, "test");
@@ -415,8 +423,8 @@ private slots:
         next["adapter"]["targets"] = {"q_proj"};
         const auto mismatched = lwb::parseRunConfig(next, "next");
         const auto error = errorOf([&] { lwb::checkInitFromFolder(mismatched.adapter, "next"); });
-        QVERIFY2(contains(error, "adapter.init_from: the PEFT folder") && contains(error, "has r 4, the run adapter.r 8")
-                     && contains(error, "targets [q_proj, v_proj]"),
+        QVERIFY2(contains(error, "adapter.init_from: the PEFT folder")
+                     && contains(error, "has r 4, the run adapter.r 8") && contains(error, "targets [q_proj, v_proj]"),
                  error.c_str());
         lwb::Trainer refused(mismatched);
         QVERIFY(contains(errorOf([&] { refused.run(); }), "has r 4, the run adapter.r 8"));
@@ -433,7 +441,8 @@ private slots:
         // Bad requests fail before anything is written.
         auto bad = req;
         bad.format = "onnx";
-        QVERIFY(contains(errorOf([&] { lwb::exportRun(bad); }), "\"onnx\" is not an export format of the lora variant"));
+        QVERIFY(
+            contains(errorOf([&] { lwb::exportRun(bad); }), "\"onnx\" is not an export format of the lora variant"));
         bad = req;
         bad.dtype = "int8";
         QVERIFY(contains(errorOf([&] { lwb::exportRun(bad); }), "\"int8\" is not float32, float16 or bfloat16"));

@@ -30,8 +30,8 @@ double relativeError(const torch::Tensor &actual, const torch::Tensor &expected)
     return (actual - expected).norm().item<double>() / std::max(1e-300, expected.norm().item<double>());
 }
 
-lwb::ResLoraConfig resloraConfig(const std::string &variant, std::int64_t preNum,
-                                 const std::string &merge = "merge_bw", std::int64_t window = 100)
+lwb::ResLoraConfig resloraConfig(const std::string &variant, std::int64_t preNum, const std::string &merge = "merge_bw",
+                                 std::int64_t window = 100)
 {
     lwb::ResLoraConfig config;
     config.variant = variant;
@@ -185,7 +185,8 @@ torch::Tensor forwardProportional(Stack &stack, const torch::Tensor &x0, const s
     stack.beginForward(mask);
     std::vector<torch::Tensor> outputs;
     for (std::int64_t n = 0; n < kBlocks; ++n)
-        outputs.push_back(stack.linears[static_cast<std::size_t>(n)]->forward(x0 * factor[static_cast<std::size_t>(n)]));
+        outputs.push_back(
+            stack.linears[static_cast<std::size_t>(n)]->forward(x0 * factor[static_cast<std::size_t>(n)]));
     return torch::cat(outputs);
 }
 
@@ -206,7 +207,8 @@ private slots:
         QTest::addColumn<int>("preNum");
         for (const char *variant : {"is", "bs", "ms"}) {
             for (int preNum : {1, 2, -1})
-                QTest::newRow((std::string(variant) + " pre_num " + std::to_string(preNum)).c_str()) << variant << preNum;
+                QTest::newRow((std::string(variant) + " pre_num " + std::to_string(preNum)).c_str())
+                    << variant << preNum;
         }
     }
 
@@ -455,7 +457,8 @@ private slots:
         for (std::int64_t n = 0; n < kBlocks; ++n) {
             const auto &m = snapshot[n];
             const auto expected = frozen[n] + m.scale * torch::matmul(m.loraB, m.loraA);
-            QVERIFY2(relativeError(stack.linears[n]->weight, expected) <= 1e-14, ("merged W " + std::to_string(n)).c_str());
+            QVERIFY2(relativeError(stack.linears[n]->weight, expected) <= 1e-14,
+                     ("merged W " + std::to_string(n)).c_str());
         }
         for (std::int64_t n = kBlocks - 1; n >= 0; --n)
             stack.linears[n]->unmerge();
@@ -506,7 +509,8 @@ private slots:
             for (std::int64_t n = 0; n < 3; ++n)
                 out = stack.linears[static_cast<std::size_t>(n)]->forward(ones);
             const auto &linear = stack.linears[2];
-            const auto delta = ((out - torch::matmul(ones, linear->weight.t()) - linear->bias) / stack.scale).reshape({3, 2});
+            const auto delta
+                = ((out - torch::matmul(ones, linear->weight.t()) - linear->bias) / stack.scale).reshape({3, 2});
             // Each entry is a dropout draw of 1: 0 or 1 / (1 - p).
             QVERIFY(((delta.abs() < 1e-12) | ((delta - 1.0 / (1.0 - kP)).abs() < 1e-12)).all().item<bool>());
             const auto kept = delta > 0.5 / (1.0 - kP); // the masks, free of the base's rounding
@@ -588,7 +592,9 @@ private slots:
                      && lwb::test::contains(error, "must run in layer order"),
                  error.c_str());
         stack.linears[0]->forward(x);
-        const auto shapes = lwb::test::errorOf([&] { stack.linears[1]->forward(torch::randn({1, 2, kWidth}, torch::kFloat64)); });
+        const auto shapes = lwb::test::errorOf([&] {
+            stack.linears[1]->forward(torch::randn({1, 2, kWidth}, torch::kFloat64));
+        });
         QVERIFY2(lwb::test::contains(shapes, "leading shape"), shapes.c_str());
     }
 

@@ -153,9 +153,10 @@ private slots:
             QCOMPARE(plan.previous, (std::vector<std::int64_t>{-1, 0, 1}));
         const auto joined = lwb::planResLoraChains(sites, true);
         QCOMPARE(joined.size(), std::size_t(2)); // gate_proj, then {up_proj, down_proj}
-        QCOMPARE(joined[1].paths, (std::vector<std::string>{"model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj",
-                                                            "model.layers.1.mlp.up_proj", "model.layers.1.mlp.down_proj",
-                                                            "model.layers.2.mlp.up_proj", "model.layers.2.mlp.down_proj"}));
+        QCOMPARE(joined[1].paths,
+                 (std::vector<std::string>{"model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj",
+                                           "model.layers.1.mlp.up_proj", "model.layers.1.mlp.down_proj",
+                                           "model.layers.2.mlp.up_proj", "model.layers.2.mlp.down_proj"}));
         QCOMPARE(joined[1].previous, (std::vector<std::int64_t>(6, -1)));
         QCOMPARE(joined[0].previous, (std::vector<std::int64_t>{-1, 0, 1}));
         // A square MLP (intermediate = hidden) links up to down and down to up.
@@ -175,19 +176,25 @@ private slots:
             }
             return std::vector<lwb::ConfigIssue>{};
         };
-        const auto has = [](const std::vector<lwb::ConfigIssue> &issues, const std::string &path,
-                            const std::string &fragment) {
-            for (const auto &issue : issues) {
-                if (issue.path == path && issue.reason.find(fragment) != std::string::npos)
-                    return true;
-            }
-            return false;
-        };
+        const auto has
+            = [](const std::vector<lwb::ConfigIssue> &issues, const std::string &path, const std::string &fragment) {
+                  for (const auto &issue : issues) {
+                      if (issue.path == path && issue.reason.find(fragment) != std::string::npos)
+                          return true;
+                  }
+                  return false;
+              };
         QVERIFY(has(issuesOf({{"variant", "lora"}, {"reslora", {{"variant", "bs"}}}}), "adapter.reslora",
                     "only when adapter.variant is \"reslora\""));
         const auto bad = issuesOf({{"variant", "reslora"},
-                                   {"reslora", {{"variant", "xs"}, {"pre_num", 0}, {"merge", "bx"}, {"window", 0},
-                                                {"bs_dropout", "one"}, {"mlp_chain", "all"}, {"extra", 1}}}});
+                                   {"reslora",
+                                    {{"variant", "xs"},
+                                     {"pre_num", 0},
+                                     {"merge", "bx"},
+                                     {"window", 0},
+                                     {"bs_dropout", "one"},
+                                     {"mlp_chain", "all"},
+                                     {"extra", 1}}}});
         QVERIFY(has(bad, "adapter.reslora.variant", "\"is\""));
         QVERIFY(has(bad, "adapter.reslora.pre_num", "at least 1"));
         QVERIFY(has(bad, "adapter.reslora.merge", "\"merge_bi\" or \"merge_bw\""));
@@ -217,11 +224,16 @@ private slots:
         QCOMPARE(defaults.adapter.reslora.window, std::int64_t{100});
         QCOMPARE(defaults.adapter.reslora.bsDropout, std::string("per_block"));
         QCOMPARE(defaults.adapter.reslora.mlpChain, std::string("per_projection"));
-        const auto chosen = lwb::parseRunConfig(
-            json{{"adapter", {{"variant", "reslora"}, {"reslora", {{"variant", "ms"}, {"pre_num", -1}, {"merge", "merge_bi"},
-                                                                   {"window", 7}, {"bs_dropout", "shared"},
-                                                                   {"mlp_chain", "up_down"}}}}}},
-            "test.json");
+        const auto chosen = lwb::parseRunConfig(json{{"adapter",
+                                                      {{"variant", "reslora"},
+                                                       {"reslora",
+                                                        {{"variant", "ms"},
+                                                         {"pre_num", -1},
+                                                         {"merge", "merge_bi"},
+                                                         {"window", 7},
+                                                         {"bs_dropout", "shared"},
+                                                         {"mlp_chain", "up_down"}}}}}},
+                                                "test.json");
         const auto again = lwb::parseRunConfig(chosen.toJson(), "round trip");
         QCOMPARE(again.toJson(), chosen.toJson());
         QCOMPARE(again.adapter.reslora.merge, std::string("merge_bi"));

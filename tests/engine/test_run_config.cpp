@@ -202,7 +202,8 @@ private slots:
 
     void completeConfigRoundTrips()
     {
-        auto config = lwb::parseRunConfig({{"model", {{"preset", "llama-tiny"}}}, {"adapter", {{"rslora", true}}}}, "a");
+        auto config
+            = lwb::parseRunConfig({{"model", {{"preset", "llama-tiny"}}}, {"adapter", {{"rslora", true}}}}, "a");
         const auto again = lwb::parseRunConfig(config.toJson(), "b");
         QCOMPARE(again.toJson(), config.toJson());
         QCOMPARE(again.model.numKvHeads, std::int64_t(2));

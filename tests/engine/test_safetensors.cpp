@@ -6,11 +6,11 @@
 // file, the tensor and the rule. The fuzz cases (every truncation, seeded
 // byte garbling) check the weaker promise: an lwb::Error or a valid result,
 // never a crash or an out-of-bounds read (run under ASan to see the latter).
-#include "error_capture.h"
 #include "engine/core/error.h"
 #include "engine/tensor_io/safetensors_reader.h"
 #include "engine/tensor_io/safetensors_writer.h"
 #include "engine/tensor_io/sharded_checkpoint.h"
+#include "error_capture.h"
 
 #include <ATen/ATen.h>
 
@@ -47,8 +47,7 @@ void writeBytes(const std::string &path, const std::string &bytes)
 {
     QFile file(QString::fromStdString(path));
     QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(file.write(bytes.data(), static_cast<qint64>(bytes.size())),
-             static_cast<qint64>(bytes.size()));
+    QCOMPARE(file.write(bytes.data(), static_cast<qint64>(bytes.size())), static_cast<qint64>(bytes.size()));
 }
 
 std::string readBytes(const std::string &path)
@@ -86,9 +85,7 @@ private slots:
         const at::Tensor scalar = at::full({}, 2.5);
         const at::Tensor empty = at::zeros({0, 4});
         const std::string path = file("round.safetensors");
-        writeSafetensors(path,
-                         {{"w.f32", f32}, {"w.f16", f16}, {"w.bf16", bf16},
-                          {"scalar", scalar}, {"empty", empty}},
+        writeSafetensors(path, {{"w.f32", f32}, {"w.f16", f16}, {"w.bf16", bf16}, {"scalar", scalar}, {"empty", empty}},
                          {{"format", "pt"}, {"note", "ünïcode"}});
 
         const SafetensorsReader reader(path);
@@ -159,8 +156,9 @@ private slots:
         const std::string before = readBytes(path);
 
         // A refused write leaves the previous file as it was and no temp file.
-        const std::string message
-            = errorOf([&] { writeSafetensors(path, {{"a", at::ones({2})}, {"i", at::ones({2}, at::kLong)}}); });
+        const std::string message = errorOf([&] {
+            writeSafetensors(path, {{"a", at::ones({2})}, {"i", at::ones({2}, at::kLong)}});
+        });
         QVERIFY2(contains(message, "tensor 'i'") && contains(message, "Long"), message.c_str());
         QCOMPARE(readBytes(path), before);
 
@@ -172,13 +170,13 @@ private slots:
     void writerRejectsBadNames()
     {
         const std::string path = file("names.safetensors");
-        QVERIFY(contains(errorOf([&] { writeSafetensors(path, {{"a", at::ones({1})}, {"a", at::ones({1})}}); }),
+        QVERIFY(contains(errorOf([&] {
+                             writeSafetensors(path, {{"a", at::ones({1})}, {"a", at::ones({1})}});
+                         }),
                          "duplicate name"));
-        QVERIFY(contains(errorOf([&] { writeSafetensors(path, {{"__metadata__", at::ones({1})}}); }),
-                         "reserved"));
+        QVERIFY(contains(errorOf([&] { writeSafetensors(path, {{"__metadata__", at::ones({1})}}); }), "reserved"));
         QVERIFY(!QFile::exists(QString::fromStdString(path)));
-        QVERIFY(contains(errorOf([&] { writeSafetensors(file("missing/dir/x.safetensors"), {}); }),
-                         "temporary file"));
+        QVERIFY(contains(errorOf([&] { writeSafetensors(file("missing/dir/x.safetensors"), {}); }), "temporary file"));
     }
 
     void rejectsMalformedFiles_data()
@@ -187,8 +185,8 @@ private slots:
         QTest::addColumn<QString>("tensor");
         QTest::addColumn<QString>("rule");
         const auto row = [](const char *tag, const std::string &bytes, const char *tensor, const char *rule) {
-            QTest::newRow(tag) << QByteArray(bytes.data(), static_cast<int>(bytes.size()))
-                               << QString(tensor) << QString(rule);
+            QTest::newRow(tag) << QByteArray(bytes.data(), static_cast<int>(bytes.size())) << QString(tensor)
+                               << QString(rule);
         };
         const std::string good = R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
 
@@ -200,24 +198,44 @@ private slots:
         row("bad utf-8", craft("{\"w\xff\":1}", 0), "", "not valid JSON");
         row("not object", craft("[1,2]", 0), "", "not a JSON object");
         row("duplicate name", craft("{" + good + "," + good + "}", 8), "w", "duplicate name");
-        row("duplicate key", craft(R"({"w":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}})", 8), "w", "duplicate key");
+        row("duplicate key", craft(R"({"w":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}})", 8), "w",
+            "duplicate key");
         row("entry not object", craft(R"({"w":[1]})", 0), "w", "must be a JSON object");
         row("no dtype", craft(R"({"w":{"shape":[2],"data_offsets":[0,8]}})", 8), "w", "\"dtype\" is missing");
-        row("unknown dtype", craft(R"({"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", 8), "w", "unknown dtype \"Q7\"");
+        row("unknown dtype", craft(R"({"w":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", 8), "w",
+            "unknown dtype \"Q7\"");
         row("no shape", craft(R"({"w":{"dtype":"F32","data_offsets":[0,8]}})", 8), "w", "\"shape\" is missing");
-        row("negative dim", craft(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), "w", "non-negative integers");
-        row("float dim", craft(R"({"w":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", 8), "w", "non-negative integers");
+        row("negative dim", craft(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8), "w",
+            "non-negative integers");
+        row("float dim", craft(R"({"w":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", 8), "w",
+            "non-negative integers");
         row("no offsets", craft(R"({"w":{"dtype":"F32","shape":[2]}})", 8), "w", "\"data_offsets\" must be");
-        row("three offsets", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}})", 8), "w", "\"data_offsets\" must be");
+        row("three offsets", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}})", 8), "w",
+            "\"data_offsets\" must be");
         row("begin > end", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8), "w", "begin > end");
-        row("outside data", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), "w", "outside the data section");
-        row("huge offsets", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551615]}})", 8), "w", "outside the data section");
-        row("byte count", craft(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "w", "byte count mismatch");
-        row("shape overflow", craft(R"({"w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8), "w", "more than 2^64");
-        row("gap at start", craft(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8), "w", "not contiguous");
-        row("gap between", craft(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})", 12), "b", "not contiguous");
-        row("overlap", craft(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12), "b", "tensors overlap");
-        row("uncovered tail", craft(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 6), "a", "not covered by any tensor");
+        row("outside data", craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), "w",
+            "outside the data section");
+        row("huge offsets",
+            craft(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,18446744073709551615]}})", 8),
+            "w", "outside the data section");
+        row("byte count", craft(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "w",
+            "byte count mismatch");
+        row("shape overflow", craft(R"({"w":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8),
+            "w", "more than 2^64");
+        row("gap at start", craft(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8), "w",
+            "not contiguous");
+        row("gap between",
+            craft(
+                R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                12),
+            "b", "not contiguous");
+        row("overlap",
+            craft(
+                R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                12),
+            "b", "tensors overlap");
+        row("uncovered tail", craft(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 6), "a",
+            "not covered by any tensor");
         row("metadata not strings", craft(R"({"__metadata__":{"k":1}})", 0), "", "__metadata__");
     }
 
@@ -238,11 +256,16 @@ private slots:
     void opensButRefusesUnsupportedDtype()
     {
         const std::string path = file("ints.safetensors");
-        writeBytes(path, craft(R"({"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}})", 20));
+        writeBytes(
+            path,
+            craft(
+                R"({"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"w":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}})",
+                20));
         const SafetensorsReader reader(path);
         QVERIFY(reader.info("ids").dtype == SafetensorsDtype::I64);
         const std::string message = errorOf([&] { reader.load("ids"); });
-        QVERIFY2(contains(message, path) && contains(message, "tensor 'ids'") && contains(message, "dtype I64 is not supported"),
+        QVERIFY2(contains(message, path) && contains(message, "tensor 'ids'")
+                     && contains(message, "dtype I64 is not supported"),
                  message.c_str());
         QVERIFY(contains(errorOf([&] { reader.load("w", at::kLong); }), "non-floating"));
         QVERIFY(contains(errorOf([&] { reader.info("nope"); }), "tensor 'nope': not in this file"));
@@ -260,8 +283,7 @@ private slots:
     void survivesEveryTruncation()
     {
         const std::string path = file("whole.safetensors");
-        writeSafetensors(path, {{"a", at::randn({3})}, {"b", at::randn({2, 2}).to(at::kHalf)}},
-                         {{"k", "v"}});
+        writeSafetensors(path, {{"a", at::randn({3})}, {"b", at::randn({2, 2}).to(at::kHalf)}}, {{"k", "v"}});
         const std::string bytes = readBytes(path);
         const std::string cut = file("cut.safetensors");
         int errors = 0;
@@ -342,15 +364,22 @@ private slots:
     {
         QTest::addColumn<QString>("index");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("not json") << "{weight_map" << "not valid JSON";
-        QTest::newRow("no weight_map") << R"({"metadata":{}})" << "weight_map: missing";
-        QTest::newRow("shard not string") << R"({"weight_map":{"a":3}})" << "weight_map.a: the shard name must be a string";
-        QTest::newRow("path traversal") << R"({"weight_map":{"a":"../s1.safetensors"}})" << "plain file name";
-        QTest::newRow("missing shard") << R"({"weight_map":{"a":"nope.safetensors"}})" << "does not exist";
-        QTest::newRow("wrong shard") << R"({"weight_map":{"a":"s2.safetensors","c":"s2.safetensors"}})"
-                                     << "tensor 'a': weight_map puts it in shard \"s2.safetensors\", which does not hold it";
-        QTest::newRow("unlisted tensor") << R"({"weight_map":{"a":"s1.safetensors","c":"s2.safetensors"}})"
-                                         << "tensor 'b': shard \"s1.safetensors\" holds it but weight_map does not list it";
+        QTest::newRow("not json") << "{weight_map"
+                                  << "not valid JSON";
+        QTest::newRow("no weight_map") << R"({"metadata":{}})"
+                                       << "weight_map: missing";
+        QTest::newRow("shard not string") << R"({"weight_map":{"a":3}})"
+                                          << "weight_map.a: the shard name must be a string";
+        QTest::newRow("path traversal") << R"({"weight_map":{"a":"../s1.safetensors"}})"
+                                        << "plain file name";
+        QTest::newRow("missing shard") << R"({"weight_map":{"a":"nope.safetensors"}})"
+                                       << "does not exist";
+        QTest::newRow("wrong shard")
+            << R"({"weight_map":{"a":"s2.safetensors","c":"s2.safetensors"}})"
+            << "tensor 'a': weight_map puts it in shard \"s2.safetensors\", which does not hold it";
+        QTest::newRow("unlisted tensor")
+            << R"({"weight_map":{"a":"s1.safetensors","c":"s2.safetensors"}})"
+            << "tensor 'b': shard \"s1.safetensors\" holds it but weight_map does not list it";
     }
 
     void rejectsInconsistentIndex()
@@ -373,10 +402,7 @@ private slots:
     }
 
 private:
-    std::string file(const std::string &name) const
-    {
-        return dir_->path().toStdString() + "/" + name;
-    }
+    std::string file(const std::string &name) const { return dir_->path().toStdString() + "/" + name; }
 
     std::unique_ptr<QTemporaryDir> dir_;
 };

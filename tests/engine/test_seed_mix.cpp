@@ -21,7 +21,7 @@ private slots:
         // of Vigna's prng.di.unimi.it), seed 1234567: the first five outputs.
         lwb::SplitMix64 generator(1234567);
         const std::uint64_t expected[] = {6457827717110365317ULL, 3203168211198807973ULL, 9817491932198370423ULL,
-            4593380528125082431ULL, 16408922859458223821ULL};
+                                          4593380528125082431ULL, 16408922859458223821ULL};
         for (const std::uint64_t value : expected)
             QCOMPARE(generator.next(), value);
     }

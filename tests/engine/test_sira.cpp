@@ -31,7 +31,7 @@ constexpr std::int64_t kIn = lwb::test::kSiraIn, kOut = lwb::test::kSiraOut, kRa
 
 struct Reference
 {
-    torch::Tensor output;                   // [B, T, out]
+    torch::Tensor output;                    // [B, T, out]
     std::vector<std::vector<bool>> admitted; // [token][choice]
     std::vector<std::vector<std::int64_t>> choices;
 };
@@ -71,9 +71,10 @@ Reference referenceForward(const torch::Tensor &x, const std::vector<bool> &real
         std::int64_t realCount = 0;
         for (std::int64_t t = start; t < start + groupSize; ++t)
             realCount += real[static_cast<std::size_t>(t)] ? 1 : 0;
-        const double capacity = c.capacityFactor > 0.0
-            ? std::ceil(c.capacityFactor * double(c.topK) * double(realCount) / double(c.experts) - 1e-9)
-            : 1e18;
+        const double capacity
+            = c.capacityFactor > 0.0
+                  ? std::ceil(c.capacityFactor * double(c.topK) * double(realCount) / double(c.experts) - 1e-9)
+                  : 1e18;
         std::vector<std::int64_t> used(static_cast<std::size_t>(c.experts), 0);
         for (std::int64_t j = 0; j < c.topK; ++j) {
             for (std::int64_t t = start; t < start + groupSize; ++t) {
@@ -165,8 +166,8 @@ private slots:
         auto router = layer.sira->router.detach().clone().requires_grad_(true);
         auto a = layer.sira->loraA.detach().clone().requires_grad_(true);
         auto b = layer.sira->loraB.detach().clone().requires_grad_(true);
-        const auto ref = referenceForward(x, real, layer.linear->weight, layer.linear->bias, router, a, b,
-                                          layer.sira->scale(), c);
+        const auto ref
+            = referenceForward(x, real, layer.linear->weight, layer.linear->bias, router, a, b, layer.sira->scale(), c);
         (ref.output * g).sum().backward();
 
         QVERIFY2(relativeError(out.detach(), ref.output.detach()) <= 1e-10, "forward");
@@ -283,7 +284,8 @@ private slots:
         auto expected = torch::matmul(x, layer.linear->weight.t()) + layer.linear->bias;
         for (std::int64_t e = 0; e < c.experts; ++e) {
             const auto expert = torch::matmul(layer.sira->loraB[e], layer.sira->loraA[e]); // [out, in]
-            expected = expected + layer.sira->scale() * probs.select(-1, e).unsqueeze(-1) * torch::matmul(x, expert.t());
+            expected
+                = expected + layer.sira->scale() * probs.select(-1, e).unsqueeze(-1) * torch::matmul(x, expert.t());
         }
         QVERIFY(relativeError(out, expected) <= 1e-12);
     }

@@ -185,7 +185,8 @@ private slots:
         const auto expertGates = torch::zeros_like(probs).scatter_add(1, chosen, chosenProbs * kept);
         const auto tokens = realWeights.sum();
         const auto share = (torch::one_hot(chosen, kExperts).to(torch::kFloat64) * realWeights.view({-1, 1, 1}))
-                               .sum(c10::IntArrayRef{0, 1}) / (tokens * 2.0);
+                               .sum(c10::IntArrayRef{0, 1})
+                           / (tokens * 2.0);
         const auto meanProb = (probs * realWeights.unsqueeze(1)).sum(0) / tokens;
         const auto balance = double(kExperts) * (share * meanProb).sum();
         ((expertGates * gateWeights).sum() + 0.3 * balance).backward();
@@ -295,7 +296,10 @@ private slots:
                     gate = gate * 0.0;
                 else if (m == 0.0)
                     ++queuedDrops; // a dropped gate holding a place
-                row = row + gate * torch::one_hot(torch::tensor(order[static_cast<std::size_t>(j)]), kExperts).to(torch::kFloat64);
+                row = row
+                      + gate
+                            * torch::one_hot(torch::tensor(order[static_cast<std::size_t>(j)]), kExperts)
+                                  .to(torch::kFloat64);
             }
             rows.push_back(row);
         }
@@ -329,8 +333,8 @@ private slots:
         // L = 3 * (0.5 * 0.375 + 0.25 * 0.35 + 0.25 * 0.275) = 1.03125.
         // Counting all top-k assignments instead: f = (2, 4, 2) / 8,
         // L = 3 * (0.25 * 0.375 + 0.5 * 0.35 + 0.25 * 0.275) = 1.0125.
-        const auto probs = torch::tensor({0.5, 0.3, 0.2, 0.1, 0.6, 0.3, 0.2, 0.3, 0.5, 0.7, 0.2, 0.1},
-                                         torch::kFloat64).reshape({4, 3});
+        const auto probs = torch::tensor({0.5, 0.3, 0.2, 0.1, 0.6, 0.3, 0.2, 0.3, 0.5, 0.7, 0.2, 0.1}, torch::kFloat64)
+                               .reshape({4, 3});
         lwb::SiraRoutingOptions options;
         options.experts = 3;
         options.topK = 2;
@@ -393,7 +397,6 @@ private slots:
                 QCOMPARE(balance, ownTerm); // same router, same tokens
         }
     }
-
 };
 
 QTEST_APPLESS_MAIN(TestSiraDropoutBalance)

@@ -109,7 +109,7 @@ PathResult runPath(SiraRoutingPath path, const RoutingCase &c, const torch::Tens
     PathResult result;
     result.routing = lwb::routeTokens(logits, real, c.groups, options, c.training);
     const auto loss = (result.routing.expertGates * gateWeights).sum() + result.routing.balanceLoss * 0.7
-        + (result.routing.probs * probWeights).sum();
+                      + (result.routing.probs * probWeights).sum();
     loss.backward();
     result.gradLogits = logits.grad();
     if (readFigures)
@@ -340,16 +340,34 @@ private slots:
             nlohmann::json doc = {
                 {"name", "sira-routing-path"},
                 {"seed", 4},
-                {"model", {{"preset", "gpt2-tiny"}, {"hidden_size", 64}, {"num_hidden_layers", 2},
-                           {"num_attention_heads", 4}, {"intermediate_size", 128}}},
+                {"model",
+                 {{"preset", "gpt2-tiny"},
+                  {"hidden_size", 64},
+                  {"num_hidden_layers", 2},
+                  {"num_attention_heads", 4},
+                  {"intermediate_size", 128}}},
                 {"data", {{"eval_examples", 8}}},
-                {"adapter", {{"variant", "sira"}, {"r", 2}, {"alpha", 4}, {"dropout", 0.05},
-                             {"targets", {"c_attn", "c_fc"}},
-                             {"sira", {{"experts", 4}, {"top_k", 2}, {"capacity_factor", 1.0},
-                                       {"expert_dropout", 0.2}, {"router_jitter", 0.01}, {"aux_loss_coef", 0.05},
-                                       {"z_loss_coef", 0.001}, {"routing_path", path}}}}},
-                {"training", {{"steps", 4}, {"batch_size", 4}, {"grad_accum", 2}, {"warmup_steps", 1},
-                              {"output_dir", dir.toStdString()}}},
+                {"adapter",
+                 {{"variant", "sira"},
+                  {"r", 2},
+                  {"alpha", 4},
+                  {"dropout", 0.05},
+                  {"targets", {"c_attn", "c_fc"}},
+                  {"sira",
+                   {{"experts", 4},
+                    {"top_k", 2},
+                    {"capacity_factor", 1.0},
+                    {"expert_dropout", 0.2},
+                    {"router_jitter", 0.01},
+                    {"aux_loss_coef", 0.05},
+                    {"z_loss_coef", 0.001},
+                    {"routing_path", path}}}}},
+                {"training",
+                 {{"steps", 4},
+                  {"batch_size", 4},
+                  {"grad_accum", 2},
+                  {"warmup_steps", 1},
+                  {"output_dir", dir.toStdString()}}},
                 {"eval", {{"every", 0}, {"batch_size", 8}}},
             };
             return lwb::parseRunConfig(doc, "test");

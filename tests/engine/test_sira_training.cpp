@@ -26,14 +26,33 @@ lwb::RunConfig siraConfig(const QString &outputDir, std::int64_t steps = 8)
     nlohmann::json doc = {
         {"name", "sira-test"},
         {"seed", 3},
-        {"model", {{"preset", "gpt2-tiny"}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
-                   {"intermediate_size", 128}}},
+        {"model",
+         {{"preset", "gpt2-tiny"},
+          {"hidden_size", 64},
+          {"num_hidden_layers", 2},
+          {"num_attention_heads", 4},
+          {"intermediate_size", 128}}},
         {"data", {{"eval_examples", 24}}},
-        {"adapter", {{"variant", "sira"}, {"r", 2}, {"alpha", 4}, {"dropout", 0.05}, {"targets", {"c_attn", "c_fc"}},
-                     {"sira", {{"experts", 4}, {"top_k", 2}, {"capacity_factor", 1.0}, {"expert_dropout", 0.2},
-                               {"router_jitter", 0.01}, {"aux_loss_coef", 0.05}, {"z_loss_coef", 0.001}}}}},
-        {"training", {{"steps", steps}, {"batch_size", 4}, {"grad_accum", 2}, {"warmup_steps", 2},
-                      {"output_dir", outputDir.toStdString()}}},
+        {"adapter",
+         {{"variant", "sira"},
+          {"r", 2},
+          {"alpha", 4},
+          {"dropout", 0.05},
+          {"targets", {"c_attn", "c_fc"}},
+          {"sira",
+           {{"experts", 4},
+            {"top_k", 2},
+            {"capacity_factor", 1.0},
+            {"expert_dropout", 0.2},
+            {"router_jitter", 0.01},
+            {"aux_loss_coef", 0.05},
+            {"z_loss_coef", 0.001}}}}},
+        {"training",
+         {{"steps", steps},
+          {"batch_size", 4},
+          {"grad_accum", 2},
+          {"warmup_steps", 2},
+          {"output_dir", outputDir.toStdString()}}},
         {"eval", {{"every", 0}, {"batch_size", 8}}},
     };
     return lwb::parseRunConfig(doc, "test");
@@ -110,7 +129,8 @@ private slots:
         torch::manual_seed(9);
         lwb::CausalLM model(config.model);
         const auto layers = lwb::attachAdapters(*model, config.adapter);
-        lwb::TaskData data(lwb::SequenceFormat::byteLevel(), config.data.tasks, config.seed, config.data.seqLen, config.data.evalExamples);
+        lwb::TaskData data(lwb::SequenceFormat::byteLevel(), config.data.tasks, config.seed, config.data.seqLen,
+                           config.data.evalExamples);
         const auto batches = data.evalBatches(8);
         const auto metrics = lwb::evaluateLoss(*model, batches, torch::kCPU);
 
@@ -122,7 +142,8 @@ private slots:
             model->forward(batch.inputIds, batch.tokenMask);
             const auto length = batch.inputIds.size(1);
             for (const auto &entry : layers) {
-                const auto &routing = std::dynamic_pointer_cast<lwb::SiraAdapterImpl>(entry.layer->adapter())->lastRouting();
+                const auto &routing
+                    = std::dynamic_pointer_cast<lwb::SiraAdapterImpl>(entry.layer->adapter())->lastRouting();
                 for (std::int64_t token = 0; token < routing.experts.size(0); ++token) {
                     if (!routing.realTokens[token].item<bool>())
                         continue;

@@ -8,12 +8,12 @@
 // and tests/interop/check_special_tokens.py compares lorawb with transformers
 // on the real published layouts (GPT-2, Llama 2/3, Qwen3). Here the rules are
 // pinned one by one on hand-written folders, without Python.
-#include "error_capture.h"
-#include "tiny_tokenizer.h"
 #include "engine/data/sequence_format.h"
 #include "engine/model/model_location.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/special_tokens.h"
+#include "error_capture.h"
+#include "tiny_tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -92,8 +92,8 @@ private slots:
         QCOMPARE(contentOf(settings.eos), std::string("<|im_end|>"));
         QVERIFY(contains(settings.eos->origin, "tokenizer_config.json: eos_token"));
         QCOMPARE(contentOf(settings.pad), std::string("<|endoftext|>")); // Qwen2Tokenizer's default
-        QVERIFY(!settings.unk);                                           // removed by null
-        QVERIFY(!settings.bos);                                           // Qwen2Tokenizer has none
+        QVERIFY(!settings.unk);                                          // removed by null
+        QVERIFY(!settings.bos);                                          // Qwen2Tokenizer has none
     }
 
     // special_tokens_map.json wins over tokenizer_config.json, but is read only
@@ -206,7 +206,8 @@ private slots:
     void malformedValues()
     {
         writeJson(path("tokenizer_config.json"), {{"eos_token", 5}});
-        QVERIFY(contains(errorOf([&] { read(); }), "tokenizer_config.json: eos_token: expected a string or an AddedToken"));
+        QVERIFY(
+            contains(errorOf([&] { read(); }), "tokenizer_config.json: eos_token: expected a string or an AddedToken"));
         writeJson(path("tokenizer_config.json"), {{"pad_token", {{"lstrip", true}}}});
         QVERIFY(contains(errorOf([&] { read(); }), "tokenizer_config.json: pad_token.content"));
         writeJson(path("tokenizer_config.json"), {{"add_bos_token", "yes"}});

@@ -51,7 +51,9 @@ class TestStudySpec : public QObject
 private slots:
     void gridTimesSeedsInCellMajorOrder()
     {
-        json study = {{"name", "rank"}, {"base", baseConfig()}, {"seeds", {1, 2, 3}},
+        json study = {{"name", "rank"},
+                      {"base", baseConfig()},
+                      {"seeds", {1, 2, 3}},
                       {"grid", {{"adapter.r", {4, 8}}, {"training.lr", {0.001, 0.01}}}}};
         const auto spec = lwb::parseStudySpec(study, "study.json", ".");
         QCOMPARE(spec.cells.size(), std::size_t(4));
@@ -76,9 +78,13 @@ private slots:
 
     void wholeObjectsAsGridValues()
     {
-        json study = {{"name", "variants"}, {"base", baseConfig()}, {"seeds", {7}},
-                      {"grid", {{"adapter", {{{"variant", "lora"}, {"r", 4}},
-                                             {{"variant", "sira"}, {"r", 4}, {"sira", {{"experts", 4}, {"top_k", 2}}}}}}}},
+        json study = {{"name", "variants"},
+                      {"base", baseConfig()},
+                      {"seeds", {7}},
+                      {"grid",
+                       {{"adapter",
+                         {{{"variant", "lora"}, {"r", 4}},
+                          {{"variant", "sira"}, {"r", 4}, {"sira", {{"experts", 4}, {"top_k", 2}}}}}}}},
                       {"baseline", {{"adapter", {{"variant", "lora"}, {"r", 4}}}}}};
         const auto spec = lwb::parseStudySpec(study, "study.json", ".");
         QCOMPARE(spec.cells.size(), std::size_t(2));
@@ -88,12 +94,17 @@ private slots:
 
     void randomTrialsAreReproducibleAndInRange()
     {
-        json study = {{"name", "search"}, {"base", baseConfig()}, {"seeds", {1, 2}},
-                      {"random", {{"trials", 20}, {"seed", 5},
-                                  {"space", {{"training.lr", {{"log_uniform", {1e-4, 1e-2}}}},
-                                             {"adapter.dropout", {{"uniform", {0.0, 0.2}}}},
-                                             {"adapter.r", {{"int_uniform", {2, 4}}}},
-                                             {"adapter.alpha", {{"choice", {8, 16, 32}}}}}}}}};
+        json study = {{"name", "search"},
+                      {"base", baseConfig()},
+                      {"seeds", {1, 2}},
+                      {"random",
+                       {{"trials", 20},
+                        {"seed", 5},
+                        {"space",
+                         {{"training.lr", {{"log_uniform", {1e-4, 1e-2}}}},
+                          {"adapter.dropout", {{"uniform", {0.0, 0.2}}}},
+                          {"adapter.r", {{"int_uniform", {2, 4}}}},
+                          {"adapter.alpha", {{"choice", {8, 16, 32}}}}}}}}};
         const auto first = lwb::parseStudySpec(study, "study.json", ".");
         const auto again = lwb::parseStudySpec(study, "study.json", ".");
         QCOMPARE(first.cells.size(), std::size_t(20));
@@ -123,8 +134,11 @@ private slots:
         QTemporaryDir directory;
         std::ofstream(directory.filePath("base.json").toStdString()) << baseConfig().dump();
         const auto studyPath = directory.filePath("study.json").toStdString();
-        std::ofstream(studyPath) << json({{"name", "s"}, {"base", "base.json"}, {"set", {"training.steps=3"}},
-                                          {"seeds", {1}}, {"metric", "eval/exact_match/upper"}})
+        std::ofstream(studyPath) << json({{"name", "s"},
+                                          {"base", "base.json"},
+                                          {"set", {"training.steps=3"}},
+                                          {"seeds", {1}},
+                                          {"metric", "eval/exact_match/upper"}})
                                         .dump();
         const auto spec = lwb::loadStudySpec(studyPath);
         QCOMPARE(spec.cells.size(), std::size_t(1));
@@ -136,22 +150,33 @@ private slots:
     void mistakesNameTheKeyAndTheCell()
     {
         const json base = baseConfig();
-        QVERIFY(errorOf({{"base", base}, {"seeds", {1}}}).find("name: must be a non-empty string") != std::string::npos);
+        QVERIFY(errorOf({{"base", base}, {"seeds", {1}}}).find("name: must be a non-empty string")
+                != std::string::npos);
         QVERIFY(errorOf({{"name", "s"}, {"base", base}, {"seeds", {1, 1}}}).find("seeds[1]: repeats seed 1")
                 != std::string::npos);
-        QVERIFY(errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grdi", json::object()}})
-                    .find("grdi: unknown key") != std::string::npos);
+        QVERIFY(
+            errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grdi", json::object()}}).find("grdi: unknown key")
+            != std::string::npos);
         QVERIFY(errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grid", {{"adapter.r", json::array()}}}})
-                    .find("grid.adapter.r: must be a non-empty array") != std::string::npos);
-        QVERIFY(errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}},
+                    .find("grid.adapter.r: must be a non-empty array")
+                != std::string::npos);
+        QVERIFY(errorOf({{"name", "s"},
+                         {"base", base},
+                         {"seeds", {1}},
                          {"random", {{"trials", 2}, {"space", {{"training.lr", {{"log_uniform", {0, 1}}}}}}}}})
-                    .find("random.space.training.lr.log_uniform: log_uniform needs low > 0") != std::string::npos);
+                    .find("random.space.training.lr.log_uniform: log_uniform needs low > 0")
+                != std::string::npos);
         // An expanded config that is not a valid run: the cell and the key.
-        const auto badCell = errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grid", {{"adapter.r", {4, 0}}}}});
+        const auto badCell
+            = errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grid", {{"adapter.r", {4, 0}}}}});
         QVERIFY2(badCell.find("adapter.r: cell 1 (adapter.r=0)") != std::string::npos, badCell.c_str());
-        QVERIFY(errorOf({{"name", "s"}, {"base", base}, {"seeds", {1}}, {"grid", {{"adapter.r", {4, 8}}}},
+        QVERIFY(errorOf({{"name", "s"},
+                         {"base", base},
+                         {"seeds", {1}},
+                         {"grid", {{"adapter.r", {4, 8}}}},
                          {"baseline", {{"adapter.r", 16}}}})
-                    .find("baseline: names no cell") != std::string::npos);
+                    .find("baseline: names no cell")
+                != std::string::npos);
         try {
             lwb::loadStudySpec("/nonexistent/study.json");
             QFAIL("a missing study file must be an error");

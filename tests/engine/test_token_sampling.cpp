@@ -42,7 +42,8 @@ torch::Tensor tensorOf(const nlohmann::json &rows, torch::ScalarType type)
 
 std::vector<ReferenceCase> referenceCases()
 {
-    const auto path = qgetenv("LWB_SOURCE_DIR").toStdString() + "/tests/fixtures/sampling/token_sampling_reference.json";
+    const auto path
+        = qgetenv("LWB_SOURCE_DIR").toStdString() + "/tests/fixtures/sampling/token_sampling_reference.json";
     std::ifstream file(path);
     if (!file)
         throw std::runtime_error(path + ": cannot open (LWB_SOURCE_DIR must point at the repository; CTest sets it)");
@@ -86,7 +87,8 @@ private slots:
         for (const auto &c : cases_) {
             const lwb::TokenSampler sampler(c.rule, c.seen, c.logits.size(1));
             const double worst = maxDifference(sampler.penalized(c.logits), c.penalized);
-            QVERIFY2(worst <= 1e-6, qPrintable(QString("penalty %1: max |d| %2").arg(c.rule.repetitionPenalty).arg(worst)));
+            QVERIFY2(worst <= 1e-6,
+                     qPrintable(QString("penalty %1: max |d| %2").arg(c.rule.repetitionPenalty).arg(worst)));
         }
     }
 

@@ -4,7 +4,6 @@
 // whose data, evaluation and exact match go through the folder's BPE
 // tokenizer, including tokenizers cut from the real Qwen3 and Llama 2 ones; chat lines
 // through the folder's chat template (tokenizer_config.json).
-#include "error_capture.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
@@ -17,6 +16,7 @@
 #include "engine/tensor_io/safetensors_writer.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/train/trainer.h"
+#include "error_capture.h"
 #include "tiny_tokenizer.h"
 #include "train_observers.h"
 
@@ -39,9 +39,9 @@ using lwb::test::errorOf;
 
 // Merges that make common pieces of the built-in tasks' text one token.
 const std::vector<std::pair<std::string, std::string>> kMerges{
-    {"e", "r"}, {"p", "p"}, {"u", "pp"}, {"upp", "er"}, {"r", "e"}, {"v", "e"}, {"re", "ve"}, {"reve", "r"},
-    {"s", "e"}, {"rever", "se"}, {"l", "e"}, {"n", "g"}, {"le", "ng"}, {"t", "h"}, {"leng", "th"}, {"f", "i"},
-    {"r", "s"}, {"t", ":"}, {"fi", "rs"}, {"firs", "t:"}, {"a", "n"}, {"i", "n"}, {"o", "n"}, {"e", "n"},
+    {"e", "r"}, {"p", "p"},      {"u", "pp"},  {"upp", "er"},  {"r", "e"},   {"v", "e"}, {"re", "ve"},   {"reve", "r"},
+    {"s", "e"}, {"rever", "se"}, {"l", "e"},   {"n", "g"},     {"le", "ng"}, {"t", "h"}, {"leng", "th"}, {"f", "i"},
+    {"r", "s"}, {"t", ":"},      {"fi", "rs"}, {"firs", "t:"}, {"a", "n"},   {"i", "n"}, {"o", "n"},     {"e", "n"},
 };
 constexpr std::int64_t kSpecialId = 300; // <|endoftext|>, after the merges' ids
 
@@ -68,7 +68,7 @@ lwb::SequenceFormat formatIn(const QTemporaryDir &dir)
 // A small Llama-style shape with room for the tokenizer's ids.
 Json smallModel(std::int64_t vocabSize)
 {
-    return {{"preset", "llama-tiny"}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+    return {{"preset", "llama-tiny"},   {"hidden_size", 64},       {"num_hidden_layers", 2}, {"num_attention_heads", 4},
             {"num_key_value_heads", 2}, {"intermediate_size", 96}, {"vocab_size", vocabSize}};
 }
 
@@ -93,7 +93,11 @@ Json runDocument(const QString &modelFolder, const QString &outputDir, std::int6
         {"data", {{"tasks", {"first", "length", "upper", "reverse"}}, {"seq_len", 32}, {"eval_examples", 32}}},
         {"adapter", {{"variant", "lora"}, {"r", 8}, {"alpha", 16}, {"dropout", 0.0}}},
         {"training",
-         {{"steps", steps}, {"batch_size", 8}, {"lr", 0.01}, {"warmup_steps", 5}, {"output_dir", outputDir.toStdString()}}},
+         {{"steps", steps},
+          {"batch_size", 8},
+          {"lr", 0.01},
+          {"warmup_steps", 5},
+          {"output_dir", outputDir.toStdString()}}},
         {"eval", {{"every", 0}, {"batch_size", 16}}},
     };
 }
@@ -140,7 +144,8 @@ private slots:
         QVERIFY(!format.byteLevelTokens());
 
         // add_bos_token says so.
-        writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "<|endoftext|>", "add_bos_token": true})");
+        writeText(path + "/tokenizer_config.json",
+                  R"({"bos_token": "<s>", "eos_token": "<|endoftext|>", "add_bos_token": true})");
         QCOMPARE(formatIn(dir).promptIds("upper"), (Ids{301, upper[0]}));
 
         // Without it, a post-processor template that starts with the BOS (Llama-3's) says so.
@@ -150,18 +155,23 @@ private slots:
             {"processors",
              {{{"type", "ByteLevel"}},
               {{"type", "TemplateProcessing"},
-               {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
-               {"pair", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                         {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
+               {"single",
+                {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+               {"pair",
+                {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+                 {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                 {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
                {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {301}}, {"tokens", {"<s>"}}}}}}}}}};
         writeText(path + "/tokenizer.json", templated.dump());
         writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "<|endoftext|>"})");
         QCOMPARE(formatIn(dir).promptIds("upper"), (Ids{301, upper[0]}));
         // add_bos_token false wins over the template.
-        writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>", "eos_token": "<|endoftext|>", "add_bos_token": false})");
+        writeText(path + "/tokenizer_config.json",
+                  R"({"bos_token": "<s>", "eos_token": "<|endoftext|>", "add_bos_token": false})");
         QCOMPARE(formatIn(dir).promptIds("upper"), upper);
         writeText(path + "/tokenizer_config.json", R"({"add_bos_token": "yes", "eos_token": "<|endoftext|>"})");
-        QVERIFY(contains(errorOf([&] { formatIn(dir); }), "tokenizer_config.json: add_bos_token: expected true or false"));
+        QVERIFY(
+            contains(errorOf([&] { formatIn(dir); }), "tokenizer_config.json: add_bos_token: expected true or false"));
 
         // No EOS: the folder still loads (scoring needs none), but nothing could end an answer.
         writeText(path + "/tokenizer_config.json", R"({"bos_token": "<s>"})");
@@ -177,8 +187,7 @@ private slots:
         const auto format = formatIn(dir);
         const auto &tokenizer = format.tokenizer();
         // The first prompt holds the EOS/pad token as text: a real token, kept in the mask.
-        const std::vector<lwb::TaskExample> examples{{"upper", "upper: a<|endoftext|>\n", "A"},
-                                                     {"first", "f\n", "o"}};
+        const std::vector<lwb::TaskExample> examples{{"upper", "upper: a<|endoftext|>\n", "A"}, {"first", "f\n", "o"}};
         const auto batch = lwb::buildBatch(examples, format, 64);
 
         const Ids prompt0 = tokenizer.encode(examples[0].prompt), prompt1 = tokenizer.encode(examples[1].prompt);
@@ -194,12 +203,15 @@ private slots:
             QVERIFY(batch.tokenMask[0][t].item<bool>());
             const bool real1 = t + 1 < static_cast<std::int64_t>(sequence1.size());
             QCOMPARE(batch.tokenMask[1][t].item<bool>(), real1);
-            QCOMPARE(batch.inputIds[1][t].item<std::int64_t>(), real1 ? sequence1[static_cast<std::size_t>(t)] : kSpecialId);
+            QCOMPARE(batch.inputIds[1][t].item<std::int64_t>(),
+                     real1 ? sequence1[static_cast<std::size_t>(t)] : kSpecialId);
             // Labels: the answer and EOS only (no BOS here: the prompt starts at position 0).
             const auto scored0 = t + 1 >= static_cast<std::int64_t>(prompt0.size());
-            QCOMPARE(batch.labels[0][t].item<std::int64_t>(), scored0 ? sequence0[static_cast<std::size_t>(t + 1)] : -100);
+            QCOMPARE(batch.labels[0][t].item<std::int64_t>(),
+                     scored0 ? sequence0[static_cast<std::size_t>(t + 1)] : -100);
             const auto scored1 = real1 && t + 1 >= static_cast<std::int64_t>(prompt1.size());
-            QCOMPARE(batch.labels[1][t].item<std::int64_t>(), scored1 ? sequence1[static_cast<std::size_t>(t + 1)] : -100);
+            QCOMPARE(batch.labels[1][t].item<std::int64_t>(),
+                     scored1 ? sequence1[static_cast<std::size_t>(t + 1)] : -100);
         }
         QCOMPARE(batch.scoredTokens, std::int64_t(4));
         QCOMPARE(batch.inputTokens, static_cast<std::int64_t>(sequence0.size() + sequence1.size() - 2));
@@ -265,9 +277,10 @@ private slots:
                 config["chat_template"] = chatTemplate;
             writeText(configFile, config.dump());
         };
-        writeText(path + "/chat.jsonl", R"({"messages":[{"role":"system","content":"Be brief."},)"
-                                        R"({"role":"user","content":"Opposite of good?"},{"role":"assistant","content":"bad"}]})"
-                                        "\n");
+        writeText(path + "/chat.jsonl",
+                  R"({"messages":[{"role":"system","content":"Be brief."},)"
+                  R"({"role":"user","content":"Opposite of good?"},{"role":"assistant","content":"bad"}]})"
+                  "\n");
         lwb::DataConfig data;
         data.source = "jsonl";
         data.trainFile = path + "/chat.jsonl";
@@ -286,18 +299,21 @@ private slots:
         // Exact match reads a reference as generation prints it: special-token text dropped.
         QCOMPARE(format.referenceText("bad<|im_start|>"), std::string("bad"));
 
-        writeConfig(Json::array({{{"name", "tool_use"}, {"template", "{{ tools }}"}}, {{"name", "default"}, {"template", chatml}}}));
+        writeConfig(Json::array(
+            {{{"name", "tool_use"}, {"template", "{{ tools }}"}}, {{"name", "default"}, {"template", chatml}}}));
         QCOMPARE(firstExample().prompt, example.prompt);
 
         writeConfig("{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m.content }}{% endfor %}");
         auto message = errorOf([&] { firstExample(); });
         QVERIFY2(contains(message, path + "/chat.jsonl:1: the chat template (" + configFile
-                                       + ": chat_template) is not prefix-stable"), message.c_str());
+                                       + ": chat_template) is not prefix-stable"),
+                 message.c_str());
 
         writeConfig("{% if messages %}");
         data.skipBadLines = true;
         message = errorOf([&] { firstExample(); });
-        QVERIFY2(contains(message, configFile + ": chat_template: line 1, column 4: {% if %} is never closed"), message.c_str());
+        QVERIFY2(contains(message, configFile + ": chat_template: line 1, column 4: {% if %} is never closed"),
+                 message.c_str());
 
         writeConfig(nullptr);
         QCOMPARE(firstExample().prompt, std::string("system: Be brief.\nuser: Opposite of good?\nassistant: "));
@@ -357,7 +373,8 @@ private slots:
         const std::string peer = tests + "/tokenizer_peer";
         std::ifstream chatFixture(tests + "/chat_peer/fixtures/expected.json");
         const auto templates = Json::parse(chatFixture).at("templates");
-        const auto line = Json::parse(R"({"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]})");
+        const auto line = Json::parse(
+            R"({"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4"}]})");
         const auto exampleWith = [&](const std::string &name, Json config) {
             QTemporaryDir dir;
             std::ifstream tokenizer(peer + "/fixtures/" + name + "-mini/tokenizer.json");
@@ -398,7 +415,8 @@ private slots:
     void aRunOnARealTokenizerCut()
     {
         QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
-        const std::string mini = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer/fixtures/qwen3-mini";
+        const std::string mini
+            = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer/fixtures/qwen3-mini";
         QTemporaryDir folder, output;
         std::ifstream tokenizerFile(mini + "/tokenizer.json"), configFile(mini + "/tokenizer_config.json");
         const auto tokenizer = Json::parse(tokenizerFile), tokenizerConfig = Json::parse(configFile);
@@ -431,7 +449,8 @@ private slots:
     void aRunOnTheLlama2TokenizerCut()
     {
         QVERIFY2(!qgetenv("LWB_SOURCE_DIR").isEmpty(), "run through ctest: LWB_SOURCE_DIR names the source tree");
-        const std::string mini = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer/fixtures/llama2-mini";
+        const std::string mini
+            = std::string(qgetenv("LWB_SOURCE_DIR").constData()) + "/tests/tokenizer_peer/fixtures/llama2-mini";
         QTemporaryDir folder, output;
         std::ifstream tokenizerFile(mini + "/tokenizer.json"), configFile(mini + "/tokenizer_config.json");
         const auto tokenizer = Json::parse(tokenizerFile), tokenizerConfig = Json::parse(configFile);

@@ -9,11 +9,11 @@
 // tests/tokenizer_peer/make_synthetic_fixtures.py. The trained fixtures
 // (synthetic-unigram*, synthetic-wordpiece-*) run in test_bpe_tokenizer's
 // quickFixturesMatchPeer and, on ~5,200 strings each, in CTest tokenizer_peer.
-#include "error_capture.h"
 #include "engine/core/error.h"
 #include "engine/tokenizer/bert_normalizer.h"
 #include "engine/tokenizer/bpe_tokenizer.h"
 #include "engine/tokenizer/serde_json_float.h"
+#include "error_capture.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,11 +37,13 @@ using lwb::test::errorOf;
 // only by f64 rounding (-0.1 + -0.2 is -0.30000000000000004).
 Json tiePieces()
 {
-    return Json::array({{"<unk>", 0.0}, {"a", -1.0}, {"b", -1.0}, {"c", -2.0}, {"ab", -2.0}, {"ba", -2.0},
-                        {"bc", -3.0}, {"ca", -3.0}, {"aba", -3.0}, {"bab", -3.0}, {"abc", -4.0}, {"cab", -5.0},
-                        {"abab", -4.0}, {"x", -0.1}, {"y", -0.2}, {"xy", -0.30000000000000004}, {"yx", -0.3},
-                        {"z", -0.5}, {"xyz", -0.8}, {"zx", -0.6}, {"\u00e9", -1.0}, {"e", -0.5},
-                        {"\u0301", -0.5}, {"\u00e9a", -2.0}, {"<0x41>", -9.0}});
+    return Json::array({{"<unk>", 0.0},   {"a", -1.0},   {"b", -1.0},      {"c", -2.0},
+                        {"ab", -2.0},     {"ba", -2.0},  {"bc", -3.0},     {"ca", -3.0},
+                        {"aba", -3.0},    {"bab", -3.0}, {"abc", -4.0},    {"cab", -5.0},
+                        {"abab", -4.0},   {"x", -0.1},   {"y", -0.2},      {"xy", -0.30000000000000004},
+                        {"yx", -0.3},     {"z", -0.5},   {"xyz", -0.8},    {"zx", -0.6},
+                        {"\u00e9", -1.0}, {"e", -0.5},   {"\u0301", -0.5}, {"\u00e9a", -2.0},
+                        {"<0x41>", -9.0}});
 }
 
 Json unigramJson(const Json &vocab, const Json &unkId, bool byteFallback)
@@ -57,19 +59,20 @@ Json unigramJson(const Json &vocab, const Json &unkId, bool byteFallback)
 
 Json wordPieceJson(std::size_t maxChars)
 {
-    return {{"version", "1.0"},
-            {"added_tokens", Json::array()},
-            {"normalizer", nullptr},
-            {"pre_tokenizer", nullptr},
-            {"post_processor", nullptr},
-            {"decoder", nullptr},
-            {"model",
-             {{"type", "WordPiece"},
-              {"unk_token", "[UNK]"},
-              {"continuing_subword_prefix", "##"},
-              {"max_input_chars_per_word", maxChars},
-              {"vocab", {{"[UNK]", 0}, {"un", 1}, {"##aff", 2}, {"##able", 3}, {"una", 4}, {"##ff", 5}, {"a", 6},
-                         {"##a", 7}}}}}};
+    return {
+        {"version", "1.0"},
+        {"added_tokens", Json::array()},
+        {"normalizer", nullptr},
+        {"pre_tokenizer", nullptr},
+        {"post_processor", nullptr},
+        {"decoder", nullptr},
+        {"model",
+         {{"type", "WordPiece"},
+          {"unk_token", "[UNK]"},
+          {"continuing_subword_prefix", "##"},
+          {"max_input_chars_per_word", maxChars},
+          {"vocab",
+           {{"[UNK]", 0}, {"un", 1}, {"##aff", 2}, {"##able", 3}, {"una", 4}, {"##ff", 5}, {"a", 6}, {"##a", 7}}}}}};
 }
 
 } // namespace
@@ -161,10 +164,14 @@ private slots:
     {
         QTest::addColumn<QString>("mutation");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("unk_id out of range") << "unk_id=9" << "model.unk_id: unk_id 99 is not an index of model.vocab";
-        QTest::newRow("score not a number") << "score=text" << "model.vocab[1][1]: expected a number";
-        QTest::newRow("entry not a pair") << "entry=[a]" << "model.vocab[1]: expected [piece, score]";
-        QTest::newRow("vocab object") << "vocab={}" << "model.vocab: expected an array of [piece, score]";
+        QTest::newRow("unk_id out of range") << "unk_id=9"
+                                             << "model.unk_id: unk_id 99 is not an index of model.vocab";
+        QTest::newRow("score not a number") << "score=text"
+                                            << "model.vocab[1][1]: expected a number";
+        QTest::newRow("entry not a pair") << "entry=[a]"
+                                          << "model.vocab[1]: expected [piece, score]";
+        QTest::newRow("vocab object") << "vocab={}"
+                                      << "model.vocab: expected an array of [piece, score]";
         QTest::newRow("ByteLevel") << "pre_tokenizer=ByteLevel"
                                    << "pre_tokenizer: a ByteLevel pre-tokenizer is supported with a BPE model only";
         QTest::newRow("WordLevel") << "type=WordLevel"
@@ -185,8 +192,8 @@ private slots:
         else if (mutation == "vocab={}")
             json["model"]["vocab"] = Json::object();
         else if (mutation == "pre_tokenizer=ByteLevel")
-            json["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
-                                     {"use_regex", true}};
+            json["pre_tokenizer"]
+                = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
         else if (mutation == "type=WordLevel")
             json["model"]["type"] = "WordLevel";
         const std::string path = write(json);

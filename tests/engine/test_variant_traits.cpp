@@ -102,7 +102,8 @@ private slots:
             }
             for (const auto &exporter : lwb::exporters()) {
                 if (lwb::exportsVariant(exporter, traits.name))
-                    QVERIFY2(contains(traits.exportFormats, exporter.format), (traits.name + " " + exporter.format).c_str());
+                    QVERIFY2(contains(traits.exportFormats, exporter.format),
+                             (traits.name + " " + exporter.format).c_str());
             }
         }
         QVERIFY_THROWS_EXCEPTION(lwb::Error, lwb::findExporter("dlp", "merged"));
@@ -133,7 +134,8 @@ private slots:
                     [[fallthrough]];
                 case Kind::Real:
                     QVERIFY2(value.is_number(), where.c_str());
-                    QVERIFY2(value.get<double>() >= field.minimum && value.get<double>() <= field.maximum, where.c_str());
+                    QVERIFY2(value.get<double>() >= field.minimum && value.get<double>() <= field.maximum,
+                             where.c_str());
                     break;
                 case Kind::Flag:
                     QVERIFY2(value.is_boolean(), where.c_str());

@@ -31,10 +31,13 @@ const nlohmann::json &messages()
 const nlohmann::json &extraVariables()
 {
     static const nlohmann::json value = [] {
-        nlohmann::json variables = { { "messages", messages() }, { "add_generation_prompt", true },
-            { "bos_token", "<s>" }, { "eos_token", "</s>" }, { "enable_thinking", false },
-            { "tools", nlohmann::json::parse(R"([{"type": "function",
-                                        "function": {"name": "lookup", "parameters": {"type": "object"}}}])") } };
+        nlohmann::json variables = {{"messages", messages()},
+                                    {"add_generation_prompt", true},
+                                    {"bos_token", "<s>"},
+                                    {"eos_token", "</s>"},
+                                    {"enable_thinking", false},
+                                    {"tools", nlohmann::json::parse(R"([{"type": "function",
+                                        "function": {"name": "lookup", "parameters": {"type": "object"}}}])")}};
         return variables;
     }();
     return value;
@@ -48,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     const std::string origin = "fuzz/tokenizer_config.json: chat_template";
     try {
         const lwb::ChatTemplate chatTemplate(source, origin);
-        const lwb::ChatTokens tokens { "<s>", "</s>" };
-        for (const bool generationPrompt : { false, true }) {
+        const lwb::ChatTokens tokens{"<s>", "</s>"};
+        for (const bool generationPrompt : {false, true}) {
             try {
                 (void)chatTemplate.render(messages(), generationPrompt, tokens);
             } catch (const lwb::Error &) {

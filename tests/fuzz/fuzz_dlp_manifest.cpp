@@ -40,7 +40,7 @@ void writeTaskLora(lwb::CausalLMImpl &base, const std::string &relative, float v
     lwb::PeftLoraConfig config;
     config.r = kRank;
     config.loraAlpha = 8.0;
-    config.targetModules = { "c_attn" };
+    config.targetModules = {"c_attn"};
     config.fanInFanOut = true;
     lwb::fuzz::scratch().write("bundle/" + relative + "/" + lwb::kPeftConfigFile, lwb::peftConfigJson(config).dump(2));
     lwb::NamedTensors tensors;
@@ -48,19 +48,17 @@ void writeTaskLora(lwb::CausalLMImpl &base, const std::string &relative, float v
         const auto linear = std::dynamic_pointer_cast<lwb::AdaptedLinearImpl>(item.value());
         if (!linear || item.key().find("c_attn") == std::string::npos)
             continue;
-        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'A'), torch::full({ kRank, linear->inFeatures() }, value));
-        tensors.emplace_back(
-            lwb::peftTensorKey(item.key(), 'B'), torch::full({ linear->outFeatures(), kRank }, -value));
+        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'A'), torch::full({kRank, linear->inFeatures()}, value));
+        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'B'), torch::full({linear->outFeatures(), kRank}, -value));
     }
-    lwb::writeSafetensors(
-        bundleFolder() + "/" + relative + "/" + lwb::kPeftWeightsFile, tensors, { { "format", "pt" } });
+    lwb::writeSafetensors(bundleFolder() + "/" + relative + "/" + lwb::kPeftWeightsFile, tensors, {{"format", "pt"}});
 }
 
 lwb::RunConfig baseConfig()
 {
     // Prompts must fit the fixture's 32 positions.
-    const nlohmann::json document = { { "model", { { "path", lwb::fuzz::sourcePath("tests/fixtures/hf/gpt2") } } },
-        { "data", { { "seq_len", 24 } } } };
+    const nlohmann::json document
+        = {{"model", {{"path", lwb::fuzz::sourcePath("tests/fixtures/hf/gpt2")}}}, {"data", {{"seq_len", 24}}}};
     return lwb::parseRunConfig(document, "fuzz base config");
 }
 
@@ -90,12 +88,12 @@ std::string prepareBundle(const lwb::RunConfig &base)
     plugin.layers = reference["plugin"]["layers"].get<std::int64_t>();
     plugin.width = reference["plugin"]["width"].get<std::int64_t>();
     plugin.bigramBuckets = reference["plugin"]["bigram_buckets"].get<std::int64_t>();
-    config.adapter.targets = { "c_attn" };
+    config.adapter.targets = {"c_attn"};
     lwb::TaskLoraLibrary library;
     for (const auto &task : reference["tasks"]) {
         const auto name = task["task"].get<std::string>();
         const auto folder = bundleFolder() + "/" + task["folder"].get<std::string>();
-        config.adapter.dlp.library.push_back({ name, folder });
+        config.adapter.dlp.library.push_back({name, folder});
         library.add(lwb::importPeftTaskLora(name, folder, config.model));
     }
     lwb::DlpModel study(config, std::move(library));

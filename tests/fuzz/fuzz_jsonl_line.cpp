@@ -31,8 +31,8 @@ void check(const lwb::JsonlDataset &dataset)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static const lwb::ChatFormat chatMl(
-        kChatMl, "fuzz/tokenizer_config.json: chat_template", lwb::ChatTokens { "", "<|im_end|>" }, false);
+    static const lwb::ChatFormat chatMl(kChatMl, "fuzz/tokenizer_config.json: chat_template",
+                                        lwb::ChatTokens{"", "<|im_end|>"}, false);
     const auto path = lwb::fuzz::scratch().write("data.jsonl", lwb::fuzz::bytesOf(data, size));
     try {
         check(lwb::readJsonlDataset(path, /*skipBadLines=*/true));

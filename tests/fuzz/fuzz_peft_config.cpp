@@ -34,12 +34,11 @@ void writeWeights(lwb::CausalLMImpl &model)
         const auto linear = std::dynamic_pointer_cast<lwb::AdaptedLinearImpl>(item.value());
         if (!linear)
             continue;
-        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'A'), torch::full({ kRank, linear->inFeatures() }, 0.01f));
-        tensors.emplace_back(
-            lwb::peftTensorKey(item.key(), 'B'), torch::full({ linear->outFeatures(), kRank }, -0.02f));
+        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'A'), torch::full({kRank, linear->inFeatures()}, 0.01f));
+        tensors.emplace_back(lwb::peftTensorKey(item.key(), 'B'), torch::full({linear->outFeatures(), kRank}, -0.02f));
     }
-    lwb::writeSafetensors(
-        lwb::fuzz::scratch().path() + "/adapter/" + lwb::kPeftWeightsFile, tensors, { { "format", "pt" } });
+    lwb::writeSafetensors(lwb::fuzz::scratch().path() + "/adapter/" + lwb::kPeftWeightsFile, tensors,
+                          {{"format", "pt"}});
 }
 
 } // namespace

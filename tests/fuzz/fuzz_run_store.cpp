@@ -13,7 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     const auto &scratch = lwb::fuzz::scratch();
-    for (const char *suffix : { "-wal", "-shm", "-journal" })
+    for (const char *suffix : {"-wal", "-shm", "-journal"})
         scratch.remove(std::string("runs.db") + suffix);
     const auto path = scratch.write("runs.db", lwb::fuzz::bytesOf(data, size));
     try {

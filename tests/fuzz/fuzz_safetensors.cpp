@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         for (const auto &name : reader.names()) {
             const auto &info = reader.info(name);
             (void)info.shape.size();
-            for (const auto type : { c10::ScalarType::Float, c10::ScalarType::BFloat16 }) {
+            for (const auto type : {c10::ScalarType::Float, c10::ScalarType::BFloat16}) {
                 try {
                     const auto tensor = reader.load(name, type);
                     (void)tensor.numel();

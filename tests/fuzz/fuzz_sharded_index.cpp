@@ -31,22 +31,22 @@ std::string writeShards()
 {
     const auto &folder = lwb::fuzz::scratch();
     // shard 1: "a" F32 [2] (1.0, 2.0), "b" F16 [1] (1.0)
-    const float a[2] = { 1.0f, 2.0f };
+    const float a[2] = {1.0f, 2.0f};
     std::string payload1(reinterpret_cast<const char *>(a), sizeof a);
     payload1 += std::string("\x00\x3c", 2);
     folder.write("model-00001-of-00002.safetensors",
-        safetensorsFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                        R"("b":{"dtype":"F16","shape":[1],"data_offsets":[8,10]}})",
-            payload1));
+                 safetensorsFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                 R"("b":{"dtype":"F16","shape":[1],"data_offsets":[8,10]}})",
+                                 payload1));
     // shard 2: "c" BF16 [2,1] (1.0, -2.0), "d" I64 [] (7)
     std::string payload2("\x80\x3f\x00\xc0", 4);
     const std::int64_t d = 7;
     payload2.append(reinterpret_cast<const char *>(&d), sizeof d);
     folder.write("model-00002-of-00002.safetensors",
-        safetensorsFile(R"({"__metadata__":{"format":"pt"},)"
-                        R"("c":{"dtype":"BF16","shape":[2,1],"data_offsets":[0,4]},)"
-                        R"("d":{"dtype":"I64","shape":[],"data_offsets":[4,12]}})",
-            payload2));
+                 safetensorsFile(R"({"__metadata__":{"format":"pt"},)"
+                                 R"("c":{"dtype":"BF16","shape":[2,1],"data_offsets":[0,4]},)"
+                                 R"("d":{"dtype":"I64","shape":[],"data_offsets":[4,12]}})",
+                                 payload2));
     return folder.path();
 }
 
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     lwb::fuzz::scratch().write(lwb::ShardedCheckpoint::kIndexFileName, lwb::fuzz::bytesOf(data, size));
     try {
         // The folder form (index preferred) and the index-file form.
-        for (const auto &path : { folder, folder + "/" + lwb::ShardedCheckpoint::kIndexFileName }) {
+        for (const auto &path : {folder, folder + "/" + lwb::ShardedCheckpoint::kIndexFileName}) {
             const lwb::ShardedCheckpoint checkpoint(path);
             for (const auto &name : checkpoint.names()) {
                 (void)checkpoint.info(name).shape.size();

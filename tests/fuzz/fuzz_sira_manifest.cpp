@@ -28,13 +28,12 @@ void writeWeights(lwb::CausalLMImpl &model)
         if (!linear)
             continue;
         const auto in = linear->inFeatures(), out = linear->outFeatures();
-        tensors.emplace_back(
-            item.key() + ".router", torch::linspace(-1.0, 1.0, kExperts * in).reshape({ kExperts, in }));
-        tensors.emplace_back(item.key() + ".lora_A", torch::full({ kExperts, kRank, in }, 0.01f));
-        tensors.emplace_back(item.key() + ".lora_B", torch::full({ kExperts, out, kRank }, -0.02f));
+        tensors.emplace_back(item.key() + ".router", torch::linspace(-1.0, 1.0, kExperts * in).reshape({kExperts, in}));
+        tensors.emplace_back(item.key() + ".lora_A", torch::full({kExperts, kRank, in}, 0.01f));
+        tensors.emplace_back(item.key() + ".lora_B", torch::full({kExperts, out, kRank}, -0.02f));
     }
     lwb::writeSafetensors(lwb::fuzz::scratch().path() + "/bundle/" + lwb::kSiraWeightsFile, tensors,
-        { { "format", lwb::kSiraBundleFormat } });
+                          {{"format", lwb::kSiraBundleFormat}});
 }
 
 } // namespace
@@ -57,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     // Accepted settings must run (outside the try: any error here is a finding).
     torch::NoGradGuard noGrad;
-    const auto logits = model->forward(torch::tensor({ { 1, 5, 9, 2 } }, torch::kInt64));
+    const auto logits = model->forward(torch::tensor({{1, 5, 9, 2}}, torch::kInt64));
     (void)logits.sum().item<float>();
     return 0;
 }

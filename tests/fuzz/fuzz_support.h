@@ -77,7 +77,7 @@ inline const ScratchFolder &scratch()
 
 inline std::string_view bytesOf(const std::uint8_t *data, std::size_t size)
 {
-    return { reinterpret_cast<const char *>(data), size };
+    return {reinterpret_cast<const char *>(data), size};
 }
 
 // The committed fixtures (tests/fixtures, resources) some harnesses load once.

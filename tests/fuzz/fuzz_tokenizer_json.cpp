@@ -14,9 +14,9 @@ const char *const kTexts[] = {
     "Hello, world! It's 2026.",
     "<|im_start|>user\nhi<|im_end|> <s></s>",
     "  leading   and trailing  \t\n",
-    "Cafe\xcc\x81 \xef\xac\x81 \xe2\x84\xab", // e + combining acute, ligature fi, Angstrom sign
+    "Cafe\xcc\x81 \xef\xac\x81 \xe2\x84\xab",                 // e + combining acute, ligature fi, Angstrom sign
     "\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c 12345", // CJK and digits
-    "\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd", // emoji with a skin-tone modifier
+    "\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd",       // emoji with a skin-tone modifier
     "",
 };
 

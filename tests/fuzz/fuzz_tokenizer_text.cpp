@@ -25,7 +25,7 @@ std::unique_ptr<lwb::BpeTokenizer> load(const char *name)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    static const std::unique_ptr<lwb::BpeTokenizer> tokenizers[] = { load("qwen3-mini"), load("llama3-mini") };
+    static const std::unique_ptr<lwb::BpeTokenizer> tokenizers[] = {load("qwen3-mini"), load("llama3-mini")};
     if (size == 0)
         return 0;
     const bool qwen = data[0] % 2 == 0;

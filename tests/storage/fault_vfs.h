@@ -62,9 +62,12 @@ private:
     static int faultCode()
     {
         switch (fault_().load()) {
-        case WriteFault::ReadOnly: return SQLITE_READONLY;
-        case WriteFault::DiskFull: return SQLITE_FULL;
-        case WriteFault::None: break;
+        case WriteFault::ReadOnly:
+            return SQLITE_READONLY;
+        case WriteFault::DiskFull:
+            return SQLITE_FULL;
+        case WriteFault::None:
+            break;
         }
         return SQLITE_OK;
     }
@@ -102,19 +105,16 @@ private:
             return inner(f)->pMethods->xTruncate(inner(f), size);
         };
         m.xSync = [](sqlite3_file *f, int flags) { return inner(f)->pMethods->xSync(inner(f), flags); };
-        m.xFileSize = [](sqlite3_file *f, sqlite3_int64 *size) { return inner(f)->pMethods->xFileSize(inner(f), size); };
+        m.xFileSize
+            = [](sqlite3_file *f, sqlite3_int64 *size) { return inner(f)->pMethods->xFileSize(inner(f), size); };
         m.xLock = [](sqlite3_file *f, int lock) { return inner(f)->pMethods->xLock(inner(f), lock); };
         m.xUnlock = [](sqlite3_file *f, int lock) { return inner(f)->pMethods->xUnlock(inner(f), lock); };
-        m.xCheckReservedLock = [](sqlite3_file *f, int *out) {
-            return inner(f)->pMethods->xCheckReservedLock(inner(f), out);
-        };
-        m.xFileControl = [](sqlite3_file *f, int op, void *arg) {
-            return inner(f)->pMethods->xFileControl(inner(f), op, arg);
-        };
+        m.xCheckReservedLock
+            = [](sqlite3_file *f, int *out) { return inner(f)->pMethods->xCheckReservedLock(inner(f), out); };
+        m.xFileControl
+            = [](sqlite3_file *f, int op, void *arg) { return inner(f)->pMethods->xFileControl(inner(f), op, arg); };
         m.xSectorSize = [](sqlite3_file *f) { return inner(f)->pMethods->xSectorSize(inner(f)); };
-        m.xDeviceCharacteristics = [](sqlite3_file *f) {
-            return inner(f)->pMethods->xDeviceCharacteristics(inner(f));
-        };
+        m.xDeviceCharacteristics = [](sqlite3_file *f) { return inner(f)->pMethods->xDeviceCharacteristics(inner(f)); };
         m.xShmMap = [](sqlite3_file *f, int region, int size, int extend, void volatile **out) {
             return inner(f)->pMethods->xShmMap(inner(f), region, size, extend, out);
         };
@@ -122,7 +122,8 @@ private:
             return inner(f)->pMethods->xShmLock(inner(f), offset, n, flags);
         };
         m.xShmBarrier = [](sqlite3_file *f) { inner(f)->pMethods->xShmBarrier(inner(f)); };
-        m.xShmUnmap = [](sqlite3_file *f, int deleteFlag) { return inner(f)->pMethods->xShmUnmap(inner(f), deleteFlag); };
+        m.xShmUnmap
+            = [](sqlite3_file *f, int deleteFlag) { return inner(f)->pMethods->xShmUnmap(inner(f), deleteFlag); };
         m.xFetch = [](sqlite3_file *f, sqlite3_int64 offset, int amount, void **out) {
             return inner(f)->pMethods->xFetch(inner(f), offset, amount, out);
         };

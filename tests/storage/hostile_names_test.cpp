@@ -2,10 +2,9 @@
 // markup go into the run store and come back byte for byte: quotes, a
 // semicolon with a DROP TABLE after it, "../" climbs, multi-byte UTF-8
 // (accents, CJK, an emoji outside the BMP) and a 1000-byte name; control
-// characters in names and notes, while a tag with one is refused by name. Every statement is prepared, so none of it is SQL; this
-// suite keeps it that way. After all of them the database passes
-// PRAGMA integrity_check and its tables are all still there. (An export's
-// folder name is made safe by sanitizeExportName: tests/engine/test_model_export.)
+// characters in names and notes, while a tag with one is refused by name. Every statement is prepared, so none of it is
+// SQL; this suite keeps it that way. After all of them the database passes PRAGMA integrity_check and its tables are
+// all still there. (An export's folder name is made safe by sanitizeExportName: tests/engine/test_model_export.)
 #include "storage/run_store.h"
 #include "storage/sha256.h"
 #include "storage/sqlite_database.h"

@@ -96,8 +96,8 @@ private slots:
         MetricReader reader(*store_);
         const auto names = reader.scalarSeriesNames(runId_);
         for (const char *name : {"train/loss", "train/lr", "train/grad_norm", "train/tokens_per_s", "train/tokens",
-                                 "train/peak_memory", "train/aux_loss", "routing/entropy", "routing/mean_entropy", "routing/dropped_fraction",
-                                 "routing/entropy/model.layers.1.mlp.down_proj",
+                                 "train/peak_memory", "train/aux_loss", "routing/entropy", "routing/mean_entropy",
+                                 "routing/dropped_fraction", "routing/entropy/model.layers.1.mlp.down_proj",
                                  "routing/dropped_fraction/model.layers.1.mlp.down_proj"}) {
             QVERIFY2(std::find(names.begin(), names.end(), name) != names.end(), name);
         }
@@ -259,9 +259,9 @@ private slots:
         for (std::int64_t step = 1; step <= 20000; ++step) {
             double value = 2.0 * std::exp(-double(step) / 5000.0) + noise(random);
             if (step == 4321)
-                value = 50.0;  // loss spike
+                value = 50.0; // loss spike
             if (step == 15000)
-                value = -7.0;  // dip
+                value = -7.0; // dip
             all.push_back({step, value, 0.01 * double(step)});
         }
         writeSeries("train/loss", 1, 20000, [&](std::int64_t s) { return all[s - 1].value; });
@@ -379,7 +379,8 @@ private slots:
 
     void shortSeriesIsNotDownsampled()
     {
-        writeSeries("eval/loss", 100, 100 * 50, [](std::int64_t s) { return 1.0 / double(s); }, 100);
+        writeSeries(
+            "eval/loss", 100, 100 * 50, [](std::int64_t s) { return 1.0 / double(s); }, 100);
         MetricReader reader(*store_);
         SeriesQuery query;
         query.maxPoints = 2000;
@@ -404,7 +405,8 @@ private slots:
     void latestAndBest()
     {
         writeSeries("train/loss", 1, 100, [](std::int64_t s) { return s == 60 ? 0.1 : 1.0 + 1.0 / double(s); });
-        writeSeries("eval/exact_match/copy", 10, 100, [](std::int64_t s) { return s == 50 ? 0.9 : 0.5; }, 10);
+        writeSeries(
+            "eval/exact_match/copy", 10, 100, [](std::int64_t s) { return s == 50 ? 0.9 : 0.5; }, 10);
         writeScalars(runId_, {{"train/loss", 101, std::nan(""), 10.1}});
         MetricReader reader(*store_);
         const auto loss = reader.summary(runId_, "train/loss");

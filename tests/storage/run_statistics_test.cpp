@@ -127,8 +127,8 @@ private slots:
             record.configJson = config;
             return record;
         };
-        const auto groups = groupRunsBySeed({run(1, 1, base), run(2, 2, otherRank), run(3, 7, otherSeed),
-                                             run(4, 7, otherSeed), run(5, 3, "not json")});
+        const auto groups = groupRunsBySeed(
+            {run(1, 1, base), run(2, 2, otherRank), run(3, 7, otherSeed), run(4, 7, otherSeed), run(5, 3, "not json")});
         QCOMPARE(groups.size(), std::size_t(3));
         QCOMPARE(groups[0].runIds, (std::vector<std::int64_t>{1, 3, 4}));
         QCOMPARE(groups[0].seeds, (std::vector<std::uint64_t>{1, 7, 7}));

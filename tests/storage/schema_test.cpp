@@ -88,8 +88,8 @@ private slots:
         QCOMPARE(store.database().queryInt("PRAGMA foreign_keys"), std::int64_t(1));
         QCOMPARE(store.database().queryInt("PRAGMA busy_timeout"), std::int64_t(4321));
         // Foreign keys are enforced, not just declared.
-        QVERIFY_THROWS_EXCEPTION(lwb::Error, store.database().execute(
-            "INSERT INTO run_tags (run_id, tag) VALUES (12345, 'orphan')"));
+        QVERIFY_THROWS_EXCEPTION(
+            lwb::Error, store.database().execute("INSERT INTO run_tags (run_id, tag) VALUES (12345, 'orphan')"));
     }
 
     void migratesFromEveryEarlierVersion_data()
@@ -130,8 +130,10 @@ private slots:
         // made at v4 or later got them from the writer, which raw rows skip).
         if (fromVersion < 4) {
             QCOMPARE(store.database().queryInt("SELECT count(*) FROM scalar_rollups"), std::int64_t(2));
-            QCOMPARE(store.database().queryInt("SELECT min_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(2));
-            QCOMPARE(store.database().queryInt("SELECT max_step FROM scalar_rollups WHERE run_id = 1"), std::int64_t(1));
+            QCOMPARE(store.database().queryInt("SELECT min_step FROM scalar_rollups WHERE run_id = 1"),
+                     std::int64_t(2));
+            QCOMPARE(store.database().queryInt("SELECT max_step FROM scalar_rollups WHERE run_id = 1"),
+                     std::int64_t(1));
         }
         // v5: studies start empty.
         QCOMPARE(store.database().queryInt("SELECT count(*) FROM studies"), std::int64_t(0));
@@ -217,7 +219,9 @@ private slots:
     {
         QTemporaryDir dir;
         const std::string path = dir.filePath("runs.db").toStdString();
-        { RunStore first(path); }
+        {
+            RunStore first(path);
+        }
         RunStore second(path);
         QCOMPARE(second.database().queryInt("SELECT count(*) FROM schema_version"), std::int64_t(kSchemaVersion));
     }
@@ -270,7 +274,10 @@ private slots:
     {
         QTemporaryDir dir;
         const std::string path = dir.filePath("archive.db").toStdString();
-        { RunStore store(path); store.createRun(test::namedRun("archived")); }
+        {
+            RunStore store(path);
+            store.createRun(test::namedRun("archived"));
+        }
         QCOMPARE(::chmod(path.c_str(), 0444), 0);
         expectOpenFails(path, "read-only");
         ::chmod(path.c_str(), 0644);

@@ -24,17 +24,15 @@ private slots:
     {
         QTest::addColumn<QByteArray>("message");
         QTest::addColumn<QString>("digest");
-        QTest::newRow("empty") << QByteArray()
-                               << "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        QTest::newRow("empty") << QByteArray() << "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         QTest::newRow("abc (FIPS 180-4 one block)")
             << QByteArray("abc") << "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
         QTest::newRow("448 bits (FIPS 180-4 two blocks)")
             << QByteArray("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
             << "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
-        QTest::newRow("896 bits")
-            << QByteArray("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopq"
-                          "rsmnopqrstnopqrstu")
-            << "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1";
+        QTest::newRow("896 bits") << QByteArray(
+            "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopq"
+            "rsmnopqrstnopqrstu") << "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1";
         QTest::newRow("one million a") << QByteArray(1000000, 'a')
                                        << "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
     }
@@ -88,7 +86,8 @@ private slots:
         QTemporaryDir dir;
         const std::string path = dir.filePath("a.txt").toStdString();
         std::ofstream(path, std::ios::binary) << std::string(1000000, 'a');
-        QCOMPARE(sha256File(path).sha256, std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QCOMPARE(sha256File(path).sha256,
+                 std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
     }
 
     void movedHashContinuesTheMessage()

@@ -35,14 +35,20 @@ std::string snapshotOf(RunStore &store, std::int64_t runId)
     const auto id = std::to_string(runId);
     return db.queryText("SELECT quote(name) || quote(variant) || quote(status) || quote(status_message) || "
                         "quote(config_json) || quote(started_at) || quote(finished_at) || quote(notes) "
-                        "FROM runs WHERE id = " + id)
-        + "|" + db.queryText("SELECT count(*) || '/' || quote(total(value)) || '/' || quote(max(step)) || '/' || "
-                             "quote(total(wall_seconds)) FROM scalar_samples WHERE run_id = " + id)
-        + "|" + db.queryText("SELECT count(*) || '/' || quote(total(length(values_f32))) FROM vector_samples "
-                             "WHERE run_id = " + id)
-        + "|" + db.queryText("SELECT count(*) || '/' || quote(total(value)) FROM evaluations WHERE run_id = " + id)
-        + "|" + db.queryText("SELECT count(*) || '/' || quote(group_concat(path)) FROM artifacts WHERE run_id = " + id)
-        + "|" + db.queryText("SELECT quote(group_concat(tag)) FROM run_tags WHERE run_id = " + id);
+                        "FROM runs WHERE id = "
+                        + id)
+           + "|"
+           + db.queryText("SELECT count(*) || '/' || quote(total(value)) || '/' || quote(max(step)) || '/' || "
+                          "quote(total(wall_seconds)) FROM scalar_samples WHERE run_id = "
+                          + id)
+           + "|"
+           + db.queryText("SELECT count(*) || '/' || quote(total(length(values_f32))) FROM vector_samples "
+                          "WHERE run_id = "
+                          + id)
+           + "|" + db.queryText("SELECT count(*) || '/' || quote(total(value)) FROM evaluations WHERE run_id = " + id)
+           + "|"
+           + db.queryText("SELECT count(*) || '/' || quote(group_concat(path)) FROM artifacts WHERE run_id = " + id)
+           + "|" + db.queryText("SELECT quote(group_concat(tag)) FROM run_tags WHERE run_id = " + id);
 }
 
 std::int64_t scalarCount(const std::string &path, std::int64_t runId)

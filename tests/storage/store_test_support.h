@@ -50,7 +50,7 @@ inline RunInfo makeRunInfo(const std::string &name, const std::string &variant =
     info.name = name;
     info.variant = variant;
     info.configJson = R"({"adapter": {"kind": ")" + variant + R"(", "rank": )" + std::to_string(rank)
-        + R"(}, "optimizer": {"lr": 0.001}, "seed": 7})";
+                      + R"(}, "optimizer": {"lr": 0.001}, "seed": 7})";
     info.device = "cpu";
     info.seed = 7;
     info.totalSteps = 1000;

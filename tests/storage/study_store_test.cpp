@@ -55,12 +55,12 @@ private slots:
 
     void summaryPairsCellsWithTheBaselineBySeed()
     {
-        const std::vector<std::string> cells = {R"([["adapter.r",4]])", R"([["adapter.r",8]])", R"([["adapter.r",16]])"};
+        const std::vector<std::string> cells
+            = {R"([["adapter.r",4]])", R"([["adapter.r",8]])", R"([["adapter.r",16]])"};
         // Final eval losses per (cell, seed); cell 1 (r=8) is the baseline.
-        const std::map<std::pair<int, int>, double> losses = {
-            {{0, 1}, 0.90}, {{0, 2}, 0.80}, {{0, 3}, 0.85},
-            {{1, 1}, 0.70}, {{1, 2}, 0.66}, {{1, 3}, 0.71},
-            {{2, 1}, 0.65}};
+        const std::map<std::pair<int, int>, double> losses
+            = {{{0, 1}, 0.90}, {{0, 2}, 0.80}, {{0, 3}, 0.85}, {{1, 1}, 0.70},
+               {{1, 2}, 0.66}, {{1, 3}, 0.71}, {{2, 1}, 0.65}};
         std::int64_t studyId = 0;
         {
             RunStore store(path_);

@@ -5,12 +5,12 @@
 // folder resolves to its refs/main snapshot; a bad folder shows an error that
 // names the file and the problem. Expected figures come from the fixture
 // files themselves (their safetensors headers, as transformers saved them).
-#include "form_input.h"
-#include "user_data_isolation.h"
 #include "engine/tokenizer/byte_level.h"
+#include "form_input.h"
 #include "ui/base_model_picker.h"
 #include "ui/run_form.h"
 #include "ui/target_selector.h"
+#include "user_data_isolation.h"
 
 #include <nlohmann/json.hpp>
 
@@ -139,7 +139,8 @@ private slots:
                  qPrintable(picker->panel()->toolTip()));
 
         // The targets are the folder's module names, and the run uses it.
-        QCOMPARE(boxNames(form), (QStringList{QStringLiteral("c_attn"), QStringLiteral("c_proj"), QStringLiteral("c_fc")}));
+        QCOMPARE(boxNames(form),
+                 (QStringList{QStringLiteral("c_attn"), QStringLiteral("c_proj"), QStringLiteral("c_fc")}));
         QCOMPARE(form.document()["model"], (nlohmann::json{{"path", folder.toStdString()}}));
         QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
 
@@ -185,7 +186,8 @@ private slots:
         auto *picker = form.baseModelPicker();
         QVERIFY(!picker->inspection());
         const QString error = picker->errorText();
-        QVERIFY2(error.contains(QString::fromStdString(folder + "/tokenizer.json")) && error.contains(QStringLiteral("JSON")),
+        QVERIFY2(error.contains(QString::fromStdString(folder + "/tokenizer.json"))
+                     && error.contains(QStringLiteral("JSON")),
                  qPrintable(error));
         QVERIFY(picker->panel()->text().isEmpty());
 

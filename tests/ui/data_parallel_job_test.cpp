@@ -16,7 +16,6 @@
 // into one temporary directory.
 #include "form_input.h"
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/job_controller.h"
 #include "ui/job_log.h"
@@ -24,6 +23,7 @@
 #include "ui/main_window.h"
 #include "ui/rank_throughput_view.h"
 #include "ui/run_form.h"
+#include "user_data_isolation.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -132,7 +132,8 @@ private slots:
         QVERIFY(ranks->rates()[1] > 0.0);
         const QString line = ranks->text();
         QVERIFY2(line.contains(QStringLiteral("2 ranks (gloo) on cpu")), qPrintable(line));
-        QVERIFY2(line.contains(QStringLiteral("rank 0: ")) && line.contains(QStringLiteral("rank 1: ")), qPrintable(line));
+        QVERIFY2(line.contains(QStringLiteral("rank 0: ")) && line.contains(QStringLiteral("rank 1: ")),
+                 qPrintable(line));
         QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), std::int64_t{6});
         const QString log = window.jobLog()->toPlainText();
         QVERIFY2(log.contains(QStringLiteral("rank 1 started")), qPrintable(log));

@@ -10,7 +10,6 @@
 // Nothing here touches the user's files: LWB_DB, the XDG folders, QSettings
 // and every run's output folder point into one temporary directory.
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "ui/downsampled_series.h"
 #include "ui/job_controller.h"
 #include "ui/job_queue_view.h"
@@ -19,6 +18,7 @@
 #include "ui/loss_plot.h"
 #include "ui/main_window.h"
 #include "ui/run_form.h"
+#include "user_data_isolation.h"
 
 #include <QLabel>
 #include <QMessageBox>
@@ -88,7 +88,8 @@ private slots:
                 [&events](qint64 jobId) { events << QStringLiteral("end %1").arg(jobId); });
 
         // A long CPU run.
-        form->setDocument(runDocument("queue-cpu-long", "cpu", kLongRunSteps, dir_.filePath(QStringLiteral("out-long"))));
+        form->setDocument(
+            runDocument("queue-cpu-long", "cpu", kLongRunSteps, dir_.filePath(QStringLiteral("out-long"))));
         QVERIFY2(window.startButton()->isEnabled(), qPrintable(form->problems().join(QLatin1Char('\n'))));
         QCOMPARE(window.startButton()->text(), QStringLiteral("Start"));
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
@@ -113,7 +114,8 @@ private slots:
         QCOMPARE(queue->statusOf(cpuJob), QStringLiteral("running"));
         QCOMPARE(queue->statusOf(gpuJob), QStringLiteral("running"));
         QCOMPARE(queue->table()->item(queue->rowOf(cpuJob), JobQueueView::DeviceColumn)->text(), QStringLiteral("cpu"));
-        QCOMPARE(queue->table()->item(queue->rowOf(gpuJob), JobQueueView::DeviceColumn)->text(), QStringLiteral("cuda:0"));
+        QCOMPARE(queue->table()->item(queue->rowOf(gpuJob), JobQueueView::DeviceColumn)->text(),
+                 QStringLiteral("cuda:0"));
         QCOMPARE(dashboard->shownJobId(), gpuJob); // the newest job is shown
         QCOMPARE(queue->shownJobId(), gpuJob);
 
@@ -182,7 +184,7 @@ private slots:
         QCOMPARE(queue->statusOf(secondCpuJob), QStringLiteral("queued"));
         const qint64 waitedFrom = cpuSteps;
         QTRY_VERIFY_WITH_TIMEOUT(cpuSteps >= waitedFrom + 3, kJobTimeoutMs); // the first trains on...
-        QCOMPARE(queue->statusOf(secondCpuJob), QStringLiteral("queued")); // ...and the second still waits
+        QCOMPARE(queue->statusOf(secondCpuJob), QStringLiteral("queued"));   // ...and the second still waits
         QCOMPARE(started.count(), 4);
 
         // Cancelling the first (the shown job) starts the second, which finishes.
@@ -194,9 +196,9 @@ private slots:
         QCOMPARE(lwb::ui::test::outcomeAt(finished, 4), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
         const auto start = [](qint64 jobId) { return QStringLiteral("start %1").arg(jobId); };
         const auto end = [](qint64 jobId) { return QStringLiteral("end %1").arg(jobId); };
-        QCOMPARE(events, (QStringList{start(cpuJob), start(gpuJob), end(gpuJob), start(gpuJob2), end(gpuJob2),
-                                      start(gpuJob3), end(gpuJob3), end(cpuJob), start(secondCpuJob),
-                                      end(secondCpuJob)}));
+        QCOMPARE(events,
+                 (QStringList{start(cpuJob), start(gpuJob), end(gpuJob), start(gpuJob2), end(gpuJob2), start(gpuJob3),
+                              end(gpuJob3), end(cpuJob), start(secondCpuJob), end(secondCpuJob)}));
         QCOMPARE(dashboard->shownJobId(), secondCpuJob);
         QCOMPARE(window.lossPlot()->trainSeries().sampleCount(), std::int64_t{6});
         QCOMPARE(jobs->state(), JobController::State::Idle);

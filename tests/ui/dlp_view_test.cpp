@@ -9,7 +9,6 @@
 // as a DLP-LoRA bundle.
 #include "form_input.h"
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/dlp_library_editor.h"
 #include "ui/dlp_view.h"
@@ -19,6 +18,7 @@
 #include "ui/main_window.h"
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
+#include "user_data_isolation.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -52,14 +52,28 @@ nlohmann::json toyStudy(const QString &outputDir)
         {"seed", 42},
         {"threads", 1}, // OpenMP threads spin on a busy 2-core machine
         {"model", {{"preset", "gpt2-tiny"}}},
-        {"data", {{"source", "builtin:tasks"}, {"tasks", {"first", "length", "upper", "reverse"}}, {"seq_len", 48},
-                  {"eval_examples", 8}}},
-        {"adapter", {{"variant", "dlp"}, {"r", 4}, {"alpha", 8}, {"targets", {"c_attn"}},
-                     {"dlp", {{"task_steps", 3},
-                              {"plugin", {{"embedding", "own"}, {"embedding_dim", 16}, {"layers", 2}, {"width", 32},
-                                          {"epochs", 2}, {"train_examples", 256}, {"eval_examples", 32}}},
-                              {"selection", {{"rule", "top_p"}, {"p", 0.6}, {"weights", "softmax"}}},
-                              {"granularity", "input"}}}}},
+        {"data",
+         {{"source", "builtin:tasks"},
+          {"tasks", {"first", "length", "upper", "reverse"}},
+          {"seq_len", 48},
+          {"eval_examples", 8}}},
+        {"adapter",
+         {{"variant", "dlp"},
+          {"r", 4},
+          {"alpha", 8},
+          {"targets", {"c_attn"}},
+          {"dlp",
+           {{"task_steps", 3},
+            {"plugin",
+             {{"embedding", "own"},
+              {"embedding_dim", 16},
+              {"layers", 2},
+              {"width", 32},
+              {"epochs", 2},
+              {"train_examples", 256},
+              {"eval_examples", 32}}},
+            {"selection", {{"rule", "top_p"}, {"p", 0.6}, {"weights", "softmax"}}},
+            {"granularity", "input"}}}}},
         {"training", {{"steps", 3}, {"batch_size", 4}, {"warmup_steps", 1}, {"output_dir", outputDir.toStdString()}}},
         {"eval", {{"every", 0}, {"batch_size", 8}}},
     };

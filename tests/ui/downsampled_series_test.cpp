@@ -40,9 +40,9 @@ private slots:
         for (int i = 0; i < n; ++i)
             series.append(i, noise(random));
         QCOMPARE(series.sampleCount(), std::int64_t{n});
-        QVERIFY(series.bucketCount() <= 100);        // 300 points / 3 per bucket at most
+        QVERIFY(series.bucketCount() <= 100); // 300 points / 3 per bucket at most
         QVERIFY(series.points().size() <= 300);
-        QVERIFY(series.bucketCount() >= 50);          // compaction halves, never more
+        QVERIFY(series.bucketCount() >= 50); // compaction halves, never more
         // Every sample is in a bucket: full buckets of `stride` plus one partial.
         QVERIFY(series.stride() * series.bucketCount() >= n);
         QVERIFY(series.stride() * (series.bucketCount() - 1) < n);

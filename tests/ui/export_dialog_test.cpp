@@ -6,7 +6,6 @@
 // the destination.
 #include "form_input.h"
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "storage/sha256.h"
 #include "ui/export_dialog.h"
@@ -14,6 +13,7 @@
 #include "ui/main_window.h"
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
+#include "user_data_isolation.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -123,7 +123,8 @@ void ExportDialogTest::exportsPeftAndRecordsTheFiles()
     QCOMPARE(recorded, 3);
 
     // Again into the same folder: asked first; Cancel writes nothing.
-    const QDateTime before = QFileInfo(QDir(folder).filePath(QStringLiteral("adapter_model.safetensors"))).lastModified();
+    const QDateTime before
+        = QFileInfo(QDir(folder).filePath(QStringLiteral("adapter_model.safetensors"))).lastModified();
     answerNextMessageBox(QMessageBox::Cancel);
     QTest::mouseClick(dialog->exportButton(), Qt::LeftButton); // returns once the box is answered
     QVERIFY(!dialog->isExporting());

@@ -15,8 +15,7 @@ namespace lwb::ui::test {
 
 // The editor of the field at `path` ("training.steps") inside `root`; a test
 // that names a field the form does not have stops at once.
-template <typename T>
-T *editorIn(QObject *root, const char *path)
+template <typename T> T *editorIn(QObject *root, const char *path)
 {
     auto *widget = root->findChild<T *>(QString::fromLatin1(path));
     if (!widget)

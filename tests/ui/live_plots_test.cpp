@@ -117,8 +117,7 @@ void LivePlotsTest::plotDataExportsAsCsv()
     plot.addTrainLoss(2, 2.25);
     plot.addEvalLoss(2, 2.4);
     QTRY_COMPARE(plot.drawnEvalPoints(), 1);
-    QCOMPARE(lwb::ui::plotDataCsv(plot.plot()),
-             QStringLiteral("series,x,y\ntrain,1,2.5\ntrain,2,2.25\neval,2,2.4\n"));
+    QCOMPARE(lwb::ui::plotDataCsv(plot.plot()), QStringLiteral("series,x,y\ntrain,1,2.5\ntrain,2,2.25\neval,2,2.4\n"));
 
     // The figure itself: vector formats carry the plot's shapes, raster its pixels.
     QTemporaryDir dir;
@@ -131,7 +130,8 @@ void LivePlotsTest::plotDataExportsAsCsv()
     QFile svg(dir.filePath(QStringLiteral("loss.svg")));
     QVERIFY(svg.open(QIODevice::ReadOnly));
     const QByteArray text = svg.readAll();
-    QVERIFY2(text.contains("<svg") && (text.contains("<path") || text.contains("<polyline")), text.left(2000).constData());
+    QVERIFY2(text.contains("<svg") && (text.contains("<path") || text.contains("<polyline")),
+             text.left(2000).constData());
     QVERIFY(text.contains(">eval<") || text.contains("eval")); // the legend's text
     QVERIFY(!lwb::ui::savePlotImage(plot.plot(), dir.filePath(QStringLiteral("loss.bmp")), &error));
     QVERIFY(error.contains(QLatin1String(".svg")));

@@ -10,7 +10,6 @@
 // and every run's output folder point into one temporary directory.
 #include "form_input.h"
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
@@ -21,6 +20,7 @@
 #include "ui/main_window.h"
 #include "ui/run_form.h"
 #include "ui/validation_summary.h"
+#include "user_data_isolation.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -30,10 +30,10 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QTableWidget>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -48,8 +48,7 @@ namespace {
 constexpr int kJobTimeoutMs = 60000;
 constexpr int kLongRunSteps = 100000; // never reached: these runs are cancelled or closed
 
-template <typename T>
-T *editor(MainWindow &window, const char *path)
+template <typename T> T *editor(MainWindow &window, const char *path)
 {
     return lwb::ui::test::editorIn<T>(window.runForm(), path);
 }
@@ -112,7 +111,8 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         // Far more steps than the test waits for: Cancel always comes mid-run.
-        setUpRun(window, {QStringLiteral("gui-cancel"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-cancel")));
+        setUpRun(window, {QStringLiteral("gui-cancel"), kLongRunSteps, 500},
+                 dir_.filePath(QStringLiteral("out-cancel")));
         QVERIFY2(window.startButton()->isEnabled(), qPrintable(window.runForm()->problems().join(QLatin1Char('\n'))));
         QVERIFY(!window.cancelButton()->isEnabled());
 
@@ -326,7 +326,8 @@ private slots:
         QVERIFY2(message.contains(QStringLiteral("the parameters after step")), qPrintable(message)); // mid-run
         QCOMPARE(lwb::ui::test::outcomeAt(finished, 1), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
         QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-diverges"))->status, lwb::storage::RunStatus::Failed);
-        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-after-failure"))->status, lwb::storage::RunStatus::Finished);
+        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-after-failure"))->status,
+                 lwb::storage::RunStatus::Finished);
         QVERIFY(window.isVisible());
         QVERIFY(window.startButton()->isEnabled());
         if (auto *box = window.findChild<QMessageBox *>(QStringLiteral("runFailedBox")))
@@ -341,7 +342,8 @@ private slots:
         auto window = std::make_unique<MainWindow>();
         window->show();
         QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-        setUpRun(*window, {QStringLiteral("gui-close"), kLongRunSteps, 500}, dir_.filePath(QStringLiteral("out-close")));
+        setUpRun(*window, {QStringLiteral("gui-close"), kLongRunSteps, 500},
+                 dir_.filePath(QStringLiteral("out-close")));
         QTest::mouseClick(window->startButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(window->lossPlot()->drawnTrainPoints() >= 2, kJobTimeoutMs);
 
@@ -396,7 +398,8 @@ private slots:
         QVERIFY2(finished.at(0).at(2).toString().contains(QStringLiteral("during the evaluation")),
                  qPrintable(finished.at(0).at(2).toString()));
         window.reset();
-        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-close-eval"))->status, lwb::storage::RunStatus::Cancelled);
+        QCOMPARE(storedRun(databasePath_, QStringLiteral("gui-close-eval"))->status,
+                 lwb::storage::RunStatus::Cancelled);
     }
 
     void layoutAndFormComeBackFromSettings()

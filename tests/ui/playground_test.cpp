@@ -11,7 +11,6 @@
 // worker computed from the same logits (the engine's softmax), and the
 // streamed tokens concatenate to the answer text the decoding loop returned.
 #include "run_outcome_text.h"
-#include "user_data_isolation.h"
 #include "storage/run_store.h"
 #include "ui/job_controller.h"
 #include "ui/main_window.h"
@@ -21,10 +20,12 @@
 #include "ui/run_form.h"
 #include "ui/sampling_panel.h"
 #include "ui/token_stream_view.h"
+#include "user_data_isolation.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QHelpEvent>
 #include <QLabel>
@@ -32,7 +33,6 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
-#include <QDoubleSpinBox>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>

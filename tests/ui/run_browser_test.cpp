@@ -30,8 +30,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSemaphore>
-#include <QSignalSpy>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -196,9 +196,12 @@ void RunBrowserTest::listsAndSortsTheRuns()
     // Newest first by default.
     QCOMPARE(model->index(0, RunTableModel::IdColumn).data().toLongLong(), siraRun_);
     // Final eval loss = 2/(1+2) + 0.1 for fast-lr: the best of the three.
-    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::FinalEvalLossColumn).data().toString(), QStringLiteral("0.7667"));
-    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::LearningRateColumn).data().toString(), QStringLiteral("0.003"));
-    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::ExactMatchColumn).data().toString(), QStringLiteral("60.0 %"));
+    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::FinalEvalLossColumn).data().toString(),
+             QStringLiteral("0.7667"));
+    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::LearningRateColumn).data().toString(),
+             QStringLiteral("0.003"));
+    QCOMPARE(model->index(rowOf(fastRun_), RunTableModel::ExactMatchColumn).data().toString(),
+             QStringLiteral("60.0 %"));
     browser()->table()->sortByColumn(RunTableModel::FinalEvalLossColumn, Qt::AscendingOrder);
     QCOMPARE(model->index(0, RunTableModel::IdColumn).data().toLongLong(), fastRun_);
     QCOMPARE(model->index(2, RunTableModel::IdColumn).data().toLongLong(), slowRun_);
@@ -360,7 +363,8 @@ void RunBrowserTest::compareTablesExportAsCsv()
     QFile config(out.filePath(QStringLiteral("compare_config.csv")));
     QVERIFY(config.open(QIODevice::ReadOnly));
     const QString configCsv = QString::fromUtf8(config.readAll());
-    QVERIFY2(configCsv.startsWith(QStringLiteral("key,#%1 slow-lr,#%2 fast-lr,#%3 experts\n").arg(slowRun_).arg(fastRun_).arg(siraRun_)),
+    QVERIFY2(configCsv.startsWith(
+                 QStringLiteral("key,#%1 slow-lr,#%2 fast-lr,#%3 experts\n").arg(slowRun_).arg(fastRun_).arg(siraRun_)),
              qPrintable(configCsv));
     QVERIFY(configCsv.contains(QStringLiteral("adapter.variant,\"\"\"lora\"\"\",\"\"\"lora\"\"\",\"\"\"sira\"\"\"\n")));
     QFile curves(out.filePath(QStringLiteral("compare_curves.csv")));
@@ -395,8 +399,8 @@ void RunBrowserTest::compareShowsStoredRouting()
     QCOMPARE(compare->routingRunChoice()->currentData().toLongLong(), siraRun_); // mixture runs first
     const auto *routing = compare->routing();
     QVERIFY(routing->hasRouting());
-    QCOMPARE(routing->layerNames(),
-             (QStringList{QStringLiteral("transformer.h.0.attn.c_attn"), QStringLiteral("transformer.h.0.mlp.c_proj")}));
+    QCOMPARE(routing->layerNames(), (QStringList{QStringLiteral("transformer.h.0.attn.c_attn"),
+                                                 QStringLiteral("transformer.h.0.mlp.c_proj")}));
     QCOMPARE(routing->expertCount(), 4);
     QCOMPARE(routing->load(1, 0), double(0.4f));
     QCOMPARE(routing->load(1, 3), double(0.1f));
@@ -406,7 +410,9 @@ void RunBrowserTest::compareShowsStoredRouting()
     compare->routingRunChoice()->setCurrentIndex(1);
     QTRY_VERIFY(settled());
     QVERIFY(!routing->hasRouting());
-    QVERIFY(compare->findChild<QLabel *>(QStringLiteral("storedRoutingMessage"))->text().contains(QStringLiteral("no routing")));
+    QVERIFY(compare->findChild<QLabel *>(QStringLiteral("storedRoutingMessage"))
+                ->text()
+                .contains(QStringLiteral("no routing")));
 }
 
 // A delete waits behind a task that holds the store thread; Cancel before it

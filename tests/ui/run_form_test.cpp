@@ -26,8 +26,7 @@ using lwb::ui::RunForm;
 
 namespace {
 
-template <typename T>
-T *editor(RunForm &form, const char *path)
+template <typename T> T *editor(RunForm &form, const char *path)
 {
     return lwb::ui::test::editorIn<T>(&form, path);
 }
@@ -46,7 +45,8 @@ private slots:
         RunForm form;
         QVERIFY2(form.isValid(), qPrintable(form.problems().join(QLatin1Char('\n'))));
         // The compiled-in resource is the file in resources/configs.
-        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR")) + QStringLiteral("/resources/configs/lora_default.json"));
+        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR"))
+                   + QStringLiteral("/resources/configs/lora_default.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray bytes = file.readAll();
         const auto expected = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd());
@@ -118,7 +118,8 @@ private slots:
         QCOMPARE(validity.at(0).at(0).toBool(), false);
         auto *warmup = form.field(QStringLiteral("training.warmup_steps"));
         QVERIFY(warmup->hasError());
-        QVERIFY2(warmup->error().contains(QStringLiteral("must not exceed training.steps")), qPrintable(warmup->error()));
+        QVERIFY2(warmup->error().contains(QStringLiteral("must not exceed training.steps")),
+                 qPrintable(warmup->error()));
         QVERIFY(warmup->errorLabel()->isVisibleTo(&form));
         QVERIFY(warmup->editor()->toolTip().contains(QStringLiteral("must not exceed")));
         QVERIFY(!form.field(QStringLiteral("training.steps"))->hasError());
@@ -267,7 +268,8 @@ private slots:
 
     void siraPresetLoadsIntoThePanel()
     {
-        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR")) + QStringLiteral("/resources/configs/sira_default.json"));
+        QFile file(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR"))
+                   + QStringLiteral("/resources/configs/sira_default.json"));
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray bytes = file.readAll();
         RunForm form;
@@ -302,7 +304,8 @@ private slots:
         QCOMPARE(shortcut->currentText().toStdString(), defaults.variant);
         QCOMPARE(preNum->value(), int(defaults.preNum));
         QCOMPARE(editor<QComboBox>(form, "adapter.reslora.merge")->currentText().toStdString(), defaults.merge);
-        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.bs_dropout")->currentText().toStdString(), defaults.bsDropout);
+        QCOMPARE(editor<QComboBox>(form, "adapter.reslora.bs_dropout")->currentText().toStdString(),
+                 defaults.bsDropout);
         QCOMPARE(editor<QSpinBox>(form, "adapter.reslora.window")->value(), int(defaults.window));
 
         shortcut->setCurrentText(QStringLiteral("ms"));
@@ -402,7 +405,8 @@ private slots:
         QVERIFY(!form.isValid());
         QVERIFY2(form.field(QStringLiteral("training.precision"))->error().contains(QStringLiteral("fp8")),
                  qPrintable(form.field(QStringLiteral("training.precision"))->error()));
-        QVERIFY(form.field(QStringLiteral("training.gradient_checkpointing"))->error().contains(QStringLiteral("\"yes\"")));
+        QVERIFY(
+            form.field(QStringLiteral("training.gradient_checkpointing"))->error().contains(QStringLiteral("\"yes\"")));
     }
 
     void deviceListShowsTheCudaDevicesTorchSees()

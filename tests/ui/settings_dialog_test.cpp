@@ -16,8 +16,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSignalSpy>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -132,7 +132,8 @@ private slots:
         window.findChild<QAction *>(QStringLiteral("settingsAction"))->trigger();
         auto *dialog = window.findChild<SettingsDialog *>(QStringLiteral("settingsDialog"));
         QVERIFY(dialog);
-        const auto field = [dialog](const char *name) { return dialog->findChild<QLabel *>(QString::fromLatin1(name))->text(); };
+        const auto field
+            = [dialog](const char *name) { return dialog->findChild<QLabel *>(QString::fromLatin1(name))->text(); };
         QCOMPARE(field("storeSource"), SettingsDialog::describeSource("default"));
 
         const QString chosen = dir_.filePath("chosen.db");
@@ -147,7 +148,8 @@ private slots:
 
         dialog->storePathEdit()->setText(dir_.filePath("notes.txt")); // written by the test above
         QTest::mouseClick(dialog->useStoreButton(), Qt::LeftButton);
-        QVERIFY2(field("storeSwitchResult").startsWith(QStringLiteral("Not switched:")), qPrintable(field("storeSwitchResult")));
+        QVERIFY2(field("storeSwitchResult").startsWith(QStringLiteral("Not switched:")),
+                 qPrintable(field("storeSwitchResult")));
         QCOMPARE(field("storePath"), chosen);
         QCOMPARE(window.databasePath(), chosen);
 
@@ -157,7 +159,8 @@ private slots:
         QTest::mouseClick(window.startButton(), Qt::LeftButton);
         dialog->storePathEdit()->setText(dir_.filePath("other.db"));
         QTest::mouseClick(dialog->useStoreButton(), Qt::LeftButton);
-        QVERIFY2(field("storeSwitchResult").contains(QStringLiteral("running")), qPrintable(field("storeSwitchResult")));
+        QVERIFY2(field("storeSwitchResult").contains(QStringLiteral("running")),
+                 qPrintable(field("storeSwitchResult")));
         QCOMPARE(window.databasePath(), chosen);
         window.cancelJob();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);

@@ -85,7 +85,8 @@ private Q_SLOTS:
         QVERIFY(!editor.spec());
         QVERIFY(!editor.runButton()->isEnabled());
         // The engine's message, naming the JSON path and the cell (as `lorawb study` does).
-        QVERIFY2(editor.problem().contains(QStringLiteral("adapter.r: cell 1 (adapter.r=0)")), qPrintable(editor.problem()));
+        QVERIFY2(editor.problem().contains(QStringLiteral("adapter.r: cell 1 (adapter.r=0)")),
+                 qPrintable(editor.problem()));
         QVERIFY(editor.problemLabel()->text().contains(QStringLiteral("adapter.r")));
 
         editor.pathTable()->item(0, 1)->setText(QStringLiteral("2, 4"));
@@ -138,10 +139,15 @@ private Q_SLOTS:
         // means 1.0, 2.0, 1.5 -> 0, 1, 0.5; the fourth cell has no finished seed.
         lwb::storage::StudySummary summary;
         summary.metric = "eval/loss";
-        summary.cells.push_back(cell(0, json::array({json::array({"training.lr", 1e-4}), json::array({"adapter.variant", "lora"})}), 1.0));
-        summary.cells.push_back(cell(1, json::array({json::array({"training.lr", 1e-3}), json::array({"adapter.variant", "sira"})}), 2.0));
-        summary.cells.push_back(cell(2, json::array({json::array({"training.lr", 1e-2}), json::array({"adapter.variant", "lora"})}), 1.5));
-        summary.cells.push_back(cell(3, json::array({json::array({"training.lr", 1e-2}), json::array({"adapter.variant", "sira"})}), std::nullopt));
+        summary.cells.push_back(
+            cell(0, json::array({json::array({"training.lr", 1e-4}), json::array({"adapter.variant", "lora"})}), 1.0));
+        summary.cells.push_back(
+            cell(1, json::array({json::array({"training.lr", 1e-3}), json::array({"adapter.variant", "sira"})}), 2.0));
+        summary.cells.push_back(
+            cell(2, json::array({json::array({"training.lr", 1e-2}), json::array({"adapter.variant", "lora"})}), 1.5));
+        summary.cells.push_back(
+            cell(3, json::array({json::array({"training.lr", 1e-2}), json::array({"adapter.variant", "sira"})}),
+                 std::nullopt));
         const auto layout = lwb::ui::parallelCoordinatesOf(summary);
         QCOMPARE(layout.axes.size(), std::size_t(3));
         QCOMPARE(layout.axes[0].name, QStringLiteral("training.lr"));

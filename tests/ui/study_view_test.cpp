@@ -17,8 +17,8 @@
 
 #include <qcustomplot.h>
 
-#include <QComboBox>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -52,8 +52,8 @@ std::string defaultConfigPath()
 
 // One finished run: its config, train/loss = 3/(1+0.01 step) + offset at
 // steps 0..50, and a final evaluation loss.
-std::int64_t recordRun(const std::string &path, const std::string &name, const std::string &configJson, std::uint64_t seed,
-                       double offset, double evalLoss)
+std::int64_t recordRun(const std::string &path, const std::string &name, const std::string &configJson,
+                       std::uint64_t seed, double offset, double evalLoss)
 {
     std::int64_t runId = 0;
     {
@@ -94,12 +94,17 @@ class StudyViewTest : public QObject
 
 private slots:
     void initTestCase() { lwb::ui::test::keepUserDataIn(userData_); }
-    void init() { path_ = directory_.filePath(QStringLiteral("runs.db")); QFile::remove(path_); }
+    void init()
+    {
+        path_ = directory_.filePath(QStringLiteral("runs.db"));
+        QFile::remove(path_);
+    }
 
     void compareViewDrawsSeedGroupsAsBands()
     {
         const auto config = [](std::uint64_t seed, double lr) {
-            return nlohmann::json{{"adapter", {{"variant", "lora"}, {"r", 8}}}, {"training", {{"lr", lr}}}, {"seed", seed}}
+            return nlohmann::json{
+                {"adapter", {{"variant", "lora"}, {"r", 8}}}, {"training", {{"lr", lr}}}, {"seed", seed}}
                 .dump();
         };
         const auto path = path_.toStdString();
@@ -168,13 +173,10 @@ private slots:
 
     void studyViewShowsCellsAndComparesWithTheBaseline()
     {
-        const std::string spec = nlohmann::json{{"name", "rank"},
-                                                {"base", defaultConfigPath()},
-                                                {"grid", {{"adapter.r", {4, 8, 16}}}},
-                                                {"seeds", {1, 2, 3}},
-                                                {"metric", "eval/loss"},
-                                                {"baseline", {{"adapter.r", 8}}}}
-                                     .dump();
+        const std::string spec
+            = nlohmann::json{{"name", "rank"},     {"base", defaultConfigPath()}, {"grid", {{"adapter.r", {4, 8, 16}}}},
+                             {"seeds", {1, 2, 3}}, {"metric", "eval/loss"},       {"baseline", {{"adapter.r", 8}}}}
+                  .dump();
         const auto studyId = recordStudy(spec);
 
         lwb::ui::StoreWorker worker;
@@ -214,12 +216,13 @@ private slots:
 
     void studyWhoseBaseIsGoneShowsTheRecordedCells()
     {
-        const std::string spec = nlohmann::json{{"name", "rank"},
-                                                {"base", "moved_away.json"},
-                                                {"grid", {{"adapter.r", {4, 8, 16}}}},
-                                                {"seeds", {1, 2, 3}},
-                                                {"baseline", {{"adapter.r", 8}}}}
-                                     .dump();
+        const std::string spec = nlohmann::json{
+            {"name", "rank"},
+            {"base", "moved_away.json"},
+            {"grid", {{"adapter.r", {4, 8, 16}}}},
+            {"seeds", {1, 2, 3}},
+            {"baseline",
+             {{"adapter.r", 8}}}}.dump();
         recordStudy(spec);
         lwb::ui::StoreWorker worker;
         worker.setPath(path_);
@@ -236,10 +239,11 @@ private:
     // (cell, seed), r=8 the baseline; cell 2 also has a failed and a queued run.
     std::int64_t recordStudy(const std::string &spec)
     {
-        const std::vector<std::string> cells = {R"([["adapter.r",4]])", R"([["adapter.r",8]])", R"([["adapter.r",16]])"};
-        const std::map<std::pair<int, int>, double> losses = {{{0, 1}, 0.90}, {{0, 2}, 0.80}, {{0, 3}, 0.85},
-                                                              {{1, 1}, 0.70}, {{1, 2}, 0.66}, {{1, 3}, 0.71},
-                                                              {{2, 1}, 0.65}};
+        const std::vector<std::string> cells
+            = {R"([["adapter.r",4]])", R"([["adapter.r",8]])", R"([["adapter.r",16]])"};
+        const std::map<std::pair<int, int>, double> losses
+            = {{{0, 1}, 0.90}, {{0, 2}, 0.80}, {{0, 3}, 0.85}, {{1, 1}, 0.70},
+               {{1, 2}, 0.66}, {{1, 3}, 0.71}, {{2, 1}, 0.65}};
         const auto path = path_.toStdString();
         std::int64_t studyId = 0;
         {
@@ -247,7 +251,8 @@ private:
             studyId = openStudy(store, "rank", spec, "eval/loss").id;
         }
         for (const auto &[cellSeed, loss] : losses) {
-            const auto runId = recordRun(path, "rank-c" + std::to_string(cellSeed.first), "{}", cellSeed.second, 0.0, loss);
+            const auto runId
+                = recordRun(path, "rank-c" + std::to_string(cellSeed.first), "{}", cellSeed.second, 0.0, loss);
             RunStore store(path);
             linkStudyRun(store, studyId, runId, std::size_t(cellSeed.first), cells[std::size_t(cellSeed.first)],
                          std::uint64_t(cellSeed.second));
@@ -275,9 +280,9 @@ private:
         QCOMPARE(text(table, 0, V::CountColumn), QStringLiteral("3"));
         QCOMPARE(text(table, 0, V::MeanColumn), QStringLiteral("0.85"));
         const double halfWidth = kT975With2Df * 0.05 / std::sqrt(3.0);
-        QCOMPARE(text(table, 0, V::IntervalColumn), QStringLiteral("[%1, %2]")
-                                                       .arg(QString::number(0.85 - halfWidth, 'g', 5),
-                                                            QString::number(0.85 + halfWidth, 'g', 5)));
+        QCOMPARE(text(table, 0, V::IntervalColumn),
+                 QStringLiteral("[%1, %2]")
+                     .arg(QString::number(0.85 - halfWidth, 'g', 5), QString::number(0.85 + halfWidth, 'g', 5)));
         QCOMPARE(text(table, 0, V::DifferenceColumn), QStringLiteral("+0.16"));
         // Differences 0.20, 0.14, 0.14: sd 0.034641, t = 0.16 / (0.034641 / sqrt 3) = 8.0, p = 0.01527 (2 df).
         QVERIFY(text(table, 0, V::PValueColumn).startsWith(QStringLiteral("0.0153 (3 seeds)")));

@@ -46,7 +46,7 @@ Value items(const Value &value)
         fail("items() needs a dict, not " + value.typeName());
     List pairs;
     for (const auto &entry : value.dict())
-        pairs.emplace_back(List { Value(entry.first), entry.second });
+        pairs.emplace_back(List{Value(entry.first), entry.second});
     return Value(std::move(pairs));
 }
 
@@ -251,7 +251,7 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
         bool first = true;
         for (const auto &item : iterate(input, "join")) {
             out += (first ? "" : separator)
-                + (attribute.isUndefined() ? item : attributeOf(item, attribute.text())).text();
+                   + (attribute.isUndefined() ? item : attributeOf(item, attribute.text())).text();
             first = false;
         }
         return Value(std::move(out));
@@ -263,7 +263,7 @@ Value applyFilter(const std::string &name, const Value &input, const Arguments &
     if (name == "replace") {
         const auto count = arguments.get(2, "count");
         return Value(replace(input.text(), arguments.get(0, "old").text(), arguments.get(1, "new").text(),
-            count.isUndefined() || count.isNone() ? -1 : requireInt(count, "replace's count")));
+                             count.isUndefined() || count.isNone() ? -1 : requireInt(count, "replace's count")));
     }
     if (name == "int")
         return toInt(input, arguments.get(0, "default"));
@@ -437,7 +437,7 @@ Value callGlobal(const std::string &name, const Arguments &arguments)
         // transformers: datetime.now().strftime(format), the local time.
         const auto format = requireString(arguments.get(0, "format"), "strftime_now");
         const auto now = std::time(nullptr);
-        std::tm local {};
+        std::tm local{};
         localtime_r(&now, &local);
         char buffer[256];
         const auto written = std::strftime(buffer, sizeof buffer, format.c_str(), &local);

@@ -374,7 +374,7 @@ bool ExpressionParser::startsArgument() const
         return true;
     if (token.kind == Kind::Name)
         return token.text != "else" && token.text != "or" && token.text != "and" && token.text != "if"
-            && token.text != "in" && token.text != "not" && token.text != "is";
+               && token.text != "in" && token.text != "not" && token.text != "is";
     return token.kind == Kind::Operator && (token.text == "[" || token.text == "{");
 }
 

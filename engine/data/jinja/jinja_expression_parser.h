@@ -17,7 +17,7 @@ public:
     using TokenStream::TokenStream;
 
     ExprPtr parseExpression(); // the whole grammar
-    ExprPtr parseOr(); // without the conditional: a for loop's iterable
+    ExprPtr parseOr();         // without the conditional: a for loop's iterable
 
 private:
     ExprPtr parseAnd();

@@ -76,9 +76,9 @@ Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Va
     if (integers) {
         std::int64_t result = 0;
         const auto x = a.integer(), y = b.integer();
-        if (op == "+" ? __builtin_add_overflow(x, y, &result)
-                : op == "-" ? __builtin_sub_overflow(x, y, &result)
-                            : __builtin_mul_overflow(x, y, &result))
+        if (op == "+"   ? __builtin_add_overflow(x, y, &result)
+            : op == "-" ? __builtin_sub_overflow(x, y, &result)
+                        : __builtin_mul_overflow(x, y, &result))
             overflow(at, op);
         return Value(result);
     }
@@ -244,9 +244,8 @@ private:
         }
         const auto object = lookup(node.targets[0]);
         if (object.kind() != Value::Kind::Namespace)
-            throw TemplateError(node.offset,
-                "{% set " + node.targets[0] + "." + node.targets[1] + " %} needs a namespace(), not a "
-                    + object.typeName());
+            throw TemplateError(node.offset, "{% set " + node.targets[0] + "." + node.targets[1]
+                                                 + " %} needs a namespace(), not a " + object.typeName());
         object.setAttribute(node.targets[1], std::move(value));
     }
 
@@ -271,13 +270,9 @@ private:
         for (std::int64_t i = 0; i < count; ++i) {
             scopes_.emplace_back();
             Dict loop = {
-                { "index0", Value(i) },
-                { "index", Value(i + 1) },
-                { "revindex0", Value(count - i - 1) },
-                { "revindex", Value(count - i) },
-                { "first", Value(i == 0) },
-                { "last", Value(i + 1 == count) },
-                { "length", Value(count) },
+                {"index0", Value(i)},           {"index", Value(i + 1)},  {"revindex0", Value(count - i - 1)},
+                {"revindex", Value(count - i)}, {"first", Value(i == 0)}, {"last", Value(i + 1 == count)},
+                {"length", Value(count)},
             };
             if (i > 0)
                 loop.emplace_back("previtem", items[static_cast<std::size_t>(i - 1)]);
@@ -300,9 +295,8 @@ private:
             return;
         }
         if (!item.isList() || item.list().size() != node.targets.size())
-            throw TemplateError(node.offset,
-                "cannot unpack a " + item.typeName() + " into " + std::to_string(node.targets.size())
-                    + " loop variables");
+            throw TemplateError(node.offset, "cannot unpack a " + item.typeName() + " into "
+                                                 + std::to_string(node.targets.size()) + " loop variables");
         for (std::size_t i = 0; i < node.targets.size(); ++i)
             scopes_.back()[node.targets[i]] = item.list()[i];
     }
@@ -347,8 +341,8 @@ private:
                 if (!key.isString())
                     fail(*expr.operands[i], "dict keys must be strings, not " + key.typeName());
                 auto value = eval(*expr.operands[i + 1]);
-                auto existing = std::find_if(
-                    entries.begin(), entries.end(), [&](const auto &entry) { return entry.first == key.string(); });
+                auto existing = std::find_if(entries.begin(), entries.end(),
+                                             [&](const auto &entry) { return entry.first == key.string(); });
                 if (existing != entries.end())
                     existing->second = std::move(value);
                 else
@@ -450,9 +444,8 @@ private:
     Value callMacro(const Expr &at, const Node &macro, const Arguments &args)
     {
         if (args.positional.size() > macro.targets.size())
-            fail(at,
-                "macro '" + macro.text + "' takes " + std::to_string(macro.targets.size()) + " arguments, not "
-                    + std::to_string(args.positional.size()));
+            fail(at, "macro '" + macro.text + "' takes " + std::to_string(macro.targets.size()) + " arguments, not "
+                         + std::to_string(args.positional.size()));
         for (const auto &keyword : args.keywords)
             if (std::find(macro.targets.begin(), macro.targets.end(), keyword.first) == macro.targets.end())
                 fail(at, "macro '" + macro.text + "' has no parameter '" + keyword.first + "'");
@@ -466,7 +459,7 @@ private:
                 value = eval(*macro.defaults[i]);
             parameters[name] = std::move(value);
         }
-        std::vector<std::map<std::string, Value>> macroScopes { scopes_.front(), std::move(parameters) };
+        std::vector<std::map<std::string, Value>> macroScopes{scopes_.front(), std::move(parameters)};
         std::swap(scopes_, macroScopes);
         ++macroDepth_;
         std::string out;

@@ -32,7 +32,6 @@ bool isDigit(char c)
     return std::isdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-
 class Lexer
 {
 public:
@@ -69,7 +68,7 @@ public:
                     text.resize(lineStart - textStart);
             }
             if (!text.empty())
-                tokens_.push_back({ Token::Kind::Text, text, textStart });
+                tokens_.push_back({Token::Kind::Text, text, textStart});
 
             const std::size_t inner = tagStart + 2 + ((sign == '-' || sign == '+') ? 1 : 0);
             std::size_t after = 0;
@@ -97,7 +96,7 @@ public:
             }
             textStart = after;
         }
-        tokens_.push_back({ Token::Kind::End, "", source_.size() });
+        tokens_.push_back({Token::Kind::End, "", source_.size()});
         return std::move(tokens_);
     }
 
@@ -113,13 +112,13 @@ private:
     void emitText(std::size_t from, std::size_t to)
     {
         if (to > from)
-            tokens_.push_back({ Token::Kind::Text, source_.substr(from, to - from), from });
+            tokens_.push_back({Token::Kind::Text, source_.substr(from, to - from), from});
     }
 
     // Lexes the inside of {{ }} or {% %}; returns the offset after the closer.
     std::size_t lexTag(std::size_t tagStart, std::size_t pos, bool variable, bool &stripAfter, bool &keepNewline)
     {
-        tokens_.push_back({ variable ? Token::Kind::VariableBegin : Token::Kind::BlockBegin, "", tagStart });
+        tokens_.push_back({variable ? Token::Kind::VariableBegin : Token::Kind::BlockBegin, "", tagStart});
         const std::string closer = variable ? "}}" : "%}";
         std::string open; // brackets not yet closed, innermost last
         for (;;) {
@@ -127,18 +126,18 @@ private:
             while (pos < source_.size() && isSpace(source_[pos]))
                 ++pos;
             if (pos >= source_.size())
-                throw TemplateError(
-                    tagStart, std::string("unclosed tag: ") + (variable ? "{{ without }}" : "{% without %}"));
+                throw TemplateError(tagStart,
+                                    std::string("unclosed tag: ") + (variable ? "{{ without }}" : "{% without %}"));
             const char c = source_[pos];
             if (depth0 && (c == '-' || c == '+') && source_.compare(pos + 1, 2, closer) == 0
                 && (c == '-' || !variable)) {
                 stripAfter = c == '-';
                 keepNewline = c == '+';
-                tokens_.push_back({ variable ? Token::Kind::VariableEnd : Token::Kind::BlockEnd, "", pos });
+                tokens_.push_back({variable ? Token::Kind::VariableEnd : Token::Kind::BlockEnd, "", pos});
                 return pos + 3;
             }
             if (depth0 && source_.compare(pos, 2, closer) == 0) {
-                tokens_.push_back({ variable ? Token::Kind::VariableEnd : Token::Kind::BlockEnd, "", pos });
+                tokens_.push_back({variable ? Token::Kind::VariableEnd : Token::Kind::BlockEnd, "", pos});
                 return pos + 2;
             }
             if (c == '\'' || c == '"') {
@@ -168,16 +167,16 @@ private:
                     }
                 }
                 tokens_.push_back(
-                    { isFloat ? Token::Kind::Float : Token::Kind::Integer, source_.substr(pos, end - pos), pos });
+                    {isFloat ? Token::Kind::Float : Token::Kind::Integer, source_.substr(pos, end - pos), pos});
                 pos = end;
             } else if (isNameStart(c)) {
                 auto end = pos;
                 while (end < source_.size() && isNameChar(source_[end]))
                     ++end;
-                tokens_.push_back({ Token::Kind::Name, source_.substr(pos, end - pos), pos });
+                tokens_.push_back({Token::Kind::Name, source_.substr(pos, end - pos), pos});
                 pos = end;
             } else {
-                static const std::array<const char *, 6> kTwoChar = { "//", "**", "==", "!=", "<=", ">=" };
+                static const std::array<const char *, 6> kTwoChar = {"//", "**", "==", "!=", "<=", ">="};
                 std::string op;
                 for (const auto *candidate : kTwoChar)
                     if (source_.compare(pos, 2, candidate) == 0)
@@ -190,17 +189,17 @@ private:
                 if (op == "(" || op == "[" || op == "{") {
                     open += c;
                 } else if (op == ")" || op == "]" || op == "}") {
-                    const char expected = open.empty() ? '\0'
-                        : open.back() == '('           ? ')'
-                        : open.back() == '['           ? ']'
-                                                       : '}';
+                    const char expected = open.empty()         ? '\0'
+                                          : open.back() == '(' ? ')'
+                                          : open.back() == '[' ? ']'
+                                                               : '}';
                     if (c != expected)
-                        throw TemplateError(pos,
-                            "unexpected '" + op + "'"
-                                + (expected ? std::string(", expected '") + expected + "'" : std::string()));
+                        throw TemplateError(
+                            pos, "unexpected '" + op + "'"
+                                     + (expected ? std::string(", expected '") + expected + "'" : std::string()));
                     open.pop_back();
                 }
-                tokens_.push_back({ Token::Kind::Operator, op, pos });
+                tokens_.push_back({Token::Kind::Operator, op, pos});
                 pos += op.size();
             }
         }
@@ -213,7 +212,7 @@ private:
         for (auto pos = start + 1; pos < source_.size(); ++pos) {
             const char c = source_[pos];
             if (c == quote) {
-                tokens_.push_back({ Token::Kind::String, value, start });
+                tokens_.push_back({Token::Kind::String, value, start});
                 return pos + 1;
             }
             if (c != '\\' || pos + 1 >= source_.size()) {
@@ -265,9 +264,8 @@ private:
                 if (escaped >= '0' && escaped <= '7') {
                     // Octal: up to three digits, as Python reads them.
                     std::uint32_t codePoint = escaped - '0';
-                    for (int i = 0; i < 2 && pos + 1 < source_.size() && source_[pos + 1] >= '0'
-                         && source_[pos + 1] <= '7';
-                         ++i)
+                    for (int i = 0;
+                         i < 2 && pos + 1 < source_.size() && source_[pos + 1] >= '0' && source_[pos + 1] <= '7'; ++i)
                         codePoint = codePoint * 8 + (source_[++pos] - '0');
                     appendUtf8(value, static_cast<char32_t>(codePoint));
                     break;

@@ -14,9 +14,9 @@ struct Token
     enum class Kind {
         Text,
         VariableBegin, // {{
-        VariableEnd, // }}
-        BlockBegin, // {%
-        BlockEnd, // %}
+        VariableEnd,   // }}
+        BlockBegin,    // {%
+        BlockEnd,      // %}
         Name,
         String, // text holds the unescaped value
         Integer,

@@ -23,16 +23,16 @@ public:
 private:
     // Parses nodes until a {% keyword %} from `stops`; leaves the tokens after
     // the keyword unread and reports which one it was in `stopped`.
-    Body parseBody(
-        const std::set<std::string> &stops, std::string &stopped, std::size_t openedAt, const std::string &opener)
+    Body parseBody(const std::set<std::string> &stops, std::string &stopped, std::size_t openedAt,
+                   const std::string &opener)
     {
         Body body;
         for (;;) {
             const auto &token = peek();
             if (token.kind == Kind::End) {
                 if (!stops.empty())
-                    throw TemplateError(
-                        openedAt, "{% " + opener + " %} is never closed (expected {% " + *stops.rbegin() + " %})");
+                    throw TemplateError(openedAt, "{% " + opener + " %} is never closed (expected {% " + *stops.rbegin()
+                                                      + " %})");
                 return body;
             }
             if (token.kind == Kind::Text) {
@@ -87,7 +87,7 @@ private:
             node.kind = Node::Kind::Generation;
             expectBlockEnd();
             std::string stopped;
-            node.body = parseBody({ "endgeneration" }, stopped, node.offset, "generation");
+            node.body = parseBody({"endgeneration"}, stopped, node.offset, "generation");
             expectBlockEnd();
         } else if (name == "break" || name == "continue") {
             node.kind = name == "break" ? Node::Kind::Break : Node::Kind::Continue;
@@ -95,9 +95,8 @@ private:
         } else if (name.rfind("end", 0) == 0 || name == "elif" || name == "else")
             fail(keyword, "{% " + name + " %} without a matching opening tag");
         else
-            fail(keyword,
-                "unsupported statement {% " + name
-                    + " %} (supported: if, for, set, macro, break, continue, generation)");
+            fail(keyword, "unsupported statement {% " + name
+                              + " %} (supported: if, for, set, macro, break, continue, generation)");
         return node;
     }
 
@@ -109,7 +108,7 @@ private:
         expectBlockEnd();
         for (;;) {
             std::string stopped;
-            auto body = parseBody({ "elif", "else", "endif" }, stopped, openedAt, "if");
+            auto body = parseBody({"elif", "else", "endif"}, stopped, openedAt, "if");
             node.branches.emplace_back(std::move(condition), std::move(body));
             if (stopped == "elif") {
                 condition = parseExpression();
@@ -118,7 +117,7 @@ private:
             }
             expectBlockEnd();
             if (stopped == "else") {
-                node.elseBody = parseBody({ "endif" }, stopped, openedAt, "if");
+                node.elseBody = parseBody({"endif"}, stopped, openedAt, "if");
                 expectBlockEnd();
             }
             return;
@@ -145,10 +144,10 @@ private:
             fail(peek(), "recursive for loops are not supported");
         expectBlockEnd();
         std::string stopped;
-        node.body = parseBody({ "else", "endfor" }, stopped, node.offset, "for");
+        node.body = parseBody({"else", "endfor"}, stopped, node.offset, "for");
         expectBlockEnd();
         if (stopped == "else") {
-            node.elseBody = parseBody({ "endfor" }, stopped, node.offset, "for");
+            node.elseBody = parseBody({"endfor"}, stopped, node.offset, "for");
             expectBlockEnd();
         }
     }
@@ -175,7 +174,7 @@ private:
         expectOp(")");
         expectBlockEnd();
         std::string stopped;
-        node.body = parseBody({ "endmacro" }, stopped, node.offset, "macro");
+        node.body = parseBody({"endmacro"}, stopped, node.offset, "macro");
         expectBlockEnd();
     }
 
@@ -200,7 +199,7 @@ private:
         next();
         node.kind = Node::Kind::SetBlock;
         std::string stopped;
-        node.body = parseBody({ "endset" }, stopped, node.offset, "set");
+        node.body = parseBody({"endset"}, stopped, node.offset, "set");
         expectBlockEnd();
     }
 };

@@ -81,8 +81,8 @@ bool affixMatches(const std::string &text, const Value &affix, bool atStart)
 std::string asciiCase(std::string text, bool upper)
 {
     for (auto &c : text)
-        c = static_cast<char>(
-            upper ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+        c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                    : std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
 
@@ -167,7 +167,7 @@ std::optional<Value> callStringMethod(const std::string &text, const std::string
     if (name == "replace") {
         const auto count = arguments.get(2, "count", Value(std::int64_t(-1)));
         return Value(replace(text, requireString(arguments.get(0, "old"), "replace"),
-            requireString(arguments.get(1, "new"), "replace"), requireInt(count, "replace's count")));
+                             requireString(arguments.get(1, "new"), "replace"), requireInt(count, "replace's count")));
     }
     if (name == "find") {
         const auto at = text.find(requireString(arguments.get(0, "sub"), "find"));

@@ -14,7 +14,7 @@ namespace lwb::jinja {
 
 std::string asciiCase(std::string text, bool upper);
 std::string capitalize(const std::string &text); // first letter upper, the rest lower
-std::string title(const std::string &text); // Jinja's title filter
+std::string title(const std::string &text);      // Jinja's title filter
 // str.strip / lstrip / rstrip: `chars` undefined or None strips Python's whitespace.
 std::string strip(const std::string &text, const Value &chars, bool left, bool right);
 // str.replace(old, with, count); count < 0 replaces all.

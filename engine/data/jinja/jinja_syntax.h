@@ -51,21 +51,21 @@ using Keywords = std::vector<std::pair<std::string, ExprPtr>>;
 struct Expr
 {
     enum class Kind {
-        Literal, // literal
-        Name, // name
-        List, // operands: items
-        Dict, // operands: key, value, key, value, ...
-        Attribute, // operands[0].name
-        Item, // operands[0][operands[1]]
-        Slice, // operands[0][start:stop:step], missing parts null
-        Call, // operands[0](operands[1:], keywords)
-        Filter, // operands[0] | name(operands[1:], keywords)
-        Test, // operands[0] is [not] name(operands[1:])
-        Not, // not operands[0]
-        Negate, // -operands[0]
-        Binary, // operands[0] name operands[1]; name is the operator ("not in" too)
-        And, // operands[0] and operands[1]
-        Or, // operands[0] or operands[1]
+        Literal,     // literal
+        Name,        // name
+        List,        // operands: items
+        Dict,        // operands: key, value, key, value, ...
+        Attribute,   // operands[0].name
+        Item,        // operands[0][operands[1]]
+        Slice,       // operands[0][start:stop:step], missing parts null
+        Call,        // operands[0](operands[1:], keywords)
+        Filter,      // operands[0] | name(operands[1:], keywords)
+        Test,        // operands[0] is [not] name(operands[1:])
+        Not,         // not operands[0]
+        Negate,      // -operands[0]
+        Binary,      // operands[0] name operands[1]; name is the operator ("not in" too)
+        And,         // operands[0] and operands[1]
+        Or,          // operands[0] or operands[1]
         Conditional, // operands[0] if operands[1] else operands[2] (null: undefined)
     };
     Kind kind = Kind::Literal;
@@ -83,15 +83,15 @@ using Body = std::vector<Node>;
 struct Node
 {
     enum class Kind {
-        Text, // text
-        Output, // {{ expr }}
-        If, // branches, then elseBody
-        For, // for targets in expr [if filter]: body, else elseBody
-        Set, // targets = expr (targets: {name} or {namespace, attribute})
+        Text,     // text
+        Output,   // {{ expr }}
+        If,       // branches, then elseBody
+        For,      // for targets in expr [if filter]: body, else elseBody
+        Set,      // targets = expr (targets: {name} or {namespace, attribute})
         SetBlock, // targets = the rendered body
         Break,
         Continue,
-        Macro, // {% macro text(targets = defaults) %} body
+        Macro,      // {% macro text(targets = defaults) %} body
         Generation, // {% generation %} body: rendered as is
     };
     Kind kind = Kind::Text;

@@ -69,9 +69,9 @@ public:
     // Namespaces only: sets or adds an attribute, seen by every copy.
     void setAttribute(const std::string &key, Value value) const;
 
-    bool truthy() const; // Python's bool()
-    std::string text() const; // Python's str(); undefined is ""
-    std::string repr() const; // Python's repr()
+    bool truthy() const;          // Python's bool()
+    std::string text() const;     // Python's str(); undefined is ""
+    std::string repr() const;     // Python's repr()
     std::string typeName() const; // for error messages
     // Python's json.dumps(value, ensure_ascii=False, indent=indent) as
     // transformers' tojson filter calls it; indent < 0 is none.

@@ -141,8 +141,8 @@ bool parseDictEntry(const std::string &text, DictEntry &entry)
     return !entry.headword.empty() && !entry.translation.empty();
 }
 
-FreeDictDictionary FreeDictDictionary::fromText(
-    const std::string &indexText, const std::string &dictText, const std::string &indexName)
+FreeDictDictionary FreeDictDictionary::fromText(const std::string &indexText, const std::string &dictText,
+                                                const std::string &indexName)
 {
     FreeDictDictionary dictionary;
     std::istringstream in(indexText);
@@ -157,10 +157,10 @@ FreeDictDictionary FreeDictDictionary::fromText(
         if (parsed.headword.rfind("00-database-", 0) == 0 || parsed.headword.rfind("00database", 0) == 0)
             continue;
         if (parsed.offset + parsed.length > dictText.size())
-            throw Error(where,
-                "entry \"" + parsed.headword + "\" (offset " + std::to_string(parsed.offset) + ", length "
-                    + std::to_string(parsed.length) + ") lies beyond the end of the dictionary text ("
-                    + std::to_string(dictText.size()) + " bytes)");
+            throw Error(where, "entry \"" + parsed.headword + "\" (offset " + std::to_string(parsed.offset)
+                                   + ", length " + std::to_string(parsed.length)
+                                   + ") lies beyond the end of the dictionary text (" + std::to_string(dictText.size())
+                                   + " bytes)");
         DictEntry entry;
         if (parseDictEntry(dictText.substr(parsed.offset, parsed.length), entry)) {
             entry.headword = parsed.headword; // the index spelling is the one to look words up by

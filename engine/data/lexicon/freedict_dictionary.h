@@ -34,8 +34,8 @@ DictIndexLine parseDictIndexLine(const std::string &line, const std::string &whe
 struct DictEntry
 {
     std::string headword;
-    std::string pronunciation; // without the slashes; "" when absent
-    std::string translation; // the first alternative of the first sense, annotations removed
+    std::string pronunciation;     // without the slashes; "" when absent
+    std::string translation;       // the first alternative of the first sense, annotations removed
     std::int64_t exampleCount = 0; // lines of the form "english"  - translation
 };
 
@@ -50,8 +50,8 @@ public:
     // A missing file is an Error naming it and the Debian package to install.
     static FreeDictDictionary load(const std::string &directory, const std::string &name);
     // From in-memory text (tests): the index lines and the uncompressed .dict text.
-    static FreeDictDictionary fromText(
-        const std::string &indexText, const std::string &dictText, const std::string &indexName);
+    static FreeDictDictionary fromText(const std::string &indexText, const std::string &dictText,
+                                       const std::string &indexName);
 
     // Every entry in index order, metadata entries skipped.
     const std::vector<DictEntry> &entries() const { return entries_; }

@@ -70,7 +70,7 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
             list = std::move(kept);
         }
         auto &count = splits.counts[task];
-        count = { 0, 0, 0 };
+        count = {0, 0, 0};
         for (auto &example : list) {
             const auto split = static_cast<int>(splitOf(example.headword, seed));
             ++count[static_cast<std::size_t>(split)];
@@ -92,7 +92,7 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
 std::string toJsonLine(const LexiconExample &example)
 {
     const nlohmann::json line
-        = { { "prompt", example.prompt }, { "completion", example.completion }, { "task", example.task } };
+        = {{"prompt", example.prompt}, {"completion", example.completion}, {"task", example.task}};
     // Invalid UTF-8 in a dictionary would otherwise throw; U+FFFD keeps the line readable.
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -151,8 +151,8 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
     auto examples = wordnetExamples(wordnet);
     for (const auto &[task, name] : translationTasks()) {
         auto translated = translationExamples(FreeDictDictionary::load(options.dictdDir, name), task);
-        examples.insert(
-            examples.end(), std::make_move_iterator(translated.begin()), std::make_move_iterator(translated.end()));
+        examples.insert(examples.end(), std::make_move_iterator(translated.begin()),
+                        std::make_move_iterator(translated.end()));
     }
     auto splits = splitExamples(std::move(examples), options.seed, options.maxPerTask);
 
@@ -161,7 +161,7 @@ LexiconSplits buildLexicon(const LexiconBuildOptions &options)
     if (error)
         throw Error(options.outDir, "cannot create the output directory: " + error.message());
     const auto texts = pretrainTexts(wordnet, options.seed);
-    for (const auto split : { Split::Train, Split::Eval, Split::Test }) {
+    for (const auto split : {Split::Train, Split::Eval, Split::Test}) {
         const auto s = static_cast<std::size_t>(split);
         writeJsonl(options.outDir + "/" + splitName(split) + ".jsonl", splits.examples[s]);
         writeTextJsonl(options.outDir + "/pretrain_" + splitName(split) + ".jsonl", texts[s]);
@@ -174,7 +174,7 @@ void printCounts(const LexiconSplits &splits, std::ostream &out)
 {
     out << std::left << std::setw(14) << "task" << std::right << std::setw(9) << "train" << std::setw(9) << "eval"
         << std::setw(9) << "test" << std::setw(9) << "total" << '\n';
-    std::array<std::int64_t, 3> sum { 0, 0, 0 };
+    std::array<std::int64_t, 3> sum{0, 0, 0};
     for (const auto &[task, count] : splits.counts) {
         out << std::left << std::setw(14) << task << std::right;
         for (std::size_t s = 0; s < 3; ++s) {

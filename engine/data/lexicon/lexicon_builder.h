@@ -35,7 +35,7 @@ struct LexiconSplits
     // task -> examples per split
     std::map<std::string, std::array<std::int64_t, 3>> counts;
     // Pretraining texts (glosses) per split (pretrain_text.h); set by buildLexicon.
-    std::array<std::int64_t, 3> pretrainTexts { 0, 0, 0 };
+    std::array<std::int64_t, 3> pretrainTexts{0, 0, 0};
 };
 
 // Samples (maxPerTask > 0), splits and orders examples as described above.
@@ -44,7 +44,7 @@ LexiconSplits splitExamples(std::vector<LexiconExample> examples, std::uint64_t 
 struct LexiconBuildOptions
 {
     std::string wordnetDir = "/usr/share/wordnet"; // Debian package wordnet-base
-    std::string dictdDir = "/usr/share/dictd"; // Debian packages dict-freedict-eng-*
+    std::string dictdDir = "/usr/share/dictd";     // Debian packages dict-freedict-eng-*
     std::string outDir = "lexicon";
     std::int64_t maxPerTask = 0; // 0 = every example
     std::uint64_t seed = 0;

@@ -36,10 +36,10 @@ int wordNumber(const Synset &synset, const std::string &lemma)
     return 0;
 }
 
-LexiconExample make(
-    const std::string &task, const std::string &headword, const std::string &input, const std::string &completion)
+LexiconExample make(const std::string &task, const std::string &headword, const std::string &input,
+                    const std::string &completion)
 {
-    return { task, headword, task + ": " + input + "\n", completion };
+    return {task, headword, task + ": " + input + "\n", completion};
 }
 
 std::string synonymOf(const Synset &synset, const std::string &lemma)
@@ -73,7 +73,7 @@ std::string antonymOf(const WordNetDatabase &database, const IndexEntry &entry)
 
 std::string hypernymOf(const WordNetDatabase &database, const Synset &synset)
 {
-    for (const char *symbol : { "@", "@i" })
+    for (const char *symbol : {"@", "@i"})
         for (const auto &pointer : synset.pointers)
             if (pointer.symbol == symbol)
                 if (const auto *target = database.synset(pointer.targetPos, pointer.targetOffset))
@@ -93,13 +93,15 @@ std::string lowerAscii(std::string text)
 
 std::vector<std::string> wordnetTaskNames()
 {
-    return { "define", "synonym", "antonym", "hypernym", "pos" };
+    return {"define", "synonym", "antonym", "hypernym", "pos"};
 }
 
 std::vector<std::pair<std::string, std::string>> translationTasks()
 {
-    return { { "translate-de", "freedict-eng-deu" }, { "translate-fr", "freedict-eng-fra" },
-        { "translate-es", "freedict-eng-spa" }, { "translate-it", "freedict-eng-ita" } };
+    return {{"translate-de", "freedict-eng-deu"},
+            {"translate-fr", "freedict-eng-fra"},
+            {"translate-es", "freedict-eng-spa"},
+            {"translate-it", "freedict-eng-ita"}};
 }
 
 std::vector<LexiconExample> wordnetExamples(const WordNetDatabase &database)
@@ -136,12 +138,12 @@ std::vector<LexiconExample> wordnetExamples(const WordNetDatabase &database)
                     examples.push_back(make("hypernym", entry.lemma, input, hypernym));
 
             // Parts of speech arrive in the tie-break order, so only a strictly better one replaces.
-            const PosChoice candidate { pos, entry.taggedSenses, entry.synsets.size() };
+            const PosChoice candidate{pos, entry.taggedSenses, entry.synsets.size()};
             const auto found = bestPos.find(entry.lemma);
             if (found == bestPos.end())
                 bestPos.emplace(entry.lemma, candidate);
             else if (candidate.tagged > found->second.tagged
-                || (candidate.tagged == found->second.tagged && candidate.senses > found->second.senses))
+                     || (candidate.tagged == found->second.tagged && candidate.senses > found->second.senses))
                 found->second = candidate;
         }
     }

@@ -44,7 +44,7 @@ void writeTextJsonl(const std::string &path, const std::vector<std::string> &tex
 {
     writeFileAtomically(path, [&](std::ostream &file) {
         for (const auto &text : texts)
-            file << nlohmann::json { { "text", text } }.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            file << nlohmann::json{{"text", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                  << '\n';
     });
 }

@@ -36,7 +36,7 @@ std::string underscoresToSpaces(std::string word)
 // data.adj writes syntactic markers onto words: "galore(ip)", "elect(p)", "aforesaid(a)".
 std::string stripAdjectiveMarker(const std::string &word)
 {
-    for (const char *marker : { "(a)", "(p)", "(ip)" }) {
+    for (const char *marker : {"(a)", "(p)", "(ip)"}) {
         const std::string m(marker);
         if (word.size() > m.size() && word.compare(word.size() - m.size(), m.size(), m) == 0)
             return word.substr(0, word.size() - m.size());
@@ -69,14 +69,14 @@ std::uint64_t parseNumber(const std::string &token, int base, const std::string 
         used = 0;
     }
     if (used != token.size() || token[0] == '-' || token[0] == '+')
-        throw Error(where,
-            std::string(field) + " \"" + token + "\" is not a " + (base == 16 ? "hexadecimal" : "decimal") + " number");
+        throw Error(where, std::string(field) + " \"" + token + "\" is not a "
+                               + (base == 16 ? "hexadecimal" : "decimal") + " number");
     return value;
 }
 
 // Reads the next token or fails naming the field that was expected.
-const std::string &next(
-    const std::vector<std::string> &tokens, std::size_t &at, const std::string &where, const char *field)
+const std::string &next(const std::vector<std::string> &tokens, std::size_t &at, const std::string &where,
+                        const char *field)
 {
     if (at >= tokens.size())
         throw Error(where, std::string("line ends before ") + field);
@@ -107,8 +107,8 @@ template <typename Handle> void readDatabaseFile(const std::string &path, Handle
 
 const std::vector<PartOfSpeech> &allPartsOfSpeech()
 {
-    static const std::vector<PartOfSpeech> kAll { PartOfSpeech::Noun, PartOfSpeech::Verb, PartOfSpeech::Adjective,
-        PartOfSpeech::Adverb };
+    static const std::vector<PartOfSpeech> kAll{PartOfSpeech::Noun, PartOfSpeech::Verb, PartOfSpeech::Adjective,
+                                                PartOfSpeech::Adverb};
     return kAll;
 }
 
@@ -195,9 +195,8 @@ Synset parseDataLine(const std::string &line, PartOfSpeech filePos, const std::s
         pointer.sourceWord = static_cast<int>(parseNumber(sourceTarget.substr(0, 2), 16, where, "pointer source"));
         pointer.targetWord = static_cast<int>(parseNumber(sourceTarget.substr(2, 2), 16, where, "pointer target"));
         if (pointer.sourceWord > static_cast<int>(wordCount))
-            throw Error(where,
-                "pointer source word " + std::to_string(pointer.sourceWord) + " but the synset has "
-                    + std::to_string(wordCount) + " words");
+            throw Error(where, "pointer source word " + std::to_string(pointer.sourceWord) + " but the synset has "
+                                   + std::to_string(wordCount) + " words");
         synset.pointers.push_back(std::move(pointer));
     }
     // What remains before the gloss is the verb frame list (data.verb only); not needed here.
@@ -230,10 +229,10 @@ WordNetDatabase WordNetDatabase::load(const std::string &directory)
 {
     WordNetDatabase database;
     for (const auto pos : allPartsOfSpeech()) {
-        readDatabaseFile(
-            directory + "/data." + fileSuffix(pos), [&](const std::string &line, const std::string &where) {
-                database.addSynset(parseDataLine(line, pos, where));
-            });
+        readDatabaseFile(directory + "/data." + fileSuffix(pos),
+                         [&](const std::string &line, const std::string &where) {
+                             database.addSynset(parseDataLine(line, pos, where));
+                         });
         readDatabaseFile(
             directory + "/index." + fileSuffix(pos), [&](const std::string &line, const std::string &where) {
                 auto entry = parseIndexLine(line, where);
@@ -247,9 +246,9 @@ WordNetDatabase WordNetDatabase::load(const std::string &directory)
         for (const auto &entry : database.index(pos))
             for (const auto offset : entry.synsets)
                 if (!database.synset(pos, offset))
-                    throw Error(directory + "/index." + fileSuffix(pos),
-                        "\"" + entry.lemma + "\" points to synset " + std::to_string(offset) + ", which data."
-                            + fileSuffix(pos) + " does not contain");
+                    throw Error(directory + "/index." + fileSuffix(pos), "\"" + entry.lemma + "\" points to synset "
+                                                                             + std::to_string(offset) + ", which data."
+                                                                             + fileSuffix(pos) + " does not contain");
     return database;
 }
 

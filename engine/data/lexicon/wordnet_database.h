@@ -24,7 +24,7 @@ namespace lwb::lexicon {
 enum class PartOfSpeech { Noun, Verb, Adjective, Adverb };
 
 const std::vector<PartOfSpeech> &allPartsOfSpeech();
-std::string fileSuffix(PartOfSpeech pos); // "noun", "verb", "adj", "adv"
+std::string fileSuffix(PartOfSpeech pos);  // "noun", "verb", "adj", "adv"
 std::string displayName(PartOfSpeech pos); // "noun", "verb", "adjective", "adverb"
 
 struct SynsetPointer
@@ -42,7 +42,7 @@ struct Synset
     PartOfSpeech pos = PartOfSpeech::Noun;
     std::vector<std::string> words; // as written, underscores -> spaces, adjective markers removed
     std::vector<SynsetPointer> pointers;
-    std::string definition; // the gloss without its quoted examples
+    std::string definition;            // the gloss without its quoted examples
     std::vector<std::string> examples; // the quoted example sentences, quotes removed
 };
 
@@ -50,7 +50,7 @@ struct IndexEntry
 {
     std::string lemma; // lower case, underscores -> spaces
     PartOfSpeech pos = PartOfSpeech::Noun;
-    std::int64_t taggedSenses = 0; // senses seen in the tagged corpora
+    std::int64_t taggedSenses = 0;      // senses seen in the tagged corpora
     std::vector<std::uint64_t> synsets; // sense 1 first
 };
 

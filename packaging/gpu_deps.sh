@@ -24,8 +24,9 @@ out_dir=${1:-$root/.gpu-bundle}
 device_glibc=2.39
 
 packages=(
-  # Qt 6 Core and Test: runtime, headers + CMake packages, moc/rcc/... that Qt6CoreTools names.
-  libqt6core6 libqt6test6 qt6-base-dev qt6-base-dev-tools
+  # Qt 6 Core and Test: runtime, headers + CMake packages, moc/rcc/qmake/... that Qt6CoreTools
+  # names (its CMake file refuses to load when one of them is missing).
+  libqt6core6 libqt6test6 qt6-base-dev qt6-base-dev-tools qmake6
   # What libQt6Core.so.6 loads (ldd): ICU 72, double-conversion, BLAKE2 (libb2 -> libgomp),
   # PCRE2-16, zstd, GLib (-> PCRE2-8), zlib.
   libicu72 libdouble-conversion3 libb2-1 libgomp1 libpcre2-16-0 libzstd1 libglib2.0-0 zlib1g
@@ -69,12 +70,12 @@ while IFS= read -r -d '' link; do
   fi
 done < <(find "$bundle" -type l -print0)
 # Left out: documentation, static libraries, Qt's D-Bus tools, GLib's GIO/GObject side (Qt Core loads libglib only),
-# ICU's build makefiles and command-line tools, and the headers of Qt's GUI, network, SQL, ... modules.
+# ICU's build makefiles and command-line tools (usr/bin keeps pkgconf and Qt's tools), and the headers of Qt's GUI, network, SQL, ... modules.
 rm -rf "$usr"/share/{doc,man,locale,lintian,bug,info,gdb,glib-2.0,gettext,bash-completion} "$usr/libexec" \
   "$libdir/gio" "$libdir/glib-2.0" "$libdir/icu"
 find "$bundle" -name '*.a' -delete
 rm -f "$libdir"/libgio-2.0.so* "$libdir"/libgobject-2.0.so* "$libdir"/libgmodule-2.0.so* "$libdir"/libgthread-2.0.so*
-find "$usr/bin" -mindepth 1 ! -name pkgconf -delete
+find "$usr/bin" -mindepth 1 ! -name pkgconf ! -name '*qmake6' ! -name 'qtpaths6' -delete
 rm -f "$usr"/lib/qt6/bin/qdbus* # D-Bus tools (Qt6DBusTools, not loaded without the GUI)
 for dir in "$usr"/include/x86_64-linux-gnu/qt6/*/; do
   name=$(basename "$dir")

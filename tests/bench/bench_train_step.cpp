@@ -10,8 +10,10 @@
 //    the setting the engine uses, measured in the same process.
 // 2. Inference forward of the adapted model, LoRA unmerged vs merged.
 // --json: only the training steps on THREADS threads, as one JSON line
-// (steps timed, tokens/s, mean step time), for bench_vs_peer.py, which sets
-// it beside the same model trained by transformers + peft.
+// (steps timed, tokens/s, mean step time, peak memory on the config's device:
+// tests/bench/device_memory.h), for bench_vs_peer.py and gpu_table.py, which
+// set it beside the same model trained by transformers + peft.
+#include "device_memory.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
@@ -49,13 +51,13 @@ public:
         std::printf("  %-28s %8.1f steps/s %10.0f tokens/s\n", label, static_cast<double>(lastStep_ - 5) / elapsed,
                     static_cast<double>(lastTokens_ - startTokens_) / elapsed);
     }
-    void printJson() const
+    void printJson(double peakMiB) const
     {
         const double elapsed = lastTime_ - startTime_;
         const auto steps = static_cast<double>(lastStep_ - 5);
-        std::printf("{\"steps_timed\": %lld, \"tokens_per_s\": %.1f, \"step_ms\": %.2f}\n",
+        std::printf("{\"steps_timed\": %lld, \"tokens_per_s\": %.1f, \"step_ms\": %.2f, \"peak_mib\": %.1f}\n",
                     static_cast<long long>(lastStep_ - 5), static_cast<double>(lastTokens_ - startTokens_) / elapsed,
-                    elapsed / steps * 1e3);
+                    elapsed / steps * 1e3, peakMiB);
     }
 
 private:
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
         auto config = lwb::loadRunConfig(argv[2]);
         config.training.steps = std::stoll(argv[3]);
         config.training.warmupSteps = std::min(config.training.warmupSteps, config.training.steps);
-        trainThroughput(config, std::stoi(argv[4])).printJson();
+        const auto throughput = trainThroughput(config, std::stoi(argv[4]));
+        throughput.printJson(lwb::bench::peakMemoryMiB(lwb::parseDevice(config.device)));
         return 0;
     }
     const std::string path = argc > 1 && *argv[1] ? argv[1] : LWB_DEFAULT_CONFIG;

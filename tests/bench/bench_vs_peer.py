@@ -18,7 +18,11 @@ peak memory and the ratio engine / peer.
 
 usage: bench_vs_peer.py BENCH_TRAIN_STEP [--shapes small,qwen0.5b] [--threads 2]
                         [--repeats 2] [--markdown OUT.md]
-(the peer side alone: bench_vs_peer.py --peer MODEL_DIR SHAPE_JSON THREADS)
+(the peer side alone: bench_vs_peer.py --peer MODEL_DIR SHAPE_JSON THREADS; SHAPE_JSON may name
+"device" (default cpu) and "precision" fp32 | bf16 (default fp32): bf16 loads the base in bf16,
+keeps peft's adapters in float32 and runs the forward under torch.autocast, as the engine's
+training.precision bf16 does; on CUDA the peak is torch.cuda.max_memory_allocated().
+tests/bench/gpu_table.py drives it so on a GPU.)
 Figures only: it asserts nothing about time.
 """
 import argparse
@@ -89,33 +93,47 @@ def make_engine_run(shape, folder, work):
 
 def peer_main(folder, shape, threads):
     """The peer: transformers + peft, AdamW, a plain eager loop. Prints one JSON line."""
+    import contextlib
     import resource
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = AutoModelForCausalLM.from_pretrained(folder, torch_dtype=torch.float32)
+    device = torch.device(shape.get("device", "cpu"))
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[shape.get("precision", "fp32")]
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(device)
+    # autocast_adapter_dtype (peft's default) keeps the LoRA weights float32 on a bf16 base.
     model = get_peft_model(model, LoraConfig(r=shape["r"], lora_alpha=shape["alpha"], lora_dropout=DROPOUT,
                                              target_modules=TARGETS, task_type="CAUSAL_LM"))
     model.train()
+    autocast = (torch.autocast(device_type=device.type, dtype=dtype) if dtype != torch.float32
+                else contextlib.nullcontext())
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
     generator = torch.Generator().manual_seed(2)
     batch, seq = shape["batch"], shape["seq"]
     timed_start = None
     for step in range(shape["steps"]):
         if step == WARMUP:
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
             timed_start = time.perf_counter()
-        ids = torch.randint(0, 256, (batch, seq), generator=generator)
-        loss = model(input_ids=ids, labels=ids).loss
+        ids = torch.randint(0, 256, (batch, seq), generator=generator).to(device)
+        with autocast:
+            loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         loss.item()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     elapsed = time.perf_counter() - timed_start
     timed = shape["steps"] - WARMUP
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if device.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(device) / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"steps_timed": timed, "tokens_per_s": timed * batch * seq / elapsed,
                       "step_ms": elapsed / timed * 1e3, "peak_mib": peak}))
 

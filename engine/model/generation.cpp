@@ -47,7 +47,7 @@ public:
                 allFinished = allFinished && finished[r];
             }
             if (options_.onChosen)
-                options_.onChosen(ChosenTokens{step, last, tokens, finished});
+                options_.onChosen(ChosenTokens{step, last, tokens, finished, sampler_});
             if (allFinished)
                 break;
             const auto next = torch::tensor(tokens, torch::kInt64).to(sequence_.device()).unsqueeze(1);

@@ -51,6 +51,7 @@ namespace lwb {
 enum class RoutedDecoding { FullSequence, PerPass };
 
 struct ChosenTokens;
+class TokenSampler;
 
 struct GenerationOptions
 {
@@ -78,6 +79,8 @@ struct ChosenTokens
     const torch::Tensor &logits;             // [rows, vocab] raw logits the tokens were chosen from
     const std::vector<std::int64_t> &tokens; // [rows] (EOS or not; finished rows included)
     const std::vector<bool> &finished;       // [rows] finished at or before this step
+    // The rule that chose them, as it stood then: sampler.drawnProbabilities(logits, tokens).
+    const TokenSampler &sampler;
 };
 
 // What the hook sees after a step's tokens were chosen and appended.

@@ -61,11 +61,24 @@ torch::Tensor TokenSampler::probabilities(const torch::Tensor &logits) const
 {
     const auto wide = penalized(logits).to(torch::kDouble);
     auto out = torch::zeros_like(wide);
+    if (rule_.temperature == 0.0)
+        return out.scatter_(1, wide.argmax(-1, /*keepdim=*/true), 1.0);
     for (std::int64_t r = 0; r < wide.size(0); ++r) {
         const auto [kept, order] = keptSorted(wide[r], rule_);
         out[r].scatter_(0, order, kept);
     }
     return out;
+}
+
+std::vector<double> TokenSampler::drawnProbabilities(const torch::Tensor &logits,
+                                                     const std::vector<std::int64_t> &tokens) const
+{
+    if (static_cast<std::int64_t>(tokens.size()) != logits.size(0))
+        throw Error("generation", "drawnProbabilities: " + std::to_string(tokens.size()) + " tokens for "
+                                      + std::to_string(logits.size(0)) + " rows of logits");
+    const auto index = torch::tensor(tokens, torch::kInt64).to(logits.device()).unsqueeze(1);
+    const auto drawn = probabilities(logits).gather(1, index).squeeze(1).to(torch::kCPU).contiguous();
+    return {drawn.data_ptr<double>(), drawn.data_ptr<double>() + drawn.numel()};
 }
 
 std::vector<std::int64_t> TokenSampler::choose(const torch::Tensor &logits) const

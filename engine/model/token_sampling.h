@@ -11,7 +11,9 @@
 // Without top-k this is bit for bit the rule `lorawb generate` always had,
 // so a seed gives the text it gave before. penalized() and probabilities()
 // expose steps 1 and 3 so that tests compare them with transformers' own
-// logits processors (tests/fixtures/sampling).
+// logits processors (tests/fixtures/sampling); drawnProbabilities() is what
+// the playground shows beside the model's own probability: the chance the
+// rule gave the token it drew (1 for greedy's argmax), from the same code.
 #pragma once
 
 #include <torch/types.h>
@@ -41,9 +43,15 @@ public:
     // The logits after the repetition penalty (the logits themselves when it is off).
     torch::Tensor penalized(const torch::Tensor &logits) const;
 
-    // Sampling (temperature > 0): the distribution each row draws from,
-    // [R, V] float64 in vocabulary order (zero where top-k / top-p cut).
+    // The distribution each row draws from, [R, V] float64 in vocabulary
+    // order: sampling (temperature > 0) zero where top-k / top-p cut and
+    // renormalised; greedy one-hot at the argmax of the penalised logits
+    // (the token choose() takes, lowest id on ties as argmax gives).
     torch::Tensor probabilities(const torch::Tensor &logits) const;
+
+    // Each row's probability of its token under the rule: probabilities()
+    // at tokens[r]. Call before append() with the logits choose() had.
+    std::vector<double> drawnProbabilities(const torch::Tensor &logits, const std::vector<std::int64_t> &tokens) const;
 
     // Tokens appended to the rows (what the penalty counts from now on).
     void append(const torch::Tensor &tokens);

@@ -7,8 +7,12 @@
 // - penalized() equals transformers' penalised logits (float32);
 // - probabilities() equals its distribution (float64) for six rules mixing
 //   penalty above and below 1, temperature, top-k and top-p;
-// - greedy picks the argmax of transformers' penalised logits;
+// - greedy picks the argmax of transformers' penalised logits, and its
+//   distribution is one-hot there;
 // - draws land only on tokens the distribution keeps;
+// - drawnProbabilities() (the playground's "under the rule") is
+//   transformers' probability of the drawn token, 1 for greedy, and
+//   differs from the model's own softmax of the raw logits;
 // - tokens appended after the prompt are penalised too;
 // - a penalty <= 0 or a negative top-k is refused.
 #include "engine/core/error.h"
@@ -19,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 
 namespace {
@@ -121,6 +126,51 @@ private slots:
             for (std::int64_t r = 0; r < c.logits.size(0); ++r)
                 QCOMPARE(chosen[static_cast<std::size_t>(r)], expected[r].item<std::int64_t>());
         }
+    }
+
+    void greedyDistributionIsOneHotAtTheArgmax()
+    {
+        for (const auto &c : cases_) {
+            auto rule = c.rule;
+            rule.temperature = 0.0;
+            const lwb::TokenSampler sampler(rule, c.seen, c.logits.size(1));
+            const auto expected
+                = torch::one_hot(c.penalized.argmax(-1), c.logits.size(1)).to(torch::kDouble); // transformers' argmax
+            QVERIFY(torch::equal(sampler.probabilities(c.logits), expected));
+            const auto chosen = sampler.choose(c.logits);
+            for (const double drawn : sampler.drawnProbabilities(c.logits, chosen))
+                QCOMPARE(drawn, 1.0);
+        }
+    }
+
+    void drawnProbabilitiesAreTransformersAtTheDrawnTokens()
+    {
+        torch::manual_seed(11);
+        for (const auto &c : cases_) {
+            const lwb::TokenSampler sampler(c.rule, c.seen, c.logits.size(1));
+            const auto modelProbabilities = torch::softmax(c.logits.to(torch::kDouble), -1);
+            bool differsFromTheModel = false;
+            for (int draw = 0; draw < 10; ++draw) {
+                const auto chosen = sampler.choose(c.logits);
+                const auto drawn = sampler.drawnProbabilities(c.logits, chosen);
+                QCOMPARE(drawn.size(), chosen.size());
+                for (std::int64_t r = 0; r < c.logits.size(0); ++r) {
+                    const auto token = chosen[static_cast<std::size_t>(r)];
+                    const double expected = c.probabilities[r][token].item<double>();
+                    QVERIFY2(std::abs(drawn[static_cast<std::size_t>(r)] - expected) <= 1e-12,
+                             qPrintable(QString("row %1 token %2: %3 vs transformers %4")
+                                            .arg(r)
+                                            .arg(token)
+                                            .arg(drawn[static_cast<std::size_t>(r)])
+                                            .arg(expected)));
+                    differsFromTheModel = differsFromTheModel
+                                          || std::abs(expected - modelProbabilities[r][token].item<double>()) > 1e-6;
+                }
+            }
+            QVERIFY(differsFromTheModel); // every case's rule reshapes the model's distribution
+        }
+        const lwb::TokenSampler sampler(cases_.front().rule, cases_.front().seen, cases_.front().logits.size(1));
+        QVERIFY_THROWS_EXCEPTION(lwb::Error, sampler.drawnProbabilities(cases_.front().logits, {1}));
     }
 
     void drawsOnlyKeptTokens()

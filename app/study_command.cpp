@@ -56,6 +56,36 @@ std::string figure(double value)
     return text;
 }
 
+std::string cellName(const storage::StudySummary &summary, const storage::StudyCellSummary &cell)
+{
+    return summary.cellLabels.empty() ? storage::studyCellLabel(cell.cell) : summary.cellLabels[cell.cellIndex];
+}
+
+std::string parameterCount(const storage::StudyCellSummary &cell)
+{
+    if (cell.seeds.empty())
+        return "";
+    return cell.trainableParametersMin == cell.trainableParametersMax
+               ? std::to_string(cell.trainableParametersMin)
+               : std::to_string(cell.trainableParametersMin) + ".." + std::to_string(cell.trainableParametersMax);
+}
+
+void printMeasure(const storage::StudyMeasureSummary &measure, std::ostream &out)
+{
+    const auto &interval = measure.interval;
+    out << "n=" << interval.count;
+    if (interval.count >= 2)
+        out << "  " << figure(interval.mean) << " [" << figure(interval.low) << ", " << figure(interval.high) << "]";
+    else if (interval.count == 1)
+        out << "  " << figure(interval.mean);
+    if (measure.missing)
+        out << "  (" << measure.missing << " without a value)";
+    if (measure.vsBaseline)
+        out << "  vs baseline " << (measure.vsBaseline->meanDifference >= 0 ? "+" : "")
+            << figure(measure.vsBaseline->meanDifference) << " [" << figure(measure.vsBaseline->low) << ", "
+            << figure(measure.vsBaseline->high) << "] p=" << figure(measure.vsBaseline->pValue);
+}
+
 void printSummary(const storage::StudySummary &summary, std::ostream &out)
 {
     const int percent = static_cast<int>(summary.confidence * 100 + 0.5);
@@ -63,9 +93,11 @@ void printSummary(const storage::StudySummary &summary, std::ostream &out)
         << (summary.higherIsBetter ? "higher" : "lower") << " is better; mean [" << percent << " % CI] over seeds\n";
     for (const auto &cell : summary.cells) {
         const auto &interval = cell.interval;
-        out << "  c" << cell.cellIndex << "  " << storage::studyCellLabel(cell.cell)
-            << (static_cast<int>(cell.cellIndex) == summary.baselineCell ? " (baseline)" : "")
-            << "\n      n=" << interval.count;
+        out << "  c" << cell.cellIndex << "  " << cellName(summary, cell)
+            << (static_cast<int>(cell.cellIndex) == summary.baselineCell ? " (baseline)" : "");
+        if (!cell.seeds.empty())
+            out << "  [" << parameterCount(cell) << " trainable]";
+        out << "\n      n=" << interval.count;
         if (interval.count >= 2)
             out << "  " << figure(interval.mean) << " [" << figure(interval.low) << ", " << figure(interval.high) << "]"
                 << "  min " << figure(interval.minimum) << " max " << figure(interval.maximum);
@@ -79,6 +111,11 @@ void printSummary(const storage::StudySummary &summary, std::ostream &out)
         if (cell.pendingRuns || cell.failedRuns)
             out << "  pending " << cell.pendingRuns << ", failed " << cell.failedRuns;
         out << "\n";
+        for (std::size_t m = 0; m < summary.measures.size(); ++m) {
+            out << "      " << summary.measures[m].name() << ": ";
+            printMeasure(cell.measures[m], out);
+            out << "\n";
+        }
     }
 }
 
@@ -129,13 +166,17 @@ namespace {
 int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
 {
     const StudySpec spec = loadStudySpec(args.path);
+    // Checked before anything trains: a typo in the report fails now, not after the study.
+    const auto report = storage::parseStudyReportOptions(spec.report, args.path, spec.cells.size());
     const auto runs = spec.runs();
     out << args.path << ": " << spec.cells.size() << " cells x " << spec.seeds.size() << " seeds = " << runs.size()
         << " runs, metric " << spec.metric << "\n";
     if (args.dryRun) {
         for (std::size_t i = 0; i < spec.cells.size(); ++i)
-            out << "  c" << i << "  " << spec.cells[i].label()
+            out << "  c" << i << "  " << (report.cellLabels.empty() ? spec.cells[i].label() : report.cellLabels[i])
                 << (static_cast<int>(i) == spec.baselineCell ? " (baseline)" : "") << "\n";
+        for (const auto &measure : report.measures)
+            out << "  reports " << measure.name() << "\n";
         return 0;
     }
 
@@ -163,7 +204,8 @@ int runStudy(const StudyArguments &args, std::ostream &out, std::ostream &err)
         }
     }
 
-    const auto summary = storage::summarizeStudy(store, study, cellKeysOf(spec), spec.baselineCell, args.confidence);
+    const auto summary
+        = storage::summarizeStudy(store, study, cellKeysOf(spec), spec.baselineCell, args.confidence, report);
     printSummary(summary, out);
     if (!args.reportDirectory.empty()) {
         std::filesystem::create_directories(args.reportDirectory);

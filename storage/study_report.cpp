@@ -83,6 +83,57 @@ void writeAtomically(const std::string &path, const std::string &content)
     }
 }
 
+// The cell's name in tables and charts: the study's label for it, else its settings.
+std::string cellName(const StudySummary &summary, const StudyCellSummary &cell)
+{
+    return cell.cellIndex < summary.cellLabels.size() ? summary.cellLabels[cell.cellIndex] : studyCellLabel(cell.cell);
+}
+
+std::string parameterCount(const StudyCellSummary &cell)
+{
+    if (cell.seeds.empty())
+        return "";
+    if (cell.trainableParametersMin == cell.trainableParametersMax)
+        return std::to_string(cell.trainableParametersMin);
+    return std::to_string(cell.trainableParametersMin) + ".." + std::to_string(cell.trainableParametersMax);
+}
+
+// One table per measure: mean, interval, missing seeds, the paired comparison.
+std::string measureTable(const StudySummary &summary, std::size_t m, int confidencePercent)
+{
+    const auto &measure = summary.measures[m];
+    std::ostringstream table;
+    table << "<h3>" << html(measure.name()) << "</h3>\n<p>" << (measure.higherIsBetter() ? "higher" : "lower")
+          << " is better; a seed without a value (target not reached, no merged evaluation) is left out of the "
+             "mean and of the pairs.</p>\n<table><tr><th>cell</th><th>name</th><th>seeds</th><th>without</th>"
+             "<th>mean</th><th>"
+          << confidencePercent
+          << " % CI</th><th>sd</th><th>values by seed</th><th>vs baseline</th><th>CI of difference</th><th>p</th>"
+             "</tr>\n";
+    for (const auto &cell : summary.cells) {
+        const auto &result = cell.measures[m];
+        const auto &interval = result.interval;
+        const bool isBaseline = static_cast<int>(cell.cellIndex) == summary.baselineCell;
+        std::string bySeed;
+        for (std::size_t i = 0; i < result.values.size(); ++i)
+            bySeed += (i ? ", " : "") + std::to_string(result.seeds[i]) + ": " + number(result.values[i], 5);
+        table << "<tr" << (isBaseline ? " class='baseline'" : "") << "><td>c" << cell.cellIndex << "</td><td>"
+              << html(cellName(summary, cell)) << (isBaseline ? " (baseline)" : "") << "</td><td>" << interval.count
+              << "</td><td>" << result.missing << "</td><td>" << number(interval.mean, 5) << "</td><td>"
+              << (interval.count >= 2 ? number(interval.low, 5) + " .. " + number(interval.high, 5) : "") << "</td><td>"
+              << number(interval.standardDeviation, 3) << "</td><td>" << html(bySeed) << "</td>";
+        if (result.vsBaseline)
+            table << "<td>" << number(result.vsBaseline->meanDifference, 4) << "</td><td>"
+                  << number(result.vsBaseline->low, 4) << " .. " << number(result.vsBaseline->high, 4) << "</td><td>"
+                  << number(result.vsBaseline->pValue, 3) << "</td>";
+        else
+            table << "<td></td><td></td><td></td>";
+        table << "</tr>\n";
+    }
+    table << "</table>\n";
+    return table.str();
+}
+
 nlohmann::json cellSettings(const std::string &cellKey)
 {
     auto settings = nlohmann::json::parse(cellKey, nullptr, false);
@@ -129,7 +180,7 @@ std::string meansChart(const StudySummary &summary)
         const double y = 10 + rowHeight * static_cast<double>(i) + rowHeight / 2.0;
         const bool isBaseline = static_cast<int>(i) == summary.baselineCell;
         svg << "<text x='4' y='" << y + 4 << "'" << (isBaseline ? " font-weight='bold'" : "") << ">"
-            << html("c" + std::to_string(i) + " " + studyCellLabel(cell.cell)) << "</text>\n";
+            << html("c" + std::to_string(i) + " " + cellName(summary, cell)) << "</text>\n";
         if (cell.values.empty())
             continue;
         svg << "<rect x='" << labelWidth << "' y='" << y - 6 << "' width='"
@@ -217,7 +268,8 @@ void writeStudyCsv(const StudySummary &summary, const std::string &path)
         for (std::size_t i = 0; i < cell.values.size(); ++i)
             csv << cell.cellIndex << "," << csvField(studyCellLabel(cell.cell)) << "," << cell.seeds[i] << ","
                 << cell.runIds[i] << "," << number(cell.values[i], 10) << "\n";
-    csv << "\ncell,settings,summary,n,mean,ci_low,ci_high,sd,min,max,diff_vs_baseline,diff_low,diff_high,p_value\n";
+    csv << "\ncell,settings,summary,n,mean,ci_low,ci_high,sd,min,max,diff_vs_baseline,diff_low,diff_high,p_value,"
+           "trainable_parameters,label\n";
     for (const auto &cell : summary.cells) {
         const auto &interval = cell.interval;
         csv << cell.cellIndex << "," << csvField(studyCellLabel(cell.cell)) << ",mean," << interval.count << ","
@@ -229,7 +281,35 @@ void writeStudyCsv(const StudySummary &summary, const std::string &path)
                 << number(cell.vsBaseline->high, 10) << "," << number(cell.vsBaseline->pValue, 6);
         else
             csv << ",,,,";
-        csv << "\n";
+        csv << "," << parameterCount(cell) << "," << csvField(cellName(summary, cell)) << "\n";
+    }
+    if (!summary.measures.empty()) {
+        csv << "\ncell,label,measure,seed,value\n";
+        for (std::size_t m = 0; m < summary.measures.size(); ++m)
+            for (const auto &cell : summary.cells)
+                for (std::size_t i = 0; i < cell.measures[m].values.size(); ++i)
+                    csv << cell.cellIndex << "," << csvField(cellName(summary, cell)) << ","
+                        << csvField(summary.measures[m].name()) << "," << cell.measures[m].seeds[i] << ","
+                        << number(cell.measures[m].values[i], 10) << "\n";
+        csv << "\ncell,label,measure,n,without_value,mean,ci_low,ci_high,sd,min,max,diff_vs_baseline,diff_low,"
+               "diff_high,p_value\n";
+        for (std::size_t m = 0; m < summary.measures.size(); ++m)
+            for (const auto &cell : summary.cells) {
+                const auto &result = cell.measures[m];
+                const auto &interval = result.interval;
+                csv << cell.cellIndex << "," << csvField(cellName(summary, cell)) << ","
+                    << csvField(summary.measures[m].name()) << "," << interval.count << "," << result.missing << ","
+                    << number(interval.mean, 10) << "," << number(interval.low, 10) << "," << number(interval.high, 10)
+                    << "," << number(interval.standardDeviation, 10) << "," << number(interval.minimum, 10) << ","
+                    << number(interval.maximum, 10);
+                if (result.vsBaseline)
+                    csv << "," << number(result.vsBaseline->meanDifference, 10) << ","
+                        << number(result.vsBaseline->low, 10) << "," << number(result.vsBaseline->high, 10) << ","
+                        << number(result.vsBaseline->pValue, 6);
+                else
+                    csv << ",,,,";
+                csv << "\n";
+            }
     }
     writeAtomically(path, csv.str());
 }
@@ -248,18 +328,19 @@ void writeStudyHtml(const StudySummary &summary, const std::string &path)
          << " is better), final value of each finished run; mean with its " << confidencePercent
          << " % Student-t interval over seeds; the comparison with the baseline is paired by seed "
          << "(difference, its interval, two-sided paired t-test).</p>\n";
-    page << "<table><tr><th>cell</th><th>settings</th><th>seeds</th><th>mean</th><th>" << confidencePercent
+    page << "<table><tr><th>cell</th><th>" << (summary.cellLabels.empty() ? "settings" : "name")
+         << "</th><th>trainable</th><th>seeds</th><th>mean</th><th>" << confidencePercent
          << " % CI</th><th>sd</th><th>min</th><th>max</th><th>vs baseline</th><th>CI of difference</th><th>p</th>"
             "<th>pending</th><th>failed</th></tr>\n";
     for (const auto &cell : summary.cells) {
         const auto &interval = cell.interval;
         const bool isBaseline = static_cast<int>(cell.cellIndex) == summary.baselineCell;
         page << "<tr" << (isBaseline ? " class='baseline'" : "") << "><td>c" << cell.cellIndex << "</td><td>"
-             << html(studyCellLabel(cell.cell)) << (isBaseline ? " (baseline)" : "") << "</td><td>" << interval.count
-             << "</td><td>" << number(interval.mean, 5) << "</td><td>"
-             << (interval.count >= 2 ? number(interval.low, 5) + " .. " + number(interval.high, 5) : "") << "</td><td>"
-             << number(interval.standardDeviation, 3) << "</td><td>" << number(interval.minimum, 5) << "</td><td>"
-             << number(interval.maximum, 5) << "</td>";
+             << html(cellName(summary, cell)) << (isBaseline ? " (baseline)" : "") << "</td><td>"
+             << parameterCount(cell) << "</td><td>" << interval.count << "</td><td>" << number(interval.mean, 5)
+             << "</td><td>" << (interval.count >= 2 ? number(interval.low, 5) + " .. " + number(interval.high, 5) : "")
+             << "</td><td>" << number(interval.standardDeviation, 3) << "</td><td>" << number(interval.minimum, 5)
+             << "</td><td>" << number(interval.maximum, 5) << "</td>";
         if (cell.vsBaseline)
             page << "<td>" << number(cell.vsBaseline->meanDifference, 4) << "</td><td>"
                  << number(cell.vsBaseline->low, 4) << " .. " << number(cell.vsBaseline->high, 4) << "</td><td>"
@@ -268,7 +349,20 @@ void writeStudyHtml(const StudySummary &summary, const std::string &path)
             page << "<td></td><td></td><td></td>";
         page << "<td>" << cell.pendingRuns << "</td><td>" << cell.failedRuns << "</td></tr>\n";
     }
-    page << "</table>\n<h2>Means, intervals and seeds</h2>\n" << meansChart(summary);
+    page << "</table>\n";
+    if (!summary.measures.empty()) {
+        page << "<h2>Measures</h2>\n";
+        for (std::size_t m = 0; m < summary.measures.size(); ++m)
+            page << measureTable(summary, m, confidencePercent);
+    }
+    if (!summary.cellLabels.empty()) {
+        page << "<h2>Cells</h2>\n<table><tr><th>cell</th><th>name</th><th>settings</th></tr>\n";
+        for (const auto &cell : summary.cells)
+            page << "<tr><td>c" << cell.cellIndex << "</td><td>" << html(cellName(summary, cell)) << "</td><td><code>"
+                 << html(studyCellLabel(cell.cell)) << "</code></td></tr>\n";
+        page << "</table>\n";
+    }
+    page << "<h2>Means, intervals and seeds</h2>\n" << meansChart(summary);
     std::vector<std::string> numericAxes;
     for (const auto &cell : summary.cells)
         for (const auto &setting : cellSettings(cell.cell))

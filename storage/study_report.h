@@ -3,7 +3,7 @@
 // self-contained HTML page (no scripts, no external files: the table, a bar
 // chart of each cell's mean with its interval and every seed's value, a
 // setting-vs-metric scatter for each numeric axis, the comparison with the
-// baseline). Written atomically (temporary file + rename).
+// baseline, each cell's trainable parameters, a table per measure). Written atomically (temporary file + rename).
 #pragma once
 
 #include "storage/study_summary.h"
@@ -17,6 +17,10 @@ std::string studyCellLabel(const std::string &cellKey);
 
 // Columns: cell, settings, seed, run_id, value; then per cell: cell,
 // settings, "mean", n, mean, ci_low, ci_high, sd, min, max,
+// diff_vs_baseline, diff_low, diff_high, p_value, trainable_parameters,
+// label. With measures (storage/study_measures.h), two more blocks: cell,
+// label, measure, seed, value; and per cell and measure: cell, label,
+// measure, n, without_value, mean, ci_low, ci_high, sd, min, max,
 // diff_vs_baseline, diff_low, diff_high, p_value.
 void writeStudyCsv(const StudySummary &summary, const std::string &path);
 void writeStudyHtml(const StudySummary &summary, const std::string &path);

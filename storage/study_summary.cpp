@@ -10,8 +10,29 @@
 
 namespace lwb::storage {
 
+std::optional<PairedTest> pairedBySeed(const std::vector<std::uint64_t> &cellSeeds, const std::vector<double> &cell,
+                                       const std::vector<std::uint64_t> &baselineSeeds,
+                                       const std::vector<double> &baseline, double confidence)
+{
+    std::map<std::uint64_t, double> theirsBySeed;
+    for (std::size_t i = 0; i < baselineSeeds.size(); ++i)
+        theirsBySeed[baselineSeeds[i]] = baseline[i];
+    std::vector<double> mine;
+    std::vector<double> theirs;
+    for (std::size_t i = 0; i < cellSeeds.size(); ++i) {
+        const auto match = theirsBySeed.find(cellSeeds[i]);
+        if (match == theirsBySeed.end())
+            continue;
+        mine.push_back(cell[i]);
+        theirs.push_back(match->second);
+    }
+    if (mine.size() < 2)
+        return std::nullopt;
+    return pairedTTest(mine, theirs, confidence);
+}
+
 StudySummary summarizeStudy(RunStore &store, const StudyRecord &study, const std::vector<std::string> &cellKeys,
-                            int baselineCell, double confidence)
+                            int baselineCell, double confidence, const StudyReportOptions &report)
 {
     StudySummary summary;
     summary.study = study;
@@ -19,14 +40,18 @@ StudySummary summarizeStudy(RunStore &store, const StudyRecord &study, const std
     summary.higherIsBetter = higherIsBetter(study.metric);
     summary.baselineCell = baselineCell;
     summary.confidence = confidence;
+    summary.measures = report.measures;
+    if (report.cellLabels.size() == cellKeys.size())
+        summary.cellLabels = report.cellLabels;
     summary.cells.resize(cellKeys.size());
     for (std::size_t i = 0; i < cellKeys.size(); ++i) {
         summary.cells[i].cellIndex = i;
         summary.cells[i].cell = cellKeys[i];
+        summary.cells[i].measures.resize(report.measures.size());
     }
 
     MetricReader reader(store);
-    // Per cell: seed -> (run, value) of the newest finished run on that seed.
+    // Per cell: seed -> run id of the newest finished run on that seed with the metric.
     std::vector<std::map<std::uint64_t, std::pair<std::int64_t, double>>> finished(cellKeys.size());
     for (const auto &link : studyRuns(store, study.id)) {
         if (link.cellIndex >= cellKeys.size())
@@ -53,26 +78,44 @@ StudySummary summarizeStudy(RunStore &store, const StudyRecord &study, const std
             cell.seeds.push_back(seed);
             cell.runIds.push_back(run.first);
             cell.values.push_back(run.second);
+            if (const auto record = store.findRun(run.first)) {
+                const auto count = record->trainableParameters;
+                const bool first = cell.seeds.size() == 1;
+                cell.trainableParametersMin = first ? count : std::min(cell.trainableParametersMin, count);
+                cell.trainableParametersMax = first ? count : std::max(cell.trainableParametersMax, count);
+            }
+            for (std::size_t m = 0; m < report.measures.size(); ++m) {
+                const auto &measure = report.measures[m];
+                const auto points = reader.scalarSeries(run.first, measure.series);
+                const bool readsMerged
+                    = measure.kind == StudyMeasure::Kind::MergeGap || measure.kind == StudyMeasure::Kind::AfterMerge;
+                const auto merged = readsMerged ? reader.scalarSeries(run.first, mergedSeriesName(measure.series))
+                                                : std::vector<SeriesPoint>{};
+                auto &result = cell.measures[m];
+                if (const auto value = measureValue(measure, points, merged)) {
+                    result.seeds.push_back(seed);
+                    result.values.push_back(*value);
+                } else {
+                    ++result.missing;
+                }
+            }
         }
         cell.interval = meanInterval(cell.values, confidence);
+        for (auto &result : cell.measures)
+            result.interval = meanInterval(result.values, confidence);
     }
     if (baselineCell < 0 || baselineCell >= static_cast<int>(cellKeys.size()))
         return summary;
-    const auto &baseline = finished[static_cast<std::size_t>(baselineCell)];
+    const auto &baseline = summary.cells[static_cast<std::size_t>(baselineCell)];
     for (std::size_t i = 0; i < cellKeys.size(); ++i) {
         if (static_cast<int>(i) == baselineCell)
             continue;
-        std::vector<double> mine;
-        std::vector<double> theirs;
-        for (const auto &[seed, run] : finished[i]) {
-            const auto match = baseline.find(seed);
-            if (match == baseline.end())
-                continue;
-            mine.push_back(run.second);
-            theirs.push_back(match->second.second);
-        }
-        if (mine.size() >= 2)
-            summary.cells[i].vsBaseline = pairedTTest(mine, theirs, confidence);
+        auto &cell = summary.cells[i];
+        cell.vsBaseline = pairedBySeed(cell.seeds, cell.values, baseline.seeds, baseline.values, confidence);
+        for (std::size_t m = 0; m < cell.measures.size(); ++m)
+            cell.measures[m].vsBaseline
+                = pairedBySeed(cell.measures[m].seeds, cell.measures[m].values, baseline.measures[m].seeds,
+                               baseline.measures[m].values, confidence);
     }
     return summary;
 }

@@ -181,10 +181,18 @@ StudySpec parseStudySpec(const nlohmann::json &document, const std::string &sour
     spec.document = document;
     if (!document.is_object())
         throw ConfigError(source, {{"", "a study must be a JSON object"}}, "study");
-    static const std::set<std::string> known = {"name", "base", "set", "grid", "random", "seeds", "metric", "baseline"};
+    static const std::set<std::string> known
+        = {"name", "base", "set", "grid", "random", "seeds", "metric", "baseline", "report"};
     for (const auto &[key, value] : document.items())
         if (!known.count(key))
-            reader.fail(key, "unknown key (known: name, base, set, grid, random, seeds, metric, baseline)");
+            reader.fail(key, "unknown key (known: name, base, set, grid, random, seeds, metric, baseline, report)");
+    // What the study reports (storage/study_measures.h reads it) is not what
+    // it trains: kept out of the stored document, so editing it never makes
+    // a new study.
+    if (document.contains("report")) {
+        spec.report = document["report"];
+        spec.document.erase("report");
+    }
 
     if (document.contains("name") && document["name"].is_string() && !document["name"].get<std::string>().empty())
         spec.name = document["name"].get<std::string>();

@@ -15,7 +15,8 @@
 //                            "adapter.alpha": { "choice": [8, 16, 32] } } },
 //     "seeds": [1, 2, 3],
 //     "metric": "eval/loss",                  // the figure the study reports (any recorded series)
-//     "baseline": { "adapter.r": 8, "adapter.variant": "lora" }   // the cell others are compared with
+//     "baseline": { "adapter.r": 8, "adapter.variant": "lora" },  // the cell others are compared with
+//     "report": { ... }                       // optional: cell labels, measures (storage/study_measures.h)
 //   }
 //
 // A grid value may be a whole object ("adapter": [{...}, {...}]) when the
@@ -61,6 +62,9 @@ struct StudySpec
     std::vector<std::uint64_t> seeds;
     std::string metric = "eval/loss";
     int baselineCell = -1; // index into cells; -1: none named
+    // "report": what the summary shows besides the metric (read by
+    // storage/study_measures.h); null when absent. Not in `document`.
+    nlohmann::json report;
 
     // Every (cell, seed) in cell-major order, each config named
     // "<study>-c<cell>-s<seed>" with its seed set.

@@ -61,8 +61,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption studyOption(
         QStringLiteral("study"), QStringLiteral("Open the DLP-LoRA tab on this recorded study."), QStringLiteral("id"));
     const QCommandLineOption askOption(QStringLiteral("ask"),
-                                       QStringLiteral("With --study or --playground: ask this prompt (a screenshot "
-                                                      "waits for the answer)."),
+                                       QStringLiteral("With --study or --playground: ask this prompt in the "
+                                                      "playground (a screenshot waits for the answer)."),
                                        QStringLiteral("prompt"));
     const QCommandLineOption newStudyOption(
         QStringLiteral("new-study"),
@@ -138,11 +138,12 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(studyOption) && !playground) {
         window.showStudy(parser.value(studyOption).toLongLong());
-        if (asking) {
+        if (asking) { // a study answers in the playground (its DLP-LoRA mode)
+            window.openPlayground({parser.value(studyOption).toLongLong()});
             if (screenshot != nullptr)
-                QObject::connect(window.dlpView(), &lwb::ui::DlpView::answerShown, screenshot,
+                QObject::connect(window.playgroundView(), &lwb::ui::PlaygroundView::answersDone, screenshot,
                                  &lwb::ui::WindowScreenshot::takeSoon);
-            window.dlpView()->askPrompt(parser.value(askOption));
+            window.playgroundView()->askPrompt(parser.value(askOption));
         }
     }
     if (screenshot != nullptr && !parser.isSet(startOption) && !asking)

@@ -6,25 +6,17 @@
 #include "storage/metric_reader.h"
 #include "storage/metric_samples.h"
 #include "storage/run_store.h"
-#include "ui/dlp_inference_runner.h"
 #include "ui/plot_export.h"
 #include "ui/plot_parts.h"
 
 #include <qcustomplot.h>
 
-#include <QComboBox>
-#include <QDoubleSpinBox>
-#include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
-#include <QTextBrowser>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -85,7 +77,7 @@ DlpView::DlpView(QWidget *parent)
     , selectionPlot_(new QCustomPlot)
     , confusionPlot_(new QCustomPlot)
     , selectionMatrixPlot_(new QCustomPlot)
-    , runner_(new DlpInferenceRunner(this))
+    , askInPlayground_(new QPushButton(tr("Ask in the Playground")))
 {
     setObjectName(QStringLiteral("dlpView"));
     heading_->setObjectName(QStringLiteral("dlpHeading"));
@@ -138,69 +130,26 @@ DlpView::DlpView(QWidget *parent)
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
 
+    askInPlayground_->setObjectName(QStringLiteral("dlpAskInPlayground"));
+    askInPlayground_->setToolTip(tr("Prompt the finished study in the Playground tab: the plugin picks and fuses "
+                                    "task LoRAs per prompt, the answer streams token by token with the fused LoRAs' "
+                                    "weights beside it (and another run side by side if you like)."));
+    auto *top = new QHBoxLayout;
+    top->addWidget(heading_, 1);
+    top->addWidget(askInPlayground_, 0, Qt::AlignTop);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(heading_);
+    layout->addLayout(top);
     layout->addWidget(split, 1);
-    layout->addWidget(buildInferencePanel());
 
-    connect(runner_, &DlpInferenceRunner::answered, this, &DlpView::showAnswer);
-    connect(runner_, &DlpInferenceRunner::failed, this, [this](const QString &message) {
-        answer_->setPlainText(tr("No answer: %1").arg(message));
-        updateInference();
-        Q_EMIT answerShown();
+    connect(askInPlayground_, &QPushButton::clicked, this, [this] {
+        if (canAnswer())
+            Q_EMIT playgroundRequested(runId_);
     });
     clear(tr("No DLP-LoRA study yet. Choose the variant \"dlp\" in the run form and press Start, or select a "
              "recorded study in the Runs dock and choose Open study."));
 }
 
 DlpView::~DlpView() = default;
-
-QWidget *DlpView::buildInferencePanel()
-{
-    auto *box = new QGroupBox(tr("Inference: the plugin routes your prompt to the task LoRAs"));
-    prompt_ = new QLineEdit;
-    prompt_->setObjectName(QStringLiteral("dlpPrompt"));
-    prompt_->setPlaceholderText(tr("a prompt in the tasks' form, e.g. upper: stone"));
-    prompt_->setToolTip(tr("The built-in tasks read \"task: input\" and a line break, which is added for you."));
-    maxTokens_ = new QSpinBox;
-    maxTokens_->setRange(1, 512);
-    maxTokens_->setValue(32);
-    maxTokens_->setToolTip(tr("Most tokens generated (greedy decoding stops earlier at EOS)."));
-    rule_ = new QComboBox;
-    rule_->addItems({QStringLiteral("top_p"), QStringLiteral("top_k")});
-    p_ = new QDoubleSpinBox;
-    p_->setObjectName(QStringLiteral("dlpInferenceP"));
-    p_->setRange(0.001, 1.0);
-    p_->setDecimals(3);
-    p_->setSingleStep(0.05);
-    p_->setToolTip(tr("Top-p for this question; starts at the study's value."));
-    granularity_ = new QComboBox;
-    granularity_->addItems({QStringLiteral("input"), QStringLiteral("sentence")});
-    generate_ = new QPushButton(tr("&Generate"));
-    generate_->setObjectName(QStringLiteral("dlpGenerate"));
-    answer_ = new QTextBrowser;
-    answer_->setObjectName(QStringLiteral("dlpAnswer"));
-    answer_->setMaximumHeight(64);
-
-    auto *row = new QHBoxLayout;
-    row->addWidget(prompt_, 1);
-    for (auto [label, widget] : {std::pair<QString, QWidget *>{tr("max tokens"), maxTokens_},
-                                 {tr("rule"), rule_},
-                                 {tr("P"), p_},
-                                 {tr("routing"), granularity_}}) {
-        row->addWidget(new QLabel(label));
-        row->addWidget(widget);
-    }
-    row->addWidget(generate_);
-    auto *layout = new QVBoxLayout(box);
-    layout->addLayout(row);
-    layout->addWidget(answer_);
-
-    connect(generate_, &QPushButton::clicked, this, &DlpView::ask);
-    connect(prompt_, &QLineEdit::returnPressed, this, &DlpView::ask);
-    connect(prompt_, &QLineEdit::textChanged, this, &DlpView::updateInference);
-    return box;
-}
 
 void DlpView::clear(const QString &heading)
 {
@@ -214,7 +163,6 @@ void DlpView::clear(const QString &heading)
     drawSelectionCounts({});
     drawMatrix(confusionPlot_, confusionMap_, {}, tr("Plugin confusion (held-out prompts)"));
     drawMatrix(selectionMatrixPlot_, selectionMatrixMap_, {}, tr("LoRAs selected per task (evaluation)"));
-    answer_->clear();
     updateInference();
 }
 
@@ -222,15 +170,17 @@ void DlpView::startStudy(const lwb::RunConfig &config)
 {
     study_ = config;
     runId_ = 0;
-    runner_->forget();
     clear(tr("Study \"%1\" running: the task LoRAs train first, then the multi-task LoRA, the plugin and the "
              "routed evaluation.")
               .arg(QString::fromStdString(config.name)));
     for (const auto &entry : lwb::effectiveLibrary(config.adapter.dlp, config.data.tasks))
         tasks_ << QString::fromStdString(entry.task);
-    p_->setValue(config.adapter.dlp.selection.p);
-    rule_->setCurrentText(QString::fromStdString(config.adapter.dlp.selection.rule));
-    granularity_->setCurrentText(QString::fromStdString(config.adapter.dlp.granularity));
+}
+
+void DlpView::setRunId(qint64 runId)
+{
+    runId_ = runId;
+    updateInference();
 }
 
 int DlpView::stageRow(const lwb::DlpStudyProgress &progress)
@@ -294,7 +244,7 @@ void DlpView::studyFinished(lwb::RunOutcome outcome)
     finished_ = outcome == lwb::RunOutcome::Finished;
     const QString name = study_ ? QString::fromStdString(study_->name) : QString();
     if (finished_)
-        heading_->setText(tr("Study \"%1\" finished%2. Ask it below.")
+        heading_->setText(tr("Study \"%1\" finished%2. Ask it in the Playground.")
                               .arg(name, runId_ > 0 ? tr(" (run #%1)").arg(runId_) : QString()));
     else
         heading_->setText(
@@ -305,7 +255,6 @@ void DlpView::studyFinished(lwb::RunOutcome outcome)
 bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
 {
     study_.reset();
-    runner_->forget();
     try {
         const auto record = store.run(runId);
         if (!lwb::isStudyVariant(record.variant)) {
@@ -328,7 +277,7 @@ bool DlpView::showStoredStudy(lwb::storage::RunStore &store, qint64 runId)
         addEvaluation(*evaluation);
         finished_ = true;
         heading_->setText(
-            tr("Recorded study #%1 \"%2\"; its LoRAs and plugin are read from %3 when you ask.")
+            tr("Recorded study #%1 \"%2\"; the Playground reads its LoRAs and plugin from %3 when you ask.")
                 .arg(runId)
                 .arg(QString::fromStdString(record.name), QString::fromStdString(config.training.outputDir)));
         updateInference();
@@ -393,54 +342,9 @@ void DlpView::drawMatrix(QCustomPlot *plot, QCPColorMap *map, const std::vector<
     plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-bool DlpView::askPrompt(const QString &prompt)
-{
-    if (!canAnswer())
-        return false;
-    prompt_->setText(prompt);
-    ask();
-    return true;
-}
-
-void DlpView::ask()
-{
-    if (!canAnswer() || runner_->isRunning() || prompt_->text().trimmed().isEmpty())
-        return;
-    DlpQuestion question;
-    question.prompt = prompt_->text();
-    if (!question.prompt.endsWith(QLatin1Char('\n')))
-        question.prompt += QLatin1Char('\n');
-    question.maxNewTokens = maxTokens_->value();
-    question.selection = study_->adapter.dlp.selection;
-    question.selection.rule = rule_->currentText().toStdString();
-    question.selection.p = p_->value();
-    question.granularity = granularity_->currentText();
-    runner_->ask(*study_, question);
-    answer_->setPlainText(tr("Thinking… (the first question loads the study's LoRAs and plugin)"));
-    updateInference();
-}
-
-void DlpView::showAnswer(const DlpAnswer &answer)
-{
-    QString html;
-    for (const auto &segment : answer.segments) {
-        QStringList picks;
-        for (int i = 0; i < segment.loras.size(); ++i)
-            picks << tr("<b>%1</b> %2")
-                         .arg(segment.loras[i].toHtmlEscaped(), QLocale().toString(segment.weights.value(i), 'f', 3));
-        html += tr("From position %1: %2<br>").arg(segment.start).arg(picks.join(QStringLiteral(", ")));
-    }
-    html += tr("Answer: <tt>%1</tt>%2")
-                .arg(answer.text.toHtmlEscaped(), answer.finished ? QString() : tr(" (no EOS: the token limit)"));
-    answer_->setHtml(html);
-    updateInference();
-    Q_EMIT answerShown();
-}
-
 void DlpView::updateInference()
 {
-    generate_->setEnabled(canAnswer() && !runner_->isRunning() && !prompt_->text().trimmed().isEmpty());
-    prompt_->setEnabled(canAnswer());
+    askInPlayground_->setEnabled(canAnswer());
 }
 
 } // namespace lwb::ui

@@ -8,10 +8,11 @@
 //     plugin's fusion, the oracle (true task's LoRA alone) and the multi-task
 //     LoRA of equal total rank; the plugin's held-out accuracy;
 //   - the plugin's confusion matrix and the task x LoRA selection matrix;
-//   - the inference panel: a prompt in, the selected LoRAs with their weights
-//     per routed segment and the generated text out, answered by the study's
-//     saved LoRAs and plugin on a background thread (DlpInferenceRunner), with
-//     P, the rule and the granularity adjustable per question.
+//   - "Ask in the Playground": a finished study answers prompts in the
+//     Playground tab (PlaygroundSide's DLP-LoRA mode: the answer streamed
+//     token by token, the fused task LoRAs and weights of every routing
+//     decision, P, the rule and the granularity per question), the one
+//     place where any stored run answers.
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -25,26 +26,18 @@
 #include <optional>
 #include <vector>
 
-class QComboBox;
 class QCPBars;
 class QCPColorMap;
 class QCustomPlot;
-class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
 class QPushButton;
-class QSpinBox;
 class QTableWidget;
-class QTextBrowser;
 
 namespace lwb::storage {
 class RunStore;
 }
 
 namespace lwb::ui {
-
-class DlpInferenceRunner;
-struct DlpAnswer;
 
 class DlpView : public QWidget
 {
@@ -59,15 +52,11 @@ public:
     void addProgress(const lwb::DlpStudyProgress &progress);
     void addEvaluation(const lwb::EvalMetrics &metrics); // ignores non-DLP evaluations
     void studyFinished(lwb::RunOutcome outcome);
-    void setRunId(qint64 runId) { runId_ = runId; }
+    void setRunId(qint64 runId);
 
     // A recorded study: its config and evaluation from the store. False (and
     // a message shown) when the run is not a finished DLP-LoRA study.
     bool showStoredStudy(lwb::storage::RunStore &store, qint64 runId);
-
-    // Types a prompt into the inference panel and asks it (answerShown()
-    // follows); false when no finished study is shown.
-    bool askPrompt(const QString &prompt);
 
     // For tests and screenshots.
     QTableWidget *stageTable() const { return stages_; }
@@ -75,25 +64,21 @@ public:
     QLabel *pluginSummary() const { return summary_; }
     QCustomPlot *selectionPlot() const { return selectionPlot_; }
     QCustomPlot *confusionPlot() const { return confusionPlot_; }
-    QLineEdit *promptEdit() const { return prompt_; }
-    QPushButton *generateButton() const { return generate_; }
-    QTextBrowser *answerView() const { return answer_; }
+    QPushButton *playgroundButton() const { return askInPlayground_; }
     const std::vector<std::int64_t> &selectionCounts() const { return liveCounts_; }
-    bool canAnswer() const { return study_.has_value() && finished_; }
+    // A finished study with a stored run id: the playground can load it.
+    bool canAnswer() const { return study_.has_value() && finished_ && runId_ > 0; }
 
 Q_SIGNALS:
-    void answerShown(); // an answer (or why there is none) is on screen
+    void playgroundRequested(qint64 runId); // "Ask in the Playground"
 
 private:
-    QWidget *buildInferencePanel();
     void clear(const QString &heading);
     int stageRow(const lwb::DlpStudyProgress &progress);
     void showStoredTrainings(lwb::storage::RunStore &store, qint64 studyId);
     void drawSelectionCounts(const std::vector<double> &counts);
     void drawMatrix(QCustomPlot *plot, QCPColorMap *map, const std::vector<std::vector<double>> &rows,
                     const QString &title);
-    void ask();
-    void showAnswer(const DlpAnswer &answer);
     void updateInference();
 
     std::optional<lwb::RunConfig> study_;
@@ -112,14 +97,7 @@ private:
     QCPColorMap *confusionMap_;
     QCustomPlot *selectionMatrixPlot_;
     QCPColorMap *selectionMatrixMap_;
-    QLineEdit *prompt_;
-    QSpinBox *maxTokens_;
-    QComboBox *rule_;
-    QDoubleSpinBox *p_;
-    QComboBox *granularity_;
-    QPushButton *generate_;
-    QTextBrowser *answer_;
-    DlpInferenceRunner *runner_;
+    QPushButton *askInPlayground_;
 };
 
 } // namespace lwb::ui

@@ -276,6 +276,7 @@ void MainWindow::connectJobs()
     connect(browser_, &RunBrowser::exportRequested, this, &MainWindow::exportRun);
     connect(browser_, &RunBrowser::playgroundRequested, this, &MainWindow::openPlayground);
     connect(playground_, &PlaygroundView::studyRequested, this, &MainWindow::showStudy);
+    connect(dlp_, &DlpView::playgroundRequested, this, [this](qint64 runId) { openPlayground({runId}); });
     connect(playground_, &PlaygroundView::notesSaved, browser_, &RunBrowser::refresh);
     connect(browser_, &RunBrowser::configCloned, this, [this](const QString &json, bool rerun) {
         loadConfigText(json.toUtf8(), tr("the run store"));

@@ -2,6 +2,8 @@
 #include "ui/playground_view.h"
 
 #include "engine/adapters/variant_traits.h"
+#include "engine/config/run_config.h"
+#include "engine/core/error.h"
 #include "storage/export_source.h"
 #include "storage/run_store.h"
 #include "ui/playground_side.h"
@@ -18,9 +20,40 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
 #include <exception>
+#include <filesystem>
 
 namespace lwb::ui {
+
+namespace {
+
+// A DLP-LoRA study answers from its output folder (its task LoRAs and
+// plugin) with the config it ran with; only a finished study has a plugin.
+void describeStudy(const lwb::storage::RunRecord &record, PlaygroundRun &run)
+{
+    if (record.status != lwb::storage::RunStatus::Finished)
+        throw lwb::Error("run " + std::to_string(record.id), std::string("the study did not finish (")
+                                                                 + lwb::storage::toString(record.status)
+                                                                 + "): it has no trained plugin to route with");
+    const auto config
+        = lwb::parseRunConfig(nlohmann::json::parse(record.configJson), "run " + std::to_string(record.id) + " config");
+    if (!std::filesystem::is_directory(config.training.outputDir))
+        throw lwb::Error("run " + std::to_string(record.id),
+                         "its folder " + config.training.outputDir + " (training.output_dir) is gone");
+    for (const auto &entry : lwb::effectiveLibrary(config.adapter.dlp, config.data.tasks))
+        run.studyTasks << QString::fromStdString(entry.task);
+    const auto &dlp = config.adapter.dlp;
+    run.routing.rule = QString::fromStdString(dlp.selection.rule);
+    run.routing.p = dlp.selection.p;
+    run.routing.k = static_cast<int>(dlp.selection.k);
+    run.routing.granularity = QString::fromStdString(dlp.granularity);
+    run.studyConfig = QString::fromStdString(record.configJson);
+    run.checkpoint = QString::fromStdString(config.training.outputDir);
+}
+
+} // namespace
 
 PlaygroundView::PlaygroundView(QWidget *parent)
     : QWidget(parent)
@@ -76,7 +109,11 @@ PlaygroundView::PlaygroundView(QWidget *parent)
     layout->addLayout(buttons);
     layout->addWidget(message_);
 
-    connect(sideBySide_, &QCheckBox::toggled, second_, &QWidget::setVisible);
+    connect(sideBySide_, &QCheckBox::toggled, this, [this, sides](bool both) {
+        second_->setVisible(both);
+        if (both) // halves, whatever either side's contents ask for
+            sides->setSizes({sides->width(), sides->width()});
+    });
     connect(send_, &QPushButton::clicked, this, &PlaygroundView::send);
     connect(cancel_, &QPushButton::clicked, this, &PlaygroundView::cancel);
     connect(saveNotes_, &QPushButton::clicked, this, &PlaygroundView::saveToNotes);
@@ -123,8 +160,12 @@ void PlaygroundView::refreshRuns()
                 run.variant = QString::fromStdString(record.variant);
                 run.isStudy = lwb::isStudyVariant(record.variant);
                 try {
-                    run.checkpoint = QString::fromStdString(lwb::storage::runCheckpoint(store, record));
+                    if (run.isStudy)
+                        describeStudy(record, run);
+                    else
+                        run.checkpoint = QString::fromStdString(lwb::storage::runCheckpoint(store, record));
                 } catch (const std::exception &error) {
+                    run.checkpoint.clear();
                     run.problem = QString::fromUtf8(error.what());
                 }
                 runs << run;

@@ -1,7 +1,9 @@
 // PlaygroundView: the "Playground" tab — stored runs answering prompts or a
 // chat, one run or two side by side (PlaygroundSide each), the answers
-// streamed token by token with each token's probability on hover or click,
-// SiRA's experts per layer for the selected token, the sampling settings at
+// streamed token by token with each token's probability (the model's and the
+// sampling rule's) on hover or click, SiRA's experts per layer for the
+// selected token, a DLP-LoRA study's fused task LoRAs and weights (the
+// DLP-LoRA tab sends its studies here to be asked), the sampling settings at
 // hand (SamplingPanel), and every exchange saved to the runs' notes.
 //
 // Nothing here blocks the window: the run list and the notes go through the

@@ -7,8 +7,11 @@
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
 #include "engine/data/sequence_format.h"
+#include "engine/dlp/dlp_model.h"
+#include "engine/dlp/routed_generation.h"
 #include "engine/model/base_model.h"
 #include "engine/model/generation.h"
+#include "engine/model/token_sampling.h"
 #include "engine/train/checkpoint.h"
 
 #include <QJsonDocument>
@@ -29,7 +32,8 @@ struct PlaygroundWorker::Loaded
 {
     std::string checkpoint; // as asked, to know when another run is asked
     lwb::RunConfig config;
-    lwb::CausalLM model{nullptr};
+    lwb::CausalLM model{nullptr};         // a run: its base with its adapter
+    std::unique_ptr<lwb::DlpModel> study; // a DLP-LoRA study: its base, fused task LoRAs and plugin
     std::optional<lwb::SequenceFormat> format;
     torch::Device device{torch::kCPU};
     bool routed = false; // SiRA: experts per token
@@ -42,6 +46,36 @@ namespace {
 struct AnswerCancelled
 {
 };
+
+// A finished study from its stored config: DlpModel::loadStudy reads every
+// task LoRA and the plugin from the study's output folder.
+std::shared_ptr<PlaygroundWorker::Loaded> loadStudy(const std::string &folder, const QString &configJson)
+{
+    auto loaded = std::make_shared<PlaygroundWorker::Loaded>();
+    loaded->checkpoint = folder;
+    const std::string where = "the stored config of the study in " + folder;
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(configJson.toStdString());
+    } catch (const nlohmann::json::parse_error &e) {
+        throw lwb::Error(where, std::string("not valid JSON: ") + e.what());
+    }
+    loaded->config = lwb::parseRunConfig(document, where);
+    if (!lwb::isStudyVariant(loaded->config.adapter.variant))
+        throw lwb::Error(where, "adapter.variant is \"" + loaded->config.adapter.variant + "\", not a study");
+    loaded->study = lwb::DlpModel::loadStudy(loaded->config);
+    loaded->study->base().eval();
+    loaded->device = loaded->study->device();
+    loaded->format.emplace(loaded->study->format());
+    QStringList tasks;
+    for (const auto &task : loaded->study->library().tasks())
+        tasks << QString::fromStdString(task);
+    const auto &base = loaded->config.model;
+    loaded->description = QStringLiteral("%1 + DLP-LoRA (%2) on %3")
+                              .arg(QString::fromStdString(base.path.empty() ? base.preset : base.path),
+                                   tasks.join(QStringLiteral(", ")), QString::fromStdString(loaded->device.str()));
+    return loaded;
+}
 
 std::shared_ptr<PlaygroundWorker::Loaded> loadRun(const std::string &checkpoint)
 {
@@ -58,7 +92,7 @@ std::shared_ptr<PlaygroundWorker::Loaded> loadRun(const std::string &checkpoint)
     loaded->config = lwb::parseRunConfig(document, path + " (stored config)");
     const auto &config = loaded->config;
     if (lwb::isStudyVariant(config.adapter.variant))
-        throw lwb::Error(path, "is a DLP-LoRA study; ask it in the DLP-LoRA tab");
+        throw lwb::Error(path, "is a DLP-LoRA study: ask it with the study's config (PlaygroundQuestion::studyConfig)");
     loaded->model = lwb::buildBaseModel(config.model);
     lwb::attachAdapters(*loaded->model, config.adapter);
     lwb::loadCheckpointWeights(path, *loaded->model);
@@ -112,6 +146,29 @@ lwb::GenerationOptions generationOptions(const PlaygroundWorker::Loaded &loaded,
     return options;
 }
 
+// A study's routing for one question: the study's own, with what the
+// question changes (rule, P or k, granularity).
+lwb::RoutedGenerationOptions routedOptions(const PlaygroundWorker::Loaded &loaded, const PlaygroundQuestion &question,
+                                           const lwb::GenerationOptions &decoding, lwb::DlpSelectionConfig &selection)
+{
+    const auto &dlp = loaded.config.adapter.dlp;
+    selection = dlp.selection;
+    if (!question.routing.rule.isEmpty())
+        selection.rule = question.routing.rule.toStdString();
+    if (question.routing.p > 0.0)
+        selection.p = question.routing.p;
+    if (question.routing.k > 0)
+        selection.k = question.routing.k;
+    lwb::RoutedGenerationOptions options;
+    options.granularity = lwb::granularityFromString(
+        question.routing.granularity.isEmpty() ? dlp.granularity : question.routing.granularity.toStdString());
+    options.maxNewTokens = decoding.maxNewTokens;
+    options.sampling = {decoding.temperature, decoding.topK, decoding.topP, decoding.repetitionPenalty};
+    options.eosIds = decoding.eosIds;
+    options.stopStrings = decoding.stopStrings;
+    return options;
+}
+
 // The alternatives' texts; a special token (no text) reads as its id.
 QString tokenLabel(const lwb::SequenceFormat &format, std::int64_t id)
 {
@@ -126,6 +183,7 @@ PlaygroundWorker::PlaygroundWorker(QObject *parent)
 {
     qRegisterMetaType<lwb::ui::PlaygroundToken>();
     qRegisterMetaType<lwb::ui::PlaygroundAnswer>();
+    qRegisterMetaType<lwb::ui::PlaygroundRouted>();
 }
 
 PlaygroundWorker::~PlaygroundWorker()
@@ -181,9 +239,10 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
 {
     // Only this thread touches loaded_ (one question at a time).
     const auto checkpoint = question.checkpoint.toStdString();
-    if (!loaded_ || loaded_->checkpoint != checkpoint) {
+    const bool isStudy = !question.studyConfig.isEmpty();
+    if (!loaded_ || loaded_->checkpoint != checkpoint || (loaded_->study != nullptr) != isStudy) {
         loaded_.reset();
-        loaded_ = loadRun(checkpoint);
+        loaded_ = isStudy ? loadStudy(checkpoint, question.studyConfig) : loadRun(checkpoint);
     }
     auto &loaded = *loaded_;
     const auto &format = *loaded.format;
@@ -195,7 +254,8 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
 
     std::vector<std::int64_t> generated; // the answer's tokens so far (no end id)
     std::string text;                    // their text
-    options.onChosen = [&](const lwb::ChosenTokens &chosen) {
+    QVector<PlaygroundFusedLora> fusion; // DLP-LoRA: the newest routing decision's set
+    const auto watch = [&](const lwb::ChosenTokens &chosen) {
         chosen_.fetch_add(1);
         const auto id = chosen.tokens.front();
         const bool isEnd = std::find(options.eosIds.begin(), options.eosIds.end(), id) != options.eosIds.end();
@@ -211,6 +271,8 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
             text = now;
             const auto probabilities = torch::softmax(chosen.logits[0].to(torch::kFloat64), 0).cpu();
             token.probability = probabilities[id].item<double>();
+            token.ruleProbability = chosen.sampler.drawnProbabilities(chosen.logits, chosen.tokens).front();
+            token.fusion = fusion;
             const auto top = probabilities.topk(std::min<std::int64_t>(5, probabilities.size(0)));
             const auto values = std::get<0>(top);
             const auto ids = std::get<1>(top);
@@ -234,15 +296,44 @@ void PlaygroundWorker::answer(const PlaygroundQuestion &question)
     };
 
     torch::manual_seed(question.sampling.seed);
-    const std::vector<std::vector<std::int64_t>> prompts{format.promptIds(prompt)};
     try {
-        const auto sequences = lwb::generate(*loaded.model, prompts, loaded.device, options);
-        const auto &sequence = sequences.front();
-        if (!sequence.stopString.empty()) {
-            result.ending = QStringLiteral("stop string \"%1\"").arg(QString::fromStdString(sequence.stopString));
-            text = text.substr(0, text.find(sequence.stopString)); // the caller cuts at the stop string
+        bool finished = false;
+        std::string stopString;
+        if (loaded.study) {
+            lwb::DlpSelectionConfig selection;
+            auto dlpOptions = routedOptions(loaded, question, options, selection);
+            dlpOptions.onChosen
+                = [&](const lwb::ChosenTokens &chosen, const std::vector<std::size_t> &) { watch(chosen); };
+            dlpOptions.onRouted = [&](std::size_t, const lwb::RoutedSegment &segment) {
+                PlaygroundRouted decision;
+                decision.start = segment.start;
+                const auto &tasks = loaded.study->library().tasks();
+                for (std::size_t i = 0; i < segment.selected.size(); ++i)
+                    decision.loras.push_back(
+                        {QString::fromStdString(tasks.at(static_cast<std::size_t>(segment.selected[i]))),
+                         segment.weights.at(i)});
+                fusion = decision.loras;
+                result.routing.push_back(decision);
+                QMetaObject::invokeMethod(
+                    this, [this, decision] { Q_EMIT routed(decision); }, Qt::QueuedConnection);
+            };
+            auto router = loaded.study->router(selection);
+            const auto generation = lwb::generateRouted(loaded.study->base(), loaded.study->adapters(), router, format,
+                                                        {prompt}, dlpOptions, loaded.device);
+            finished = generation.front().finished;
+            stopString = generation.front().stopString;
         } else {
-            result.ending = sequence.finished ? QStringLiteral("end token") : QStringLiteral("max new tokens");
+            options.onChosen = watch;
+            const std::vector<std::vector<std::int64_t>> prompts{format.promptIds(prompt)};
+            const auto sequence = lwb::generate(*loaded.model, prompts, loaded.device, options).front();
+            finished = sequence.finished;
+            stopString = sequence.stopString;
+        }
+        if (!stopString.empty()) {
+            result.ending = QStringLiteral("stop string \"%1\"").arg(QString::fromStdString(stopString));
+            text = text.substr(0, text.find(stopString)); // the caller cuts at the stop string
+        } else {
+            result.ending = finished ? QStringLiteral("end token") : QStringLiteral("max new tokens");
         }
     } catch (const AnswerCancelled &) {
         result.ending = QStringLiteral("cancelled");

@@ -111,21 +111,33 @@ QRect TokenStreamView::tokenRect(int index) const
     return QRect(before.topLeft(), QPoint(std::max(after.left(), before.left() + 1), before.bottom()));
 }
 
-QString TokenStreamView::tokenToolTip(int index) const
+QString TokenStreamView::tokenSummary(int index) const
 {
     const auto &token = tokens_.at(index);
     QStringList lines;
-    lines << tr("token %1: \"%2\" (id %3)  p = %4")
-                 .arg(index + 1)
-                 .arg(visible(token.text))
-                 .arg(token.id)
-                 .arg(probabilityText(token.probability));
+    lines << tr("token %1: \"%2\" (id %3)").arg(index + 1).arg(visible(token.text)).arg(token.id);
+    // The model's own belief, then the chance the sampling rule drew it with
+    // (temperature, top-k, top-p, penalty applied and renormalised; 1 when greedy).
+    lines << tr("p = %1 model, %2 under the sampling rule")
+                 .arg(probabilityText(token.probability), probabilityText(token.ruleProbability));
     QStringList alternatives;
     for (const auto &alternative : token.alternatives)
         alternatives
             << QStringLiteral("\"%1\" %2").arg(visible(alternative.text), probabilityText(alternative.probability));
     if (!alternatives.isEmpty())
-        lines << tr("likeliest: %1").arg(alternatives.join(QStringLiteral(", ")));
+        lines << tr("likeliest (model): %1").arg(alternatives.join(QStringLiteral(", ")));
+    QStringList fused;
+    for (const auto &lora : token.fusion)
+        fused << QStringLiteral("%1 %2").arg(lora.task, QString::number(lora.weight, 'f', 3));
+    if (!fused.isEmpty())
+        lines << tr("fused task LoRAs: %1").arg(fused.join(QStringLiteral(", ")));
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString TokenStreamView::tokenToolTip(int index) const
+{
+    const auto &token = tokens_.at(index);
+    QStringList lines{tokenSummary(index)};
     constexpr int kLayersShown = 6; // the details panel lists every layer
     for (int i = 0; i < token.experts.size() && i < kLayersShown; ++i) {
         QStringList experts;

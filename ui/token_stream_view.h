@@ -1,6 +1,7 @@
 // TokenStreamView: a generated answer shown token by token, as it streams.
-// Each token keeps what the playground worker reported about it (probability,
-// alternatives, SiRA experts); its background is tinted by how sure the
+// Each token keeps what the playground worker reported about it (the
+// model's probability and the sampling rule's, alternatives, SiRA experts,
+// DLP-LoRA's fused task LoRAs); its background is tinted by how sure the
 // model was (clear at p = 1, orange towards p = 0), hovering it shows a
 // tooltip with the figures, and clicking it selects it (tokenSelected).
 //
@@ -34,8 +35,11 @@ public:
     int tokenAt(const QPoint &viewportPoint) const;
     // Where a token is drawn, in viewport coordinates (tests aim at it).
     QRect tokenRect(int index) const;
-    // What hovering the token shows.
+    // What hovering the token shows: its summary, then SiRA's first layers.
     QString tokenToolTip(int index) const;
+    // The token, the model's and the rule's probability, the likeliest
+    // alternatives and DLP-LoRA's fused set, one per line.
+    QString tokenSummary(int index) const;
     int selectedToken() const { return selected_; }
     void selectToken(int index);
 

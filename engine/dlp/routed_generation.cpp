@@ -22,12 +22,26 @@ RoutedSegment segmentAt(std::int64_t start, const DlpSelection &selection)
     return {start, selection.selected, selection.weights};
 }
 
-// Greedy decoding of one group of equal-length prompts (BOS included).
+// What a caller watches (RoutedGenerationOptions' callbacks; empty: nothing).
+struct Watchers
+{
+    std::function<void(const ChosenTokens &, const std::vector<std::size_t> &rows)> onChosen;
+    std::function<void(std::size_t prompt, const RoutedSegment &)> onRouted;
+};
+
+// Decoding of one group of equal-length prompts (BOS included).
 void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters,
                  const std::vector<std::vector<std::int64_t>> &prompts, const std::vector<std::size_t> &members,
-                 const RouteRows &route, bool perSentence, const GenerationOptions &options,
+                 const RouteRows &route, bool perSentence, GenerationOptions options, const Watchers &watchers,
                  const SequenceFormat &format, const torch::Device &device, std::vector<RoutedGeneration> &results)
 {
+    const auto addSegment = [&](std::size_t prompt, RoutedSegment segment) {
+        if (watchers.onRouted)
+            watchers.onRouted(prompt, segment);
+        results[prompt].segments.push_back(std::move(segment));
+    };
+    if (watchers.onChosen)
+        options.onChosen = [&](const ChosenTokens &chosen) { watchers.onChosen(chosen, members); };
     const auto rows = static_cast<std::int64_t>(members.size());
     const auto length = static_cast<std::int64_t>(prompts[members.front()].size());
     std::vector<std::vector<std::int64_t>> contexts;
@@ -43,8 +57,7 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters,
     const auto first = route(contexts, members);
     auto current = first.weights.clone(); // [R, N]: each row's set for its newest position
     for (std::int64_t r = 0; r < rows; ++r)
-        results[members[static_cast<std::size_t>(r)]].segments.push_back(
-            segmentAt(0, first.selections[static_cast<std::size_t>(r)]));
+        addSegment(members[static_cast<std::size_t>(r)], segmentAt(0, first.selections[static_cast<std::size_t>(r)]));
     // Per sentence: one set per position, [R, T, N], of which each forward
     // gets the positions it runs (with a KV cache only the newest); per
     // input: one set per row throughout.
@@ -77,7 +90,7 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters,
             const auto decision = route(rerouteContexts, reroutePrompts);
             for (std::size_t i = 0; i < reroute.size(); ++i) {
                 current[static_cast<std::int64_t>(reroute[i])] = decision.weights[static_cast<std::int64_t>(i)];
-                results[members[reroute[i]]].segments.push_back(segmentAt(step.position, decision.selections[i]));
+                addSegment(members[reroute[i]], segmentAt(step.position, decision.selections[i]));
             }
         }
         history = torch::cat({history, current.unsqueeze(1)}, 1);
@@ -86,16 +99,20 @@ void decodeGroup(CausalLMImpl &model, const FusedAdapters &adapters,
     const auto generated = generate(model, ids.to(device), options, afterStep);
     for (std::int64_t r = 0; r < rows; ++r) {
         auto &result = results[members[static_cast<std::size_t>(r)]];
-        result.answer = generated[static_cast<std::size_t>(r)].tokens;
-        result.finished = generated[static_cast<std::size_t>(r)].finished;
+        const auto &sequence = generated[static_cast<std::size_t>(r)];
+        result.answer = sequence.tokens;
+        result.finished = sequence.finished;
+        result.stopString = sequence.stopString;
         result.text = format.answerText(result.answer);
+        if (!result.stopString.empty()) // generate() keeps the token that completed it; the text ends before it
+            result.text = result.text.substr(0, result.text.find(result.stopString));
     }
 }
 
 std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters &adapters, const RouteRows &route,
                                         bool perSentence, const SequenceFormat &format,
                                         const std::vector<std::string> &prompts, const GenerationOptions &options,
-                                        const torch::Device &device)
+                                        const Watchers &watchers, const torch::Device &device)
 {
     if (adapters.empty())
         throw Error("DLP generation", "the model carries no fused task LoRAs (attachFusedLibrary first)");
@@ -111,7 +128,7 @@ std::vector<RoutedGeneration> decodeAll(CausalLMImpl &model, const FusedAdapters
     }
     std::vector<RoutedGeneration> results(prompts.size());
     for (const auto &[length, members] : byLength)
-        decodeGroup(model, adapters, ids, members, route, perSentence, options, format, device, results);
+        decodeGroup(model, adapters, ids, members, route, perSentence, options, watchers, format, device, results);
     model.train(wasTraining);
     return results;
 }
@@ -143,10 +160,17 @@ std::vector<RoutedGeneration> generateRouted(CausalLMImpl &model, const FusedAda
                                 const std::vector<std::size_t> &) { return router.route(contexts, format.padId()); };
     GenerationOptions generation;
     generation.maxNewTokens = options.maxNewTokens;
-    generation.eosIds = {format.eosId()};
+    generation.eosIds = options.eosIds.empty() ? std::vector<std::int64_t>{format.eosId()} : options.eosIds;
     generation.useKvCache = options.useKvCache;
+    generation.temperature = options.sampling.temperature;
+    generation.topK = options.sampling.topK;
+    generation.topP = options.sampling.topP;
+    generation.repetitionPenalty = options.sampling.repetitionPenalty;
+    generation.stopStrings = options.stopStrings;
+    if (!generation.stopStrings.empty())
+        generation.detokenize = [&format](const std::vector<std::int64_t> &ids) { return format.answerText(ids); };
     return decodeAll(model, adapters, route, options.granularity == DlpGranularity::Sentence, format, prompts,
-                     generation, device);
+                     generation, Watchers{options.onChosen, options.onRouted}, device);
 }
 
 std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const FusedAdapters &adapters,
@@ -183,7 +207,7 @@ std::vector<RoutedGeneration> generateWithWeights(CausalLMImpl &model, const Fus
     GenerationOptions generation;
     generation.maxNewTokens = maxNewTokens;
     generation.eosIds = {format.eosId()};
-    return decodeAll(model, adapters, route, /*perSentence=*/false, format, prompts, generation, device);
+    return decodeAll(model, adapters, route, /*perSentence=*/false, format, prompts, generation, {}, device);
 }
 
 } // namespace lwb

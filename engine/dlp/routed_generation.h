@@ -19,7 +19,10 @@
 //
 // Prompts are grouped by length, each group one unpadded batch, decoded by
 // generate() (engine/model/generation.h), as the evaluator does. Decoding
-// stops at EOS, after maxNewTokens, or at the model's position limit.
+// is greedy unless the options carry a sampling rule, and stops at EOS (or
+// the options' end ids), a stop string, after maxNewTokens, or at the
+// model's position limit. onChosen / onRouted let a caller watch it live
+// (the playground streams the tokens and shows each routing decision).
 #pragma once
 
 #include "engine/adapters/dlp_fused_adapter.h"
@@ -27,7 +30,9 @@
 #include "engine/dlp/dlp_router.h"
 #include "engine/model/causal_lm.h"
 #include "engine/model/generation.h"
+#include "engine/model/token_sampling.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,8 +59,9 @@ struct RoutedSegment
 struct RoutedGeneration
 {
     std::vector<std::int64_t> answer; // generated tokens, without EOS
-    std::string text;                 // answer decoded
-    bool finished = false;            // ended with EOS
+    std::string text;                 // answer decoded (cut before a stop string)
+    bool finished = false;            // ended with EOS or a stop string
+    std::string stopString;           // the stop string that ended it, if one did
     std::vector<RoutedSegment> segments;
 };
 
@@ -63,7 +69,15 @@ struct RoutedGenerationOptions
 {
     DlpGranularity granularity = DlpGranularity::Input;
     std::int64_t maxNewTokens = 16;
-    bool useKvCache = true; // false: re-run whole sequences (the reference the tests compare with)
+    bool useKvCache = true;           // false: re-run whole sequences (the reference the tests compare with)
+    SamplingRule sampling;            // default: greedy
+    std::vector<std::int64_t> eosIds; // empty: the format's EOS
+    std::vector<std::string> stopStrings;
+    // Each step's chosen tokens of a group (throw to stop); rows[r] is the
+    // prompt index of the group's row r.
+    std::function<void(const ChosenTokens &, const std::vector<std::size_t> &rows)> onChosen;
+    // Each routing decision as it is made, before the forward it applies to.
+    std::function<void(std::size_t prompt, const RoutedSegment &)> onRouted;
 };
 
 // Results in prompt order.

@@ -3,10 +3,11 @@
 // shown under the library field), Start, the DLP-LoRA tab filling live
 // (stages, selection counts) and at the end (exact-match table, plugin
 // summary, confusion and selection matrices), the study and its trainings in
-// the run store (children of the study's run), a prompt answered in the
-// inference panel; then the same study reopened from the Runs dock answers
-// the same prompt the same way from its saved LoRAs and plugin, and exports
-// as a DLP-LoRA bundle.
+// the run store (children of the study's run), "Ask in the Playground"
+// opening the study in the Playground tab (where it answers:
+// tests/ui/playground_dlp_test.cpp); then the same study reopened from the
+// Runs dock shows the same results, opens in the playground again, and
+// exports as a DLP-LoRA bundle.
 #include "form_input.h"
 #include "run_outcome_text.h"
 #include "storage/run_store.h"
@@ -16,6 +17,8 @@
 #include "ui/field_row.h"
 #include "ui/job_controller.h"
 #include "ui/main_window.h"
+#include "ui/playground_side.h"
+#include "ui/playground_view.h"
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
 #include "user_data_isolation.h"
@@ -30,7 +33,6 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
-#include <QTextBrowser>
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -182,16 +184,19 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
         if (run.id != studyId)
             QCOMPARE(store.run(run.id).parentRunId, studyId);
 
-    // Inference: a prompt, the selected LoRAs with weights, the answer.
-    QSignalSpy answered(view, &DlpView::answerShown);
-    QVERIFY(view->canAnswer());
-    lwb::ui::test::typeInto(view->promptEdit(), QStringLiteral("first: stone"));
-    QVERIFY(view->generateButton()->isEnabled());
-    QTest::mouseClick(view->generateButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 1, kTimeoutMs);
-    const QString liveAnswer = view->answerView()->toPlainText();
-    QVERIFY2(liveAnswer.contains(QStringLiteral("From position 0:")) && liveAnswer.contains(QStringLiteral("Answer:")),
-             qPrintable(liveAnswer));
+    // Asking is the playground's: the button opens the study there.
+    const auto askInPlayground = [&] {
+        QTRY_VERIFY(view->canAnswer() && view->playgroundButton()->isEnabled());
+        QTest::mouseClick(view->playgroundButton(), Qt::LeftButton);
+        auto *playground = window.playgroundView();
+        QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(playground));
+        QTRY_VERIFY_WITH_TIMEOUT(!playground->isLoadingRuns() && playground->side(0)->run() != nullptr, kTimeoutMs);
+        QCOMPARE(playground->side(0)->run()->id, studyId);
+        QVERIFY2(!playground->side(0)->run()->checkpoint.isEmpty(), qPrintable(playground->side(0)->run()->problem));
+    };
+    askInPlayground();
+    if (QTest::currentTestFailed())
+        return;
 
     // Reopened from the Runs dock: the same table, the same answer.
     window.compareRuns({}); // leave the tab, as a person would have
@@ -207,10 +212,9 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QCOMPARE(bars->data()->size(), 2);
     for (int i = 0; i < 2; ++i) // the stored totals are what the live counts ended at
         QCOMPARE(bars->data()->at(i)->value, double(liveCounts[static_cast<std::size_t>(i)]));
-    QVERIFY(view->answerView()->toPlainText().isEmpty());
-    QTest::mouseClick(view->generateButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);
-    QCOMPARE(view->answerView()->toPlainText(), liveAnswer);
+    askInPlayground();
+    if (QTest::currentTestFailed())
+        return;
 
     // Exported from the Runs dock as a bundle (a study has no merged model).
     browser->selectRuns({studyId});
@@ -238,6 +242,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
             break;
         }
     QVERIFY(!view->canAnswer());
+    QVERIFY(!view->playgroundButton()->isEnabled());
 }
 
 QTEST_MAIN(DlpViewTest)

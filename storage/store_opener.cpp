@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -22,8 +21,6 @@ namespace lwb::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kSqliteHeader[] = "SQLite format 3"; // followed by a NUL byte: 16 bytes
 
 // Step 1: the file as a file. Returns true when it exists (and looks usable).
 bool checkExistingFile(const std::string &path)
@@ -51,14 +48,12 @@ bool checkExistingFile(const std::string &path)
     if (::access(path.c_str(), R_OK) != 0)
         throw Error(path, std::string("cannot read the file: ") + std::strerror(errno));
 
-    if (info.st_size == 0)
-        return true; // an empty file is an empty SQLite database
-    char header[16] = {};
-    std::ifstream file(path, std::ios::binary);
-    file.read(header, sizeof(header));
-    if (file.gcount() != sizeof(header) || std::memcmp(header, kSqliteHeader, sizeof(header)) != 0)
-        throw Error(path, "not an SQLite database (the file does not start with the SQLite header); "
-                          "left untouched");
+    // Whether it is an SQLite file at all is asked of SQLite itself (step 2:
+    // SQLITE_NOTADB), never by reading the header here: opening and closing
+    // the file through another descriptor drops every POSIX lock this process
+    // holds on it (fcntl locks belong to the process, not the descriptor), so
+    // another process closing its connection would take itself for the last
+    // one and delete the -wal and -shm files under this process's open store.
 
     // SQLite writes -wal and -shm files beside the database.
     const fs::path folder = fs::absolute(fs::path(path)).parent_path();

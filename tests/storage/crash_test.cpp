@@ -2,7 +2,9 @@
 // mid-run leaves a database that opens, passes integrity_check, holds every
 // sample the child reported as flushed, and reads the run as `interrupted`;
 // two children recording different runs into one file at the same time lose
-// nothing and report no error.
+// nothing and report no error; opening a second store on a file this process
+// already holds keeps the process's locks, so another process's close leaves
+// the write-ahead log alone.
 #include "store_test_support.h"
 
 #include "storage/metric_reader.h"
@@ -10,6 +12,7 @@
 #include "storage/run_store.h"
 #include "storage/sqlite_database.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -113,6 +116,32 @@ private slots:
             QCOMPARE(reader.scalarSampleCount(run.id) + reader.vectorSampleCount(run.id), steps * perStep);
             QCOMPARE(reader.scalarSeries(run.id, series::kTrainLoss).size(), std::size_t(steps));
         }
+    }
+
+    void secondOpenKeepsTheLocks()
+    {
+        // Regression: the opener read the file's header through an ifstream,
+        // whose close dropped the POSIX locks of this process's first
+        // connection; a child then closing its own connection took itself for
+        // the last one and deleted -wal and -shm under the first store, whose
+        // next write failed with "disk I/O error".
+        QTemporaryDir dir;
+        const QString db = dir.filePath("held.db");
+        RunStore held(db.toStdString());
+        NewRun run;
+        run.name = "held";
+        run.variant = "lora";
+        const std::int64_t runId = held.createRun(run);
+        {
+            RunStore second(db.toStdString());
+        } // what lorawb study does per run (its recorder's store)
+        QProcess *child = startChild(this, db, "visitor", 5, 0);
+        QVERIFY(child->waitForFinished(-1));
+        QCOMPARE(child->exitCode(), 0);
+        QVERIFY2(QFile::exists(db + "-wal"), "the child's close deleted the write-ahead log under an open store");
+        held.setNotes(runId, "still writable"); // threw "disk I/O error" before the fix
+        QCOMPARE(held.run(runId).notes, std::string("still writable"));
+        QCOMPARE(held.database().queryText("PRAGMA integrity_check"), std::string("ok"));
     }
 };
 

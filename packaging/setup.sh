@@ -5,7 +5,7 @@
 # 1. Debian packages: the toolchain, Qt 6, QCustomPlot, SQLite, OpenSSL's
 #    libcrypto (SHA-256), CLI11 (lorawb's command line), the text libraries,
 #    Xvfb for screenshots, WordNet and FreeDict for the lexicon, clang-format
-#    14 (the layout check, tests/style).
+#    and clang-tidy 14 (the layout and lint checks, tests/style).
 # 2. The project's Python environment, .venv at the repository root: the
 #    pinned PyTorch wheel, whose LibTorch (CUDA build) the engine links, and
 #    the Python references the tests compare against (transformers, peft,
@@ -28,7 +28,7 @@ want="$(sha256sum "$lock" | cut -d' ' -f1)"
 venv="${LWB_VENV:-$cache/venvs/$want}"
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git clang-format
+  build-essential cmake ninja-build ccache pkg-config git clang-format clang-tidy
   python3 python3-venv
   nlohmann-json3-dev libsqlite3-dev libssl-dev libcli11-dev libpcre2-dev libicu-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6

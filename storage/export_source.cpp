@@ -43,7 +43,7 @@ std::string runCheckpoint(RunStore &store, const RunRecord &run)
     }
     try {
         const auto config = nlohmann::json::parse(run.configJson);
-        const auto dir = config.at("training").at("output_dir").get<std::string>();
+        auto dir = config.at("training").at("output_dir").get<std::string>();
         if (!dir.empty() && std::filesystem::is_directory(dir))
             return dir;
     } catch (const nlohmann::json::exception &) {

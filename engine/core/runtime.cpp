@@ -6,6 +6,12 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+// A CUDA LibTorch (the pinned wheel) ships c10_cuda's headers; a CPU-only one does not.
+#if __has_include(<c10/cuda/CUDACachingAllocator.h>)
+#include <c10/cuda/CUDACachingAllocator.h>
+#define LWB_CUDA_ALLOCATOR_STATS 1
+#endif
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -51,9 +57,16 @@ torch::Device parseDevice(const std::string &text)
 
 std::int64_t peakMemoryBytes(const torch::Device &device)
 {
-    // The CUDA allocator's statistics need the CUDA headers, which a CPU-only
-    // LibTorch does not ship; the resident high-water mark is what the CPU run costs.
-    (void)device;
+#ifdef LWB_CUDA_ALLOCATOR_STATS
+    // On a GPU the tensors live in the caching allocator's pools: its peak of
+    // allocated bytes is what torch.cuda.max_memory_allocated() reports.
+    if (device.is_cuda() && torch::cuda::is_available()) {
+        const auto index = device.has_index() ? device.index() : c10::DeviceIndex{0};
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index);
+        return stats.allocated_bytes[0].peak; // [0]: StatType::AGGREGATE, every pool
+    }
+#endif
+    // The resident high-water mark is what a CPU run costs.
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line)) {

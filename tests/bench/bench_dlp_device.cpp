@@ -15,7 +15,7 @@
 //       all N LoRAs trainable (the harness's "DLP fused" backward): autocast
 //       forward, the trainer's fused output projection + cross-entropy,
 //       AdamW on the LoRAs; tokens/s over the steps after the first 5, and
-//       the peak memory on the device (device_memory.h). DLP-LoRA itself
+//       the peak memory on the device (lwb::peakMemoryBytes). DLP-LoRA itself
 //       trains each task LoRA alone (a plain LoRA run: the LoRA row) and its
 //       plugin; this is what joint training of the fused library costs.
 //   {"kind": "dlp_infer", ...}  inference forward (no gradients) of the fused
@@ -23,7 +23,6 @@
 //       call after a warm-up, each the median of REPEATS; ratio fused /
 //       single (the goal: <= 1.2).
 #include "bench_support.h"
-#include "device_memory.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/adapters/dlp_fused_adapter.h"
 #include "engine/config/run_config.h"
@@ -155,7 +154,7 @@ int main(int argc, char **argv)
                     "\"step_ms\": %.2f, \"peak_mib\": %.1f}\n",
                     static_cast<long long>(tasks), static_cast<long long>(steps),
                     static_cast<double>(steps * batch * length) / elapsed, elapsed / static_cast<double>(steps) * 1e3,
-                    lwb::bench::peakMemoryMiB(device));
+                    static_cast<double>(lwb::peakMemoryBytes(device)) / (1024.0 * 1024.0));
         std::fflush(stdout);
     }
 

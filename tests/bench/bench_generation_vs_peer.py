@@ -18,6 +18,11 @@ tokens/s (rows x 128 / seconds) and engine / peer. The engine's and the
 peer's adapters are drawn by different generators, so their tokens differ;
 "same base tokens" compares the first row without an adapter (random weights,
 float32: a near-tie may flip late).
+"ceiling" is the batch's tokens/s if every decoding step did nothing but read
+the model's weights once at the memory read bandwidth measured here and now
+(the best of ten sums of a 256 MiB tensor on the same threads):
+at batch 1 a float32 model of this size is bound by it, and no implementation
+reading the same float32 weights per token can beat it.
 
 usage: bench_generation_vs_peer.py BENCH_GENERATION_HF [--shapes small,qwen0.5b]
                                    [--threads 2] [--repeats 2] [--batches 1,16]
@@ -91,6 +96,24 @@ def peer_main(folder, adapter, batch, threads, repeats):
                       "first_row": out[0, PROMPT:].tolist()}))
 
 
+def measure_bandwidth(threads):
+    """Bytes read per second by a sum over a tensor larger than any cache, best of ten."""
+    import torch
+    torch.set_num_threads(threads)
+    source = torch.ones(64 * 1024 * 1024)  # 256 MiB of float32
+    best = float("inf")
+    for _ in range(11):
+        start = time.perf_counter()
+        source.sum()
+        best = min(best, time.perf_counter() - start)
+    return source.numel() * source.element_size() / best
+
+
+def weight_bytes(folder):
+    """What one decoding step reads: every weight once (the tied embedding as lm_head)."""
+    return sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder) if f.endswith(".safetensors"))
+
+
 def measure(command, env):
     result = subprocess.run(command, capture_output=True, env=env, text=True)
     if result.returncode != 0:
@@ -122,12 +145,15 @@ def main():
     header = (f"torch {torch.__version__}, transformers {transformers.__version__}, peft {peft.__version__}, "
               f"{args.threads} threads, {os.cpu_count()} CPUs, best of {args.repeats}, prompt {PROMPT}, {NEW} new tokens, "
               f"LoRA r {RANK} alpha {ALPHA} on {','.join(TARGETS)}")
+    bandwidth = measure_bandwidth(args.threads)
+    header += f"; memory read bandwidth {bandwidth / 1e9:.1f} GB/s (sum of 256 MiB)"
     print(header, flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for shape_name in args.shapes.split(","):
             folder = os.path.join(work, shape_name)
             make_model(SHAPES[shape_name], folder)
+            step_bytes = weight_bytes(folder)
             for batch in [int(b) for b in args.batches.split(",")]:
                 for adapter in args.adapters.split(","):
                     engine = measure([args.bench, folder, adapter, str(RANK), str(ALPHA), str(batch), str(PROMPT),
@@ -135,19 +161,21 @@ def main():
                     peer = measure([sys.executable, __file__, "--peer", folder, adapter, str(batch),
                                     str(args.threads), str(args.repeats)], env)
                     same = engine["first_row"] == peer["first_row"] if adapter == "none" else None
+                    ceiling = batch * bandwidth / step_bytes
                     row = (shape_name, batch, adapter, engine["tokens_per_s"], peer["tokens_per_s"],
-                           engine["tokens_per_s"] / peer["tokens_per_s"], same)
+                           engine["tokens_per_s"] / peer["tokens_per_s"], same, ceiling)
                     rows.append(row)
                     print(f"{shape_name:9} batch {batch:2} {adapter:6}  engine {row[3]:9.1f} tok/s  "
-                          f"transformers {row[4]:9.1f} tok/s  x{row[5]:.2f}"
+                          f"transformers {row[4]:9.1f} tok/s  x{row[5]:.2f}  ceiling {ceiling:9.1f} tok/s"
                           + ("" if same is None else f"  same base tokens: {same}"), flush=True)
     if args.markdown:
         with open(args.markdown, "w") as out:
-            out.write(f"{header}\n\n| shape | batch | adapter | engine tok/s | transformers tok/s | engine / peer | same base tokens |\n")
-            out.write("| --- | --- | --- | --- | --- | --- | --- |\n")
-            for shape_name, batch, adapter, e, p, ratio, same in rows:
+            out.write(f"{header}\n\n| shape | batch | adapter | engine tok/s | transformers tok/s | engine / peer | same base tokens "
+                      "| bandwidth ceiling tok/s |\n")
+            out.write("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+            for shape_name, batch, adapter, e, p, ratio, same, ceiling in rows:
                 out.write(f"| {shape_name} | {batch} | {adapter} | {e:.1f} | {p:.1f} | {ratio:.2f} | "
-                          f"{'' if same is None else ('yes' if same else 'no')} |\n")
+                          f"{'' if same is None else ('yes' if same else 'no')} | {ceiling:.1f} |\n")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@
 // 2. Inference forward of the adapted model, LoRA unmerged vs merged.
 // --json: only the training steps on THREADS threads, as one JSON line
 // (steps timed, tokens/s, mean step time, peak memory on the config's device:
-// tests/bench/device_memory.h), for bench_vs_peer.py and gpu_table.py, which
+// lwb::peakMemoryBytes, the CUDA allocator's peak on a GPU), for bench_vs_peer.py and gpu_table.py, which
 // set it beside the same model trained by transformers + peft.
-#include "device_memory.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
 #include "engine/core/runtime.h"
@@ -109,7 +108,8 @@ int main(int argc, char **argv)
         config.training.steps = std::stoll(argv[3]);
         config.training.warmupSteps = std::min(config.training.warmupSteps, config.training.steps);
         const auto throughput = trainThroughput(config, std::stoi(argv[4]));
-        throughput.printJson(lwb::bench::peakMemoryMiB(lwb::parseDevice(config.device)));
+        throughput.printJson(static_cast<double>(lwb::peakMemoryBytes(lwb::parseDevice(config.device)))
+                             / (1024.0 * 1024.0));
         return 0;
     }
     const std::string path = argc > 1 && *argv[1] ? argv[1] : LWB_DEFAULT_CONFIG;

@@ -13,12 +13,8 @@ namespace {
 
 void parsePlugin(JsonReader in, DlpPluginConfig &plugin)
 {
-    in.readString("embedding", plugin.embedding, {"own", "base"});
-    in.readInt("embedding_dim", plugin.embeddingDim, 1, 65536);
-    in.readInt("layers", plugin.layers, 2, 4);
-    in.readInt("width", plugin.width, 0, 65536);
+    parseDlpPluginShape(in, plugin);
     in.readInt("target_params", plugin.targetParams, 1000, 1'000'000'000);
-    in.readInt("bigram_buckets", plugin.bigramBuckets, 0, 1 << 22);
     in.readInt("epochs", plugin.epochs, 1, 10000);
     in.readNumber("lr", plugin.lr, 0.0, 10.0, true);
     in.readInt("batch_size", plugin.batchSize, 1, 65536);
@@ -28,6 +24,25 @@ void parsePlugin(JsonReader in, DlpPluginConfig &plugin)
 }
 
 } // namespace
+
+void parseDlpPluginShape(JsonReader &in, DlpPluginConfig &plugin)
+{
+    in.readString("kind", plugin.kind, {"mlp", "encoder"});
+    in.readString("embedding", plugin.embedding, {"own", "base"});
+    in.readInt("embedding_dim", plugin.embeddingDim, 1, 65536);
+    in.readInt("layers", plugin.layers, 2, 4);
+    in.readInt("width", plugin.width, 0, 65536);
+    in.readInt("bigram_buckets", plugin.bigramBuckets, 0, 1 << 22);
+    in.readInt("encoder_layers", plugin.encoderLayers, 1, 48);
+    in.readInt("heads", plugin.heads, 1, 256);
+    in.readInt("max_positions", plugin.maxPositions, 1, 65536);
+    in.readNumber("dropout", plugin.dropout, 0.0, 0.9);
+    if (plugin.kind == "encoder" && plugin.embedding == "base")
+        in.fail("embedding", "the encoder plugin has its own token embeddings: \"base\" is for kind \"mlp\"");
+    if (plugin.kind == "encoder" && plugin.width > 0 && plugin.width % plugin.heads != 0)
+        in.fail("width", "the encoder's width (" + std::to_string(plugin.width) + ") must be a multiple of heads ("
+                             + std::to_string(plugin.heads) + ")");
+}
 
 void parseDlpSelection(JsonReader in, DlpSelectionConfig &selection)
 {
@@ -108,12 +123,17 @@ nlohmann::json toJson(const DlpConfig &dlp)
         {"task_steps", dlp.taskSteps},
         {"plugin",
          {
+             {"kind", dlp.plugin.kind},
              {"embedding", dlp.plugin.embedding},
              {"embedding_dim", dlp.plugin.embeddingDim},
              {"layers", dlp.plugin.layers},
              {"width", dlp.plugin.width},
              {"target_params", dlp.plugin.targetParams},
              {"bigram_buckets", dlp.plugin.bigramBuckets},
+             {"encoder_layers", dlp.plugin.encoderLayers},
+             {"heads", dlp.plugin.heads},
+             {"max_positions", dlp.plugin.maxPositions},
+             {"dropout", dlp.plugin.dropout},
              {"epochs", dlp.plugin.epochs},
              {"lr", dlp.plugin.lr},
              {"batch_size", dlp.plugin.batchSize},

@@ -35,19 +35,10 @@ DlpModel::DlpModel(const RunConfig &config, TaskLoraLibrary library)
     adapters_ = attachFusedLibrary(*model_, library_);
     model_->to(device_);
 
-    const auto &settings = config_.adapter.dlp.plugin;
-    PluginOptions options;
-    options.vocabSize = config_.model.vocabSize;
-    options.tasks = library_.size();
-    options.baseEmbedding = settings.embedding == "base";
-    options.embeddingDim = settings.embeddingDim;
-    options.layers = settings.layers;
-    options.width = settings.width;
-    options.targetParams = settings.targetParams;
-    options.bigramBuckets = settings.bigramBuckets;
+    const auto options = pluginOptions(config_.adapter.dlp.plugin, config_.model.vocabSize, library_.size());
     torch::manual_seed(config_.seed);
     plugin_
-        = PluginClassifier(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
+        = makeDlpPlugin(options, options.baseEmbedding ? inputEmbeddings(*model_).to(torch::kCPU) : torch::Tensor());
 }
 
 std::string DlpModel::configFile(const std::string &folder)

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "engine/config/run_config.h"
-#include "engine/dlp/plugin_classifier.h"
+#include "engine/dlp/dlp_plugin.h"
 #include "engine/dlp/routed_generation.h"
 #include "engine/dlp/task_lora_library.h"
 #include "engine/model/causal_lm.h"
@@ -42,7 +42,7 @@ public:
     const TaskLoraLibrary &library() const { return library_; }
     CausalLMImpl &base() { return *model_; }
     const FusedAdapters &adapters() const { return adapters_; }
-    PluginClassifier &plugin() { return plugin_; }
+    DlpPlugin &plugin() { return plugin_; }
     const torch::Device &device() const { return device_; }
     // How prompts and answers are encoded: the base's tokenizer.
     const SequenceFormat &format() const { return format_; }
@@ -68,7 +68,7 @@ private:
     CausalLM model_{nullptr};
     SequenceFormat format_;
     FusedAdapters adapters_;
-    PluginClassifier plugin_{nullptr};
+    DlpPlugin plugin_;
 };
 
 } // namespace lwb

@@ -8,7 +8,7 @@
 
 namespace lwb {
 
-TaskProbabilityFn pluginProbabilities(PluginClassifier plugin)
+TaskProbabilityFn pluginProbabilities(DlpPlugin plugin)
 {
     return [plugin](const torch::Tensor &ids, const torch::Tensor &mask) mutable {
         torch::NoGradGuard noGrad;

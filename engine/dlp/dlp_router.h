@@ -21,7 +21,7 @@ namespace lwb {
 using TaskProbabilityFn = std::function<torch::Tensor(const torch::Tensor &ids, const torch::Tensor &mask)>;
 
 // softmax of the plugin's logits, in eval mode without gradients.
-TaskProbabilityFn pluginProbabilities(PluginClassifier plugin);
+TaskProbabilityFn pluginProbabilities(DlpPlugin plugin);
 
 struct RoutingDecision
 {

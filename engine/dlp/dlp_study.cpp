@@ -11,11 +11,17 @@
 #include <torch/serialize.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 namespace lwb {
 
 namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point began)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+}
 
 // Forwards a training run's steps to the study's observer and keeps its
 // final evaluation.
@@ -149,6 +155,30 @@ std::map<std::string, double> DlpStudy::trainMultiTaskLora(std::int64_t rank)
     return runTrainer(config, "multi-task lora", "rank " + std::to_string(rank)).exactMatchByTask;
 }
 
+nlohmann::json toJson(const DlpStudyResult &result, const RunConfig &config)
+{
+    return {
+        {"name", config.name},
+        {"seed", config.seed},
+        {"tasks", result.tasks},
+        {"eval_examples", config.data.evalExamples},
+        {"plugin",
+         {{"kind", config.adapter.dlp.plugin.kind},
+          {"parameters", result.plugin.parameters},
+          {"width", result.pluginWidth},
+          {"accuracy", result.plugin.heldOut.accuracy},
+          {"examples", result.plugin.heldOut.examples},
+          {"epoch_loss", result.plugin.epochLoss},
+          {"seconds", result.plugin.seconds}}},
+        {"exact_match",
+         {{"fusion", result.fusion.exactMatch}, {"oracle", result.oracle}, {"multi_task", result.multiTask}}},
+        {"multi_task_rank", result.multiTaskRank},
+        {"mean_selected", result.fusion.meanSelected},
+        {"inference_seconds",
+         {{"fusion", result.fusionSeconds}, {"oracle", result.oracleSeconds}, {"single", result.singleSeconds}}},
+    };
+}
+
 DlpStudyResult DlpStudy::run()
 {
     RunInfo info;
@@ -242,7 +272,7 @@ DlpStudyResult DlpStudy::runStages()
 
     // 3. The base with the fused library, and the plugin.
     model_ = std::make_unique<DlpModel>(config_, library_);
-    PluginClassifier &plugin = model_->plugin();
+    DlpPlugin &plugin = model_->plugin();
     result.pluginWidth = plugin->width();
 
     // The library's tasks from the run's data (the built-in suite or a JSONL
@@ -289,6 +319,7 @@ DlpStudyResult DlpStudy::runStages()
     const auto evalExamples = heldOut(config_.data.evalExamples);
     RoutedGenerationOptions generation;
     generation.granularity = granularityFromString(dlp.granularity);
+    const auto fusionBegan = std::chrono::steady_clock::now();
     result.fusion = fusionExactMatch(
         model_->base(), model_->adapters(), router, result.tasks, format, evalExamples, generation, model_->device(),
         [&](std::int64_t done, std::int64_t total, const std::vector<std::int64_t> &counts) {
@@ -300,8 +331,23 @@ DlpStudyResult DlpStudy::runStages()
             progress.selectionCounts = counts;
             report(progress);
         });
+    result.fusionSeconds = secondsSince(fusionBegan);
+    const auto oracleBegan = std::chrono::steady_clock::now();
     result.oracle = oracleExactMatch(model_->base(), model_->adapters(), result.tasks, format, evalExamples,
                                      generation.maxNewTokens, model_->device());
+    result.oracleSeconds = secondsSince(oracleBegan);
+    {
+        auto first = torch::zeros({static_cast<std::int64_t>(evalExamples.size()), library_.size()}, torch::kFloat64);
+        first.select(1, 0).fill_(1.0);
+        std::vector<std::string> prompts;
+        for (const auto &example : evalExamples)
+            prompts.push_back(example.prompt);
+        const auto singleBegan = std::chrono::steady_clock::now();
+        generateWithWeights(model_->base(), model_->adapters(), first, format, prompts, generation.maxNewTokens,
+                            model_->device());
+        result.singleSeconds = secondsSince(singleBegan);
+    }
+    writeFileAtomically(config_.training.outputDir + "/dlp_result.json", toJson(result, config_).dump(2) + "\n");
     return result;
 }
 

@@ -66,7 +66,20 @@ struct DlpStudyResult
     std::map<std::string, double> multiTask;
     std::int64_t multiTaskRank = 0;
     std::string outputDir;
+    // Wall seconds of greedy generation over the same held-out prompts
+    // (inference time; no gradients, the run's device and threads):
+    //   fusion  the plugin reading each prompt + the fused selected LoRAs;
+    //   oracle  each prompt's own task LoRA alone (weight 1), no plugin;
+    //   single  one LoRA for every prompt (library entry 0, weight 1; the
+    //           unused LoRAs skip their matmuls): the cost of serving one LoRA.
+    double fusionSeconds = 0.0;
+    double oracleSeconds = 0.0;
+    double singleSeconds = 0.0;
 };
+
+// The figures of a finished study as JSON (written to <output_dir>/dlp_result.json
+// by run(), read by resources/studies/run_dlp_replay.sh's table).
+nlohmann::json toJson(const DlpStudyResult &result, const RunConfig &config);
 
 class DlpStudy
 {

@@ -45,7 +45,7 @@ std::int64_t pluginParameterCount(const PluginOptions &options, std::int64_t emb
 }
 
 PluginClassifierImpl::PluginClassifierImpl(const PluginOptions &options, const torch::Tensor &baseEmbedding)
-    : options_(options)
+    : DlpPluginImpl(options)
 {
     if (options.tasks < 2)
         throw Error("adapter.dlp.library", "the plugin needs at least two tasks to tell apart");
@@ -99,14 +99,22 @@ torch::Tensor PluginClassifierImpl::forward(const torch::Tensor &ids, const torc
     return x;
 }
 
-std::int64_t PluginClassifierImpl::parameterCount() const
+nlohmann::json PluginClassifierImpl::manifest() const
 {
-    std::int64_t count = 0;
-    for (const auto &parameter : parameters()) {
-        if (parameter.requires_grad())
-            count += parameter.numel();
-    }
-    return count;
+    return {
+        {"kind", "mlp"},
+        {"embedding", options_.baseEmbedding ? "base" : "own"},
+        {"embedding_dim", options_.baseEmbedding ? baseEmbedding_.size(1) : options_.embeddingDim},
+        {"layers", options_.layers},
+        {"width", width_},
+        {"vocab_size", options_.vocabSize},
+        {"classes", options_.tasks},
+        {"bigram_buckets", options_.bigramBuckets},
+        {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their "
+                  "embeddings over real tokens, plus (bigram_buckets > 0) the mean of bigrams[(id[t-1] * "
+                  "vocab_size + id[t]) mod bigram_buckets] over real pairs; the MLP (ReLU between layers) gives "
+                  "one logit per task"},
+    };
 }
 
 } // namespace lwb

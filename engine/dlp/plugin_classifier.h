@@ -13,17 +13,18 @@
 //   logits = MLP(m): `layers` linear layers, ReLU between them, the last to
 //            the N tasks of the library (in library order)
 //
-// This is the paper's plugin (§3.1: a mini-MLP of about 5M parameters). The
-// released code's plugin is another model: a pretrained transformer encoder
-// (ALBERT or a distilled RoBERTa) read at the first token, then LayerNorm and
-// Linear (MeCuping/DLP-LoRA srcClassifier/ClassifierModel.py); the byte-pair
-// table is ours. Width 0 picks the hidden width
+// This is the paper's plugin (§3.1: a mini-MLP of about 5M parameters),
+// plugin.kind "mlp". The released code's plugin is another model, a
+// transformer encoder read at the first token (plugin.kind "encoder",
+// engine/dlp/plugin_encoder.h); the byte-pair table is ours. Width 0 picks
+// the hidden width
 // that brings the trainable count closest to targetParams (parameterCount()
 // says what was built). With the base embeddings the table is a buffer: it
 // neither trains nor counts.
 #pragma once
 
-#include <torch/nn/module.h>
+#include "engine/dlp/dlp_plugin.h"
+
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/pimpl.h>
@@ -33,38 +34,21 @@
 
 namespace lwb {
 
-struct PluginOptions
-{
-    std::int64_t vocabSize = 259;
-    std::int64_t tasks = 2;
-    bool baseEmbedding = false;      // true: read the base model's input embeddings (frozen)
-    std::int64_t embeddingDim = 256; // own table only
-    std::int64_t layers = 3;         // 2-4 linear layers
-    std::int64_t width = 0;          // 0 = chosen for targetParams
-    std::int64_t targetParams = 5'000'000;
-    std::int64_t bigramBuckets = 0; // 0 = unigrams only (a plain token mean)
-};
-
 // Trainable parameters of a plugin of this shape (embedding dim d, width h).
 std::int64_t pluginParameterCount(const PluginOptions &options, std::int64_t embeddingDim, std::int64_t width);
 
-class PluginClassifierImpl : public torch::nn::Module
+class PluginClassifierImpl : public DlpPluginImpl
 {
 public:
     // baseEmbedding: [V, D] when options.baseEmbedding (copied, frozen).
     explicit PluginClassifierImpl(const PluginOptions &options, const torch::Tensor &baseEmbedding = {});
 
     // ids [B, T] int64, mask [B, T] bool (true = real token) -> logits [B, N].
-    torch::Tensor forward(const torch::Tensor &ids, const torch::Tensor &mask);
+    torch::Tensor forward(const torch::Tensor &ids, const torch::Tensor &mask) override;
 
-    std::int64_t width() const { return width_; }
-    std::int64_t tasks() const { return options_.tasks; }
-    std::int64_t parameterCount() const; // trainable
-    const PluginOptions &options() const { return options_; }
+    nlohmann::json manifest() const override;
 
 private:
-    PluginOptions options_;
-    std::int64_t width_ = 0;
     torch::nn::Embedding embedding_{nullptr}; // own table
     torch::nn::Embedding bigrams_{nullptr};   // hashed token pairs (bigramBuckets > 0)
     torch::Tensor baseEmbedding_;             // frozen buffer "base_embedding"

@@ -45,7 +45,7 @@ PluginExamples pluginExamples(const std::vector<TaskExample> &examples, const st
     return out;
 }
 
-PluginEvaluation evaluatePlugin(PluginClassifierImpl &plugin, const PluginExamples &examples)
+PluginEvaluation evaluatePlugin(DlpPluginImpl &plugin, const PluginExamples &examples)
 {
     torch::NoGradGuard noGrad;
     const bool wasTraining = plugin.is_training();
@@ -68,7 +68,7 @@ PluginEvaluation evaluatePlugin(PluginClassifierImpl &plugin, const PluginExampl
     return evaluation;
 }
 
-PluginReport trainPlugin(PluginClassifierImpl &plugin, const PluginExamples &train, const PluginExamples &heldOut,
+PluginReport trainPlugin(DlpPluginImpl &plugin, const PluginExamples &train, const PluginExamples &heldOut,
                          const PluginTrainingOptions &options, const PluginProgress &progress)
 {
     const auto began = std::chrono::steady_clock::now();

@@ -58,9 +58,9 @@ struct PluginReport
 // false stops training after that epoch.
 using PluginProgress = std::function<bool(std::int64_t epoch, std::int64_t epochs, double loss)>;
 
-PluginEvaluation evaluatePlugin(PluginClassifierImpl &plugin, const PluginExamples &examples);
+PluginEvaluation evaluatePlugin(DlpPluginImpl &plugin, const PluginExamples &examples);
 
-PluginReport trainPlugin(PluginClassifierImpl &plugin, const PluginExamples &train, const PluginExamples &heldOut,
+PluginReport trainPlugin(DlpPluginImpl &plugin, const PluginExamples &train, const PluginExamples &heldOut,
                          const PluginTrainingOptions &options, const PluginProgress &progress = {});
 
 } // namespace lwb

@@ -61,7 +61,7 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
                          {"scaling", lora.scale}});
     }
 
-    PluginClassifier &plugin = study.plugin();
+    DlpPlugin &plugin = study.plugin();
     NamedTensors tensors;
     for (const auto &item : plugin->named_parameters())
         tensors.emplace_back(item.key(), item.value().detach().to(torch::kCPU, dtype).contiguous());
@@ -71,7 +71,9 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
     folder.addFile(kDlpPluginFile);
 
     const auto &dlp = config.adapter.dlp;
-    const auto &options = plugin->options();
+    // The plugin describes its own kind and shape (engine/dlp/dlp_plugin.h).
+    nlohmann::json pluginManifest = {{"weights", kDlpPluginFile}, {"parameters", plugin->parameterCount()}};
+    pluginManifest.update(plugin->manifest());
     const nlohmann::json manifest = {
         {"format", kDlpBundleFormat},
         {"format_version", kDlpBundleVersion},
@@ -82,20 +84,7 @@ void writeDlpBundle(ExportFolder &folder, DlpModel &study, const std::string &ba
         {"tasks", tasks},
         {"selection", toJson(dlp)["selection"]},
         {"granularity", dlp.granularity},
-        {"plugin",
-         {{"weights", kDlpPluginFile},
-          {"embedding", options.baseEmbedding ? "base" : "own"},
-          {"embedding_dim", options.baseEmbedding ? config.model.hiddenSize : options.embeddingDim},
-          {"layers", options.layers},
-          {"width", plugin->width()},
-          {"vocab_size", options.vocabSize},
-          {"classes", options.tasks},
-          {"bigram_buckets", options.bigramBuckets},
-          {"parameters", plugin->parameterCount()},
-          {"input", "the prompt's token ids (BOS first when the base's tokenizer prepends one): mean of their "
-                    "embeddings over real tokens, plus (bigram_buckets "
-                    "> 0) the mean of bigrams[(id[t-1] * vocab_size + id[t]) mod bigram_buckets] over real pairs; "
-                    "the MLP (ReLU between layers) gives one logit per task"}}},
+        {"plugin", pluginManifest},
         {"tokenizer", study.format().byteLevelTokens()
                           ? "the workbench's byte tokenizer for built-in models: bytes 0-255, BOS 256, EOS 257, PAD 258"
                           : "the tokenizer.json of the base model folder"},
@@ -129,11 +118,7 @@ std::unique_ptr<DlpModel> importDlpBundle(const std::string &folder, const RunCo
         in.readString("granularity", dlp.granularity, {"input", "sentence"});
         parseDlpSelection(in.child("selection"), dlp.selection);
         auto plugin = in.child("plugin");
-        plugin.readString("embedding", dlp.plugin.embedding, {"own", "base"});
-        plugin.readInt("embedding_dim", dlp.plugin.embeddingDim, 1, 65536);
-        plugin.readInt("layers", dlp.plugin.layers, 2, 4);
-        plugin.readInt("width", dlp.plugin.width, 1, 65536);
-        plugin.readInt("bigram_buckets", dlp.plugin.bigramBuckets, 0, 1 << 22);
+        parseDlpPluginShape(plugin, dlp.plugin); // a bundle without "kind" is an mlp (format 1 before kinds)
     }
     if (!issues.empty())
         throw ConfigError(manifestPath, std::move(issues));

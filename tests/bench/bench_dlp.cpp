@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 
         pluginOptions.tasks = n;
         lwb::PluginClassifier plugin(pluginOptions);
-        lwb::DlpRouter router(lwb::pluginProbabilities(plugin), n, lwb::DlpSelectionOptions());
+        lwb::DlpRouter router(lwb::pluginProbabilities(plugin.ptr()), n, lwb::DlpSelectionOptions());
         std::vector<std::vector<std::int64_t>> prompts(static_cast<std::size_t>(kBatch));
         for (std::int64_t b = 0; b < kBatch; ++b)
             for (std::int64_t t = 0; t < 16; ++t)

@@ -7,6 +7,7 @@
 #include "storage/metric_samples.h"
 #include "storage/run_statistics.h"
 #include "storage/run_store.h"
+#include "ui/compare_curve_data.h"
 #include "ui/plot_export.h"
 #include "ui/plot_hover.h"
 #include "ui/seed_band_plot.h"
@@ -18,6 +19,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -94,23 +96,6 @@ QString number(double value)
     return QString::number(value, 'g', 6);
 }
 
-// Tokens seen at `step`, interpolated linearly in the run's train/tokens series.
-double tokensAt(const std::vector<lwb::storage::SeriesPoint> &tokens, std::int64_t step)
-{
-    if (tokens.empty())
-        return std::nan("");
-    auto after
-        = std::lower_bound(tokens.begin(), tokens.end(), step,
-                           [](const lwb::storage::SeriesPoint &point, std::int64_t s) { return point.step < s; });
-    if (after == tokens.end())
-        return tokens.back().value;
-    if (after->step == step || after == tokens.begin())
-        return after->value;
-    const auto before = after - 1;
-    const double t = double(step - before->step) / double(after->step - before->step);
-    return before->value + t * (after->value - before->value);
-}
-
 } // namespace
 
 CompareView::CompareView(QWidget *parent)
@@ -133,6 +118,12 @@ CompareView::CompareView(QWidget *parent)
     setObjectName(QStringLiteral("compareView"));
     curves_->setObjectName(QStringLiteral("compareCurves"));
     curves_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    // A noisy curve in a pen wider than a pixel, drawn as one polyline, goes
+    // through QPainter's stroker: 8 such curves of 4,000 points at 1.6 px took
+    // 0.8-1 s per frame (tests/bench/results/2026-12-07-gui-stalls-2.md). As
+    // separate segments the same pixels take under 10 ms (only the joins differ,
+    // by less than a pixel). PDF export still strokes whole polylines.
+    curves_->setPlottingHint(QCP::phFastPolylines, true);
     curves_->legend->setVisible(true);
     curves_->setMinimumHeight(220);
     installPlotExportMenu(curves_, QStringLiteral("compare_curves"));
@@ -179,15 +170,26 @@ CompareView::CompareView(QWidget *parent)
     layout->addWidget(buildToolbar());
     layout->addWidget(splitter, 1);
 
-    connect(seriesChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
-    connect(axisChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
+    // A new series is a new read; the axis, the band and the grouping only
+    // choose among the curves that read already made (CompareCurveData).
+    connect(seriesChoice_, &QComboBox::currentIndexChanged, this, &CompareView::readCurves);
+    connect(axisChoice_, &QComboBox::currentIndexChanged, this, &CompareView::showCurves);
     connect(allKeys_, &QCheckBox::toggled, this, &CompareView::fillConfigTable);
     connect(groupBySeed_, &QCheckBox::toggled, this, [this] {
         bandChoice_->setEnabled(grouped());
-        drawCurves();
+        showCurves();
         fillMetricsTable();
     });
-    connect(bandChoice_, &QComboBox::currentIndexChanged, this, &CompareView::drawCurves);
+    connect(bandChoice_, &QComboBox::currentIndexChanged, this, &CompareView::showCurves);
+    // A plot made wider than the columns its curves were thinned to reads them
+    // again at the new width, once the resizing has settled.
+    rethinTimer_.setSingleShot(true);
+    rethinTimer_.setInterval(250);
+    connect(&rethinTimer_, &QTimer::timeout, this, [this] {
+        if (curveData_ && plotColumns() > curveColumns_)
+            readCurves();
+    });
+    curves_->installEventFilter(this);
     reload();
 }
 
@@ -346,6 +348,7 @@ void CompareView::reload()
 {
     const quint64 generation = ++reloadGeneration_;
     ++curveGeneration_; // curves of the old runs are of no use now
+    curveData_.reset();
     comparison_ = {};
     groups_.clear();
     lastExactMatch_.clear();
@@ -355,7 +358,7 @@ void CompareView::reload()
                             ? tr("The run store is not open.")
                             : tr("Select two or more runs in the run browser and press Compare."));
         fillSeriesChoice();
-        drawCurves();
+        readCurves();
         fillConfigTable();
         fillMetricsTable();
         fillTaskEvaluation();
@@ -398,7 +401,7 @@ void CompareView::reload()
             groupBySeed_->setEnabled(hasSeedGroups());
             bandChoice_->setEnabled(grouped());
             fillSeriesChoice();
-            drawCurves();
+            readCurves();
             fillConfigTable();
             fillMetricsTable();
             fillTaskEvaluation();
@@ -435,76 +438,104 @@ void CompareView::fillSeriesChoice()
     seriesChoice_->setCurrentIndex(std::max(index, 0));
 }
 
-void CompareView::drawCurves()
+int CompareView::plotColumns() const
+{
+    const double pixels = double(curves_->axisRect()->width()) * curves_->devicePixelRatioF();
+    return std::clamp(int(std::ceil(pixels)), kMinPlotColumns, kMaxPlotColumns);
+}
+
+bool CompareView::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == curves_ && event->type() == QEvent::Resize && curveData_)
+        rethinTimer_.start();
+    return QWidget::eventFilter(watched, event);
+}
+
+// The store thread reads the series (and train/tokens) of every run and makes
+// the curves of every axis and both band kinds, thinned to the plot's width;
+// the GUI thread only shows them (showCurves).
+void CompareView::readCurves()
 {
     const quint64 generation = ++curveGeneration_;
     const QString name = seriesChoice_->currentText();
-    const auto axis = XAxis(axisChoice_->currentData().toInt());
     if (store_ == nullptr || name.isEmpty() || comparison_.runs.empty()) {
-        curves_->clearGraphs();
-        curves_->rescaleAxes();
-        curves_->replot();
+        curveData_.reset();
+        showCurves();
         return;
     }
+    // The curves on show stay until the new ones arrive (a wider plot's re-read
+    // does not blank it).
+    std::vector<std::vector<std::size_t>> groups;
+    if (hasSeedGroups())
+        for (const auto &group : groups_) {
+            std::vector<std::size_t> members;
+            for (std::int64_t id : group.runIds)
+                members.push_back(std::size_t(runIndex(id)));
+            groups.push_back(std::move(members));
+        }
+    const int columns = plotColumns();
     ++pendingReads_;
-    store_->run<std::vector<SeriesCurve>>(
+    store_->run<CompareCurveData>(
         this,
         [ids = std::vector<std::int64_t>(runIds_.begin(), runIds_.end()), seriesName = name.toStdString(),
-         axis](lwb::storage::RunStore &store, const StoreTaskControl &) {
+         groups = std::move(groups), columns](lwb::storage::RunStore &store, const StoreTaskControl &) {
             lwb::storage::MetricReader reader(store);
             lwb::storage::SeriesQuery query;
             query.maxPoints = kMaxPointsPerCurve;
-            std::vector<SeriesCurve> curves;
+            std::vector<RunSeriesPoints> runs;
             for (std::int64_t id : ids) {
-                const auto points = reader.scalarSeries(id, seriesName, query);
-                std::vector<lwb::storage::SeriesPoint> tokens;
-                if (axis == XAxis::Tokens)
-                    tokens = reader.scalarSeries(id, series::kTokens, query);
-                SeriesCurve curve;
-                curve.x.reserve(qsizetype(points.size()));
-                curve.y.reserve(qsizetype(points.size()));
-                for (const auto &point : points) {
-                    curve.x << (axis == XAxis::Step     ? double(point.step)
-                                : axis == XAxis::Tokens ? tokensAt(tokens, point.step)
-                                                        : point.wallSeconds);
-                    curve.y << point.value;
-                }
-                curves.push_back(std::move(curve));
+                RunSeriesPoints run;
+                run.points = reader.scalarSeries(id, seriesName, query);
+                run.tokens = reader.scalarSeries(id, series::kTokens, query);
+                runs.push_back(std::move(run));
             }
-            return curves;
+            return buildCompareCurves(runs, groups, columns);
         },
-        [this, generation, name, axis](StoreOutcome<std::vector<SeriesCurve>> outcome) {
+        [this, generation, name, columns](StoreOutcome<CompareCurveData> outcome) {
             if (generation == curveGeneration_) {
-                curves_->clearGraphs();
-                curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
-                                         : axis == XAxis::Tokens ? tr("training tokens")
-                                                                 : tr("wall time (s)"));
-                curves_->yAxis->setLabel(name);
-                const bool sparse = name.startsWith(QLatin1String("eval/"));
-                const auto curves = outcome.value.value_or(std::vector<SeriesCurve>{});
-                if (grouped() && curves.size() == std::size_t(runIds_.size())) {
-                    const auto band = Band(bandChoice_->currentData().toInt());
-                    for (std::size_t g = 0; g < groups_.size(); ++g) {
-                        std::vector<const SeriesCurve *> members;
-                        for (std::int64_t id : groups_[g].runIds)
-                            members.push_back(&curves[std::size_t(runIndex(id))]);
-                        addSeedBand(*curves_, seedBandOf(members, band == Band::ConfidenceInterval), runColor(int(g)),
-                                    groupLabel(g), sparse);
-                    }
-                }
-                for (int i = 0; i < int(curves.size()) && i < runIds_.size() && !grouped(); ++i) {
-                    QCPGraph *graph = curves_->addGraph();
-                    graph->setName(runLabel(i));
-                    graph->setPen(QPen(runColor(i), 1.6));
-                    if (sparse)
-                        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-                    graph->setData(curves[std::size_t(i)].x, curves[std::size_t(i)].y, true);
-                }
-                curves_->rescaleAxes();
-                curves_->replot();
+                curveData_ = std::move(outcome.value).value_or(CompareCurveData{});
+                curveSeries_ = name;
+                curveColumns_ = columns;
+                showCurves();
             }
             finishRead();
         });
+}
+
+// Hands the curves of the chosen axis (or the bands of the chosen kind) to the
+// plot: plain vector copies, then one queued replot.
+void CompareView::showCurves()
+{
+    curves_->clearGraphs();
+    const auto axis = XAxis(axisChoice_->currentData().toInt());
+    if (curveData_) { // an empty plot keeps its labels (and so its height in the splitter)
+        curves_->xAxis->setLabel(axis == XAxis::Step     ? tr("step")
+                                 : axis == XAxis::Tokens ? tr("training tokens")
+                                                         : tr("wall time (s)"));
+        curves_->yAxis->setLabel(curveSeries_);
+        const bool sparse = curveSeries_.startsWith(QLatin1String("eval/"));
+        const CompareAxisCurves &shown = curveData_->axis(CompareAxis(int(axis)));
+        const auto band = Band(bandChoice_->currentData().toInt());
+        const auto &bands = band == Band::ConfidenceInterval ? shown.confidenceBands : shown.minMaxBands;
+        if (grouped() && bands.size() == groups_.size()) {
+            for (std::size_t g = 0; g < groups_.size(); ++g)
+                addSeedBand(*curves_, bands[g], runColor(int(g)), groupLabel(g), sparse);
+        } else {
+            for (int i = 0; i < int(shown.runs.size()) && i < runIds_.size(); ++i) {
+                QCPGraph *graph = curves_->addGraph();
+                graph->setName(runLabel(i));
+                graph->setPen(QPen(runColor(i), 1.6));
+                if (sparse)
+                    graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+                graph->setData(shown.runs[std::size_t(i)].x, shown.runs[std::size_t(i)].y, true);
+            }
+        }
+    }
+    curves_->rescaleAxes();
+    // Curves: one replot when the event loop next turns (several changes in a
+    // row draw once). An empty plot replots now: it costs nothing, and the
+    // splitter sizes the plot by the layout that replot makes.
+    curves_->replot(curveData_ ? QCustomPlot::rpQueuedReplot : QCustomPlot::rpRefreshHint);
 }
 
 void CompareView::fillConfigTable()
@@ -664,7 +695,7 @@ void CompareView::fillTaskEvaluation()
         }
     }
     fitColumns(taskTable_);
-    taskBars_->replot();
+    taskBars_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 bool CompareView::exportTables(const QString &directory, QString *error)

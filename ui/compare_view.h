@@ -6,9 +6,11 @@
 //
 // It reads the store on demand when the runs, the series or the x axis
 // change, on the store's thread (StoreWorker: the GUI thread only draws);
-// curves are read downsampled (min/max buckets) so a run of a million steps
-// draws as fast as a short one. A newer read supersedes an older one still
-// in flight. Any number of runs can be compared; colours cycle through a
+// curves arrive plot-ready for every x axis and band kind, thinned to the
+// plot's pixel columns with each column's min and max kept
+// (compare_curve_data.h), so a run of a million steps draws as fast as a
+// short one and switching the axis reads nothing. A newer read supersedes an
+// older one still in flight. Any number of runs can be compared; colours cycle through a
 // palette.
 //
 // Seed groups (storage/seed_groups.h): when two or more of the runs differ
@@ -21,12 +23,15 @@
 
 #include "storage/run_comparison.h"
 #include "storage/seed_groups.h"
+#include "ui/compare_curve_data.h"
 
+#include <QTimer>
 #include <QVector>
 #include <QWidget>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,7 +102,10 @@ Q_SIGNALS:
 private:
     QWidget *buildToolbar();
     void fillSeriesChoice();
-    void drawCurves();
+    void readCurves();
+    void showCurves();
+    int plotColumns() const; // pixel columns of the curve plot, clamped
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void fillConfigTable();
     void fillMetricsTable();
     void fillTaskEvaluation();
@@ -119,6 +127,10 @@ private:
     std::vector<std::map<std::string, double>> lastExactMatch_; // per run: task -> exact match, last evaluation
     quint64 reloadGeneration_ = 0;
     quint64 curveGeneration_ = 0;
+    std::optional<CompareCurveData> curveData_; // the last read's curves, every axis
+    QString curveSeries_;                       // the series they are of
+    int curveColumns_ = 0;                      // the columns they were thinned to
+    QTimer rethinTimer_;
     int pendingReads_ = 0;
     QLabel *title_;
     QComboBox *seriesChoice_;

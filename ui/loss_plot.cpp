@@ -65,6 +65,9 @@ LossPlot::LossPlot(QWidget *parent)
     installHoverValues(plot_, tr("step"));
     installPlotExportMenu(plot_, QStringLiteral("loss"));
     plot_->setMinimumSize(320, 240);
+    // The smoothed (2 px) and eval (1.5 px) lines as separate segments, not one
+    // polyline through QPainter's slow stroker for wide pens (compare_view.cpp).
+    plot_->setPlottingHint(QCP::phFastPolylines, true);
 
     addPlotTitle(plot_, tr("Loss"));
     plot_->xAxis->setLabel(tr("step"));

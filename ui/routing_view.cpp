@@ -72,6 +72,9 @@ RoutingView::RoutingView(QWidget *parent)
     installHoverValues(curves_, tr("step"));
     installPlotExportMenu(curves_, QStringLiteral("routing_entropy"));
     curves_->setMinimumSize(280, 160);
+    // Per-step entropy is noisy: pens wider than a pixel as one polyline go
+    // through QPainter's slow stroker (see compare_view.cpp); segments are fast.
+    curves_->setPlottingHint(QCP::phFastPolylines, true);
     addPlotTitle(curves_, tr("Routing entropy"));
     curves_->xAxis->setLabel(tr("step"));
     curves_->yAxis->setLabel(tr("nats"));

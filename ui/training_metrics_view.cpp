@@ -49,6 +49,9 @@ TrainingMetricsView::Panel TrainingMetricsView::makePanel(const QString &title, 
     panel.plot = new QCustomPlot(this);
     panel.plot->setObjectName(objectName);
     panel.plot->setMinimumSize(200, 110);
+    // Gradient norm and throughput are noisy: a 1.4 px pen as one polyline goes
+    // through QPainter's slow stroker (see compare_view.cpp); segments are fast.
+    panel.plot->setPlottingHint(QCP::phFastPolylines, true);
     addPlotTitle(panel.plot, title);
     panel.plot->xAxis->setLabel(tr("step"));
     // Small plots: few ticks, so labels never overlap.

@@ -19,7 +19,12 @@
 //    long final evaluation is left (the job held at the pause gate after its
 //    last step, then cancelled), both to the job's end signal.
 //
+// Each stall line is followed by the longest single events the GUI thread
+// handled in that window (receiver and event type, from QApplication::notify),
+// so a miss names what held the thread.
+//
 //   QT_QPA_PLATFORM=offscreen build/tests/bench/bench_gui [--seconds 10] [--threads N] [--runs 10000]
+//       [--compare-steps 100000] [--compare-store PATH] [--only repaint,training,browser,compare,export,cancel]
 #include "storage/config_diff.h"
 #include "storage/export_artifacts.h"
 #include "storage/metric_reader.h"
@@ -35,6 +40,7 @@
 #include "ui/main_window.h"
 #include "ui/run_browser.h"
 #include "ui/run_form.h"
+#include "ui/training_metrics_view.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,14 +48,18 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QMetaEnum>
 #include <QSettings>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 #include <QtTest>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <vector>
@@ -71,15 +81,114 @@ double percentile(std::vector<double> values, double p)
     return values[std::min(values.size() - 1, static_cast<std::size_t>(p * double(values.size())))];
 }
 
+// The longest events the GUI thread delivered while recording: the time one
+// top-level QApplication::notify took, with what received it.
+class SlowEvents
+{
+public:
+    struct Event
+    {
+        double ms;
+        QString what;
+    };
+    void start()
+    {
+        events_.clear();
+        recording_ = true;
+    }
+    void stop() { recording_ = false; }
+    bool recording() const { return recording_; }
+    void add(double ms, QObject *receiver, QEvent *event)
+    {
+        if (ms < kShownFromMs)
+            return;
+        events_.push_back({ms, describe(receiver, event)});
+        std::sort(events_.begin(), events_.end(), [](const Event &a, const Event &b) { return a.ms > b.ms; });
+        if (events_.size() > kKept)
+            events_.pop_back();
+    }
+    // "    longest events: 61.2 ms QCustomPlot "compareCurves" MetaCall; ..."
+    void print() const
+    {
+        if (events_.empty()) {
+            std::printf("    no single GUI-thread event took %.0f ms or more\n", kShownFromMs);
+            return;
+        }
+        std::printf("    longest GUI-thread events:");
+        for (const auto &event : events_)
+            std::printf(" %.1f ms %s;", event.ms, qPrintable(event.what));
+        std::printf("\n");
+    }
+
+private:
+    static constexpr double kShownFromMs = 10.0;
+    static constexpr std::size_t kKept = 4;
+
+    static QString describe(QObject *receiver, QEvent *event)
+    {
+        QStringList chain;
+        for (QObject *object = receiver; object != nullptr && chain.size() < 3; object = object->parent()) {
+            QString name = QString::fromLatin1(object->metaObject()->className());
+            if (!object->objectName().isEmpty())
+                name += QStringLiteral(" \"%1\"").arg(object->objectName());
+            chain << name;
+        }
+        const char *type = QMetaEnum::fromType<QEvent::Type>().valueToKey(event->type());
+        return QStringLiteral("%1 %2").arg(chain.join(QStringLiteral(" < ")), type != nullptr
+                                                                                  ? QString::fromLatin1(type)
+                                                                                  : QString::number(event->type()));
+    }
+
+    bool recording_ = false;
+    std::vector<Event> events_;
+};
+
+SlowEvents &slowEvents()
+{
+    static SlowEvents events;
+    return events;
+}
+
+// Times every top-level event delivery of the GUI thread (nested deliveries
+// count in their parent's time).
+class TimedApplication : public QApplication
+{
+public:
+    using QApplication::QApplication;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!slowEvents().recording() || depth_ > 0 || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        ++depth_;
+        QElapsedTimer clock;
+        clock.start();
+        const bool handled = QApplication::notify(receiver, event);
+        --depth_;
+        slowEvents().add(double(clock.nsecsElapsed()) / 1e6, receiver, event);
+        return handled;
+    }
+
+private:
+    int depth_ = 0;
+};
+
+// CPU time the calling thread has used.
+double threadCpuMs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+}
+
 double loss(int step)
 {
     return 3.0 / (1.0 + 0.001 * step) + 0.05 * std::sin(step * 0.37);
 }
 
-double timeFrames(QCustomPlot *plot)
+double timeFrames(QCustomPlot *plot, int count = kFrames)
 {
     std::vector<double> frames;
-    for (int i = 0; i < kFrames; ++i) {
+    for (int i = 0; i < count; ++i) {
         QElapsedTimer clock;
         clock.start();
         plot->replot(QCustomPlot::rpImmediateRefresh);
@@ -129,6 +238,27 @@ void benchRepaint()
     naive.rescaleAxes();
     std::printf("  baseline, all %d points in two 1-px graphs, no downsampling: %.2f ms per frame\n", kPoints,
                 timeFrames(&naive));
+    // The side plots of a long run: gradient norm and throughput are noisy
+    // (every step differs), drawn in 1.4 px pens.
+    lwb::ui::TrainingMetricsView side;
+    side.resize(1100, 600);
+    side.show();
+    side.startRun(kPoints);
+    for (int step = 1; step <= kPoints; ++step) {
+        lwb::StepMetrics metrics;
+        metrics.step = step;
+        metrics.learningRate = 1e-3;
+        metrics.gradNorm = 1.0 + 0.5 * std::sin(step * 0.37) + 0.2 * std::cos(step * 1.3);
+        metrics.tokensPerSecond = 5000.0 + 800.0 * std::sin(step * 0.71);
+        side.addStep(metrics);
+    }
+    QTest::qWait(200);
+    auto *gradNorm = side.findChild<QCustomPlot *>(QStringLiteral("gradNormPlot"));
+    std::printf("  side plot of the gradient norm, %d noisy steps (%d points drawn): %.2f ms per frame\n", kPoints,
+                side.drawnPoints(lwb::ui::TrainingMetricsView::GradientNorm), timeFrames(gradNorm));
+    gradNorm->setPlottingHint(QCP::phFastPolylines, false);
+    std::printf("  the same drawn as one polyline (before issue 23's fix): %.2f ms per frame\n",
+                timeFrames(gradNorm, 5));
 }
 
 void benchStall(int seconds, int threads)
@@ -156,17 +286,26 @@ void benchStall(int seconds, int threads)
     QElapsedTimer clock;
     clock.start();
     qint64 last = 0;
+    double lastCpuMs = threadCpuMs();
+    double longestGapCpuMs = 0.0; // how long the GUI thread ran during the longest gap
     QTimer ticker;
     ticker.setTimerType(Qt::PreciseTimer);
     QObject::connect(&ticker, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed();
-        gaps.push_back(double(now - last) / 1e6);
+        const double cpu = threadCpuMs();
+        const double gap = double(now - last) / 1e6;
+        if (gaps.empty() || gap > *std::max_element(gaps.begin(), gaps.end()))
+            longestGapCpuMs = cpu - lastCpuMs;
+        gaps.push_back(gap);
         last = now;
+        lastCpuMs = cpu;
     });
     const qint64 stepsBefore = stepsSeen;
+    slowEvents().start();
     ticker.start(5);
     QTest::qWait(seconds * 1000);
     ticker.stop();
+    slowEvents().stop();
     const qint64 steps = stepsSeen - stepsBefore;
     window.jobController()->stopAndWait();
     std::printf("event loop while training (default LoRA run, %d torch thread(s), %d s, %lld steps = %.1f steps/s):\n",
@@ -175,6 +314,10 @@ void benchStall(int seconds, int threads)
         "  gaps between 5 ms ticks: median %.1f ms, p99 %.1f ms, longest %.1f ms (%zu ticks; bound 50 ms: %s)\n",
         median(gaps), percentile(gaps, 0.99), *std::max_element(gaps.begin(), gaps.end()), gaps.size(),
         *std::max_element(gaps.begin(), gaps.end()) <= 50.0 ? "met" : "NOT met");
+    std::printf("    in the longest gap the GUI thread ran %.1f ms on a CPU (the rest it was runnable or idle, "
+                "not working)\n",
+                longestGapCpuMs);
+    slowEvents().print();
 }
 
 // The longest gap between 5 ms ticks on the GUI thread while `busy()` holds.
@@ -186,30 +329,48 @@ public:
         ticker_.setTimerType(Qt::PreciseTimer);
         QObject::connect(&ticker_, &QTimer::timeout, [this] {
             const qint64 now = clock_.nsecsElapsed();
-            longest_ = std::max(longest_, double(now - last_) / 1e6);
+            const double cpu = threadCpuMs();
+            const double gap = double(now - last_) / 1e6;
+            if (gap > longest_) {
+                longest_ = gap;
+                longestCpuMs_ = cpu - lastCpuMs_;
+            }
             last_ = now;
+            lastCpuMs_ = cpu;
         });
     }
     double during(const std::function<void()> &start, const std::function<bool()> &busy)
     {
         longest_ = 0.0;
+        longestCpuMs_ = 0.0;
         clock_.start();
         last_ = 0;
+        lastCpuMs_ = threadCpuMs();
+        slowEvents().start();
         ticker_.start(5);
         start();
         // One tick period keeps the event loop turning; the condition ends it.
         while (busy())
             QTest::qWait(5);
-        QTest::qWait(20); // the last results are drawn
+        QTest::qWait(20); // the last results are drawn (queued replots, paint events)
         ticker_.stop();
+        slowEvents().stop();
         return longest_;
+    }
+    // How long the GUI thread ran on a CPU during the longest gap: well under
+    // the gap means it waited for a core (machine load), not for its own work.
+    void printCpu() const
+    {
+        std::printf("    in the longest gap the GUI thread ran %.1f ms on a CPU\n", longestCpuMs_);
     }
 
 private:
     QTimer ticker_;
     QElapsedTimer clock_;
     qint64 last_ = 0;
+    double lastCpuMs_ = 0.0;
     double longest_ = 0.0;
+    double longestCpuMs_ = 0.0;
 };
 
 double msSince(const QElapsedTimer &clock)
@@ -303,11 +464,17 @@ void benchBrowserRefresh(const QTemporaryDir &dir, int runs)
     std::printf("  after: one query on the store thread; refresh shown after %.1f ms, longest GUI-thread stall "
                 "%.1f ms (%d rows; bound 50 ms: %s)\n",
                 msSince(clock), stall, browser->visibleRunCount(), verdict(stall));
+    heartbeat.printCpu();
+    slowEvents().print();
 }
 
-void benchCompare(const QTemporaryDir &dir, int steps)
+// keptStore: where the 8-run store is written and left (for a screenshot of the
+// same compare: lora-workbench --db PATH --compare 1,2,...,8); empty: a temporary file.
+void benchCompare(const QTemporaryDir &dir, int steps, const QString &keptStore)
 {
-    const std::string path = dir.filePath(QStringLiteral("long-runs.db")).toStdString();
+    const std::string path
+        = (keptStore.isEmpty() ? dir.filePath(QStringLiteral("long-runs.db")) : keptStore).toStdString();
+    QFile::remove(QString::fromStdString(path));
     QVector<qint64> ids;
     QElapsedTimer fill;
     fill.start();
@@ -371,11 +538,24 @@ void benchCompare(const QTemporaryDir &dir, int steps)
     std::printf("  after: reads on the store thread; curves shown after %.1f ms, longest GUI-thread stall %.1f ms "
                 "(bound 50 ms: %s)\n",
                 msSince(clock), stall, verdict(stall));
+    heartbeat.printCpu();
+    slowEvents().print();
     clock.start();
     const double axisStall = heartbeat.during([&] { compare->setXAxis(lwb::ui::CompareView::XAxis::Tokens); },
                                               [&] { return compare->isLoading(); });
     std::printf("  switching to tokens on x: shown after %.1f ms, longest stall %.1f ms (%s)\n", msSince(clock),
                 axisStall, verdict(axisStall));
+    heartbeat.printCpu();
+    slowEvents().print();
+    auto *plot = compare->curves();
+    int drawn = 0;
+    for (int i = 0; i < plot->graphCount(); ++i)
+        drawn += plot->graph(i)->dataCount();
+    std::printf("  the curves plot (%d graphs, %d points, %d px wide): %.1f ms per frame", plot->graphCount(), drawn,
+                plot->axisRect()->width(), timeFrames(plot));
+    plot->setPlottingHint(QCP::phFastPolylines, false);
+    std::printf("; drawn as polylines (before): %.1f ms per frame\n", timeFrames(plot, 5));
+    plot->setPlottingHint(QCP::phFastPolylines, true);
 }
 
 // A short trained run of the built-in model, recorded in `window`'s store.
@@ -466,6 +646,8 @@ void benchExport(const QTemporaryDir &dir, int threads)
     std::printf("  after: export, hashing and recording on the export thread (%.1f ms), longest GUI-thread stall "
                 "%.1f ms (bound 50 ms: %s)%s\n",
                 afterMs, stall, verdict(stall), problem.isEmpty() ? "" : " (recording problem!)");
+    heartbeat.printCpu();
+    slowEvents().print();
 }
 
 void benchCancelLatency(const QTemporaryDir &dir, int threads)
@@ -539,7 +721,7 @@ void benchCancelLatency(const QTemporaryDir &dir, int threads)
 
 int main(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("lwb-bench"));
     QTemporaryDir settings;
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings.path());
@@ -547,6 +729,9 @@ int main(int argc, char *argv[])
     int threads = 1;
     int runs = 10000;
     int compareSteps = 100000;
+    QString compareStore;
+    QStringList only{QStringLiteral("repaint"), QStringLiteral("training"), QStringLiteral("browser"),
+                     QStringLiteral("compare"), QStringLiteral("export"),   QStringLiteral("cancel")};
     const QStringList args = QCoreApplication::arguments();
     for (int i = 1; i + 1 < args.size(); ++i) {
         if (args[i] == QLatin1String("--seconds"))
@@ -557,15 +742,25 @@ int main(int argc, char *argv[])
             runs = std::max(1, args[i + 1].toInt());
         if (args[i] == QLatin1String("--compare-steps"))
             compareSteps = std::max(1, args[i + 1].toInt());
+        if (args[i] == QLatin1String("--compare-store"))
+            compareStore = args[i + 1];
+        if (args[i] == QLatin1String("--only"))
+            only = args[i + 1].split(QLatin1Char(','));
     }
     std::printf("bench_gui (Qt %s, platform %s)\n", qVersion(), qPrintable(QGuiApplication::platformName()));
-    benchRepaint();
-    benchStall(seconds, threads);
+    if (only.contains(QLatin1String("repaint")))
+        benchRepaint();
+    if (only.contains(QLatin1String("training")))
+        benchStall(seconds, threads);
     QTemporaryDir dir;
     qputenv("XDG_DATA_HOME", dir.filePath(QStringLiteral("data")).toUtf8());
-    benchBrowserRefresh(dir, runs);
-    benchCompare(dir, compareSteps);
-    benchExport(dir, threads);
-    benchCancelLatency(dir, threads);
+    if (only.contains(QLatin1String("browser")))
+        benchBrowserRefresh(dir, runs);
+    if (only.contains(QLatin1String("compare")))
+        benchCompare(dir, compareSteps, compareStore);
+    if (only.contains(QLatin1String("export")))
+        benchExport(dir, threads);
+    if (only.contains(QLatin1String("cancel")))
+        benchCancelLatency(dir, threads);
     return 0;
 }

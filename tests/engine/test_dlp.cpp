@@ -333,7 +333,33 @@ private slots:
             options.useKvCache = cached;
             readContexts.clear();
             router.resetCounts();
+            // Watched live: each row's tokens as chosen, each decision with how many tokens preceded it.
+            std::vector<std::vector<std::int64_t>> streamed(prompts.size());
+            std::vector<bool> done(prompts.size(), false);
+            std::vector<std::vector<std::pair<std::int64_t, std::size_t>>> routed(prompts.size());
+            options.onChosen = [&](const lwb::ChosenTokens &chosen, const std::vector<std::size_t> &rows) {
+                for (std::size_t r = 0; r < rows.size(); ++r) {
+                    if (!done[rows[r]])
+                        streamed[rows[r]].push_back(chosen.tokens[r]);
+                    done[rows[r]] = chosen.finished[r];
+                }
+            };
+            options.onRouted = [&](std::size_t prompt, const lwb::RoutedSegment &segment) {
+                routed[prompt].emplace_back(segment.start, streamed[prompt].size());
+            };
             const auto results = lwb::generateRouted(*model, adapters, router, format, prompts, options, torch::kCPU);
+            for (std::size_t row = 0; row < 2; ++row) {
+                auto expected = results[row].answer;
+                expected.push_back(format.eosId());
+                QCOMPARE(streamed[row], expected);
+                QCOMPARE(routed[row].size(), results[row].segments.size());
+                for (std::size_t s = 0; s < routed[row].size(); ++s) {
+                    QCOMPARE(routed[row][s].first, results[row].segments[s].start);
+                    // Routed after the boundary token (position start, prompt = 4) streamed, before the next.
+                    const std::int64_t before = s == 0 ? 0 : routed[row][s].first - 4 + 1;
+                    QCOMPARE(static_cast<std::int64_t>(routed[row][s].second), before);
+                }
+            }
 
             // Prompt = BOS + 3 tokens; the boundary spaces are answer tokens 3, 8
             // and 15 (positions 7, 12, 19); "No\n" has no mark, so no switch there.
@@ -372,6 +398,8 @@ private slots:
 
         // Per input: the prompt's set throughout, one decision per prompt.
         router.resetCounts();
+        options.onChosen = {};
+        options.onRouted = {};
         options.granularity = lwb::DlpGranularity::Input;
         const auto once = lwb::generateRouted(*model, adapters, router, format, prompts, options, torch::kCPU);
         QCOMPARE(once[0].text, answer);

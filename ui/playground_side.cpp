@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -63,11 +64,16 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     tokenLabel_->setObjectName(QStringLiteral("tokenDetails"));
     tokenLabel_->setWordWrap(true);
+    // Its lines stay whole; the answer and the tables give up room instead.
+    tokenLabel_->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     tokenLabel_->setText(tr("Click a token for its probability."));
     experts_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     experts_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     fusion_->setToolTip(tr("The task LoRAs the plugin fused for this prompt and their weights; per-sentence routing "
                            "adds a decision at every sentence end, applied from that position on (0 = BOS)."));
+    // A decision fuses a few LoRAs; a handful of rows shows it, the rest scrolls.
+    fusion_->setMaximumHeight(fusion_->horizontalHeader()->sizeHint().height()
+                              + 4 * fusion_->verticalHeader()->defaultSectionSize() + 4);
     openStudy_->setObjectName(QStringLiteral("playgroundStudyResults"));
     openStudy_->setVisible(false);
 
@@ -80,9 +86,18 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     layout->addWidget(openStudy_);
     layout->addWidget(routingBox_);
     layout->addWidget(stream_, 3);
-    layout->addWidget(tokenLabel_);
-    layout->addWidget(experts_, 2);
-    layout->addWidget(fusion_, 1);
+    // The selected token's details scroll rather than being squeezed when the tab is short.
+    auto *details = new QWidget;
+    auto *detailsLayout = new QVBoxLayout(details);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(tokenLabel_);
+    detailsLayout->addWidget(experts_, 2);
+    detailsLayout->addWidget(fusion_, 1);
+    auto *detailsScroll = new QScrollArea;
+    detailsScroll->setWidget(details);
+    detailsScroll->setWidgetResizable(true);
+    detailsScroll->setFrameShape(QFrame::NoFrame);
+    layout->addWidget(detailsScroll, 2);
 
     connect(runChoice_, &QComboBox::currentIndexChanged, this, [this] {
         clearChat();

@@ -1,6 +1,7 @@
 // See dlp_model.h.
 #include "engine/dlp/dlp_model.h"
 
+#include "engine/adapters/dlp_roles.h"
 #include "engine/core/error.h"
 #include "engine/core/json_file.h"
 #include "engine/core/runtime.h"
@@ -71,7 +72,7 @@ std::string DlpModel::taskLoraDir(const RunConfig &config, const std::string &ta
 
 std::unique_ptr<DlpModel> DlpModel::loadStudy(const RunConfig &config)
 {
-    if (config.adapter.variant != kDlpVariant)
+    if (!isDlpStudy(config.adapter))
         throw Error("adapter.variant", "not a DLP-LoRA study (\"" + config.adapter.variant + "\")");
     const std::string plugin = pluginFile(config);
     if (!std::filesystem::exists(plugin))

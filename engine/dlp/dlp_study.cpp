@@ -1,6 +1,7 @@
 // See dlp_study.h.
 #include "engine/dlp/dlp_study.h"
 
+#include "engine/adapters/dlp_roles.h"
 #include "engine/core/error.h"
 #include "engine/core/runtime.h"
 #include "engine/data/batch_builder.h"
@@ -46,7 +47,7 @@ private:
 DlpStudy::DlpStudy(RunConfig config)
     : config_(std::move(config))
 {
-    if (config_.adapter.variant != kDlpVariant)
+    if (!isDlpStudy(config_.adapter))
         throw Error("adapter.variant", "a DLP-LoRA study needs \"dlp\", got \"" + config_.adapter.variant + "\"");
     if (config_.training.outputDir.empty())
         config_.training.outputDir = newRunFolder(config_.name);

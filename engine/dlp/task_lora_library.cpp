@@ -2,6 +2,7 @@
 #include "engine/dlp/task_lora_library.h"
 
 #include "engine/adapters/adapted_linear.h"
+#include "engine/adapters/dlp_roles.h"
 #include "engine/adapters/lora_adapter.h"
 #include "engine/core/error.h"
 #include "engine/export/peft_import.h"
@@ -112,7 +113,7 @@ TaskLora loadTaskLora(const std::string &task, const std::string &fileOrDir)
     } catch (const nlohmann::json::exception &e) {
         throw Error(path, std::string("the stored run config is not valid JSON: ") + e.what());
     }
-    if (config.adapter.variant != "lora")
+    if (!joinsDlpLibrary(config.adapter.variant))
         throw Error(path, "is a \"" + config.adapter.variant + "\" run; a DLP library holds plain LoRAs");
     TaskLora lora;
     lora.task = task;

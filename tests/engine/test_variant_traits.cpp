@@ -4,6 +4,7 @@
 // replace name comparisons in the trainer, GUI and CLI, so a trait that
 // disagrees with the code it describes would silently mislead all of them.
 #include "engine/adapters/adapter_registry.h"
+#include "engine/adapters/dlp_roles.h"
 #include "engine/adapters/variant_traits.h"
 #include "engine/config/run_config.h"
 #include "engine/core/error.h"
@@ -155,10 +156,18 @@ private slots:
         QVERIFY(lwb::variantTraitsOf("reslora").evaluatesMergedModel);
         QVERIFY(lwb::variantTraitsOf("sira").reportsRouting);
         QVERIFY(!lwb::variantTraitsOf("full").attachesAdapters);
+        lwb::AdapterConfig adapter;
+        adapter.variant = "dlp";
+        QVERIFY(lwb::isDlpStudy(adapter));
+        adapter.variant = "lora";
+        QVERIFY(!lwb::isDlpStudy(adapter));
         for (const auto &traits : lwb::variantTraits()) {
             QCOMPARE(traits.isStudy, traits.name == "dlp");
             QCOMPARE(traits.evaluatesMergedModel, traits.name == "reslora");
             QCOMPARE(traits.reportsRouting, traits.name == "sira");
+            // A DLP library fuses plain low-rank pairs: SiRA's experts, ResLoRA's
+            // shortcuts and a full fine-tune are not one.
+            QCOMPARE(lwb::joinsDlpLibrary(traits.name), traits.name == "lora");
         }
     }
 };

@@ -111,15 +111,16 @@ bool exportsVariant(const Exporter &exporter, const std::string &variant)
     const auto &formats = traits->exportFormats;
     if (std::find(formats.begin(), formats.end(), exporter.format) == formats.end())
         return false;
-    return exporter.variant == variant || exporter.variant == "*";
+    const auto &own = exporter.variants;
+    return own.empty() || std::find(own.begin(), own.end(), variant) != own.end();
 }
 
 const std::vector<Exporter> &exporters()
 {
     static const std::vector<Exporter> kExporters = {
-        {"lora", "peft", "peft_adapter", writePeft},  {"reslora", "peft", "peft_adapter", writeResLoraPeft},
-        {"sira", "bundle", "sira_bundle", writeSira}, {kDlpVariant, "bundle", "dlp_bundle", writeDlp},
-        {"*", "merged", "merged_model", writeMerged}, {"*", "base", "base_model", writeBase},
+        {{"lora"}, "peft", "peft_adapter", writePeft},  {{"reslora"}, "peft", "peft_adapter", writeResLoraPeft},
+        {{"sira"}, "bundle", "sira_bundle", writeSira}, {{kDlpVariant}, "bundle", "dlp_bundle", writeDlp},
+        {{}, "merged", "merged_model", writeMerged},    {{}, "base", "base_model", writeBase},
     };
     return kExporters;
 }

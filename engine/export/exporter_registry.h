@@ -42,7 +42,9 @@ struct ExportJob
 
 struct Exporter
 {
-    std::string variant;      // adapter.variant, or "*"
+    // The variants whose writer this is; empty: a writer for any variant
+    // whose traits list the format (merged, base).
+    std::vector<std::string> variants;
     std::string format;       // "peft", "merged", "bundle", ...
     std::string artifactKind; // recorded in the run store: "peft_adapter", ...
     std::function<void(ExportJob &)> write;
@@ -51,7 +53,7 @@ struct Exporter
 const std::vector<Exporter> &exporters();
 
 // Whether the exporter serves runs of this variant: the variant declares the
-// format and the row is its own or "*".
+// format and the row is written for it (or for any variant).
 bool exportsVariant(const Exporter &exporter, const std::string &variant);
 
 // The exporter for a variant and format; throws lwb::Error listing the

@@ -4,14 +4,13 @@
 // final and best value per run, and the last evaluation's exact match per
 // task as grouped bars. Figures export as PNG/PDF, curves and tables as CSV.
 //
-// It reads the store on demand when the runs, the series or the x axis
-// change, on the store's thread (StoreWorker: the GUI thread only draws);
-// curves arrive plot-ready for every x axis and band kind, thinned to the
-// plot's pixel columns with each column's min and max kept
-// (compare_curve_data.h), so a run of a million steps draws as fast as a
-// short one and switching the axis reads nothing. A newer read supersedes an
-// older one still in flight. Any number of runs can be compared; colours cycle through a
-// palette.
+// The view is the toolbar, the reload and the wiring: it reads the runs'
+// comparison on the store's thread (StoreWorker: the GUI thread only draws)
+// when the runs change, and hands it to its two parts — the curve plot with
+// its own reads (compare_curves_panel.h: thinned to the plot's pixel columns,
+// re-read on zoom) and the tables under it (compare_tables.h). A newer reload
+// supersedes an older one still in flight. Any number of runs can be
+// compared; colours cycle through a palette (compare_runs.h).
 //
 // Seed groups (storage/seed_groups.h): when two or more of the runs differ
 // only in their seed, "Group by seed" draws each group as its mean curve with
@@ -21,17 +20,15 @@
 // column per run.
 #pragma once
 
-#include "storage/run_comparison.h"
 #include "storage/seed_groups.h"
-#include "ui/compare_curve_data.h"
+#include "ui/compare_curves_panel.h"
+#include "ui/compare_runs.h"
+#include "ui/compare_tables.h"
 
-#include <QTimer>
 #include <QVector>
 #include <QWidget>
 
 #include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +37,6 @@ class QComboBox;
 class QCustomPlot;
 class QLabel;
 class QTableWidget;
-class QTabWidget;
 
 namespace lwb::ui {
 class StoredRoutingView;
@@ -56,7 +52,7 @@ class CompareView : public QWidget
 public:
     enum class XAxis { Step, Tokens, WallTime };
     enum class Band { MinMax, ConfidenceInterval };
-    static constexpr std::size_t kMaxPointsPerCurve = 4000;
+    static constexpr std::size_t kMaxPointsPerCurve = CompareCurvesPanel::kMaxPointsPerCurve;
 
     explicit CompareView(QWidget *parent = nullptr);
 
@@ -78,16 +74,17 @@ public:
 
     QComboBox *seriesChoice() const { return seriesChoice_; }
     QComboBox *axisChoice() const { return axisChoice_; }
-    QCheckBox *allKeysToggle() const { return allKeys_; }
     QCheckBox *groupBySeedToggle() const { return groupBySeed_; }
     QComboBox *bandChoice() const { return bandChoice_; }
-    QCustomPlot *curves() const { return curves_; }
-    QCustomPlot *taskBars() const { return taskBars_; }
-    QTableWidget *configTable() const { return configTable_; }
-    QTableWidget *metricsTable() const { return metricsTable_; }
-    QTableWidget *taskTable() const { return taskTable_; }
-    QComboBox *routingRunChoice() const { return routingRun_; }
-    StoredRoutingView *routing() const { return routing_; }
+    QCheckBox *allKeysToggle() const { return tables_->allKeysToggle(); }
+    QCustomPlot *curves() const { return curves_->plot(); }
+    CompareCurvesPanel *curvesPanel() const { return curves_; }
+    QCustomPlot *taskBars() const { return tables_->taskBars(); }
+    QTableWidget *configTable() const { return tables_->configTable(); }
+    QTableWidget *metricsTable() const { return tables_->metricsTable(); }
+    QTableWidget *taskTable() const { return tables_->taskTable(); }
+    QComboBox *routingRunChoice() const { return tables_->routingRunChoice(); }
+    StoredRoutingView *routing() const { return tables_->routing(); }
 
     // Writes compare_config.csv, compare_metrics.csv, compare_tasks.csv and
     // compare_curves.csv into the folder; false with *error when one fails.
@@ -102,50 +99,29 @@ Q_SIGNALS:
 private:
     QWidget *buildToolbar();
     void fillSeriesChoice();
-    void readCurves();
-    void showCurves();
-    int plotColumns() const; // pixel columns of the curve plot, clamped
-    bool eventFilter(QObject *watched, QEvent *event) override;
-    void fillConfigTable();
-    void fillMetricsTable();
-    void fillTaskEvaluation();
-    void fillRoutingChoice();
+    void showGrouping(); // the grouping and band choices to the curves and the tables
     void finishRead();
     QString runLabel(int index) const;
-    QString groupLabel(std::size_t group) const;
-    bool grouped() const;
+    ComparedRuns comparedRuns() const;
     int runIndex(std::int64_t runId) const;
-    void fillGroupedMetricsTable();
+    bool grouped() const;
     void exportFigure();
     void exportTablesInteractively();
 
     StoreWorker *store_ = nullptr;
     QVector<qint64> runIds_;
     QStringList runNames_;
-    lwb::storage::RunComparison comparison_;
     std::vector<lwb::storage::SeedGroup> groups_;
-    std::vector<std::map<std::string, double>> lastExactMatch_; // per run: task -> exact match, last evaluation
+    std::vector<std::string> series_; // the series any compared run has
     quint64 reloadGeneration_ = 0;
-    quint64 curveGeneration_ = 0;
-    std::optional<CompareCurveData> curveData_; // the last read's curves, every axis
-    QString curveSeries_;                       // the series they are of
-    int curveColumns_ = 0;                      // the columns they were thinned to
-    QTimer rethinTimer_;
     int pendingReads_ = 0;
     QLabel *title_;
     QComboBox *seriesChoice_;
     QComboBox *axisChoice_;
-    QCheckBox *allKeys_;
     QCheckBox *groupBySeed_;
     QComboBox *bandChoice_;
-    QCustomPlot *curves_;
-    QCustomPlot *taskBars_;
-    QTabWidget *tabs_;
-    QTableWidget *configTable_;
-    QTableWidget *metricsTable_;
-    QTableWidget *taskTable_;
-    QComboBox *routingRun_;
-    StoredRoutingView *routing_;
+    CompareCurvesPanel *curves_;
+    CompareTables *tables_;
 };
 
 } // namespace lwb::ui

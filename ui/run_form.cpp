@@ -5,20 +5,20 @@
 #include "engine/adapters/variant_traits.h"
 #include "engine/config/config_error.h"
 #include "engine/core/error.h"
+#include "ui/adapter_section.h"
 #include "ui/base_model_picker.h"
 #include "ui/compute_choices.h"
 #include "ui/dlp_library_editor.h"
 #include "ui/engine_catalog.h"
 #include "ui/field_row.h"
+#include "ui/form_fields.h"
 #include "ui/target_selector.h"
-#include "ui/variant_fields.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QFormLayout>
-#include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -37,55 +37,6 @@ namespace {
 
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 constexpr double kMaxSeed = 9007199254740992.0; // 2^53, as the engine allows
-
-// "training.lr" -> "/training/lr".
-nlohmann::json::json_pointer toPointer(const QString &path)
-{
-    QString text = path;
-    text.replace(QLatin1Char('.'), QLatin1Char('/'));
-    return nlohmann::json::json_pointer("/" + text.toStdString());
-}
-
-// Removes the value at a JSON path, if there is one.
-void eraseAt(nlohmann::json &document, const QString &path)
-{
-    const auto pointer = toPointer(path);
-    if (document.contains(pointer))
-        document.at(pointer.parent_pointer()).erase(pointer.back());
-}
-
-// The engine's defaults for a run of one variant, its own section included.
-nlohmann::json variantDefaults(const QString &variant)
-{
-    lwb::RunConfig config;
-    config.adapter.variant = variant.toStdString();
-    return config.toJson();
-}
-
-const nlohmann::json *valueAt(const nlohmann::json &document, const QString &path)
-{
-    const auto pointer = toPointer(path);
-    return document.contains(pointer) ? &document.at(pointer) : nullptr;
-}
-
-QSpinBox *intSpin(int min, int max, const QString &special = {})
-{
-    auto *spin = new QSpinBox;
-    spin->setRange(min, max);
-    spin->setSpecialValueText(special);
-    spin->setGroupSeparatorShown(true);
-    spin->setAccelerated(true);
-    return spin;
-}
-
-QDoubleSpinBox *realSpin(double min, double max, int decimals, double step)
-{
-    auto *spin = new QDoubleSpinBox;
-    spin->setRange(min, max);
-    spin->setDecimals(decimals);
-    spin->setSingleStep(step);
-    return spin;
-}
 
 // The field of a JSON path: "adapter.targets[2]" is shown by "adapter.targets",
 // "adapter.dlp.library[1].source" by "adapter.dlp.library".
@@ -144,16 +95,16 @@ nlohmann::json RunForm::defaultDocument()
 
 QFormLayout *RunForm::addGroup(const QString &title)
 {
-    auto *group = new QGroupBox(title, groups_);
-    auto *form = new QFormLayout(group);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    form->setRowWrapPolicy(QFormLayout::DontWrapRows);
-    groups_->layout()->addWidget(group);
-    return form;
+    return addFormGroup(static_cast<QVBoxLayout *>(groups_->layout()), title);
 }
 
-FieldRow *RunForm::addRow(QFormLayout *layout, const QString &label, const QString &path, QWidget *editor,
-                          const QString &tooltip)
+DlpLibraryEditor *RunForm::dlpLibrary() const
+{
+    return adapter_->dlpLibrary();
+}
+
+void RunForm::addRow(QFormLayout *layout, const QString &label, const QString &path, QWidget *editor,
+                     const QString &tooltip)
 {
     editor->setObjectName(path);
     auto *row = new FieldRow(editor, tooltip);
@@ -164,7 +115,6 @@ FieldRow *RunForm::addRow(QFormLayout *layout, const QString &label, const QStri
     layout->addRow(labelWidget, row);
     fields_.insert(path, row);
     labels_.insert(path, QString(label).remove(QLatin1Char('&')));
-    return row;
 }
 
 void RunForm::buildFields()
@@ -210,43 +160,9 @@ void RunForm::buildFields()
     picker_->setObjectName(QStringLiteral("basePicker"));
     preset_->setObjectName(QStringLiteral("model.preset"));
 
-    auto *adapter = addGroup(tr("Adapter"));
-    addRow(adapter, tr("&Variant"), QStringLiteral("adapter.variant"), variant_ = new QComboBox,
-           tr("The adapter method. LoRA adds a trainable low-rank update B·A to each targeted "
-              "linear layer while the base weights stay frozen. SiRA replaces it by a sparse mixture "
-              "of LoRA experts chosen per token by a router. ResLoRA links each LoRA block to those of "
-              "the previous layers while training and merges back to plain LoRA afterwards. DLP-LoRA trains a "
-              "LoRA per task and a plugin that picks and fuses them per input. Full fine-tuning trains "
-              "every weight of the base (no adapter: rank, alpha, dropout and targets do not apply). A "
-              "variant's own settings appear in its panel below."));
-    variant_->addItems(EngineCatalog::variantNames());
-    addRow(adapter, tr("&Rank r"), QStringLiteral("adapter.r"), rank_ = intSpin(1, 4096),
-           tr("Rank of the update B·A (A is r × in, B is out × r). Larger r adds capacity and "
-              "parameters; 4 to 16 is usual for small models."));
-    addRow(adapter, tr("&Alpha"), QStringLiteral("adapter.alpha"), alpha_ = realSpin(0.0, 1e6, 2, 1.0),
-           tr("Scale of the update: the output adds (alpha / r)·B·A·x (alpha / √r with rsLoRA). "
-              "Often 2·r; changing r at fixed alpha changes the effective learning rate."));
-    addRow(adapter, tr("Dr&opout"), QStringLiteral("adapter.dropout"), dropout_ = realSpin(0.0, 0.99, 3, 0.01),
-           tr("Dropout on the adapter's input during training (not on the base path). 0 to 0.1 is usual."));
-    addRow(adapter, tr("rsLoRA"), QStringLiteral("adapter.rslora"), rslora_ = new QCheckBox(tr("scale by alpha / √r")),
-           tr("Rank-stabilised LoRA: scale by alpha / √r instead of alpha / r, so that larger ranks "
-              "keep learning instead of being damped."));
-    addRow(adapter, tr("&Targets"), QStringLiteral("adapter.targets"), targets_ = new TargetSelector,
-           tr("Which linear layers of every block get an adapter. The names are the base model's "
-              "module names, as in PEFT's target_modules."));
-
-    for (const auto &panel : variantPanels()) {
-        auto *form = addGroup(panel.title);
-        variantGroups_.push_back(form->parentWidget());
-        if (lwb::isStudyVariant(panel.variant.toStdString()))
-            addRow(form, tr("Task LoRAs"), QStringLiteral("adapter.dlp.library"), dlpLibrary_ = new DlpLibraryEditor,
-                   tr("The study's library: one LoRA per task, trained by the study (\"train\") or taken from a "
-                      "finished plain-LoRA run. The plugin learns to tell these tasks apart."));
-        variantEditors_.push_back(
-            std::make_unique<VariantEditors>(panel, [this, form](const VariantField &field, QWidget *editor) {
-                addRow(form, field.label, field.path, editor, field.tooltip);
-            }));
-    }
+    adapter_ = new AdapterSection([this](QFormLayout *form, const QString &label, const QString &path, QWidget *editor,
+                                         const QString &tooltip) { addRow(form, label, path, editor, tooltip); });
+    groups_->layout()->addWidget(adapter_);
 
     auto *training = addGroup(tr("Training"));
     addRow(training, tr("&Steps"), QStringLiteral("training.steps"), steps_ = intSpin(1, kMaxInt),
@@ -307,19 +223,12 @@ void RunForm::connectEditors()
     };
     for (auto *edit : {name_, seed_, lr_, outputDir_})
         connect(edit, &QLineEdit::textChanged, this, onChange(edit));
-    for (auto *spin : {threads_, processes_, rank_, steps_, batchSize_, gradAccum_, warmup_, evalEvery_})
+    for (auto *spin : {threads_, processes_, steps_, batchSize_, gradAccum_, warmup_, evalEvery_})
         connect(spin, &QSpinBox::valueChanged, this, onChange(spin));
-    for (auto *spin : {alpha_, dropout_})
-        connect(spin, &QDoubleSpinBox::valueChanged, this, onChange(spin));
-    for (auto *combo : {device_, variant_, precision_})
+    for (auto *combo : {device_, precision_})
         connect(combo, &QComboBox::currentTextChanged, this, onChange(combo));
-    for (auto *check : {rslora_, gradientCheckpointing_})
-        connect(check, &QCheckBox::toggled, this, onChange(check));
-    for (auto &editors : variantEditors_)
-        editors->onChange([onChange](QWidget *editor) { onChange(editor)(); });
-    connect(variant_, &QComboBox::currentTextChanged, this, &RunForm::showVariantPanels);
-    connect(targets_, &TargetSelector::selectionChanged, this, onChange(targets_));
-    connect(dlpLibrary_, &DlpLibraryEditor::changed, this, onChange(dlpLibrary_));
+    connect(gradientCheckpointing_, &QCheckBox::toggled, this, onChange(gradientCheckpointing_));
+    connect(adapter_, &AdapterSection::edited, this, [onChange](QWidget *editor) { onChange(editor)(); });
     connect(preset_, &QComboBox::currentTextChanged, this, [this] {
         if (!loading_)
             onPresetChosen();
@@ -327,7 +236,7 @@ void RunForm::connectEditors()
     // A folder's real module names arrive from the picker's inspection thread.
     connect(picker_, &BaseModelPicker::targetModulesChanged, this, [this](const QStringList &names) {
         if (!names.isEmpty())
-            targets_->setLayerNames(names);
+            adapter_->targets()->setLayerNames(names);
     });
 }
 
@@ -354,22 +263,11 @@ void RunForm::showTargetsFor(const QString &choice)
         QStringList names;
         for (const auto &name : inspection->targetModules)
             names << QString::fromStdString(name);
-        targets_->setLayerNames(names);
+        adapter_->targets()->setLayerNames(names);
         return;
     }
     // Until the picker's inspection arrives: the architecture's names.
-    targets_->setArchitecture(EngineCatalog::presetArchitecture(choice));
-}
-
-void RunForm::showVariantPanels()
-{
-    for (std::size_t i = 0; i < variantEditors_.size(); ++i)
-        variantGroups_[i]->setVisible(variantEditors_[i]->panel().variant == variant_->currentText());
-    // Full fine-tuning has no adapter: its fields stay (and are kept) but do not apply.
-    const auto *traits = lwb::findVariantTraits(variant_->currentText().toStdString());
-    const bool adapter = !traits || traits->attachesAdapters;
-    for (QWidget *field : std::initializer_list<QWidget *>{rank_, alpha_, dropout_, rslora_, targets_})
-        field->setEnabled(adapter);
+    adapter_->targets()->setArchitecture(EngineCatalog::presetArchitecture(choice));
 }
 
 void RunForm::setDocument(const nlohmann::json &document)
@@ -385,125 +283,47 @@ void RunForm::setDocument(const nlohmann::json &document)
 void RunForm::readFields(const nlohmann::json &document)
 {
     const lwb::RunConfig defaults;
-    const auto note = [this](const QString &path, const QString &reason) { loadNotes_.push_back({path, reason}); };
-    const auto text = [&](const QString &path, const std::string &fallback) {
-        const auto *value = valueAt(document, path);
-        if (value && value->is_string())
-            return QString::fromStdString(value->get<std::string>());
-        if (value)
-            note(path,
-                 tr("expected text, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
-        return QString::fromStdString(fallback);
-    };
-    const auto integer = [&](QSpinBox *spin, const QString &path, std::int64_t fallback) {
-        std::int64_t number = fallback;
-        if (const auto *value = valueAt(document, path)) {
-            if (value->is_number_integer())
-                number = value->get<std::int64_t>();
-            else
-                note(path, tr("expected a whole number, got %1; the form shows the default")
-                               .arg(QString::fromStdString(value->dump())));
-        }
-        if (number < spin->minimum() || number > spin->maximum())
-            note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
-                           .arg(number)
-                           .arg(spin->minimum())
-                           .arg(spin->maximum()));
-        spin->setValue(static_cast<int>(std::clamp<std::int64_t>(number, spin->minimum(), spin->maximum())));
-    };
-    const auto real = [&](const QString &path, double fallback) {
-        const auto *value = valueAt(document, path);
-        if (value && value->is_number())
-            return value->get<double>();
-        if (value)
-            note(
-                path,
-                tr("expected a number, got %1; the form shows the default").arg(QString::fromStdString(value->dump())));
-        return fallback;
-    };
-    const auto choose = [](QComboBox *combo, const QString &name) {
-        if (combo->findText(name) < 0)
-            combo->addItem(name); // shown as chosen; validation says what is wrong with it
-        combo->setCurrentText(name);
-    };
-    const auto setReal = [&](QDoubleSpinBox *spin, const QString &path, double fallback) {
-        const double number = real(path, fallback);
-        if (number < spin->minimum() || number > spin->maximum())
-            note(path, tr("%1 is outside %2 to %3; the form shows the nearest allowed value")
-                           .arg(number)
-                           .arg(spin->minimum())
-                           .arg(spin->maximum()));
-        spin->setValue(number);
+    const FormDocumentReader reader(document, [this](const QString &path, const QString &reason) {
+        loadNotes_.push_back({path, reason});
+    });
+    const auto text = [&reader](const char *path, const std::string &fallback) {
+        return reader.text(QString::fromLatin1(path), fallback);
     };
 
-    name_->setText(text(QStringLiteral("name"), defaults.name));
-    if (const auto *seed = valueAt(document, QStringLiteral("seed")); seed && !seed->is_number_integer())
+    name_->setText(text("name", defaults.name));
+    if (const auto *seed = reader.value(QStringLiteral("seed")); seed && !seed->is_number_integer())
         seed_->setText(QString::fromStdString(seed->is_string() ? seed->get<std::string>() : seed->dump()));
     else
         seed_->setText(QString::number(seed ? seed->get<std::uint64_t>() : defaults.seed));
-    choose(device_, text(QStringLiteral("device"), defaults.device));
-    integer(threads_, QStringLiteral("threads"), defaults.threads);
+    FormDocumentReader::choose(device_, text("device", defaults.device));
+    reader.integer(threads_, QStringLiteral("threads"), defaults.threads);
 
-    const bool hasPath = valueAt(document, QStringLiteral("model.path")) != nullptr;
-    const QString preset = hasPath ? text(QStringLiteral("model.path"), "")
-                                   : text(QStringLiteral("model.preset"), defaults.model.preset);
-    choose(preset_, preset);
-    if (const auto *value = valueAt(document, QStringLiteral("model.architecture")); value && value->is_string())
-        targets_->setArchitecture(value->get<std::string>() == "llama" ? lwb::Architecture::Llama
-                                                                       : lwb::Architecture::Gpt2);
+    const bool hasPath = reader.value(QStringLiteral("model.path")) != nullptr;
+    const QString preset = hasPath ? text("model.path", "") : text("model.preset", defaults.model.preset);
+    FormDocumentReader::choose(preset_, preset);
+    if (const auto *value = reader.value(QStringLiteral("model.architecture")); value && value->is_string())
+        adapter_->targets()->setArchitecture(value->get<std::string>() == "llama" ? lwb::Architecture::Llama
+                                                                                  : lwb::Architecture::Gpt2);
     else
         showTargetsFor(preset);
+    adapter_->read(reader, preset);
 
-    choose(variant_, text(QStringLiteral("adapter.variant"), defaults.adapter.variant));
-    integer(rank_, QStringLiteral("adapter.r"), defaults.adapter.rank);
-    setReal(alpha_, QStringLiteral("adapter.alpha"), defaults.adapter.alpha);
-    setReal(dropout_, QStringLiteral("adapter.dropout"), defaults.adapter.dropout);
-    const auto *rslora = valueAt(document, QStringLiteral("adapter.rslora"));
-    rslora_->setChecked(rslora && rslora->is_boolean() ? rslora->get<bool>() : defaults.adapter.rslora);
-    QStringList targets;
-    if (const auto *list = valueAt(document, QStringLiteral("adapter.targets")); list && list->is_array()) {
-        const QStringList known = targets_->layerNames(); // the base's names, as shown
-        for (const auto &item : *list) {
-            const QString name = item.is_string() ? QString::fromStdString(item.get<std::string>())
-                                                  : QString::fromStdString(item.dump());
-            if (known.contains(name))
-                targets << name;
-            else
-                note(QStringLiteral("adapter.targets"),
-                     tr("\"%1\" is not a linear layer of %2; left out").arg(name, preset));
-        }
-    }
-    targets_->setSelected(targets);
-    for (auto &editors : variantEditors_)
-        editors->read(document, variantDefaults(editors->panel().variant), note);
-    QStringList dataTasks;
-    for (const auto &task : defaults.data.tasks)
-        dataTasks << QString::fromStdString(task);
-    if (const auto *tasks = valueAt(document, QStringLiteral("data.tasks")); tasks && tasks->is_array()) {
-        dataTasks.clear();
-        for (const auto &task : *tasks)
-            dataTasks << QString::fromStdString(task.is_string() ? task.get<std::string>() : task.dump());
-    }
-    const auto *library = valueAt(document, QStringLiteral("adapter.dlp.library"));
-    dlpLibrary_->setLibrary(library ? *library : nlohmann::json(), dataTasks);
-    showVariantPanels();
-
-    integer(steps_, QStringLiteral("training.steps"), defaults.training.steps);
-    integer(batchSize_, QStringLiteral("training.batch_size"), defaults.training.batchSize);
-    integer(gradAccum_, QStringLiteral("training.grad_accum"), defaults.training.gradAccum);
-    lr_->setText(QLocale::c().toString(real(QStringLiteral("training.lr"), defaults.training.lr), 'g', 6));
-    integer(warmup_, QStringLiteral("training.warmup_steps"), defaults.training.warmupSteps);
-    outputDir_->setText(text(QStringLiteral("training.output_dir"), defaults.training.outputDir));
-    choose(precision_, text(QStringLiteral("training.precision"), defaults.training.precision));
-    const auto *checkpointing = valueAt(document, QStringLiteral("training.gradient_checkpointing"));
+    reader.integer(steps_, QStringLiteral("training.steps"), defaults.training.steps);
+    reader.integer(batchSize_, QStringLiteral("training.batch_size"), defaults.training.batchSize);
+    reader.integer(gradAccum_, QStringLiteral("training.grad_accum"), defaults.training.gradAccum);
+    lr_->setText(QLocale::c().toString(reader.real(QStringLiteral("training.lr"), defaults.training.lr), 'g', 6));
+    reader.integer(warmup_, QStringLiteral("training.warmup_steps"), defaults.training.warmupSteps);
+    outputDir_->setText(text("training.output_dir", defaults.training.outputDir));
+    FormDocumentReader::choose(precision_, text("training.precision", defaults.training.precision));
+    const auto *checkpointing = reader.value(QStringLiteral("training.gradient_checkpointing"));
     if (checkpointing && !checkpointing->is_boolean())
-        note(QStringLiteral("training.gradient_checkpointing"),
-             tr("expected true or false, got %1; the form shows the default")
-                 .arg(QString::fromStdString(checkpointing->dump())));
+        loadNotes_.push_back({QStringLiteral("training.gradient_checkpointing"),
+                              tr("expected true or false, got %1; the form shows the default")
+                                  .arg(QString::fromStdString(checkpointing->dump()))});
     gradientCheckpointing_->setChecked(checkpointing && checkpointing->is_boolean()
                                            ? checkpointing->get<bool>()
                                            : defaults.training.gradientCheckpointing);
-    integer(evalEvery_, QStringLiteral("eval.every"), defaults.eval.every);
+    reader.integer(evalEvery_, QStringLiteral("eval.every"), defaults.eval.every);
 }
 
 nlohmann::json RunForm::document() const
@@ -520,7 +340,7 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
             issues->push_back({path, reason});
     };
     const auto put
-        = [&document](const QString &path, nlohmann::json value) { document[toPointer(path)] = std::move(value); };
+        = [&document](const QString &path, nlohmann::json value) { document[jsonPointerOf(path)] = std::move(value); };
 
     put(QStringLiteral("name"), name_->text().toStdString());
     bool ok = false;
@@ -541,27 +361,7 @@ void RunForm::writeFields(nlohmann::json &document, std::vector<ConfigProblem> *
     if (document.contains("model"))
         document["model"].erase(isPath ? "preset" : "path");
 
-    put(QStringLiteral("adapter.variant"), variant_->currentText().toStdString());
-    put(QStringLiteral("adapter.r"), rank_->value());
-    put(QStringLiteral("adapter.alpha"), alpha_->value());
-    put(QStringLiteral("adapter.dropout"), dropout_->value());
-    put(QStringLiteral("adapter.rslora"), rslora_->isChecked());
-    std::vector<std::string> targets;
-    for (const auto &name : targets_->selected())
-        targets.push_back(name.toStdString());
-    const auto *chosen = lwb::findVariantTraits(variant_->currentText().toStdString());
-    if (targets.empty() && (chosen == nullptr || chosen->attachesAdapters))
-        problem(QStringLiteral("adapter.targets"), tr("choose at least one layer to adapt"));
-    put(QStringLiteral("adapter.targets"), targets);
-    // Only the chosen variant's section goes into the document.
-    for (const auto &editors : variantEditors_) {
-        if (editors->panel().variant == variant_->currentText())
-            editors->write(document);
-        else
-            eraseAt(document, editors->panel().object);
-    }
-    if (lwb::isStudyVariant(variant_->currentText().toStdString()))
-        put(QStringLiteral("adapter.dlp.library"), dlpLibrary_->library());
+    adapter_->write(document, problem);
 
     put(QStringLiteral("training.steps"), steps_->value());
     put(QStringLiteral("training.batch_size"), batchSize_->value());
@@ -638,7 +438,7 @@ void RunForm::checkProcesses(std::vector<ConfigProblem> &issues) const
         return;
     const QString path = QStringLiteral("processes");
     const QString device = device_->currentText();
-    if (lwb::isStudyVariant(variant_->currentText().toStdString()))
+    if (lwb::isStudyVariant(adapter_->variant().toStdString()))
         issues.push_back({path, tr("a DLP-LoRA study trains as one process")});
     if (device == QLatin1String("cpu")) {
         if (processes > QThread::idealThreadCount())

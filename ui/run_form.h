@@ -12,7 +12,9 @@
 // in the message area when no field shows that key), and validityChanged()
 // tells the window to enable or disable Start. The ValidationSummary lists
 // them all again where the window keeps it in view. Editors are named by their
-// JSON path ("training.lr"), which tests use to find them.
+// JSON path ("training.lr"), which tests use to find them. The adapter
+// settings and the variants' panels are an AdapterSection (adapter_section.h);
+// the JSON path helpers and the document reader are in form_fields.h.
 #pragma once
 
 #include "engine/config/run_config.h"
@@ -25,7 +27,6 @@
 #include <QStringList>
 #include <QWidget>
 
-#include <memory>
 #include <optional>
 #include <vector>
 
@@ -38,11 +39,10 @@ class QSpinBox;
 
 namespace lwb::ui {
 
+class AdapterSection;
 class BaseModelPicker;
 class DlpLibraryEditor;
 class FieldRow;
-class TargetSelector;
-class VariantEditors;
 
 class RunForm : public QWidget
 {
@@ -72,7 +72,7 @@ public:
     // Every current problem as "path: reason", in document order.
     const QStringList &problems() const { return problems_; }
     FieldRow *field(const QString &path) const { return fields_.value(path); }
-    DlpLibraryEditor *dlpLibrary() const { return dlpLibrary_; }
+    DlpLibraryEditor *dlpLibrary() const;
     // The base-model choice with its inspection panel (base_model_picker.h).
     BaseModelPicker *baseModelPicker() const { return picker_; }
     // Every problem, always in view where the window places it (above Start).
@@ -86,15 +86,14 @@ Q_SIGNALS:
 
 private:
     void buildFields();
-    FieldRow *addRow(QFormLayout *layout, const QString &label, const QString &path, QWidget *editor,
-                     const QString &tooltip);
+    void addRow(QFormLayout *layout, const QString &label, const QString &path, QWidget *editor,
+                const QString &tooltip);
     QFormLayout *addGroup(const QString &title);
     void connectEditors();
     void onPresetChosen();
     // The target boxes for a base choice: a folder's real module names once
     // the picker has inspected it, else its architecture's names.
     void showTargetsFor(const QString &choice);
-    void showVariantPanels(); // only the chosen variant's panel
     void validate();
     void showIssues(const std::vector<ConfigProblem> &issues);
     FieldRow *fieldFor(const QString &path) const; // "adapter.targets[2]" -> the targets row
@@ -122,13 +121,7 @@ private:
     QSpinBox *processes_;
     BaseModelPicker *picker_;
     QComboBox *preset_; // the picker's editable choice
-    QComboBox *variant_;
-    QSpinBox *rank_;
-    QDoubleSpinBox *alpha_;
-    QDoubleSpinBox *dropout_;
-    QCheckBox *rslora_;
-    TargetSelector *targets_;
-    DlpLibraryEditor *dlpLibrary_ = nullptr; // in the DLP-LoRA panel
+    AdapterSection *adapter_;
     QSpinBox *steps_;
     QSpinBox *batchSize_;
     QSpinBox *gradAccum_;
@@ -138,8 +131,6 @@ private:
     QLineEdit *outputDir_;
     QComboBox *precision_;
     QCheckBox *gradientCheckpointing_;
-    std::vector<std::unique_ptr<VariantEditors>> variantEditors_; // one per variant panel
-    std::vector<QWidget *> variantGroups_;                        // their group boxes, same order
 };
 
 } // namespace lwb::ui

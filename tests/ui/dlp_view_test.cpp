@@ -11,6 +11,7 @@
 #include "form_input.h"
 #include "run_outcome_text.h"
 #include "storage/run_store.h"
+#include "tiny_study_fixture.h"
 #include "ui/dlp_library_editor.h"
 #include "ui/dlp_view.h"
 #include "ui/export_dialog.h"
@@ -40,46 +41,9 @@
 using lwb::ui::DlpView;
 using lwb::ui::JobController;
 using lwb::ui::MainWindow;
+using lwb::ui::test::kTrainingTimeoutMs;
 
 namespace {
-
-constexpr int kTimeoutMs = 240000;
-
-// A study small enough for a test: four library rows (two get removed in
-// the form), a few steps per LoRA, a small plugin, a few held-out examples.
-nlohmann::json toyStudy(const QString &outputDir)
-{
-    return {
-        {"name", "toy-study"},
-        {"seed", 42},
-        {"threads", 1}, // OpenMP threads spin on a busy 2-core machine
-        {"model", {{"preset", "gpt2-tiny"}}},
-        {"data",
-         {{"source", "builtin:tasks"},
-          {"tasks", {"first", "length", "upper", "reverse"}},
-          {"seq_len", 48},
-          {"eval_examples", 8}}},
-        {"adapter",
-         {{"variant", "dlp"},
-          {"r", 4},
-          {"alpha", 8},
-          {"targets", {"c_attn"}},
-          {"dlp",
-           {{"task_steps", 3},
-            {"plugin",
-             {{"embedding", "own"},
-              {"embedding_dim", 16},
-              {"layers", 2},
-              {"width", 32},
-              {"epochs", 2},
-              {"train_examples", 256},
-              {"eval_examples", 32}}},
-            {"selection", {{"rule", "top_p"}, {"p", 0.6}, {"weights", "softmax"}}},
-            {"granularity", "input"}}}}},
-        {"training", {{"steps", 3}, {"batch_size", 4}, {"warmup_steps", 1}, {"output_dir", outputDir.toStdString()}}},
-        {"eval", {{"every", 0}, {"batch_size", 8}}},
-    };
-}
 
 QStringList column(QTableWidget *table, int column)
 {
@@ -114,11 +78,10 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     const QString db = dir_.filePath(QStringLiteral("runs.db"));
     const QString outputDir = dir_.filePath(QStringLiteral("study"));
     MainWindow window(db);
-    window.resize(1400, 900);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    lwb::ui::test::showWindow(window);
     auto *form = window.runForm();
-    form->setDocument(toyStudy(outputDir)); // what File > Open does with a config file
+    // Four library rows (two get removed below); what File > Open does with a config file.
+    form->setDocument(lwb::ui::test::tinyDlpStudy(outputDir, {"first", "length", "upper", "reverse"}, 0.6));
 
     // The library: every data task, trained; remove two rows.
     auto *library = form->dlpLibrary();
@@ -150,7 +113,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QSignalSpy progress(window.jobController(), &JobController::dlpProgress);
     QTest::mouseClick(window.startButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTrainingTimeoutMs);
     QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
     QVERIFY(progress.count() >= 5);
     QCOMPARE(column(view->stageTable(), 0),
@@ -190,7 +153,8 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
         QTest::mouseClick(view->playgroundButton(), Qt::LeftButton);
         auto *playground = window.playgroundView();
         QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(playground));
-        QTRY_VERIFY_WITH_TIMEOUT(!playground->isLoadingRuns() && playground->side(0)->run() != nullptr, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!playground->isLoadingRuns() && playground->side(0)->run() != nullptr,
+                                 kTrainingTimeoutMs);
         QCOMPARE(playground->side(0)->run()->id, studyId);
         QVERIFY2(!playground->side(0)->run()->checkpoint.isEmpty(), qPrintable(playground->side(0)->run()->problem));
     };
@@ -228,7 +192,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     lwb::ui::test::typeInto(dialog->nameEdit(), QStringLiteral("toy-bundle"));
     QSignalSpy exported(dialog, &lwb::ui::ExportDialog::exported);
     QTest::mouseClick(dialog->exportButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, kTrainingTimeoutMs);
     const QDir bundle(exported.at(0).at(0).toString());
     for (const char *file : {"dlp_bundle.json", "plugin.safetensors", "tasks/first/adapter_config.json",
                              "tasks/length/adapter_model.safetensors"})

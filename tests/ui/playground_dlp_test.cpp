@@ -1,6 +1,6 @@
 // The playground's DLP-LoRA mode driven as a person uses it, on a tiny study
 // trained here through the window's own Start (two built-in tasks, a few
-// steps each, a small plugin; as tests/ui/dlp_view_test.cpp makes one):
+// steps each, a small plugin; tests/ui/tiny_study_fixture.h):
 // the DLP-LoRA tab's "Ask in the Playground" opens the study in the
 // playground, a prompt is typed and sent, the plugin's routing decision
 // (which task LoRAs, which weights) is shown before the answer, the answer
@@ -18,16 +18,13 @@
 // tests/engine/test_token_sampling.cpp), here only checked to be a
 // probability that differs from the model's.
 #include "engine/dlp/dlp_model.h"
-#include "run_outcome_text.h"
+#include "tiny_study_fixture.h"
 #include "ui/dlp_view.h"
-#include "ui/job_controller.h"
 #include "ui/main_window.h"
 #include "ui/playground_side.h"
 #include "ui/playground_view.h"
-#include "ui/run_form.h"
 #include "ui/sampling_panel.h"
 #include "ui/token_stream_view.h"
-#include "user_data_isolation.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -47,50 +44,14 @@
 #include <nlohmann/json.hpp>
 
 using lwb::ui::MainWindow;
-using lwb::ui::PlaygroundAnswer;
 using lwb::ui::PlaygroundSide;
 using lwb::ui::PlaygroundView;
+using lwb::ui::test::answerOf;
+using lwb::ui::test::kTrainingTimeoutMs;
 
 namespace {
 
-constexpr int kTimeoutMs = 240000;
 const QString kPrompt = QStringLiteral("first: stone\n"); // the built-in tasks' "task: input" and a line break
-
-nlohmann::json toyStudy(const QString &outputDir)
-{
-    return {
-        {"name", "toy-study"},
-        {"seed", 42},
-        {"threads", 1}, // OpenMP threads spin on a busy 2-core machine
-        {"model", {{"preset", "gpt2-tiny"}}},
-        {"data", {{"source", "builtin:tasks"}, {"tasks", {"first", "length"}}, {"seq_len", 48}, {"eval_examples", 8}}},
-        {"adapter",
-         {{"variant", "dlp"},
-          {"r", 4},
-          {"alpha", 8},
-          {"targets", {"c_attn"}},
-          {"dlp",
-           {{"task_steps", 3},
-            {"plugin",
-             {{"embedding", "own"},
-              {"embedding_dim", 16},
-              {"layers", 2},
-              {"width", 32},
-              {"epochs", 2},
-              {"train_examples", 256},
-              {"eval_examples", 32}}},
-            // top_p 0.99: both LoRAs fused (two rows in the weights table) unless the plugin is sure.
-            {"selection", {{"rule", "top_p"}, {"p", 0.99}, {"weights", "softmax"}}},
-            {"granularity", "input"}}}}},
-        {"training", {{"steps", 3}, {"batch_size", 4}, {"warmup_steps", 1}, {"output_dir", outputDir.toStdString()}}},
-        {"eval", {{"every", 0}, {"batch_size", 8}}},
-    };
-}
-
-PlaygroundAnswer answerOf(const QSignalSpy &answered, int index)
-{
-    return answered.at(index).at(0).value<PlaygroundAnswer>();
-}
 
 } // namespace
 
@@ -109,25 +70,19 @@ private:
 void PlaygroundDlpTest::initTestCase()
 {
     QVERIFY(dir_.isValid());
-    lwb::ui::test::keepUserDataIn(dir_);
-    qRegisterMetaType<lwb::ui::PlaygroundAnswer>();
-    qRegisterMetaType<lwb::ui::PlaygroundRouted>();
+    lwb::ui::test::preparePlaygroundTest(dir_);
 }
 
 void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
 {
     const QString db = dir_.filePath(QStringLiteral("runs.db"));
-    const auto study = toyStudy(dir_.filePath(QStringLiteral("study")));
+    // top_p 0.99: both LoRAs fused (two rows in the weights table) unless the plugin is sure.
+    const auto study = lwb::ui::test::tinyDlpStudy(dir_.filePath(QStringLiteral("study")), {"first", "length"}, 0.99);
     MainWindow window(db);
-    window.resize(1400, 900);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.runForm()->setDocument(study);
-    QVERIFY2(window.runForm()->isValid(), qPrintable(window.runForm()->problems().join(QLatin1Char('\n'))));
-    QSignalSpy finished(window.jobController(), &lwb::ui::JobController::jobFinished);
-    QTest::mouseClick(window.startButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
+    lwb::ui::test::showWindow(window);
+    lwb::ui::test::trainThroughStart(window, study);
+    if (QTest::currentTestFailed())
+        return;
 
     // The DLP-LoRA tab's inference is the playground: its button opens the study there.
     auto *dlp = window.dlpView();
@@ -136,7 +91,7 @@ void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
     QSignalSpy loaded(view, &PlaygroundView::runsLoaded);
     QTest::mouseClick(dlp->playgroundButton(), Qt::LeftButton);
     QCOMPARE(window.centralTabs()->currentWidget(), static_cast<QWidget *>(view));
-    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1 && view->side(0)->run() != nullptr, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() >= 1 && view->side(0)->run() != nullptr, kTrainingTimeoutMs);
     auto *side = view->side(0);
     const qint64 studyId = side->run()->id;
     QCOMPARE(side->run()->variant, QStringLiteral("dlp"));
@@ -155,9 +110,9 @@ void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
     QSignalSpy routed(side, &PlaygroundSide::routingShown);
     QSignalSpy tokens(side, &PlaygroundSide::tokenShown);
     QSignalSpy answered(side, &PlaygroundSide::answerFinished);
-    QTest::mouseClick(view->sendButton(), Qt::LeftButton);
-    QVERIFY(view->cancelButton()->isEnabled());
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 1, kTimeoutMs);
+    lwb::ui::test::sendAndWaitForAnswer(view, answered);
+    if (QTest::currentTestFailed())
+        return;
     const auto answer = answerOf(answered, 0);
     QVERIFY2(answer.tokens >= 1, qPrintable(answer.ending));
     QCOMPARE(tokens.count(), answer.tokens);
@@ -230,8 +185,8 @@ void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
     // Sampling: each token's rule probability is a probability, and the rule reshapes the model's.
     view->samplingPanel()->temperatureBox()->setValue(0.7);
     view->samplingPanel()->maxNewTokensBox()->setValue(12);
-    QTest::mouseClick(view->sendButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);
+    lwb::ui::test::sendAndWaitForAnswer(view, answered);
+    QCOMPARE(answered.count(), 2);
     QVERIFY(answerOf(answered, 1).tokens >= 1);
     bool reshaped = false;
     for (int i = 0; i < stream->tokenCount(); ++i) {
@@ -246,7 +201,7 @@ void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
     view->samplingPanel()->maxNewTokensBox()->setValue(200);
     QTest::mouseClick(view->sendButton(), Qt::LeftButton);
     QTest::mouseClick(view->cancelButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 3, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 3, kTrainingTimeoutMs);
     const auto cancelled = answerOf(answered, 2);
     QCOMPARE(cancelled.ending, QStringLiteral("cancelled"));
     QVERIFY2(cancelled.tokensAfterCancel <= 1, qPrintable(QString::number(cancelled.tokensAfterCancel)));
@@ -264,13 +219,13 @@ void PlaygroundDlpTest::aStudyAnswersWithItsFusedTaskLoras()
     view->samplingPanel()->temperatureBox()->setValue(0.0);
     view->samplingPanel()->maxNewTokensBox()->setValue(8);
     window.openPlayground({studyId, loraId});
-    QTRY_VERIFY_WITH_TIMEOUT(view->sideBySideBox()->isChecked() && !view->isLoadingRuns(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(view->sideBySideBox()->isChecked() && !view->isLoadingRuns(), kTrainingTimeoutMs);
     QCOMPARE(view->side(1)->run()->variant, QStringLiteral("lora"));
     QVERIFY(!view->side(1)->routingBox()->isVisibleTo(view->side(1)));
     QSignalSpy done(view, &PlaygroundView::answersDone);
     QSignalSpy loraAnswered(view->side(1), &PlaygroundSide::answerFinished);
     view->askPrompt(kPrompt);
-    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kTrainingTimeoutMs);
     QCOMPARE(answered.count(), 4);
     QCOMPARE(loraAnswered.count(), 1);
     QCOMPARE(answerOf(answered, 3).text, answer.text); // the study again, greedy: the same answer

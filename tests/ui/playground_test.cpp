@@ -1,7 +1,7 @@
 // The playground driven as a person uses it, on a SiRA run trained here (the
 // SiRA preset on the built-in lexicon base, a few steps, through the window's
-// own Start): the run opened from the run browser's "Open in playground",
-// a prompt typed and sent, the answer streaming token by token, a token's
+// own Start: tiny_study_fixture.h): the run opened from the run browser's
+// "Open in playground", a prompt typed and sent, the answer streaming token by token, a token's
 // probability on hover and on click with its experts per layer, Cancel
 // stopping within one token, a chat turn through the default chat format,
 // the exchange saved to the run's notes, and two runs side by side.
@@ -10,23 +10,19 @@
 // raw logits, so its probability is the largest of the alternatives the
 // worker computed from the same logits (the engine's softmax), and the
 // streamed tokens concatenate to the answer text the decoding loop returned.
-#include "run_outcome_text.h"
 #include "storage/run_store.h"
-#include "ui/job_controller.h"
+#include "tiny_study_fixture.h"
 #include "ui/main_window.h"
 #include "ui/playground_side.h"
 #include "ui/playground_view.h"
 #include "ui/run_browser.h"
-#include "ui/run_form.h"
 #include "ui/sampling_panel.h"
 #include "ui/token_stream_view.h"
-#include "user_data_isolation.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QHelpEvent>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -39,41 +35,11 @@
 #include <QToolTip>
 #include <QtTest>
 
-#include <nlohmann/json.hpp>
-
 using lwb::ui::MainWindow;
-using lwb::ui::PlaygroundAnswer;
 using lwb::ui::PlaygroundSide;
 using lwb::ui::PlaygroundView;
-
-namespace {
-
-constexpr int kTimeoutMs = 240000;
-
-nlohmann::json siraConfig(const QString &outputDir)
-{
-    QFile file(qEnvironmentVariable("LWB_SOURCE_DIR") + QStringLiteral("/resources/configs/sira_default.json"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read sira_default.json (LWB_SOURCE_DIR)");
-    const QByteArray bytes = file.readAll();
-    auto config = nlohmann::json::parse(bytes.constBegin(), bytes.constEnd());
-    config["name"] = "sira-playground";
-    config["threads"] = 1; // OpenMP threads spin on a busy 2-core machine
-    config["training"]["steps"] = 3;
-    config["training"]["warmup_steps"] = 1;
-    config["training"]["batch_size"] = 4;
-    config["training"]["output_dir"] = outputDir.toStdString();
-    config["eval"]["every"] = 3;
-    config["eval"]["batch_size"] = 8;
-    return config;
-}
-
-PlaygroundAnswer answerOf(const QSignalSpy &answered, int index)
-{
-    return answered.at(index).at(0).value<PlaygroundAnswer>();
-}
-
-} // namespace
+using lwb::ui::test::answerOf;
+using lwb::ui::test::kTrainingTimeoutMs;
 
 class PlaygroundTest : public QObject
 {
@@ -84,34 +50,23 @@ private Q_SLOTS:
     void streamsAnAnswerWithProbabilitiesAndExperts();
 
 private:
-    void trainRun(MainWindow &window);
     QTemporaryDir dir_;
 };
 
 void PlaygroundTest::initTestCase()
 {
     QVERIFY(dir_.isValid());
-    lwb::ui::test::keepUserDataIn(dir_);
-    qRegisterMetaType<lwb::ui::PlaygroundAnswer>();
-}
-
-void PlaygroundTest::trainRun(MainWindow &window)
-{
-    window.runForm()->setDocument(siraConfig(dir_.filePath(QStringLiteral("out"))));
-    QVERIFY2(window.runForm()->isValid(), qPrintable(window.runForm()->problems().join(QLatin1Char('\n'))));
-    QSignalSpy finished(window.jobController(), &lwb::ui::JobController::jobFinished);
-    QTest::mouseClick(window.startButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
-    QCOMPARE(lwb::ui::test::outcomeAt(finished, 0), lwb::ui::test::outcomeName(lwb::RunOutcome::Finished));
+    lwb::ui::test::preparePlaygroundTest(dir_);
 }
 
 void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
 {
     const QString db = dir_.filePath(QStringLiteral("runs.db"));
     MainWindow window(db);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    trainRun(window);
+    lwb::ui::test::showWindow(window);
+    lwb::ui::test::trainThroughStart(window, lwb::ui::test::tinySiraRun(dir_.filePath(QStringLiteral("out"))));
+    if (QTest::currentTestFailed())
+        return;
 
     // Open in playground from the run browser's context menu.
     auto *browser = window.runBrowser();
@@ -123,7 +78,7 @@ void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
     QSignalSpy loaded(view, &PlaygroundView::runsLoaded);
     browser->playgroundAction()->trigger();
     QCOMPARE(window.centralTabs()->currentWidget(), view);
-    QTRY_VERIFY_WITH_TIMEOUT(view->side(0)->run() != nullptr, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(view->side(0)->run() != nullptr, kTrainingTimeoutMs);
     const qint64 runId = view->side(0)->run()->id;
     QCOMPARE(view->side(0)->run()->variant, QStringLiteral("sira"));
     QVERIFY(!view->sideBySideBox()->isChecked());
@@ -134,9 +89,9 @@ void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
     QTest::keyClicks(view->promptEdit(), QStringLiteral("upper: cat"));
     QSignalSpy tokens(side, &PlaygroundSide::tokenShown);
     QSignalSpy answered(side, &PlaygroundSide::answerFinished);
-    QTest::mouseClick(view->sendButton(), Qt::LeftButton);
-    QVERIFY(view->cancelButton()->isEnabled());
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 1, kTimeoutMs);
+    lwb::ui::test::sendAndWaitForAnswer(view, answered);
+    if (QTest::currentTestFailed())
+        return;
     const auto answer = answerOf(answered, 0);
     QVERIFY2(answer.tokens >= 2, qPrintable(answer.ending));
     QCOMPARE(tokens.count(), answer.tokens);
@@ -176,7 +131,7 @@ void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
     // Save to notes: the exchange lands in the run's notes.
     QSignalSpy saved(view, &PlaygroundView::notesSaved);
     QTest::mouseClick(view->saveNotesButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, kTrainingTimeoutMs);
     {
         lwb::storage::RunStore store(db.toStdString());
         const auto notes = QString::fromStdString(store.run(runId).notes);
@@ -190,9 +145,9 @@ void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
     view->samplingPanel()->maxNewTokensBox()->setValue(200);
     tokens.clear();
     QTest::mouseClick(view->sendButton(), Qt::LeftButton);
-    QVERIFY(tokens.wait(kTimeoutMs));
+    QVERIFY(tokens.wait(kTrainingTimeoutMs));
     QTest::mouseClick(view->cancelButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 2, kTrainingTimeoutMs);
     const auto cancelled = answerOf(answered, 1);
     QCOMPARE(cancelled.ending, QStringLiteral("cancelled"));
     QVERIFY2(cancelled.tokensAfterCancel <= 1, qPrintable(QString::number(cancelled.tokensAfterCancel)));
@@ -205,20 +160,20 @@ void PlaygroundTest::streamsAnAnswerWithProbabilitiesAndExperts()
     view->modeChoice()->setCurrentIndex(1);
     view->promptEdit()->clear(); // a prompt stays after sending; a chat turn moves into the transcript
     QTest::keyClicks(view->promptEdit(), QStringLiteral("hello"));
-    QTest::mouseClick(view->sendButton(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(answered.count(), 3, kTimeoutMs);
+    lwb::ui::test::sendAndWaitForAnswer(view, answered);
+    QCOMPARE(answered.count(), 3);
     QCOMPARE(answerOf(answered, 2).promptText, QStringLiteral("user: hello\nassistant: "));
     QVERIFY(view->promptEdit()->toPlainText().isEmpty());
 
     // Two runs side by side: the second answers after the first, then answersDone.
     view->modeChoice()->setCurrentIndex(0);
     window.openPlayground({runId, runId});
-    QTRY_VERIFY_WITH_TIMEOUT(view->sideBySideBox()->isChecked() && !view->isLoadingRuns(), kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(view->sideBySideBox()->isChecked() && !view->isLoadingRuns(), kTrainingTimeoutMs);
     QCOMPARE(view->side(1)->run()->id, runId);
     QSignalSpy done(view, &PlaygroundView::answersDone);
     QSignalSpy secondAnswered(view->side(1), &PlaygroundSide::answerFinished);
     view->askPrompt(QStringLiteral("upper: cat"));
-    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, kTrainingTimeoutMs);
     QCOMPARE(secondAnswered.count(), 1);
     QCOMPARE(answerOf(secondAnswered, 0).text, answerOf(answered, 3).text); // same run, greedy: same answer
 }

@@ -122,6 +122,28 @@ SeedBandCurve thinnedBand(const SeedBandCurve &band, double xMin, double xMax, i
                          picked(band.high, kept)};
 }
 
+lwb::storage::SeriesQuery windowQuery(const RunSeriesPoints &coarse, CompareAxis axis, double xLow, double xHigh,
+                                      std::size_t maxPoints)
+{
+    lwb::storage::SeriesQuery query;
+    query.maxPoints = maxPoints;
+    double previous = -std::numeric_limits<double>::infinity();
+    for (const auto &point : coarse.points) {
+        const double x = xOf(point, axis, coarse.tokens);
+        if (!(x >= previous)) // NaN, or x went back: not a function of the step we can invert
+            return lwb::storage::SeriesQuery{std::nullopt, std::nullopt, maxPoints};
+        previous = x;
+    }
+    for (const auto &point : coarse.points) {
+        const double x = xOf(point, axis, coarse.tokens);
+        if (x < xLow)
+            query.fromStep = point.step;
+        if (x > xHigh && !query.toStep)
+            query.toStep = point.step;
+    }
+    return query;
+}
+
 CompareCurveData buildCompareCurves(const std::vector<RunSeriesPoints> &runs,
                                     const std::vector<std::vector<std::size_t>> &groups, int columns)
 {

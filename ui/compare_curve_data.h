@@ -78,6 +78,22 @@ SeriesCurve thinnedCurve(const SeriesCurve &curve, double xMin, double xMax, int
 // A band thinned the same way; the mean, low and high edges keep their extremes.
 SeedBandCurve thinnedBand(const SeedBandCurve &band, double xMin, double xMax, int columns);
 
+// The read a zoomed plot needs for one run so that its curve covers the
+// visible [xLow, xHigh] of `axis`: the steps from the last point left of xLow
+// to the first point right of xHigh (the line reaches the plot's edges, and a
+// sparse series keeps the segment that crosses the window), found in
+// `coarse`, a thinned read of the whole run whose points are stored points in
+// ascending steps. Where no coarse point lies left of xLow (right of xHigh)
+// the range stays open on that side. On the step axis x is the step; on the
+// tokens and wall-time axes the window maps to steps only where x grows with
+// the step over the coarse points (tokens seen are a running count; the wall
+// clock is seconds since start); where it does not (a run without
+// train/tokens, a clock that went back) the query stays the whole range: a
+// window of x is then no window of steps, and the run keeps its whole-range,
+// coarser curve. maxPoints is the query's point budget (SeriesQuery).
+lwb::storage::SeriesQuery windowQuery(const RunSeriesPoints &coarse, CompareAxis axis, double xLow, double xHigh,
+                                      std::size_t maxPoints);
+
 // Every axis' curves for `runs`; `groups` lists run indices per seed group
 // (bands are made when `groups` is not empty); `columns` is clamped to
 // [kMinPlotColumns, kMaxPlotColumns].

@@ -43,10 +43,20 @@ CompareCurvesPanel::CompareCurvesPanel(QWidget *parent)
     rethinTimer_.setSingleShot(true);
     rethinTimer_.setInterval(250);
     connect(&rethinTimer_, &QTimer::timeout, this, [this] {
-        if (data_ && plotColumns() > dataColumns_)
-            read();
+        if (window_ ? plotColumns() > window_->columns : data_ && plotColumns() > dataColumns_)
+            window_ ? readWindow() : read();
     });
     plot_->installEventFilter(this);
+    // A zoom or drag of the x axis reads the visible range once it has settled
+    // (a wheel turn is several range changes; a drag, one per mouse move).
+    zoomTimer_.setSingleShot(true);
+    zoomTimer_.setInterval(250);
+    connect(&zoomTimer_, &QTimer::timeout, this, &CompareCurvesPanel::readWindow);
+    connect(plot_->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, [this] {
+        if (!drawing_ && data_)
+            zoomTimer_.start();
+    });
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, &CompareCurvesPanel::resetZoom);
 }
 
 void CompareCurvesPanel::setStore(StoreWorker *store)
@@ -65,6 +75,21 @@ void CompareCurvesPanel::dropCurves()
 {
     ++generation_;
     data_.reset();
+    dropWindow();
+}
+
+void CompareCurvesPanel::dropWindow()
+{
+    ++windowGeneration_;
+    window_.reset();
+    zoomTimer_.stop();
+}
+
+void CompareCurvesPanel::resetZoom()
+{
+    dropWindow();
+    if (data_)
+        draw();
 }
 
 void CompareCurvesPanel::setSeries(const QString &series)
@@ -76,6 +101,7 @@ void CompareCurvesPanel::setSeries(const QString &series)
 void CompareCurvesPanel::setAxis(CompareAxis axis)
 {
     axis_ = axis;
+    dropWindow(); // a window of the old axis' x is no window of the new one
     if (data_)
         draw();
 }
@@ -85,7 +111,7 @@ void CompareCurvesPanel::setBands(bool grouped, bool confidenceInterval)
     grouped_ = grouped;
     confidenceInterval_ = confidenceInterval;
     if (data_)
-        draw();
+        draw(!window_);
 }
 
 int CompareCurvesPanel::plotColumns() const
@@ -107,6 +133,7 @@ bool CompareCurvesPanel::eventFilter(QObject *watched, QEvent *event)
 void CompareCurvesPanel::read()
 {
     const quint64 generation = ++generation_;
+    dropWindow();
     if (store_ == nullptr || series_.isEmpty() || runs_.ids.isEmpty()) {
         data_.reset();
         draw();
@@ -148,9 +175,81 @@ void CompareCurvesPanel::read()
         });
 }
 
+// The visible x range, read again at the plot's width: per run, the steps that
+// show it (windowQuery, from a coarse read of the whole run) read with the same
+// point budget as the whole range, thinned to the plot's columns over the
+// window. A zoom out over all the data goes back to the whole-range curves
+// (already read) without a read.
+void CompareCurvesPanel::readWindow()
+{
+    if (!data_ || store_ == nullptr || runs_.ids.isEmpty())
+        return;
+    if (showsAllData()) {
+        if (window_) {
+            dropWindow();
+            draw(false);
+            Q_EMIT curvesShown();
+        }
+        return;
+    }
+    const quint64 generation = ++windowGeneration_;
+    const quint64 wholeGeneration = generation_;
+    const CompareAxis axis = axis_;
+    const QCPRange range = plot_->xAxis->range();
+    std::vector<std::vector<std::size_t>> groups;
+    if (runs_.hasSeedGroups())
+        groups = runs_.groups;
+    const int columns = plotColumns();
+    ++pendingReads_;
+    store_->run<CompareCurveData>(
+        this,
+        [ids = std::vector<std::int64_t>(runs_.ids.begin(), runs_.ids.end()), seriesName = series_.toStdString(),
+         groups = std::move(groups), columns, axis, low = range.lower,
+         high = range.upper](lwb::storage::RunStore &store, const StoreTaskControl &) {
+            lwb::storage::MetricReader reader(store);
+            lwb::storage::SeriesQuery whole;
+            whole.maxPoints = kMaxPointsPerCurve;
+            std::vector<RunSeriesPoints> runs;
+            for (std::int64_t id : ids) {
+                RunSeriesPoints coarse;
+                coarse.points = reader.scalarSeries(id, seriesName, whole);
+                if (axis == CompareAxis::Tokens)
+                    coarse.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, whole);
+                const auto query = windowQuery(coarse, axis, low, high, kMaxPointsPerCurve);
+                RunSeriesPoints run;
+                run.points = reader.scalarSeries(id, seriesName, query);
+                run.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, query);
+                runs.push_back(std::move(run));
+            }
+            return buildCompareCurves(runs, groups, columns);
+        },
+        [this, generation, wholeGeneration, axis, columns](StoreOutcome<CompareCurveData> outcome) {
+            if (generation == windowGeneration_ && wholeGeneration == generation_ && axis == axis_ && outcome.value) {
+                window_ = Window{std::move(*outcome.value), axis, columns};
+                draw(false);
+                Q_EMIT curvesShown();
+            }
+            if (--pendingReads_ == 0)
+                Q_EMIT readsDone();
+        });
+}
+
+bool CompareCurvesPanel::showsAllData() const
+{
+    const QCPRange visible = plot_->xAxis->range();
+    const CompareAxisCurves &whole = data_->axis(axis_);
+    for (const auto &curve : whole.runs)
+        for (const double x : curve.x)
+            if (std::isfinite(x) && !visible.contains(x))
+                return false;
+    return true;
+}
+
 // Hands the curves of the chosen axis (or the bands of the chosen kind) to the
-// plot: plain vector copies, then one queued replot.
-void CompareCurvesPanel::draw()
+// plot: plain vector copies, then one queued replot. fitAxes: the axes span
+// the curves (a new read, another axis); otherwise they stay as the user
+// zoomed them.
+void CompareCurvesPanel::draw(bool fitAxes)
 {
     plot_->clearGraphs();
     if (data_) { // an empty plot keeps its labels (and so its height in the splitter)
@@ -159,7 +258,7 @@ void CompareCurvesPanel::draw()
                                                               : tr("wall time (s)"));
         plot_->yAxis->setLabel(dataSeries_);
         const bool sparse = dataSeries_.startsWith(QLatin1String("eval/"));
-        const CompareAxisCurves &shown = data_->axis(axis_);
+        const CompareAxisCurves &shown = window_ ? window_->data.axis(axis_) : data_->axis(axis_);
         const auto &bands = confidenceInterval_ ? shown.confidenceBands : shown.minMaxBands;
         if (grouped_ && runs_.hasSeedGroups() && bands.size() == runs_.groups.size()) {
             for (std::size_t g = 0; g < runs_.groups.size(); ++g)
@@ -175,7 +274,11 @@ void CompareCurvesPanel::draw()
             }
         }
     }
-    plot_->rescaleAxes();
+    if (fitAxes) {
+        drawing_ = true;
+        plot_->rescaleAxes();
+        drawing_ = false;
+    }
     // Curves: one replot when the event loop next turns (several changes in a
     // row draw once). An empty plot replots now: it costs nothing, and the
     // splitter sizes the plot by the layout that replot makes.

@@ -10,6 +10,16 @@
 // (compare_curve_data.h), so a run of a million steps draws as fast as a short
 // one and switching the axis, the band or the grouping reads nothing. A newer
 // read supersedes an older one still in flight (generation count).
+//
+// Zoom: that whole-range read is thinned over the whole run, so a zoom (wheel)
+// or drag of the x axis onto 1,000 steps of a 100k-step run would show a few
+// points. Once the range has settled (debounced like a resize), the panel
+// reads the visible range again at the plot's width, the same way on the
+// store thread (windowQuery in compare_curve_data.h maps a tokens or
+// wall-time window to steps), and shows it without touching the user's axis
+// ranges; a zoom back out over the whole data, a double click (which also
+// fits the axes to the curves), another axis, series or set of runs goes back
+// to the whole-range read.
 #pragma once
 
 #include "ui/compare_curve_data.h"
@@ -51,17 +61,33 @@ public:
     // confidenceInterval: the band is the 95 % CI of the mean, else min-max.
     void setBands(bool grouped, bool confidenceInterval);
 
+    // Back to the whole-range curves, the axes fitted to them (a double click).
+    void resetZoom();
+    // The plot shows a read of its visible x range, not the whole-range read.
+    bool isZoomed() const { return window_.has_value(); }
+
     QCustomPlot *plot() const { return plot_; }
     bool isLoading() const { return pendingReads_ > 0; }
 
 Q_SIGNALS:
-    void curvesShown(); // a read's curves are on the plot
+    void curvesShown(); // a read's curves are on the plot (the whole range's, or a zoomed window's)
     void readsDone();   // no read is on its way any more
 
 private:
+    // A read of the visible x range of one axis (zoom, drag).
+    struct Window
+    {
+        CompareCurveData data;
+        CompareAxis axis = CompareAxis::Step;
+        int columns = 0;
+    };
+
     void read();
-    void draw();
-    int plotColumns() const; // pixel columns of the plot, clamped
+    void readWindow(); // the visible x range, or back to the whole range when it shows all
+    void draw(bool fitAxes = true);
+    void dropWindow();
+    int plotColumns() const;   // pixel columns of the plot, clamped
+    bool showsAllData() const; // the visible x range holds every point of the whole-range read
     bool eventFilter(QObject *watched, QEvent *event) override;
 
     StoreWorker *store_ = nullptr;
@@ -70,11 +96,15 @@ private:
     CompareAxis axis_ = CompareAxis::Step;
     bool grouped_ = false;
     bool confidenceInterval_ = false;
-    quint64 generation_ = 0;
+    quint64 generation_ = 0;               // of the whole-range reads
+    quint64 windowGeneration_ = 0;         // of the zoomed reads
     std::optional<CompareCurveData> data_; // the last read's curves, every axis
     QString dataSeries_;                   // the series they are of
     int dataColumns_ = 0;                  // the columns they were thinned to
+    std::optional<Window> window_;         // the zoomed read on show, if any
+    bool drawing_ = false;                 // draw() is setting the axis ranges
     QTimer rethinTimer_;
+    QTimer zoomTimer_;
     int pendingReads_ = 0;
     QCustomPlot *plot_;
 };

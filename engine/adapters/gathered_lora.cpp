@@ -129,7 +129,8 @@ struct GatheredLoraKernel : public torch::autograd::Function<GatheredLoraKernel>
         auto y = torch::zeros({shape.tokens, shape.out}, x.options());
         kernels::gatheredLoraForwardCuda(shape, kernelBuffers(x, loraA, loraB, index, weight), h.data_ptr<float>(),
                                          y.data_ptr(), currentStream(x));
-        ctx->save_for_backward({x, loraA, loraB, weight, index, h});
+        ctx->save_for_backward({x, loraA, loraB, weight, index});
+        ctx->saved_data["h"] = h; // an intermediate, not an input or output
         return y;
     }
 
@@ -137,8 +138,8 @@ struct GatheredLoraKernel : public torch::autograd::Function<GatheredLoraKernel>
                                                    torch::autograd::variable_list grads)
     {
         const auto saved = ctx->get_saved_variables();
-        const auto &x = saved[0], &loraA = saved[1], &loraB = saved[2], &weight = saved[3], &index = saved[4],
-                   &h = saved[5];
+        const auto &x = saved[0], &loraA = saved[1], &loraB = saved[2], &weight = saved[3], &index = saved[4];
+        const auto h = ctx->saved_data["h"].toTensor();
         const c10::cuda::CUDAGuard guard(x.device());
         const auto shape = kernelShape(x, loraA, loraB, index);
         const auto gradY = grads[0].to(x.scalar_type()).contiguous();

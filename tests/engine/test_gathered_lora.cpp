@@ -13,6 +13,10 @@
 //   capacities exactly, gates to rounding, counts against the figures, with
 //   and without capacity, groups, padding, raw gates, exact ties, and the
 //   expert-dropout mask passed as `queues` (dropout before capacity).
+// - the two call sites it is meant to serve, at float64: SiRA's dense
+//   mixture (mixLoraExperts) from a real routing pass, with the gates times
+//   the scale as weights (forward and the gradients of x, A, B and gates),
+//   and DLP-LoRA's fused forward with per-sequence weights;
 // On CUDA (reported SKIPPED with the reason where no GPU or no nvcc):
 // - the kernels against the composition on the same device: float32 to
 //   1e-5, bfloat16 to 2e-2 of the largest magnitude (inputs and outputs
@@ -24,8 +28,10 @@
 // differ by a factor of at least e^0.25, far beyond any softmax's last bit,
 // so "the same selections" is a fair demand of paths whose softmax rounds
 // differently (kernels/token_routing.h).
+#include "engine/adapters/dlp_fused_adapter.h"
 #include "engine/adapters/gathered_lora.h"
 #include "engine/adapters/one_pass_routing.h"
+#include "engine/adapters/sira_mixture.h"
 #include "engine/adapters/sira_routing.h"
 #include "engine/adapters/sira_routing_ops.h"
 #include "kernels/gathered_lora.h"
@@ -311,6 +317,63 @@ private slots:
                 ("input " + std::to_string(input) + ": " + std::to_string(numeric) + " vs " + std::to_string(analytic))
                     .c_str());
         }
+    }
+
+    // SiRA: y = s sum_e gate_e B_e A_e x with the routing's [T, k] experts
+    // and gates is the gathered apply with weights gate * s.
+    void servesSiraMixture()
+    {
+        const std::int64_t tokens = 24, experts = 6, topK = 2, rank = 3, in = 10, out = 7;
+        const double scale = 1.5;
+        torch::manual_seed(31);
+        const auto f64 = torch::dtype(torch::kFloat64);
+        const auto logits = torch::randn({tokens, experts}, f64);
+        lwb::SiraRouting routing;
+        lwb::routeTokensByTensorOps(logits, paddedMask(tokens), 1, sira(experts, topK, 1.0, true), false, routing);
+        QVERIFY(routing.admitted.logical_not().any().item<bool>()); // capacity dropped some: weight 0 on those
+        const auto x = torch::randn({tokens, in}, f64), gradY = torch::randn({tokens, out}, f64);
+        const auto a = torch::randn({experts, rank, in}, f64), b = torch::randn({experts, out, rank}, f64);
+        const auto expertGates = routing.expertGates.detach();
+
+        auto run = [&](bool gathered) {
+            auto xv = x.clone().requires_grad_(), av = a.clone().requires_grad_(), bv = b.clone().requires_grad_(),
+                 gv = expertGates.clone().requires_grad_();
+            const auto y
+                = gathered ? lwb::gatheredLoraDelta(xv, av, bv, routing.experts, gv.gather(1, routing.experts) * scale)
+                           : lwb::mixLoraExperts(xv, av, bv, gv, scale);
+            const auto grads = torch::autograd::grad({(y * gradY).sum()}, {xv, av, bv, gv});
+            // Only the chosen entries of dL/dexpertGates are compared: the
+            // dense form also differentiates gates of unchosen experts.
+            return std::vector<torch::Tensor>{y, grads[0], grads[1], grads[2], grads[3].gather(1, routing.experts)};
+        };
+        const auto dense = run(false), gathered = run(true);
+        const char *names[] = {"delta", "dX", "dA", "dB", "dGates"};
+        for (std::size_t i = 0; i < dense.size(); ++i)
+            QVERIFY2(relativeError(gathered[i], dense[i]) <= 1e-12, names[i]);
+    }
+
+    // DLP-LoRA: every token of sequence b takes the N task LoRAs with weights w[b, i] s_i.
+    void servesDlpFusedForward()
+    {
+        const std::int64_t batch = 3, length = 5, in = 8, out = 6, tasks = 4, rank = 3;
+        torch::manual_seed(41);
+        auto fused = std::make_shared<lwb::DlpFusedAdapterImpl>(in, out, tasks, rank);
+        fused->to(torch::kFloat64);
+        for (std::int64_t i = 0; i < tasks; ++i)
+            fused->setTaskLora(i, torch::randn({rank - i % 2, in}, torch::kFloat64),
+                               torch::randn({out, rank - i % 2}, torch::kFloat64), 0.5 + i);
+        const auto weights
+            = torch::tensor({0.7, 0.0, 0.3, 0.0, /**/ 0.0, 1.0, 0.0, 0.0, /**/ 0.2, 0.3, 0.0, 0.5}, torch::kFloat64)
+                  .reshape({batch, tasks});
+        fused->setFusionWeights(weights);
+        const auto x = torch::randn({batch, length, in}, torch::kFloat64);
+        torch::NoGradGuard noGrad;
+        const auto expected = fused->delta(x);
+        const auto perToken = (weights * fused->taskScale.unsqueeze(0)).unsqueeze(1).expand({batch, length, tasks});
+        const auto index = torch::arange(tasks).expand({batch * length, tasks});
+        const auto actual = lwb::gatheredLoraDelta(x.reshape({batch * length, in}), fused->loraA, fused->loraB, index,
+                                                   perToken.reshape({batch * length, tasks}));
+        QVERIFY(relativeError(actual.view({batch, length, out}), expected) <= 1e-12);
     }
 
     void badInputsAreClearErrors()

@@ -8,6 +8,10 @@
 // windowQuery (the window-to-steps mapping) is also checked on plain values,
 // including the data it must not map. Waits on the panel's curvesShown signal,
 // never on a time.
+//
+// With LWB_SCREENSHOT_DIR set, the view is also saved there before the zoom
+// (compare_whole.png) and after it (compare_zoomed.png, the y axis fitted to
+// the window as a wheel turn over the plot would zoom it too); see ui/README.md.
 #include "storage/run_store.h"
 #include "storage/sample_writer.h"
 #include "ui/compare_curve_data.h"
@@ -19,6 +23,7 @@
 
 #include <qcustomplot.h>
 
+#include <QDir>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -50,6 +55,17 @@ std::vector<std::pair<double, double>> pointsIn(QCustomPlot *plot, double low, d
         if (it->key >= low)
             points.emplace_back(it->key, it->value);
     return points;
+}
+
+// Saves the view as name into $LWB_SCREENSHOT_DIR, when it is set.
+void saveScreenshot(CompareView &view, const QString &name)
+{
+    const QString directory = qEnvironmentVariable("LWB_SCREENSHOT_DIR");
+    if (directory.isEmpty())
+        return;
+    view.curves()->replot(QCustomPlot::rpImmediateRefresh);
+    const QString path = QDir(directory).filePath(name);
+    QVERIFY2(view.grab().save(path), qPrintable(path));
 }
 
 lwb::storage::SeriesPoint point(std::int64_t step, double value, double wall)
@@ -137,7 +153,7 @@ private Q_SLOTS:
         lwb::ui::StoreWorker worker;
         worker.setPath(dir_.filePath(QStringLiteral("runs.db")));
         CompareView view;
-        view.resize(900, 600);
+        view.resize(1100, 640);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         CompareCurvesPanel *panel = view.curvesPanel();
@@ -150,8 +166,11 @@ private Q_SLOTS:
         // The whole range, thinned: at most two points per pixel column.
         const int columns = std::max(plot->width(), lwb::ui::kMinPlotColumns);
         QVERIFY(plot->graph(0)->dataCount() <= 2 * columns);
-        QVERIFY(pointsIn(plot, 10000.0, 10099.0).size() < 100);
+        const std::size_t before = pointsIn(plot, 10000.0, 10099.0).size();
+        qInfo("whole-range read: %zu points of steps 10,000-10,099 on %d columns", before, columns);
+        QVERIFY(before < 100);
         QVERIFY(!panel->isZoomed());
+        saveScreenshot(view, QStringLiteral("compare_whole.png"));
 
         // A zoom onto steps 10,000..10,099: every step, its stored value.
         shown.clear();
@@ -169,6 +188,11 @@ private Q_SLOTS:
         const auto second = plot->graph(1)->data()->findBegin(10050.0, false);
         QCOMPARE(second->key, 10050.0);
         QCOMPARE(second->value, loss(1, 10050));
+        if (qEnvironmentVariableIsSet("LWB_SCREENSHOT_DIR")) {
+            plot->yAxis->rescale(); // the window's values only: it holds no other points
+            plot->yAxis->scaleRange(1.15);
+            saveScreenshot(view, QStringLiteral("compare_zoomed.png"));
+        }
 
         // A drag by 50 steps: the window moves with it.
         shown.clear();

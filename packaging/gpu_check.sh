@@ -184,6 +184,9 @@ fi
   --output-on-failure) >"$out/tests.log" 2>&1
 status=$?
 grep -E 'tests passed|Total Test time|\*\*\*Failed|Not Run|Timeout|SKIPPED' "$out/tests.log" | head -40
+# The CUDA kernels' own cases (kernels/README.md): PASS on a GPU in a build with nvcc, else SKIP and why.
+[ "$smoke" -eq 1 ] || "$build/tests/engine/test_gathered_lora" kernelMatchesCompositionOnCuda \
+  routingKernelMatchesTensorOpsOnCuda 2>&1 | grep -E '^(PASS|FAIL|SKIP)|^ +(Actual|Loc|Expected)'
 stage_done $status
 
 # --- 5. the table ---------------------------------------------------------------------------

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # clang-tidy (Debian 12's clang-tidy 14, the checks of .clang-tidy) over the
 # .cpp files of the named layers, every warning an error (issue 23).
-#   check_tidy.sh SOURCE_DIR BUILD_DIR LAYER...   e.g. storage, or engine app ui
-# CTest runs it over storage/ (torch- and Qt-free: a few seconds a file); the
-# layers that include LibTorch take 20-40 s a file, so the whole tree is a
-# documented command (README "Code style"), not part of every CI run.
-# GCC's precompiled headers (cmake_pch.hxx.gch) are not clang's: the compile
-# commands are rewritten to include a copy of each cmake_pch.hxx with no .gch
-# beside it, so clang-tidy parses the same headers as text.
+#   check_tidy.sh SOURCE_DIR BUILD_DIR LAYER...   e.g. storage, or app engine kernels storage ui
+# A file that includes LibTorch takes 20-40 s of checks (the matchers walk
+# torch's headers too); tidy_run.py keeps a cache of files found clean, keyed
+# by their preprocessed text, so a run checks only what changed
+# (tests/style/README.md has the figures and which layers CTest covers).
 set -euo pipefail
 root="${1:?usage: check_tidy.sh SOURCE_DIR BUILD_DIR LAYER...}"
 build="${2:?usage: check_tidy.sh SOURCE_DIR BUILD_DIR LAYER...}"
@@ -21,42 +19,11 @@ if [ ! -f "$build/compile_commands.json" ]; then
   echo "check_tidy: $build/compile_commands.json is missing (configure the build first)" >&2
   exit 1
 fi
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-python3 - "$build/compile_commands.json" "$work" <<'PY'
-import json, os, shutil, sys
-source, work = sys.argv[1], sys.argv[2]
-entries = json.load(open(source))
-copies = {}
-for entry in entries:
-    words = entry["command"].split(" ")
-    kept = []
-    for word in words:
-        if word == "-Winvalid-pch":
-            continue
-        if word.endswith("/cmake_pch.hxx"):
-            if word not in copies:
-                copies[word] = os.path.join(work, "pch%d" % len(copies), "cmake_pch.hxx")
-                os.makedirs(os.path.dirname(copies[word]))
-                shutil.copy(word, copies[word])
-            word = copies[word]
-        kept.append(word)
-    entry["command"] = " ".join(kept)
-json.dump(entries, open(os.path.join(work, "compile_commands.json"), "w"))
-PY
-cd "$root"
-files=()
-for layer in "$@"; do
-  while IFS= read -r file; do files+=("$file"); done < <(find "$layer" -name '*.cpp' | sort)
-done
-jobs="${LWB_JOBS:-$(nproc)}"
-log="$work/tidy.log"
-status=0
-printf '%s\n' "${files[@]}" \
-  | xargs -P "$jobs" -n 1 "$tidy" -p "$work" --quiet --warnings-as-errors='*' >"$log" 2>/dev/null || status=$?
-grep -E "(warning|error):" "$log" | sort -u || true
-if [ "$status" -ne 0 ]; then
-  echo "check_tidy: clang-tidy reported problems in ${#files[@]} files of $* (above)" >&2
+if ! command -v clang++-14 >/dev/null; then
+  echo "check_tidy: clang++-14 is not installed (packaging/setup.sh installs clang)" >&2
   exit 1
 fi
-echo "check_tidy: ${#files[@]} files of $* clean"
+# tidy_run.py: the files in parallel (LWB_JOBS, default all cores), each skipped
+# when its preprocessed input was found clean before (cache: LWB_TIDY_CACHE,
+# default ~/.cache/lora-workbench/tidy); LWB_TIDY_VERBOSE=1 prints each file's time.
+exec python3 "$(dirname "$0")/tidy_run.py" "$root" "$build" "$@"

@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -85,7 +86,6 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     layout->addWidget(status_);
     layout->addWidget(openStudy_);
     layout->addWidget(routingBox_);
-    layout->addWidget(stream_, 3);
     // The selected token's details scroll rather than being squeezed when the tab is short.
     auto *details = new QWidget;
     auto *detailsLayout = new QVBoxLayout(details);
@@ -97,7 +97,16 @@ PlaygroundSide::PlaygroundSide(const QString &title, QWidget *parent)
     detailsScroll->setWidget(details);
     detailsScroll->setWidgetResizable(true);
     detailsScroll->setFrameShape(QFrame::NoFrame);
-    layout->addWidget(detailsScroll, 2);
+    // Answers are a line or two; the per-token experts table is what is read, so
+    // it gets the larger share, and the person can drag the divide.
+    auto *answerAndDetails = new QSplitter(Qt::Vertical);
+    answerAndDetails->addWidget(stream_);
+    answerAndDetails->addWidget(detailsScroll);
+    answerAndDetails->setStretchFactor(0, 2);
+    answerAndDetails->setStretchFactor(1, 3);
+    answerAndDetails->setSizes({2000, 3000}); // a ratio: QSplitter scales it to its height
+    answerAndDetails->setChildrenCollapsible(false);
+    layout->addWidget(answerAndDetails, 1);
 
     connect(runChoice_, &QComboBox::currentIndexChanged, this, [this] {
         clearChat();
@@ -351,7 +360,10 @@ void PlaygroundSide::showToken(int index)
         QStringList gates;
         for (int k = 0; k < layer.experts.size(); ++k) {
             experts << QString::number(layer.experts[k]);
-            gates << QString::number(layer.gates.value(k), 'f', 3);
+            // A chosen expert over its capacity gets gate 0 and the others keep
+            // theirs (GShard's rule, no renormalisation): say so rather than "0.000".
+            const double gate = layer.gates.value(k);
+            gates << (gate == 0.0 ? tr("dropped (capacity)") : QString::number(gate, 'f', 3));
         }
         // "model.layers.3.self_attn.q_proj" reads as "3.q_proj"; the whole path is the tooltip.
         QString shortName = layer.layer;

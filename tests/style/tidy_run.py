@@ -30,6 +30,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,8 @@ def main():
     salt = (version + open(os.path.join(root, ".clang-tidy")).read()).encode()
 
     started = time.monotonic()
+    # A stopped run (CTest's timeout, kill) still removes its folder of rewritten commands.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = tempfile.mkdtemp(prefix="lwb-tidy-")
     try:
         commands = rewritten_commands(options.build, work)

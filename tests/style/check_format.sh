@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every C++ file of the repository is laid out as .clang-format says
+# Every C++ and CUDA file of the repository is laid out as .clang-format says
 # (issue 23: `clang-format --dry-run --Werror` in CI). Pinned to Debian 12's
 # clang-format 14: another major version lays some lines out differently.
 # Fix a failure with: clang-format-14 -i FILE...
@@ -12,9 +12,9 @@ if [ -z "$format" ]; then
   exit 1
 fi
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  mapfile -t files < <(git ls-files '*.cpp' '*.h')
+  mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.cu' '*.cuh')
 else
-  mapfile -t files < <(find app engine kernels storage tests ui -name '*.cpp' -o -name '*.h' | sort)
+  mapfile -t files < <(find app engine kernels storage tests ui -name '*.cpp' -o -name '*.h' -o -name '*.cu' -o -name '*.cuh' | sort)
 fi
 status=0
 "$format" --dry-run --Werror "${files[@]}" 2>"${TMPDIR:-/tmp}/check_format.$$" || status=$?

@@ -10,7 +10,9 @@
 // row generates NEW tokens. One untimed warm-up run (allocator, thread
 // pools), then REPEATS timed runs; the best is reported as generated
 // tokens per second (BATCH x NEW / seconds), with the first row's tokens so
-// the script can compare them with the peer's.
+// the script can compare them with the peer's, and the fastest and median
+// decoding step (each step after the prompt's pass, over all timed runs):
+// on a loaded machine the median step is steadier than a run's total.
 #include "engine/adapters/adapted_linear.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
@@ -18,6 +20,7 @@
 #include "engine/model/generation.h"
 #include "engine/model/hf_checkpoint.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -63,17 +66,31 @@ int main(int argc, char **argv)
     options.maxNewTokens = newTokens;
     std::vector<lwb::GeneratedSequence> generated;
     double best = 1e300;
+    std::vector<double> decodeSteps; // seconds of each decoding step after the prompt's, every timed run
     for (int run = 0; run <= repeats; ++run) {
         const auto start = std::chrono::steady_clock::now();
-        generated = lwb::generate(*model, prompts, options);
+        auto last = start;
+        const auto timeStep = [&](const lwb::GenerationStep &step) {
+            const auto now = std::chrono::steady_clock::now();
+            if (run > 0 && step.position > prompts.size(1))
+                decodeSteps.push_back(std::chrono::duration<double>(now - last).count());
+            last = now;
+        };
+        generated = lwb::generate(*model, prompts, options, timeStep);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (run > 0)
             best = std::min(best, seconds);
     }
+    std::sort(decodeSteps.begin(), decodeSteps.end());
+    const auto stepMs = [&](double quantile) {
+        return decodeSteps.empty() ? 0.0
+                                   : 1e3 * decodeSteps[static_cast<std::size_t>(quantile * (decodeSteps.size() - 1))];
+    };
     std::string tokens;
     for (const auto token : generated.front().tokens)
         tokens += (tokens.empty() ? "" : ",") + std::to_string(token);
-    std::printf("{\"seconds\": %.6f, \"tokens_per_s\": %.3f, \"first_row\": [%s]}\n", best,
-                static_cast<double>(batch * newTokens) / best, tokens.c_str());
+    std::printf("{\"seconds\": %.6f, \"tokens_per_s\": %.3f, \"step_ms_min\": %.3f, \"step_ms_median\": %.3f, "
+                "\"first_row\": [%s]}\n",
+                best, static_cast<double>(batch * newTokens) / best, stepMs(0.0), stepMs(0.5), tokens.c_str());
     return 0;
 }

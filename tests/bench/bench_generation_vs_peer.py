@@ -18,6 +18,10 @@ tokens/s (rows x 128 / seconds) and engine / peer. The engine's and the
 peer's adapters are drawn by different generators, so their tokens differ;
 "same base tokens" compares the first row without an adapter (random weights,
 float32: a near-tie may flip late).
+Each side also times every decoding step after the prompt's pass (one new
+token per row, KV cache) and reports the median over all timed runs: on a
+loaded machine one slow stretch spoils a whole run's tokens/s but few steps,
+so "median step ms" is the steadier figure for comparing adapter costs.
 "ceiling" is the batch's tokens/s if every decoding step did nothing but read
 the model's weights once at the memory read bandwidth measured here and now
 (the best of ten sums of a 256 MiB tensor on the same threads):
@@ -83,17 +87,41 @@ def peer_main(folder, adapter, batch, threads, repeats):
     torch.manual_seed(0)
     prompts = torch.randint(0, model.config.vocab_size, (batch, PROMPT))
     mask = torch.ones_like(prompts)
-    best, out = float("inf"), None
+    best, out, steps = float("inf"), None, []
     with torch.inference_mode():
         for run in range(repeats + 1):
+            timer = StepTimer()
             start = time.perf_counter()
             out = model.generate(input_ids=prompts, attention_mask=mask, do_sample=False, use_cache=True,
-                                 max_new_tokens=NEW, min_new_tokens=NEW, pad_token_id=0)
+                                 max_new_tokens=NEW, min_new_tokens=NEW, pad_token_id=0, streamer=timer)
             seconds = time.perf_counter() - start
             if run > 0:
                 best = min(best, seconds)
-    print(json.dumps({"seconds": best, "tokens_per_s": batch * NEW / best,
-                      "first_row": out[0, PROMPT:].tolist()}))
+                steps += timer.decode_steps()
+    steps.sort()
+    print(json.dumps({"seconds": best, "tokens_per_s": batch * NEW / best, "step_ms_min": 1e3 * steps[0],
+                      "step_ms_median": 1e3 * steps[len(steps) // 2], "first_row": out[0, PROMPT:].tolist()}))
+
+
+class StepTimer:
+    """A generate() streamer that only notes when each step's tokens arrive.
+
+    generate() hands it the prompt, then each step's new tokens; the gaps
+    after the first new tokens are the decoding steps (one token per row
+    with the KV cache), which bench_generation_hf times the same way."""
+
+    def __init__(self):
+        self.times = []
+
+    def put(self, value):
+        self.times.append(time.perf_counter())
+
+    def end(self):
+        pass
+
+    def decode_steps(self):
+        # times[0]: prompt, times[1]: first new tokens (after the prompt's pass)
+        return [b - a for a, b in zip(self.times[1:], self.times[2:])]
 
 
 def measure_bandwidth(threads):
@@ -163,19 +191,21 @@ def main():
                     same = engine["first_row"] == peer["first_row"] if adapter == "none" else None
                     ceiling = batch * bandwidth / step_bytes
                     row = (shape_name, batch, adapter, engine["tokens_per_s"], peer["tokens_per_s"],
-                           engine["tokens_per_s"] / peer["tokens_per_s"], same, ceiling)
+                           engine["tokens_per_s"] / peer["tokens_per_s"], same, ceiling,
+                           engine["step_ms_median"], peer["step_ms_median"])
                     rows.append(row)
                     print(f"{shape_name:9} batch {batch:2} {adapter:6}  engine {row[3]:9.1f} tok/s  "
-                          f"transformers {row[4]:9.1f} tok/s  x{row[5]:.2f}  ceiling {ceiling:9.1f} tok/s"
+                          f"transformers {row[4]:9.1f} tok/s  x{row[5]:.2f}  ceiling {ceiling:9.1f} tok/s  "
+                          f"median step ms engine {row[8]:.1f} transformers {row[9]:.1f}"
                           + ("" if same is None else f"  same base tokens: {same}"), flush=True)
     if args.markdown:
         with open(args.markdown, "w") as out:
             out.write(f"{header}\n\n| shape | batch | adapter | engine tok/s | transformers tok/s | engine / peer | same base tokens "
-                      "| bandwidth ceiling tok/s |\n")
-            out.write("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
-            for shape_name, batch, adapter, e, p, ratio, same, ceiling in rows:
+                      "| bandwidth ceiling tok/s | engine median step ms | transformers median step ms |\n")
+            out.write("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+            for shape_name, batch, adapter, e, p, ratio, same, ceiling, e_step, p_step in rows:
                 out.write(f"| {shape_name} | {batch} | {adapter} | {e:.1f} | {p:.1f} | {ratio:.2f} | "
-                          f"{'' if same is None else ('yes' if same else 'no')} | {ceiling:.1f} |\n")
+                          f"{'' if same is None else ('yes' if same else 'no')} | {ceiling:.1f} | {e_step:.1f} | {p_step:.1f} |\n")
 
 
 if __name__ == "__main__":

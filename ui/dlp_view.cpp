@@ -84,10 +84,14 @@ DlpView::DlpView(QWidget *parent)
     heading_->setWordWrap(true);
     summary_->setObjectName(QStringLiteral("dlpPluginSummary"));
     summary_->setWordWrap(true);
-    results_->setToolTip(tr("Exact match (%) on the study's held-out examples. Own LoRA: each task's LoRA after its "
-                            "own training. Fusion: the plugin picks and weights the LoRAs per input. Oracle: the true "
-                            "task's LoRA alone in the same fused model. Multi-task: one LoRA of the library's total "
-                            "rank trained on all the tasks."));
+    // Own LoRA comes from each task run's final evaluation (DlpStudy::trainTaskLora),
+    // the other columns from the study's own held-out pass: say so, since the
+    // two example sets need not be the same and the columns can differ.
+    results_->setToolTip(tr("Exact match (%). Own LoRA: each task's LoRA in the final evaluation of its own training "
+                            "run (that run's evaluation examples). Fusion, Oracle and Multi-task are measured on the "
+                            "study's held-out examples. Fusion: the plugin picks and weights the LoRAs per input. "
+                            "Oracle: the true task's LoRA alone in the same fused model. Multi-task: one LoRA of the "
+                            "library's total rank trained on all the tasks."));
 
     selectionPlot_->setObjectName(QStringLiteral("dlpSelectionPlot"));
     addPlotTitle(selectionPlot_, tr("Selections per task LoRA"));

@@ -8,6 +8,7 @@
 // tests/ui/playground_dlp_test.cpp); then the same study reopened from the
 // Runs dock shows the same results, opens in the playground again, and
 // exports as a DLP-LoRA bundle.
+#include "engine/adapters/variant_traits.h"
 #include "form_input.h"
 #include "run_outcome_text.h"
 #include "storage/run_store.h"
@@ -139,7 +140,7 @@ void DlpViewTest::studyRunsFromTheFormAndAnswersPrompts()
     QCOMPARE(runs.size(), std::size_t(4));
     std::int64_t studyId = 0;
     for (const auto &run : runs)
-        if (run.variant == "dlp")
+        if (lwb::isStudyVariant(run.variant))
             studyId = run.id;
     QVERIFY(studyId > 0);
     QCOMPARE(store.run(studyId).status, lwb::storage::RunStatus::Finished);

@@ -18,6 +18,21 @@
 
 namespace lwb::ui {
 
+namespace {
+
+// One run's series and its training-token counts, read with the same query
+// (the whole range, or a zoomed window), for buildCompareCurves.
+RunSeriesPoints readRunSeries(lwb::storage::MetricReader &reader, std::int64_t id, const std::string &series,
+                              const lwb::storage::SeriesQuery &query)
+{
+    RunSeriesPoints run;
+    run.points = reader.scalarSeries(id, series, query);
+    run.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, query);
+    return run;
+}
+
+} // namespace
+
 CompareCurvesPanel::CompareCurvesPanel(QWidget *parent)
     : QWidget(parent)
     , plot_(new QCustomPlot)
@@ -154,12 +169,8 @@ void CompareCurvesPanel::read()
             lwb::storage::SeriesQuery query;
             query.maxPoints = kMaxPointsPerCurve;
             std::vector<RunSeriesPoints> runs;
-            for (std::int64_t id : ids) {
-                RunSeriesPoints run;
-                run.points = reader.scalarSeries(id, seriesName, query);
-                run.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, query);
-                runs.push_back(std::move(run));
-            }
+            for (std::int64_t id : ids)
+                runs.push_back(readRunSeries(reader, id, seriesName, query));
             return buildCompareCurves(runs, groups, columns);
         },
         [this, generation, name = series_, columns](StoreOutcome<CompareCurveData> outcome) {
@@ -215,11 +226,8 @@ void CompareCurvesPanel::readWindow()
                 coarse.points = reader.scalarSeries(id, seriesName, whole);
                 if (axis == CompareAxis::Tokens)
                     coarse.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, whole);
-                const auto query = windowQuery(coarse, axis, low, high, kMaxPointsPerCurve);
-                RunSeriesPoints run;
-                run.points = reader.scalarSeries(id, seriesName, query);
-                run.tokens = reader.scalarSeries(id, lwb::storage::series::kTokens, query);
-                runs.push_back(std::move(run));
+                runs.push_back(
+                    readRunSeries(reader, id, seriesName, windowQuery(coarse, axis, low, high, kMaxPointsPerCurve)));
             }
             return buildCompareCurves(runs, groups, columns);
         },

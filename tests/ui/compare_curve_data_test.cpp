@@ -4,20 +4,17 @@
 // spike survives thinning; a series shorter than the plot keeps every point.
 // The expected column extremes are found here by a direct scan of the raw
 // series, column by column, independent of the code under test.
-#include "storage/run_store.h"
-#include "storage/sample_writer.h"
 #include "ui/compare_curve_data.h"
 #include "ui/compare_view.h"
 #include "ui/store_worker.h"
 
+#include "long_run_store_fixture.h"
 #include "user_data_isolation.h"
 
 #include <qcustomplot.h>
 
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <set>
@@ -169,30 +166,10 @@ private slots:
     void theCompareViewDrawsTheSpike()
     {
         QTemporaryDir dir;
-        const std::string path = dir.filePath(QStringLiteral("runs.db")).toStdString();
-        QVector<qint64> ids;
-        {
-            lwb::storage::RunStore store(path);
-            lwb::storage::SampleWriter writer(store.database());
-            for (int r = 0; r < 2; ++r) {
-                lwb::storage::NewRun run;
-                run.name = "long-" + std::to_string(r);
-                run.variant = "lora";
-                run.configJson = nlohmann::json{{"training", {{"lr", 1e-3 * (r + 1)}}}}.dump();
-                ids << store.createRun(run);
-                lwb::storage::SampleBatch batch;
-                for (int step = 1; step <= 40000; ++step) {
-                    lwb::StepMetrics metrics;
-                    metrics.step = step;
-                    metrics.loss = noisyLoss(step) + (r == 1 && step == 31415 ? 20.0 : 0.0);
-                    metrics.tokens = std::int64_t(step) * 512;
-                    lwb::storage::appendSamples(metrics, batch);
-                }
-                lwb::storage::Transaction transaction(store.database());
-                writer.write(ids.back(), batch);
-                transaction.commit();
-            }
-        }
+        lwb::ui::test::LongRunsSpec spec;
+        spec.steps = 40000;
+        spec.loss = [](int run, int step) { return noisyLoss(step) + (run == 1 && step == 31415 ? 20.0 : 0.0); };
+        const QVector<qint64> ids = lwb::ui::test::writeLongRuns(dir.filePath(QStringLiteral("runs.db")), spec);
         lwb::ui::StoreWorker worker;
         worker.setPath(dir.filePath(QStringLiteral("runs.db")));
         lwb::ui::CompareView view;

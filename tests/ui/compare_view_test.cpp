@@ -12,13 +12,13 @@
 // With LWB_SCREENSHOT_DIR set, the view is also saved there before the zoom
 // (compare_whole.png) and after it (compare_zoomed.png, the y axis fitted to
 // the window as a wheel turn over the plot would zoom it too); see ui/README.md.
-#include "storage/run_store.h"
-#include "storage/sample_writer.h"
+#include "storage/run_records.h"
 #include "ui/compare_curve_data.h"
 #include "ui/compare_curves_panel.h"
 #include "ui/compare_view.h"
 #include "ui/store_worker.h"
 
+#include "long_run_store_fixture.h"
 #include "user_data_isolation.h"
 
 #include <qcustomplot.h>
@@ -27,8 +27,6 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -85,28 +83,12 @@ private Q_SLOTS:
         QVERIFY(userData_.isValid());
         lwb::ui::test::keepUserDataIn(userData_);
         QVERIFY(dir_.isValid());
-        const std::string path = dir_.filePath(QStringLiteral("runs.db")).toStdString();
-        lwb::storage::RunStore store(path);
-        lwb::storage::SampleWriter writer(store.database());
-        for (int r = 0; r < 2; ++r) {
-            lwb::storage::NewRun run;
-            run.name = "long-" + std::to_string(r);
-            run.variant = "lora";
-            run.configJson = nlohmann::json{{"training", {{"lr", 1e-3 * (r + 1)}}}}.dump();
-            ids_ << store.createRun(run);
-            lwb::storage::SampleBatch batch;
-            for (int step = 1; step <= kSteps; ++step) {
-                lwb::StepMetrics metrics;
-                metrics.step = step;
-                metrics.loss = loss(r, step);
-                metrics.tokens = std::int64_t(step) * kTokensPerStep;
-                metrics.wallSeconds = 0.25 * step;
-                lwb::storage::appendSamples(metrics, batch);
-            }
-            lwb::storage::Transaction transaction(store.database());
-            writer.write(ids_.back(), batch);
-            transaction.commit();
-        }
+        lwb::ui::test::LongRunsSpec spec;
+        spec.steps = kSteps;
+        spec.tokensPerStep = kTokensPerStep;
+        spec.wallSecondsPerStep = 0.25;
+        spec.loss = loss;
+        ids_ = lwb::ui::test::writeLongRuns(dir_.filePath(QStringLiteral("runs.db")), spec);
     }
 
     void windowQueryMapsTheVisibleRangeToSteps()

@@ -81,6 +81,13 @@ torch::Tensor CausalLMImpl::forwardWithCache(const torch::Tensor &inputIds, KvCa
     return run(inputIds, ForwardContext{tokenMask, {}}, &cache);
 }
 
+torch::Tensor CausalLMImpl::nextTokenLogits(const torch::Tensor &inputIds, KvCache *cache,
+                                            const torch::Tensor &tokenMask)
+{
+    const auto hidden = runHidden(inputIds, ForwardContext{tokenMask, {}}, cache);
+    return softcapLogits(torch::matmul(hidden.select(1, hidden.size(1) - 1), outputWeight().t()));
+}
+
 torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCache &cache,
                                             const torch::Tensor &tokenMask)
 {

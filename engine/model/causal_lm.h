@@ -57,6 +57,13 @@ public:
     // attention and count positions per row from each row's first real
     // token; adapters receive it. Later passes are all real tokens.
     torch::Tensor forwardWithCache(const torch::Tensor &inputIds, KvCache &cache, const torch::Tensor &tokenMask = {});
+    // The logits of the last position only, [B, vocab]: what a decoding step
+    // samples from. The same pass as forwardWithCache (cache given) or
+    // forward (none), but the output projection runs on one position, not T:
+    // at a 64-token prompt and Qwen2's 151,936-word vocabulary that product is
+    // most of the prefill's arithmetic (transformers' generate keeps one
+    // position the same way, logits_to_keep = 1).
+    torch::Tensor nextTokenLogits(const torch::Tensor &inputIds, KvCache *cache, const torch::Tensor &tokenMask = {});
 
     // Whether forwardWithCache gives, position by position, the logits of a
     // whole-sequence forward: true unless an adapter's output for a token

@@ -37,8 +37,7 @@ public:
         std::vector<bool> finished(rows, false);
         auto length = sequence_.size(1);
         for (std::int64_t step = 0; step < options_.maxNewTokens && length < model_.config().maxPositions; ++step) {
-            const auto logits = forward(step == 0);
-            const auto last = logits.select(1, logits.size(1) - 1);
+            const auto last = nextTokenLogits(step == 0);
             const auto tokens = sampler_.choose(last);
             bool allFinished = true;
             for (std::size_t r = 0; r < rows; ++r) {
@@ -64,16 +63,17 @@ public:
     }
 
 private:
-    torch::Tensor forward(bool first)
+    // [R, vocab]: the logits the next token is chosen from.
+    torch::Tensor nextTokenLogits(bool first)
     {
         if (cached_)
-            return model_.forwardWithCache(input_, cache_, first ? mask_ : torch::Tensor());
+            return model_.nextTokenLogits(input_, &cache_, first ? mask_ : torch::Tensor());
         if (!mask_.defined())
-            return model_.forward(input_);
+            return model_.nextTokenLogits(input_, nullptr);
         // Whole padded sequences: a fresh cache makes the pass mask the padding.
         KvCache fresh(model_.config().numLayers);
         const auto generated = torch::ones({mask_.size(0), input_.size(1) - mask_.size(1)}, mask_.options());
-        return model_.forwardWithCache(input_, fresh, torch::cat({mask_, generated}, 1));
+        return model_.nextTokenLogits(input_, &fresh, torch::cat({mask_, generated}, 1));
     }
 
     // Appends a row's new token; true when the row is finished by it.

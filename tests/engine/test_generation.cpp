@@ -152,6 +152,13 @@ private slots:
         // A prefill of the whole sequence is the training forward, op for op.
         lwb::KvCache whole(model->config().numLayers);
         QVERIFY(torch::equal(model->forwardWithCache(ids, whole), full));
+        // Decoding's projection of the last position alone (with a cache and
+        // without) is that position's row of the full logits.
+        const auto lastRow = full.select(1, full.size(1) - 1);
+        lwb::KvCache prefill(model->config().numLayers);
+        QVERIFY(relativeError(model->nextTokenLogits(ids, &prefill), lastRow) <= 1e-12);
+        QCOMPARE(prefill.length(), ids.size(1));
+        QVERIFY(relativeError(model->nextTokenLogits(ids, nullptr), lastRow) <= 1e-12);
 
         // Prefill 6 positions, then 1, 1, 3 and 1 more, then the last 2.
         lwb::KvCache cache(model->config().numLayers);

@@ -124,7 +124,7 @@ std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const Adapter
 
     std::vector<AdaptedLayer> attached;
     std::set<std::string> matched;
-    for (auto entry : linearLayers(model)) {
+    for (const auto &entry : linearLayers(model)) {
         const auto &targets = config.targets;
         if (std::find(targets.begin(), targets.end(), entry.site.leafName) == targets.end())
             continue;
@@ -132,6 +132,7 @@ std::vector<AdaptedLayer> attachAdapters(torch::nn::Module &model, const Adapter
         attached.push_back(entry);
     }
     std::vector<AdapterSite> sites;
+    sites.reserve(attached.size());
     for (const auto &entry : attached)
         sites.push_back(entry.site);
     const AdapterFactory factory = found != factories().end() ? found->second : foundMaker->second(sites, config);

@@ -10,7 +10,8 @@
 // MKL's thread-local thread count, exported by the PyTorch wheels' libtorch_cpu
 // (the BLAS that torch::matmul and torch::addmm call on the CPU). Weak: a
 // LibTorch built on another BLAS leaves it null and SerialBlas does nothing.
-extern "C" __attribute__((weak)) int MKL_Set_Num_Threads_Local(int threads);
+// The name is MKL's exported symbol, not ours: the naming rule cannot apply.
+extern "C" __attribute__((weak)) int MKL_Set_Num_Threads_Local(int threads); // NOLINT(readability-identifier-naming)
 
 namespace lwb {
 

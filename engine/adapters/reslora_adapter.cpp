@@ -92,6 +92,7 @@ torch::Tensor ResLoraAdapterImpl::delta(const torch::Tensor &x)
         if (!perBlock)
             return torch::matmul(torch::matmul(dropout(x), torch::cat(as, 0).t()), torch::cat(bs, 1).t()) * scale_;
         std::vector<torch::Tensor> hidden;
+        hidden.reserve(as.size());
         for (const auto &a : as)
             hidden.push_back(torch::matmul(dropout(x), a.t()));
         return torch::matmul(torch::cat(hidden, -1), torch::cat(bs, 1).t()) * scale_;

@@ -11,8 +11,11 @@
 //   lists, str methods), whitespace control, and the errors: line and column,
 //   unsupported statements, raise_exception. The expected strings are
 //   Jinja2 3.1.6's.
+// - The fuzzer's findings (tests/fuzz/README.md), and the render budget that
+//   stops a runaway template (jinja_interpreter.h).
 #include "engine/core/error.h"
 #include "engine/data/chat_template.h"
+#include "engine/data/jinja/jinja_interpreter.h"
 
 #include <QtTest>
 
@@ -194,6 +197,115 @@ private slots:
         QVERIFY2(errorOf("{{ 1e300|int }}").find("does not fit in 64 bits") != std::string::npos,
                  errorOf("{{ 1e300|int }}").c_str());
         QCOMPARE(render("{{ 2.7|int }}{{ -2.7|int }}"), std::string("2-2")); // Jinja2 3.1
+    }
+
+    // The `loop` object is built only for a loop whose body names it (as
+    // Jinja2's compiler decides); these are the places where a body names the
+    // loop in a nested statement. Expected strings: Jinja2 3.1.6's.
+    void loopObjectWhereTheBodyNamesIt()
+    {
+        QCOMPARE(
+            render("{% for i in [1,2] %}{{ loop.index }}{% for j in [3] %}{{ loop.index }}{% endfor %}{% endfor %}"),
+            std::string("1121"));
+        QCOMPARE(render("{% for i in [1,2] %}{% for j in [] %}{% else %}{{ loop.index }}{% endfor %}{% endfor %}"),
+                 std::string("12"));
+        QCOMPARE(render("{% for i in [1,2] %}{% for j in [loop.index] %}{{ j }}{% endfor %}{% endfor %}"),
+                 std::string("12"));
+        QCOMPARE(render("{% for i in [1,2] %}{% for j in [5, 6] if loop.index == 2 %}{{ j }}{% endfor %}{% endfor %}"),
+                 std::string("56"));
+        QCOMPARE(render("{% set ns = namespace(l=none) %}{% for i in [1,2] %}{% set ns.l = loop %}{% endfor %}"
+                        "{{ ns.l.index }}"),
+                 std::string("2"));
+        QCOMPARE(render("{% macro m() %}{{ loop is defined }}{% endmacro %}{% for i in [1] %}{{ m() }}{% endfor %}"),
+                 std::string("False"));
+        QCOMPARE(render("{% for i in [] %}x{% else %}{{ loop is defined }}{% endfor %}"), std::string("False"));
+        QCOMPARE(render("{% for i in [1,2] %}{% if i == 2 %}[{{ x }}]{% endif %}{% set x = i %}{% endfor %}"),
+                 std::string("[]"));
+        QCOMPARE(render("{% for i in 'abc' %}{{ loop.previtem }}{{ i }}{{ loop.nextitem }}|{% endfor %}"),
+                 std::string("ab|abc|bc|"));
+    }
+
+    // Found by tests/fuzz round 3 (fuzz_chat_template timeouts): nested
+    // range() loops took about 2.5 s a render under ASan (10 us an
+    // iteration: each iteration built the whole `loop` object and a map
+    // scope); Jinja2 renders them in about 20 ms. The inputs as found, their
+    // stray bytes passing through as text; Jinja2 3.1.6, reading the bytes as
+    // latin-1, renders exactly these strings. The step budget counts the
+    // iterations: 509 + 509 * 509 and no more.
+    void fuzzTimeoutsRenderAsJinja2()
+    {
+        const std::string stray = "\xff\xff\xfb\xff\xff,\xff";
+        const std::string nested = stray
+                                   + "{% for i in range(509) %}{sr,\xff{% for i in range(509) %}{srip}{% endfor %}"
+                                     "ip}{% endfor %}";
+        std::string expected = stray;
+        for (int i = 0; i < 509; ++i) {
+            expected += "{sr,\xff";
+            for (int j = 0; j < 509; ++j)
+                expected += "{srip}";
+            expected += "ip}";
+        }
+        const auto actual = render(nested);
+        QVERIFY2(actual == expected, ("rendered " + std::to_string(actual.size()) + " bytes, expected "
+                                      + std::to_string(expected.size()) + " (1,558,565 with Jinja2)")
+                                         .c_str());
+        const auto program = lwb::jinja::parseTemplate(nested);
+        QCOMPARE(lwb::jinja::render(program, {}, {509 + 509 * 509, lwb::jinja::kMaxRenderBytes}), expected);
+        QVERIFY_THROWS_EXCEPTION(lwb::jinja::TemplateError,
+                                 lwb::jinja::render(program, {}, {509 + 509 * 509 - 1, lwb::jinja::kMaxRenderBytes}));
+
+        const std::string flat = std::string(8, '\xff') + "{% for i in range(40401) %}{{ r }}{% endfor %}";
+        QCOMPARE(render(flat), std::string(8, '\xff'));
+    }
+
+    // The render budget (jinja_interpreter.h): loop iterations and macro
+    // calls, and the size of the text and of what an expression builds. Past
+    // it, an error at the loop, call or expression; Jinja2 would run on (for
+    // hours) or raise MemoryError.
+    void renderBudgetStopsRunaways()
+    {
+        QCOMPARE(errorOf("{{ ('ab' * 10 ** 12) | length }}"),
+                 std::string("line 1, column 10: the result of * would take more than 32 MiB (the render budget; see "
+                             "jinja_interpreter.h)"));
+        QCOMPARE(errorOf("\n{{ [1] * 10 ** 12 }}"),
+                 std::string("line 2, column 8: the result of * would take more than 32 MiB (the render budget; see "
+                             "jinja_interpreter.h)"));
+        QCOMPARE(render("{{ ('ab' * 4) | length }} {{ [1] * 0 }} {{ 3 * 'x' }} {{ 'x' * -2 }}|{{ true * 'x' }}"),
+                 std::string("8 [] xxx |x"));
+        // Empty times a huge count is empty at once (it used to loop 10**18 times).
+        QCOMPARE(render("{{ '' * 10 ** 18 }}|{{ [] * 10 ** 18 }}"), std::string("|[]"));
+        // 1001 steps an outer iteration: step 500,001 is an inner one.
+        QCOMPARE(errorOf("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"),
+                 std::string("line 1, column 30: the template takes more than 500000 loop iterations and macro calls "
+                             "to render (the render budget; see jinja_interpreter.h)"));
+
+        using lwb::jinja::kMaxRenderBytes;
+        const auto budgetError = [](const std::string &source, lwb::jinja::RenderBudget budget) {
+            try {
+                lwb::jinja::render(lwb::jinja::parseTemplate(source), {}, budget);
+            } catch (const lwb::jinja::TemplateError &error) {
+                return std::to_string(error.offset) + ": " + error.what();
+            }
+            return std::string();
+        };
+        // 3 iterations and 3 macro calls; the 6th step is the third call, at its offset.
+        const std::string calls = "{% macro m() %}.{% endmacro %}{% for i in range(3) %}{{ m() }}{% endfor %}";
+        QCOMPARE(budgetError(calls, {6, kMaxRenderBytes}), std::string());
+        QCOMPARE(budgetError(calls, {5, kMaxRenderBytes}),
+                 std::string("56: the template takes more than 5 loop iterations and macro calls to render (the "
+                             "render budget; see jinja_interpreter.h)"));
+        // A loop filter's tests count: 10 tests, then 2 iterations.
+        const std::string filtered = "{% for i in range(10) if i > 7 %}{{ i }}{% endfor %}";
+        QCOMPARE(budgetError(filtered, {12, kMaxRenderBytes}), std::string());
+        QCOMPARE(budgetError(filtered, {11, kMaxRenderBytes}).substr(0, 3), std::string("3: "));
+        // The text: 30 bytes fit in 30, not in 29 (at the text node).
+        const std::string text = "{% for i in range(10) %}abc{% endfor %}";
+        QCOMPARE(budgetError(text, {100, 30}), std::string());
+        QCOMPARE(budgetError(text, {100, 29}),
+                 std::string("24: the rendered text grows past 29 bytes (the render budget; see jinja_interpreter.h)"));
+        QCOMPARE(budgetError("{{ 'abc' ~ 'de' }}", {100, 4}),
+                 std::string("9: the result of ~ would take more than 4 bytes (the render budget; see "
+                             "jinja_interpreter.h)"));
     }
 
     void rendersChatVariables()

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <new>
+#include <stdexcept>
 
 namespace lwb::jinja {
 
@@ -86,18 +88,49 @@ Value arithmetic(const Expr &at, const std::string &op, const Value &a, const Va
     return Value(op == "+" ? x + y : op == "-" ? x - y : x * y);
 }
 
-Value repeat(const Expr &at, const Value &sequence, const Value &times)
+// "32 MiB", or a count of bytes where that is not whole.
+std::string describeBytes(std::uint64_t bytes)
+{
+    if (bytes % (std::uint64_t(1) << 20) == 0)
+        return std::to_string(bytes >> 20) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+// Refuses a string or list that would pass the render budget's size limit
+// (`bytes` it would take) before it is built.
+void checkSize(const Expr &at, const std::string &op, std::uint64_t bytes, std::uint64_t maxBytes)
+{
+    if (bytes > maxBytes)
+        fail(at, "the result of " + op + " would take more than " + describeBytes(maxBytes)
+                     + " (the render budget; see jinja_interpreter.h)");
+}
+
+// The memory a list of `count` values takes, for checkSize.
+std::uint64_t listBytes(std::uint64_t count)
+{
+    return count * sizeof(Value);
+}
+
+Value repeat(const Expr &at, const Value &sequence, const Value &times, std::uint64_t maxBytes)
 {
     if (times.kind() != Value::Kind::Int && times.kind() != Value::Kind::Bool)
         fail(at, "cannot multiply a " + sequence.typeName() + " by a " + times.typeName());
+    const auto count = static_cast<std::uint64_t>(std::max<std::int64_t>(times.integer(), 0));
+    const std::uint64_t size = sequence.isString() ? sequence.string().size() : listBytes(sequence.list().size());
+    if (size == 0 || count == 0) // '' * 10**18 is '' at once, as in Python
+        return sequence.isString() ? Value(std::string()) : Value(List());
+    if (count > maxBytes / size)
+        checkSize(at, "*", maxBytes + 1, maxBytes);
     if (sequence.isString()) {
         std::string out;
-        for (std::int64_t i = 0; i < times.integer(); ++i)
+        out.reserve(static_cast<std::size_t>(size * count));
+        for (std::uint64_t i = 0; i < count; ++i)
             out += sequence.string();
         return Value(std::move(out));
     }
     List out;
-    for (std::int64_t i = 0; i < times.integer(); ++i)
+    out.reserve(static_cast<std::size_t>(sequence.list().size() * count));
+    for (std::uint64_t i = 0; i < count; ++i)
         out.insert(out.end(), sequence.list().begin(), sequence.list().end());
     return Value(std::move(out));
 }
@@ -134,7 +167,8 @@ template <typename Call> auto located(const Expr &at, Call call)
     }
 }
 
-Value binaryOperation(const Expr &at, const Value &a, const Value &b)
+// `maxBytes`: the budget's limit for a string or list the operation builds.
+Value binaryOperation(const Expr &at, const Value &a, const Value &b, std::uint64_t maxBytes)
 {
     const auto &op = at.name;
     if (op == "==")
@@ -145,8 +179,12 @@ Value binaryOperation(const Expr &at, const Value &a, const Value &b)
         return Value(contains(at, b, a));
     if (op == "not in")
         return Value(!contains(at, b, a));
-    if (op == "~")
-        return Value(a.text() + b.text());
+    if (op == "~") {
+        auto left = a.text();
+        const auto right = b.text();
+        checkSize(at, op, left.size() + right.size(), maxBytes);
+        return Value(std::move(left += right));
+    }
     if (op == "<" || op == "<=" || op == ">" || op == ">=") {
         int order = 0;
         if (a.isNumber() && b.isNumber())
@@ -158,18 +196,21 @@ Value binaryOperation(const Expr &at, const Value &a, const Value &b)
         return Value(op == "<" ? order < 0 : op == "<=" ? order <= 0 : op == ">" ? order > 0 : order >= 0);
     }
     if (op == "+") {
-        if (a.isString() && b.isString())
+        if (a.isString() && b.isString()) {
+            checkSize(at, op, a.string().size() + b.string().size(), maxBytes);
             return Value(a.string() + b.string());
+        }
         if (a.isList() && b.isList()) {
+            checkSize(at, op, listBytes(a.list().size() + b.list().size()), maxBytes);
             auto joined = a.list();
             joined.insert(joined.end(), b.list().begin(), b.list().end());
             return Value(std::move(joined));
         }
     }
     if (op == "*" && (a.isString() || a.isList()))
-        return repeat(at, a, b);
+        return repeat(at, a, b, maxBytes);
     if (op == "*" && (b.isString() || b.isList()))
-        return repeat(at, b, a);
+        return repeat(at, b, a, maxBytes);
     if (a.isNumber() && b.isNumber())
         return arithmetic(at, op, a, b);
     if (op == "%" && a.isString())
@@ -177,14 +218,53 @@ Value binaryOperation(const Expr &at, const Value &a, const Value &b)
     fail(at, "unsupported operand types for " + op + ": " + a.typeName() + " and " + b.typeName());
 }
 
+// Names and values of one scope. Scopes are small (a loop's targets and
+// `loop`, a macro's parameters; the top level holds the template's globals
+// and sets), so a list searched in order beats a map, and a for loop keeps
+// one scope's storage for all its iterations: an iteration allocates nothing
+// for its names.
+using Scope = Dict;
+
+void define(Scope &scope, const std::string &name, Value value)
+{
+    for (auto &entry : scope)
+        if (entry.first == name) {
+            entry.second = std::move(value);
+            return;
+        }
+    scope.emplace_back(name, std::move(value));
+}
+
+// Jinja2's loop object for item `i` of `items`.
+Value loopObject(const List &items, std::size_t i)
+{
+    const auto count = static_cast<std::int64_t>(items.size());
+    const auto index = static_cast<std::int64_t>(i);
+    Dict loop;
+    loop.reserve(9);
+    loop.emplace_back("index0", Value(index));
+    loop.emplace_back("index", Value(index + 1));
+    loop.emplace_back("revindex0", Value(count - index - 1));
+    loop.emplace_back("revindex", Value(count - index));
+    loop.emplace_back("first", Value(index == 0));
+    loop.emplace_back("last", Value(index + 1 == count));
+    loop.emplace_back("length", Value(count));
+    if (i > 0)
+        loop.emplace_back("previtem", items[i - 1]);
+    if (index + 1 < count)
+        loop.emplace_back("nextitem", items[i + 1]);
+    return Value(std::move(loop));
+}
+
 class Interpreter
 {
 public:
-    explicit Interpreter(const Dict &variables)
+    Interpreter(const Dict &variables, const RenderBudget &budget)
+        : budget_(budget)
     {
         scopes_.emplace_back();
         for (const auto &entry : variables)
-            scopes_.back()[entry.first] = entry.second;
+            define(scopes_.back(), entry.first, entry.second);
     }
 
     Flow run(const Body &body, std::string &out)
@@ -203,9 +283,11 @@ private:
         switch (node.kind) {
         case Node::Kind::Text:
             out += node.text;
+            checkOutput(node, out);
             return Flow::Normal;
         case Node::Kind::Output:
             out += eval(*node.expr).text();
+            checkOutput(node, out);
             return Flow::Normal;
         case Node::Kind::If:
             for (const auto &branch : node.branches)
@@ -239,7 +321,7 @@ private:
     void assign(const Node &node, Value value)
     {
         if (node.targets.size() == 1) {
-            scopes_.back()[node.targets[0]] = std::move(value);
+            define(scopes_.back(), node.targets[0], std::move(value));
             return;
         }
         const auto object = lookup(node.targets[0]);
@@ -252,62 +334,60 @@ private:
     Flow runFor(const Node &node, std::string &out)
     {
         const auto iterable = eval(*node.expr);
-        auto items = located(*node.expr, [&] { return applyFilter("list", iterable, {}).list(); });
+        // A list (messages, a range()) is walked in place; strings and dicts are listed first.
+        List listed;
+        if (!iterable.isList())
+            listed = located(*node.expr, [&] { return iterate(iterable, "list"); });
+        const List *items = iterable.isList() ? &iterable.list() : &listed;
         if (node.filter) { // `for x in xs if cond`: the loop sees only the kept items
             List kept;
-            for (const auto &item : items) {
-                scopes_.emplace_back();
+            scopes_.emplace_back();
+            for (const auto &item : *items) {
+                spend(node.offset);
+                scopes_.back().clear();
                 bind(node, item);
                 if (eval(*node.filter).truthy())
                     kept.push_back(item);
-                scopes_.pop_back();
             }
-            items = std::move(kept);
-        }
-        if (items.empty())
-            return run(node.elseBody, out);
-        const auto count = static_cast<std::int64_t>(items.size());
-        for (std::int64_t i = 0; i < count; ++i) {
-            scopes_.emplace_back();
-            Dict loop = {
-                {"index0", Value(i)},           {"index", Value(i + 1)},  {"revindex0", Value(count - i - 1)},
-                {"revindex", Value(count - i)}, {"first", Value(i == 0)}, {"last", Value(i + 1 == count)},
-                {"length", Value(count)},
-            };
-            if (i > 0)
-                loop.emplace_back("previtem", items[static_cast<std::size_t>(i - 1)]);
-            if (i + 1 < count)
-                loop.emplace_back("nextitem", items[static_cast<std::size_t>(i + 1)]);
-            scopes_.back()["loop"] = Value(std::move(loop));
-            bind(node, items[static_cast<std::size_t>(i)]);
-            const auto flow = run(node.body, out);
             scopes_.pop_back();
-            if (flow == Flow::Break)
+            listed = std::move(kept);
+            items = &listed;
+        }
+        if (items->empty())
+            return run(node.elseBody, out);
+        scopes_.emplace_back(); // one scope, emptied for each iteration
+        for (std::size_t i = 0; i < items->size(); ++i) {
+            spend(node.offset);
+            scopes_.back().clear();
+            if (node.bodyNamesLoop)
+                scopes_.back().emplace_back("loop", loopObject(*items, i));
+            bind(node, (*items)[i]);
+            if (run(node.body, out) == Flow::Break)
                 break;
         }
+        scopes_.pop_back();
         return Flow::Normal;
     }
 
     void bind(const Node &node, const Value &item)
     {
         if (node.targets.size() == 1) {
-            scopes_.back()[node.targets[0]] = item;
+            define(scopes_.back(), node.targets[0], item);
             return;
         }
         if (!item.isList() || item.list().size() != node.targets.size())
             throw TemplateError(node.offset, "cannot unpack a " + item.typeName() + " into "
                                                  + std::to_string(node.targets.size()) + " loop variables");
         for (std::size_t i = 0; i < node.targets.size(); ++i)
-            scopes_.back()[node.targets[i]] = item.list()[i];
+            define(scopes_.back(), node.targets[i], item.list()[i]);
     }
 
     Value lookup(const std::string &name) const
     {
-        for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {
-            const auto found = scope->find(name);
-            if (found != scope->end())
-                return found->second;
-        }
+        for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope)
+            for (const auto &entry : *scope)
+                if (entry.first == name)
+                    return entry.second;
         return Value();
     }
 
@@ -389,7 +469,7 @@ private:
             return left.truthy() ? left : eval(*expr.operands[1]);
         }
         case Expr::Kind::Binary:
-            return binaryOperation(expr, eval(*expr.operands[0]), eval(*expr.operands[1]));
+            return binaryOperation(expr, eval(*expr.operands[0]), eval(*expr.operands[1]), budget_.bytes);
         case Expr::Kind::Conditional:
             if (eval(*expr.operands[1]).truthy())
                 return eval(*expr.operands[0]);
@@ -451,15 +531,16 @@ private:
                 fail(at, "macro '" + macro.text + "' has no parameter '" + keyword.first + "'");
         if (macroDepth_ >= kMaxMacroDepth)
             fail(at, "macros nest too deeply (a macro calling itself without end?)");
-        std::map<std::string, Value> parameters;
+        spend(at.offset);
+        Scope parameters;
         for (std::size_t i = 0; i < macro.targets.size(); ++i) {
             const auto &name = macro.targets[i];
             auto value = args.get(i, name.c_str());
             if (value.isUndefined() && macro.defaults[i])
                 value = eval(*macro.defaults[i]);
-            parameters[name] = std::move(value);
+            define(parameters, name, std::move(value));
         }
-        std::vector<std::map<std::string, Value>> macroScopes{scopes_.front(), std::move(parameters)};
+        std::vector<Scope> macroScopes{scopes_.front(), std::move(parameters)};
         std::swap(scopes_, macroScopes);
         ++macroDepth_;
         std::string out;
@@ -475,19 +556,45 @@ private:
         return Value(std::move(out));
     }
 
+    // One unit of the render budget: a loop iteration (or a loop filter's
+    // test) or a macro call, at the loop's or the call's offset.
+    void spend(std::size_t offset)
+    {
+        if (++steps_ > budget_.steps)
+            throw TemplateError(offset, "the template takes more than " + std::to_string(budget_.steps)
+                                            + " loop iterations and macro calls to render (the render budget; "
+                                              "see jinja_interpreter.h)");
+    }
+
+    void checkOutput(const Node &node, const std::string &out) const
+    {
+        if (out.size() > budget_.bytes)
+            throw TemplateError(node.offset, "the rendered text grows past " + describeBytes(budget_.bytes)
+                                                 + " (the render budget; see jinja_interpreter.h)");
+    }
+
     static constexpr std::size_t kMaxMacroDepth = 200;
 
-    std::vector<std::map<std::string, Value>> scopes_;
+    std::vector<Scope> scopes_;
     std::map<std::string, const Node *> macros_;
     std::size_t macroDepth_ = 0;
+    RenderBudget budget_;
+    std::uint64_t steps_ = 0;
 };
 
 } // namespace
 
-std::string render(const Body &body, const Dict &variables)
+std::string render(const Body &body, const Dict &variables, const RenderBudget &budget)
 {
     std::string out;
-    Interpreter(variables).run(body, out);
+    try {
+        Interpreter(variables, budget).run(body, out);
+    } catch (const std::bad_alloc &) {
+        // Past the budget's checks (a str method on a huge string): Python's MemoryError.
+        throw TemplateError(kNoOffset, "out of memory while rendering the template");
+    } catch (const std::length_error &) {
+        throw TemplateError(kNoOffset, "out of memory while rendering the template");
+    }
     return out;
 }
 

@@ -3,11 +3,52 @@
 #include "engine/data/jinja/jinja_expression_parser.h"
 #include "engine/data/jinja/jinja_syntax.h"
 
+#include <algorithm>
 #include <set>
 
 namespace lwb::jinja {
 
 namespace {
+
+bool namesLoop(const Body &body);
+
+// Whether `loop` is read anywhere in an expression. A superset is safe (the
+// loop object is then built and not read); missing a use is not.
+bool namesLoop(const Expr *expr)
+{
+    if (!expr)
+        return false;
+    if (expr->kind == Expr::Kind::Name && expr->name == "loop")
+        return true;
+    for (const auto &operand : expr->operands)
+        if (namesLoop(operand.get()))
+            return true;
+    for (const auto &keyword : expr->keywords)
+        if (namesLoop(keyword.second.get()))
+            return true;
+    return false;
+}
+
+// The same over statements, nested ones included: `loop` in an inner loop's
+// iterable, filter or else branch is the outer loop's. A macro body is
+// searched too, although a macro cannot see the loop it is defined in.
+bool namesLoop(const Body &body)
+{
+    for (const auto &node : body) {
+        if (std::find(node.targets.begin(), node.targets.end(), "loop") != node.targets.end()) // set loop.x
+            return true;
+        if (namesLoop(node.expr.get()) || namesLoop(node.filter.get()) || namesLoop(node.body)
+            || namesLoop(node.elseBody))
+            return true;
+        for (const auto &branch : node.branches)
+            if (namesLoop(branch.first.get()) || namesLoop(branch.second))
+                return true;
+        for (const auto &fallback : node.defaults)
+            if (namesLoop(fallback.get()))
+                return true;
+    }
+    return false;
+}
 
 class Parser : public ExpressionParser
 {
@@ -145,6 +186,7 @@ private:
         expectBlockEnd();
         std::string stopped;
         node.body = parseBody({"else", "endfor"}, stopped, node.offset, "for");
+        node.bodyNamesLoop = namesLoop(node.body);
         expectBlockEnd();
         if (stopped == "else") {
             node.elseBody = parseBody({"endfor"}, stopped, node.offset, "for");

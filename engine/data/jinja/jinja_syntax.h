@@ -104,6 +104,9 @@ struct Node
     Body elseBody;
     std::vector<std::string> targets;
     std::vector<ExprPtr> defaults; // Macro: one per parameter, null for none
+    // For: the body (nested statements included) names `loop`. Only then does
+    // the interpreter build the loop object, as Jinja2's compiler decides too.
+    bool bodyNamesLoop = false;
 };
 
 // Parses a whole template. Throws TemplateError at the offending offset.

@@ -79,34 +79,37 @@ public:
     QString path() const { return path_; }
 
     // Runs work(store, control) on the store thread, then done(outcome) on
-    // receiver's thread. control may be null (no cancel, no progress).
+    // receiver's thread. control is how the caller cancels the task or hears
+    // its progress; the default one is never cancelled and reports to no one.
     template <typename Result>
     void run(QObject *receiver, std::function<Result(lwb::storage::RunStore &, const StoreTaskControl &)> work,
              std::function<void(StoreOutcome<Result>)> done,
              std::shared_ptr<StoreTaskControl> control = std::make_shared<StoreTaskControl>())
     {
         QPointer<QObject> target(receiver);
-        post(path_, control,
-             [work = std::move(work), done = std::move(done), target, control](lwb::storage::RunStore *store,
-                                                                               const QString &openError) {
-                 StoreOutcome<Result> outcome;
-                 if (control->isCancelled()) {
-                     outcome.cancelled = true;
-                 } else if (store == nullptr) {
-                     outcome.error = openError;
-                 } else {
-                     try {
-                         outcome.value.emplace(work(*store, *control));
-                         outcome.cancelled = control->isCancelled();
-                     } catch (const std::exception &error) {
-                         outcome.error = QString::fromUtf8(error.what());
-                     }
-                 }
-                 if (target)
-                     QMetaObject::invokeMethod(
-                         target.data(), [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); },
-                         Qt::QueuedConnection);
-             });
+        // The task checks control (a cancel before it starts skips the work);
+        // the parameter, a copy for the task taken, is moved on to post().
+        Task task = [work = std::move(work), done = std::move(done), target, control](lwb::storage::RunStore *store,
+                                                                                      const QString &openError) {
+            StoreOutcome<Result> outcome;
+            if (control->isCancelled()) {
+                outcome.cancelled = true;
+            } else if (store == nullptr) {
+                outcome.error = openError;
+            } else {
+                try {
+                    outcome.value.emplace(work(*store, *control));
+                    outcome.cancelled = control->isCancelled();
+                } catch (const std::exception &error) {
+                    outcome.error = QString::fromUtf8(error.what());
+                }
+            }
+            if (target)
+                QMetaObject::invokeMethod(
+                    target.data(), [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); },
+                    Qt::QueuedConnection);
+        };
+        post(path_, std::move(control), std::move(task));
     }
 
     // Tasks posted and not yet finished (for tests and the stall benchmark).

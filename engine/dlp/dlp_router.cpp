@@ -5,12 +5,13 @@
 
 #include <algorithm>
 #include <sstream>
+#include <utility>
 
 namespace lwb {
 
 TaskProbabilityFn pluginProbabilities(DlpPlugin plugin)
 {
-    return [plugin](const torch::Tensor &ids, const torch::Tensor &mask) mutable {
+    return [plugin = std::move(plugin)](const torch::Tensor &ids, const torch::Tensor &mask) mutable {
         torch::NoGradGuard noGrad;
         const bool wasTraining = plugin->is_training();
         plugin->eval();

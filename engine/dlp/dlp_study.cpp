@@ -76,7 +76,7 @@ void DlpStudy::throwIfStopped() const
 }
 
 EvalMetrics DlpStudy::runTrainer(const RunConfig &config, const std::string &stage, const std::string &detail,
-                                 std::function<void(Trainer &)> afterRun)
+                                 const std::function<void(Trainer &)> &afterRun)
 {
     throwIfStopped();
     Trainer trainer(config);
@@ -230,6 +230,7 @@ EvalMetrics DlpStudy::studyEvaluation(const DlpStudyResult &result) const
     dlp.pluginParameters = result.plugin.parameters;
     const auto toDouble = [](const std::vector<std::vector<std::int64_t>> &counts) {
         std::vector<std::vector<double>> rows;
+        rows.reserve(counts.size());
         for (const auto &row : counts)
             rows.emplace_back(row.begin(), row.end());
         return rows;
@@ -341,6 +342,7 @@ DlpStudyResult DlpStudy::runStages()
         auto first = torch::zeros({static_cast<std::int64_t>(evalExamples.size()), library_.size()}, torch::kFloat64);
         first.select(1, 0).fill_(1.0);
         std::vector<std::string> prompts;
+        prompts.reserve(evalExamples.size());
         for (const auto &example : evalExamples)
             prompts.push_back(example.prompt);
         const auto singleBegan = std::chrono::steady_clock::now();

@@ -111,7 +111,7 @@ private:
     TaskLora trainTaskLora(const std::string &task);
     std::map<std::string, double> trainMultiTaskLora(std::int64_t rank);
     EvalMetrics runTrainer(const RunConfig &config, const std::string &stage, const std::string &detail,
-                           std::function<void(Trainer &)> afterRun = {});
+                           const std::function<void(Trainer &)> &afterRun = {});
     void report(const DlpStudyProgress &progress) const;
     void throwIfStopped() const;
 

@@ -199,6 +199,7 @@ void parseTraining(JsonReader in, TrainingConfig &training, std::vector<ConfigIs
     in.readString("precision", training.precision, {"auto", "fp32", "bf16", "fp16"});
     in.readBool("gradient_checkpointing", training.gradientCheckpointing);
     in.readInt("collective_timeout_s", training.collectiveTimeoutS, 1, 7 * 24 * 3600);
+    in.readBool("overlap_grad_sync", training.overlapGradSync);
     in.finish();
     // An explicit warmup longer than the run is a mistake; the default one
     // is only shortened to fit a short run.
@@ -335,6 +336,7 @@ nlohmann::json RunConfig::toJson() const
         {"precision", training.precision},
         {"gradient_checkpointing", training.gradientCheckpointing},
         {"collective_timeout_s", training.collectiveTimeoutS},
+        {"overlap_grad_sync", training.overlapGradSync},
     };
     doc["eval"] = {{"every", eval.every},
                    {"batch_size", eval.batchSize},

@@ -83,6 +83,11 @@ struct TrainingConfig
     // rendezvous or in a collective before it stops with an error naming the
     // ranks that did not answer.
     std::int64_t collectiveTimeoutS = 300;
+    // Data-parallel runs: start each gradient bucket's all-reduce during the
+    // backward of a step's last micro-batch, as soon as its gradients are
+    // final (DDP's overlap), instead of after it. Bitwise the same result
+    // (engine/dist/README.md says why and what was measured).
+    bool overlapGradSync = true;
 };
 
 struct EvalConfig

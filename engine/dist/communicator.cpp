@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -268,6 +269,55 @@ void Communicator::sumInPlace(torch::Tensor &tensor, const std::string &what)
     if (elsewhere)
         tensor.copy_(tensors.front());
     bytesReduced_ += tensor.numel() * static_cast<std::int64_t>(tensor.element_size());
+}
+
+struct PendingSum::Work
+{
+    c10::intrusive_ptr<c10d::Work> work; // null when the backend refused to start it
+    std::exception_ptr notStarted;
+    std::vector<at::Tensor> tensors; // kept alive until the sum is done
+    std::string what;
+};
+
+PendingSum::PendingSum() = default;
+PendingSum::~PendingSum() = default;
+PendingSum::PendingSum(PendingSum &&) noexcept = default;
+PendingSum &PendingSum::operator=(PendingSum &&) noexcept = default;
+
+PendingSum Communicator::startSum(const torch::Tensor &tensor, const std::string &what)
+{
+    PendingSum sum;
+    if (!distributed())
+        return sum;
+    if (tensor.device() != group_->device || !tensor.is_contiguous())
+        throw Error(rankWhere(rank_), what + ": an asynchronous sum needs a contiguous tensor on "
+                                          + group_->device.str() + ", got one on " + tensor.device().str());
+    sum.work_ = std::make_unique<PendingSum::Work>();
+    sum.work_->tensors = {tensor};
+    sum.work_->what = what;
+    // A backend that cannot even enqueue the sum fails at finishSum, on the
+    // training thread, where the failure report can be written.
+    try {
+        sum.work_->work = group_->backend->allreduce(sum.work_->tensors);
+    } catch (const std::exception &) {
+        sum.work_->notStarted = std::current_exception();
+    }
+    bytesReduced_ += tensor.numel() * static_cast<std::int64_t>(tensor.element_size());
+    return sum;
+}
+
+void Communicator::finishSum(PendingSum &sum)
+{
+    if (!sum.active())
+        return;
+    const auto work = std::move(sum.work_);
+    try {
+        if (work->notStarted)
+            std::rethrow_exception(work->notStarted);
+        work->work->wait();
+    } catch (const std::exception &error) {
+        collectiveFailed(work->what, error);
+    }
 }
 
 void Communicator::broadcastFromRoot(std::vector<torch::Tensor> &tensors, const std::string &what)

@@ -28,6 +28,7 @@
 
 #include "engine/core/error.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,24 @@ public:
 // The device rank `env` computes on for the configured one ("cuda" ->
 // cuda:LOCAL_RANK when several ranks share a machine).
 torch::Device rankDevice(const std::string &configured, const DistEnvironment &env);
+
+// A sum started by Communicator::startSum and not yet finished; finishSum
+// waits for it. Move-only; an empty one (a single process) finishes at once.
+class PendingSum
+{
+public:
+    PendingSum();
+    ~PendingSum();
+    PendingSum(PendingSum &&) noexcept;
+    PendingSum &operator=(PendingSum &&) noexcept;
+
+    bool active() const { return work_ != nullptr; }
+
+private:
+    friend class Communicator;
+    struct Work;
+    std::unique_ptr<Work> work_;
+};
 
 class Communicator
 {
@@ -73,6 +92,15 @@ public:
     // Element-wise sum over the ranks, in place; `tensor` contiguous, on the
     // run's device. `what` names the collective in errors.
     void sumInPlace(torch::Tensor &tensor, const std::string &what);
+    // The same sum, started on the group's own threads (Gloo) or stream
+    // (NCCL) and returned at once, so it runs while this thread goes on
+    // (GradientSync launches buckets from autograd hooks with it). `tensor`
+    // (contiguous, on the run's device) must not be touched until
+    // finishSum(), which waits for it and, like sumInPlace, throws an error
+    // naming the ranks when it failed. startSum may run on an autograd
+    // thread; finishSum and every other call belong to the training thread.
+    PendingSum startSum(const torch::Tensor &tensor, const std::string &what);
+    void finishSum(PendingSum &sum);
     // Rank 0's values into every rank's tensors, in place.
     void broadcastFromRoot(std::vector<torch::Tensor> &tensors, const std::string &what);
     // True on every rank when it is true on any (a stop agreed at a step boundary).
@@ -89,8 +117,10 @@ public:
     // This rank's error, for the others' messages; never throws.
     void reportFailure(const std::string &message) noexcept;
 
-    // Bytes this rank has sent into sums and broadcasts so far (benchmarks).
-    std::int64_t bytesReduced() const { return bytesReduced_; }
+    // Bytes this rank has sent into sums and broadcasts so far (benchmarks,
+    // tests): a sum counts when it starts, so a test can see that a backward
+    // started one.
+    std::int64_t bytesReduced() const { return bytesReduced_.load(); }
 
 private:
     struct Group;
@@ -101,7 +131,7 @@ private:
     int rank_ = 0;
     int worldSize_ = 1;
     int localWorldSize_ = 1;
-    std::int64_t bytesReduced_ = 0;
+    std::atomic<std::int64_t> bytesReduced_{0}; // startSum may run on an autograd thread
 };
 
 } // namespace lwb

@@ -162,7 +162,7 @@ void Trainer::prepare()
     }
     // Every rank starts from rank 0's adapter (and resumed) weights.
     ranks.broadcastFromRoot(parameters_, "the initial parameters' broadcast");
-    gradientSync_ = std::make_unique<GradientSync>(parameters_);
+    gradientSync_ = std::make_unique<GradientSync>(parameters_, ranks, config_.training.overlapGradSync);
 }
 
 bool Trainer::stopAgreed()
@@ -235,12 +235,15 @@ StepMetrics Trainer::trainStep(std::int64_t stepIndex)
                 auxSumOfStep += aux.detach().to(torch::kFloat64);
             }
         }
-        (lossScaler_ ? lossScaler_->scaleLoss(objective) : objective).backward();
+        const auto loss = lossScaler_ ? lossScaler_->scaleLoss(objective) : objective;
+        if (&batch == &micro.back())
+            gradientSync_->beforeLastBackward(loss); // buckets may start summing during this backward
+        loss.backward();
         lossSum += tokenLoss.detach().to(torch::kFloat64);
     }
     for (const auto &entry : layers)
         entry.layer->adapter()->takeStats(entry.site.path, metrics.adapter);
-    gradientSync_->sum(*communicator_);
+    gradientSync_->finish();
     mergeRoutingStats(metrics.adapter, *communicator_);
     auto lossAndAux = torch::stack({lossSum, auxSumOfStep});
     communicator_->sumInPlace(lossAndAux, "the step's loss");

@@ -83,6 +83,8 @@ public:
     CausalLM model() const { return model_; }
     // The losses of the steps run so far (index = step - 1 - startStep).
     const std::vector<double> &losses() const { return losses_; }
+    // The gradient all-reduce of a data-parallel run, once the run has started (else null).
+    const GradientSync *gradientSync() const { return gradientSync_.get(); }
 
 private:
     void prepare();

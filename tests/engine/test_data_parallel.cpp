@@ -10,6 +10,11 @@
 //  - Every variant: the ranks' trainable parameters are bitwise identical
 //    after every step (SiRA included, whose capacity and expert dropout are
 //    per rank by design, so it is not compared with one process).
+//  - The gradient all-reduce overlapped with the backward (GradientSync with
+//    overlap, training.overlap_grad_sync) gives bitwise the parameters of
+//    the all-reduce after the backward, with and without accumulation, and
+//    its buckets really start while the backward runs (`--sync-worker`:
+//    GradientSync alone on a few tensors, against sums computed locally).
 //  - A rank killed mid-run makes the other exit non-zero, naming it.
 //  - Rendezvous mistakes are clear errors: a port in use, no master, a
 //    mismatched WORLD_SIZE.
@@ -18,6 +23,7 @@
 #include "engine/core/seed_mix.h"
 #include "engine/dist/communicator.h"
 #include "engine/dist/dist_environment.h"
+#include "engine/dist/gradient_sync.h"
 #include "engine/model/causal_lm.h"
 #include "engine/train/trainer.h"
 
@@ -56,10 +62,13 @@ public:
                                    static_cast<std::size_t>(data.numel() * data.element_size())},
                                   digest);
         }
+        const auto *sync = trainer_.gradientSync();
         steps.push_back({{"loss", metrics.loss},
                          {"digest", std::to_string(digest)},
                          {"tokens", metrics.tokens},
-                         {"rank_rates", metrics.rankTokensPerSecond}});
+                         {"rank_rates", metrics.rankTokensPerSecond},
+                         {"buckets", sync ? sync->bucketCount() : 0},
+                         {"buckets_started_in_backward", sync ? sync->bucketsStartedInBackward() : 0}});
         std::printf("step %lld\n", static_cast<long long>(metrics.step));
         std::fflush(stdout);
     }
@@ -95,6 +104,114 @@ int runRankWorker(const std::string &configPath, const std::string &outPath)
                 parameters.push_back(parameter.detach().clone());
         torch::save(parameters, outPath + ".pt");
         std::ofstream(outPath) << nlohmann::json{{"steps", recorder.steps}, {"eval", recorder.eval}}.dump();
+        return 0;
+    } catch (const std::exception &error) {
+        std::fprintf(stderr, "%s\n", error.what());
+        return 1;
+    }
+}
+
+// ---- the gradient-sync worker ------------------------------------------------
+
+// Six 8x8 weights (256 bytes each). Each term of a micro-batch's loss uses
+// one of them; w5 is used by no rank, w4 only by rank 0, w3 only in the
+// first of two micro-batches: the presence rules and the unreached
+// parameters of the last backward are all exercised.
+constexpr int kSyncWeights = 6;
+
+torch::Tensor syncLoss(const std::vector<torch::Tensor> &weights, int rank, int micro)
+{
+    auto generator = at::detail::createCPUGenerator(static_cast<std::uint64_t>(100 * rank + micro + 1));
+    const auto x = torch::randn({4, 8}, generator);
+    torch::Tensor loss = torch::zeros({});
+    for (int i = 0; i < kSyncWeights; ++i) {
+        if (i == 5 || (i == 4 && rank == 1) || (i == 3 && micro == 1))
+            continue;
+        loss = loss + x.matmul(weights[static_cast<std::size_t>(i)]).tanh().sum() * static_cast<double>(i + 1);
+    }
+    return loss;
+}
+
+std::vector<torch::Tensor> syncWeights()
+{
+    auto generator = at::detail::createCPUGenerator(7);
+    std::vector<torch::Tensor> weights;
+    for (int i = 0; i < kSyncWeights; ++i)
+        weights.push_back(torch::randn({8, 8}, generator).requires_grad_(true));
+    return weights;
+}
+
+// One rank's gradients of a step of two micro-batches (undefined: none).
+std::vector<torch::Tensor> localGradients(int rank)
+{
+    auto weights = syncWeights();
+    for (int micro = 0; micro < 2; ++micro)
+        syncLoss(weights, rank, micro).backward();
+    std::vector<torch::Tensor> grads;
+    for (const auto &weight : weights)
+        grads.push_back(weight.grad());
+    return grads;
+}
+
+bool sameGradients(const std::vector<torch::Tensor> &a, const std::vector<torch::Tensor> &b)
+{
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i].defined() != b[i].defined() || (a[i].defined() && !torch::equal(a[i], b[i])))
+            return false;
+    return true;
+}
+
+// GradientSync on two ranks, with and without overlap, against the sum of
+// both ranks' gradients computed here (2 ranks: a + b, exact whatever the
+// order). Writes what held as JSON.
+int runSyncWorker(const std::string &outPath)
+{
+    try {
+        const auto env = lwb::readDistEnvironment();
+        lwb::Communicator ranks(env, torch::Device(torch::kCPU), std::chrono::seconds(60));
+        const auto rank0 = localGradients(0), rank1 = localGradients(1);
+        const auto orZeros = [](const torch::Tensor &grad) { return grad.defined() ? grad : torch::zeros({8, 8}); };
+        std::vector<torch::Tensor> expected;
+        for (std::size_t i = 0; i < rank0.size(); ++i) {
+            if (rank0[i].defined() || rank1[i].defined())
+                expected.push_back(orZeros(rank0[i]) + orZeros(rank1[i]));
+            else
+                expected.emplace_back();
+        }
+        nlohmann::json report = nlohmann::json::array();
+        struct Mode
+        {
+            bool overlap;
+            std::int64_t bucketBytes;
+        };
+        for (const auto mode :
+             {Mode{false, 512}, Mode{true, 512}, Mode{true, lwb::GradientSync::kDefaultBucketBytes}}) {
+            auto weights = syncWeights();
+            lwb::GradientSync sync(weights, ranks, mode.overlap, mode.bucketBytes);
+            // Bytes put into sums during each backward (a sum counts when it starts).
+            const auto first = syncLoss(weights, env.rank, 0);
+            auto before = ranks.bytesReduced();
+            first.backward();
+            const bool firstQuiet = ranks.bytesReduced() == before;
+            const auto last = syncLoss(weights, env.rank, 1);
+            before = ranks.bytesReduced();
+            sync.beforeLastBackward(last);
+            last.backward();
+            const bool lastStarted = ranks.bytesReduced() > before;
+            sync.finish();
+            std::vector<torch::Tensor> grads;
+            for (const auto &weight : weights)
+                grads.push_back(weight.grad());
+            report.push_back({{"overlap", mode.overlap},
+                              {"buckets", sync.bucketCount()},
+                              {"started_in_backward", sync.bucketsStartedInBackward()},
+                              {"first_micro_batch_quiet", firstQuiet},
+                              {"started_before_backward_returned", lastStarted},
+                              {"sums_exact", sameGradients(grads, expected)},
+                              {"w5_without_grad", !grads[5].defined()},
+                              {"w4_with_grad", grads[4].defined()}});
+        }
+        std::ofstream(outPath) << report.dump();
         return 0;
     } catch (const std::exception &error) {
         std::fprintf(stderr, "%s\n", error.what());
@@ -158,8 +275,8 @@ class DataParallelTest : public QObject
         return path;
     }
 
-    // Starts one worker; env: WORLD_SIZE, RANK, ... (empty: a single process).
-    Rank startRank(const QString &config, const QString &out, const std::map<QString, QString> &env)
+    // Starts this executable with `arguments`; env: WORLD_SIZE, RANK, ... (empty: a single process).
+    static Rank startProcess(const QStringList &arguments, const QString &out, const std::map<QString, QString> &env)
     {
         Rank rank;
         rank.out = out;
@@ -170,8 +287,24 @@ class DataParallelTest : public QObject
         for (const auto &[name, value] : env)
             environment.insert(name, value);
         rank.process->setProcessEnvironment(environment);
-        rank.process->start(QCoreApplication::applicationFilePath(), {"--rank-worker", config, out});
+        rank.process->start(QCoreApplication::applicationFilePath(), arguments);
         return rank;
+    }
+
+    // Starts one training worker.
+    static Rank startRank(const QString &config, const QString &out, const std::map<QString, QString> &env)
+    {
+        return startProcess({"--rank-worker", config, out}, out, env);
+    }
+
+    static std::map<QString, QString> rankEnvironment(int worldSize, int rank, int port)
+    {
+        return {{"WORLD_SIZE", QString::number(worldSize)},
+                {"RANK", QString::number(rank)},
+                {"LOCAL_RANK", QString::number(rank)},
+                {"LOCAL_WORLD_SIZE", QString::number(worldSize)},
+                {"MASTER_ADDR", "127.0.0.1"},
+                {"MASTER_PORT", QString::number(port)}};
     }
 
     std::vector<Rank> startJob(const QString &config, int worldSize, int port, const QString &tag)
@@ -179,12 +312,7 @@ class DataParallelTest : public QObject
         std::vector<Rank> ranks;
         for (int r = 0; r < worldSize; ++r)
             ranks.push_back(startRank(config, dir_.filePath(tag + "-rank" + QString::number(r) + ".json"),
-                                      {{"WORLD_SIZE", QString::number(worldSize)},
-                                       {"RANK", QString::number(r)},
-                                       {"LOCAL_RANK", QString::number(r)},
-                                       {"LOCAL_WORLD_SIZE", QString::number(worldSize)},
-                                       {"MASTER_ADDR", "127.0.0.1"},
-                                       {"MASTER_PORT", QString::number(port)}}));
+                                      rankEnvironment(worldSize, r, port)));
         return ranks;
     }
 
@@ -318,16 +446,83 @@ private slots:
                     QString("parameter %1: max difference %2").arg(i).arg((p2[i] - p1[i]).abs().max().item<double>())));
     }
 
+    void gradientSyncOverlapsAndKeepsTheSums()
+    {
+        const int port = freePort();
+        std::vector<Rank> ranks;
+        for (int r = 0; r < 2; ++r) {
+            const auto out = dir_.filePath("sync-rank" + QString::number(r) + ".json");
+            ranks.push_back(startProcess({"--sync-worker", out}, out, rankEnvironment(2, r, port)));
+        }
+        for (auto &rank : ranks)
+            finish(rank);
+        for (const auto &rank : ranks) {
+            const auto modes = output(rank);
+            QCOMPARE(modes.size(), std::size_t(3));
+            for (const auto &mode : modes) {
+                QVERIFY2(mode["sums_exact"].get<bool>(), mode.dump().c_str());
+                QVERIFY(mode["w5_without_grad"].get<bool>()); // no rank used it
+                QVERIFY(mode["w4_with_grad"].get<bool>());    // rank 0's, on rank 1 too
+                QVERIFY(mode["first_micro_batch_quiet"].get<bool>());
+                const bool overlap = mode["overlap"].get<bool>();
+                QCOMPARE(mode["started_before_backward_returned"].get<bool>(), overlap);
+                QCOMPARE(mode["started_in_backward"].get<std::int64_t>(),
+                         overlap ? mode["buckets"].get<std::int64_t>() : 0);
+            }
+            // 512-byte buckets hold two weights each; 25 MiB all six.
+            QCOMPARE(modes[0]["buckets"].get<std::int64_t>(), std::int64_t(3));
+            QCOMPARE(modes[1]["buckets"].get<std::int64_t>(), std::int64_t(3));
+            QCOMPARE(modes[2]["buckets"].get<std::int64_t>(), std::int64_t(1));
+        }
+    }
+
+    void overlappedSyncIsBitwiseTheAfterBackwardOne()
+    {
+        const std::int64_t stepCount = 3;
+        for (const std::int64_t accum : {2, 1}) {
+            std::vector<std::vector<Rank>> jobs;
+            int lastPort = 0;
+            for (const bool overlap : {true, false}) {
+                auto config = jobConfig(adapterSection("lora", 0.1), stepCount,
+                                        dir_.filePath(QString("overlap-%1-%2-out").arg(accum).arg(overlap)));
+                config["training"]["grad_accum"] = accum;
+                config["training"]["overlap_grad_sync"] = overlap;
+                const auto tag = QString("overlap-%1-%2").arg(accum).arg(overlap);
+                int port = freePort();
+                while (port == lastPort)
+                    port = freePort();
+                lastPort = port;
+                jobs.push_back(startJob(writeConfig(tag + ".json", config), 2, port, tag));
+            }
+            for (auto &job : jobs)
+                for (auto &rank : job)
+                    finish(rank);
+            for (const auto &job : jobs)
+                requireRanksInStep(job, stepCount);
+            const auto on = steps(jobs[0][0]), off = steps(jobs[1][0]);
+            for (std::size_t s = 0; s < on.size(); ++s) {
+                QCOMPARE(on[s]["digest"].get<std::string>(), off[s]["digest"].get<std::string>());
+                QCOMPARE(on[s]["loss"].get<double>(), off[s]["loss"].get<double>());
+                QVERIFY(on[s]["buckets"].get<std::int64_t>() > 0);
+                QCOMPARE(on[s]["buckets_started_in_backward"].get<std::int64_t>(),
+                         on[s]["buckets"].get<std::int64_t>());
+                QCOMPARE(off[s]["buckets_started_in_backward"].get<std::int64_t>(), std::int64_t(0));
+            }
+        }
+    }
+
     void siraRanksStayIdentical()
     {
         const std::int64_t stepCount = 3;
-        const auto config = writeConfig(
-            "sira.json", jobConfig(adapterSection("sira", 0.1, {{"sira", {{"experts", 4}, {"top_k", 2}}}}), stepCount,
-                                   dir_.filePath("sira-out")));
-        auto job = startJob(config, 2, freePort(), "sira");
-        for (auto &rank : job)
+        auto job = jobConfig(adapterSection("sira", 0.1, {{"sira", {{"experts", 4}, {"top_k", 2}}}}), stepCount,
+                             dir_.filePath("sira-out"));
+        job["training"]["overlap_grad_sync"] = true;
+        auto ranks = startJob(writeConfig("sira.json", job), 2, freePort(), "sira");
+        for (auto &rank : ranks)
             finish(rank);
-        requireRanksInStep(job, stepCount);
+        requireRanksInStep(ranks, stepCount);
+        for (const auto &step : steps(ranks[0]))
+            QVERIFY(step["buckets_started_in_backward"].get<std::int64_t>() > 0);
     }
 
     void aKilledRankStopsTheOther()
@@ -390,6 +585,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && std::string(argv[1]) == "--rank-worker")
         return runRankWorker(argv[2], argv[3]);
+    if (argc == 3 && std::string(argv[1]) == "--sync-worker")
+        return runSyncWorker(argv[2]);
     QCoreApplication app(argc, argv);
     DataParallelTest test;
     return QTest::qExec(&test, argc, argv);

@@ -210,6 +210,17 @@ private slots:
         QVERIFY(again.adapter.rslora);
     }
 
+    void overlapGradSyncIsABool()
+    {
+        QVERIFY(lwb::parseRunConfig(json::object(), "a").training.overlapGradSync);
+        const auto off = lwb::parseRunConfig({{"training", {{"overlap_grad_sync", false}}}}, "a");
+        QVERIFY(!off.training.overlapGradSync);
+        QVERIFY(!lwb::parseRunConfig(off.toJson(), "b").training.overlapGradSync);
+        const auto issues = issuesOf({{"training", {{"overlap_grad_sync", "yes"}}}});
+        QVERIFY2(hasIssue(issues, "training.overlap_grad_sync", "expected true or false, got string \"yes\""),
+                 describe(issues).c_str());
+    }
+
     void shippedConfigsAreValid()
     {
         const QDir configs(QString::fromLocal8Bit(qgetenv("LWB_SOURCE_DIR")) + "/resources/configs");

@@ -46,7 +46,9 @@ torch::Device parseDevice(const std::string &text)
                 throw Error("device \"" + text + "\"", "expected cuda:N with N a GPU index");
             }
         }
-        const auto count = static_cast<int>(torch::cuda::device_count());
+        // c10::DeviceIndex is int8_t, a GPU count and not a character, so the
+        // check's worry (a char above 127 read as negative) does not apply.
+        const auto count = static_cast<int>(torch::cuda::device_count()); // NOLINT(bugprone-signed-char-misuse)
         if (index < 0 || index >= count)
             throw Error("device \"" + text + "\"",
                         "GPU index out of range: this machine has " + std::to_string(count) + " GPU(s)");

@@ -2,6 +2,7 @@
 # clang-tidy (Debian 12's clang-tidy 14, the checks of .clang-tidy) over the
 # .cpp files of the named layers, every warning an error (issue 23).
 #   check_tidy.sh SOURCE_DIR BUILD_DIR LAYER...   e.g. storage, or app engine kernels storage ui
+# A LAYER may also be a subfolder (engine/dlp) or one .cpp file (ui/store_worker.cpp).
 # A file that includes LibTorch takes 20-40 s of checks (the matchers walk
 # torch's headers too); tidy_run.py keeps a cache of files found clean, keyed
 # by their preprocessed text, so a run checks only what changed

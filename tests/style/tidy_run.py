@@ -91,7 +91,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source")
     parser.add_argument("build")
-    parser.add_argument("layers", nargs="+")
+    parser.add_argument("layers", nargs="+", help="folders (layers or their subfolders) or single .cpp files")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("LWB_JOBS", os.cpu_count() or 1)))
     parser.add_argument("--no-cache", action="store_true", help="check every file (the cache is still filled)")
     options = parser.parse_args()
@@ -111,6 +111,9 @@ def main():
         commands = rewritten_commands(options.build, work)
         files = []
         for layer in options.layers:
+            if layer.endswith(".cpp"):  # one file, e.g. to re-check a fix
+                files.append(os.path.join(root, layer))
+                continue
             for folder, _, names in sorted(os.walk(os.path.join(root, layer))):
                 files += [os.path.join(folder, name) for name in sorted(names) if name.endswith(".cpp")]
         missing = [path for path in files if os.path.realpath(path) not in commands]

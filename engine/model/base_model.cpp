@@ -39,7 +39,7 @@ bool isCheckpointFolder(const fs::path &folder)
 std::string resolveModelPath(const std::string &path)
 {
     if (path.rfind(kBuiltinModelPrefix, 0) != 0) {
-        const auto folder = resolveHubCacheFolder(path); // models--ORG--NAME -> snapshots/HASH
+        auto folder = resolveHubCacheFolder(path); // models--ORG--NAME -> snapshots/HASH (not const: returned by move)
         if (!isCheckpointFolder(folder))
             throw Error("model.path", "\"" + folder + "\" is not a Hugging Face checkpoint folder (no config.json)");
         return folder;

@@ -111,7 +111,7 @@ struct CheckpointFunction : torch::autograd::Function<CheckpointFunction>
 {
     // The parameters are inputs only so that their gradients have edges; the
     // recomputation reaches them through the block (and state->parameters).
-    static torch::Tensor forward(torch::autograd::AutogradContext *ctx, c10::intrusive_ptr<RecomputeState> state,
+    static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const c10::intrusive_ptr<RecomputeState> &state,
                                  const torch::Tensor &x, torch::TensorList /*parameters*/)
     {
         ctx->save_for_backward({x});

@@ -102,7 +102,7 @@ torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCac
     // Each real token one position past the real ones before it; padding
     // repeats its neighbour's (never attended to, never read).
     const auto counted = mask.to(torch::kInt64).cumsum(1);
-    const auto positions = (start.unsqueeze(1) + counted - 1).clamp_min(0);
+    auto positions = (start.unsqueeze(1) + counted - 1).clamp_min(0); // not const: returned by move
     cache.nextPositions = start + counted.select(1, counted.size(1) - 1);
     if (!cache.realKeys.defined())
         cache.realKeys = torch::ones({inputIds.size(0), cache.length()}, mask.options());

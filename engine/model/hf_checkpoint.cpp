@@ -63,7 +63,7 @@ NamedTensors hfStateDict(CausalLMImpl &model, const std::map<std::string, torch:
 void loadHfWeights(CausalLMImpl &model, const ShardedCheckpoint &checkpoint, torch::ScalarType dtype)
 {
     const auto &config = model.config();
-    const auto where = checkpoint.sourcePath();
+    const auto &where = checkpoint.sourcePath();
     std::set<std::string> used;
     torch::NoGradGuard noGrad;
     for (auto &item : model.named_parameters()) {

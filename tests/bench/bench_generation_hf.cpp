@@ -13,6 +13,8 @@
 // the script can compare them with the peer's, and the fastest and median
 // decoding step (each step after the prompt's pass, over all timed runs):
 // on a loaded machine the median step is steadier than a run's total.
+// Also the process's CPU time (every thread) per generated token over the
+// timed runs: the work done, which other processes' load barely moves.
 #include "engine/adapters/adapted_linear.h"
 #include "engine/adapters/adapter_registry.h"
 #include "engine/config/run_config.h"
@@ -23,7 +25,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <string>
+
+namespace {
+
+double processCpuSeconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -66,31 +80,38 @@ int main(int argc, char **argv)
     options.maxNewTokens = newTokens;
     std::vector<lwb::GeneratedSequence> generated;
     double best = 1e300;
+    double cpuSeconds = 0.0;         // over the timed runs
     std::vector<double> decodeSteps; // seconds of each decoding step after the prompt's, every timed run
+    std::vector<double> prefills;    // seconds from the call to the first new token, every timed run
     for (int run = 0; run <= repeats; ++run) {
         const auto start = std::chrono::steady_clock::now();
+        const double cpuStart = processCpuSeconds();
         auto last = start;
         const auto timeStep = [&](const lwb::GenerationStep &step) {
             const auto now = std::chrono::steady_clock::now();
-            if (run > 0 && step.position > prompts.size(1))
-                decodeSteps.push_back(std::chrono::duration<double>(now - last).count());
+            if (run > 0)
+                (step.position > prompts.size(1) ? decodeSteps : prefills)
+                    .push_back(std::chrono::duration<double>(now - last).count());
             last = now;
         };
         generated = lwb::generate(*model, prompts, options, timeStep);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (run > 0)
+        if (run > 0) {
             best = std::min(best, seconds);
+            cpuSeconds += processCpuSeconds() - cpuStart;
+        }
     }
-    std::sort(decodeSteps.begin(), decodeSteps.end());
-    const auto stepMs = [&](double quantile) {
-        return decodeSteps.empty() ? 0.0
-                                   : 1e3 * decodeSteps[static_cast<std::size_t>(quantile * (decodeSteps.size() - 1))];
+    const auto quantileMs = [](std::vector<double> seconds, double quantile) {
+        std::sort(seconds.begin(), seconds.end());
+        return seconds.empty() ? 0.0 : 1e3 * seconds[static_cast<std::size_t>(quantile * (seconds.size() - 1))];
     };
     std::string tokens;
     for (const auto token : generated.front().tokens)
         tokens += (tokens.empty() ? "" : ",") + std::to_string(token);
     std::printf("{\"seconds\": %.6f, \"tokens_per_s\": %.3f, \"step_ms_min\": %.3f, \"step_ms_median\": %.3f, "
-                "\"first_row\": [%s]}\n",
-                best, static_cast<double>(batch * newTokens) / best, stepMs(0.0), stepMs(0.5), tokens.c_str());
+                "\"prefill_ms_median\": %.3f, \"cpu_ms_per_token\": %.3f, \"first_row\": [%s]}\n",
+                best, static_cast<double>(batch * newTokens) / best, quantileMs(decodeSteps, 0.0),
+                quantileMs(decodeSteps, 0.5), quantileMs(prefills, 0.5),
+                1e3 * cpuSeconds / static_cast<double>(std::max(1, repeats) * batch * newTokens), tokens.c_str());
     return 0;
 }

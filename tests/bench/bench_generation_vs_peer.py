@@ -22,6 +22,13 @@ Each side also times every decoding step after the prompt's pass (one new
 token per row, KV cache) and reports the median over all timed runs: on a
 loaded machine one slow stretch spoils a whole run's tokens/s but few steps,
 so "median step ms" is the steadier figure for comparing adapter costs.
+"prefill ms" is the median time from the call to the first new tokens: the
+prompt's pass, whose output projection both sides run on the last position
+only (transformers: logits_to_keep = 1; the engine: nextTokenLogits).
+"CPU ms per token" is each side's process CPU time (all its threads) over
+the timed runs per generated token: the work done, which the load of other
+processes barely moves (a core shared with a build still counts only this
+process's time), so it is the figure to compare on a busy machine.
 "ceiling" is the batch's tokens/s if every decoding step did nothing but read
 the model's weights once at the memory read bandwidth measured here and now
 (the best of ten sums of a 256 MiB tensor on the same threads):
@@ -87,20 +94,25 @@ def peer_main(folder, adapter, batch, threads, repeats):
     torch.manual_seed(0)
     prompts = torch.randint(0, model.config.vocab_size, (batch, PROMPT))
     mask = torch.ones_like(prompts)
-    best, out, steps = float("inf"), None, []
+    best, out, steps, prefills, cpu = float("inf"), None, [], [], 0.0
     with torch.inference_mode():
         for run in range(repeats + 1):
             timer = StepTimer()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             out = model.generate(input_ids=prompts, attention_mask=mask, do_sample=False, use_cache=True,
                                  max_new_tokens=NEW, min_new_tokens=NEW, pad_token_id=0, streamer=timer)
             seconds = time.perf_counter() - start
             if run > 0:
+                cpu += time.process_time() - cpu_start
                 best = min(best, seconds)
                 steps += timer.decode_steps()
+                prefills.append(timer.prefill())
     steps.sort()
+    prefills.sort()
     print(json.dumps({"seconds": best, "tokens_per_s": batch * NEW / best, "step_ms_min": 1e3 * steps[0],
-                      "step_ms_median": 1e3 * steps[len(steps) // 2], "first_row": out[0, PROMPT:].tolist()}))
+                      "step_ms_median": 1e3 * steps[len(steps) // 2],
+                      "prefill_ms_median": 1e3 * prefills[(len(prefills) - 1) // 2],
+                      "cpu_ms_per_token": 1e3 * cpu / (max(1, repeats) * batch * NEW), "first_row": out[0, PROMPT:].tolist()}))
 
 
 class StepTimer:
@@ -118,6 +130,10 @@ class StepTimer:
 
     def end(self):
         pass
+
+    def prefill(self):
+        # from the prompt's arrival (the call) to the first new tokens
+        return self.times[1] - self.times[0]
 
     def decode_steps(self):
         # times[0]: prompt, times[1]: first new tokens (after the prompt's pass)
@@ -192,20 +208,25 @@ def main():
                     ceiling = batch * bandwidth / step_bytes
                     row = (shape_name, batch, adapter, engine["tokens_per_s"], peer["tokens_per_s"],
                            engine["tokens_per_s"] / peer["tokens_per_s"], same, ceiling,
-                           engine["step_ms_median"], peer["step_ms_median"])
+                           engine["step_ms_median"], peer["step_ms_median"], engine["prefill_ms_median"],
+                           peer["prefill_ms_median"], engine["cpu_ms_per_token"], peer["cpu_ms_per_token"])
                     rows.append(row)
                     print(f"{shape_name:9} batch {batch:2} {adapter:6}  engine {row[3]:9.1f} tok/s  "
                           f"transformers {row[4]:9.1f} tok/s  x{row[5]:.2f}  ceiling {ceiling:9.1f} tok/s  "
-                          f"median step ms engine {row[8]:.1f} transformers {row[9]:.1f}"
+                          f"median step ms engine {row[8]:.1f} transformers {row[9]:.1f}  "
+                          f"prefill ms engine {row[10]:.1f} transformers {row[11]:.1f}  "
+                          f"cpu ms/token engine {row[12]:.1f} transformers {row[13]:.1f}"
                           + ("" if same is None else f"  same base tokens: {same}"), flush=True)
     if args.markdown:
         with open(args.markdown, "w") as out:
             out.write(f"{header}\n\n| shape | batch | adapter | engine tok/s | transformers tok/s | engine / peer | same base tokens "
-                      "| bandwidth ceiling tok/s | engine median step ms | transformers median step ms |\n")
-            out.write("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
-            for shape_name, batch, adapter, e, p, ratio, same, ceiling, e_step, p_step in rows:
+                      "| bandwidth ceiling tok/s | engine median step ms | transformers median step ms "
+                      "| engine prefill ms | transformers prefill ms | engine CPU ms per token | transformers CPU ms per token |\n")
+            out.write("|" + " --- |" * 14 + "\n")
+            for (shape_name, batch, adapter, e, p, ratio, same, ceiling, e_step, p_step, e_pre, p_pre, e_cpu,
+                 p_cpu) in rows:
                 out.write(f"| {shape_name} | {batch} | {adapter} | {e:.1f} | {p:.1f} | {ratio:.2f} | "
-                          f"{'' if same is None else ('yes' if same else 'no')} | {ceiling:.1f} | {e_step:.1f} | {p_step:.1f} |\n")
+                          f"{'' if same is None else ('yes' if same else 'no')} | {ceiling:.1f} | {e_step:.1f} | {p_step:.1f} | {e_pre:.1f} | {p_pre:.1f} | {e_cpu:.1f} | {p_cpu:.1f} |\n")
 
 
 if __name__ == "__main__":

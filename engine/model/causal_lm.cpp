@@ -9,6 +9,16 @@
 
 namespace lwb {
 
+namespace {
+
+// Hidden states [..., D] onto the vocabulary: [..., vocab].
+torch::Tensor vocabularyLogits(const CausalLMImpl &model, const torch::Tensor &hidden)
+{
+    return model.softcapLogits(torch::matmul(hidden, model.outputWeight().t()));
+}
+
+} // namespace
+
 CausalLMImpl::CausalLMImpl(const ModelConfig &config)
     : config_(config)
 {
@@ -85,7 +95,7 @@ torch::Tensor CausalLMImpl::nextTokenLogits(const torch::Tensor &inputIds, KvCac
                                             const torch::Tensor &tokenMask)
 {
     const auto hidden = runHidden(inputIds, ForwardContext{tokenMask, {}}, cache);
-    return softcapLogits(torch::matmul(hidden.select(1, hidden.size(1) - 1), outputWeight().t()));
+    return vocabularyLogits(*this, hidden.select(1, hidden.size(1) - 1));
 }
 
 torch::Tensor CausalLMImpl::paddedPositions(const torch::Tensor &inputIds, KvCache &cache,
@@ -121,7 +131,7 @@ bool CausalLMImpl::supportsKvCache() const
 
 torch::Tensor CausalLMImpl::run(const torch::Tensor &inputIds, const ForwardContext &context, KvCache *cache)
 {
-    return softcapLogits(torch::matmul(runHidden(inputIds, context, cache), outputWeight().t()));
+    return vocabularyLogits(*this, runHidden(inputIds, context, cache));
 }
 
 torch::Tensor CausalLMImpl::softcapLogits(const torch::Tensor &logits) const

@@ -7,6 +7,7 @@
 // Clone config puts a run's config into the form. Every read and write goes
 // through the store's thread: the checks wait until it is idle (settled()),
 // never for a time.
+#include "engine/adapters/variant_traits.h"
 #include "form_input.h"
 #include "storage/run_recorder.h"
 #include "storage/run_store.h"
@@ -89,7 +90,7 @@ std::int64_t recordRun(const QString &db, const std::string &name, const std::st
         metrics.gradNorm = 1.0;
         metrics.tokensPerSecond = 1000.0;
         metrics.wallSeconds = 0.01 * step;
-        if (variant == "sira") { // two routed layers of 4 experts; the last step differs
+        if (lwb::reportsRouting(variant)) { // two routed layers of 4 experts; the last step differs
             for (const char *layer : {"transformer.h.0.attn.c_attn", "transformer.h.0.mlp.c_proj"}) {
                 lwb::LayerRoutingStats stats;
                 stats.layer = layer;
@@ -107,7 +108,7 @@ std::int64_t recordRun(const QString &db, const std::string &name, const std::st
             eval.perplexity = std::exp(eval.loss);
             eval.tokens = 100;
             eval.exactMatchByTask = {{"first", 0.002 * step}, {"length", 0.004 * step}};
-            if (variant == "sira")
+            if (lwb::reportsRouting(variant))
                 eval.expertShareByTask = {{"first", {0.25, 0.25, 0.25, 0.25}}, {"length", {0.7, 0.1, 0.1, 0.1}}};
             recorder.onEval(eval);
         }
